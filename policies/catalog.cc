@@ -1,0 +1,30 @@
+#include "policies/catalog.h"
+
+namespace blueshift::policies {
+
+bool Catalog::relation_exists(std::string_view schema, std::string_view name) const {
+  const auto it = relations.find(std::string(schema));
+  return it != relations.end() && it->second.count(std::string(name)) > 0;
+}
+
+const std::vector<std::string>* Catalog::columns_of(std::string_view schema, std::string_view name) const {
+  std::string key(schema);
+  key += '.';
+  key += name;
+  const auto it = columns.find(key);
+  return it == columns.end() ? nullptr : &it->second;
+}
+
+const ExternalTable* Catalog::find_external(std::string_view qualified) const {
+  const auto it = external.find(std::string(qualified));
+  return it == external.end() ? nullptr : &it->second;
+}
+
+void Catalog::add_external(ExternalTable table) {
+  relations[table.schema].insert(table.name);
+  columns[table.qualified()] = table.columns;
+  std::string key = table.qualified();
+  external[key] = std::move(table);
+}
+
+}  // namespace blueshift::policies

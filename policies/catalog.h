@@ -1,0 +1,43 @@
+// What the warehouse says about its tables and users, as one immutable snapshot:
+// external tables with their partition columns and partitions (svv_external_*), every
+// user relation with its columns (pg_catalog, to resolve unqualified names through
+// search_path), and group membership per user. Loaded over libpq by catalog_loader.h, or
+// built by hand in tests. Names are lower case, as Redshift folds identifiers.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace blueshift::policies {
+
+struct ExternalTable {
+  std::string schema;
+  std::string name;
+  std::vector<std::string> columns;            // in column order
+  std::vector<std::string> partition_columns;  // in part_key order
+  // One entry per partition: its values, in partition_columns order.
+  std::vector<std::vector<std::string>> partitions;
+  [[nodiscard]] std::string qualified() const { return schema + "." + name; }
+};
+
+struct Catalog {
+  // False when there is no catalog connection or it has never loaded: partitions, groups
+  // and the relation list are then unknown rather than empty.
+  bool loaded = false;
+  std::map<std::string, ExternalTable> external;                 // by "schema.name"
+  std::map<std::string, std::set<std::string>> relations;        // schema -> relation names
+  std::map<std::string, std::vector<std::string>> columns;       // "schema.name" -> columns
+  std::map<std::string, std::vector<std::string>> user_groups;   // user -> groups (direct and inherited)
+
+  [[nodiscard]] bool relation_exists(std::string_view schema, std::string_view name) const;
+  [[nodiscard]] const std::vector<std::string>* columns_of(std::string_view schema, std::string_view name) const;
+  [[nodiscard]] const ExternalTable* find_external(std::string_view qualified) const;
+  // Adds an external table and registers it as a relation with its columns.
+  void add_external(ExternalTable table);
+};
+
+}  // namespace blueshift::policies

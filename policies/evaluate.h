@@ -1,0 +1,77 @@
+// The decision itself: a pure function of the policy set, the facts analysis found in one
+// SQL text, who is asking, and the catalog. No clock, no I/O, no globals: the Governor
+// wraps it with caching, audit lines and counters, and tests call it directly.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policies/catalog.h"
+#include "policies/policy_set.h"
+#include "rewrite/facts.h"
+
+namespace blueshift::policies {
+
+// Who is asking, with group membership already looked up in the catalog.
+struct SessionFacts {
+  std::string user;
+  std::string database;
+  std::string application_name;
+  std::string client_address;
+  std::vector<std::string> groups;
+};
+
+// Scope semantics are documented on policies::Scope.
+[[nodiscard]] bool scope_matches(const Scope& scope, const SessionFacts& session);
+[[nodiscard]] bool exempt_matches(const Scope& exempt, const SessionFacts& session);
+// In the rule's scope and not exempt.
+[[nodiscard]] bool in_scope(const Rule& rule, const SessionFacts& session);
+
+// One rule that a statement broke (or, for notes, could not be checked).
+struct Finding {
+  std::string rule;
+  RuleType type = RuleType::RequirePartitionFilter;
+  Mode mode = Mode::Enforce;
+  std::string table;        // "schema.name", or "" when the statement names no table
+  int statement = 0;        // index into QueryFacts::statements
+  bool unanalysed = false;  // fail-closed: the text could not be parsed but names a governed table
+  // A note, not a violation: the rule could not be checked (e.g. partitions unknown
+  // without a catalog). Always audit mode, so it is logged and never refuses.
+  bool note = false;
+  std::string message;  // one line naming the table and the rule
+  std::string detail;   // what was found
+  std::string hint;     // how to fix the query
+};
+
+struct Decision {
+  enum class Outcome {
+    Pass,    // nothing to say
+    Audit,   // run it; findings are logged only
+    Notice,  // run it and warn the client (a warn-mode finding)
+    Refuse,  // do not run it (an enforce-mode finding)
+  };
+  Outcome outcome = Outcome::Pass;
+  std::vector<Finding> findings;      // every finding, in statement order
+  std::optional<size_t> primary;      // index of the finding the client sees
+  // A rule's result depends on $n values not known yet (a Parse before its Bind): the
+  // outcome covers only what could be decided; evaluate again once values are
+  // substituted (rewrite::substitute_params). An enforce finding still refuses at once.
+  bool needs_params = false;
+  [[nodiscard]] const Finding* shown() const { return primary ? &findings[*primary] : nullptr; }
+};
+
+[[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
+                                const SessionFacts& session, const Catalog& catalog);
+
+struct EvaluateOptions {
+  // Bind time: every value that will ever be known is substituted. A $n still in a bound
+  // (a binary value that could not be decoded) may then match any partition, rather than
+  // deferring the decision again: counting errs towards refusing.
+  bool params_final = false;
+};
+[[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
+                                const SessionFacts& session, const Catalog& catalog, const EvaluateOptions& options);
+
+}  // namespace blueshift::policies

@@ -1,0 +1,381 @@
+// The Governor: evaluate() behind a snapshot, a fast path, an analysis cache, audit lines
+// and counters. See governor.h for the contract the proxy relies on.
+#include "policies/governor.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <map>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+#include "policies/audit_log.h"
+#include "policies/catalog_loader.h"
+#include "policies/evaluate.h"
+#include "policies/governed_table.h"
+#include "policies/governor_options.h"
+#include "policies/policy_set.h"
+#include "rewrite/analyzer.h"
+#include "rewrite/bounds.h"
+#include "rewrite/prefilter.h"
+#include "spdlog/spdlog.h"
+
+namespace blueshift::policies {
+
+struct PreparedCheck {
+  std::shared_ptr<const rewrite::QueryFacts> facts;
+  std::vector<uint32_t> param_types;  // as the Parse message declared them
+};
+
+namespace {
+
+constexpr const char* kRefuseSqlstate = "42501";  // insufficient_privilege
+constexpr const char* kWarnSqlstate = "01000";    // warning
+constexpr size_t kMaxAlsoLines = 3;
+
+// Everything a decision reads, swapped as one piece. The analysis cache lives here
+// because cached facts depend on which relations the catalog says exist.
+struct Snapshot {
+  std::shared_ptr<const PolicySet> policy;
+  std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<rewrite::AnalysisCache> cache;
+  // Per rule (same index as policy->rules): the names of the governed tables it covers;
+  // a text mentioning none of them cannot break the rule.
+  std::vector<rewrite::Prefilter> rule_prefilters;
+  // Every governed name any rule covers, plus search_path: one pass over the text
+  // settles the common case (names nothing, sets nothing).
+  rewrite::Prefilter any_name{std::vector<std::string>{}};
+  bool any_group_rule = false;
+};
+
+std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> policy,
+                                              std::shared_ptr<const Catalog> catalog,
+                                              std::shared_ptr<rewrite::AnalysisCache> cache) {
+  auto s = std::make_shared<Snapshot>();
+  s->policy = std::move(policy);
+  s->catalog = std::move(catalog);
+  s->cache = std::move(cache);
+  const auto governed = governed_tables(*s->policy, *s->catalog);
+  std::set<std::string> all = {"search_path"};
+  for (const auto& rule : s->policy->rules) {
+    std::set<std::string> names;
+    for (const auto& t : governed) {
+      if (rule_covers(rule, t)) names.insert(t.name);
+    }
+    all.insert(names.begin(), names.end());
+    s->rule_prefilters.emplace_back(std::vector<std::string>(names.begin(), names.end()));
+    s->any_group_rule = s->any_group_rule || rule.uses_groups();
+  }
+  s->any_name = rewrite::Prefilter(std::vector<std::string>(all.begin(), all.end()));
+  return s;
+}
+
+Verdict to_verdict(const Decision& d) {
+  Verdict v;
+  const Finding* f = d.shown();
+  if (!f || (d.outcome != Decision::Outcome::Refuse && d.outcome != Decision::Outcome::Notice)) return v;
+  v.outcome = d.outcome == Decision::Outcome::Refuse ? Verdict::Outcome::Refuse : Verdict::Outcome::Notice;
+  v.sqlstate = d.outcome == Decision::Outcome::Refuse ? kRefuseSqlstate : kWarnSqlstate;
+  v.message = f->message;
+  v.detail = f->detail;
+  v.hint = f->hint;
+  // Other findings of the same weight go in DETAIL, so fixing one does not just reveal
+  // the next.
+  size_t also = 0, more = 0;
+  for (size_t i = 0; i < d.findings.size(); ++i) {
+    const Finding& o = d.findings[i];
+    if (i == *d.primary || o.note || o.mode != f->mode) continue;
+    if (also < kMaxAlsoLines) {
+      v.detail += "\nalso: " + o.message + ": " + o.detail;
+      ++also;
+    } else {
+      ++more;
+    }
+  }
+  if (more) v.detail += "\nand " + std::to_string(more) + " more";
+  return v;
+}
+
+class GovernorImpl final : public Governor {
+ public:
+  GovernorImpl(std::shared_ptr<const PolicySet> policy, GovernorOptions options, std::unique_ptr<AuditLog> audit)
+      : options_(std::move(options)), audit_(std::move(audit)) {
+    std::shared_ptr<const Catalog> catalog = std::make_shared<Catalog>();
+    if (options_.load_catalog) {
+      auto loaded = options_.load_catalog();
+      if (loaded.ok()) {
+        catalog = std::make_shared<Catalog>(std::move(*loaded));
+      } else {
+        spdlog::error("policies: catalog not loaded, governing declared tables only until a refresh succeeds: {}",
+                      std::string(loaded.status().message()));
+      }
+    }
+    snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>());
+  }
+
+  Verdict check_query(std::string_view sql, const SessionContext& session) override {
+    return check(sql, session, nullptr, {});
+  }
+
+  Verdict check_parse(std::string_view sql, const SessionContext& session,
+                      std::shared_ptr<const PreparedCheck>* deferred) override {
+    return check_parse(sql, session, deferred, {});
+  }
+
+  Verdict check_parse(std::string_view sql, const SessionContext& session, std::shared_ptr<const PreparedCheck>* deferred,
+                      const std::vector<uint32_t>& param_types) override {
+    if (deferred) deferred->reset();
+    return check(sql, session, deferred, param_types);
+  }
+
+  Verdict check_bind(const PreparedCheck& prepared, const std::vector<std::optional<std::string>>& params,
+                     const std::vector<int16_t>& param_formats, const SessionContext& session) override {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    if (!any_in_scope(*snap, facts)) return Verdict{};
+    std::vector<rewrite::ParamValue> values(params.size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      values[i].value = params[i];
+      const int16_t format = param_formats.empty()      ? 0
+                             : param_formats.size() == 1 ? param_formats[0]
+                             : i < param_formats.size()  ? param_formats[i]
+                                                         : 0;
+      values[i].binary = format == 1;
+      values[i].type_oid = i < prepared.param_types.size() ? prepared.param_types[i] : 0;
+    }
+    // A value that cannot be read keeps its $n, which may match any partition.
+    const auto bound = rewrite::substitute_params(prepared.facts ? *prepared.facts : rewrite::QueryFacts{}, values);
+    const Decision d = evaluate(*snap->policy, bound, facts, *snap->catalog, EvaluateOptions{true});
+    return finish(d, facts, bound.fingerprint, Verdict{});
+  }
+
+  bool reload(const YAML::Node& policies, std::string* error) override {
+    std::shared_ptr<const PolicySet> policy;
+    try {
+      policy = std::make_shared<const PolicySet>(parse_policy_set(policies));
+    } catch (const std::exception& e) {
+      if (error) *error = e.what();
+      return false;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      snapshot_ = make_snapshot(policy, snapshot_->catalog, snapshot_->cache);
+    }
+    std::string catalog_error;
+    if (options_.load_catalog && !refresh_catalog(&catalog_error)) {
+      spdlog::warn("policies: reloaded; the catalog refresh failed, keeping the previous catalog: {}", catalog_error);
+    }
+    return true;
+  }
+
+  bool refresh_catalog(std::string* error) override {
+    if (!options_.load_catalog) {
+      if (error) *error = "no catalog connection is configured";
+      return false;
+    }
+    auto loaded = options_.load_catalog();
+    if (!loaded.ok()) {
+      if (error) *error = std::string(loaded.status().message());
+      return false;
+    }
+    auto catalog = std::make_shared<const Catalog>(std::move(*loaded));
+    std::lock_guard lock(mutex_);
+    // Resolution of unqualified names may change with the relation list: start a new
+    // cache, carrying its hit count into the counters.
+    retired_hits_ += snapshot_->cache->hits();
+    snapshot_ = make_snapshot(snapshot_->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>());
+    std::lock_guard users(users_mutex_);
+    late_users_.clear();
+    return true;
+  }
+
+  Counters counters() const override {
+    Counters c;
+    c.checked = checked_.load(std::memory_order_relaxed);
+    c.parsed = parsed_.load(std::memory_order_relaxed);
+    c.refused = refused_.load(std::memory_order_relaxed);
+    c.warned = warned_.load(std::memory_order_relaxed);
+    c.audited = audited_.load(std::memory_order_relaxed);
+    std::lock_guard lock(mutex_);
+    c.cache_hits = retired_hits_ + snapshot_->cache->hits();
+    return c;
+  }
+
+ private:
+  std::shared_ptr<const Snapshot> snapshot() const {
+    std::lock_guard lock(mutex_);
+    return snapshot_;
+  }
+
+  SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) {
+    SessionFacts f{ctx.user, ctx.database, ctx.application_name, ctx.client_address, {}};
+    if (!snap.any_group_rule) return f;
+    const auto it = snap.catalog->user_groups.find(ctx.user);
+    if (it != snap.catalog->user_groups.end()) {
+      f.groups = it->second;
+      return f;
+    }
+    if (!options_.load_user_groups) return f;
+    {
+      std::lock_guard lock(users_mutex_);
+      if (const auto late = late_users_.find(ctx.user); late != late_users_.end()) {
+        f.groups = late->second;
+        return f;
+      }
+    }
+    // A user created after the last catalog load: ask once, so a new analyst is
+    // governed from their first query rather than from the next refresh.
+    std::vector<std::string> groups;
+    auto looked_up = options_.load_user_groups(ctx.user);
+    if (looked_up.ok()) {
+      if (*looked_up) groups = **looked_up;
+    } else {
+      spdlog::warn("policies: could not look up the groups of user {}: {}", ctx.user, std::string(looked_up.status().message()));
+    }
+    std::lock_guard lock(users_mutex_);
+    late_users_[ctx.user] = groups;
+    f.groups = std::move(groups);
+    return f;
+  }
+
+  static bool any_in_scope(const Snapshot& snap, const SessionFacts& facts) {
+    return std::any_of(snap.policy->rules.begin(), snap.policy->rules.end(),
+                       [&](const Rule& r) { return in_scope(r, facts); });
+  }
+
+  rewrite::AnalysisContext analysis_context(const Snapshot& snap, const SessionContext& ctx) const {
+    rewrite::AnalysisContext a;
+    a.search_path.clear();
+    const std::vector<std::string> defaults = {"$user", "public"};
+    for (const auto& entry : ctx.search_path.empty() ? defaults : ctx.search_path) {
+      if (entry == "$user") {
+        // Without a catalog nothing says whether the user's schema exists; Redshift
+        // rarely has one, so skip it rather than resolve every name into it.
+        if (snap.catalog->loaded) a.search_path.push_back(ctx.user);
+      } else {
+        a.search_path.push_back(entry);
+      }
+    }
+    if (snap.catalog->loaded) {
+      std::shared_ptr<const Catalog> catalog = snap.catalog;
+      std::shared_ptr<const PolicySet> policy = snap.policy;
+      a.relation_exists = [catalog, policy](std::string_view schema, std::string_view name) {
+        if (catalog->relation_exists(schema, name)) return true;
+        return std::any_of(policy->tables.begin(), policy->tables.end(),
+                           [&](const DeclaredTable& t) { return t.schema == schema && t.name == name; });
+      };
+    }
+    return a;
+  }
+
+  Verdict check(std::string_view sql, const SessionContext& session, std::shared_ptr<const PreparedCheck>* deferred,
+                const std::vector<uint32_t>& param_types) {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+
+    std::vector<size_t> in_scope_rules;
+    bool statement_rules = false;
+    for (size_t i = 0; i < snap->policy->rules.size(); ++i) {
+      const Rule& r = snap->policy->rules[i];
+      if (!in_scope(r, facts)) continue;
+      if (r.is_table_rule() && snap->rule_prefilters[i].empty()) continue;  // covers no governed table
+      in_scope_rules.push_back(i);
+      statement_rules = statement_rules || !r.is_table_rule();
+    }
+    // The proxy learns search_path changes from here, whatever the session's scope.
+    static const rewrite::Prefilter kSearchPath(std::vector<std::string>{"search_path"});
+    bool sets_path = false;
+    if (in_scope_rules.empty()) {
+      sets_path = kSearchPath.may_reference(sql);
+      if (!sets_path) return Verdict{};
+    } else if (!statement_rules) {
+      // Only table rules: parse when the text may set search_path or name a table one of
+      // them covers.
+      if (!snap->any_name.may_reference(sql)) return Verdict{};
+      sets_path = kSearchPath.may_reference(sql);
+      if (!sets_path && std::none_of(in_scope_rules.begin(), in_scope_rules.end(),
+                                     [&](size_t i) { return snap->rule_prefilters[i].may_reference(sql); })) {
+        return Verdict{};
+      }
+    }
+
+    parsed_.fetch_add(1, std::memory_order_relaxed);
+    const auto qf = snap->cache->analyze(sql, analysis_context(*snap, session));
+    Verdict verdict;
+    for (const auto& st : qf->statements) {
+      if (st.sets_search_path) verdict.new_search_path = st.sets_search_path;
+    }
+    if (in_scope_rules.empty()) return verdict;
+
+    const Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog);
+    if (d.outcome != Decision::Outcome::Refuse && d.needs_params && deferred) {
+      *deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
+      return verdict;
+    }
+    return finish(d, facts, qf->fingerprint, std::move(verdict));
+  }
+
+  Verdict finish(const Decision& d, const SessionFacts& facts, const std::string& fingerprint, Verdict base) {
+    switch (d.outcome) {
+      case Decision::Outcome::Pass: return base;
+      case Decision::Outcome::Audit: audited_.fetch_add(1, std::memory_order_relaxed); break;
+      case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
+      case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
+    }
+    if (audit_) {
+      audit_->write(d, facts, fingerprint);
+    } else {
+      spdlog::info("policies audit: {}", audit_line(d, facts, fingerprint, options_.clock()));
+    }
+    Verdict v = to_verdict(d);
+    v.new_search_path = std::move(base.new_search_path);
+    return v;
+  }
+
+  const GovernorOptions options_;
+  const std::unique_ptr<AuditLog> audit_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  uint64_t retired_hits_ = 0;
+  std::mutex users_mutex_;
+  std::map<std::string, std::vector<std::string>> late_users_;
+  std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
+};
+
+}  // namespace
+
+void Governor::validate(const YAML::Node& policies) { (void)parse_policy_set(policies); }
+
+std::shared_ptr<Governor> Governor::create(const YAML::Node& policies, std::string catalog_conninfo,
+                                           std::string audit_path) {
+  GovernorOptions options;
+  options.catalog_conninfo = std::move(catalog_conninfo);
+  options.audit_path = std::move(audit_path);
+  return create(policies, options);
+}
+
+std::shared_ptr<Governor> Governor::create(const YAML::Node& policies, const GovernorOptions& given) {
+  GovernorOptions options = given;
+  auto policy = std::make_shared<const PolicySet>(parse_policy_set(policies));
+  if (!options.clock) options.clock = [] { return std::chrono::system_clock::now(); };
+  if (!options.catalog_conninfo.empty()) {
+    const std::string conninfo = options.catalog_conninfo;
+    if (!options.load_catalog) options.load_catalog = [conninfo] { return load_catalog(conninfo); };
+    if (!options.load_user_groups) {
+      options.load_user_groups = [conninfo](const std::string& user) { return load_user_groups(conninfo, user); };
+    }
+  }
+  std::unique_ptr<AuditLog> audit;
+  if (!options.audit_path.empty()) {
+    auto opened = AuditLog::open(options.audit_path, options.clock);
+    if (!opened.ok()) throw std::runtime_error("audit.file: " + std::string(opened.status().message()));
+    audit = std::move(*opened);
+  }
+  return std::make_shared<GovernorImpl>(std::move(policy), std::move(options), std::move(audit));
+}
+
+}  // namespace blueshift::policies

@@ -1,0 +1,33 @@
+// How a Governor is put together beyond the policy YAML: where the catalog and group
+// membership come from, where audit lines go, and which clock stamps them. The defaults
+// read the warehouse over libpq; tests inject a hand-built catalog and a fixed clock.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "policies/audit_log.h"
+#include "policies/catalog.h"
+
+namespace blueshift::policies {
+
+struct GovernorOptions {
+  // libpq connection string of the service connection ("" = no catalog).
+  std::string catalog_conninfo;
+  // File receiving one JSON line per non-pass decision ("" = log them with spdlog).
+  std::string audit_path;
+  // Stamps audit lines. Default: std::chrono::system_clock::now.
+  Clock clock;
+  // Loads the whole catalog. Default: load_catalog(catalog_conninfo) when conninfo is set.
+  std::function<absl::StatusOr<Catalog>()> load_catalog;
+  // Groups of a user the loaded catalog does not know (logged in after the last load);
+  // nullopt = no such user. Default: load_user_groups(catalog_conninfo, user) when
+  // conninfo is set. Looked up once per user per catalog snapshot.
+  std::function<absl::StatusOr<std::optional<std::vector<std::string>>>(const std::string& user)> load_user_groups;
+};
+
+}  // namespace blueshift::policies

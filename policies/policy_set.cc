@@ -1,0 +1,369 @@
+#include "policies/policy_set.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <set>
+#include <stdexcept>
+#include <utility>
+
+namespace blueshift::policies {
+namespace {
+
+using rewrite::StatementKind;
+
+struct KindName {
+  const char* name;
+  StatementKind kind;
+};
+constexpr std::array<KindName, 21> kKindNames = {{
+    {"select", StatementKind::Select},
+    {"insert", StatementKind::Insert},
+    {"update", StatementKind::Update},
+    {"delete", StatementKind::Delete},
+    {"merge", StatementKind::Merge},
+    {"copy", StatementKind::Copy},
+    {"unload", StatementKind::Unload},
+    {"create_table_as", StatementKind::CreateTableAs},
+    {"create_table", StatementKind::CreateTable},
+    {"create_external", StatementKind::CreateExternal},
+    {"drop", StatementKind::Drop},
+    {"truncate", StatementKind::Truncate},
+    {"alter", StatementKind::Alter},
+    {"other_ddl", StatementKind::OtherDdl},
+    {"explain", StatementKind::Explain},
+    {"transaction", StatementKind::Transaction},
+    {"set", StatementKind::Set},
+    {"show", StatementKind::Show},
+    {"utility", StatementKind::Utility},
+    {"other", StatementKind::Other},
+    {"unparsed", StatementKind::Unparsed},
+}};
+
+// Shorthands an operator reaches for first; each expands to the kinds it covers.
+struct KindAlias {
+  const char* name;
+  std::vector<StatementKind> kinds;
+};
+const std::vector<KindAlias>& kind_aliases() {
+  static const std::vector<KindAlias> aliases = {
+      {"create", {StatementKind::CreateTable, StatementKind::CreateTableAs, StatementKind::CreateExternal}},
+      {"ddl",
+       {StatementKind::CreateTable, StatementKind::CreateTableAs, StatementKind::CreateExternal,
+        StatementKind::Drop, StatementKind::Truncate, StatementKind::Alter, StatementKind::OtherDdl}},
+      {"write",
+       {StatementKind::Insert, StatementKind::Update, StatementKind::Delete, StatementKind::Merge,
+        StatementKind::Copy}},
+  };
+  return aliases;
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+[[noreturn]] void fail(const std::string& path, const YAML::Node& node, const std::string& what) {
+  std::string where = path;
+  if (node.IsDefined() && node.Mark().line >= 0) {
+    where += " (line " + std::to_string(node.Mark().line + 1) + ", column " +
+             std::to_string(node.Mark().column + 1) + ")";
+  }
+  throw std::runtime_error(where + ": " + what);
+}
+
+std::string describe_node(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a map";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "nothing";
+    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
+    default: return "an undefined value";
+  }
+}
+
+void check_keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& allowed) {
+  for (const auto& kv : map) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      fail(path + "." + key, kv.first, "unknown key (allowed here: " + list + ")");
+    }
+  }
+}
+
+std::string scalar(const YAML::Node& node, const std::string& path) {
+  if (!node.IsScalar() || node.Scalar().empty()) fail(path, node, "expected a non-empty string, got " + describe_node(node));
+  return node.Scalar();
+}
+
+bool boolean(const YAML::Node& node, const std::string& path) {
+  if (node.IsScalar()) {
+    const std::string v = lower(node.Scalar());
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+  }
+  fail(path, node, "expected true or false, got " + describe_node(node));
+}
+
+// A list of strings; a single string is accepted as a list of one.
+std::vector<std::string> string_list(const YAML::Node& node, const std::string& path) {
+  std::vector<std::string> out;
+  if (!node.IsDefined() || node.IsNull()) return out;
+  if (node.IsScalar()) {
+    out.push_back(scalar(node, path));
+    return out;
+  }
+  if (!node.IsSequence()) fail(path, node, "expected a list of strings, got " + describe_node(node));
+  for (size_t i = 0; i < node.size(); ++i) out.push_back(scalar(node[i], path + "[" + std::to_string(i) + "]"));
+  return out;
+}
+
+// "schema.table" with exactly one dot and both parts non-empty; globs allowed.
+std::pair<std::string, std::string> split_table(const std::string& text, const YAML::Node& node,
+                                                const std::string& path, bool allow_glob) {
+  const auto dot = text.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == text.size() || text.find('.', dot + 1) != std::string::npos) {
+    fail(path, node, "expected schema.table" + std::string(allow_glob ? " (globs allowed, e.g. spectrum_schema.*)" : "") +
+                         ", got \"" + text + "\"");
+  }
+  if (!allow_glob && text.find_first_of("*?") != std::string::npos) {
+    fail(path, node, "a declared table is one table, not a pattern: \"" + text + "\"");
+  }
+  return {lower(text.substr(0, dot)), lower(text.substr(dot + 1))};
+}
+
+Scope parse_scope(const YAML::Node& node, const std::string& path) {
+  Scope scope;
+  if (!node.IsDefined() || node.IsNull()) return scope;
+  if (!node.IsMap()) fail(path, node, "expected a map with users, groups, applications, databases; got " + describe_node(node));
+  check_keys(node, path, {"users", "groups", "applications", "databases"});
+  scope.users = string_list(node["users"], path + ".users");
+  scope.groups = string_list(node["groups"], path + ".groups");
+  scope.applications = string_list(node["applications"], path + ".applications");
+  scope.databases = string_list(node["databases"], path + ".databases");
+  return scope;
+}
+
+RuleType parse_type(const YAML::Node& node, const std::string& path) {
+  if (!node.IsDefined()) fail(path, node, "missing (one of require_partition_filter, max_partitions, deny_select_star, deny_statements)");
+  const std::string v = scalar(node, path);
+  for (RuleType t : {RuleType::RequirePartitionFilter, RuleType::MaxPartitions, RuleType::DenySelectStar, RuleType::DenyStatements}) {
+    if (v == to_string(t)) return t;
+  }
+  fail(path, node, "expected one of require_partition_filter, max_partitions, deny_select_star, deny_statements; got \"" + v + "\"");
+}
+
+Mode parse_mode(const YAML::Node& node, const std::string& path) {
+  if (!node.IsDefined()) return Mode::Enforce;
+  const std::string v = scalar(node, path);
+  for (Mode m : {Mode::Enforce, Mode::Warn, Mode::Audit}) {
+    if (v == to_string(m)) return m;
+  }
+  fail(path, node, "expected one of enforce, warn, audit; got \"" + v + "\"");
+}
+
+void add_kinds(const std::string& name, const YAML::Node& node, const std::string& path,
+               std::vector<StatementKind>* out) {
+  const std::string v = lower(name);
+  auto add = [out](StatementKind k) {
+    if (std::find(out->begin(), out->end(), k) == out->end()) out->push_back(k);
+  };
+  for (const auto& kn : kKindNames) {
+    if (v == kn.name) return add(kn.kind);
+  }
+  for (const auto& alias : kind_aliases()) {
+    if (v == alias.name) {
+      for (auto k : alias.kinds) add(k);
+      return;
+    }
+  }
+  std::string list;
+  for (const auto& kn : kKindNames) list += std::string(list.empty() ? "" : ", ") + kn.name;
+  for (const auto& alias : kind_aliases()) list += std::string(", ") + alias.name;
+  fail(path, node, "unknown statement kind \"" + name + "\" (known: " + list + ")");
+}
+
+Rule parse_rule(const YAML::Node& node, const std::string& path) {
+  if (!node.IsMap()) fail(path, node, "expected a rule (a map with name, type, ...), got " + describe_node(node));
+  Rule rule;
+  rule.type = parse_type(node["type"], path + ".type");
+
+  std::vector<std::string> allowed = {"name", "type", "mode", "scope", "exempt", "description", "enabled"};
+  switch (rule.type) {
+    case RuleType::RequirePartitionFilter: allowed.insert(allowed.end(), {"tables", "columns"}); break;
+    case RuleType::MaxPartitions: allowed.insert(allowed.end(), {"tables", "max"}); break;
+    case RuleType::DenySelectStar: allowed.insert(allowed.end(), {"tables"}); break;
+    case RuleType::DenyStatements: allowed.insert(allowed.end(), {"kinds", "schemas"}); break;
+  }
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    fail(path + "." + key, kv.first,
+         "not a key of a " + std::string(to_string(rule.type)) + " rule (allowed: " + list + ")");
+  }
+
+  if (!node["name"].IsDefined()) fail(path + ".name", node, "missing: every rule needs a name (it appears in refusals and audit lines)");
+  rule.name = scalar(node["name"], path + ".name");
+  rule.mode = parse_mode(node["mode"], path + ".mode");
+  rule.scope = parse_scope(node["scope"], path + ".scope");
+  rule.exempt = parse_scope(node["exempt"], path + ".exempt");
+
+  const auto tables = string_list(node["tables"], path + ".tables");
+  for (size_t i = 0; i < tables.size(); ++i) {
+    const auto [schema, table] = split_table(tables[i], node["tables"], path + ".tables[" + std::to_string(i) + "]", true);
+    rule.tables.push_back(schema + "." + table);
+  }
+
+  switch (rule.type) {
+    case RuleType::RequirePartitionFilter: {
+      const YAML::Node cols = node["columns"];
+      if (!cols.IsDefined() || cols.IsNull()) break;
+      if (cols.IsScalar() && (lower(cols.Scalar()) == "all" || lower(cols.Scalar()) == "any")) {
+        rule.columns = lower(cols.Scalar()) == "all" ? Rule::Columns::All : Rule::Columns::Any;
+        break;
+      }
+      if (!cols.IsSequence() || cols.size() == 0) {
+        fail(path + ".columns", cols, "expected all, any, or a non-empty list of partition columns; got " + describe_node(cols));
+      }
+      rule.columns = Rule::Columns::Listed;
+      for (const auto& c : string_list(cols, path + ".columns")) rule.column_list.push_back(lower(c));
+      break;
+    }
+    case RuleType::MaxPartitions: {
+      const YAML::Node max = node["max"];
+      if (!max.IsDefined()) fail(path + ".max", node, "missing: max_partitions needs max (the most partitions one scan may match)");
+      int64_t v = 0;
+      try {
+        v = max.as<int64_t>();
+      } catch (const YAML::Exception&) {
+        fail(path + ".max", max, "expected a whole number, got " + describe_node(max));
+      }
+      if (v < 1) fail(path + ".max", max, "must be at least 1, got " + std::to_string(v));
+      rule.max_partitions = v;
+      break;
+    }
+    case RuleType::DenySelectStar: break;
+    case RuleType::DenyStatements: {
+      const YAML::Node kinds = node["kinds"];
+      if (!kinds.IsDefined() || kinds.IsNull() || (kinds.IsSequence() && kinds.size() == 0)) {
+        fail(path + ".kinds", node, "missing: deny_statements needs kinds (e.g. [delete, drop, truncate, alter, create])");
+      }
+      const auto names = string_list(kinds, path + ".kinds");
+      for (size_t i = 0; i < names.size(); ++i) {
+        add_kinds(names[i], kinds.IsSequence() ? kinds[i] : kinds, path + ".kinds[" + std::to_string(i) + "]", &rule.kinds);
+      }
+      for (const auto& s : string_list(node["schemas"], path + ".schemas")) {
+        if (s.find('.') != std::string::npos) fail(path + ".schemas", node["schemas"], "expected schema names, got \"" + s + "\"");
+        rule.schemas.push_back(lower(s));
+      }
+      break;
+    }
+  }
+  return rule;
+}
+
+}  // namespace
+
+const char* to_string(RuleType type) {
+  switch (type) {
+    case RuleType::RequirePartitionFilter: return "require_partition_filter";
+    case RuleType::MaxPartitions: return "max_partitions";
+    case RuleType::DenySelectStar: return "deny_select_star";
+    case RuleType::DenyStatements: return "deny_statements";
+  }
+  return "?";
+}
+
+const char* to_string(Mode mode) {
+  switch (mode) {
+    case Mode::Enforce: return "enforce";
+    case Mode::Warn: return "warn";
+    case Mode::Audit: return "audit";
+  }
+  return "?";
+}
+
+const char* kind_name(rewrite::StatementKind kind) {
+  for (const auto& kn : kKindNames) {
+    if (kn.kind == kind) return kn.name;
+  }
+  return "other";
+}
+
+bool glob_match(std::string_view pattern, std::string_view text) {
+  // Iterative matcher with single-star backtracking: linear in practice, no recursion
+  // depth to worry about for hostile application names.
+  size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+PolicySet parse_policy_set(const YAML::Node& node) {
+  PolicySet set;
+  const std::string root = "policies";
+  if (!node.IsDefined() || node.IsNull()) return set;
+  if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
+  check_keys(node, root, {"catalog_tables", "tables", "rules"});
+
+  if (node["catalog_tables"].IsDefined()) set.catalog_tables = boolean(node["catalog_tables"], root + ".catalog_tables");
+
+  const YAML::Node tables = node["tables"];
+  if (tables.IsDefined() && !tables.IsNull()) {
+    if (!tables.IsSequence()) fail(root + ".tables", tables, "expected a list of tables, got " + describe_node(tables));
+    std::set<std::string> seen;
+    for (size_t i = 0; i < tables.size(); ++i) {
+      const std::string path = root + ".tables[" + std::to_string(i) + "]";
+      const YAML::Node t = tables[i];
+      DeclaredTable decl;
+      // Never assign one YAML::Node to another: yaml-cpp's operator= overwrites the
+      // node it refers to, not the handle.
+      const YAML::Node name_node = t.IsMap() ? t["name"] : t;
+      if (t.IsMap()) {
+        check_keys(t, path, {"name", "partition_columns"});
+        if (!name_node.IsDefined()) fail(path + ".name", t, "missing: the table's schema.name");
+        for (const auto& c : string_list(t["partition_columns"], path + ".partition_columns")) {
+          decl.partition_columns.push_back(lower(c));
+        }
+      }
+      const std::string name = scalar(name_node, t.IsMap() ? path + ".name" : path);
+      std::tie(decl.schema, decl.name) = split_table(name, name_node, t.IsMap() ? path + ".name" : path, false);
+      if (!seen.insert(decl.qualified()).second) fail(path, t, "table " + decl.qualified() + " is declared twice");
+      set.tables.push_back(std::move(decl));
+    }
+  }
+
+  const YAML::Node rules = node["rules"];
+  if (rules.IsDefined() && !rules.IsNull()) {
+    if (!rules.IsSequence()) fail(root + ".rules", rules, "expected a list of rules, got " + describe_node(rules));
+    std::set<std::string> names;
+    for (size_t i = 0; i < rules.size(); ++i) {
+      const std::string path = root + ".rules[" + std::to_string(i) + "]";
+      Rule rule = parse_rule(rules[i], path);
+      if (!names.insert(rule.name).second) fail(path + ".name", rules[i]["name"], "rule name \"" + rule.name + "\" is used twice");
+      const YAML::Node enabled = rules[i]["enabled"];
+      if (enabled.IsDefined() && !boolean(enabled, path + ".enabled")) continue;
+      set.rules.push_back(std::move(rule));
+    }
+  }
+  return set;
+}
+
+}  // namespace blueshift::policies

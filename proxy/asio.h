@@ -1,0 +1,21 @@
+// The Boost.Asio pieces proxy/ uses, in one place (Asio headers stay inside proxy/).
+#pragma once
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
+
+namespace blueshift::proxy {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+template <typename T>
+using awaitable = asio::awaitable<T>;
+
+// Completion token that reports errors as values: proxy/ works with error codes, not
+// exceptions, on peer I/O.
+inline constexpr auto use_nothrow = asio::as_tuple(asio::use_awaitable);
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,186 @@
+#include "proxy/config.h"
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace blueshift::proxy {
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& why) {
+  throw std::runtime_error("config key '" + key + "': " + why);
+}
+
+template <typename T>
+void read(const YAML::Node& node, const char* name, const std::string& path, T* out) {
+  const YAML::Node value = node[name];
+  if (!value || value.IsNull()) return;
+  try {
+    *out = value.as<T>();
+  } catch (const YAML::Exception&) {
+    fail(path + name, "cannot read value '" + YAML::Dump(value) + "'");
+  }
+}
+
+void require_map(const YAML::Node& node, const std::string& key) {
+  if (node && !node.IsNull() && !node.IsMap()) fail(key, "must be a mapping");
+}
+
+void reject_unknown(const YAML::Node& node, const std::string& prefix,
+                    std::initializer_list<const char*> known) {
+  if (!node || !node.IsMap()) return;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    bool ok = false;
+    for (const char* k : known) ok = ok || key == k;
+    if (!ok) fail(prefix + key, "unknown key");
+  }
+}
+
+}  // namespace
+
+Endpoint parse_endpoint(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw std::invalid_argument("expected [HOST]:PORT, got '" + text + "'");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty()) throw std::invalid_argument("empty host in '" + text + "'");
+  size_t used = 0;
+  unsigned long value = 0;
+  try {
+    value = std::stoul(port, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != port.size() || port.empty() || value == 0 || value > 65535)
+    throw std::invalid_argument("bad port in '" + text + "'");
+  return Endpoint{host, static_cast<uint16_t>(value)};
+}
+
+Config config_from_yaml(const YAML::Node& root) {
+  Config c;
+  if (!root || root.IsNull()) return c;
+  if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
+  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "log", "catalog",
+                            "audit", "policies"});
+  if (root["listen"]) {
+    try {
+      c.listen = parse_endpoint(root["listen"].as<std::string>());
+    } catch (const std::exception& e) {
+      fail("listen", e.what());
+    }
+  }
+  if (const YAML::Node up = root["upstream"]) {
+    require_map(up, "upstream");
+    reject_unknown(up, "upstream.", {"host", "port", "tls", "ca_file", "server_name", "connect_timeout_ms"});
+    read(up, "host", "upstream.", &c.upstream.host);
+    int port = c.upstream.port;
+    read(up, "port", "upstream.", &port);
+    if (port <= 0 || port > 65535) fail("upstream.port", "must be 1..65535");
+    c.upstream.port = static_cast<uint16_t>(port);
+    std::string mode = "disable";
+    read(up, "tls", "upstream.", &mode);
+    if (mode == "disable") c.upstream_tls = UpstreamTls::Disable;
+    else if (mode == "require") c.upstream_tls = UpstreamTls::Require;
+    else if (mode == "verify-full") c.upstream_tls = UpstreamTls::VerifyFull;
+    else fail("upstream.tls", "must be disable, require or verify-full, not '" + mode + "'");
+    read(up, "ca_file", "upstream.", &c.upstream_ca_file);
+    read(up, "server_name", "upstream.", &c.upstream_server_name);
+    read(up, "connect_timeout_ms", "upstream.", &c.connect_timeout_ms);
+  }
+  if (const YAML::Node tls = root["tls"]) {
+    require_map(tls, "tls");
+    reject_unknown(tls, "tls.", {"cert_file", "key_file", "require"});
+    read(tls, "cert_file", "tls.", &c.tls_cert_file);
+    read(tls, "key_file", "tls.", &c.tls_key_file);
+    read(tls, "require", "tls.", &c.tls_require);
+  }
+  if (const YAML::Node limits = root["limits"]) {
+    require_map(limits, "limits");
+    reject_unknown(limits, "limits.", {"max_client_connections", "max_message_size", "login_timeout_ms",
+                                       "idle_client_timeout_ms"});
+    read(limits, "max_client_connections", "limits.", &c.max_client_connections);
+    read(limits, "max_message_size", "limits.", &c.max_message_size);
+    read(limits, "login_timeout_ms", "limits.", &c.login_timeout_ms);
+    read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
+  }
+  read(root, "io_threads", "", &c.io_threads);
+  if (const YAML::Node log = root["log"]) {
+    require_map(log, "log");
+    reject_unknown(log, "log.", {"level", "file"});
+    read(log, "level", "log.", &c.log_level);
+    read(log, "file", "log.", &c.log_file);
+  }
+  if (const YAML::Node cat = root["catalog"]) {
+    require_map(cat, "catalog");
+    reject_unknown(cat, "catalog.", {"conninfo", "refresh_seconds"});
+    read(cat, "conninfo", "catalog.", &c.catalog_conninfo);
+    read(cat, "refresh_seconds", "catalog.", &c.catalog_refresh_seconds);
+  }
+  if (const YAML::Node audit = root["audit"]) {
+    require_map(audit, "audit");
+    reject_unknown(audit, "audit.", {"file"});
+    read(audit, "file", "audit.", &c.audit_file);
+  }
+  if (const YAML::Node policies = root["policies"]; policies && !policies.IsNull()) {
+    if (!policies.IsMap()) fail("policies", "must be a mapping");
+    c.policies = std::make_shared<const YAML::Node>(YAML::Clone(policies));
+  }
+  return c;
+}
+
+Config load_config(const std::string& path) {
+  if (path.empty()) return Config{};
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(path);
+  } catch (const YAML::BadFile&) {
+    throw std::runtime_error("config: cannot read file '" + path + "'");
+  } catch (const YAML::Exception& e) {
+    throw std::runtime_error("config: '" + path + "' is not valid YAML: " + e.what());
+  }
+  Config c = config_from_yaml(root);
+  c.source_path = path;
+  return c;
+}
+
+std::vector<std::string> validate(const Config& c) {
+  std::vector<std::string> problems;
+  auto readable = [&](const std::string& file, const char* key) {
+    if (!file.empty() && !std::filesystem::exists(file))
+      problems.push_back(std::string(key) + ": file '" + file + "' does not exist");
+  };
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty())
+    problems.push_back("tls: cert_file and key_file must be given together");
+  if (c.tls_require && c.tls_cert_file.empty())
+    problems.push_back("tls.require is true but no tls.cert_file/key_file is configured");
+  readable(c.tls_cert_file, "tls.cert_file");
+  readable(c.tls_key_file, "tls.key_file");
+  readable(c.upstream_ca_file, "upstream.ca_file");
+  if (c.upstream_tls == UpstreamTls::VerifyFull && c.upstream_ca_file.empty())
+    problems.push_back("upstream.tls is verify-full but upstream.ca_file is not set");
+  if (c.upstream.host.empty()) problems.push_back("upstream.host is empty");
+  if (c.max_client_connections == 0) problems.push_back("limits.max_client_connections must be > 0");
+  if (c.max_message_size < 1024 || c.max_message_size > (1u << 30))
+    problems.push_back("limits.max_message_size must be between 1024 and 1073741824");
+  if (c.login_timeout_ms <= 0) problems.push_back("limits.login_timeout_ms must be > 0");
+  if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
+  if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
+  if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
+  static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
+  bool level_ok = false;
+  for (const char* l : kLevels) level_ok = level_ok || c.log_level == l;
+  if (!level_ok) problems.push_back("log.level must be one of trace, debug, info, warn, error, critical, off");
+  return problems;
+}
+
+}  // namespace blueshift::proxy

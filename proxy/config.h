@@ -1,0 +1,70 @@
+// The proxy's configuration: a YAML file (deploy/blueshift.example.yaml documents every
+// key) plus command-line overrides. Loaded once at start-up into an immutable value;
+// invalid configuration is reported with the key at fault (exceptions are for start-up).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "yaml-cpp/yaml.h"
+
+namespace blueshift::proxy {
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+  [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+enum class UpstreamTls { Disable, Require, VerifyFull };
+
+struct Config {
+  Endpoint listen{"127.0.0.1", 5439};
+  Endpoint upstream{"127.0.0.1", 5440};
+  UpstreamTls upstream_tls = UpstreamTls::Disable;
+  std::string upstream_ca_file;      // verify-full: CA bundle to check the server certificate
+  std::string upstream_server_name;  // verify-full: name to check (default: upstream host)
+  int connect_timeout_ms = 5000;
+
+  // Client-side TLS termination.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls_require = false;
+
+  size_t max_client_connections = 10000;
+  size_t max_message_size = 64u << 20;
+  int login_timeout_ms = 30000;
+  int idle_client_timeout_ms = 0;    // 0: no idle timeout
+  int io_threads = 0;                // 0: one per core
+
+  std::string log_level = "info";
+  std::string log_file;              // "": standard error
+
+  std::string catalog_conninfo;      // libpq service connection for the catalog ("": none)
+  int catalog_refresh_seconds = 300;
+  std::string audit_file;            // "": no audit file
+  // The `policies:` section, handed to policies::Governor (null when absent). Held by
+  // pointer because YAML::Node assignment writes through to the node it refers to.
+  std::shared_ptr<const YAML::Node> policies;
+
+  std::string source_path;           // the file it was read from, for reloads
+
+  [[nodiscard]] bool tls_enabled() const { return !tls_cert_file.empty(); }
+};
+
+// Parses HOST:PORT (or [v6]:PORT). Throws std::invalid_argument with a readable message.
+Endpoint parse_endpoint(const std::string& text);
+
+// Reads the YAML file (path may be empty: defaults). Throws std::runtime_error naming the
+// key at fault.
+Config load_config(const std::string& path);
+Config config_from_yaml(const YAML::Node& root);
+
+// Checks values that only make sense together (TLS files present, limits positive).
+// Returns the problems found, empty when valid.
+std::vector<std::string> validate(const Config& config);
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,158 @@
+#include "proxy/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+#include <vector>
+
+#include "proxy/session.h"
+
+namespace blueshift::proxy {
+
+std::unique_ptr<ssl::context> make_client_tls_context(const Config& config) {
+  if (!config.tls_enabled()) return nullptr;
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  error_code ec;
+  context->use_certificate_chain_file(config.tls_cert_file, ec);
+  if (ec) throw std::runtime_error("tls.cert_file '" + config.tls_cert_file + "': " + ec.message());
+  context->use_private_key_file(config.tls_key_file, ssl::context::pem, ec);
+  if (ec) throw std::runtime_error("tls.key_file '" + config.tls_key_file + "': " + ec.message());
+  return context;
+}
+
+std::unique_ptr<ssl::context> make_upstream_tls_context(const Config& config) {
+  if (config.upstream_tls == UpstreamTls::Disable) return nullptr;
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_client);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3);
+  if (!config.upstream_ca_file.empty()) {
+    error_code ec;
+    context->load_verify_file(config.upstream_ca_file, ec);
+    if (ec) throw std::runtime_error("upstream.ca_file '" + config.upstream_ca_file + "': " + ec.message());
+  }
+  return context;
+}
+
+struct Server::Impl {
+  explicit Impl(std::shared_ptr<const Config> config) {
+    context.config = std::move(config);
+    context.client_tls = make_client_tls_context(*context.config);
+    context.upstream_tls = make_upstream_tls_context(*context.config);
+    const Config& c = *context.config;
+    if (c.policies) {
+      context.governor = policies::Governor::create(*c.policies, c.catalog_conninfo, c.audit_file);
+    }
+    unsigned threads = c.io_threads > 0 ? static_cast<unsigned>(c.io_threads) : std::thread::hardware_concurrency();
+    if (threads == 0) threads = 1;
+    for (unsigned i = 0; i < threads; ++i) loops.push_back(std::make_unique<asio::io_context>(1));
+  }
+
+  awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    size_t next = 0;
+    for (;;) {
+      asio::io_context& loop = *loops[next++ % loops.size()];
+      auto [ec, socket] = co_await acceptor.async_accept(loop, use_nothrow);
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) {
+        // Out of descriptors and the like: log, back off a little, keep serving.
+        spdlog::warn("accept failed: {}", ec.message());
+        asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+        co_await pause.async_wait(use_nothrow);
+        continue;
+      }
+      context.counters.connections_total.fetch_add(1);
+      const uint64_t active = context.counters.connections_active.fetch_add(1) + 1;
+      const bool over = active > context.config->max_client_connections;
+      if (over) context.counters.connections_rejected.fetch_add(1);
+      auto session = std::make_shared<Session>(context, std::move(socket), over);
+      asio::co_spawn(loop, session->run(session), [](std::exception_ptr e) {
+        // Sessions report peer errors as values; an exception here is a bug: log it, keep serving.
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error("session ended by an unexpected exception: {}", ex.what());
+        }
+      });
+    }
+  }
+
+  ServerContext context;
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+};
+
+Server::Server(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Server::~Server() = default;
+
+int Server::run() {
+  const Config& c = *impl_->context.config;
+  asio::io_context& main_loop = *impl_->loops[0];
+  tcp::acceptor acceptor(main_loop);
+  error_code ec;
+  tcp::resolver resolver(main_loop);
+  auto endpoints = resolver.resolve(c.listen.host, std::to_string(c.listen.port), ec);
+  if (ec || endpoints.empty()) {
+    spdlog::critical("cannot resolve listen address {}: {}", c.listen.to_string(), ec.message());
+    return 2;
+  }
+  const tcp::endpoint endpoint = *endpoints.begin();
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    spdlog::critical("cannot listen on {}: {}", c.listen.to_string(), ec.message());
+    return 2;
+  }
+  spdlog::info("blueshift listening on {} -> upstream {} (upstream tls {}, client tls {}, {} io threads, policies {})",
+               c.listen.to_string(), c.upstream.to_string(),
+               c.upstream_tls == UpstreamTls::Disable ? "off" : c.upstream_tls == UpstreamTls::Require ? "require" : "verify-full",
+               c.tls_enabled() ? (c.tls_require ? "required" : "offered") : "off", impl_->loops.size(),
+               impl_->context.governor ? "on" : "off");
+
+  asio::co_spawn(main_loop, impl_->accept_loop(acceptor), asio::detached);
+
+  asio::signal_set signals(main_loop, SIGINT, SIGTERM);
+  signals.async_wait([&](const error_code& e, int signal) {
+    if (e) return;
+    spdlog::info("signal {} received, shutting down", signal);
+    error_code ignored;
+    acceptor.close(ignored);
+    for (auto& loop : impl_->loops) loop->stop();
+  });
+  asio::signal_set reload(main_loop, SIGHUP);
+  std::function<void(const error_code&, int)> on_hup = [&](const error_code& e, int) {
+    if (e) return;
+    if (impl_->context.governor && !c.source_path.empty()) {
+      try {
+        const Config fresh = load_config(c.source_path);
+        std::string error;
+        if (impl_->context.governor->reload(fresh.policies ? *fresh.policies : YAML::Node(), &error) &&
+            impl_->context.governor->refresh_catalog(&error)) {
+          spdlog::info("policies and catalog reloaded from {}", c.source_path);
+        } else {
+          spdlog::error("reload failed, keeping the previous policies: {}", error);
+        }
+      } catch (const std::exception& ex) {
+        spdlog::error("reload failed, keeping the previous policies: {}", ex.what());
+      }
+    }
+    reload.async_wait(on_hup);
+  };
+  reload.async_wait(on_hup);
+
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < impl_->loops.size(); ++i) {
+    threads.emplace_back([loop = impl_->loops[i].get()] {
+      auto guard = asio::make_work_guard(*loop);
+      loop->run();
+    });
+  }
+  main_loop.run();
+  for (auto& loop : impl_->loops) loop->stop();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,751 @@
+#include "proxy/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace blueshift::proxy {
+namespace {
+
+using namespace asio::experimental::awaitable_operators;
+using protocol::DecodeStatus;
+using protocol::Frame;
+using protocol::ProxyError;
+
+// A message the proxy does not inspect and that is larger than this streams through
+// without being buffered whole (large DataRows, CopyData).
+constexpr size_t kStreamThreshold = 64 * 1024;
+// Reads start small so an idle session holds little memory, and double while reads fill
+// the buffer (large results, COPY), back to small when the session is idle again.
+constexpr size_t kReadChunk = 2 * 1024;
+constexpr size_t kMaxReadChunk = 256 * 1024;
+// Largest message a client may send before it has logged in (passwords, SASL data,
+// Redshift IdP tokens); PostgreSQL itself caps these lower.
+constexpr size_t kMaxAuthMessageSize = 256 * 1024;
+
+// Statement names that cannot collide with a client's: a Bind of it fails at once, with no
+// side effect, which is how a refused extended-protocol message is made to fail upstream.
+constexpr const char* kRefusedStatementName = "__blueshift_refused__";
+// A simple-protocol text that fails in the parser, before anything runs or is billed.
+constexpr const char* kRefusedQueryText = "/* blueshift: statement refused by policy */ blueshift_refused";
+
+int32_t read_int32(const uint8_t* p) {
+  return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]);
+}
+
+ProxyError fatal(std::string sqlstate, std::string message, std::string detail = {}) {
+  return ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}};
+}
+
+std::string_view as_view(std::span<const uint8_t> s) {
+  return {reinterpret_cast<const char*>(s.data()), s.size()};
+}
+
+// Whether an ErrorResponse body has severity FATAL or PANIC (the server ends the session).
+bool is_fatal(std::span<const uint8_t> body) {
+  size_t i = 0;
+  while (i < body.size() && body[i] != 0) {
+    const char field = static_cast<char>(body[i++]);
+    const size_t start = i;
+    while (i < body.size() && body[i] != 0) ++i;
+    const std::string_view value(reinterpret_cast<const char*>(body.data()) + start, i - start);
+    ++i;
+    if (field == 'V' || field == 'S') return value == "FATAL" || value == "PANIC";
+  }
+  return false;
+}
+
+}  // namespace
+
+Session::Session(ServerContext& server, tcp::socket client, bool over_limit)
+    : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
+      client_in_(), server_in_() {
+  error_code ec;
+  auto remote = client_.socket().remote_endpoint(ec);
+  client_address_ = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
+  client_.socket().set_option(tcp::no_delay(true), ec);
+  identity_.client_address = ec ? "unknown" : remote.address().to_string();
+  started_ = last_activity_ = std::chrono::steady_clock::now();
+}
+
+Session::~Session() {
+  if (client_key_) server_.cancels.remove(*client_key_);
+}
+
+awaitable<void> Session::run(std::shared_ptr<Session> self) {
+  // self is a coroutine parameter, so it lives in the frame: the session outlives every
+  // wait even when it is started on another thread's loop.
+  asio::steady_timer login_timer(co_await asio::this_coro::executor);
+  login_timer.expires_after(std::chrono::milliseconds(config_.login_timeout_ms));
+
+  auto login = [this]() -> awaitable<bool> {
+    if (co_await negotiate_startup() == Startup::Done) co_return false;
+    if (!co_await connect_upstream()) co_return false;
+    co_return co_await relay_authentication();
+  };
+  auto outcome = co_await (login() || login_timer.async_wait(use_nothrow));
+  bool logged_in = outcome.index() == 0 && std::get<0>(outcome);
+  if (outcome.index() == 1) {
+    end_reason_ = "login timeout";
+    // Only if nothing is half-written to the client; an interrupted SSL handshake is not.
+    if (!startup_.parameters.empty() || client_.is_tls())
+      final_error_ = fatal("08006", "blueshift: login did not complete within " +
+                                        std::to_string(config_.login_timeout_ms) + " ms");
+  }
+
+  if (logged_in) {
+    last_activity_ = std::chrono::steady_clock::now();
+    if (config_.idle_client_timeout_ms > 0) {
+      co_await (pump_client() || pump_server() || watchdog());
+    } else {
+      co_await (pump_client() || pump_server());
+    }
+  }
+  if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
+  client_.close();
+  if (upstream_) upstream_->close();
+  if (!startup_.parameters.empty()) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
+    spdlog::info("connection close client={} user={} database={} application_name={} duration_ms={} reason=\"{}\"",
+                 client_address_, identity_.user, identity_.database, identity_.application_name, ms, end_reason_);
+  } else {
+    spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
+  }
+  server_.counters.connections_active.fetch_sub(1);
+}
+
+awaitable<void> Session::send_fatal(const ProxyError& error) {
+  const std::string bytes = protocol::encode_error(error);
+  co_await client_.write(asio::buffer(bytes));
+}
+
+awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet() {
+  for (;;) {
+    std::span<const uint8_t> body;
+    size_t size = 0;
+    std::string error;
+    const DecodeStatus status = protocol::decode_startup_frame(client_in_.readable(), &body, &size, &error);
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "invalid startup packet";
+      final_error_ = fatal("08P01", "blueshift: invalid startup packet: " + error);
+      co_return std::nullopt;
+    }
+    if (status == DecodeStatus::ReadyForNext) {
+      auto packet = protocol::decode_startup(body);
+      client_in_.consume(size);
+      if (!packet.ok()) {
+        end_reason_ = "invalid startup packet";
+        final_error_ = fatal("08P01", "blueshift: invalid startup packet: " + std::string(packet.status().message()));
+        co_return std::nullopt;
+      }
+      co_return std::move(*packet);
+    }
+    auto space = client_in_.writable(512);
+    auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), std::min<size_t>(space.size(), 512)));
+    if (ec) {
+      end_reason_ = (client_in_.size() == 0 ? "closed before startup: " : "closed during startup: ") + ec.message();
+      co_return std::nullopt;
+    }
+    client_in_.commit(n);
+  }
+}
+
+awaitable<Session::Startup> Session::negotiate_startup() {
+  for (;;) {
+    auto packet = co_await read_startup_packet();
+    if (!packet) co_return Startup::Done;
+    if (std::holds_alternative<protocol::SslRequest>(*packet)) {
+      if (client_.is_tls()) {
+        end_reason_ = "SSLRequest inside TLS";
+        final_error_ = fatal("08P01", "blueshift: SSLRequest received over an encrypted connection");
+        co_return Startup::Done;
+      }
+      const char answer = server_.client_tls ? 'S' : 'N';
+      auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
+      if (ec) co_return Startup::Done;
+      if (answer == 'S') {
+        if (client_in_.size() != 0) {  // bytes sent before the handshake could be injected by a MITM
+          end_reason_ = "unencrypted data after SSLRequest";
+          co_return Startup::Done;
+        }
+        if (auto hs = co_await client_.accept_tls(*server_.client_tls)) {
+          end_reason_ = "TLS handshake failed: " + hs.message();
+          spdlog::info("connection from {} failed TLS handshake: {}", client_address_, hs.message());
+          co_return Startup::Done;
+        }
+      }
+      continue;
+    }
+    if (std::holds_alternative<protocol::GssEncRequest>(*packet)) {
+      const char answer = 'N';
+      auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
+      if (ec) co_return Startup::Done;
+      continue;
+    }
+    if (auto* cancel = std::get_if<protocol::CancelRequest>(&*packet)) {
+      co_await forward_cancel(*cancel);
+      end_reason_ = "cancel request";
+      co_return Startup::Done;
+    }
+    startup_ = std::get<protocol::StartupMessage>(std::move(*packet));
+    auto param = [&](std::string_view name) {
+      const std::string* v = startup_.find(name);
+      return v ? *v : std::string();
+    };
+    identity_.user = param("user");
+    identity_.database = param("database");
+    if (identity_.database.empty()) identity_.database = identity_.user;
+    identity_.application_name = param("application_name");
+    if (const std::string* sp = startup_.find("search_path")) identity_.search_path = {*sp};
+    // The proxy relays bytes it cannot decompress: never let the server turn on
+    // Redshift's wire compression.
+    startup_.erase("_pq_.compression");
+    spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
+                 identity_.user, identity_.database, identity_.application_name, client_.is_tls() ? "yes" : "no");
+    if (identity_.user.empty()) {
+      end_reason_ = "no user in startup packet";
+      final_error_ = fatal("28000", "blueshift: no PostgreSQL user name specified in startup packet");
+      co_return Startup::Done;
+    }
+    if (over_limit_) {
+      end_reason_ = "too many clients";
+      final_error_ = fatal("53300", "blueshift: sorry, too many clients already",
+                           "The proxy accepts at most " + std::to_string(config_.max_client_connections) +
+                               " client connections (limits.max_client_connections).");
+      co_return Startup::Done;
+    }
+    if (config_.tls_require && !client_.is_tls()) {
+      end_reason_ = "TLS required";
+      final_error_ = ProxyError{"FATAL", "28000", "blueshift: this proxy accepts only TLS connections", "",
+                                "Connect with sslmode=require (or ssl=true in JDBC)."};
+      co_return Startup::Done;
+    }
+    co_return Startup::Proceed;
+  }
+}
+
+awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
+  auto target = server_.cancels.find(BackendKey{request.process_id, request.secret_key});
+  if (!target) {
+    server_.counters.cancels_unknown.fetch_add(1);
+    spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
+    co_return;
+  }
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
+                                                          use_nothrow);
+  if (rec) co_return;
+  tcp::socket socket(executor);
+  asio::steady_timer timer(executor);
+  timer.expires_after(std::chrono::milliseconds(config_.connect_timeout_ms));
+  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
+  if (connected.index() != 0 || std::get<0>(std::get<0>(connected))) co_return;
+  std::string bytes;
+  protocol::encode(protocol::StartupPacket{protocol::CancelRequest{target->process_id, target->secret_key}}, bytes);
+  co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
+  // The server closes the connection when done; wait for that briefly so the cancel is
+  // delivered before this socket goes away.
+  char byte;
+  timer.expires_after(std::chrono::seconds(2));
+  co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
+  server_.counters.cancels_forwarded.fetch_add(1);
+}
+
+awaitable<bool> Session::connect_upstream() {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
+                                                          use_nothrow);
+  auto unavailable = [&](const std::string& why) {
+    server_.counters.upstream_failures.fetch_add(1);
+    end_reason_ = "upstream unavailable: " + why;
+    final_error_ = fatal("08006", "blueshift: could not connect to the upstream server " + config_.upstream.to_string(), why);
+  };
+  if (rec) {
+    unavailable(rec.message());
+    co_return false;
+  }
+  tcp::socket socket(executor);
+  asio::steady_timer timer(executor);
+  timer.expires_after(std::chrono::milliseconds(config_.connect_timeout_ms));
+  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
+  if (connected.index() != 0) {
+    unavailable("connect timed out");
+    co_return false;
+  }
+  if (auto ec = std::get<0>(std::get<0>(connected))) {
+    unavailable(ec.message());
+    co_return false;
+  }
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  upstream_.emplace(std::move(socket));
+
+  if (server_.upstream_tls) {
+    std::string request;
+    protocol::encode(protocol::StartupPacket{protocol::SslRequest{}}, request);
+    auto [wec, wn] = co_await upstream_->write(asio::buffer(request));
+    char answer = 0;
+    auto [rec2, rn] = co_await upstream_->read_some(asio::buffer(&answer, 1));
+    if (wec || rec2) {
+      unavailable("connection lost during TLS negotiation");
+      co_return false;
+    }
+    if (answer != 'S') {
+      unavailable("the server does not accept TLS (upstream.tls is " +
+                  std::string(config_.upstream_tls == UpstreamTls::VerifyFull ? "verify-full" : "require") + ")");
+      co_return false;
+    }
+    const bool verify = config_.upstream_tls == UpstreamTls::VerifyFull;
+    const std::string name = config_.upstream_server_name.empty() ? config_.upstream.host : config_.upstream_server_name;
+    if (auto hs = co_await upstream_->connect_tls(*server_.upstream_tls, name, verify)) {
+      unavailable("TLS handshake failed: " + hs.message());
+      co_return false;
+    }
+  }
+  std::string bytes;
+  protocol::encode(protocol::StartupPacket{startup_}, bytes);
+  auto [ec, n] = co_await upstream_->write(asio::buffer(bytes));
+  if (ec) {
+    unavailable(ec.message());
+    co_return false;
+  }
+  co_return true;
+}
+
+awaitable<bool> Session::read_frame(Stream& stream, Buffer& buffer, size_t max_size, Frame* frame) {
+  for (;;) {
+    std::string error;
+    const DecodeStatus status = protocol::decode_frame(buffer.readable(), max_size, frame, &error);
+    if (status == DecodeStatus::ReadyForNext) co_return true;
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "protocol error: " + error;
+      final_error_ = fatal("08P01", "blueshift: " + error);
+      co_return false;
+    }
+    // Read what arrives, never reserve what a peer merely claims.
+    auto space = buffer.writable(frame->size > buffer.size() ? std::min(frame->size - buffer.size(), kReadChunk)
+                                                             : kReadChunk);
+    auto [ec, n] = co_await stream.read_some(asio::buffer(space));
+    if (ec) {
+      end_reason_ = &stream == &client_ ? "client closed during login" : "upstream closed during login";
+      if (&stream != &client_)
+        final_error_ = fatal("08006", "blueshift: the upstream server closed the connection during login");
+      co_return false;
+    }
+    buffer.commit(n);
+  }
+}
+
+awaitable<bool> Session::write_client(std::string_view bytes) {
+  auto [ec, n] = co_await client_.write(asio::buffer(bytes.data(), bytes.size()));
+  co_return !ec;
+}
+
+awaitable<bool> Session::relay_authentication() {
+  for (;;) {
+    Frame f;
+    if (!co_await read_frame(*upstream_, server_in_, protocol::kMaxStartupPacketSize * 100, &f)) co_return false;
+    const uint8_t* raw = server_in_.head();
+    switch (f.code) {
+      case 'R': {
+        if (f.body.size() < 4) {
+          end_reason_ = "bad authentication request from upstream";
+          final_error_ = fatal("08P01", "blueshift: the upstream server sent a malformed authentication request");
+          co_return false;
+        }
+        const int32_t type = read_int32(f.body.data());
+        bool sent = false;
+        if (type == static_cast<int32_t>(protocol::AuthType::Sasl)) {
+          // Channel binding cannot survive TLS termination: offer clients only the
+          // mechanisms that do not bind to the (proxy's) TLS channel.
+          auto mechanisms = protocol::parse_sasl_mechanisms(as_view(f.body.subspan(4)));
+          if (!mechanisms.ok()) {
+            end_reason_ = "bad SASL mechanism list from upstream";
+            final_error_ = fatal("08P01", "blueshift: the upstream server sent a malformed SASL mechanism list");
+            co_return false;
+          }
+          {
+            std::erase_if(*mechanisms, [](const std::string& m) { return m.ends_with("-PLUS"); });
+            std::string out;
+            protocol::encode(protocol::BackendMessage{protocol::Authentication{
+                                 type, protocol::encode_sasl_mechanisms(*mechanisms)}},
+                             out);
+            if (!co_await write_client(out)) co_return false;
+            sent = true;
+          }
+        }
+        if (!sent && !co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size)))
+          co_return false;
+        server_in_.consume(f.size);
+        if (type == static_cast<int32_t>(protocol::AuthType::Ok) ||
+            type == static_cast<int32_t>(protocol::AuthType::SaslFinal))
+          break;
+        // Every other request waits for the client's answer, whatever its type ('p', or
+        // Redshift's 'd' digest and 'i' identity-provider token): relay it unchanged.
+        Frame answer;
+        if (!co_await read_frame(client_, client_in_, std::min(config_.max_message_size, kMaxAuthMessageSize), &answer))
+          co_return false;
+        auto [ec, n] = co_await upstream_->write(asio::buffer(client_in_.head(), answer.size));
+        client_in_.consume(answer.size);
+        if (ec) {
+          end_reason_ = "upstream closed during login";
+          co_return false;
+        }
+        break;
+      }
+      case 'E': {
+        // Authentication failed (or the server refused the session): the client gets the
+        // server's own error.
+        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        server_in_.consume(f.size);
+        end_reason_ = "login refused by upstream";
+        (void)ok;
+        co_return false;
+      }
+      case 'K': {
+        auto decoded = protocol::decode_backend(f.code, f.body);
+        if (!decoded.ok()) {
+          end_reason_ = "bad BackendKeyData from upstream";
+          co_return false;
+        }
+        const auto& real = std::get<protocol::BackendKeyData>(*decoded);
+        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key});
+        upstream_pid_ = real.process_id;
+        std::string out;
+        protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
+                         out);
+        server_in_.consume(f.size);
+        if (!co_await write_client(out)) co_return false;
+        break;
+      }
+      case 'Z': {
+        if (!f.body.empty()) transaction_status_ = static_cast<char>(f.body[0]);
+        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        server_in_.consume(f.size);
+        co_return ok;
+      }
+      default: {
+        if (f.code == 'S') on_parameter_status(f.body);
+        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        server_in_.consume(f.size);
+        if (!ok) co_return false;
+        break;
+      }
+    }
+  }
+}
+
+void Session::on_parameter_status(std::span<const uint8_t> body) {
+  const std::string_view text = as_view(body);
+  const size_t nul = text.find('\0');
+  if (nul == std::string_view::npos) return;
+  const std::string_view name = text.substr(0, nul);
+  std::string_view value = text.substr(nul + 1);
+  if (!value.empty() && value.back() == '\0') value.remove_suffix(1);
+  if (name == "server_protocol_version") {
+    // Redshift sends extended RowDescription metadata from protocol version 1 on.
+    redshift_row_metadata_ = !value.empty() && value != "0";
+  } else if (name == "search_path") {
+    identity_.search_path = {std::string(value)};
+  }
+}
+
+// ------------------------------------------------------------------ pumps
+
+awaitable<void> Session::pump_client() {
+  std::string out;
+  size_t chunk = kReadChunk;
+  const bool governed = server_.governor != nullptr;
+  for (;;) {
+    if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
+    auto [ec, n] = co_await client_.read_into(client_in_, chunk);
+    if (ec) {
+      if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
+      co_return;
+    }
+    last_activity_ = std::chrono::steady_clock::now();
+    if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
+    else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
+
+    const uint8_t* base = client_in_.head();
+    const size_t avail = client_in_.size();
+    size_t pos = 0;
+    size_t run_start = 0;
+    bool copying = false;
+    out.clear();
+    while (pos < avail) {
+      if (client_stream_remaining_ > 0) {
+        const size_t take = std::min(client_stream_remaining_, avail - pos);
+        pos += take;
+        client_stream_remaining_ -= take;
+        continue;
+      }
+      Frame f;
+      std::string error;
+      const DecodeStatus status =
+          protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
+      if (status == DecodeStatus::Error) {
+        end_reason_ = "invalid message from client: " + error;
+        final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
+        co_return;
+      }
+      const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
+                                                                     f.code == 'B' || f.code == 'C'));
+      if (status == DecodeStatus::NeedMoreData) {
+        if (f.size > kStreamThreshold && !inspected) {
+          tracker_.on_forward(f.code);
+          client_stream_remaining_ = f.size - (avail - pos);
+          pos = avail;
+        }
+        break;
+      }
+      if (f.code == 'X') end_reason_ = "client terminated";
+      std::string replacement;
+      const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
+      if (d == Disposition::Forward) {
+        tracker_.on_forward(f.code);
+        pos += f.size;
+        continue;
+      }
+      if (final_error_) co_return;
+      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+      out.append(replacement);
+      copying = true;
+      pos += f.size;
+      run_start = pos;
+    }
+    error_code wec;
+    if (copying) {
+      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+      if (!out.empty()) std::tie(wec, std::ignore) = co_await upstream_->write(asio::buffer(out));
+    } else if (pos > run_start) {
+      std::tie(wec, std::ignore) = co_await upstream_->write(asio::buffer(base + run_start, pos - run_start));
+    }
+    client_in_.consume(pos);
+    if (wec) {
+      if (wec != asio::error::operation_aborted && end_reason_ != "client terminated") {
+        end_reason_ = "upstream write failed: " + wec.message();
+        final_error_ = fatal("08006", "blueshift: lost the connection to the upstream server", wec.message());
+      }
+      co_return;
+    }
+  }
+}
+
+awaitable<void> Session::pump_server() {
+  std::string out;
+  std::string extra;
+  size_t chunk = kReadChunk;
+  for (;;) {
+    if (server_in_.size() == 0 && server_in_.capacity() > chunk) server_in_.release();
+    auto [ec, n] = co_await upstream_->read_into(server_in_, chunk);
+    if (ec == asio::error::operation_aborted) co_return;  // the other pump ended the session
+    if (ec) {
+      if (upstream_sent_fatal_) {
+        end_reason_ = "upstream ended the session";  // the client already has the server's FATAL
+      } else if (end_reason_ != "client terminated") {
+        server_.counters.upstream_failures.fetch_add(1);
+        end_reason_ = "upstream closed: " + ec.message();
+        final_error_ = fatal("08006", "blueshift: the upstream server closed the connection unexpectedly",
+                             "The query or COPY in progress did not complete; its transaction is lost.");
+      }
+      co_return;
+    }
+    last_activity_ = std::chrono::steady_clock::now();
+    if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
+    else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
+
+    const uint8_t* base = server_in_.head();
+    const size_t avail = server_in_.size();
+    size_t pos = 0;
+    size_t run_start = 0;
+    bool copying = false;
+    out.clear();
+    while (pos < avail) {
+      if (server_stream_remaining_ > 0) {
+        const size_t take = std::min(server_stream_remaining_, avail - pos);
+        pos += take;
+        server_stream_remaining_ -= take;
+        continue;
+      }
+      Frame f;
+      std::string error;
+      const DecodeStatus status = protocol::decode_frame({base + pos, avail - pos}, protocol::kMaxMessageSize, &f, &error);
+      if (status == DecodeStatus::Error) {
+        end_reason_ = "invalid message from upstream: " + error;
+        final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
+        co_return;
+      }
+      const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
+      if (status == DecodeStatus::NeedMoreData) {
+        if (f.size > kStreamThreshold && !inspected) {
+          extra.clear();
+          (void)tracker_.on_backend(f.code, &extra);
+          server_stream_remaining_ = f.size - (avail - pos);
+          pos = avail;
+        }
+        break;
+      }
+      extra.clear();
+      const ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+      if (f.code == 'Z' && !f.body.empty()) {
+        transaction_status_ = static_cast<char>(f.body[0]);
+      } else if (f.code == 'S') {
+        on_parameter_status(f.body);
+      } else if (f.code == 'E') {
+        upstream_sent_fatal_ = is_fatal(f.body);
+      } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
+        // A notification from this very session names the server's pid; the client knows
+        // the session by the pid the proxy gave it (and may skip its own notifications).
+        std::string renamed(reinterpret_cast<const char*>(base + pos), f.size);
+        const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
+        for (int i = 0; i < 4; ++i) renamed[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
+        extra = std::move(renamed);
+        out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+        out.append(extra);
+        copying = true;
+        pos += f.size;
+        run_start = pos;
+        continue;
+      }
+      if (action == ReplyTracker::Action::Replace || !extra.empty()) {
+        out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+        out.append(extra);
+        if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
+        copying = true;
+        pos += f.size;
+        run_start = pos;
+        continue;
+      }
+      pos += f.size;
+    }
+    error_code wec;
+    if (copying) {
+      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+      std::tie(wec, std::ignore) = co_await client_.write(asio::buffer(out));
+    } else if (pos > run_start) {
+      std::tie(wec, std::ignore) = co_await client_.write(asio::buffer(base + run_start, pos - run_start));
+    }
+    server_in_.consume(pos);
+    if (wec) {
+      if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
+      co_return;
+    }
+  }
+}
+
+awaitable<void> Session::watchdog() {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  const auto timeout = std::chrono::milliseconds(config_.idle_client_timeout_ms);
+  for (;;) {
+    timer.expires_at(last_activity_ + timeout);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec == asio::error::operation_aborted) co_return;
+    if (tracker_.awaiting_reply()) {
+      // A running query or COPY is not idleness, however long the server takes.
+      last_activity_ = std::chrono::steady_clock::now();
+      continue;
+    }
+    if (std::chrono::steady_clock::now() >= last_activity_ + timeout) {
+      end_reason_ = "idle timeout";
+      final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
+                                        std::to_string(config_.idle_client_timeout_ms) + " ms)");
+      co_return;
+    }
+  }
+}
+
+// ------------------------------------------------------------------ inspection
+
+Session::Disposition Session::inspect_client(const Frame& f, std::string* replacement) {
+  if (discarding_until_sync_) {
+    // After a refusal in the extended protocol, everything up to Sync is discarded, as a
+    // server does after an error (the server, seeing the substitute fail, would too).
+    if (f.code == 'S') {
+      discarding_until_sync_ = false;
+      return Disposition::Forward;
+    }
+    return Disposition::Drop;
+  }
+  policies::Governor& governor = *server_.governor;
+  auto decoded = protocol::decode_frontend(f.code, f.body);
+  if (!decoded.ok()) {
+    // Fail closed: what the proxy cannot decode it cannot vouch for.
+    end_reason_ = "malformed message from client";
+    final_error_ = fatal("08P01", "blueshift: malformed message from client: " + std::string(decoded.status().message()));
+    return Disposition::Drop;
+  }
+  switch (f.code) {
+    case 'Q': {
+      const auto& q = std::get<protocol::Query>(*decoded);
+      policies::Verdict v = governor.check_query(q.sql, identity_);
+      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, false, replacement);
+      if (v.new_search_path) identity_.search_path = *v.new_search_path;
+      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
+      return Disposition::Forward;
+    }
+    case 'P': {
+      const auto& p = std::get<protocol::Parse>(*decoded);
+      std::shared_ptr<const policies::PreparedCheck> deferred;
+      policies::Verdict v = governor.check_parse(p.query, identity_, &deferred);
+      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
+      if (deferred) {
+        deferred_[p.statement] = std::move(deferred);
+      } else if (!deferred_.empty()) {
+        deferred_.erase(p.statement);
+      }
+      if (v.new_search_path) identity_.search_path = *v.new_search_path;
+      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
+      return Disposition::Forward;
+    }
+    case 'B': {
+      if (deferred_.empty()) return Disposition::Forward;
+      const auto& b = std::get<protocol::Bind>(*decoded);
+      auto it = deferred_.find(b.statement);
+      if (it == deferred_.end()) return Disposition::Forward;
+      policies::Verdict v = governor.check_bind(*it->second, b.params, b.param_formats, identity_);
+      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
+      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
+      return Disposition::Forward;
+    }
+    case 'C': {
+      const auto& c = std::get<protocol::Close>(*decoded);
+      if (c.kind == 'S') deferred_.erase(c.name);
+      return Disposition::Forward;
+    }
+    default:
+      return Disposition::Forward;
+  }
+}
+
+Session::Disposition Session::refuse(const policies::Verdict& verdict, bool extended, std::string* replacement) {
+  server_.counters.refusals.fetch_add(1);
+  tracker_.substitute_next(protocol::encode_error(
+      ProxyError{"ERROR", verdict.sqlstate, verdict.message, verdict.detail, verdict.hint}));
+  // The server is sent a message that fails at once with no side effect, so its own
+  // transaction state (failed block, rolled-back implicit transaction) is exactly what it
+  // would be had the statement failed there; its error is replaced by the refusal.
+  if (extended) {
+    protocol::encode(protocol::FrontendMessage{protocol::Bind{"", kRefusedStatementName, {}, {}, {}}}, *replacement);
+    tracker_.on_forward('B');
+    discarding_until_sync_ = true;
+  } else {
+    protocol::encode(protocol::FrontendMessage{protocol::Query{kRefusedQueryText}}, *replacement);
+    tracker_.on_forward('Q');
+  }
+  return Disposition::Replace;
+}
+
+void Session::notice(const policies::Verdict& verdict) {
+  std::string bytes;
+  protocol::encode(protocol::BackendMessage{protocol::make_notice(
+                       ProxyError{"WARNING", verdict.sqlstate, verdict.message, verdict.detail, verdict.hint})},
+                   bytes);
+  tracker_.notice_next(std::move(bytes));
+}
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,94 @@
+// One client connection: startup and TLS negotiation, the relayed authentication
+// exchange, then two pumps (client -> server, server -> client) until either side ends.
+//
+//   client --frames--> inspect (policies) --> forward | substitute | drop --> upstream
+//   client <--frames-- fold replies (ReplyTracker)  <------------------------ upstream
+//
+// Most traffic is forwarded as the very bytes received; only message boundaries are
+// parsed. All writes to the client happen in the server->client pump (or before/after
+// the pumps), so the two pumps never write the same socket.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "policies/governor.h"
+#include "protocol/auth.h"
+#include "protocol/codec.h"
+#include "protocol/error_builder.h"
+#include "proxy/asio.h"
+#include "proxy/buffer.h"
+#include "proxy/reply_tracker.h"
+#include "proxy/server_context.h"
+#include "proxy/stream.h"
+
+namespace blueshift::proxy {
+
+class Session {
+ public:
+  Session(ServerContext& server, tcp::socket client, bool over_limit);
+  ~Session();
+  // Runs the session to its end; self keeps it alive meanwhile.
+  awaitable<void> run(std::shared_ptr<Session> self);
+
+ private:
+  enum class Startup { Proceed, Done };
+  awaitable<Startup> negotiate_startup();
+  awaitable<std::optional<protocol::StartupPacket>> read_startup_packet();
+  awaitable<void> forward_cancel(const protocol::CancelRequest& request);
+  awaitable<bool> connect_upstream();
+  awaitable<bool> relay_authentication();
+  awaitable<bool> read_frame(Stream& stream, Buffer& buffer, size_t max_size, protocol::Frame* frame);
+  awaitable<bool> write_client(std::string_view bytes);
+  awaitable<void> pump_client();
+  awaitable<void> pump_server();
+  awaitable<void> watchdog();
+  awaitable<void> send_fatal(const protocol::ProxyError& error);
+
+  // What to do with one complete client message.
+  enum class Disposition { Forward, Drop, Replace };
+  Disposition inspect_client(const protocol::Frame& frame, std::string* replacement);
+  Disposition refuse(const policies::Verdict& verdict, bool extended, std::string* replacement);
+  void notice(const policies::Verdict& verdict);
+  void on_parameter_status(std::span<const uint8_t> body);
+
+  ServerContext& server_;
+  const Config& config_;
+  Stream client_;
+  std::optional<Stream> upstream_;
+  bool over_limit_;
+  Buffer client_in_;
+  Buffer server_in_;
+  ReplyTracker tracker_;
+
+  // Identity, from the startup packet and the socket.
+  protocol::StartupMessage startup_;
+  policies::SessionContext identity_;
+  std::string client_address_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_activity_;
+
+  // What the server said.
+  char transaction_status_ = 'I';
+  bool redshift_row_metadata_ = false;
+  std::optional<BackendKey> client_key_;
+  int32_t upstream_pid_ = 0;           // the server's real process id (for 'A' messages)
+  bool upstream_sent_fatal_ = false;   // the server ended the session with its own FATAL
+
+  // Extended protocol state for Bind-time policy decisions.
+  std::map<std::string, std::shared_ptr<const policies::PreparedCheck>, std::less<>> deferred_;
+  bool discarding_until_sync_ = false;
+
+  // Bytes of a large non-inspected message still to stream through, per direction.
+  size_t client_stream_remaining_ = 0;
+  size_t server_stream_remaining_ = 0;
+
+  // Set by a pump that ends the session with an error for the client.
+  std::optional<protocol::ProxyError> final_error_;
+  std::string end_reason_ = "client closed";
+};
+
+}  // namespace blueshift::proxy

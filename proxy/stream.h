@@ -1,0 +1,73 @@
+// A connection that is plain TCP or TLS over TCP, chosen at run time (after an
+// SSLRequest). One code path for both, as in Boost Beast's flex examples.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "proxy/asio.h"
+#include "proxy/buffer.h"
+
+namespace blueshift::proxy {
+
+class Stream {
+ public:
+  explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {}
+
+  [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+
+  awaitable<std::tuple<error_code, size_t>> read_some(asio::mutable_buffer buffer) {
+    if (tls_) co_return co_await tls_->async_read_some(buffer, use_nothrow);
+    co_return co_await socket_.async_read_some(buffer, use_nothrow);
+  }
+
+  // Reads at least one byte into buffer, making room for min_free bytes first.
+  // (A readiness wait before taking memory would let idle sessions hold no buffer, but
+  // Asio re-arms epoll for every such wait: a speculative read is cheaper per message.)
+  awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free) {
+    auto space = buffer.writable(min_free);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(space), use_nothrow)
+                        : co_await socket_.async_read_some(asio::buffer(space), use_nothrow);
+    if (!ec) buffer.commit(n);
+    co_return std::tuple<error_code, size_t>{ec, n};
+  }
+
+  awaitable<std::tuple<error_code, size_t>> write(asio::const_buffer buffer) {
+    if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
+    co_return co_await asio::async_write(socket_, buffer, use_nothrow);
+  }
+
+  // Server side of TLS (the proxy terminating a client's TLS).
+  awaitable<error_code> accept_tls(ssl::context& context) {
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
+    auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, use_nothrow);
+    co_return ec;
+  }
+
+  // Client side of TLS (the proxy connecting to the upstream). server_name, when not
+  // empty, is sent as SNI and checked against the certificate (verify-full).
+  awaitable<error_code> connect_tls(ssl::context& context, const std::string& server_name, bool verify) {
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
+    if (!server_name.empty()) {
+      SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
+      if (verify) tls_->set_verify_callback(ssl::host_name_verification(server_name));
+    }
+    tls_->set_verify_mode(verify ? ssl::verify_peer : ssl::verify_none);
+    auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, use_nothrow);
+    co_return ec;
+  }
+
+  void close() {
+    error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_both, ignored);
+    socket().close(ignored);
+  }
+
+ private:
+  tcp::socket socket_;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls_;
+};
+
+}  // namespace blueshift::proxy

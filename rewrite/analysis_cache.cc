@@ -1,0 +1,111 @@
+// AnalysisCache: a sharded LRU. Each shard has its own mutex, list and index, so
+// sessions on different io threads rarely wait for one another; analysis itself runs
+// outside any lock (two threads missing on the same text both analyse it; the second
+// insert is dropped).
+#include <algorithm>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include <atomic>
+#include <functional>
+
+#include "rewrite/analyzer.h"
+
+namespace blueshift::rewrite {
+namespace {
+
+struct Shard {
+  std::mutex mu;
+  size_t capacity = 0;
+  std::list<std::pair<std::string, std::shared_ptr<const QueryFacts>>> lru;  // front = most recent
+  std::unordered_map<std::string_view, decltype(lru)::iterator> index;
+};
+
+std::string cache_key(std::string_view sql, const AnalysisContext& context) {
+  std::string key;
+  size_t size = sql.size() + 4;
+  for (const auto& s : context.search_path) size += s.size() + 1;
+  key.reserve(size);
+  key += context.case_sensitive_identifiers ? '1' : '0';
+  for (const auto& s : context.search_path) {
+    key += s;
+    key += '\x1e';
+  }
+  key += '\x1f';
+  key.append(sql);
+  return key;
+}
+
+}  // namespace
+
+struct AnalysisCache::Impl {
+  std::vector<std::unique_ptr<Shard>> shards;
+  std::atomic<uint64_t> hits{0};
+  std::atomic<uint64_t> misses{0};
+};
+
+AnalysisCache::AnalysisCache(size_t max_entries) : impl_(std::make_unique<Impl>()) {
+  const size_t n = max_entries == 0 ? 0 : std::min<size_t>(16, std::max<size_t>(1, max_entries / 64));
+  for (size_t i = 0; i < n; ++i) {
+    auto s = std::make_unique<Shard>();
+    s->capacity = max_entries / n + (i < max_entries % n ? 1 : 0);
+    impl_->shards.push_back(std::move(s));
+  }
+}
+
+AnalysisCache::~AnalysisCache() = default;
+
+std::shared_ptr<const QueryFacts> AnalysisCache::analyze(std::string_view sql, const AnalysisContext& context) {
+  if (impl_->shards.empty()) {
+    impl_->misses.fetch_add(1, std::memory_order_relaxed);
+    return std::make_shared<const QueryFacts>(rewrite::analyze(sql, context));
+  }
+  std::string key = cache_key(sql, context);
+  const size_t h = std::hash<std::string>{}(key);
+  Shard& shard = *impl_->shards[h % impl_->shards.size()];
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.index.find(std::string_view(key));
+    if (it != shard.index.end()) {
+      shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+      impl_->hits.fetch_add(1, std::memory_order_relaxed);
+      return it->second->second;
+    }
+  }
+  impl_->misses.fetch_add(1, std::memory_order_relaxed);
+  auto facts = std::make_shared<const QueryFacts>(rewrite::analyze(sql, context));
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.index.find(std::string_view(key)) != shard.index.end()) return facts;
+  shard.lru.emplace_front(std::move(key), facts);
+  shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
+  while (shard.lru.size() > shard.capacity) {
+    shard.index.erase(std::string_view(shard.lru.back().first));
+    shard.lru.pop_back();
+  }
+  return facts;
+}
+
+size_t AnalysisCache::size() const {
+  size_t total = 0;
+  for (const auto& s : impl_->shards) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    total += s->lru.size();
+  }
+  return total;
+}
+
+uint64_t AnalysisCache::hits() const { return impl_->hits.load(std::memory_order_relaxed); }
+uint64_t AnalysisCache::misses() const { return impl_->misses.load(std::memory_order_relaxed); }
+
+void AnalysisCache::clear() {
+  for (auto& s : impl_->shards) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    s->index.clear();
+    s->lru.clear();
+  }
+}
+
+}  // namespace blueshift::rewrite

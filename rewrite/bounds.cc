@@ -1,0 +1,482 @@
+#include "rewrite/bounds.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+
+namespace blueshift::rewrite {
+namespace {
+
+// A decimal number as sign, integer digits (no leading zeros) and fraction digits (no
+// trailing zeros), so that equal numbers have equal representations ("01" = "1.0").
+struct Decimal {
+  bool negative = false;
+  std::string integer;
+  std::string fraction;
+};
+
+std::optional<Decimal> parse_decimal(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (s.empty()) return std::nullopt;
+  Decimal d;
+  size_t i = 0;
+  if (s[i] == '+' || s[i] == '-') {
+    d.negative = s[i] == '-';
+    ++i;
+  }
+  std::string digits;
+  int point = -1;
+  bool any = false;
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+      any = true;
+    } else if (c == '.' && point < 0) {
+      point = static_cast<int>(digits.size());
+    } else {
+      break;
+    }
+  }
+  if (!any) return std::nullopt;
+  if (point < 0) point = static_cast<int>(digits.size());
+  if (i < s.size()) {
+    if (s[i] != 'e' && s[i] != 'E') return std::nullopt;
+    ++i;
+    bool neg = false;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) neg = s[i++] == '-';
+    if (i >= s.size()) return std::nullopt;
+    long exp = 0;
+    for (; i < s.size(); ++i) {
+      if (s[i] < '0' || s[i] > '9') return std::nullopt;
+      exp = exp * 10 + (s[i] - '0');
+      if (exp > 1000) return std::nullopt;  // not a partition value anyone writes
+    }
+    point += static_cast<int>(neg ? -exp : exp);
+  }
+  while (point < 0) {
+    digits.insert(digits.begin(), '0');
+    ++point;
+  }
+  while (static_cast<int>(digits.size()) < point) digits += '0';
+  d.integer = digits.substr(0, static_cast<size_t>(point));
+  d.fraction = digits.substr(static_cast<size_t>(point));
+  const size_t nz = d.integer.find_first_not_of('0');
+  d.integer = nz == std::string::npos ? "" : d.integer.substr(nz);
+  const size_t last = d.fraction.find_last_not_of('0');
+  d.fraction = last == std::string::npos ? "" : d.fraction.substr(0, last + 1);
+  if (d.integer.empty() && d.fraction.empty()) d.negative = false;  // -0 = 0
+  return d;
+}
+
+int compare_magnitude(const Decimal& a, const Decimal& b) {
+  if (a.integer.size() != b.integer.size()) return a.integer.size() < b.integer.size() ? -1 : 1;
+  if (const int c = a.integer.compare(b.integer); c != 0) return c < 0 ? -1 : 1;
+  const int c = a.fraction.compare(b.fraction);  // no trailing zeros: plain order works
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+int compare_decimal(const Decimal& a, const Decimal& b) {
+  if (a.negative != b.negative) return a.negative ? -1 : 1;
+  const int m = compare_magnitude(a, b);
+  return a.negative ? -m : m;
+}
+
+enum class Cmp { Less, Equal, Greater, Unknown, Null };
+
+Cmp compare_with(std::string_view partition_value, const Value& v) {
+  if (v.kind == Value::Kind::Param) return Cmp::Unknown;
+  if (v.kind == Value::Kind::Null) return Cmp::Null;
+  const int c = compare_values(partition_value, v.text);
+  return c < 0 ? Cmp::Less : c == 0 ? Cmp::Equal : Cmp::Greater;
+}
+
+bool is_null_partition(std::string_view v) { return v.empty() || v == "__HIVE_DEFAULT_PARTITION__"; }
+
+bool has_lower(const Bound& b);
+bool has_upper(const Bound& b);
+
+bool has_lower(const Bound& b) {
+  switch (b.op) {
+    case Bound::Op::Eq:
+    case Bound::Op::In:
+    case Bound::Op::Between:
+    case Bound::Op::False:
+    case Bound::Op::Gt:
+    case Bound::Op::Ge:
+      return true;
+    case Bound::Op::And:
+      for (const auto& c : b.children) {
+        if (has_lower(c)) return true;
+      }
+      return false;
+    case Bound::Op::Or:
+      for (const auto& c : b.children) {
+        if (!has_lower(c)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool has_upper(const Bound& b) {
+  switch (b.op) {
+    case Bound::Op::Eq:
+    case Bound::Op::In:
+    case Bound::Op::Between:
+    case Bound::Op::False:
+    case Bound::Op::Lt:
+    case Bound::Op::Le:
+      return true;
+    case Bound::Op::And:
+      for (const auto& c : b.children) {
+        if (has_upper(c)) return true;
+      }
+      return false;
+    case Bound::Op::Or:
+      for (const auto& c : b.children) {
+        if (!has_upper(c)) return false;
+      }
+      return true;
+    default:
+      return false;
+  }
+}
+
+Bound simplify(Bound b) {
+  if (b.op != Bound::Op::And && b.op != Bound::Op::Or) return b;
+  const bool is_and = b.op == Bound::Op::And;
+  std::vector<Bound> kids;
+  for (auto& c : b.children) {
+    Bound s = simplify(std::move(c));
+    if (is_and ? s.op == Bound::Op::True : s.op == Bound::Op::False) continue;
+    if (is_and ? s.op == Bound::Op::False : s.op == Bound::Op::True) return s;
+    kids.push_back(std::move(s));
+  }
+  if (kids.empty()) {
+    Bound out;
+    out.op = is_and ? Bound::Op::True : Bound::Op::False;
+    return out;
+  }
+  if (kids.size() == 1) return std::move(kids[0]);
+  b.children = std::move(kids);
+  return b;
+}
+
+template <typename Lookup>
+Bound substitute(const Bound& b, const Lookup& lookup) {
+  Bound out = b;
+  if (b.op == Bound::Op::And || b.op == Bound::Op::Or) {
+    for (auto& c : out.children) c = substitute(c, lookup);
+    return out;
+  }
+  bool null = false;
+  std::vector<Value> kept;
+  for (const auto& v : b.values) {
+    if (v.kind != Value::Kind::Param) {
+      kept.push_back(v);
+      continue;
+    }
+    std::optional<Value> r = lookup(v.param);
+    if (!r) {
+      kept.push_back(v);
+    } else if (r->kind == Value::Kind::Null) {
+      null = true;
+    } else {
+      kept.push_back(std::move(*r));
+    }
+  }
+  if (null && b.op != Bound::Op::In) {
+    Bound f;
+    f.op = Bound::Op::False;  // a comparison with NULL is never true
+    return f;
+  }
+  if (b.op == Bound::Op::In && kept.empty()) {
+    Bound f;
+    f.op = Bound::Op::False;
+    return f;
+  }
+  out.values = std::move(kept);
+  return out;
+}
+
+bool numeric_oid(uint32_t oid) {
+  return oid == 20 || oid == 21 || oid == 23 || oid == 26 || oid == 700 || oid == 701 || oid == 1700;
+}
+
+bool text_oid(uint32_t oid) { return oid == 25 || oid == 1043 || oid == 1042 || oid == 19 || oid == 705 || oid == 18; }
+
+int64_t be_signed(const std::string& s) {
+  uint64_t v = 0;
+  for (unsigned char c : s) v = (v << 8) | c;
+  const unsigned bits = static_cast<unsigned>(s.size() * 8);
+  if (bits < 64 && (v >> (bits - 1)) & 1u) v |= ~uint64_t{0} << bits;  // sign-extend
+  return static_cast<int64_t>(v);
+}
+
+std::string civil_from_days(int64_t days_since_2000) {
+  // Howard Hinnant's days_from_civil inverse, from 1970-01-01 (2000-01-01 is day 10957).
+  int64_t z = days_since_2000 + 10957 + 719468;
+  const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const int64_t doe = z - era * 146097;
+  const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  int64_t y = yoe + era * 400;
+  const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int64_t mp = (5 * doy + 2) / 153;
+  const int64_t d = doy - (153 * mp + 2) / 5 + 1;
+  const int64_t m = mp < 10 ? mp + 3 : mp - 9;
+  if (m <= 2) ++y;
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
+                static_cast<long long>(d));
+  return buf;
+}
+
+std::optional<std::string> numeric_binary(const std::string& s) {
+  if (s.size() < 8) return std::nullopt;
+  auto u16 = [&](size_t at) { return static_cast<uint16_t>((static_cast<unsigned char>(s[at]) << 8) | static_cast<unsigned char>(s[at + 1])); };
+  const int ndigits = static_cast<int16_t>(u16(0));
+  const int weight = static_cast<int16_t>(u16(2));
+  const uint16_t sign = u16(4);
+  const int dscale = u16(6);
+  if (ndigits < 0 || s.size() != 8 + static_cast<size_t>(ndigits) * 2 || sign == 0xC000) return std::nullopt;
+  if (weight > 1000 || weight < -1000) return std::nullopt;
+  std::string integer, fraction;
+  for (int i = 0; i <= weight; ++i) {
+    const int d = i < ndigits ? u16(8 + static_cast<size_t>(i) * 2) : 0;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, i == 0 ? "%d" : "%04d", d);
+    integer += buf;
+  }
+  if (integer.empty()) integer = "0";
+  for (int i = weight + 1; i < ndigits; ++i) {
+    const int d = i >= 0 ? u16(8 + static_cast<size_t>(i) * 2) : 0;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%04d", d);
+    fraction += buf;
+  }
+  while (static_cast<int>(fraction.size()) < dscale) fraction += '0';
+  if (static_cast<int>(fraction.size()) > dscale) fraction.resize(static_cast<size_t>(dscale));
+  std::string out = (sign == 0x4000 ? "-" : "") + integer;
+  if (!fraction.empty()) out += "." + fraction;
+  return out;
+}
+
+}  // namespace
+
+int compare_values(std::string_view a, std::string_view b) {
+  const auto x = parse_decimal(a);
+  if (x) {
+    if (const auto y = parse_decimal(b)) return compare_decimal(*x, *y);
+  }
+  const int c = a.compare(b);
+  return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+std::optional<Value> decode_param(const ParamValue& p) {
+  Value v;
+  if (!p.value) {
+    v.kind = Value::Kind::Null;
+    return v;
+  }
+  const std::string& s = *p.value;
+  if (!p.binary) {
+    v.text = s;
+    v.numeric = numeric_oid(p.type_oid) || parse_decimal(s).has_value();
+    return v;
+  }
+  switch (p.type_oid) {
+    case 21:
+    case 23:
+    case 20:
+      if (s.size() != (p.type_oid == 21 ? 2u : p.type_oid == 23 ? 4u : 8u)) return std::nullopt;
+      v.text = std::to_string(be_signed(s));
+      v.numeric = true;
+      return v;
+    case 26:
+      if (s.size() != 4) return std::nullopt;
+      v.text = std::to_string(static_cast<uint32_t>(be_signed(s)));
+      v.numeric = true;
+      return v;
+    case 700:
+    case 701: {
+      if (s.size() != (p.type_oid == 700 ? 4u : 8u)) return std::nullopt;
+      const uint64_t bits = static_cast<uint64_t>(be_signed(s));
+      double d = 0;
+      if (p.type_oid == 700) {
+        const auto b32 = static_cast<uint32_t>(bits);
+        float f = 0;
+        std::memcpy(&f, &b32, sizeof f);
+        d = f;
+      } else {
+        std::memcpy(&d, &bits, sizeof d);
+      }
+      if (!std::isfinite(d)) return std::nullopt;
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", d);
+      v.text = buf;
+      v.numeric = true;
+      return v;
+    }
+    case 16:
+      if (s.size() != 1) return std::nullopt;
+      v.text = s[0] != 0 ? "true" : "false";
+      return v;
+    case 1082: {
+      if (s.size() != 4) return std::nullopt;
+      const int64_t days = be_signed(s);
+      if (days == INT32_MIN || days == INT32_MAX) return std::nullopt;
+      v.text = civil_from_days(days);
+      return v;
+    }
+    case 1700: {
+      auto text = numeric_binary(s);
+      if (!text) return std::nullopt;
+      v.text = *text;
+      v.numeric = true;
+      return v;
+    }
+    default:
+      if (!text_oid(p.type_oid)) return std::nullopt;
+      v.text = s;
+      return v;
+  }
+}
+
+Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params) {
+  return simplify(substitute(bound, [&](int n) -> std::optional<Value> {
+    if (n < 1 || static_cast<size_t>(n) > params.size()) return std::nullopt;
+    return decode_param(params[static_cast<size_t>(n) - 1]);
+  }));
+}
+
+Bound substitute_params(const Bound& bound, const std::vector<std::optional<std::string>>& params) {
+  return simplify(substitute(bound, [&](int n) -> std::optional<Value> {
+    if (n < 1 || static_cast<size_t>(n) > params.size()) return std::nullopt;
+    return decode_param(ParamValue{params[static_cast<size_t>(n) - 1], false, 0});
+  }));
+}
+
+QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params) {
+  QueryFacts out = facts;
+  for (auto& st : out.statements) {
+    for (auto& scan : st.scans) {
+      for (auto& [column, bound] : scan.bounds) bound = substitute_params(bound, params);
+    }
+  }
+  return out;
+}
+
+bool has_params(const Bound& b) {
+  for (const auto& v : b.values) {
+    if (v.kind == Value::Kind::Param) return true;
+  }
+  for (const auto& c : b.children) {
+    if (has_params(c)) return true;
+  }
+  return false;
+}
+
+bool is_finite(const Bound& b) { return has_lower(b) && has_upper(b); }
+
+bool matches(const Bound& b, std::string_view value) {
+  switch (b.op) {
+    case Bound::Op::True: return true;
+    case Bound::Op::False: return false;
+    case Bound::Op::Eq:
+    case Bound::Op::In:
+      for (const auto& v : b.values) {
+        const Cmp c = compare_with(value, v);
+        if (c == Cmp::Equal || c == Cmp::Unknown) return true;
+        if (c == Cmp::Null && is_null_partition(value)) return true;
+      }
+      return false;
+    case Bound::Op::Lt:
+    case Bound::Op::Le:
+    case Bound::Op::Gt:
+    case Bound::Op::Ge: {
+      if (b.values.empty()) return true;
+      const Cmp c = compare_with(value, b.values[0]);
+      if (c == Cmp::Unknown) return true;
+      if (c == Cmp::Null) return false;
+      switch (b.op) {
+        case Bound::Op::Lt: return c == Cmp::Less;
+        case Bound::Op::Le: return c != Cmp::Greater;
+        case Bound::Op::Gt: return c == Cmp::Greater;
+        default: return c != Cmp::Less;
+      }
+    }
+    case Bound::Op::Between: {
+      if (b.values.size() < 2) return true;
+      const Cmp lo = compare_with(value, b.values[0]);
+      const Cmp hi = compare_with(value, b.values[1]);
+      if (lo == Cmp::Null || hi == Cmp::Null) return false;
+      return (lo == Cmp::Unknown || lo != Cmp::Less) && (hi == Cmp::Unknown || hi != Cmp::Greater);
+    }
+    case Bound::Op::And:
+      for (const auto& c : b.children) {
+        if (!matches(c, value)) return false;
+      }
+      return true;
+    case Bound::Op::Or:
+      for (const auto& c : b.children) {
+        if (matches(c, value)) return true;
+      }
+      return false;
+  }
+  return true;
+}
+
+std::string describe(const Value& v) {
+  switch (v.kind) {
+    case Value::Kind::Param: return "$" + std::to_string(v.param);
+    case Value::Kind::Null: return "NULL";
+    case Value::Kind::Constant: break;
+  }
+  if (v.numeric) return v.text;
+  std::string out = "'";
+  for (char c : v.text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string describe(const Bound& b, std::string_view column) {
+  const std::string col(column);
+  auto v = [&](size_t i) { return i < b.values.size() ? describe(b.values[i]) : std::string("?"); };
+  switch (b.op) {
+    case Bound::Op::True: return "TRUE";
+    case Bound::Op::False: return "FALSE";
+    case Bound::Op::Eq:
+      if (!b.values.empty() && b.values[0].kind == Value::Kind::Null) return col + " IS NULL";
+      return col + " = " + v(0);
+    case Bound::Op::Lt: return col + " < " + v(0);
+    case Bound::Op::Le: return col + " <= " + v(0);
+    case Bound::Op::Gt: return col + " > " + v(0);
+    case Bound::Op::Ge: return col + " >= " + v(0);
+    case Bound::Op::Between: return col + " BETWEEN " + v(0) + " AND " + v(1);
+    case Bound::Op::In: {
+      std::string out = col + " IN (";
+      for (size_t i = 0; i < b.values.size(); ++i) out += (i ? ", " : "") + v(i);
+      return out + ")";
+    }
+    case Bound::Op::And:
+    case Bound::Op::Or: {
+      const char* sep = b.op == Bound::Op::And ? " AND " : " OR ";
+      std::string out;
+      for (size_t i = 0; i < b.children.size(); ++i) {
+        const auto& c = b.children[i];
+        std::string part = describe(c, column);
+        if (c.op == Bound::Op::And || c.op == Bound::Op::Or) part = "(" + part + ")";
+        out += (i ? sep : "") + part;
+      }
+      return out;
+    }
+  }
+  return col;
+}
+
+}  // namespace blueshift::rewrite

@@ -1,0 +1,62 @@
+// Reading a Bound the way a policy needs it: put Bind values in place of $n, decide
+// whether the column is held to finitely many values, test a partition's value against
+// it, and say it in words.
+//
+// A Bound only speaks about its own column (see facts.h): atoms on other columns are
+// already gone, so an Or restricts the column only if every branch does.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rewrite/facts.h"
+
+namespace blueshift::rewrite {
+
+// One Bind parameter as it arrived: bytes (nullopt = SQL NULL), format, and the type
+// the Parse message declared (0 = unspecified).
+struct ParamValue {
+  std::optional<std::string> value;
+  bool binary = false;
+  uint32_t type_oid = 0;
+};
+
+// The constant a parameter denotes, or nullopt when its bytes cannot be read (binary
+// data of a type not understood here: it then stays a $n and matches conservatively).
+// Text format: the text itself, numeric when the type is numeric or the text reads as
+// a number. Binary: int2/int4/int8, float4/float8, bool, date, and text-like types.
+[[nodiscard]] std::optional<Value> decode_param(const ParamValue& param);
+
+// Every $n replaced by params[n-1]. A NULL makes a comparison false (and drops out of
+// an IN list). Placeholders beyond params, or undecodable, stay.
+[[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params);
+// Text-format convenience: nullopt = NULL.
+[[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<std::optional<std::string>>& params);
+// The same over every scan of every statement.
+[[nodiscard]] QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params);
+
+[[nodiscard]] bool has_params(const Bound& bound);
+
+// True when the column is held to a bounded set: every Or branch is bounded by an
+// equality, IN list, BETWEEN, or both a lower and an upper limit (And combines limits
+// of its parts). A $n counts as a value: `year = $1` is finite whatever $1 is.
+[[nodiscard]] bool is_finite(const Bound& bound);
+
+// Whether a partition whose column holds `partition_value` may satisfy the bound. Both
+// values numeric ("01", "1", "-2.50") compare as numbers, else as bytes. True matches
+// everything; an unresolved $n matches (conservatively). IS NULL matches Hive's
+// "__HIVE_DEFAULT_PARTITION__" and the empty string.
+[[nodiscard]] bool matches(const Bound& bound, std::string_view partition_value);
+
+// -1/0/1; numeric when both read as decimal numbers.
+[[nodiscard]] int compare_values(std::string_view a, std::string_view b);
+
+// "year = 2024", "month IN (1, 2)", "(year = 2023 OR year = 2024)", "day BETWEEN
+// '2024-01-01' AND '2024-01-31'", "year = $1", "year IS NULL".
+[[nodiscard]] std::string describe(const Bound& bound, std::string_view column);
+[[nodiscard]] std::string describe(const Value& value);
+
+}  // namespace blueshift::rewrite

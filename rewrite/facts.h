@@ -1,0 +1,105 @@
+// What analysis learns about one SQL text: the facts policies decide on.
+//
+// rewrite/analysis turns SQL (plus session facts such as search_path) into QueryFacts;
+// policies/ turns QueryFacts into a Decision. Nothing here knows sockets or sessions.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace blueshift::rewrite {
+
+enum class StatementKind {
+  Select,
+  Insert,
+  Update,
+  Delete,
+  Merge,
+  Copy,
+  Unload,           // Redshift UNLOAD ('query') ...: the inner query is analysed too
+  CreateTableAs,
+  CreateTable,
+  CreateExternal,   // CREATE EXTERNAL SCHEMA/TABLE (Redshift)
+  Drop,
+  Truncate,
+  Alter,
+  OtherDdl,         // GRANT, CREATE VIEW/INDEX/FUNCTION, COMMENT, ...
+  Explain,          // EXPLAIN <stmt>: scans of the inner statement are reported
+  Transaction,      // BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...
+  Set,              // SET / RESET (search_path changes are reported separately)
+  Show,
+  Utility,          // VACUUM, ANALYZE, PREPARE/EXECUTE/DEALLOCATE, DISCARD, ...
+  Other,
+  Unparsed,         // the grammar rejected it and no dialect rule applied
+};
+[[nodiscard]] const char* to_string(StatementKind kind);
+
+// A value a predicate compares with: a constant as written (string literal content or
+// numeric text), or a $n placeholder resolved at Bind.
+struct Value {
+  enum class Kind { Constant, Param, Null } kind = Kind::Constant;
+  std::string text;   // Constant: the literal's text ("2024", "01", "2024-01-05")
+  int param = 0;      // Param: n of $n (1-based)
+  bool numeric = false;  // the literal was a number, not a string
+};
+
+// One column's restriction as a small expression tree: what the WHERE/ON clauses that
+// really restrict the scan say about this column alone. Atoms on other columns are
+// dropped (treated as "unknown", i.e. true), so an OR bounds the column only if every
+// branch does.
+struct Bound {
+  enum class Op {
+    Eq,       // column = value
+    In,       // column IN (values)
+    Lt, Le, Gt, Ge,
+    Between,  // values[0] <= column <= values[1]
+    And,
+    Or,
+    True,     // no restriction on this column (e.g. an OR branch without it)
+    False,    // contradiction (e.g. column = NULL)
+  } op = Op::True;
+  std::vector<Value> values;     // for atoms
+  std::vector<Bound> children;   // for And / Or
+};
+
+struct TableRef {
+  std::string schema;   // resolved schema ("" if it could not be resolved)
+  std::string name;     // folded per Redshift's identifier rules
+  std::string alias;    // as written, "" if none
+  bool written_qualified = false;
+  // A session temp table (`#name`, Redshift/Tableau style): schema is "pg_temp". Never a
+  // catalog table, so never governed.
+  bool temporary = false;
+  [[nodiscard]] std::string qualified() const { return schema.empty() ? name : schema + "." + name; }
+};
+
+// One scan of one table in one statement (a table read twice is two scans).
+struct Scan {
+  TableRef table;
+  bool select_star = false;                // SELECT * or alias.* reads every column
+  std::vector<std::string> columns_read;   // columns referenced for this scan, when known
+  std::map<std::string, Bound> bounds;     // column -> restriction for this scan
+};
+
+struct StatementFacts {
+  StatementKind kind = StatementKind::Other;
+  std::vector<Scan> scans;                  // tables read
+  std::vector<TableRef> writes;             // tables written (INSERT/UPDATE/DELETE/MERGE/COPY/CTAS/DROP...)
+  std::optional<std::vector<std::string>> sets_search_path;  // SET search_path TO ...
+  int location = 0;                         // byte offset of the statement in the text
+  int length = 0;                           // byte length (0 = to the end)
+  std::string error;                        // Unparsed: the parser's message
+  std::vector<std::string> unparsed_names;  // Unparsed: identifiers seen by the scanner (for fail-closed)
+};
+
+struct QueryFacts {
+  std::vector<StatementFacts> statements;   // one per statement in the text
+  int max_param = 0;                        // highest $n used
+  std::string fingerprint;                  // libpg_query fingerprint (hex), "" if unparsed
+};
+
+}  // namespace blueshift::rewrite

@@ -1,0 +1,113 @@
+#include "rewrite/identifiers.h"
+
+#include <cstdint>
+
+namespace blueshift::rewrite {
+
+std::string ascii_lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::string fold_parsed(std::string_view name, bool case_sensitive) {
+  return case_sensitive ? std::string(name) : ascii_lower(name);
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes \XXXX and \+XXXXXX escapes of a U&"..." body when they denote ASCII.
+std::string decode_unicode_escapes(std::string_view body) {
+  std::string out;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (body[i] != '\\') {
+      out += body[i];
+      continue;
+    }
+    if (i + 1 < body.size() && body[i + 1] == '\\') {
+      out += '\\';
+      ++i;
+      continue;
+    }
+    size_t digits = 4, start = i + 1;
+    if (start < body.size() && body[start] == '+') {
+      digits = 6;
+      ++start;
+    }
+    if (start + digits > body.size()) {
+      out += body[i];
+      continue;
+    }
+    uint32_t cp = 0;
+    bool ok = true;
+    for (size_t k = 0; k < digits; ++k) {
+      const int h = hex_value(body[start + k]);
+      if (h < 0) {
+        ok = false;
+        break;
+      }
+      cp = cp * 16 + static_cast<uint32_t>(h);
+    }
+    if (!ok || cp == 0 || cp > 0x7f) {
+      out += body[i];
+      continue;
+    }
+    out += static_cast<char>(cp);
+    i = start + digits - 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string fold_written(std::string_view token, bool case_sensitive) {
+  bool unicode = false;
+  if (token.size() >= 3 && (token[0] == 'U' || token[0] == 'u') && token[1] == '&' && token[2] == '"') {
+    unicode = true;
+    token.remove_prefix(2);
+  }
+  if (token.size() >= 2 && token.front() == '"') {
+    std::string_view body = token.substr(1, token.size() - (token.back() == '"' ? 2 : 1));
+    std::string out;
+    out.reserve(body.size());
+    for (size_t i = 0; i < body.size(); ++i) {
+      out += body[i];
+      if (body[i] == '"' && i + 1 < body.size() && body[i + 1] == '"') ++i;
+    }
+    if (unicode) out = decode_unicode_escapes(out);
+    return case_sensitive ? out : ascii_lower(out);
+  }
+  return ascii_lower(token);
+}
+
+std::string quote_identifier(std::string_view name) {
+  // Always quoted: cheaper than knowing every reserved word, and always correct.
+  std::string out = "\"";
+  for (char c : name) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+}  // namespace blueshift::rewrite

@@ -1,0 +1,113 @@
+// analyze() cold vs. through AnalysisCache, on statements shaped like what Tableau and
+// Looker send (joins, CTEs, date filters), plus the Redshift-dialect path and the
+// prefilter. Times are per statement text.
+#include <benchmark/benchmark.h>
+
+#include <string>
+#include <vector>
+
+#include "rewrite/analyzer.h"
+#include "rewrite/prefilter.h"
+
+namespace {
+
+using blueshift::rewrite::AnalysisCache;
+using blueshift::rewrite::AnalysisContext;
+using blueshift::rewrite::Prefilter;
+
+struct Statement {
+  const char* name;
+  const char* sql;
+};
+
+const Statement kStatements[] = {
+    {"simple_filter", "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND month IN (1, 2)"},
+    {"tableau_custom_sql",
+     "SELECT \"Custom SQL Query\".\"region\" AS \"region\", SUM(\"Custom SQL Query\".\"amount\") AS \"sum:amount:ok\", "
+     "COUNT(DISTINCT \"Custom SQL Query\".\"customer_id\") AS \"ctd:customer_id:ok\" FROM (SELECT s.*, c.region FROM "
+     "spectrum_schema.sales s JOIN public.customers c ON c.id = s.customer_id) \"Custom SQL Query\" WHERE "
+     "((\"Custom SQL Query\".\"year\" = 2024) AND (\"Custom SQL Query\".\"month\" >= 1) AND (\"Custom SQL "
+     "Query\".\"month\" <= 3) AND (CAST(\"Custom SQL Query\".\"sale_date\" AS DATE) >= DATE '2024-01-01')) GROUP BY 1"},
+    {"tableau_extract_filter",
+     "SELECT CAST(DATE_TRUNC('MONTH', CAST(\"sales\".\"sale_date\" AS DATE)) AS DATE) AS \"tmn:sale_date:ok\", "
+     "SUM(\"sales\".\"amount\") AS \"sum:amount:ok\" FROM \"spectrum_schema\".\"sales\" \"sales\" WHERE "
+     "((\"sales\".\"year\" IN (2023, 2024)) AND (\"sales\".\"month\" BETWEEN 1 AND 6) AND (\"sales\".\"amount\" > 0)) "
+     "GROUP BY 1 ORDER BY 1"},
+    {"looker_ctes",
+     "WITH sales_by_customer AS (SELECT s.customer_id, SUM(s.amount) AS total FROM spectrum_schema.sales AS s WHERE "
+     "s.year = 2024 AND s.month IN (1, 2, 3) GROUP BY 1), top_customers AS (SELECT customer_id FROM sales_by_customer "
+     "WHERE total > 1000) SELECT c.name AS \"customers.name\", c.region AS \"customers.region\", sbc.total AS "
+     "\"sales.total\" FROM public.customers AS c INNER JOIN sales_by_customer AS sbc ON sbc.customer_id = c.id LEFT "
+     "JOIN top_customers AS tc ON tc.customer_id = c.id WHERE (c.signup_year >= 2020) AND (c.region IN ('EU', 'US')) "
+     "ORDER BY 3 DESC LIMIT 500"},
+    {"looker_dates",
+     "SELECT DATE_TRUNC('week', sales.sale_date) AS \"sales.sale_week\", COUNT(*) AS \"sales.count\" FROM "
+     "spectrum_schema.sales AS sales WHERE ((((sales.sale_date) >= ((DATEADD(day,-29, DATE_TRUNC('day',GETDATE()) ))) "
+     "AND (sales.sale_date) < ((DATEADD(day,30, DATEADD(day,-29, DATE_TRUNC('day',GETDATE()) ) )))))) AND sales.year = "
+     "2024 GROUP BY 1 ORDER BY 1 DESC LIMIT 500"},
+    {"redshift_dialect",
+     "SELECT TOP 100 customer_id, amount FROM spectrum_schema.sales WHERE year = 2024 QUALIFY row_number() OVER "
+     "(PARTITION BY customer_id ORDER BY amount DESC) = 1"},
+    {"prepared_with_params",
+     "SELECT sale_id, amount FROM spectrum_schema.sales WHERE year = $1 AND month = $2 AND customer_id = $3"},
+};
+
+AnalysisContext context() {
+  AnalysisContext ctx;
+  ctx.search_path = {"public", "spectrum_schema"};
+  return ctx;
+}
+
+void BM_AnalyzeCold(benchmark::State& state) {
+  const Statement& s = kStatements[state.range(0)];
+  const AnalysisContext ctx = context();
+  state.SetLabel(s.name);
+  for (auto _ : state) {
+    auto facts = blueshift::rewrite::analyze(s.sql, ctx);
+    benchmark::DoNotOptimize(facts);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_AnalysisCacheHit(benchmark::State& state) {
+  const Statement& s = kStatements[state.range(0)];
+  const AnalysisContext ctx = context();
+  AnalysisCache cache(10000);
+  (void)cache.analyze(s.sql, ctx);
+  state.SetLabel(s.name);
+  for (auto _ : state) {
+    auto facts = cache.analyze(s.sql, ctx);
+    benchmark::DoNotOptimize(facts);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_Prefilter(benchmark::State& state) {
+  const Statement& s = kStatements[state.range(0)];
+  const Prefilter filter({"sales", "clicks", "impressions", "events"});
+  state.SetLabel(s.name);
+  for (auto _ : state) benchmark::DoNotOptimize(filter.may_reference(s.sql));
+  state.SetItemsProcessed(state.iterations());
+}
+
+constexpr int kCount = static_cast<int>(sizeof(kStatements) / sizeof(kStatements[0]));
+
+BENCHMARK(BM_AnalyzeCold)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_AnalysisCacheHit)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Prefilter)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
+
+// Several threads analysing at once (each call parses: libpg_query keeps per-thread state).
+void BM_AnalyzeColdThreads(benchmark::State& state) {
+  const AnalysisContext ctx = context();
+  size_t i = static_cast<size_t>(state.thread_index());
+  for (auto _ : state) {
+    auto facts = blueshift::rewrite::analyze(kStatements[i++ % kCount].sql, ctx);
+    benchmark::DoNotOptimize(facts);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AnalyzeColdThreads)->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();

@@ -1,0 +1,286 @@
+#!/usr/bin/env bash
+# Benchmarks Blueshift against direct PostgreSQL and PgBouncer on the dev warehouse, in one run:
+# pgbench -S throughput (simple/extended/prepared, interleaved rounds, medians), single-client
+# latency, COPY TO STDOUT throughput, memory per idle client, proxy CPU per 100k transactions,
+# and optionally a second Blueshift with policies loaded. A benchmark, not a test: exits 0 when
+# targets are missed (it prints TARGET MET / TARGET MISSED), non-zero only when the harness
+# could not measure (77 when there is no blueshift binary to measure).
+#
+# This script owns the processes (warehouse if it was down, PgBouncer, Blueshift) and removes
+# them on exit; tests/bench/bench.py does the measuring and writes the summary.
+#
+# Environment (defaults in brackets; BENCH_QUICK=1 switches to a ~1 minute smoke run):
+#   BLUESHIFT_BIN          proxy binary              [<repo>/build/blueshift]
+#   BLUESHIFT_DEV_PORT     warehouse port            [5440]
+#   BENCH_POLICIES_CONFIG  Blueshift YAML with a policies: block for a 4th target,
+#                          "blueshift+policies" (--listen/--upstream override the file's);
+#                          "none" to skip. When Blueshift refuses the file (e.g. a build without
+#                          policies), that target is skipped with a note.
+#                          [tests/bench/policies.yaml, with @DEV_PORT@ and @WORK@ filled in]
+#   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with 4 targets; quick 2]
+#                          (not 10: 3 rounds x 3 modes x 3-4 targets must fit in ~6 minutes)
+#   BENCH_ROUNDS           interleaved rounds per mode, median reported          [3; quick 1]
+#   BENCH_MODES            pgbench -M modes          ["simple extended prepared"]
+#   BENCH_CLIENTS/BENCH_JOBS  pgbench -c / -j        [16 / 2]
+#   BENCH_LAT_SECONDS, BENCH_LAT_ROUNDS   single-client latency runs  [1, 7; quick 1, 3]
+#                          (many short rounds: latency is what the noise on this VM hurts most)
+#   BENCH_COPY_REPEAT      COPY TO STDOUT of pgbench_accounts this many times over (UNION ALL):
+#                          3 = 3M rows, ~290 MB at scale 10                       [3; quick 1]
+#   BENCH_COPY_ROUNDS      COPY rounds                                            [2; quick 1]
+#   BENCH_COPY_QUERY       replaces the COPY statement, e.g. "COPY (SELECT g, md5(g::text)
+#                          FROM generate_series(1, 3000000) g) TO STDOUT" (that one mostly
+#                          measures md5() on the warehouse, not the proxy)
+#   BENCH_IDLE_CLIENTS     idle sessions for the memory test                     [1000; quick 100]
+#   BENCH_SCALE            pgbench -i scale of database "bench" (kept between runs)       [10]
+#   BENCH_OS_USER          unprivileged OS user PgBouncer runs as when we are root  [nobody]
+#   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
+#   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
+#   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
+#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed  [600; quick 80]
+#
+# PgBouncer: session pool mode, auth_type=md5 with an auth_file holding etl's MD5 hash, so
+# that it authenticates clients itself and logs in to the warehouse with the same hash, as a
+# production PgBouncer would; Blueshift relays the warehouse's own authentication.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+WAREHOUSE="$REPO/deploy/dev/warehouse.sh"
+DEV_PORT="${BLUESHIFT_DEV_PORT:-5440}"
+BIN="${BLUESHIFT_BIN:-${BENCH_DEFAULT_BIN:-$REPO/build/blueshift}}"
+DB=bench
+DB_USER=etl
+DB_PASSWORD=etl-dev-pw
+
+if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
+  : "${BENCH_SECONDS:=2}" "${BENCH_ROUNDS:=1}" "${BENCH_LAT_SECONDS:=1}" "${BENCH_LAT_ROUNDS:=3}"
+  : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
+  : "${BENCH_TIME_LIMIT:=80}"
+fi
+export BENCH_ROUNDS="${BENCH_ROUNDS:-3}"
+export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
+export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-2}"
+export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
+export BENCH_SCALE="${BENCH_SCALE:-10}"
+SCALE="$BENCH_SCALE"
+RESULTS="${BENCH_RESULTS_FILE:-$HERE/results-latest.txt}"
+
+say() { echo "bench: $*"; }
+die() { echo "bench: error: $*" >&2; exit 1; }
+
+if [[ ! -x "$BIN" ]]; then
+  say "SKIP: no blueshift binary at $BIN (build it, or set BLUESHIFT_BIN)"
+  exit 77
+fi
+BIN="$(realpath "$BIN")"
+for tool in pgbench psql pgbouncer python3; do
+  command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+POLICIES_CONFIG="${BENCH_POLICIES_CONFIG:-$HERE/policies.yaml}"
+[[ "$POLICIES_CONFIG" == none || -r "$POLICIES_CONFIG" ]] \
+  || die "BENCH_POLICIES_CONFIG=$POLICIES_CONFIG is not a readable file"
+
+START_TIME=$SECONDS
+WORK="$(mktemp -d /tmp/blueshift-bench.XXXXXX)"
+chmod 755 "$WORK"
+PIDS=()
+STARTED_WAREHOUSE=0
+WATCHDOG=""
+
+cleanup() {
+  local rc=$? pid i
+  trap - EXIT INT TERM
+  if [[ -n "$WATCHDOG" ]]; then kill "$WATCHDOG" 2>/dev/null || true; fi
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [[ $STARTED_WAREHOUSE == 1 ]]; then "$WAREHOUSE" stop || true; fi
+  if [[ "${BENCH_KEEP_WORK:-0}" == 1 ]]; then say "scratch kept in $WORK"; else rm -rf "$WORK"; fi
+  say "done in $((SECONDS - START_TIME)) s"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# The watchdog signals this shell, whose trap then stops the measuring and every process.
+# (A test runner's own timeout would SIGKILL us and leave the proxies behind.)
+(
+  trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+  sleep "${BENCH_TIME_LIMIT:-600}" & nap=$!
+  wait "$nap"
+  echo "bench: time limit of ${BENCH_TIME_LIMIT:-600} s reached, stopping" >&2
+  kill -TERM $$
+) &
+WATCHDOG=$!
+
+# Ports are picked by the kernel and released just before use; a clash is possible but rare,
+# and wait_port then reports it.
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+wait_port() {  # port pid name log
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$2" 2>/dev/null || { tail -n 20 "$4" >&2 || true; die "$3 exited during start-up"; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  tail -n 20 "$4" >&2 || true
+  die "$3 is not listening on 127.0.0.1:$1"
+}
+
+# ---- warehouse and database ----------------------------------------------------------------
+if "$WAREHOUSE" status >/dev/null 2>&1; then
+  say "warehouse already up on 127.0.0.1:$DEV_PORT"
+else
+  "$WAREHOUSE" start
+  STARTED_WAREHOUSE=1
+fi
+su_sql() { "$WAREHOUSE" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+
+export PGPASSWORD="$DB_PASSWORD"
+(
+  # One setup at a time: a smoke run and a full run may start together.
+  flock -w 120 9 || die "timed out waiting for the setup lock"
+  if [[ "$(su_sql -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'")" != 1 ]]; then
+    say "creating database $DB owned by $DB_USER"
+    su_sql -d postgres -c "CREATE DATABASE $DB OWNER $DB_USER"
+  fi
+  su_sql -d "$DB" -c "GRANT ALL ON SCHEMA public TO $DB_USER"
+  have="$(psql -X -At -h 127.0.0.1 -p "$DEV_PORT" -U "$DB_USER" -d "$DB" \
+           -c "SELECT count(*) FROM pgbench_branches" 2>/dev/null || true)"
+  if [[ "$have" != "$SCALE" ]]; then
+    say "pgbench -i -s $SCALE into $DB as $DB_USER"
+    timeout 300 pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$DEV_PORT" -U "$DB_USER" "$DB" \
+      >"$WORK/pgbench-init.log" 2>&1 || { tail -n 5 "$WORK/pgbench-init.log" >&2; die "pgbench -i failed"; }
+    tail -n 1 "$WORK/pgbench-init.log"
+  else
+    say "database $DB already initialised at scale $SCALE"
+  fi
+) 9>/tmp/blueshift-bench-setup.lock
+
+# ---- PgBouncer -----------------------------------------------------------------------------
+if [[ $EUID -eq 0 ]]; then
+  PGB_USER="${BENCH_OS_USER:-nobody}"
+  PGB_RUN=(setpriv --reuid="$(id -u "$PGB_USER")" --regid="$(id -g "$PGB_USER")" --clear-groups)
+else
+  PGB_USER="$(id -un)"
+  PGB_RUN=()
+fi
+MD5_HASH="md5$(printf '%s%s' "$DB_PASSWORD" "$DB_USER" | md5sum | cut -d' ' -f1)"
+PGB_NOTE="$(pgbouncer --version | head -n 1), session pool, auth_type=md5 (auth_file with etl's md5 hash), run as OS user $PGB_USER"
+
+start_pgbouncer() {  # name port -> sets LAST_PID
+  local dir="$WORK/$1"
+  mkdir -p "$dir"
+  printf '"%s" "%s"\n' "$DB_USER" "$MD5_HASH" >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+$DB = host=127.0.0.1 port=$DEV_PORT dbname=$DB
+
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $2
+unix_socket_dir =
+auth_type = md5
+auth_file = $dir/userlist.txt
+pool_mode = session
+max_client_conn = $((BENCH_IDLE_CLIENTS + 200))
+default_pool_size = $((BENCH_IDLE_CLIENTS + 100))
+logfile = $dir/pgbouncer.log
+EOF
+  chown -R "$PGB_USER" "$dir"
+  # No -d: in the foreground (setpriv execs) $! is PgBouncer itself, which the CPU and memory
+  # figures need.
+  "${PGB_RUN[@]}" pgbouncer "$dir/pgbouncer.ini" >"$dir/stdout.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  wait_port "$2" "$LAST_PID" "pgbouncer ($1)" "$dir/pgbouncer.log"
+}
+
+start_blueshift() {  # name port [extra args...] -> sets LAST_PID
+  local name="$1" port="$2"; shift 2
+  local args=(--listen "127.0.0.1:$port" --upstream "127.0.0.1:$DEV_PORT" "$@")
+  [[ -n "${BENCH_IO_THREADS:-}" ]] && args+=(--io-threads "$BENCH_IO_THREADS")
+  mkdir -p "$WORK/$name"
+  "$BIN" "${args[@]}" >"$WORK/$name/blueshift.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  wait_port "$port" "$LAST_PID" "blueshift ($name)" "$WORK/$name/blueshift.log"
+}
+
+# Like start_blueshift, but a refusal (exit during start-up) is reported, not fatal: the
+# policies target is optional. Returns 1 when it did not come up.
+try_start_blueshift() {  # name port [extra args...] -> sets LAST_PID
+  local name="$1" port="$2" i; shift 2
+  local args=(--listen "127.0.0.1:$port" --upstream "127.0.0.1:$DEV_PORT" "$@")
+  [[ -n "${BENCH_IO_THREADS:-}" ]] && args+=(--io-threads "$BENCH_IO_THREADS")
+  mkdir -p "$WORK/$name"
+  "$BIN" "${args[@]}" >"$WORK/$name/blueshift.log" 2>&1 &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$LAST_PID" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+read -r P_PGB P_BS P_BSPOL P_PGB_IDLE P_BS_IDLE <<<"$(free_ports 5)"
+start_pgbouncer pgbouncer "$P_PGB"; PID_PGB=$LAST_PID
+start_blueshift blueshift "$P_BS"; PID_BS=$LAST_PID
+POL_JSON=""
+POL_NOTE="skipped (BENCH_POLICIES_CONFIG=none)"
+if [[ "$POLICIES_CONFIG" != none ]]; then
+  pol_file="$(realpath "$POLICIES_CONFIG")"
+  if [[ "$pol_file" == "$HERE/policies.yaml" ]]; then
+    sed -e "s|@DEV_PORT@|$DEV_PORT|g" -e "s|@WORK@|$WORK|g" "$pol_file" >"$WORK/policies.yaml"
+    pol_file="$WORK/policies.yaml"
+  fi
+  if try_start_blueshift blueshift-policies "$P_BSPOL" --config "$pol_file"; then
+    POL_JSON=", \"blueshift+policies\": {\"port\": $P_BSPOL, \"pid\": $LAST_PID}"
+    POL_NOTE="blueshift --config $POLICIES_CONFIG"
+    say "policies target: $POL_NOTE on port $P_BSPOL"
+  else
+    kill "$LAST_PID" 2>/dev/null || true
+    POL_NOTE="skipped: blueshift did not start with $POLICIES_CONFIG: $(grep -v '^\s*$' \
+      "$WORK/blueshift-policies/blueshift.log" | tail -n 2 | tr '\n' ' ')"
+    say "policies target $POL_NOTE"
+  fi
+fi
+if [[ -n "$POL_JSON" ]]; then export BENCH_SECONDS="${BENCH_SECONDS:-6}"; else export BENCH_SECONDS="${BENCH_SECONDS:-8}"; fi
+# Fresh processes for the memory test, so their RSS is not inflated by earlier benchmark runs.
+start_blueshift blueshift-idle "$P_BS_IDLE"; PID_BS_IDLE=$LAST_PID
+start_pgbouncer pgbouncer-idle "$P_PGB_IDLE"; PID_PGB_IDLE=$LAST_PID
+say "direct 127.0.0.1:$DEV_PORT, pgbouncer :$P_PGB (pid $PID_PGB), blueshift :$P_BS (pid $PID_BS, $BIN)"
+
+cat >"$WORK/targets.json" <<EOF
+{"tps": {"direct": {"port": $DEV_PORT, "pid": null},
+         "pgbouncer": {"port": $P_PGB, "pid": $PID_PGB},
+         "blueshift": {"port": $P_BS, "pid": $PID_BS}$POL_JSON},
+ "idle": {"blueshift": {"port": $P_BS_IDLE, "pid": $PID_BS_IDLE},
+          "pgbouncer": {"port": $P_PGB_IDLE, "pid": $PID_PGB_IDLE}}}
+EOF
+
+say "loadavg before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+# In the background so that a signal's trap runs at once (bash defers traps while a foreground
+# child runs); first in PIDS so that cleanup stops it before the proxies it is measuring.
+python3 "$HERE/bench.py" --targets "$WORK/targets.json" --results "$RESULTS" \
+  --warehouse "$WAREHOUSE" --binary "$BIN" --pgbouncer-note "$PGB_NOTE" \
+  --policies-note "$POL_NOTE" --user "$DB_USER" --database "$DB" &
+PY_PID=$!
+PIDS=("$PY_PID" "${PIDS[@]}")
+rc=0
+wait "$PY_PID" || rc=$?
+exit "$rc"

@@ -1,0 +1,1 @@
+SELECT * FROM spectrum_schema.sales s WHERE s.year = 2024 AND s.month IN (1, 2)

@@ -1,0 +1,1 @@
+SELECT TOP 10 * FROM spectrum_schema.sales WHERE year BETWEEN 2020 AND 2022 QUALIFY row_number() OVER (PARTITION BY month ORDER BY amount DESC) = 1

@@ -1,0 +1,1 @@
+UNLOAD ('select * from spectrum_schema.sales where month = ''01''') TO 's3://bucket/prefix' IAM_ROLE 'arn:aws:iam::123:role/r' FORMAT AS PARQUET

@@ -1,0 +1,1 @@
+COPY public.sales_fact FROM 's3://bucket/data/' IAM_ROLE 'arn:aws:iam::1:role/r' FORMAT AS PARQUET; COPY t FROM 's3://b/x.csv' CSV IGNOREHEADER 1 GZIP REGION 'us-east-1'

@@ -1,0 +1,1 @@
+CREATE EXTERNAL TABLE spectrum_schema.sales2 (sale_id int) PARTITIONED BY (year int, month int) STORED AS PARQUET LOCATION 's3://b/sales/'; CREATE EXTERNAL SCHEMA s FROM DATA CATALOG DATABASE 'db' IAM_ROLE 'r'

@@ -1,0 +1,1 @@
+CREATE TABLE public.t (a int ENCODE az64 DISTKEY, b varchar(max) ENCODE zstd, c int IDENTITY(1,1)) DISTSTYLE KEY COMPOUND SORTKEY (a, b) BACKUP NO

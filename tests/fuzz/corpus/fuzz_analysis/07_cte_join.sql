@@ -1,0 +1,1 @@
+WITH s AS (SELECT * FROM spectrum_schema.sales WHERE month = 1), t AS (SELECT * FROM s) SELECT * FROM t JOIN public.customers c ON c.id = t.customer_id WHERE t.year = 2024

@@ -1,0 +1,1 @@
+SELECT * FROM (SELECT year, amount FROM spectrum_schema.sales UNION ALL SELECT year, amount FROM marketing.campaigns) u WHERE u.year = 2024 ORDER BY 1 LIMIT 5

@@ -1,0 +1,1 @@
+SELECT * FROM public.customers c LEFT JOIN spectrum_schema.sales s ON s.customer_id = c.id AND s.year = 2024 FULL JOIN x USING (id) WHERE s.month = 1 OR s.month IS NULL

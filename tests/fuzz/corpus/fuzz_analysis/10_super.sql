@@ -1,0 +1,1 @@
+SELECT c.name, o.o_orderkey, l.qty FROM public.customer_orders c, c.c_orders o, o.o_lineitems l WHERE c.c_orders[0].o_year = 2024

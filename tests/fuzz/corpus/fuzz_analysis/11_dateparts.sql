@@ -1,0 +1,1 @@
+SELECT DATEADD(month, 1, sale_date), DATEDIFF(day, a, b), DATE_PART(dow, d) FROM spectrum_schema.sales WHERE sale_date >= DATE '2024-01-01' AND sale_date < sysdate

@@ -1,0 +1,1 @@
+CREATE TABLE #stage (a int); INSERT INTO #stage SELECT * FROM spectrum_schema.sales WHERE year = $1; SELECT #stage.a FROM #stage; DROP TABLE #stage

@@ -1,0 +1,1 @@
+SELECT * FROM spectrum_schema.sales WHERE year = $1 AND month IN ($2, $3); SELECT * FROM t WHERE a = $4::int

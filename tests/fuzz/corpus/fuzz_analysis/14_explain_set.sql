@@ -1,0 +1,1 @@
+EXPLAIN ANALYZE INSERT INTO public.t SELECT * FROM spectrum_schema.sales WHERE year = '2024'::int; SET search_path TO spectrum_schema, public; SELECT * FROM sales

@@ -1,0 +1,1 @@
+UPDATE public.sales_fact f SET amount = s.amount FROM spectrum_schema.sales s WHERE f.sale_id = s.sale_id; DELETE FROM t USING u WHERE t.a = u.a; MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN UPDATE SET v = s.v

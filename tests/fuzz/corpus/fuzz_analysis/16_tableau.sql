@@ -1,0 +1,1 @@
+SELECT SUM("Custom SQL Query"."amount") AS "sum:amount:ok" FROM (select * from spectrum_schema.sales) "Custom SQL Query" WHERE (("Custom SQL Query"."year" = 2024) AND ("Custom SQL Query"."month" >= 1))

@@ -1,0 +1,1 @@
+SELEC * FRM spectrum_schema.sales WHERE 'unterminated

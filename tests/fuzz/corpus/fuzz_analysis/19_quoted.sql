@@ -1,0 +1,1 @@
+SELECT * FROM "Spectrum_Schema"."Sales" AS "S"(a, b) WHERE "S"."YEAR" = 2024 AND U&"d\0061ta" = 1

@@ -1,0 +1,1 @@
+PREPARE p(int) AS SELECT * FROM spectrum_schema.sales WHERE year = $1; EXECUTE p(2024); DECLARE c CURSOR FOR SELECT 1; ALTER TABLE spectrum_schema.sales ADD PARTITION (year=2024) LOCATION 's3://x'

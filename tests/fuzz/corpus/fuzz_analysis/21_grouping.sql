@@ -1,0 +1,1 @@
+SELECT month, year, count(*) FROM spectrum_schema.sales GROUP BY ROLLUP (month, year) HAVING count(*) > 1 WINDOW w AS (ORDER BY month)

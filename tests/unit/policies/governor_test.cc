@@ -1,0 +1,445 @@
+// The Governor end to end with the real analyzer: SQL text and a session in, Verdict out,
+// over a hand-built catalog and a fixed clock. Also the fast path (counted), the deferred
+// Parse/Bind path, audit lines, reload, catalog refresh and late group look-ups.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fixtures.h"
+#include "nlohmann/json.hpp"
+#include "policies/governor.h"
+#include "policies/governor_options.h"
+#include "rewrite/analyzer.h"
+
+namespace blueshift::policies {
+namespace {
+
+using namespace testing;
+using V = Verdict::Outcome;
+
+SessionContext ctx(std::string user, std::vector<std::string> search_path = {}, std::string app = "psql") {
+  SessionContext s;
+  s.user = std::move(user);
+  s.database = "dev";
+  s.application_name = std::move(app);
+  s.client_address = "127.0.0.1:50000";
+  s.search_path = std::move(search_path);
+  return s;
+}
+
+class TempFile {
+ public:
+  TempFile() {
+    char path[] = "/tmp/blueshift-governor-XXXXXX";
+    const int fd = mkstemp(path);
+    if (fd >= 0) close(fd);
+    path_ = path;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] std::vector<nlohmann::json> lines() const {
+    std::ifstream in(path_);
+    std::vector<nlohmann::json> out;
+    for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+    return out;
+  }
+
+ private:
+  std::string path_;
+};
+
+struct Harness {
+  explicit Harness(const std::string& yaml = kDemoPolicies) {
+    options.audit_path = audit.path();
+    options.clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1714564800)); };
+    options.load_catalog = [this]() -> absl::StatusOr<Catalog> {
+      ++catalog_loads;
+      if (catalog_fails) return absl::UnavailableError("warehouse down");
+      return catalog;
+    };
+    options.load_user_groups = [this](const std::string& user)
+        -> absl::StatusOr<std::optional<std::vector<std::string>>> {
+      ++group_lookups;
+      if (user == "newbie") return std::optional<std::vector<std::string>>(std::vector<std::string>{"analysts"});
+      return std::optional<std::vector<std::string>>();
+    };
+    governor = Governor::create(YAML::Load(yaml), options);
+  }
+  TempFile audit;
+  Catalog catalog = demo_catalog();
+  bool catalog_fails = false;
+  int catalog_loads = 0;
+  int group_lookups = 0;
+  GovernorOptions options;
+  std::shared_ptr<Governor> governor;
+};
+
+struct Row {
+  const char* name;
+  const char* sql;
+  SessionContext who;
+  V outcome;
+  const char* message = nullptr;  // exact, when given
+  const char* detail = nullptr;   // a prefix of the detail, when given
+  const char* hint = nullptr;     // exact, when given
+};
+
+constexpr const char* kFilterMsg =
+    "blueshift: query on spectrum_schema.sales refused by rule \"analysts-must-filter-partitions\" "
+    "(require_partition_filter)";
+
+TEST(Governor, QueriesFromText) {
+  Harness h;
+  const Row rows[] = {
+      {"filtered", "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024 AND month = 1", ctx("analyst"), V::Pass},
+      {"year only", "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024", ctx("analyst"), V::Refuse, kFilterMsg,
+       "year is bounded (year = 2024), month is not; 12 partitions match",
+       "add WHERE year = ... AND month = ... (partition columns of spectrum_schema.sales: year, month)"},
+      {"unfiltered: the max_partitions finding is listed too", "SELECT sale_id FROM spectrum_schema.sales",
+       ctx("analyst"), V::Refuse, kFilterMsg,
+       "year is not bounded, month is not; 36 partitions match\nalso: blueshift: query on spectrum_schema.sales refused "
+       "by rule \"analysts-max-12-partitions\" (max_partitions): 36 partitions match, the limit is 12"},
+      {"etl is exempt", "SELECT sale_id FROM spectrum_schema.sales", ctx("etl"), V::Pass},
+      {"outside every scope", "SELECT * FROM spectrum_schema.sales", ctx("someone_else"), V::Pass},
+      {"OR that leaves year open",
+       "SELECT sale_id FROM spectrum_schema.sales WHERE (year = 2024 AND month = 1) OR month = 2", ctx("analyst"),
+       V::Refuse, kFilterMsg, "year is not bounded, month is bounded (month = 1 OR month = 2); 6 partitions match"},
+      {"OR where both branches bound both",
+       "SELECT sale_id FROM spectrum_schema.sales s WHERE (s.year = 2024 AND s.month = 1) OR (year = 2023 AND month = 12)",
+       ctx("analyst"), V::Pass},
+      {"IN and BETWEEN", "SELECT amount FROM spectrum_schema.sales WHERE year IN (2023, 2024) AND month BETWEEN 1 AND 3",
+       ctx("analyst"), V::Pass},
+      {"too many partitions", "SELECT amount FROM spectrum_schema.sales WHERE year >= 2022 AND year <= 2024 AND month >= 1 AND month <= 12",
+       ctx("analyst"), V::Refuse,
+       "blueshift: query on spectrum_schema.sales refused by rule \"analysts-max-12-partitions\" (max_partitions)",
+       "36 partitions match, the limit is 12"},
+      {"select star warns", "SELECT * FROM spectrum_schema.countries", ctx("analyst"), V::Notice,
+       "blueshift: query on spectrum_schema.countries breaks rule \"no-select-star-on-lake\" (deny_select_star)",
+       "SELECT * reads every column of spectrum_schema.countries", "name the columns you need instead of *"},
+      {"in a subquery", "SELECT count(*) FROM (SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024) t",
+       ctx("analyst"), V::Refuse, kFilterMsg},
+      {"in a CTE", "WITH s AS (SELECT sale_id FROM spectrum_schema.sales) SELECT count(*) FROM s", ctx("analyst"),
+       V::Refuse, kFilterMsg},
+      {"unqualified through search_path", "SELECT sale_id FROM sales WHERE year = 2024",
+       ctx("analyst", {"spectrum_schema", "public"}), V::Refuse, kFilterMsg},
+      {"delete on public", "DELETE FROM public.sales_fact WHERE sale_id = 1", ctx("analyst"), V::Refuse,
+       "blueshift: DELETE on public.sales_fact refused by rule \"analysts-no-ddl-on-public\" (deny_statements)",
+       "DELETE statements on schema public are not allowed for user analyst"},
+      {"unqualified delete resolves to public", "DELETE FROM sales_fact", ctx("analyst"), V::Refuse,
+       "blueshift: DELETE on public.sales_fact refused by rule \"analysts-no-ddl-on-public\" (deny_statements)"},
+      {"drop table", "DROP TABLE public.customers", ctx("analyst"), V::Refuse},
+      {"etl may drop", "DROP TABLE public.customers", ctx("etl"), V::Pass},
+      {"drop schema names no table: refused", "DROP SCHEMA public CASCADE", ctx("analyst"), V::Refuse,
+       "blueshift: DROP statement refused by rule \"analysts-no-ddl-on-public\" (deny_statements)"},
+      {"merge writes public", "MERGE INTO public.sales_fact t USING public.customers c ON t.customer_id = c.customer_id "
+       "WHEN MATCHED THEN DELETE", ctx("analyst"), V::Pass},
+      {"TOP is Redshift dialect, still analysed", "SELECT TOP 10 sale_id FROM spectrum_schema.sales", ctx("analyst"),
+       V::Refuse, kFilterMsg},
+      {"UNLOAD's inner query is checked", "UNLOAD ('SELECT sale_id FROM spectrum_schema.sales') TO 's3://b/p' IAM_ROLE 'arn:x'",
+       ctx("analyst"), V::Refuse, kFilterMsg},
+      {"quoted upper-case names fold", "SELECT sale_id FROM \"Spectrum_Schema\".\"SALES\"", ctx("analyst"), V::Refuse,
+       kFilterMsg},
+      {"insert is allowed", "INSERT INTO public.sales_fact VALUES (1, 1, 1, '2024-01-01')", ctx("analyst"), V::Pass},
+      {"multi-statement: one refusal refuses all",
+       "SELECT 1; SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024 AND month = 1; SELECT sale_id FROM spectrum_schema.sales",
+       ctx("analyst"), V::Refuse, kFilterMsg},
+      {"unparsable text naming sales",
+       "SELEC sale_id FROM spectrum_schema.sales", ctx("analyst"), V::Refuse,
+       "blueshift: query on spectrum_schema.sales refused by rule \"analysts-must-filter-partitions\" "
+       "(require_partition_filter): the proxy could not analyse it",
+       "the SQL parser rejected the statement"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Verdict v = h.governor->check_query(row.sql, row.who);
+    EXPECT_EQ(v.outcome, row.outcome) << v.message << "\n" << v.detail;
+    if (row.outcome == V::Refuse) {
+      EXPECT_EQ(v.sqlstate, "42501");
+    }
+    if (row.outcome == V::Notice) {
+      EXPECT_EQ(v.sqlstate, "01000");
+    }
+    if (row.outcome == V::Pass) {
+      EXPECT_TRUE(v.message.empty());
+    }
+    if (row.message) {
+      EXPECT_EQ(v.message, row.message);
+    }
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
+    }
+    if (row.hint) {
+      EXPECT_EQ(v.hint, row.hint);
+    }
+  }
+  // Every non-pass verdict wrote one audit line.
+  const auto lines = h.audit.lines();
+  const auto c = h.governor->counters();
+  EXPECT_EQ(lines.size(), c.refused + c.warned + c.audited);
+  EXPECT_GT(c.refused, 0u);
+  EXPECT_EQ(c.warned, 1u);
+  for (const auto& j : lines) {
+    EXPECT_EQ(j["time"], "2024-05-01T12:00:00.000Z");
+    EXPECT_EQ(j["database"], "dev");
+    EXPECT_EQ(j["client_address"], "127.0.0.1:50000");
+    EXPECT_TRUE(j["outcome"] == "refused" || j["outcome"] == "warned") << j.dump();
+    if (j["findings"][0].contains("unanalysed")) {
+      EXPECT_EQ(j["fingerprint"], "");  // the parser gave up: there is no fingerprint
+    }
+  }
+}
+
+TEST(Governor, AuditLineCarriesTheStatementFingerprint) {
+  Harness h;
+  const char* sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024";
+  ASSERT_EQ(h.governor->check_query(sql, ctx("analyst", {}, "Tableau 2024.1")).outcome, V::Refuse);
+  const auto lines = h.audit.lines();
+  ASSERT_EQ(lines.size(), 1u);
+  const auto& j = lines[0];
+  const std::string expected = rewrite::analyze(sql, rewrite::AnalysisContext{}).fingerprint;
+  ASSERT_FALSE(expected.empty());
+  EXPECT_EQ(j["fingerprint"], expected);
+  EXPECT_EQ(j["user"], "analyst");
+  EXPECT_EQ(j["application_name"], "Tableau 2024.1");
+  EXPECT_EQ(j["tables"], nlohmann::json::array({"spectrum_schema.sales"}));
+  EXPECT_EQ(j["rule"], "analysts-must-filter-partitions");
+  EXPECT_EQ(j["outcome"], "refused");
+  EXPECT_EQ(j["mode"], "enforce");
+}
+
+TEST(Governor, FastPathSkipsParsing) {
+  // Only table rules: text that names no governed table passes unparsed.
+  Harness h("catalog_tables: true\nrules: [{name: f, type: require_partition_filter, scope: {groups: [analysts]}}]");
+  auto& g = *h.governor;
+  EXPECT_EQ(g.check_query("SELECT * FROM public.sales_fact", ctx("analyst")).outcome, V::Pass);
+  EXPECT_EQ(g.check_query("SELECT 1", ctx("analyst")).outcome, V::Pass);
+  EXPECT_EQ(g.counters().parsed, 0u);
+  // Out of scope: not parsed even when it names a governed table.
+  EXPECT_EQ(g.check_query("SELECT * FROM spectrum_schema.sales", ctx("etl")).outcome, V::Pass);
+  EXPECT_EQ(g.counters().parsed, 0u);
+  // In scope and naming it: parsed, then cached.
+  EXPECT_EQ(g.check_query("SELECT * FROM spectrum_schema.sales", ctx("analyst")).outcome, V::Refuse);
+  EXPECT_EQ(g.counters().parsed, 1u);
+  EXPECT_EQ(g.counters().cache_hits, 0u);
+  EXPECT_EQ(g.check_query("SELECT * FROM spectrum_schema.sales", ctx("analyst")).outcome, V::Refuse);
+  EXPECT_EQ(g.counters().parsed, 2u);
+  EXPECT_EQ(g.counters().cache_hits, 1u);
+  EXPECT_EQ(g.counters().checked, 5u);
+  EXPECT_EQ(g.counters().refused, 2u);
+}
+
+TEST(Governor, StatementRulesAlwaysParseInScope) {
+  Harness h("rules: [{name: d, type: deny_statements, kinds: [delete], scope: {users: [analyst]}}]");
+  auto& g = *h.governor;
+  EXPECT_EQ(g.check_query("SELECT 1", ctx("analyst")).outcome, V::Pass);
+  EXPECT_EQ(g.counters().parsed, 1u);
+  EXPECT_EQ(g.check_query("DELETE FROM t", ctx("analyst")).outcome, V::Refuse);
+  EXPECT_EQ(g.check_query("DELETE FROM t", ctx("etl")).outcome, V::Pass);
+  EXPECT_EQ(g.counters().parsed, 2u);
+}
+
+TEST(Governor, ReportsSearchPathChangesForEveryone) {
+  Harness h;
+  const Verdict v = h.governor->check_query("SET search_path TO spectrum_schema, public", ctx("etl"));
+  EXPECT_EQ(v.outcome, V::Pass);
+  ASSERT_TRUE(v.new_search_path.has_value());
+  EXPECT_EQ(*v.new_search_path, (std::vector<std::string>{"spectrum_schema", "public"}));
+  EXPECT_FALSE(h.governor->check_query("SELECT 1", ctx("etl")).new_search_path.has_value());
+}
+
+TEST(Governor, DefersToBindWhenTheCountNeedsValues) {
+  Harness h;
+  auto& g = *h.governor;
+  const char* sql = "SELECT amount FROM spectrum_schema.sales WHERE year = $1 AND month BETWEEN $2 AND $3";
+  std::shared_ptr<const PreparedCheck> deferred;
+  const Verdict parse = g.check_parse(sql, ctx("analyst"), &deferred, {23, 23, 23});  // int4 x 3
+  EXPECT_EQ(parse.outcome, V::Pass);
+  ASSERT_NE(deferred, nullptr);
+  std::shared_ptr<const PreparedCheck> untyped;
+  EXPECT_EQ(g.check_parse(sql, ctx("analyst"), &untyped).outcome, V::Pass);
+  ASSERT_NE(untyped, nullptr);
+
+  auto int4 = [](int32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((static_cast<uint32_t>(v) >> (24 - 8 * i)) & 0xff);
+    return s;
+  };
+  struct BindRow {
+    const char* name;
+    std::vector<std::optional<std::string>> params;
+    std::vector<int16_t> formats;
+    V outcome;
+    const char* detail;
+  };
+  const BindRow rows[] = {
+      {"a quarter", {"2024", "1", "3"}, {}, V::Pass, nullptr},
+      {"a year", {"2024", "01", "12"}, {0}, V::Pass, nullptr},
+      {"binary int4 values", {int4(2024), int4(1), int4(6)}, {1}, V::Pass, nullptr},
+      {"mixed formats", {"2024", int4(1), int4(6)}, {0, 1, 1}, V::Pass, nullptr},
+      {"unreadable binary may match anything", {std::string("\x01\x02\x03", 3), int4(1), int4(12)}, {1}, V::Refuse,
+       "36 partitions match, the limit is 12"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Verdict v = g.check_bind(*deferred, row.params, row.formats, ctx("analyst"));
+    EXPECT_EQ(v.outcome, row.outcome) << v.detail;
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail);
+    }
+  }
+  // Without declared types text values still read; binary ones cannot, and may then
+  // match every partition.
+  EXPECT_EQ(g.check_bind(*untyped, {{"2024"}, {"1"}, {"3"}}, {}, ctx("analyst")).outcome, V::Pass);
+  const Verdict blind = g.check_bind(*untyped, {int4(2024), int4(1), int4(3)}, {1}, ctx("analyst"));
+  EXPECT_EQ(blind.outcome, V::Refuse);
+  EXPECT_EQ(blind.detail.substr(0, 37), "36 partitions match, the limit is 12 ");
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Verdict v = g.check_bind(*deferred, row.params, row.formats, ctx("analyst"));
+    EXPECT_EQ(v.outcome, row.outcome) << v.detail;
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail);
+    }
+  }
+  // Exempt at Bind time even though the statement was deferred.
+  EXPECT_EQ(g.check_bind(*deferred, {{"2024"}, {"1"}, {"12"}}, {}, ctx("etl")).outcome, V::Pass);
+
+  // A statement whose verdict does not need values is decided at Parse.
+  std::shared_ptr<const PreparedCheck> none;
+  EXPECT_EQ(g.check_parse("SELECT amount FROM spectrum_schema.sales WHERE year >= $1", ctx("analyst"), &none).outcome,
+            V::Refuse);
+  EXPECT_EQ(none, nullptr);
+  EXPECT_EQ(g.check_parse("SELECT amount FROM spectrum_schema.sales WHERE year = 2024 AND month = 1", ctx("analyst"),
+                          &none).outcome,
+            V::Pass);
+  EXPECT_EQ(none, nullptr);
+}
+
+TEST(Governor, ReloadSwapsPoliciesAndKeepsTheOldOnError) {
+  Harness h;
+  auto& g = *h.governor;
+  const char* sql = "SELECT sale_id FROM spectrum_schema.sales";
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).outcome, V::Refuse);
+
+  std::string error;
+  EXPECT_FALSE(g.reload(YAML::Load("rules: [{name: x, type: require_partition_filter, mode: sometimes}]"), &error));
+  EXPECT_NE(error.find("policies.rules[0].mode"), std::string::npos) << error;
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).outcome, V::Refuse);
+
+  EXPECT_TRUE(g.reload(YAML::Load("catalog_tables: true\nrules: [{name: f, type: require_partition_filter, mode: warn}]"),
+                       &error));
+  const Verdict v = g.check_query(sql, ctx("analyst"));
+  EXPECT_EQ(v.outcome, V::Notice);
+  EXPECT_EQ(v.message, "blueshift: query on spectrum_schema.sales breaks rule \"f\" (require_partition_filter)");
+
+  EXPECT_TRUE(g.reload(YAML::Node(), &error));  // no policies: nothing governed
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).outcome, V::Pass);
+}
+
+TEST(Governor, CatalogRefreshChangesCounts) {
+  Harness h;
+  auto& g = *h.governor;
+  const char* sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024";
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).detail, "year is bounded (year = 2024), month is not; 12 partitions match");
+  // A month of 2025 appears... in 2024's place: drop half of 2024's partitions.
+  auto& parts = h.catalog.external["spectrum_schema.sales"].partitions;
+  parts.erase(std::remove_if(parts.begin(), parts.end(),
+                             [](const auto& p) { return p[0] == "2024" && std::stoi(p[1]) > 6; }),
+              parts.end());
+  std::string error;
+  ASSERT_TRUE(g.refresh_catalog(&error)) << error;
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).detail, "year is bounded (year = 2024), month is not; 6 partitions match");
+  // A failed refresh keeps the last good catalog.
+  h.catalog_fails = true;
+  EXPECT_FALSE(g.refresh_catalog(&error));
+  EXPECT_EQ(error, "warehouse down");
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).detail, "year is bounded (year = 2024), month is not; 6 partitions match");
+}
+
+TEST(Governor, LateUserGroupsAreLookedUpOnce) {
+  Harness h;
+  auto& g = *h.governor;
+  const char* sql = "SELECT sale_id FROM spectrum_schema.sales";
+  EXPECT_EQ(g.check_query(sql, ctx("newbie")).outcome, V::Refuse);  // in analysts per the look-up
+  EXPECT_EQ(g.check_query(sql, ctx("newbie")).outcome, V::Refuse);
+  EXPECT_EQ(h.group_lookups, 1);
+  EXPECT_EQ(g.check_query(sql, ctx("stranger")).outcome, V::Pass);  // no such user: no groups
+  EXPECT_EQ(g.check_query(sql, ctx("stranger")).outcome, V::Pass);
+  EXPECT_EQ(h.group_lookups, 2);
+  EXPECT_EQ(g.check_query(sql, ctx("analyst")).outcome, V::Refuse);  // known to the catalog: no look-up
+  EXPECT_EQ(h.group_lookups, 2);
+}
+
+TEST(Governor, WithoutCatalogUsesDeclaredTables) {
+  Harness h("tables: [{name: spectrum_schema.sales, partition_columns: [year, month]}]\n"
+            "rules: [{name: f, type: require_partition_filter}, {name: m, type: max_partitions, max: 3}]");
+  // The catalog failed at start: declared tables are still governed, partitions unknown.
+  h.catalog_fails = true;
+  h.governor = Governor::create(YAML::Load("tables: [{name: spectrum_schema.sales, partition_columns: [year, month]}]\n"
+                                           "rules: [{name: f, type: require_partition_filter}, "
+                                           "{name: m, type: max_partitions, max: 3}]"),
+                                h.options);
+  auto& g = *h.governor;
+  const Verdict v = g.check_query("SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024", ctx("anyone"));
+  EXPECT_EQ(v.outcome, V::Refuse);
+  EXPECT_EQ(v.detail, "year is bounded (year = 2024), month is not");
+  // Bounded, but max_partitions cannot count: audited with a note, not refused.
+  const auto before = g.counters().audited;
+  EXPECT_EQ(g.check_query("SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024 AND month = 1", ctx("anyone")).outcome,
+            V::Pass);
+  EXPECT_EQ(g.counters().audited, before + 1);
+  const auto lines = h.audit.lines();
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["outcome"], "audited");
+  EXPECT_EQ(lines.back()["findings"][0]["note"], true);
+}
+
+TEST(Governor, ConcurrentChecksAndReloads) {
+  Harness h;
+  auto& g = *h.governor;
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 300; ++i) {
+        const std::string sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = " + std::to_string(2000 + i % 50) +
+                                (t % 2 ? " AND month = 1" : "");
+        const Verdict v = g.check_query(sql, ctx("analyst"));
+        // Both policy versions refuse the year-only query and pass the full filter.
+        if ((t % 2 == 0) != (v.outcome != V::Pass)) ++wrong;
+      }
+    });
+  }
+  std::thread reloader([&] {
+    std::string error;
+    for (int i = 0; !stop; ++i) {
+      (void)g.reload(YAML::Load(i % 2 ? kDemoPolicies
+                                      : "catalog_tables: true\nrules: [{name: f, type: require_partition_filter}]"),
+                     &error);
+      (void)g.refresh_catalog(&error);
+    }
+  });
+  for (auto& th : threads) th.join();
+  stop = true;
+  reloader.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(g.counters().checked, 1200u);
+}
+
+TEST(Governor, InvalidPoliciesThrowAtCreate) {
+  EXPECT_THROW(Governor::validate(YAML::Load("rules: [{type: nope}]")), std::runtime_error);
+  EXPECT_NO_THROW(Governor::validate(YAML::Load(kDemoPolicies)));
+  GovernorOptions options;
+  options.audit_path = "/nonexistent-dir/audit.jsonl";
+  EXPECT_THROW(Governor::create(YAML::Load(kDemoPolicies), options), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace blueshift::policies

@@ -1,0 +1,104 @@
+#include "proxy/config.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace blueshift::proxy {
+namespace {
+
+Config parse(const std::string& yaml) { return config_from_yaml(YAML::Load(yaml)); }
+
+TEST(Config, Defaults) {
+  const Config c = parse("");
+  EXPECT_EQ(c.listen.to_string(), "127.0.0.1:5439");
+  EXPECT_EQ(c.upstream.to_string(), "127.0.0.1:5440");
+  EXPECT_EQ(c.upstream_tls, UpstreamTls::Disable);
+  EXPECT_FALSE(c.policies);
+  EXPECT_TRUE(validate(c).empty());
+}
+
+TEST(Config, ReadsEveryKey) {
+  const Config c = parse(R"(
+listen: 0.0.0.0:6000
+upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500}
+limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900}
+io_threads: 3
+log: {level: debug}
+catalog: {conninfo: "host=x", refresh_seconds: 60}
+audit: {file: /tmp/audit.jsonl}
+policies: {rules: []}
+)");
+  EXPECT_EQ(c.listen.host, "0.0.0.0");
+  EXPECT_EQ(c.listen.port, 6000);
+  EXPECT_EQ(c.upstream.host, "example-cluster.local");
+  EXPECT_EQ(c.upstream.port, 5439);
+  EXPECT_EQ(c.upstream_tls, UpstreamTls::Require);
+  EXPECT_EQ(c.connect_timeout_ms, 2500);
+  EXPECT_EQ(c.max_client_connections, 7u);
+  EXPECT_EQ(c.max_message_size, 2048u);
+  EXPECT_EQ(c.login_timeout_ms, 100);
+  EXPECT_EQ(c.idle_client_timeout_ms, 900);
+  EXPECT_EQ(c.io_threads, 3);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.catalog_conninfo, "host=x");
+  EXPECT_EQ(c.catalog_refresh_seconds, 60);
+  EXPECT_EQ(c.audit_file, "/tmp/audit.jsonl");
+  ASSERT_TRUE(c.policies);
+  EXPECT_TRUE(c.policies->IsMap());
+  EXPECT_TRUE(validate(c).empty());
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* expected_fragment;
+};
+
+class ConfigErrors : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ConfigErrors, NamesTheKey) {
+  try {
+    (void)parse(GetParam().yaml);
+    FAIL() << "accepted: " << GetParam().yaml;
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(GetParam().expected_fragment), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ConfigErrors,
+    ::testing::Values(BadCase{"listen: nohost", "listen"}, BadCase{"listen: host:99999", "bad port"},
+                      BadCase{"upstream: {port: 0}", "upstream.port"},
+                      BadCase{"upstream: {tls: maybe}", "upstream.tls"},
+                      BadCase{"limits: {max_message_size: lots}", "limits.max_message_size"},
+                      BadCase{"limts: {}", "unknown key"}, BadCase{"upstream: {hots: x}", "upstream.hots"},
+                      BadCase{"- a\n- b", "top level"}, BadCase{"tls: 3", "tls"},
+                      BadCase{"policies: [1, 2]", "policies"}));
+
+TEST(Config, ValidateFindsInconsistencies) {
+  Config c = parse("tls: {require: true}");
+  auto problems = validate(c);
+  ASSERT_FALSE(problems.empty());
+  EXPECT_NE(problems[0].find("tls.require"), std::string::npos);
+
+  c = parse("upstream: {tls: verify-full}");
+  problems = validate(c);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("ca_file"), std::string::npos);
+
+  c = parse("limits: {max_message_size: 10}\nlog: {level: loud}");
+  EXPECT_EQ(validate(c).size(), 2u);
+}
+
+TEST(Config, ParseEndpoint) {
+  EXPECT_EQ(parse_endpoint("[::1]:5439").host, "::1");
+  EXPECT_EQ(parse_endpoint("[::1]:5439").port, 5439);
+  EXPECT_EQ(parse_endpoint("db.example.com:5439").host, "db.example.com");
+  EXPECT_THROW(parse_endpoint(":5439"), std::invalid_argument);
+  EXPECT_THROW(parse_endpoint("host:"), std::invalid_argument);
+  EXPECT_THROW(parse_endpoint("host:12x"), std::invalid_argument);
+  EXPECT_THROW(parse_endpoint("[::1]5439"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace blueshift::proxy

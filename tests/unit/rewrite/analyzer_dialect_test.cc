@@ -1,0 +1,253 @@
+// Redshift dialect, constructs PostgreSQL reads with another meaning, and what cannot be
+// analysed at all. Same one-line rendering as analyzer_test.cc.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <ostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rewrite/analyzer.h"
+#include "rewrite/facts_text.h"
+#include "test_catalog.h"
+
+namespace blueshift::rewrite {
+namespace {
+
+struct Row {
+  const char* name;
+  const char* sql;
+  const char* expected;
+};
+
+// Failures print the row's name and SQL rather than bytes.
+void PrintTo(const Row& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
+
+const Row kDialectRows[] = {
+    {"top", "SELECT TOP 10 * FROM spectrum_schema.sales WHERE year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"top_distinct", "select distinct top 5 month from spectrum_schema.sales where year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"top_in_subquery", "SELECT * FROM (SELECT TOP 3 * FROM spectrum_schema.sales) t WHERE t.year = 2024",
+     "Select: read spectrum_schema.sales"},
+    {"column_named_top_is_not_top", "SELECT top FROM public.t WHERE top = 1", "Select: read public.t WHERE top = 1"},
+    {"qualify_after_where",
+     "SELECT * FROM spectrum_schema.sales WHERE year = 2024 QUALIFY row_number() OVER (PARTITION BY month ORDER BY "
+     "amount DESC) = 1",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"qualify_predicates_bound_nothing",
+     "SELECT * FROM spectrum_schema.sales QUALIFY year = 2024 AND row_number() OVER (ORDER BY amount) = 1",
+     "Select: read spectrum_schema.sales"},
+    {"qualify_after_having",
+     "SELECT month, sum(amount) s FROM spectrum_schema.sales WHERE year = 2024 GROUP BY month HAVING sum(amount) > 0 "
+     "QUALIFY rank() OVER (ORDER BY s) < 3",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"qualify_then_order_limit",
+     "SELECT * FROM spectrum_schema.sales WHERE month = 1 QUALIFY row_number() OVER (ORDER BY sale_id) = 1 ORDER BY 1 "
+     "LIMIT 5",
+     "Select: read spectrum_schema.sales WHERE month = 1"},
+    {"qualify_in_a_string_is_not_a_clause", "SELECT * FROM spectrum_schema.sales WHERE note = 'x QUALIFY y' AND year = 1",
+     "Select: read spectrum_schema.sales WHERE note = 'x QUALIFY y' AND year = 1"},
+    {"unload", "UNLOAD ('select * from spectrum_schema.sales where year = 2024') TO 's3://bucket/prefix' IAM_ROLE "
+     "'arn:aws:iam::123:role/r' FORMAT AS PARQUET",
+     "Unload: read spectrum_schema.sales WHERE year = 2024"},
+    {"unload_doubled_quotes", "UNLOAD ('select * from spectrum_schema.sales where month = ''01''') TO 's3://b/p' "
+     "IAM_ROLE 'arn:aws:iam::1:role/r' PARALLEL OFF",
+     "Unload: read spectrum_schema.sales WHERE month = '01'"},
+    {"unload_backslash_quotes", "UNLOAD ('select * from spectrum_schema.sales where month = \\'02\\'') TO 's3://b/p' "
+     "IAM_ROLE 'arn:aws:iam::1:role/r'",
+     "Unload: read spectrum_schema.sales WHERE month = '02'"},
+    {"unload_with_top_inside", "UNLOAD ('select top 5 * from spectrum_schema.sales') TO 's3://b/p' IAM_ROLE 'r'",
+     "Unload: read spectrum_schema.sales"},
+    {"unload_unparsable_query_fails_closed", "UNLOAD ('selec * frm spectrum_schema.sales') TO 's3://b/p' IAM_ROLE 'r'",
+     "Unparsed"},
+    {"copy_iam_role_parquet", "COPY public.sales_fact FROM 's3://bucket/data/' IAM_ROLE 'arn:aws:iam::1:role/r' FORMAT "
+     "AS PARQUET",
+     "Copy: write public.sales_fact"},
+    {"copy_many_options", "copy public.sales_fact (sale_id, amount) from 's3://b/x.csv.gz' credentials "
+     "'aws_iam_role=arn:aws:iam::1:role/r' csv ignoreheader 1 gzip region 'us-east-1' dateformat 'auto' timeformat "
+     "'auto' maxerror 10 compupdate off statupdate off",
+     "Copy: write public.sales_fact"},
+    {"copy_manifest", "COPY sales_fact FROM 's3://b/manifest' IAM_ROLE default MANIFEST DELIMITER '|'",
+     "Copy: write public.sales_fact"},
+    {"create_external_schema", "CREATE EXTERNAL SCHEMA spectrum_schema FROM DATA CATALOG DATABASE 'spectrumdb' IAM_ROLE "
+     "'arn:aws:iam::1:role/r' CREATE EXTERNAL DATABASE IF NOT EXISTS",
+     "CreateExternal"},
+    {"create_external_table", "CREATE EXTERNAL TABLE spectrum_schema.sales2 (sale_id int, amount decimal(8,2)) "
+     "PARTITIONED BY (year int, month int) STORED AS PARQUET LOCATION 's3://b/sales/'",
+     "CreateExternal: write spectrum_schema.sales2"},
+    {"create_external_table_as_select", "CREATE EXTERNAL TABLE spectrum_schema.s2024 STORED AS PARQUET LOCATION "
+     "'s3://b/x/' AS SELECT * FROM spectrum_schema.sales WHERE year = 2024",
+     "CreateExternal: read spectrum_schema.sales WHERE year = 2024; write spectrum_schema.s2024"},
+    {"create_table_redshift_options",
+     "CREATE TABLE public.t (a int ENCODE az64 DISTKEY, b varchar(10) ENCODE zstd, c int IDENTITY(1,1)) DISTSTYLE KEY "
+     "COMPOUND SORTKEY (a, b) BACKUP NO",
+     "CreateTable: write public.t"},
+    {"create_table_interleaved_and_auto", "CREATE TABLE t2 (a int) DISTSTYLE AUTO INTERLEAVED SORTKEY (a) ENCODE AUTO",
+     "CreateTable: write public.t2"},
+    {"create_table_generated_identity",
+     "CREATE TABLE t3 (id bigint GENERATED BY DEFAULT AS IDENTITY(0,1), v varchar(max)) DISTSTYLE EVEN",
+     "CreateTable: write public.t3"},
+    {"ctas_with_options", "CREATE TABLE public.s2024 DISTKEY(sale_id) SORTKEY(sale_date) AS SELECT * FROM "
+     "spectrum_schema.sales WHERE year = 2024",
+     "CreateTableAs: read spectrum_schema.sales WHERE year = 2024; write public.s2024"},
+    {"ctas_options_keep_encode_function", "CREATE TEMP TABLE h BACKUP NO AS SELECT encode(note, 'hex') FROM "
+     "spectrum_schema.sales WHERE month = 1",
+     "CreateTableAs: read spectrum_schema.sales WHERE month = 1; write pg_temp.h"},
+    {"late_binding_view", "CREATE VIEW public.v AS SELECT * FROM spectrum_schema.sales WITH NO SCHEMA BINDING",
+     "OtherDdl: read spectrum_schema.sales; write public.v"},
+    {"approximate_count", "SELECT APPROXIMATE COUNT(DISTINCT customer_id) FROM spectrum_schema.sales WHERE year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"ignore_nulls", "SELECT LAG(amount) IGNORE NULLS OVER (ORDER BY sale_date) FROM spectrum_schema.sales WHERE month = 3",
+     "Select: read spectrum_schema.sales WHERE month = 3"},
+    {"alter_add_partition", "ALTER TABLE spectrum_schema.sales ADD IF NOT EXISTS PARTITION (year=2024, month=1) "
+     "LOCATION 's3://b/sales/year=2024/month=01/'",
+     "Alter: write spectrum_schema.sales"},
+    {"alter_distkey", "ALTER TABLE public.sales_fact ALTER DISTKEY sale_id", "Alter: write public.sales_fact"},
+    {"vacuum_redshift_options", "VACUUM DELETE ONLY spectrum_schema.sales TO 75 PERCENT", "Utility"},
+    {"show_tables", "SHOW TABLES FROM SCHEMA dev.public", "Show"},
+    {"grant_to_role", "GRANT SELECT ON spectrum_schema.sales TO ROLE analyst_role", "OtherDdl"},
+    {"varchar_max_in_cast", "SELECT CAST(amount AS VARCHAR(MAX)) FROM spectrum_schema.sales WHERE year = 1",
+     "Select: read spectrum_schema.sales WHERE year = 1"},
+    {"qualify_block_not_pushed_into",
+     "SELECT * FROM (SELECT * FROM spectrum_schema.sales QUALIFY row_number() OVER (PARTITION BY customer_id ORDER BY "
+     "sale_date) = 1) t WHERE t.year = 2024",
+     "Select: read spectrum_schema.sales"},
+    {"super_navigation", "SELECT c.name, o.o_orderkey FROM public.customer_orders c, c.c_orders o WHERE c.year = 2024",
+     "Select: read public.customer_orders AS c WHERE year = 2024"},
+    {"super_navigation_chain",
+     "SELECT l.qty FROM public.customer_orders c, c.c_orders o, o.o_lineitems l WHERE c.year = 2024 AND l.qty > 1",
+     "Select: read public.customer_orders AS c WHERE year = 2024"},
+    {"super_navigation_unaliased_base", "SELECT * FROM public.customer_orders, customer_orders.c_orders o",
+     "Select: read public.customer_orders"},
+    {"schema_qualified_table_is_not_navigation", "SELECT * FROM public.customers c, spectrum_schema.sales s",
+     "Select: read public.customers AS c; read spectrum_schema.sales AS s"},
+    {"super_path_predicate_bounds_nothing",
+     "SELECT * FROM public.customer_orders c WHERE c.c_orders.o_year = 2024 AND c.year = 1",
+     "Select: read public.customer_orders AS c WHERE year = 1"},
+    {"dateadd_month_is_not_partition_month",
+     "SELECT * FROM spectrum_schema.sales WHERE DATEADD(month, 1, sale_date) > '2024-01-01' AND year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"datediff_day", "SELECT DATEDIFF(day, sale_date, current_date) FROM spectrum_schema.sales WHERE month = 2",
+     "Select: read spectrum_schema.sales WHERE month = 2"},
+    {"temp_table_hash", "SELECT * FROM #temp WHERE x = 1", "Select: read pg_temp.#temp WHERE x = 1"},
+    {"temp_table_insert", "INSERT INTO #stage SELECT * FROM spectrum_schema.sales WHERE year = 2024",
+     "Insert: read spectrum_schema.sales WHERE year = 2024; write pg_temp.#stage"},
+    {"temp_table_create", "CREATE TABLE #t (a int)", "CreateTable: write pg_temp.#t"},
+    {"temp_table_select_into", "SELECT * INTO #t2 FROM spectrum_schema.sales WHERE year = 2023",
+     "CreateTableAs: read spectrum_schema.sales WHERE year = 2023; write pg_temp.#t2"},
+    {"temp_table_drop", "DROP TABLE #t", "Drop: write pg_temp.#t"},
+    {"temp_table_qualified_column", "SELECT #t.a FROM #t WHERE #t.a = 3", "Select: read pg_temp.#t WHERE a = 3"},
+    {"temp_table_with_xor_elsewhere", "SELECT x #y FROM #t", "Select: read pg_temp.#t"},
+    {"xor_alone_parses_natively", "SELECT a # b FROM public.t", "Select: read public.t"},
+    {"tableau_quoted_temp", "SELECT * FROM \"#Tableau_37_2_Filter\" f JOIN spectrum_schema.sales s ON s.month = f.m",
+     "Select: read pg_temp.#tableau_37_2_filter AS f; read spectrum_schema.sales AS s"},
+    {"tableau_create_temp",
+     "CREATE LOCAL TEMPORARY TABLE \"#Tableau_5_Connect\" (\"COL\" INTEGER) ON COMMIT PRESERVE ROWS",
+     "CreateTable: write pg_temp.#tableau_5_connect"},
+    {"redshift_and_multi_statement",
+     "SELECT TOP 1 * FROM spectrum_schema.sales WHERE year = 1; SELECT * FROM #x; SELECT 3",
+     "Select: read spectrum_schema.sales WHERE year = 1 | Select: read pg_temp.#x | Select"},
+};
+
+class DialectRows : public ::testing::TestWithParam<Row> {};
+TEST_P(DialectRows, Facts) {
+  const auto& row = GetParam();
+  EXPECT_EQ(describe(analyze(row.sql, AnalysisContext{})), row.expected) << "SQL: " << row.sql;
+}
+INSTANTIATE_TEST_SUITE_P(Analyzer, DialectRows, ::testing::ValuesIn(kDialectRows),
+                         [](const ::testing::TestParamInfo<Row>& i) { return std::string(i.param.name); });
+
+// ---- fail closed -----------------------------------------------------------------
+struct UnparsedRow {
+  const char* name;
+  const char* sql;
+  std::vector<std::string> names_included;  // must be among unparsed_names
+};
+
+void PrintTo(const UnparsedRow& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
+
+const UnparsedRow kUnparsedRows[] = {
+    {"garbage", "SELEC * FRM spectrum_schema.sales", {"spectrum_schema", "sales", "spectrum_schema.sales"}},
+    {"incomplete", "SELECT * FROM Spectrum_Schema.\"Sales\" WHERE", {"spectrum_schema.sales", "sales"}},
+    {"unterminated_string", "SELECT * FROM spectrum_schema.sales WHERE a = 'oops", {"spectrum_schema.sales"}},
+    {"pivot", "SELECT * FROM (SELECT month, amount FROM spectrum_schema.sales) PIVOT (sum(amount) FOR month IN (1, 2))",
+     {"spectrum_schema.sales", "amount"}},
+    {"unload_bad_query", "UNLOAD ('selec * frm spectrum_schema.sales') TO 's3://b/p' IAM_ROLE 'r'",
+     {"spectrum_schema.sales"}},
+    {"quoted_name_keeps_dots_apart", "SELEC 1 FROM \"my.schema\".\"t\"", {"my.schema", "my.schema.t", "t"}},
+};
+
+class UnparsedRows : public ::testing::TestWithParam<UnparsedRow> {};
+TEST_P(UnparsedRows, FailsClosedWithNames) {
+  const auto& row = GetParam();
+  const QueryFacts f = analyze(row.sql, AnalysisContext{});
+  ASSERT_EQ(f.statements.size(), 1u) << describe(f);
+  const StatementFacts& st = f.statements[0];
+  EXPECT_EQ(st.kind, StatementKind::Unparsed);
+  EXPECT_FALSE(st.error.empty());
+  EXPECT_TRUE(st.scans.empty());
+  for (const auto& n : row.names_included) {
+    EXPECT_NE(std::find(st.unparsed_names.begin(), st.unparsed_names.end(), n), st.unparsed_names.end())
+        << "missing name " << n << " for " << row.sql;
+  }
+  EXPECT_EQ(f.fingerprint, "");
+}
+INSTANTIATE_TEST_SUITE_P(Analyzer, UnparsedRows, ::testing::ValuesIn(kUnparsedRows),
+                         [](const ::testing::TestParamInfo<UnparsedRow>& i) { return std::string(i.param.name); });
+
+// ---- robustness --------------------------------------------------------------------
+TEST(AnalyzerRobustness, DeepOperatorChainDoesNotOverflowTheStack) {
+  // A few thousand terms overflow an 8 MB stack inside libpg_query if parsed inline.
+  std::string sql = "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND amount > 1";
+  for (int i = 0; i < 6000; ++i) sql += "+1";
+  const QueryFacts f = analyze(sql, AnalysisContext{});
+  EXPECT_EQ(describe(f), "Select: read spectrum_schema.sales WHERE year = 2024");
+}
+
+TEST(AnalyzerRobustness, DeepFunctionNestingDoesNotOverflowTheStack) {
+  std::string sql = "SELECT ";
+  for (int i = 0; i < 3000; ++i) sql += "f(";
+  sql += "1";
+  for (int i = 0; i < 3000; ++i) sql += ")";
+  sql += " FROM spectrum_schema.sales";
+  EXPECT_EQ(describe(analyze(sql, AnalysisContext{})), "Select: read spectrum_schema.sales");
+}
+
+TEST(AnalyzerRobustness, AbsurdNestingFailsClosed) {
+  std::string sql = "SELECT * FROM spectrum_schema.sales WHERE a = 1";
+  for (int i = 0; i < 40000; ++i) sql += "+1";
+  const QueryFacts f = analyze(sql, AnalysisContext{});
+  ASSERT_EQ(f.statements.size(), 1u);
+  EXPECT_EQ(f.statements[0].kind, StatementKind::Unparsed);
+  const auto& names = f.statements[0].unparsed_names;
+  EXPECT_NE(std::find(names.begin(), names.end(), "spectrum_schema.sales"), names.end());
+}
+
+TEST(AnalyzerRobustness, ConcurrentAnalysesAgree) {
+  const std::vector<std::string> texts = {
+      "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND month IN (1, 2)",
+      "WITH s AS (SELECT * FROM spectrum_schema.sales) SELECT * FROM s WHERE year = 2023",
+      "SELECT TOP 3 * FROM spectrum_schema.sales WHERE month = 4",
+      "UNLOAD ('select * from spectrum_schema.sales where year = 1') TO 's3://x' IAM_ROLE 'r'",
+      "SELEC broken FROM spectrum_schema.sales",
+  };
+  std::vector<std::string> expected;
+  for (const auto& t : texts) expected.push_back(describe(analyze(t, AnalysisContext{})));
+  std::vector<std::thread> threads;
+  std::vector<int> mismatches(4, 0);
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int round = 0; round < 200; ++round) {
+        const size_t i = static_cast<size_t>(round + k) % texts.size();
+        if (describe(analyze(texts[i], AnalysisContext{})) != expected[i]) ++mismatches[static_cast<size_t>(k)];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int m : mismatches) EXPECT_EQ(m, 0);
+}
+
+}  // namespace
+}  // namespace blueshift::rewrite
