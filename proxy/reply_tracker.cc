@@ -46,11 +46,12 @@ void ReplyTracker::notice_next(std::string notice_bytes) {
 
 ReplyTracker::Action ReplyTracker::on_backend(char code, std::string* out) {
   if (code == 'Z') {
-    while (!pending_.empty() && pending_.front().batch <= batches_seen_) {
-      Pending& p = pending_.front();
-      if (!p.is_substitute) out->append(p.bytes);
-      pending_.pop_front();
+    size_t done = 0;
+    while (done < pending_.size() && pending_[done].batch <= batches_seen_) {
+      if (!pending_[done].is_substitute) out->append(pending_[done].bytes);
+      ++done;
     }
+    if (done > 0) pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(done));
     ++batches_seen_;
     completions_seen_ = 0;
     return Action::Forward;

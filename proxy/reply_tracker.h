@@ -11,8 +11,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <string>
+#include <vector>
 
 namespace blueshift::proxy {
 
@@ -52,7 +52,7 @@ class ReplyTracker {
   // server side
   uint64_t batches_seen_ = 0;           // ReadyForQuery messages seen
   uint32_t completions_seen_ = 0;       // completions seen in the current batch
-  std::deque<Pending> pending_;
+  std::vector<Pending> pending_;  // rarely non-empty: a vector allocates nothing until used
 };
 
 }  // namespace blueshift::proxy

@@ -462,7 +462,7 @@ awaitable<void> Session::pump_client() {
   const bool governed = server_.governor != nullptr;
   for (;;) {
     if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
-    auto [ec, n] = co_await client_.read_into(client_in_, chunk);
+    auto [ec, n] = co_await client_.read_into(client_in_, chunk, client_waits_);
     if (ec) {
       if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
       co_return;
@@ -498,12 +498,15 @@ awaitable<void> Session::pump_client() {
       if (status == DecodeStatus::NeedMoreData) {
         if (f.size > kStreamThreshold && !inspected) {
           tracker_.on_forward(f.code);
+          client_waits_ = false;
           client_stream_remaining_ = f.size - (avail - pos);
           pos = avail;
         }
         break;
       }
       if (f.code == 'X') end_reason_ = "client terminated";
+      // After a Sync, Query or FunctionCall the client usually waits for the answer.
+      client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
       std::string replacement;
       const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
       if (d == Disposition::Forward) {
@@ -542,7 +545,8 @@ awaitable<void> Session::pump_server() {
   size_t chunk = kReadChunk;
   for (;;) {
     if (server_in_.size() == 0 && server_in_.capacity() > chunk) server_in_.release();
-    auto [ec, n] = co_await upstream_->read_into(server_in_, chunk);
+    auto [ec, n] =
+        co_await upstream_->read_into(server_in_, chunk, !tracker_.awaiting_reply() && server_stream_remaining_ == 0);
     if (ec == asio::error::operation_aborted) co_return;  // the other pump ended the session
     if (ec) {
       if (upstream_sent_fatal_) {

@@ -84,6 +84,7 @@ class Session {
 
   // Bytes of a large non-inspected message still to stream through, per direction.
   size_t client_stream_remaining_ = 0;
+  bool client_waits_ = false;  // the client's last message asked for an answer
   size_t server_stream_remaining_ = 0;
 
   // Set by a pump that ends the session with an error for the client.

@@ -13,7 +13,11 @@ namespace blueshift::proxy {
 
 class Stream {
  public:
-  explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {}
+  explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {
+    // Reads after a readiness wait must never block the event loop.
+    error_code ignored;
+    socket_.non_blocking(true, ignored);
+  }
 
   [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
@@ -24,9 +28,27 @@ class Stream {
   }
 
   // Reads at least one byte into buffer, making room for min_free bytes first.
-  // (A readiness wait before taking memory would let idle sessions hold no buffer, but
-  // Asio re-arms epoll for every such wait: a speculative read is cheaper per message.)
-  awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free) {
+  //
+  // When the caller knows the peer has nothing more to say for now (a request was just
+  // forwarded whole, or every reply has arrived), quiet is true: on plain TCP the read then
+  // waits for readiness before taking memory, so an idle session holds no read buffer at
+  // all. A speculative read would cost the same one syscall (a failed recv instead of
+  // Asio's epoll re-arm) but needs the buffer up front, so busy streams (results, COPY)
+  // keep reading speculatively.
+  awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free, bool quiet) {
+    if (quiet && !tls_ && buffer.size() == 0) {
+      buffer.release();
+      for (;;) {
+        auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+        if (wec) co_return std::tuple<error_code, size_t>{wec, 0};
+        auto space = buffer.writable(min_free);
+        error_code ec;
+        const size_t n = socket_.read_some(asio::buffer(space), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+        if (!ec) buffer.commit(n);
+        co_return std::tuple<error_code, size_t>{ec, n};
+      }
+    }
     auto space = buffer.writable(min_free);
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(space), use_nothrow)
                         : co_await socket_.async_read_some(asio::buffer(space), use_nothrow);

@@ -96,7 +96,7 @@ class TextAnalysis {
       for (size_t i = 0; i < parsed.tree->n_stmts; ++i) {
         const PgQuery__RawStmt* raw = parsed.tree->stmts[i];
         StatementFacts st;
-        walk(raw->stmt, 0, nullptr, &st);
+        walk(text_, raw->stmt, 0, nullptr, &st);
         st.location = raw->stmt_location;
         st.length = raw->stmt_len;
         facts_.statements.push_back(std::move(st));
@@ -120,8 +120,10 @@ class TextAnalysis {
   }
 
  private:
-  void walk(const PgQuery__Node* stmt, int offset, const DialectMarks* marks, StatementFacts* st) {
+  void walk(std::string_view text, const PgQuery__Node* stmt, int offset, const DialectMarks* marks,
+            StatementFacts* st) {
     WalkInput in;
+    in.text = text;
     in.context = &ctx_;
     in.search_path = &path_;
     in.location_offset = offset;
@@ -167,7 +169,7 @@ class TextAnalysis {
     const std::string text = text_.substr(static_cast<size_t>(location), static_cast<size_t>(size));
     pg::ParseOutcome parsed = pg::parse(text);
     if (parsed.tree) {
-      emit(parsed, location, length, nullptr);
+      emit(text, parsed, location, length, nullptr);
       return;
     }
     DialectRewrite d = redshift_rewrite(text, tokens, ctx_.case_sensitive_identifiers);
@@ -188,7 +190,7 @@ class TextAnalysis {
         for (int p : d.temp_positions) marks.temps.push_back(p + location);
         marks.temp_names = d.temp_names;
         for (int p : d.limited_selects) marks.limited.push_back(p + location);
-        emit(again, location, length, &marks);
+        emit(d.text, again, location, length, &marks);
         rewritten_.replace(static_cast<size_t>(location), d.text.size(), d.text);
         return;
       }
@@ -219,10 +221,11 @@ class TextAnalysis {
                                          token_names(text, tokens, ctx_.case_sensitive_identifiers), location, length));
   }
 
-  void emit(const pg::ParseOutcome& parsed, int location, int length, const DialectMarks* marks) {
+  void emit(std::string_view text, const pg::ParseOutcome& parsed, int location, int length,
+            const DialectMarks* marks) {
     for (size_t i = 0; i < parsed.tree->n_stmts; ++i) {
       StatementFacts st;
-      walk(parsed.tree->stmts[i]->stmt, location, marks, &st);
+      walk(text, parsed.tree->stmts[i]->stmt, location, marks, &st);
       st.location = location;
       st.length = length;
       facts_.statements.push_back(std::move(st));

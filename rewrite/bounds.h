@@ -56,7 +56,7 @@ struct ParamValue {
 
 // "year = 2024", "month IN (1, 2)", "(year = 2023 OR year = 2024)", "day BETWEEN
 // '2024-01-01' AND '2024-01-31'", "year = $1", "year IS NULL".
-[[nodiscard]] std::string describe(const Bound& bound, std::string_view column);
+[[nodiscard]] std::string describe(const Bound& bound, std::string_view column = "column");
 [[nodiscard]] std::string describe(const Value& value);
 
 }  // namespace blueshift::rewrite

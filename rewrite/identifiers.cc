@@ -100,6 +100,44 @@ std::string fold_written(std::string_view token, bool case_sensitive) {
   return ascii_lower(token);
 }
 
+std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive) {
+  std::vector<std::string> parts;
+  if (offset < 0 || static_cast<size_t>(offset) >= text.size()) return parts;
+  size_t i = static_cast<size_t>(offset);
+  auto start = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80; };
+  auto cont = [&](unsigned char c) { return start(c) || (c >= '0' && c <= '9') || c == '$'; };
+  auto space = [&]() {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+  };
+  while (i < text.size()) {
+    const size_t from = i;
+    if (text[i] == '"') {
+      ++i;
+      while (i < text.size()) {
+        if (text[i] == '"') {
+          if (i + 1 < text.size() && text[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        ++i;
+      }
+    } else if (start(static_cast<unsigned char>(text[i]))) {
+      while (i < text.size() && cont(static_cast<unsigned char>(text[i]))) ++i;
+    } else {
+      break;
+    }
+    parts.push_back(fold_written(text.substr(from, i - from), case_sensitive));
+    space();
+    if (i >= text.size() || text[i] != '.') break;
+    ++i;
+    space();
+  }
+  return parts;
+}
+
 std::string quote_identifier(std::string_view name) {
   // Always quoted: cheaper than knowing every reserved word, and always correct.
   std::string out = "\"";

@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace blueshift::rewrite {
 
@@ -21,6 +22,11 @@ namespace blueshift::rewrite {
 
 [[nodiscard]] std::string ascii_lower(std::string_view s);
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
+
+// The dotted name written at `offset` in `text` (a.b, "A"."b", a . b), folded; empty
+// when no name starts there. Used where the parser truncated a long name (PostgreSQL
+// keeps 63 bytes, Redshift 127).
+[[nodiscard]] std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive);
 
 // Quotes an identifier for splicing into SQL (always double-quoted).
 [[nodiscard]] std::string quote_identifier(std::string_view name);

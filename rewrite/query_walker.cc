@@ -375,6 +375,16 @@ class Walker {
   TableRef table_ref(const PgQuery__RangeVar* rv) const {
     TableRef t;
     t.name = fold(sv(rv->relname));
+    std::string schema = fold(sv(rv->schemaname));
+    // PostgreSQL's scanner cut names to 63 bytes; Redshift allows 127: read them again.
+    if (t.name.size() >= 63 || schema.size() >= 63) {
+      const auto parts = written_name_at(in_.text, rv->location, ctx_.case_sensitive_identifiers);
+      const size_t expected = 1 + (has(rv->schemaname) ? 1 : 0) + (has(rv->catalogname) ? 1 : 0);
+      if (parts.size() == expected) {
+        t.name = parts.back();
+        if (has(rv->schemaname)) schema = parts[parts.size() - 2];
+      }
+    }
     if (rv->alias != nullptr) t.alias = fold(sv(rv->alias->aliasname));
     if (is_temp_location(rv->location) && !t.name.empty()) {
       t.name[0] = '#';  // the dialect pass wrote `_name` for `#name`
@@ -387,7 +397,7 @@ class Walker {
       return t;
     }
     if (has(rv->schemaname)) {
-      t.schema = fold(sv(rv->schemaname));
+      t.schema = schema;
       t.written_qualified = true;
     } else if (rv->relpersistence != nullptr && *rv->relpersistence == 't') {
       t.schema = "pg_temp";  // CREATE TEMP TABLE x / SELECT INTO TEMP x

@@ -7,6 +7,7 @@
 #include <pg_query/pg_query.pb-c.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rewrite/analyzer.h"
@@ -19,7 +20,9 @@ struct WalkInput {
   // Effective search_path for this statement; a SET search_path statement updates it so
   // later statements of the same text resolve as the server would.
   std::vector<std::string>* search_path = nullptr;
-  // Byte offset of the parsed text within the caller's text (locations are relative).
+  // The text that was parsed (locations index it), and its byte offset within the
+  // caller's text.
+  std::string_view text;
   int location_offset = 0;
   // Absolute byte offsets of `#name` temp-table names the dialect pass rewrote to `_name`.
   const std::vector<int>* temp_positions = nullptr;

@@ -585,6 +585,17 @@ TEST(Analyzer, TableRefDetails) {
   EXPECT_FALSE(b.written_qualified);
 }
 
+TEST(Analyzer, LongNamesAreNotTruncated) {
+  // PostgreSQL's scanner keeps 63 bytes of a name; Redshift allows 127.
+  const std::string schema(70, 's');
+  const std::string table = "Sales_" + std::string(94, 'x');
+  const QueryFacts f = analyze("SELECT * FROM " + schema + " . \"" + table + "\" WHERE year = 1", AnalysisContext{});
+  ASSERT_EQ(f.statements.at(0).scans.size(), 1u);
+  EXPECT_EQ(f.statements[0].scans[0].table.schema, schema);
+  EXPECT_EQ(f.statements[0].scans[0].table.name, "sales_" + std::string(94, 'x'));
+  EXPECT_EQ(f.statements[0].scans[0].bounds.size(), 1u);
+}
+
 TEST(Analyzer, CaseSensitiveIdentifiersKeepQuotedCase) {
   AnalysisContext ctx;
   ctx.case_sensitive_identifiers = true;
