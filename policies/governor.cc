@@ -161,8 +161,9 @@ class GovernorImpl final : public Governor {
       return false;
     }
     {
-      std::lock_guard lock(mutex_);
-      snapshot_ = make_snapshot(policy, snapshot_->catalog, snapshot_->cache);
+      std::lock_guard update(update_mutex_);
+      // Declared tables take part in resolving unqualified names: a fresh cache.
+      swap(make_snapshot(policy, snapshot()->catalog, std::make_shared<rewrite::AnalysisCache>()));
     }
     std::string catalog_error;
     if (options_.load_catalog && !refresh_catalog(&catalog_error)) {
@@ -182,11 +183,9 @@ class GovernorImpl final : public Governor {
       return false;
     }
     auto catalog = std::make_shared<const Catalog>(std::move(*loaded));
-    std::lock_guard lock(mutex_);
-    // Resolution of unqualified names may change with the relation list: start a new
-    // cache, carrying its hit count into the counters.
-    retired_hits_ += snapshot_->cache->hits();
-    snapshot_ = make_snapshot(snapshot_->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>());
+    std::lock_guard update(update_mutex_);
+    // Resolution of unqualified names may change with the relation list: a fresh cache.
+    swap(make_snapshot(snapshot()->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>()));
     std::lock_guard users(users_mutex_);
     late_users_.clear();
     return true;
@@ -208,6 +207,14 @@ class GovernorImpl final : public Governor {
   std::shared_ptr<const Snapshot> snapshot() const {
     std::lock_guard lock(mutex_);
     return snapshot_;
+  }
+
+  // Readers only ever hold mutex_ for a pointer copy; a new snapshot is built outside it
+  // (under update_mutex_, so a reload and a refresh cannot undo each other).
+  void swap(std::shared_ptr<const Snapshot> next) {
+    std::lock_guard lock(mutex_);
+    retired_hits_ += snapshot_->cache->hits();  // carry the old cache's hits into the counters
+    snapshot_ = std::move(next);
   }
 
   SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) {
@@ -338,6 +345,7 @@ class GovernorImpl final : public Governor {
 
   const GovernorOptions options_;
   const std::unique_ptr<AuditLog> audit_;
+  std::mutex update_mutex_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
   uint64_t retired_hits_ = 0;

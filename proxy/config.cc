@@ -176,6 +176,7 @@ std::vector<std::string> validate(const Config& c) {
   if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
+  if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || c.log_level == l;

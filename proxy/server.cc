@@ -121,26 +121,47 @@ int Server::run() {
     acceptor.close(ignored);
     for (auto& loop : impl_->loops) loop->stop();
   });
+  // Reloads and catalog refreshes block on file and libpq I/O: they run on a control
+  // thread of their own, never on a session loop. Sessions keep deciding on the old
+  // snapshot until the new one is swapped in.
+  asio::thread_pool control(1);
+  auto governor = impl_->context.governor;
   asio::signal_set reload(main_loop, SIGHUP);
   std::function<void(const error_code&, int)> on_hup = [&](const error_code& e, int) {
     if (e) return;
-    if (impl_->context.governor && !c.source_path.empty()) {
+    asio::post(control, [governor, path = c.source_path] {
+      if (!governor || path.empty()) {
+        spdlog::info("SIGHUP: no policies configured from a file, nothing to reload");
+        return;
+      }
       try {
-        const Config fresh = load_config(c.source_path);
+        const Config fresh = load_config(path);
         std::string error;
-        if (impl_->context.governor->reload(fresh.policies ? *fresh.policies : YAML::Node(), &error) &&
-            impl_->context.governor->refresh_catalog(&error)) {
-          spdlog::info("policies and catalog reloaded from {}", c.source_path);
+        if (governor->reload(fresh.policies ? *fresh.policies : YAML::Node(), &error)) {
+          spdlog::info("policies reloaded from {}", path);
         } else {
           spdlog::error("reload failed, keeping the previous policies: {}", error);
         }
       } catch (const std::exception& ex) {
         spdlog::error("reload failed, keeping the previous policies: {}", ex.what());
       }
-    }
+    });
     reload.async_wait(on_hup);
   };
   reload.async_wait(on_hup);
+
+  asio::steady_timer refresh(control);
+  std::function<void(const error_code&)> on_refresh = [&](const error_code& e) {
+    if (e) return;
+    std::string error;
+    if (!governor->refresh_catalog(&error)) spdlog::warn("catalog refresh failed, keeping the previous catalog: {}", error);
+    refresh.expires_after(std::chrono::seconds(c.catalog_refresh_seconds));
+    refresh.async_wait(on_refresh);
+  };
+  if (governor && !c.catalog_conninfo.empty() && c.catalog_refresh_seconds > 0) {
+    refresh.expires_after(std::chrono::seconds(c.catalog_refresh_seconds));
+    refresh.async_wait(on_refresh);
+  }
 
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl_->loops.size(); ++i) {
@@ -152,6 +173,9 @@ int Server::run() {
   main_loop.run();
   for (auto& loop : impl_->loops) loop->stop();
   for (auto& t : threads) t.join();
+  asio::post(control, [&refresh] { refresh.cancel(); });
+  control.stop();
+  control.join();
   return 0;
 }
 

@@ -695,7 +695,9 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
     case 'P': {
       const auto& p = std::get<protocol::Parse>(*decoded);
       std::shared_ptr<const policies::PreparedCheck> deferred;
-      policies::Verdict v = governor.check_parse(p.query, identity_, &deferred);
+      // The parameter types let binary Bind values be read at Bind time.
+      const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
+      policies::Verdict v = governor.check_parse(p.query, identity_, &deferred, types);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
       if (deferred) {
         deferred_[p.statement] = std::move(deferred);

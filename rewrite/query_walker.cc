@@ -287,29 +287,60 @@ Bound combine(Bound::Op op, std::vector<Bound> parts) {
   return b;
 }
 
-bool targets_hit(const std::vector<Target>& ts, int scan, const std::string& column) {
-  for (const auto& t : ts) {
-    if (t.scan == scan && t.column == column) return true;
-  }
-  return false;
-}
+using Key = std::pair<int, std::string>;  // scan, column
 
-Bound project(const Pred& p, int scan, const std::string& column) {
+// Every column's bound at once, bottom-up: an And keeps each column's parts, an Or only
+// the columns every branch bounds. Linear in the tree for flat conjunctions and
+// disjunctions (projecting column by column would be quadratic on wide WHERE clauses).
+std::map<Key, Bound> project_all(const Pred& p) {
+  std::map<Key, Bound> out;
   switch (p.kind) {
     case Pred::Kind::Atom:
-      if (!p.marker && targets_hit(p.targets, scan, column)) return p.atom;
-      return Bound{};
+      if (p.marker) return out;
+      for (const auto& t : p.targets) out.emplace(Key{t.scan, t.column}, p.atom);
+      return out;
     case Pred::Kind::Unknown:
-      return Bound{};
-    case Pred::Kind::And:
+      return out;
+    case Pred::Kind::And: {
+      std::map<Key, std::vector<Bound>> parts;
+      for (const auto& k : p.kids) {
+        for (auto& [key, b] : project_all(k)) parts[key].push_back(std::move(b));
+      }
+      for (auto& [key, bs] : parts) {
+        Bound b = combine(Bound::Op::And, std::move(bs));
+        if (b.op != Bound::Op::True) out.emplace(key, std::move(b));
+      }
+      return out;
+    }
     case Pred::Kind::Or: {
-      std::vector<Bound> parts;
-      parts.reserve(p.kids.size());
-      for (const auto& k : p.kids) parts.push_back(project(k, scan, column));
-      return combine(p.kind == Pred::Kind::And ? Bound::Op::And : Bound::Op::Or, std::move(parts));
+      std::map<Key, std::vector<Bound>> parts;
+      bool first = true;
+      for (const auto& k : p.kids) {
+        std::map<Key, Bound> child = project_all(k);
+        if (first) {
+          for (auto& [key, b] : child) parts[key].push_back(std::move(b));
+          first = false;
+        } else {
+          for (auto it = parts.begin(); it != parts.end();) {
+            auto c = child.find(it->first);
+            if (c == child.end()) {
+              it = parts.erase(it);  // this branch does not bound the column: neither does the Or
+            } else {
+              it->second.push_back(std::move(c->second));
+              ++it;
+            }
+          }
+        }
+        if (parts.empty()) return out;
+      }
+      for (auto& [key, bs] : parts) {
+        Bound b = combine(Bound::Op::Or, std::move(bs));
+        if (b.op != Bound::Op::True) out.emplace(key, std::move(b));
+      }
+      return out;
     }
   }
-  return Bound{};
+  return out;
 }
 
 // Scans that a top-level conjunct restricts strictly (rejects an all-NULL row).
@@ -443,8 +474,10 @@ class Walker {
 
   void read_column(int scan, const std::string& column) {
     if (scan < 0 || column.empty()) return;
-    auto& cols = out_->scans[static_cast<size_t>(scan)].columns_read;
-    if (std::find(cols.begin(), cols.end(), column) == cols.end()) cols.push_back(column);
+    auto& seen = columns_seen_[{scan, column}];
+    if (seen) return;
+    seen = true;
+    out_->scans[static_cast<size_t>(scan)].columns_read.push_back(column);
   }
 
   void add_bound(int scan, const std::string& column, Bound b) {
@@ -943,6 +976,22 @@ class Walker {
     return values;
   }
 
+  // One element of a row equality, as if written `l = r`.
+  Pred equality(const Node* l, const Node* r, const Scope* scope, const Eligible& eligible) {
+    auto lt = column_targets(l, scope, eligible);
+    auto rt = column_targets(r, scope, eligible);
+    if (lt.empty() == rt.empty()) return Pred{};
+    auto v = const_value(lt.empty() ? l : r);
+    auto ts = lt.empty() ? std::move(rt) : std::move(lt);
+    if (!v) return marker(std::move(ts));
+    if (v->kind == Value::Kind::Null) {
+      Bound f;
+      f.op = Bound::Op::False;
+      return atom(std::move(ts), f);
+    }
+    return atom(std::move(ts), make_atom(Bound::Op::Eq, {*v}));
+  }
+
   Pred build(const Node* n, const Scope* scope, const Eligible& eligible) {
     Pred unknown;
     if (n == nullptr) return unknown;
@@ -968,6 +1017,16 @@ class Walker {
       case PG_QUERY__A__EXPR__KIND__AEXPR_OP:
       case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT: {
         if (e->lexpr == nullptr || e->rexpr == nullptr) return unknown;
+        // (year, month) = (2024, 1): one equality per element.
+        if (e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && op == "=" && IS(e->lexpr, ROW_EXPR) &&
+            IS(e->rexpr, ROW_EXPR) && e->lexpr->row_expr->n_args == e->rexpr->row_expr->n_args) {
+          Pred p;
+          p.kind = Pred::Kind::And;
+          for (size_t i = 0; i < e->lexpr->row_expr->n_args; ++i) {
+            p.kids.push_back(equality(e->lexpr->row_expr->args[i], e->rexpr->row_expr->args[i], scope, eligible));
+          }
+          return p;
+        }
         auto lt = column_targets(e->lexpr, scope, eligible);
         auto rt = column_targets(e->rexpr, scope, eligible);
         std::vector<Target> ts;
@@ -1065,11 +1124,12 @@ class Walker {
     if (keys.empty()) return;
     std::set<int> strict;
     strict_scans(p, &strict);
+    std::map<Key, Bound> projected = project_all(p);
     for (const auto& [key, nullable] : keys) {
       if (nullable && strict.count(key.first) == 0) continue;
-      Bound b = project(p, key.first, key.second);
-      if (b.op == Bound::Op::True) continue;
-      add_bound(key.first, key.second, std::move(b));
+      auto it = projected.find(key);
+      if (it == projected.end()) continue;
+      add_bound(key.first, key.second, std::move(it->second));
     }
   }
 
@@ -1444,6 +1504,7 @@ class Walker {
   const Node* root_ = nullptr;
   std::vector<std::vector<CteDef>> cte_frames_;
   std::optional<std::unordered_map<std::string, int>> cte_counts_;
+  std::map<std::pair<int, std::string>, bool> columns_seen_;  // (scan, column) already in columns_read
 };
 
 StatementKind Walker::dml_target(const PgQuery__RangeVar* rel, Node* const* from, size_t n_from, const Node* where,

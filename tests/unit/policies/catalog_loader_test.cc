@@ -12,6 +12,7 @@
 #include "fixtures.h"
 #include "policies/catalog_loader.h"
 #include "policies/evaluate.h"
+#include "policies/governor.h"
 
 namespace blueshift::policies {
 namespace {
@@ -139,6 +140,30 @@ TEST_F(DevWarehouse, LooksUpOneUser) {
   auto nobody = load_user_groups(conninfo_, "no_such_user_at_all");
   ASSERT_TRUE(nobody.ok());
   EXPECT_FALSE(nobody->has_value());
+}
+
+TEST_F(DevWarehouse, GovernorReadsTheCatalogItself) {
+  // The production wiring: only a conninfo, no injected loaders.
+  auto g = Governor::create(YAML::Load(kDemoPolicies), conninfo_, "");
+  const auto total = column("SELECT count(*) FROM svv_external_partitions WHERE schemaname = 'spectrum_schema' AND "
+                            "tablename = 'sales'");
+  SessionContext analyst_session{"analyst", "dev", "psql", "127.0.0.1", {}};
+  const Verdict v = g->check_query("SELECT sale_id FROM spectrum_schema.sales", analyst_session);
+  EXPECT_EQ(v.outcome, Verdict::Outcome::Refuse);
+  EXPECT_EQ(v.sqlstate, "42501");
+  EXPECT_EQ(v.detail.substr(0, v.detail.find('\n')), "year is not bounded, month is not; " + total[0] + " partitions match");
+  // Unqualified names resolve through search_path against the real relation list.
+  SessionContext lake_first = analyst_session;
+  lake_first.search_path = {"spectrum_schema", "public"};
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM sales", lake_first).outcome, Verdict::Outcome::Refuse);
+  EXPECT_EQ(g->check_query("DELETE FROM sales_fact", lake_first).outcome, Verdict::Outcome::Refuse);
+  // legacy is in no group; etl is exempt.
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"legacy", "dev", "psql", "127.0.0.1", {}}).outcome,
+            Verdict::Outcome::Pass);
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"etl", "dev", "psql", "127.0.0.1", {}}).outcome,
+            Verdict::Outcome::Pass);
+  std::string error;
+  EXPECT_TRUE(g->refresh_catalog(&error)) << error;
 }
 
 TEST(CatalogLoader, UnreachableWarehouseIsAClearError) {

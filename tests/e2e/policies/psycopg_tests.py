@@ -1,0 +1,240 @@
+#!/usr/bin/python3
+"""Policies through psycopg 3 (Debian python3-psycopg: run with /usr/bin/python3), as
+analyst and etl, against a private proxy (port 6705) and directly.
+
+Server-side prepared statements (prepare=True, prepare_threshold=0) with parameters in
+psycopg's default format (binary for int) and in text; decisions at Bind (require_partition_filter
+with $n values, max_partitions with `year between $1 and $2`); pipelines (compliant then
+refused in one batch); refusals in and out of transactions; warn-mode notices.
+Every row returned through the proxy is compared with the same statement run directly.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import unittest
+
+import harness as h
+
+try:
+    import psycopg
+    from psycopg import errors
+except ImportError:  # the pyenv python3 lacks it; Debian's /usr/bin/python3 has it
+    if os.environ.get("CI") == "true":
+        print("FAIL: psycopg is not importable by", sys.executable)
+        sys.exit(1)
+    print("SKIP: psycopg is not importable by", sys.executable)
+    sys.exit(h.SKIP)
+
+PORT = 6705
+proxy = None
+
+BOTH = "select count(*), sum(amount) from spectrum_schema.sales where year = %s and month = %s"
+BOTH_TEXT = "select count(*), sum(amount) from spectrum_schema.sales where year = %t and month = %t"
+YEAR_ONLY = "select count(*) from spectrum_schema.sales where year = %s"
+YEAR_RANGE = ("select count(*), sum(amount) from spectrum_schema.sales "
+              "where year between %s and %s and month between 1 and 12")
+
+
+def connect(port, user="analyst", **kw):
+    return psycopg.connect(f"host=127.0.0.1 port={port} dbname=dev user={user} password={h.USERS[user]} "
+                           "connect_timeout=10 application_name=e2e_policies_psycopg", **kw)
+
+
+def direct(sql, params=(), user="analyst"):
+    with connect(h.dev_port(), user, autocommit=True) as c:
+        return c.execute(sql, params).fetchall()
+
+
+class Policies(unittest.TestCase):
+    def setUp(self):
+        self.conn = connect(proxy.port, autocommit=True)
+        self.conn.prepare_threshold = 0  # every statement is prepared server-side on first use
+
+    def tearDown(self):
+        self.conn.close()
+
+    def assertRefused(self, exc, rule, table="spectrum_schema.sales"):
+        e = exc.exception
+        self.assertIsInstance(e, errors.InsufficientPrivilege)
+        self.assertEqual(e.sqlstate, "42501")
+        self.assertTrue(e.diag.message_primary.startswith("blueshift:"), e.diag.message_primary)
+        self.assertIn(f'rule "{rule}"', e.diag.message_primary)
+        self.assertIn(table, e.diag.message_primary)
+        self.assertTrue(e.diag.message_detail, "DETAIL")
+        self.assertTrue(e.diag.message_hint, "HINT")
+        return e
+
+    def assertSameAsDirect(self, sql, params, conn=None, prepare=True):
+        got = (conn or self.conn).execute(sql, params, prepare=prepare).fetchall()
+        self.assertEqual(got, direct(sql, params))
+        self.assertTrue(got)
+        return got
+
+    # --- compliant, with parameters
+    def test_prepared_text_params(self):
+        for params in ((2024, 3), (2023, 12), (2022, 1)):
+            self.assertSameAsDirect(BOTH_TEXT, params)
+
+    def test_prepared_default_params(self):
+        # psycopg sends Python ints in binary (int2/int4/int8, declared in Parse).
+        for params in ((2024, 3), (2023, 12), (2022, 1)):
+            self.assertSameAsDirect(BOTH, params)
+
+    def test_prepared_string_params(self):
+        self.assertSameAsDirect(BOTH, ("2024", "03"))
+
+    def test_max_partitions_at_bind(self):
+        self.assertSameAsDirect(YEAR_RANGE.replace("%s", "%t"), (2024, 2024))   # 12 partitions
+        with self.assertRaises(psycopg.Error) as exc:
+            self.conn.execute(YEAR_RANGE.replace("%s", "%t"), (2023, 2024), prepare=True)  # 24
+        e = self.assertRefused(exc, h.RULE_MAX)
+        self.assertIn("24 partitions match, the limit is 12", e.diag.message_detail)
+        # The same prepared statement, other values: passes again.
+        self.assertSameAsDirect(YEAR_RANGE.replace("%s", "%t"), (2022, 2022))
+
+    def test_max_partitions_at_bind_default_params(self):
+        self.assertSameAsDirect(YEAR_RANGE, (2024, 2024))
+        with self.assertRaises(psycopg.Error) as exc:
+            self.conn.execute(YEAR_RANGE, (2022, 2024), prepare=True)
+        self.assertRefused(exc, h.RULE_MAX)
+
+    # --- refused
+    def test_year_only_refused(self):
+        for params in ((2024,), ("2024",)):
+            with self.assertRaises(psycopg.Error) as exc:
+                self.conn.execute(YEAR_ONLY, params, prepare=True)
+            e = self.assertRefused(exc, h.RULE_FILTER)
+            self.assertIn("month is not", e.diag.message_detail)
+        self.assertSameAsDirect(BOTH_TEXT, (2024, 5))  # the connection is still usable
+
+    def test_unprepared_refused(self):
+        with self.assertRaises(psycopg.Error) as exc:
+            self.conn.execute("select count(*) from spectrum_schema.sales", prepare=False)
+        self.assertRefused(exc, h.RULE_FILTER)
+        self.assertSameAsDirect("select count(*) from spectrum_schema.sales where year = 2024 and month = 6", (),
+                                prepare=False)
+
+    def test_refusal_in_transaction(self):
+        with connect(proxy.port) as conn:  # autocommit off: psycopg opens a transaction
+            self.assertSameAsDirect(BOTH_TEXT, (2024, 3), conn=conn)
+            with self.assertRaises(psycopg.Error) as exc:
+                conn.execute(YEAR_ONLY, (2024,), prepare=True)
+            self.assertRefused(exc, h.RULE_FILTER)
+            self.assertEqual(conn.info.transaction_status, psycopg.pq.TransactionStatus.INERROR)
+            with self.assertRaises(errors.InFailedSqlTransaction):
+                conn.execute("select 1")
+            conn.rollback()
+            self.assertEqual(conn.info.transaction_status, psycopg.pq.TransactionStatus.IDLE)
+            self.assertSameAsDirect(BOTH_TEXT, (2024, 4), conn=conn)
+
+    def test_executemany(self):
+        # executemany sends one Bind/Execute per row of parameters (pipelined when libpq can).
+        ins = "insert into side select count(*) from spectrum_schema.sales where year = %t and month = %t"
+        rows = [(2024, 1), (2024, 2), (2023, 5)]
+        with connect(proxy.port) as conn:
+            conn.execute("create temp table side (n bigint)")
+            conn.cursor().executemany(ins, rows)
+            got = conn.execute("select n from side order by n").fetchall()
+            want = sorted(direct("select count(*) from spectrum_schema.sales where year = %t and month = %t", p)[0]
+                          for p in rows)
+            self.assertEqual(got, want)
+            conn.commit()
+            # A row whose values break max_partitions: refused at its Bind, the batch fails.
+            wide = ("insert into side select count(*) from spectrum_schema.sales "
+                    "where year between %t and %t and month between 1 and 12")
+            with self.assertRaises(psycopg.Error) as exc:
+                conn.cursor().executemany(wide, [(2024, 2024), (2022, 2024)])
+            self.assertRefused(exc, h.RULE_MAX)
+            conn.rollback()
+            self.assertEqual(conn.execute("select n from side order by n").fetchall(), want)
+            # A statement no value can save: refused before any row runs.
+            with self.assertRaises(psycopg.Error) as exc:
+                conn.cursor().executemany("insert into side select count(*) from spectrum_schema.sales "
+                                          "where year = %t", [(2024,), (2023,)])
+            self.assertRefused(exc, h.RULE_FILTER)
+            conn.rollback()
+            self.assertEqual(conn.execute("select n from side order by n").fetchall(), want)
+
+    @unittest.skipUnless(psycopg.Pipeline.is_supported(), "libpq without pipeline mode")
+    def test_pipeline_compliant_then_refused(self):
+        with connect(proxy.port, autocommit=True) as conn:
+            conn.prepare_threshold = 0
+            with self.assertRaises(psycopg.Error) as exc:
+                with conn.pipeline():
+                    c1 = conn.execute(BOTH_TEXT, (2024, 3), prepare=True)
+                    c2 = conn.execute(YEAR_ONLY.replace("%s", "%t"), (2024,), prepare=True)
+                    c3 = conn.execute(BOTH_TEXT, (2024, 4), prepare=True)
+            self.assertRefused(exc, h.RULE_FILTER)
+            self.assertEqual(c1.fetchall(), direct(BOTH_TEXT, (2024, 3)))
+            del c2, c3
+            self.assertSameAsDirect(BOTH_TEXT, (2024, 5), conn=conn)
+
+    @unittest.skipUnless(psycopg.Pipeline.is_supported(), "libpq without pipeline mode")
+    def test_pipeline_failing_then_refused(self):
+        # The server's error comes first and the rest of the batch is skipped: the client
+        # sees that error, not the refusal.
+        with connect(proxy.port, autocommit=True) as conn:
+            conn.prepare_threshold = 0
+            with self.assertRaises(psycopg.Error) as exc:
+                with conn.pipeline():
+                    conn.execute("select 1 / %t", (0,), prepare=True)
+                    conn.execute(YEAR_ONLY.replace("%s", "%t"), (2024,), prepare=True)
+            self.assertIsInstance(exc.exception, errors.DivisionByZero)
+            self.assertSameAsDirect(BOTH_TEXT, (2024, 7), conn=conn)
+
+    # --- warn mode and exemptions
+    def test_select_star_warning(self):
+        notices = []  # a Diagnostic is valid only inside the handler: copy its fields
+        self.conn.add_notice_handler(
+            lambda d: notices.append((d.severity_nonlocalized, d.sqlstate, d.message_primary, d.message_detail)))
+        sql = "select * from spectrum_schema.sales where year = %t and month = %t order by sale_id"
+        self.assertSameAsDirect(sql, (2024, 3))
+        self.assertEqual(len(notices), 1, notices)
+        severity, sqlstate, message, detail = notices[0]
+        self.assertEqual((severity, sqlstate), ("WARNING", "01000"))
+        self.assertIn(f'breaks rule "{h.RULE_STAR}"', message)
+        self.assertIn("SELECT *", detail)
+        # Not prepared (simple protocol): the same warning.
+        self.assertSameAsDirect(sql.replace("%t", "%s"), ("2023", "7"), prepare=False)
+        self.assertEqual(len(notices), 2, notices)
+
+    def test_etl_exempt(self):
+        with connect(proxy.port, "etl", autocommit=True) as conn:
+            conn.prepare_threshold = 0
+            notices = []
+            conn.add_notice_handler(lambda d: notices.append(d.message_primary))
+            for sql, params in (("select count(*), sum(amount) from spectrum_schema.sales", ()),
+                                (YEAR_ONLY, (2024,)), (YEAR_RANGE, (2022, 2024)),
+                                ("select * from spectrum_schema.sales where year = %s and month = %s order by 1",
+                                 (2022, 2))):
+                got = conn.execute(sql, params, prepare=True).fetchall()
+                self.assertEqual(got, direct(sql, params, user="etl"), sql)
+            self.assertEqual(notices, [])
+            ids = [r[0] for r in direct("select sale_id from public.sales_fact order by 1 limit 3", user="etl")]
+            before = direct("select count(*) from public.sales_fact", user="etl")
+            with conn.transaction(force_rollback=True):  # the data stays
+                cur = conn.execute("delete from public.sales_fact where sale_id = any(%s)", (ids,), prepare=True)
+                self.assertEqual(cur.rowcount, len(ids))
+            self.assertEqual(direct("select count(*) from public.sales_fact", user="etl"), before)
+
+    def test_analyst_delete_refused(self):
+        with self.assertRaises(psycopg.Error) as exc:
+            self.conn.execute("delete from public.sales_fact where sale_id = %s", (1,), prepare=True)
+        self.assertRefused(exc, h.RULE_DENY, table="public.sales_fact")
+
+
+if __name__ == "__main__":
+    h.require_env()
+    proxy = h.Proxy(PORT)
+    try:
+        proxy.start()
+        result = unittest.main(exit=False, verbosity=2).result
+        ok = result.wasSuccessful()
+        if not ok:
+            print("---- proxy log (last 40 lines) ----")
+            print("\n".join(proxy.log_text().splitlines()[-40:]))
+    finally:
+        proxy.cleanup()
+    sys.exit(0 if ok else 1)
