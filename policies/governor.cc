@@ -266,6 +266,15 @@ class GovernorImpl final : public Governor {
         a.search_path.push_back(entry);
       }
     }
+    if (ctx.search_path_uncertain) {
+      // Governed schemas first: an unqualified name that may mean a governed table does.
+      std::vector<std::string> first;
+      for (const auto& t : snap.policy->tables) first.push_back(t.schema);
+      for (const auto& [key, table] : snap.catalog->external) first.push_back(table.schema);
+      std::sort(first.begin(), first.end());
+      first.erase(std::unique(first.begin(), first.end()), first.end());
+      a.search_path.insert(a.search_path.begin(), first.begin(), first.end());
+    }
     if (snap.catalog->loaded) {
       std::shared_ptr<const Catalog> catalog = snap.catalog;
       std::shared_ptr<const PolicySet> policy = snap.policy;
@@ -315,13 +324,20 @@ class GovernorImpl final : public Governor {
     Verdict verdict;
     for (const auto& st : qf->statements) {
       if (st.sets_search_path) verdict.new_search_path = st.sets_search_path;
+      if (st.search_path_uncertain) verdict.search_path_uncertain = true;
     }
+    if (verdict.new_search_path && qf->statements.size() > 1) verdict.search_path_uncertain = true;
     if (in_scope_rules.empty()) return verdict;
 
-    const Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog);
-    if (d.outcome != Decision::Outcome::Refuse && d.needs_params && deferred) {
-      *deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
-      return verdict;
+    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog);
+    if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
+      if (deferred) {
+        *deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
+        return verdict;
+      }
+      // No Bind will follow (a simple Query, e.g. SQL PREPARE whose EXECUTE supplies the
+      // values as text): decide now, with every unknown value matching every partition.
+      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true});
     }
     return finish(d, facts, qf->fingerprint, std::move(verdict));
   }

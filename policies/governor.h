@@ -26,6 +26,10 @@ struct SessionContext {
   // The session's search_path as set (startup parameter or SET search_path); may contain
   // "$user". Empty means the server default ("$user", public).
   std::vector<std::string> search_path;
+  // True when the server's search_path may differ from search_path (SET LOCAL, SET inside a
+  // transaction block that may roll back, set_config(), startup options). Unqualified names
+  // then resolve to governed tables first: the proxy never under-governs on a guess.
+  bool search_path_uncertain = false;
 };
 
 struct Verdict {
@@ -44,6 +48,9 @@ struct Verdict {
   std::string hint;      // how to fix the query
   // Set when the text changes the session's search_path (SET search_path ...).
   std::optional<std::vector<std::string>> new_search_path;
+  // The text may change search_path in a way new_search_path cannot describe (SET LOCAL,
+  // set_config(), several statements around a SET).
+  bool search_path_uncertain = false;
 };
 
 // Facts of a Parse'd statement whose decision waits for its $n values at Bind.

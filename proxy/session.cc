@@ -42,6 +42,52 @@ std::string_view as_view(std::span<const uint8_t> s) {
   return {reinterpret_cast<const char*>(s.data()), s.size()};
 }
 
+// search_path as the server shows it: `"$user", public, "My Schema"`. Quoted names keep
+// their case; unquoted ones fold to lower case.
+std::vector<std::string> split_search_path(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;
+  bool quoted = false;
+  bool was_quoted = false;
+  auto flush = [&] {
+    size_t b = 0;
+    size_t e = current.size();
+    if (!was_quoted) {
+      while (b < e && current[b] == ' ') ++b;
+      while (e > b && current[e - 1] == ' ') --e;
+    }
+    std::string name = current.substr(b, e - b);
+    if (!was_quoted) {
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (!name.empty()) out.push_back(std::move(name));
+    current.clear();
+    was_quoted = false;
+  };
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+        current += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        current += c;
+      }
+    } else if (c == '"') {
+      quoted = was_quoted = true;
+      current.clear();
+    } else if (c == ',') {
+      flush();
+    } else if (!(was_quoted && c == ' ')) {
+      current += c;
+    }
+  }
+  flush();
+  return out;
+}
+
 // Whether an ErrorResponse body has severity FATAL or PANIC (the server ends the session).
 bool is_fatal(std::span<const uint8_t> body) {
   size_t i = 0;
@@ -198,7 +244,13 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     identity_.database = param("database");
     if (identity_.database.empty()) identity_.database = identity_.user;
     identity_.application_name = param("application_name");
-    if (const std::string* sp = startup_.find("search_path")) identity_.search_path = {*sp};
+    if (const std::string* sp = startup_.find("search_path")) {
+      identity_.search_path = split_search_path(*sp);
+    }
+    if (const std::string* options = startup_.find("options");
+        options && options->find("search_path") != std::string::npos) {
+      identity_.search_path_uncertain = true;  // -c search_path=... set at startup
+    }
     // The proxy relays bytes it cannot decompress: never let the server turn on
     // Redshift's wire compression.
     startup_.erase("_pq_.compression");
@@ -450,7 +502,9 @@ void Session::on_parameter_status(std::span<const uint8_t> body) {
     // Redshift sends extended RowDescription metadata from protocol version 1 on.
     redshift_row_metadata_ = !value.empty() && value != "0";
   } else if (name == "search_path") {
-    identity_.search_path = {std::string(value)};
+    // The server's own word (servers that report it): authoritative.
+    identity_.search_path = split_search_path(value);
+    identity_.search_path_uncertain = false;
   }
 }
 
@@ -688,7 +742,15 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
       const auto& q = std::get<protocol::Query>(*decoded);
       policies::Verdict v = governor.check_query(q.sql, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, false, replacement);
-      if (v.new_search_path) identity_.search_path = *v.new_search_path;
+      if (v.new_search_path) {
+        identity_.search_path = *v.new_search_path;
+        // Certain only for a plain SET in autocommit with nothing else in flight: inside a
+        // block it may roll back, and a pipelined BEGIN may not be visible yet.
+        identity_.search_path_uncertain =
+            v.search_path_uncertain || transaction_status_ != 'I' || tracker_.awaiting_reply();
+      } else if (v.search_path_uncertain) {
+        identity_.search_path_uncertain = true;
+      }
       if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
       return Disposition::Forward;
     }
@@ -699,12 +761,20 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
       const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
       policies::Verdict v = governor.check_parse(p.query, identity_, &deferred, types);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
-      if (deferred) {
-        deferred_[p.statement] = std::move(deferred);
-      } else if (!deferred_.empty()) {
-        deferred_.erase(p.statement);
+      if (p.statement.empty()) {
+        // A Parse of the unnamed statement drops the previous one even when it fails.
+        if (deferred) deferred_[""] = {std::move(deferred)};
+        else deferred_.erase("");
+      } else if (deferred) {
+        // A named statement can only be re-Parsed after a Close; if this Parse fails (the
+        // name is taken), the earlier statement stays, so its checks stay too.
+        deferred_[p.statement].push_back(std::move(deferred));
       }
-      if (v.new_search_path) identity_.search_path = *v.new_search_path;
+      if (v.new_search_path || v.search_path_uncertain) {
+        // Parse runs nothing: whether and when the SET executes is the client's choice.
+        if (v.new_search_path) identity_.search_path = *v.new_search_path;
+        identity_.search_path_uncertain = true;
+      }
       if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
       return Disposition::Forward;
     }
@@ -713,9 +783,14 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
       const auto& b = std::get<protocol::Bind>(*decoded);
       auto it = deferred_.find(b.statement);
       if (it == deferred_.end()) return Disposition::Forward;
-      policies::Verdict v = governor.check_bind(*it->second, b.params, b.param_formats, identity_);
-      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
-      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
+      for (const auto& check : it->second) {
+        policies::Verdict v = governor.check_bind(*check, b.params, b.param_formats, identity_);
+        if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
+        if (v.outcome == policies::Verdict::Outcome::Notice) {
+          notice(v);
+          break;
+        }
+      }
       return Disposition::Forward;
     }
     case 'C': {

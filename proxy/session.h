@@ -79,7 +79,9 @@ class Session {
   bool upstream_sent_fatal_ = false;   // the server ended the session with its own FATAL
 
   // Extended protocol state for Bind-time policy decisions.
-  std::map<std::string, std::shared_ptr<const policies::PreparedCheck>, std::less<>> deferred_;
+  // Per statement name, every check its Bind must pass (several when a re-Parse of a
+  // taken name may have failed upstream).
+  std::map<std::string, std::vector<std::shared_ptr<const policies::PreparedCheck>>, std::less<>> deferred_;
   bool discarding_until_sync_ = false;
 
   // Bytes of a large non-inspected message still to stream through, per direction.

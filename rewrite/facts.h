@@ -90,6 +90,9 @@ struct StatementFacts {
   std::vector<Scan> scans;                  // tables read
   std::vector<TableRef> writes;             // tables written (INSERT/UPDATE/DELETE/MERGE/COPY/CTAS/DROP...)
   std::optional<std::vector<std::string>> sets_search_path;  // SET search_path TO ...
+  // The statement may change search_path in a way the text alone cannot pin down
+  // (SET LOCAL, set_config('search_path', ...)): callers should stop trusting their copy.
+  bool search_path_uncertain = false;
   int location = 0;                         // byte offset of the statement in the text
   int length = 0;                           // byte length (0 = to the end)
   std::string error;                        // Unparsed: the parser's message

@@ -903,6 +903,8 @@ class Walker {
         return;
       case PG_QUERY__NODE__NODE_FUNC_CALL: {
         const PgQuery__FuncCall* fc = n->func_call;
+        // set_config('search_path', ...) changes the path from inside an expression.
+        if (ascii_lower(last_name(fc->funcname, fc->n_funcname)) == "set_config") out_->search_path_uncertain = true;
         size_t first = 0;
         if (fc->n_args >= 2 && takes_datepart(ascii_lower(last_name(fc->funcname, fc->n_funcname))) &&
             IS(fc->args[0], COLUMN_REF) && fc->args[0]->column_ref->n_fields == 1) {
@@ -1636,6 +1638,8 @@ void Walker::set_statement(const PgQuery__VariableSetStmt* v) {
     }
     out_->sets_search_path = std::move(path);
   }
+  // SET LOCAL lasts until the end of the transaction, or does nothing outside one.
+  if (out_->sets_search_path && v->is_local) out_->search_path_uncertain = true;
   if (out_->sets_search_path) *in_.search_path = *out_->sets_search_path;
 }
 

@@ -112,8 +112,23 @@ def render_config(audit_file, overrides=None):
     for old, new in (overrides or {}).items():
         check(text.count(old) == 1, f"config override: {old!r} must occur exactly once in the template")
         text = text.replace(old, new)
-    check("@" not in text.replace("@localhost", ""), "unfilled placeholder in the rendered config")
+    check("@DEV_PORT@" not in text and "@AUDIT_FILE@" not in text, "unfilled placeholder in the rendered config")
     return text
+
+
+def _die_with_parent():
+    """preexec_fn: the proxy gets SIGTERM when the test process dies (e.g. a ctest timeout
+    kills it), so no blueshift outlives its test."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort; cleanup() still stops it normally
+        pass
+
+
+def exit_on_sigterm():
+    """SIGTERM ends the test through sys.exit, so finally blocks stop the proxy."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
 class Proxy:
@@ -138,7 +153,8 @@ class Proxy:
         check(not port_open(self.port), f"port {self.port} is already taken; cannot start a private proxy")
         self.proc = subprocess.Popen(
             [os.environ["BLUESHIFT_BIN"], "--config", self.config, "--listen", f"{HOST}:{self.port}"],
-            stdin=subprocess.DEVNULL, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
+            stdin=subprocess.DEVNULL, stdout=open(self.log, "wb"), stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -513,6 +529,7 @@ def run_tests(tests, argv):
     for n in selected:
         check(n in tests, f"unknown test {n}; known: {', '.join(tests)}")
     require_env()
+    exit_on_sigterm()
     failed = 0
     for n in selected:
         start = time.monotonic()
@@ -533,6 +550,7 @@ def with_proxy_main(argv):
     port = int(argv[1])
     cmd = argv[argv.index("--") + 1:]
     require_env()
+    exit_on_sigterm()
     proxy = Proxy(port)
     try:
         proxy.start()

@@ -227,6 +227,7 @@ class Policies(unittest.TestCase):
 
 if __name__ == "__main__":
     h.require_env()
+    h.exit_on_sigterm()
     proxy = h.Proxy(PORT)
     try:
         proxy.start()

@@ -13,7 +13,9 @@ directly on the dev warehouse. Usage: raw_tests.py [test ...] (default: all).
   audit         one JSON audit line per non-pass decision, with the documented fields
   reload        SIGHUP re-reads the policies (enforce -> warn -> invalid -> enforce)
   fail_closed   unparsable text naming a governed table is refused, not forwarded
-  evasion       search_path changes the proxy cannot see; SQL PREPARE/EXECUTE
+  evasion       search_path changes the proxy cannot see; statements bound with values the
+                proxy never checked (SQL PREPARE/EXECUTE, a named statement replaced
+                only in the proxy's view)
 """
 
 from __future__ import annotations
@@ -93,6 +95,15 @@ def test_simple():
         # Exactly at the limit passes and matches direct.
         same_as_direct(c, "select count(*), sum(amount) from spectrum_schema.sales where year = 2023 "
                           "and month between 1 and 12")
+        # A Query that arrives a byte at a time is decided on the whole message.
+        for b in h.query_msg(UNFILTERED):
+            c.send(bytes([b]))
+            time.sleep(0.001)
+        refusal_of(c.read_until_ready(), h.RULE_FILTER, "query sent byte by byte")
+        # Texts larger than the proxy's streaming threshold (64 KiB) are inspected whole too.
+        pad = " /*" + "x" * 100_000 + "*/"
+        refusal_of(c.query(UNFILTERED + pad), h.RULE_FILTER, "100 KB unfiltered query")
+        same_as_direct(c, FILTERED + pad, "100 KB filtered query")
         # Many refusals in a row leave nothing behind on the wire.
         for i in range(20):
             refusal_of(c.query(f"select count(*) + {i} from spectrum_schema.sales"), h.RULE_FILTER, f"loop {i}")
@@ -129,7 +140,8 @@ def test_transaction():
         # Differential: the same statuses as PostgreSQL gives for a statement that fails
         # there (division by zero instead of the refused scan), COMMIT turning into ROLLBACK.
         seq = ["begin", FILTERED, "@", "select 1", "commit", "select 1"]
-        want = status_trace(h.Conn(h.dev_port(), "analyst"), [s.replace("@", "select 1/0") for s in seq])
+        with h.Conn(h.dev_port(), "analyst") as d:
+            want = status_trace(d, [s.replace("@", "select 1/0") for s in seq])
         got = status_trace(c, [s.replace("@", UNFILTERED) for s in seq])
         want[2] = ("42501", want[2][1])  # the only difference: which error
         check_eq(got, want, "SQLSTATE/ReadyForQuery trace vs direct")
@@ -216,6 +228,17 @@ def test_extended():
         a, b, d = c.read_until_ready(), c.read_until_ready(), c.read_until_ready()
         check_eq((a.codes, b.codes, d.codes), ("EZ", "12TDCZ", "EZ"), "three pipelined batches")
         check_eq(b.rows, want, "rows of the middle batch")
+
+        # A warn-mode rule in the extended protocol: the rows, then the WARNING before
+        # ReadyForQuery; with a refused statement after it, the refusal as well.
+        star = "select * from spectrum_schema.sales where year = 2024 and month = 3 order by sale_id limit 3"
+        r = run_batch(c, *pbde(star), h.sync_msg())
+        check_eq(r.codes, "12TDDDCNZ", "SELECT * in the extended protocol")
+        h.check_warning(r.notices[0], h.RULE_STAR, "extended SELECT *")
+        check_eq(r.rows, direct_rows("analyst", star), "SELECT * rows vs direct")
+        r = run_batch(c, *pbde(star), *pbde(UNFILTERED), h.sync_msg())
+        check_eq(r.codes, "12TDDDCENZ", "SELECT * then refused")
+        h.check_refusal(r.error, h.RULE_FILTER, SALES, "refused after SELECT *")
 
         # Flush instead of Sync: the refusal arrives without waiting for Sync.
         c.send(b"".join([*pbde(UNFILTERED), h.flush_msg()]))
@@ -465,6 +488,15 @@ def test_reload():
         # A session open before the reload follows the new policies too.
         r = same_as_direct(early, year_only, "session opened before the reload", notices=1)
 
+        # Both partition rules in warn mode: the unfiltered scan runs, with one WARNING
+        # naming the first rule and the other on an also: line.
+        p.write_config({enforce: f"mode: warn  # {h.RULE_FILTER}",
+                        f"mode: enforce  # {h.RULE_MAX}": f"mode: warn  # {h.RULE_MAX}"})
+        p.reload()
+        r = same_as_direct(early, UNFILTERED, "unfiltered with both rules in warn mode", notices=1)
+        h.check_warning(r.notices[0], h.RULE_FILTER, "unfiltered, warn")
+        check(f'"{h.RULE_MAX}"' in r.notices[0].get("D", ""), f"no also: line for {h.RULE_MAX}: {r.notices[0]}")
+
         # An invalid file is rejected whole: the previous (warn) policies stay.
         p.write_config({enforce: f"mode: enforec  # {h.RULE_FILTER}"})
         p.reload(expect_log="reload failed")
@@ -553,6 +585,34 @@ def test_evasion():
                 c.query(sql)
             check_eq(c.query("show search_path").rows, [("spectrum_schema",)], "server's search_path after COMMIT")
             expect_refused(c, "select count(*) from sales", "SET LOCAL ends with the block")
+        # A named statement whose decision waits for Bind must stay checked as long as the
+        # server keeps it, whatever the proxy saw afterwards.
+        wide = ("select count(*) from spectrum_schema.sales where year between $1 and $2 "
+                "and month between 1 and 12")
+        values = (h.bind_msg("", "s", ("2022", "2024")), h.execute_msg(), h.sync_msg())
+        with h.Conn(p.port, "analyst") as c:
+            run_batch(c, h.parse_msg("s", wide), h.sync_msg())
+            # A second Parse of the name fails upstream (42P05): the old statement stays.
+            r = run_batch(c, h.parse_msg("s", "select 1"), h.sync_msg())
+            check_eq(r.error and r.error["C"], "42P05", "Parse of an existing name")
+            r = run_batch(c, *values)
+            if not r.errors:
+                failures.append(f"Bind after a failed re-Parse ran the 36-partition statement: {r.rows}")
+        with h.Conn(p.port, "analyst") as c:
+            run_batch(c, h.parse_msg("s", wide), h.sync_msg())
+            # A re-Parse the server skips (an earlier error in the batch).
+            r = run_batch(c, *pbde("select 1/0"), h.parse_msg("s", "select 2"), h.sync_msg())
+            check_eq(r.error and r.error["C"], "22012", "batch with an error first")
+            r = run_batch(c, *values)
+            if not r.errors:
+                failures.append(f"Bind after a skipped re-Parse ran the 36-partition statement: {r.rows}")
+        with h.Conn(p.port, "analyst") as c:
+            # SQL PREPARE names a statement that protocol Bind can use too.
+            r = c.query("prepare s(int, int) as " + wide)
+            if not r.errors:
+                r = run_batch(c, *values)
+                if not r.errors:
+                    failures.append(f"protocol Bind of an SQL-PREPAREd statement ran 36 partitions: {r.rows}")
         # SQL-level PREPARE/EXECUTE: the values arrive in EXECUTE, not in a Bind.
         with h.Conn(p.port, "analyst") as c:
             r = c.query("prepare wide(int, int) as select count(*) from spectrum_schema.sales "
@@ -562,7 +622,7 @@ def test_evasion():
             r = c.query("prepare yr(int) as select count(*) from spectrum_schema.sales where year = $1 and month = 3")
             check(not r.errors, f"PREPARE with both columns bounded refused: {r.errors}")
             check_eq(c.query("execute yr(2024)").rows, [direct("analyst", FILTERED).rows[0][:1]], "EXECUTE yr(2024)")
-    check(not failures, "unfiltered scans got through:\n  " + "\n  ".join(failures))
+    check(not failures, f"{len(failures)} policy bypass(es):\n  " + "\n  ".join(failures))
 
 
 TESTS = {
