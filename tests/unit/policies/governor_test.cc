@@ -253,6 +253,55 @@ TEST(Governor, ReportsSearchPathChangesForEveryone) {
   EXPECT_FALSE(h.governor->check_query("SELECT 1", ctx("etl")).new_search_path.has_value());
 }
 
+// The server's search_path may differ from the proxy's copy; the Governor must then
+// assume an unqualified name means the governed table, never the other way round.
+TEST(Governor, UncertainSearchPathResolvesToGovernedTablesFirst) {
+  Harness h;
+  SessionContext analyst = ctx("analyst", {"public"});
+  // With a certain path of public, `sales` is public.sales (not governed in the demo catalog).
+  EXPECT_EQ(h.governor->check_query("SELECT count(*) FROM sales", analyst).outcome, V::Pass);
+  analyst.search_path_uncertain = true;
+  const Verdict v = h.governor->check_query("SELECT count(*) FROM sales", analyst);
+  EXPECT_EQ(v.outcome, V::Refuse);
+  EXPECT_NE(v.message.find("spectrum_schema.sales"), std::string::npos) << v.message;
+  // Bounded scans still pass, and names that exist only elsewhere still resolve there.
+  EXPECT_EQ(h.governor->check_query("SELECT count(*) FROM sales WHERE year = 2024 AND month = 1", analyst).outcome,
+            V::Pass);
+  EXPECT_EQ(h.governor->check_query("SELECT count(*) FROM customers", analyst).outcome, V::Pass);
+}
+
+TEST(Governor, ReportsSearchPathChangesItCannotPinDown) {
+  Harness h;
+  struct Row {
+    const char* sql;
+    bool uncertain;
+  };
+  const Row rows[] = {
+      {"SET search_path TO spectrum_schema", false},
+      {"SET LOCAL search_path TO spectrum_schema", true},
+      {"SELECT set_config('search_path', 'spectrum_schema', false)", true},
+      {"BEGIN; SET search_path TO public; ROLLBACK", true},
+      {"SELECT 1", false},
+  };
+  for (const Row& r : rows) {
+    EXPECT_EQ(h.governor->check_query(r.sql, ctx("analyst")).search_path_uncertain, r.uncertain) << r.sql;
+  }
+}
+
+// SQL-level PREPARE has no Bind: its EXECUTE supplies values the proxy does not decode,
+// so a scan whose partition count depends on them is decided as if they match everything.
+TEST(Governor, SqlPrepareWithParametersIsDecidedWithoutBind) {
+  Harness h;
+  const Verdict wide = h.governor->check_query(
+      "PREPARE w(int, int) AS SELECT count(*) FROM spectrum_schema.sales WHERE year BETWEEN $1 AND $2 AND month "
+      "BETWEEN 1 AND 12",
+      ctx("analyst"));
+  EXPECT_EQ(wide.outcome, V::Refuse);
+  const Verdict narrow = h.governor->check_query(
+      "PREPARE n AS SELECT count(*) FROM spectrum_schema.sales WHERE year = 2024 AND month = 2", ctx("analyst"));
+  EXPECT_EQ(narrow.outcome, V::Pass);
+}
+
 TEST(Governor, DefersToBindWhenTheCountNeedsValues) {
   Harness h;
   auto& g = *h.governor;
