@@ -729,6 +729,12 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
     }
     return Disposition::Drop;
   }
+  if (f.code != 'C' && transaction_status_ == 'E' && !tracker_.awaiting_reply()) {
+    // In a failed transaction block the server runs nothing but the end of the block (or
+    // a rollback to a savepoint) and answers everything else with 25P02, as the client
+    // expects; nothing is in flight that could have ended the block first.
+    return Disposition::Forward;
+  }
   policies::Governor& governor = *server_.governor;
   auto decoded = protocol::decode_frontend(f.code, f.body);
   if (!decoded.ok()) {
