@@ -116,9 +116,10 @@ Config config_from_yaml(const YAML::Node& root) {
   read(root, "io_threads", "", &c.io_threads);
   if (const YAML::Node log = root["log"]) {
     require_map(log, "log");
-    reject_unknown(log, "log.", {"level", "file"});
+    reject_unknown(log, "log.", {"level", "file", "stats_interval_seconds"});
     read(log, "level", "log.", &c.log_level);
     read(log, "file", "log.", &c.log_file);
+    read(log, "stats_interval_seconds", "log.", &c.stats_interval_seconds);
   }
   if (const YAML::Node cat = root["catalog"]) {
     require_map(cat, "catalog");
@@ -176,6 +177,7 @@ std::vector<std::string> validate(const Config& c) {
   if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
+  if (c.stats_interval_seconds < 0) problems.push_back("log.stats_interval_seconds must be >= 0 (0: never)");
   if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;

@@ -42,6 +42,7 @@ struct Config {
 
   std::string log_level = "info";
   std::string log_file;              // "": standard error
+  int stats_interval_seconds = 60;   // one info line with the counters this often (0: never)
 
   std::string catalog_conninfo;      // libpq service connection for the catalog ("": none)
   int catalog_refresh_seconds = 300;

@@ -158,6 +158,29 @@ int Server::run() {
     refresh.expires_after(std::chrono::seconds(c.catalog_refresh_seconds));
     refresh.async_wait(on_refresh);
   };
+  // Counters, one info line at a fixed interval: what an operator greps for first.
+  asio::steady_timer stats(main_loop);
+  std::function<void(const error_code&)> on_stats = [&](const error_code& e) {
+    if (e) return;
+    const Counters& n = impl_->context.counters;
+    std::string policy_part;
+    if (governor) {
+      const auto g = governor->counters();
+      policy_part = fmt::format(" checked={} parsed={} cache_hits={} refused={} warned={} audited={}", g.checked,
+                                g.parsed, g.cache_hits, g.refused, g.warned, g.audited);
+    }
+    spdlog::info("stats connections_active={} connections_total={} rejected={} cancels_forwarded={} "
+                 "cancels_unknown={} upstream_failures={}{}",
+                 n.connections_active.load(), n.connections_total.load(), n.connections_rejected.load(),
+                 n.cancels_forwarded.load(), n.cancels_unknown.load(), n.upstream_failures.load(), policy_part);
+    stats.expires_after(std::chrono::seconds(c.stats_interval_seconds));
+    stats.async_wait(on_stats);
+  };
+  if (c.stats_interval_seconds > 0) {
+    stats.expires_after(std::chrono::seconds(c.stats_interval_seconds));
+    stats.async_wait(on_stats);
+  }
+
   if (governor && !c.catalog_conninfo.empty() && c.catalog_refresh_seconds > 0) {
     refresh.expires_after(std::chrono::seconds(c.catalog_refresh_seconds));
     refresh.async_wait(on_refresh);

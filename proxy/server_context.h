@@ -20,7 +20,6 @@ struct Counters {
   std::atomic<uint64_t> cancels_forwarded{0};
   std::atomic<uint64_t> cancels_unknown{0};
   std::atomic<uint64_t> upstream_failures{0};
-  std::atomic<uint64_t> refusals{0};
 };
 
 struct ServerContext {

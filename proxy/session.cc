@@ -810,7 +810,6 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
 }
 
 Session::Disposition Session::refuse(const policies::Verdict& verdict, bool extended, std::string* replacement) {
-  server_.counters.refusals.fetch_add(1);
   tracker_.substitute_next(protocol::encode_error(
       ProxyError{"ERROR", verdict.sqlstate, verdict.message, verdict.detail, verdict.hint}));
   // The server is sent a message that fails at once with no side effect, so its own

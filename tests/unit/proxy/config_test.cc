@@ -24,7 +24,7 @@ listen: 0.0.0.0:6000
 upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500}
 limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900}
 io_threads: 3
-log: {level: debug}
+log: {level: debug, stats_interval_seconds: 5}
 catalog: {conninfo: "host=x", refresh_seconds: 60}
 audit: {file: /tmp/audit.jsonl}
 policies: {rules: []}
@@ -41,6 +41,7 @@ policies: {rules: []}
   EXPECT_EQ(c.idle_client_timeout_ms, 900);
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.stats_interval_seconds, 5);
   EXPECT_EQ(c.catalog_conninfo, "host=x");
   EXPECT_EQ(c.catalog_refresh_seconds, 60);
   EXPECT_EQ(c.audit_file, "/tmp/audit.jsonl");
