@@ -401,7 +401,7 @@ awaitable<bool> Session::relay_authentication() {
   for (;;) {
     Frame f;
     if (!co_await read_frame(*upstream_, server_in_, protocol::kMaxStartupPacketSize * 100, &f)) co_return false;
-    const uint8_t* raw = server_in_.head();
+    const std::string_view raw(reinterpret_cast<const char*>(server_in_.head()), f.size);
     switch (f.code) {
       case 'R': {
         if (f.body.size() < 4) {
@@ -430,7 +430,7 @@ awaitable<bool> Session::relay_authentication() {
             sent = true;
           }
         }
-        if (!sent && !co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size)))
+        if (!sent && !co_await write_client(raw))
           co_return false;
         server_in_.consume(f.size);
         if (type == static_cast<int32_t>(protocol::AuthType::Ok) ||
@@ -452,7 +452,7 @@ awaitable<bool> Session::relay_authentication() {
       case 'E': {
         // Authentication failed (or the server refused the session): the client gets the
         // server's own error.
-        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         end_reason_ = "login refused by upstream";
         (void)ok;
@@ -476,13 +476,13 @@ awaitable<bool> Session::relay_authentication() {
       }
       case 'Z': {
         if (!f.body.empty()) transaction_status_ = static_cast<char>(f.body[0]);
-        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         co_return ok;
       }
       default: {
         if (f.code == 'S') on_parameter_status(f.body);
-        const bool ok = co_await write_client(std::string_view(reinterpret_cast<const char*>(raw), f.size));
+        const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         if (!ok) co_return false;
         break;
@@ -498,10 +498,7 @@ void Session::on_parameter_status(std::span<const uint8_t> body) {
   const std::string_view name = text.substr(0, nul);
   std::string_view value = text.substr(nul + 1);
   if (!value.empty() && value.back() == '\0') value.remove_suffix(1);
-  if (name == "server_protocol_version") {
-    // Redshift sends extended RowDescription metadata from protocol version 1 on.
-    redshift_row_metadata_ = !value.empty() && value != "0";
-  } else if (name == "search_path") {
+  if (name == "search_path") {
     // The server's own word (servers that report it): authoritative.
     identity_.search_path = split_search_path(value);
     identity_.search_path_uncertain = false;
@@ -649,7 +646,7 @@ awaitable<void> Session::pump_server() {
         break;
       }
       extra.clear();
-      const ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+      ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
       if (f.code == 'Z' && !f.body.empty()) {
         transaction_status_ = static_cast<char>(f.body[0]);
       } else if (f.code == 'S') {
@@ -659,16 +656,10 @@ awaitable<void> Session::pump_server() {
       } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
         // A notification from this very session names the server's pid; the client knows
         // the session by the pid the proxy gave it (and may skip its own notifications).
-        std::string renamed(reinterpret_cast<const char*>(base + pos), f.size);
+        extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
         const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
-        for (int i = 0; i < 4; ++i) renamed[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
-        extra = std::move(renamed);
-        out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-        out.append(extra);
-        copying = true;
-        pos += f.size;
-        run_start = pos;
-        continue;
+        for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
+        action = ReplyTracker::Action::Replace;
       }
       if (action == ReplyTracker::Action::Replace || !extra.empty()) {
         out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
