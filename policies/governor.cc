@@ -19,6 +19,7 @@
 #include "policies/policy_set.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
+#include "rewrite/literal_template.h"
 #include "rewrite/prefilter.h"
 #include "spdlog/spdlog.h"
 
@@ -320,7 +321,25 @@ class GovernorImpl final : public Governor {
     }
 
     parsed_.fetch_add(1, std::memory_order_relaxed);
-    const auto qf = snap->cache->analyze(sql, analysis_context(*snap, session));
+    const rewrite::AnalysisContext context = analysis_context(*snap, session);
+    // A simple Query's literals are lifted into $n (rewrite/literal_template.h): texts that
+    // differ only in their values share one cached analysis, resolved with the values as
+    // an extended-protocol Bind would be. A template the grammar rejects falls back to the
+    // text as written.
+    // The facts with the values substituted are then cached under the text itself, so that
+    // a text sent again (a dashboard refresh) is not even scanned.
+    std::shared_ptr<const rewrite::QueryFacts> qf;
+    const bool lifting = options_.lift_literals && deferred == nullptr && !in_scope_rules.empty();
+    if (lifting && !(qf = snap->cache->find(sql, context))) {
+      if (auto t = rewrite::lift_literals(std::string(sql))) {
+        auto template_facts = snap->cache->analyze(t->text, context);
+        if (!template_facts->fingerprint.empty()) {
+          qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
+          snap->cache->insert(sql, context, qf);
+        }
+      }
+    }
+    if (!qf) qf = snap->cache->analyze(sql, context);
     Verdict verdict;
     for (const auto& st : qf->statements) {
       if (st.sets_search_path) verdict.new_search_path = st.sets_search_path;

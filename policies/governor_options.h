@@ -28,6 +28,10 @@ struct GovernorOptions {
   // nullopt = no such user. Default: load_user_groups(catalog_conninfo, user) when
   // conninfo is set. Looked up once per user per catalog snapshot.
   std::function<absl::StatusOr<std::optional<std::vector<std::string>>>(const std::string& user)> load_user_groups;
+  // Simple-protocol literals are lifted into $n so that statements differing only in their
+  // values share one cached analysis (rewrite/literal_template.h). Tests turn it off to
+  // check that lifting never changes a verdict.
+  bool lift_literals = true;
 };
 
 }  // namespace blueshift::policies

@@ -30,24 +30,19 @@ class Stream {
   // Reads at least one byte into buffer, making room for min_free bytes first.
   //
   // When the caller knows the peer has nothing more to say for now (a request was just
-  // forwarded whole, or every reply has arrived), quiet is true: on plain TCP the read then
-  // waits for readiness before taking memory, so an idle session holds no read buffer at
-  // all. A speculative read would cost the same one syscall (a failed recv instead of
-  // Asio's epoll re-arm) but needs the buffer up front, so busy streams (results, COPY)
-  // keep reading speculatively.
+  // forwarded whole, or every reply has arrived), quiet is true: the read then holds only a
+  // small buffer (kQuietBuffer), so an idle session keeps almost no memory, while the next
+  // request or reply, usually small, still arrives in one recv.
+  //
+  // Reads are Asio's: a recv first, and a readiness wait only when it finds nothing. That
+  // failed recv could be skipped after a short read, but not safely: a FIN (or RST) that
+  // arrived with the last bytes raises no new edge-triggered event, and a session that
+  // waited for one would never see its peer leave.
+  static constexpr size_t kQuietBuffer = 512;
   awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free, bool quiet) {
-    if (quiet && !tls_ && buffer.size() == 0) {
-      buffer.release();
-      for (;;) {
-        auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
-        if (wec) co_return std::tuple<error_code, size_t>{wec, 0};
-        auto space = buffer.writable(min_free);
-        error_code ec;
-        const size_t n = socket_.read_some(asio::buffer(space), ec);
-        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
-        if (!ec) buffer.commit(n);
-        co_return std::tuple<error_code, size_t>{ec, n};
-      }
+    if (quiet && buffer.size() == 0) {
+      if (buffer.capacity() > kQuietBuffer) buffer.release();
+      min_free = kQuietBuffer;
     }
     auto space = buffer.writable(min_free);
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(space), use_nothrow)
@@ -56,9 +51,20 @@ class Stream {
     co_return std::tuple<error_code, size_t>{ec, n};
   }
 
+  // Writes all of buffer. On plain TCP the first attempt is a direct non-blocking send: a
+  // forwarded request or reply nearly always fits in the socket buffer, and then the
+  // session goes on without a trip through the event loop (Asio would post the completion
+  // of even an immediate send). Only what did not fit waits for writability.
   awaitable<std::tuple<error_code, size_t>> write(asio::const_buffer buffer) {
     if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
-    co_return co_await asio::async_write(socket_, buffer, use_nothrow);
+    error_code ec;
+    const size_t sent = buffer.size() == 0 ? 0 : socket_.write_some(buffer, ec);
+    if (!ec && sent == buffer.size()) co_return std::tuple<error_code, size_t>{ec, sent};
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      co_return std::tuple<error_code, size_t>{ec, sent};
+    }
+    auto [wec, rest] = co_await asio::async_write(socket_, buffer + sent, use_nothrow);
+    co_return std::tuple<error_code, size_t>{wec, sent + rest};
   }
 
   // Server side of TLS (the proxy terminating a client's TLS).

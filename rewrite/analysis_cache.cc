@@ -58,34 +58,60 @@ AnalysisCache::AnalysisCache(size_t max_entries) : impl_(std::make_unique<Impl>(
 
 AnalysisCache::~AnalysisCache() = default;
 
+namespace {
+
+std::shared_ptr<const QueryFacts> lookup(Shard& shard, const std::string& key) {
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.index.find(std::string_view(key));
+  if (it == shard.index.end()) return nullptr;
+  shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
+  return it->second->second;
+}
+
+void store(Shard& shard, std::string key, std::shared_ptr<const QueryFacts> facts) {
+  std::lock_guard<std::mutex> lock(shard.mu);
+  if (shard.index.find(std::string_view(key)) != shard.index.end()) return;
+  shard.lru.emplace_front(std::move(key), std::move(facts));
+  shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
+  while (shard.lru.size() > shard.capacity) {
+    shard.index.erase(std::string_view(shard.lru.back().first));
+    shard.lru.pop_back();
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const QueryFacts> AnalysisCache::analyze(std::string_view sql, const AnalysisContext& context) {
   if (impl_->shards.empty()) {
     impl_->misses.fetch_add(1, std::memory_order_relaxed);
     return std::make_shared<const QueryFacts>(rewrite::analyze(sql, context));
   }
   std::string key = cache_key(sql, context);
-  const size_t h = std::hash<std::string>{}(key);
-  Shard& shard = *impl_->shards[h % impl_->shards.size()];
-  {
-    std::lock_guard<std::mutex> lock(shard.mu);
-    auto it = shard.index.find(std::string_view(key));
-    if (it != shard.index.end()) {
-      shard.lru.splice(shard.lru.begin(), shard.lru, it->second);
-      impl_->hits.fetch_add(1, std::memory_order_relaxed);
-      return it->second->second;
-    }
+  Shard& shard = *impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()];
+  if (auto hit = lookup(shard, key)) {
+    impl_->hits.fetch_add(1, std::memory_order_relaxed);
+    return hit;
   }
   impl_->misses.fetch_add(1, std::memory_order_relaxed);
   auto facts = std::make_shared<const QueryFacts>(rewrite::analyze(sql, context));
-  std::lock_guard<std::mutex> lock(shard.mu);
-  if (shard.index.find(std::string_view(key)) != shard.index.end()) return facts;
-  shard.lru.emplace_front(std::move(key), facts);
-  shard.index.emplace(std::string_view(shard.lru.front().first), shard.lru.begin());
-  while (shard.lru.size() > shard.capacity) {
-    shard.index.erase(std::string_view(shard.lru.back().first));
-    shard.lru.pop_back();
-  }
+  store(shard, std::move(key), facts);
   return facts;
+}
+
+std::shared_ptr<const QueryFacts> AnalysisCache::find(std::string_view sql, const AnalysisContext& context) {
+  if (impl_->shards.empty()) return nullptr;
+  const std::string key = cache_key(sql, context);
+  auto hit = lookup(*impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()], key);
+  (hit ? impl_->hits : impl_->misses).fetch_add(1, std::memory_order_relaxed);
+  return hit;
+}
+
+void AnalysisCache::insert(std::string_view sql, const AnalysisContext& context,
+                           std::shared_ptr<const QueryFacts> facts) {
+  if (impl_->shards.empty() || !facts) return;
+  std::string key = cache_key(sql, context);
+  Shard& shard = *impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()];
+  store(shard, std::move(key), std::move(facts));
 }
 
 size_t AnalysisCache::size() const {

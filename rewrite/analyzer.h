@@ -41,6 +41,10 @@ class AnalysisCache {
   explicit AnalysisCache(size_t max_entries = 10000);
   ~AnalysisCache();
   [[nodiscard]] std::shared_ptr<const QueryFacts> analyze(std::string_view sql, const AnalysisContext& context);
+  // The cached facts of sql, or null; counts a hit or a miss like analyze.
+  [[nodiscard]] std::shared_ptr<const QueryFacts> find(std::string_view sql, const AnalysisContext& context);
+  // Caches facts derived by other means for sql (e.g. from a lifted template).
+  void insert(std::string_view sql, const AnalysisContext& context, std::shared_ptr<const QueryFacts> facts);
   [[nodiscard]] size_t size() const;
   [[nodiscard]] uint64_t hits() const;
   [[nodiscard]] uint64_t misses() const;

@@ -51,6 +51,22 @@ def cpu_seconds(pid):
     return (int(rest[11]) + int(rest[12])) / CLK_TCK
 
 
+def context_switches(pid):
+    """Voluntary + involuntary context switches of all the process's threads, or None."""
+    if not pid:
+        return None
+    total = 0
+    for task in glob.glob(f"/proc/{pid}/task/*"):
+        try:
+            with open(f"{task}/status") as f:
+                for line in f:
+                    if "ctxt_switches:" in line:  # voluntary_... and nonvoluntary_...
+                        total += int(line.split()[1])
+        except OSError:
+            pass  # a thread that ended in between
+    return total
+
+
 def alive(pid):
     return not pid or os.path.exists(f"/proc/{pid}")
 
@@ -107,12 +123,14 @@ class Bench:
         cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S",
                "-T", str(seconds)] + extra + [self.args.database]
         cpu0 = cpu_seconds(t["pid"])
+        cs0 = context_switches(t["pid"])
         try:
             p = subprocess.run(cmd, env=self.env, capture_output=True, text=True,
                                timeout=seconds + 60)
         except subprocess.TimeoutExpired:
             return {"error": "timed out"}
         cpu1 = cpu_seconds(t["pid"]) if alive(t["pid"]) else None
+        cs1 = context_switches(t["pid"]) if alive(t["pid"]) else None
         out = p.stdout + p.stderr
         tps = re.search(r"^tps = ([0-9.]+)", out, re.M)
         txs = re.search(r"^number of transactions actually processed: (\d+)", out, re.M)
@@ -126,6 +144,8 @@ class Bench:
              "failed": int(failed.group(1)) if failed else 0}
         if cpu0 is not None and cpu1 is not None:
             r["cpu"] = cpu1 - cpu0
+        if cs0 is not None and cs1 is not None:
+            r["cs"] = cs1 - cs0
         if tx_log_prefix:
             # Per-transaction log: "client_id tx_no latency_us script_no epoch_s epoch_us".
             r["tx_us"] = []
@@ -334,15 +354,19 @@ class Bench:
         e()
         proxies = [n for n in names if self.targets["tps"][n].get("pid")]
         e("Proxy CPU-seconds per 100k transactions (utime+stime of the proxy process over all rounds;"
-          " 1.000 = 10 us of proxy CPU per transaction)")
-        e(f"{'mode':10}" + "".join(f"{n:>20}" for n in proxies))
+          " 1.000 = 10 us of proxy CPU per transaction), and the proxy's context switches per"
+          " transaction (all threads, voluntary + involuntary)")
+        e(f"{'mode':10}" + "".join(f"{n + ' cpu':>20}{'cs/tx':>8}" for n in proxies))
         for mode in self.modes:
-            cells = []
+            cells = ""
             for n in proxies:
                 ok = [r for r in tps[mode][n] if "cpu" in r and r.get("txs")]
                 txs = sum(r["txs"] for r in ok)
-                cells.append(sum(r["cpu"] for r in ok) / txs * 1e5 if txs else None)
-            e(f"{mode:10}" + "".join(fmt(c, ".3f", 20) for c in cells))
+                cells += fmt(sum(r["cpu"] for r in ok) / txs * 1e5 if txs else None, ".3f", 20)
+                ok = [r for r in tps[mode][n] if "cs" in r and r.get("txs")]
+                txs = sum(r["txs"] for r in ok)
+                cells += fmt(sum(r["cs"] for r in ok) / txs if txs else None, ".2f", 8)
+            e(f"{mode:10}" + cells)
         e()
         e(f"Single-client latency: pgbench -S -c 1 -M simple -l, {self.lat_seconds} s runs x "
           f"{self.lat_rounds} interleaved rounds. best p50: the lowest per-round median (noise only "

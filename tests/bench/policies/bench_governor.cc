@@ -21,6 +21,18 @@ rules:
   - {name: star, type: deny_select_star, scope: {groups: [analysts]}, exempt: {users: [etl]}, mode: warn}
 )";
 
+// The same with pgbench_accounts governed, as tests/bench/policies.yaml does for the proxy
+// benchmark's "blueshift+policies" target.
+constexpr const char* kPoliciesWithAccounts = R"(
+catalog_tables: true
+tables: [public.pgbench_accounts]
+rules:
+  - {name: filter, type: require_partition_filter, tables: ["spectrum_schema.*"], scope: {groups: [analysts]}, exempt: {users: [etl]}}
+  - {name: max12, type: max_partitions, max: 12, tables: ["spectrum_schema.*"], scope: {groups: [analysts]}, exempt: {users: [etl]}}
+  - {name: star, type: deny_select_star, scope: {groups: [analysts]}, exempt: {users: [etl]}, mode: warn}
+  - {name: accounts, type: deny_select_star, tables: [public.pgbench_accounts], scope: {groups: [analysts]}, mode: audit}
+)";
+
 const char* const kStatements[] = {
     // Tableau: custom SQL wrapped in a subquery, extract filter on partitions.
     "SELECT \"Custom SQL Query\".\"customer_id\" AS \"customer_id\", SUM(\"Custom SQL Query\".\"amount\") AS "
@@ -37,10 +49,10 @@ const char* const kStatements[] = {
     "\"spectrum_schema\".\"sales\".\"month\" = 6) GROUP BY 1 ORDER BY 1 ASC",
 };
 
-std::shared_ptr<Governor> make_governor() {
+std::shared_ptr<Governor> make_governor(const char* policies = kPolicies) {
   GovernorOptions options;
   options.load_catalog = []() -> absl::StatusOr<Catalog> { return testing::demo_catalog(); };
-  return Governor::create(YAML::Load(kPolicies), options);
+  return Governor::create(YAML::Load(policies), options);
 }
 
 SessionContext analyst() {
@@ -72,6 +84,35 @@ void BM_Cached(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(governor->check_query(sql, session));
 }
 BENCHMARK(BM_Cached)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
+
+// Texts never seen that differ from earlier ones only in a literal value (a dashboard
+// filter, pgbench's aid): the literals are lifted into $n, the template's analysis comes
+// from the cache, and the decision is made with the values. {N} is the changing value.
+const char* const kNewValueStatements[] = {
+    "SELECT \"Custom SQL Query\".\"customer_id\" AS \"customer_id\", SUM(\"Custom SQL Query\".\"amount\") AS "
+    "\"sum:amount:ok\" FROM (SELECT s.customer_id, s.amount, s.year, s.month FROM spectrum_schema.sales s "
+    "JOIN public.sales_fact f ON f.sale_id = s.sale_id) \"Custom SQL Query\" WHERE ((\"Custom SQL Query\".\"year\" = "
+    "2024) AND (\"Custom SQL Query\".\"month\" IN (1, 2, 3)) AND (\"Custom SQL Query\".\"customer_id\" = {N})) GROUP BY 1",
+    "SELECT \"spectrum_schema\".\"sales\".\"month\" AS \"month\", count(*) AS \"count\" FROM "
+    "\"spectrum_schema\".\"sales\" WHERE (\"spectrum_schema\".\"sales\".\"year\" = 2024 AND "
+    "\"spectrum_schema\".\"sales\".\"month\" = 6 AND \"spectrum_schema\".\"sales\".\"customer_id\" = {N}) GROUP BY 1 "
+    "ORDER BY 1 ASC",
+    // pgbench -S, with pgbench_accounts governed (tests/bench/policies.yaml).
+    "SELECT abalance FROM pgbench_accounts WHERE aid = {N};",
+};
+
+void BM_NewValues(benchmark::State& state) {
+  auto governor = make_governor(kPoliciesWithAccounts);
+  const std::string base = kNewValueStatements[state.range(0)];
+  const size_t at = base.find("{N}");
+  const SessionContext session = analyst();
+  uint64_t n = 0;
+  for (auto _ : state) {
+    const std::string sql = base.substr(0, at) + std::to_string(1000 + n++ % 1000000) + base.substr(at + 3);
+    benchmark::DoNotOptimize(governor->check_query(sql, session));
+  }
+}
+BENCHMARK(BM_NewValues)->DenseRange(0, 2)->Unit(benchmark::kMicrosecond);
 
 void BM_OutOfScope(benchmark::State& state) {
   auto governor = make_governor();

@@ -1,0 +1,100 @@
+#include "rewrite/literal_template.h"
+
+#include <string_view>
+
+#include "rewrite/pg_parser.h"
+
+namespace blueshift::rewrite {
+namespace {
+
+bool is_word(const pg::Token& t, std::string_view w) { return t.kind == pg::TokenKind::Word && t.word == w; }
+
+// A token after which a constant is an operand: an operator, '(' , ',' or a keyword that
+// takes an expression.
+bool opens_operand(const pg::Token& t) {
+  switch (t.kind) {
+    case pg::TokenKind::Op:
+    case pg::TokenKind::LParen:
+    case pg::TokenKind::Comma:
+      return true;
+    case pg::TokenKind::Word:
+      return t.word == "and" || t.word == "or" || t.word == "not" || t.word == "between" || t.word == "like" ||
+             t.word == "ilike" || t.word == "when" || t.word == "then" || t.word == "else";
+    default:
+      return false;
+  }
+}
+
+// The text of an operator token, for telling a sign from other operators.
+std::string_view token_text(const std::string& sql, const pg::Token& t) {
+  return std::string_view(sql).substr(static_cast<size_t>(t.start), static_cast<size_t>(t.end - t.start));
+}
+
+}  // namespace
+
+std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
+  std::vector<pg::Token> tokens;
+  std::string error;
+  if (!pg::scan(sql, &tokens, &error) || tokens.empty()) return std::nullopt;
+  if (!is_word(tokens[0], "select") && !is_word(tokens[0], "with")) return std::nullopt;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].kind == pg::TokenKind::Param) return std::nullopt;
+    if (tokens[i].kind == pg::TokenKind::Semicolon && i + 1 != tokens.size()) return std::nullopt;
+  }
+
+  LiteralTemplate out;
+  size_t copied = 0;
+  for (size_t i = 1; i < tokens.size(); ++i) {
+    const pg::Token& t = tokens[i];
+    const pg::Token& prev = tokens[i - 1];
+    std::string value;
+    if (t.kind == pg::TokenKind::Number) {
+      value.assign(token_text(sql, t));
+      // Decimal digits, '.', and an exponent only (no 0x.. or 1_000 spellings).
+      bool plain = !value.empty();
+      for (char c : value) plain = plain && ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-');
+      if (!plain) continue;
+    } else if (t.kind == pg::TokenKind::String && sql[static_cast<size_t>(t.start)] == '\'') {
+      const std::string_view quoted = token_text(sql, t);
+      if (quoted.size() < 2 || quoted.back() != '\'') continue;
+      // One '...' token; '' is a quote. (Adjacent literals split by a newline arrive as one
+      // token with the break inside: not lifted.)
+      bool simple = true;
+      for (size_t k = 1; k + 1 < quoted.size(); ++k) {
+        if (quoted[k] == '\'') {
+          if (k + 2 < quoted.size() && quoted[k + 1] == '\'') {
+            value += '\'';
+            ++k;
+            continue;
+          }
+          simple = false;
+          break;
+        }
+        value += quoted[k];
+      }
+      if (!simple) continue;
+    } else {
+      continue;
+    }
+    if (!opens_operand(prev)) continue;
+    if (prev.kind == pg::TokenKind::Op) {
+      // A sign: "- 5" after an operator, '(' , ',' or a keyword is a negative literal, which
+      // the analysis reads as one value; keep it as written.
+      const std::string_view op = token_text(sql, prev);
+      if ((op == "-" || op == "+") && (i < 2 || opens_operand(tokens[i - 2]) ||
+                                       (tokens[i - 2].kind == pg::TokenKind::Word && tokens[i - 2].keyword))) {
+        continue;
+      }
+    }
+    out.text.append(sql, copied, static_cast<size_t>(t.start) - copied);
+    out.values.push_back(ParamValue{std::move(value), false, 0});
+    out.text += '$';
+    out.text += std::to_string(out.values.size());
+    copied = static_cast<size_t>(t.end);
+  }
+  if (out.values.empty()) return std::nullopt;
+  out.text.append(sql, copied, std::string::npos);
+  return out;
+}
+
+}  // namespace blueshift::rewrite

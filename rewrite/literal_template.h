@@ -1,0 +1,37 @@
+// Constants lifted out of a simple-protocol statement, so that statements that differ only
+// in their literal values share one analysis.
+//
+// BI tools and scripts send the same statement over and over with other values in it
+// (`WHERE aid = 4711`, then `WHERE aid = 815`). Each distinct text would otherwise be
+// parsed and analysed anew (tens of µs); lifted, it is one cached analysis of
+//   SELECT abalance FROM pgbench_accounts WHERE aid = $1
+// whose bounds are then resolved with the values, exactly as for an extended-protocol
+// statement whose values arrive at Bind. The decision is therefore the one the same
+// statement gets over the extended protocol, which the proxy must get right anyway.
+//
+// Only what is certain to be a plain value is lifted, found with PostgreSQL's own scanner
+// (pg_query_scan), never by pattern matching: unsigned numbers and standard '...' strings
+// that follow an operator, '(' or ',' or one of AND OR NOT BETWEEN LIKE ILIKE WHEN THEN
+// ELSE. A typed literal (DATE '...', INTERVAL '1 day'), a signed number, E'...', $$...$$,
+// LIMIT/TOP counts and anything after another word keep their text. Only a single SELECT
+// or WITH statement is lifted; anything else (utility statements, several statements,
+// text that already has $n, text the scanner rejects) is analysed as written.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rewrite/bounds.h"
+
+namespace blueshift::rewrite {
+
+struct LiteralTemplate {
+  std::string text;                // the statement with $1..$n in place of the lifted literals
+  std::vector<ParamValue> values;  // text-format values, in $n order
+};
+
+// nullopt when nothing is lifted (see above).
+[[nodiscard]] std::optional<LiteralTemplate> lift_literals(const std::string& sql);
+
+}  // namespace blueshift::rewrite
