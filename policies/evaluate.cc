@@ -90,7 +90,9 @@ class Evaluator {
 
   void statement(int index, const StatementFacts& st) {
     seen_.clear();
-    if (st.kind == StatementKind::Unparsed) return unparsed(index, st);
+    if (st.kind == StatementKind::Unparsed) {
+      return fail_closed(index, st, text::unanalysed_detail(st.error), text::unanalysed_hint());
+    }
     for (const Rule* rule : rules_) {
       if (rule->type == RuleType::DenyStatements) deny_statements(*rule, index, st);
     }
@@ -111,6 +113,9 @@ class Evaluator {
           case RuleType::DenyStatements: break;
         }
       }
+    }
+    if (!st.opaque.empty()) {
+      fail_closed(index, st, text::opaque_detail(st.opaque, st.opaque_dynamic), text::opaque_hint());
     }
   }
 
@@ -177,47 +182,66 @@ class Evaluator {
         text::max_hint(q, table.external->partition_columns, rule.max_partitions));
   }
 
+  // A rule limited to schemas applies when the statement acts on something in one of
+  // them: a table it writes, another object it creates, alters or drops (a schema itself,
+  // a function, an index, ...), or, for a statement that does neither (SELECT, UNLOAD,
+  // EXPLAIN), a table it reads. A statement that may act on every schema matches; one
+  // whose targets are unknown matches when a rule schema is among its names (written in
+  // it, or on the search_path its unqualified names resolve through). Statements that act
+  // on no schema object (SET, SHOW, ALTER USER, CREATE ROLE, SELECT 1) never match.
   void deny_statements(const Rule& rule, int index, const StatementFacts& st) {
     if (std::find(rule.kinds.begin(), rule.kinds.end(), st.kind) == rule.kinds.end()) return;
-    // The tables a statement acts on: what it writes, or for statements that write
-    // nothing (SELECT, UNLOAD, EXPLAIN), what it reads.
-    std::vector<std::string> targets;
-    std::vector<std::string> schemas;
-    if (!st.writes.empty()) {
-      for (const auto& w : st.writes) {
-        targets.push_back(w.qualified());
-        schemas.push_back(w.schema);
-      }
-    } else {
-      for (const auto& s : st.scans) {
-        targets.push_back(s.table.qualified());
-        schemas.push_back(s.table.schema);
-      }
+    struct Target {
+      std::string table;  // Finding::table: "schema.name" of a table, "" for other objects
+      std::string shown;  // in the message: "public.t", "schema prod", "function prod.f"
+      std::string schema;
+    };
+    std::vector<Target> targets;
+    for (const auto& w : st.writes) targets.push_back({w.qualified(), w.qualified(), w.schema});
+    for (const auto& o : st.objects) {
+      const bool table = o.type == "table" || o.type == "view" || o.type == "materialized view" || o.type == "foreign table";
+      targets.push_back({table ? o.qualified() : "", o.type + " " + o.qualified(), o.schema});
     }
-    std::string table;
+    if (targets.empty() && st.any_schema.empty() && !st.targets_unknown) {
+      for (const auto& sc : st.scans) targets.push_back({sc.table.qualified(), sc.table.qualified(), sc.table.schema});
+    }
     if (rule.schemas.empty()) {
-      table = targets.empty() ? "" : targets.front();
-    } else if (targets.empty()) {
-      // DROP SCHEMA, ALTER SCHEMA, DROP FUNCTION, GRANT ... name no table the analysis
-      // reports, so which schema they touch is unknown: fail closed.
-      add(rule, index, "", text::message(rule, text::statement_on(st.kind, "")),
-          text::statements_untargeted_detail(st.kind, rule, session_.user), text::statements_hint(rule));
+      const Target* t = targets.empty() ? nullptr : &targets.front();
+      add(rule, index, t ? t->table : "", text::message(rule, text::statement_on(st.kind, t ? t->shown : "")),
+          text::statements_detail(st.kind, rule, session_.user), text::statements_hint(rule));
       return;
-    } else {
-      size_t i = 0;
-      while (i < schemas.size() && !any_glob(rule.schemas, schemas[i])) ++i;
-      if (i == schemas.size()) return;
-      table = targets[i];
     }
-    add(rule, index, table, text::message(rule, text::statement_on(st.kind, table)),
-        text::statements_detail(st.kind, rule, session_.user), text::statements_hint(rule));
+    for (const auto& t : targets) {
+      if (!any_glob(rule.schemas, t.schema)) continue;
+      add(rule, index, t.table, text::message(rule, text::statement_on(st.kind, t.shown)),
+          text::statements_detail(st.kind, rule, session_.user), text::statements_hint(rule));
+      return;
+    }
+    if (!st.any_schema.empty()) {
+      add(rule, index, "", text::message(rule, text::statement_on(st.kind, "")),
+          text::statements_any_schema_detail(st.kind, rule, session_.user, st.any_schema), text::statements_hint(rule));
+      return;
+    }
+    if (st.targets_unknown) {
+      for (const auto& n : st.names) {
+        if (!any_glob(rule.schemas, lower(n))) continue;
+        add(rule, index, "", text::message(rule, text::statement_on(st.kind, "")),
+            text::statements_untargeted_detail(st.kind, rule, session_.user, lower(n)), text::statements_hint(rule));
+        return;
+      }
+    }
   }
 
-  // Fail closed: text the parser rejected is refused when it names something a rule in
-  // scope protects, because nothing else can be known about it.
-  void unparsed(int index, const StatementFacts& st) {
+  // Fail closed: when a statement (Unparsed) or code inside it (opaque) could not be
+  // analysed, it is refused when its names show something a rule in scope protects: a
+  // governed table a table rule covers, or a schema of a deny_statements rule (whatever
+  // its kinds: the kind is unknown, or the code may run any statement). A rule without
+  // schemas refuses it only when it lists `unparsed`. Code that builds SQL at run time
+  // (opaque_dynamic) may name anything: every such rule in scope refuses it.
+  void fail_closed(int index, const StatementFacts& st, const std::string& detail, const std::string& hint) {
+    const bool dynamic = st.kind != StatementKind::Unparsed && !st.opaque_dynamic.empty();
     std::set<std::string> names;
-    for (const auto& n : st.unparsed_names) names.insert(lower(n));
+    for (const auto& n : st.names) names.insert(lower(n));
     auto named = [&](const std::string& n) { return names.count(n) > 0; };
     std::vector<GovernedTable> governed;
     bool governed_loaded = false;
@@ -229,15 +253,14 @@ class Evaluator {
         if (rule->schemas.empty()) {
           if (!denies_unparsed) continue;
           subject = "statement";
+        } else if (dynamic) {
+          subject = "statement";
         } else {
           auto it = std::find_if(names.begin(), names.end(), [&](const std::string& n) { return any_glob(rule->schemas, n); });
           if (it == names.end()) continue;
           subject = "statement on schema " + *it;
         }
-        if (Finding* f = add(*rule, index, "", text::unanalysed_message(*rule, subject), text::unanalysed_detail(st.error),
-                             text::unanalysed_hint())) {
-          f->unanalysed = true;
-        }
+        if (Finding* f = add(*rule, index, "", text::unanalysed_message(*rule, subject), detail, hint)) f->unanalysed = true;
         continue;
       }
       if (!governed_loaded) {
@@ -246,10 +269,16 @@ class Evaluator {
       }
       for (const auto& t : governed) {
         if (!rule_covers(*rule, t)) continue;
+        if (dynamic) {
+          // One finding per rule: which of its tables the code reads is unknown.
+          if (Finding* f = add(*rule, index, "", text::unanalysed_message(*rule, "statement"), detail, hint)) {
+            f->unanalysed = true;
+          }
+          break;
+        }
         if (!named(t.name) && !named(t.qualified())) continue;
         const std::string q = t.qualified();
-        if (Finding* f = add(*rule, index, q, text::unanalysed_message(*rule, text::query_on(q)),
-                             text::unanalysed_detail(st.error), text::unanalysed_hint())) {
+        if (Finding* f = add(*rule, index, q, text::unanalysed_message(*rule, text::query_on(q)), detail, hint)) {
           f->unanalysed = true;
         }
       }

@@ -100,10 +100,15 @@ std::string statements_detail(rewrite::StatementKind kind, const Rule& rule, con
   return out + " are not allowed for user " + user;
 }
 
-std::string statements_untargeted_detail(rewrite::StatementKind kind, const Rule& rule, const std::string& user) {
-  return upper_kind(kind) + " statements that name no table are not allowed for user " + user +
-         ": the proxy cannot tell whether they touch " + (rule.schemas.size() == 1 ? "schema " : "schemas ") +
-         join(rule.schemas, ", ");
+std::string statements_untargeted_detail(rewrite::StatementKind kind, const Rule& rule, const std::string& user,
+                                         const std::string& schema) {
+  return statements_detail(kind, rule, user) + ": the proxy cannot tell which objects this one acts on, and schema " +
+         schema + " is named in it or on its search_path";
+}
+
+std::string statements_any_schema_detail(rewrite::StatementKind kind, const Rule& rule, const std::string& user,
+                                         const std::string& why) {
+  return statements_detail(kind, rule, user) + ", and this one may act on every schema: " + why;
 }
 
 std::string statements_hint(const Rule& rule) {
@@ -117,6 +122,16 @@ std::string unanalysed_message(const Rule& rule, const std::string& subject) {
 std::string unanalysed_detail(const std::string& parser_error) {
   return parser_error.empty() ? "the SQL parser rejected the statement"
                               : "the SQL parser rejected the statement: " + parser_error;
+}
+
+std::string opaque_detail(const std::string& what, const std::string& dynamic) {
+  if (!dynamic.empty()) return "the proxy does not analyse " + what + ", and it cannot check it by its names: " + dynamic;
+  return "the proxy does not analyse " + what + ", and it names what the rule protects";
+}
+
+std::string opaque_hint() {
+  return "run the statements themselves rather than inside a DO block or function, so the proxy can check them, or "
+         "ask an administrator to create the function";
 }
 
 std::string unanalysed_hint() {

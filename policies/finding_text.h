@@ -41,12 +41,19 @@ struct ColumnState {
 [[nodiscard]] std::string star_hint();
 // deny_statements
 [[nodiscard]] std::string statements_detail(rewrite::StatementKind kind, const Rule& rule, const std::string& user);
+// Targets unknown, and `schema` (a rule schema) is named in the statement or on its search_path.
 [[nodiscard]] std::string statements_untargeted_detail(rewrite::StatementKind kind, const Rule& rule,
-                                                       const std::string& user);
+                                                       const std::string& user, const std::string& schema);
+// The statement may act on every schema, for the reason given.
+[[nodiscard]] std::string statements_any_schema_detail(rewrite::StatementKind kind, const Rule& rule,
+                                                       const std::string& user, const std::string& why);
 [[nodiscard]] std::string statements_hint(const Rule& rule);
 // fail closed on text the parser rejected
 [[nodiscard]] std::string unanalysed_message(const Rule& rule, const std::string& subject);
 [[nodiscard]] std::string unanalysed_detail(const std::string& parser_error);
 [[nodiscard]] std::string unanalysed_hint();
+// code inside a statement that is not analysed (a DO block or function body)
+[[nodiscard]] std::string opaque_detail(const std::string& what, const std::string& dynamic);
+[[nodiscard]] std::string opaque_hint();
 
 }  // namespace blueshift::policies::text

@@ -305,6 +305,9 @@ class GovernorImpl final : public Governor {
     }
     // The proxy learns search_path changes from here, whatever the session's scope.
     static const rewrite::Prefilter kSearchPath(std::vector<std::string>{"search_path"});
+    // DO blocks and function bodies can build a governed name at run time ('sa' || 'les'),
+    // which no name prefilter sees: they are always analysed.
+    static const rewrite::Prefilter kRoutines(std::vector<std::string>{"do", "function", "procedure"});
     bool sets_path = false;
     if (in_scope_rules.empty()) {
       sets_path = kSearchPath.may_reference(sql);
@@ -312,10 +315,12 @@ class GovernorImpl final : public Governor {
     } else if (!statement_rules) {
       // Only table rules: parse when the text may set search_path or name a table one of
       // them covers.
-      if (!snap->any_name.may_reference(sql)) return Verdict{};
+      const bool routine = kRoutines.may_reference(sql);
+      if (!routine && !snap->any_name.may_reference(sql)) return Verdict{};
       sets_path = kSearchPath.may_reference(sql);
-      if (!sets_path && std::none_of(in_scope_rules.begin(), in_scope_rules.end(),
-                                     [&](size_t i) { return snap->rule_prefilters[i].may_reference(sql); })) {
+      if (!sets_path && !routine && std::none_of(in_scope_rules.begin(), in_scope_rules.end(), [&](size_t i) {
+            return snap->rule_prefilters[i].may_reference(sql);
+          })) {
         return Verdict{};
       }
     }

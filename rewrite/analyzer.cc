@@ -10,6 +10,7 @@
 
 #include "rewrite/dialect.h"
 #include "rewrite/identifiers.h"
+#include "rewrite/opaque_text.h"
 #include "rewrite/pg_parser.h"
 #include "rewrite/query_walker.h"
 #include "rewrite/quick_lexer.h"
@@ -30,42 +31,10 @@ StatementFacts unparsed(std::string error, std::vector<std::string> names, int l
   StatementFacts st;
   st.kind = StatementKind::Unparsed;
   st.error = std::move(error);
-  st.unparsed_names = std::move(names);
+  st.names = std::move(names);
   st.location = location;
   st.length = length;
   return st;
-}
-
-// Names a fail-closed policy matches against: every identifier-like token (folded) and
-// every dotted sequence of them ("schema.table").
-std::vector<std::string> token_names(const std::string& text, const std::vector<pg::Token>& tokens,
-                                     bool case_sensitive) {
-  std::vector<std::string> out;
-  std::string dotted;
-  bool chain = false;
-  for (size_t i = 0; i < tokens.size(); ++i) {
-    const pg::Token& t = tokens[i];
-    const bool name = t.kind == pg::TokenKind::QuotedIdent || (t.kind == pg::TokenKind::Word && !t.reserved);
-    if (name) {
-      std::string n = fold_written(std::string_view(text).substr(static_cast<size_t>(t.start),
-                                                                 static_cast<size_t>(t.end - t.start)),
-                                   case_sensitive);
-      if (chain) {
-        dotted += "." + n;
-        out.push_back(dotted);
-      } else {
-        dotted = n;
-      }
-      out.push_back(std::move(n));
-      chain = i + 1 < tokens.size() && tokens[i + 1].kind == pg::TokenKind::Dot;
-      if (chain) ++i;
-      continue;
-    }
-    chain = false;
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 int token_max_param(const std::string& text, const std::vector<pg::Token>& tokens) {
@@ -83,6 +52,7 @@ struct DialectMarks {
   std::vector<std::string> temp_names;
   std::vector<int> temps;
   std::vector<int> limited;
+  std::vector<PivotMark> pivots;
 };
 
 class TextAnalysis {
@@ -96,7 +66,7 @@ class TextAnalysis {
       for (size_t i = 0; i < parsed.tree->n_stmts; ++i) {
         const PgQuery__RawStmt* raw = parsed.tree->stmts[i];
         StatementFacts st;
-        walk(text_, raw->stmt, 0, nullptr, &st);
+        walk(text_, raw, 0, nullptr, &st);
         st.location = raw->stmt_location;
         st.length = raw->stmt_len;
         facts_.statements.push_back(std::move(st));
@@ -120,7 +90,7 @@ class TextAnalysis {
   }
 
  private:
-  void walk(std::string_view text, const PgQuery__Node* stmt, int offset, const DialectMarks* marks,
+  void walk(std::string_view text, const PgQuery__RawStmt* raw, int offset, const DialectMarks* marks,
             StatementFacts* st) {
     WalkInput in;
     in.text = text;
@@ -131,8 +101,27 @@ class TextAnalysis {
       in.temp_positions = &marks->temps;
       in.temp_names = &marks->temp_names;
       in.limited_selects = &marks->limited;
+      in.pivots = &marks->pivots;
     }
-    walk_statement(stmt, in, st);
+    walk_statement(raw->stmt, in, st);
+    if (st->targets_unknown) {
+      const auto start = static_cast<size_t>(std::max(0, raw->stmt_location));
+      const std::string own(text.substr(std::min(start, text.size()),
+                                        raw->stmt_len > 0 ? static_cast<size_t>(raw->stmt_len) : std::string::npos));
+      unknown_targets(own, nullptr, st);
+    }
+  }
+
+  // A statement whose targets are not modelled: policies match its names, and the
+  // search_path schemas its unqualified names may resolve in.
+  void unknown_targets(const std::string& text, const std::vector<pg::Token>* tokens, StatementFacts* st) {
+    st->targets_unknown = true;
+    auto names = tokens != nullptr ? token_names(text, *tokens, ctx_.case_sensitive_identifiers)
+                                   : text_names(text, ctx_.case_sensitive_identifiers);
+    st->names.insert(st->names.end(), names.begin(), names.end());
+    st->names.insert(st->names.end(), path_.begin(), path_.end());
+    std::sort(st->names.begin(), st->names.end());
+    st->names.erase(std::unique(st->names.begin(), st->names.end()), st->names.end());
   }
 
   // Statements split as PostgreSQL splits them: a statement starts after the previous
@@ -190,6 +179,14 @@ class TextAnalysis {
         for (int p : d.temp_positions) marks.temps.push_back(p + location);
         marks.temp_names = d.temp_names;
         for (int p : d.limited_selects) marks.limited.push_back(p + location);
+        for (PivotMark m : d.pivots) {
+          for (int& p : m.tables) p += location;
+          for (auto& [from, to] : m.subqueries) {
+            from += location;
+            to += location;
+          }
+          marks.pivots.push_back(std::move(m));
+        }
         emit(d.text, again, location, length, &marks);
         rewritten_.replace(static_cast<size_t>(location), d.text.size(), d.text);
         return;
@@ -212,6 +209,17 @@ class TextAnalysis {
       const std::string& w = d.dataless_command;
       st.kind = w == "show" ? StatementKind::Show : (w == "grant" || w == "revoke") ? StatementKind::OtherDdl
                                                                                     : StatementKind::Utility;
+      if (w == "vacuum") {
+        // VACUUM ... TO 75 PERCENT, SORT ONLY, ...: the table named, or all of them.
+        if (d.name.empty()) {
+          st.any_schema = "VACUUM without a table processes every table of the database";
+        } else {
+          const TableRef t = resolve_table_name(d.name, ctx_, path_);
+          st.objects.push_back(ObjectRef{"table", t.schema, t.name});
+        }
+      } else if (w == "grant" || w == "revoke") {
+        unknown_targets(text, &tokens, &st);  // GRANT ... TO ROLE, ON ALL TABLES IN SCHEMA, ...
+      }
       st.location = location;
       st.length = length;
       facts_.statements.push_back(std::move(st));
@@ -225,7 +233,7 @@ class TextAnalysis {
             const DialectMarks* marks) {
     for (size_t i = 0; i < parsed.tree->n_stmts; ++i) {
       StatementFacts st;
-      walk(text, parsed.tree->stmts[i]->stmt, location, marks, &st);
+      walk(text, parsed.tree->stmts[i], location, marks, &st);
       st.location = location;
       st.length = length;
       facts_.statements.push_back(std::move(st));
@@ -242,7 +250,7 @@ class TextAnalysis {
     for (auto& s : q.statements) {
       if (s.kind == StatementKind::Unparsed) {
         ok = false;
-        names->insert(names->end(), s.unparsed_names.begin(), s.unparsed_names.end());
+        names->insert(names->end(), s.names.begin(), s.names.end());
         if (st->error.empty()) st->error = s.error;
       }
       for (auto& scan : s.scans) st->scans.push_back(std::move(scan));
@@ -283,7 +291,11 @@ class TextAnalysis {
       return;
     }
     st.kind = StatementKind::CreateExternal;
-    if (!d.external_schema && !d.name.empty()) st.writes.push_back(resolve_table_name(d.name, ctx_, path_));
+    if (d.external_schema) {
+      if (!d.name.empty()) st.objects.push_back(ObjectRef{"schema", d.name.back(), ""});
+    } else if (!d.name.empty()) {
+      st.writes.push_back(resolve_table_name(d.name, ctx_, path_));
+    }
     st.location = location;
     st.length = length;
     facts_.statements.push_back(std::move(st));

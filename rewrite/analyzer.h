@@ -3,7 +3,7 @@
 // Never fails on bad SQL: text the grammar rejects yields StatementFacts of kind
 // Unparsed (with the scanner's identifiers, so callers can fail closed), after the
 // Redshift dialect rules (TOP, QUALIFY, UNLOAD, COPY ... IAM_ROLE, CREATE EXTERNAL,
-// DISTKEY/SORTKEY/ENCODE, ...) had their chance.
+// DISTKEY/SORTKEY/ENCODE, PIVOT/UNPIVOT, CONVERT(type, x), ...) had their chance.
 #pragma once
 
 #include <cstddef>

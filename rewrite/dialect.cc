@@ -39,6 +39,7 @@ class Rewriter {
     static constexpr std::string_view kDataless[] = {"vacuum", "show", "grant", "revoke", "cancel"};
     if (std::find(std::begin(kDataless), std::end(kDataless), word(0)) != std::end(kDataless)) {
       out_.dataless_command = std::string(word(0));
+      if (word(0) == "vacuum") vacuum_name();
     }
     if (word(0) == "alter" && word(1) == "table") {
       size_t j = 2;
@@ -48,13 +49,16 @@ class Rewriter {
     if (word(0) == "create") create_table_options();
     if (word(0) == "create") view_binding();
     if (word(0) == "copy") copy_options();
+    pivots();
     for (size_t i = 0; i < t_.size(); ++i) {
       top(i);
       qualify(i);
+      convert_type(i);
+      unpivot_navigation(i);
       if (word(i) == "approximate" && (word(i + 1) == "count" || word(i + 1) == "percentile_disc")) blank(i, i);
       if ((word(i) == "ignore" || word(i) == "respect") && word(i + 1) == "nulls") blank(i, i + 1);
       if (word(i) == "max" && i >= 2 && kind(i - 1) == TokenKind::LParen && kind(i + 1) == TokenKind::RParen &&
-          is_string_type(word(i - 2))) {
+          is_string_type(word(i - 2)) && !blanked(i)) {
         out_.text.replace(static_cast<size_t>(t_[i].start), 3, "999");
         out_.changed = true;
       }
@@ -81,6 +85,18 @@ class Rewriter {
     if (first >= t_.size()) return;
     last = std::min(last, t_.size() - 1);
     blank_bytes(t_[first].start, t_[last].end);
+  }
+
+  // Whether an earlier rule blanked token i.
+  [[nodiscard]] bool blanked(size_t i) const { return out_.text[static_cast<size_t>(t_[i].start)] == ' '; }
+
+  // A name that can be an alias here: quoted, or a word that is no keyword at all (so
+  // not JOIN, LEFT, ...), nor a Redshift clause word PostgreSQL does not know.
+  [[nodiscard]] bool alias_word(size_t i) const {
+    if (kind(i) == TokenKind::QuotedIdent) return true;
+    if (i >= t_.size() || t_[i].kind != TokenKind::Word || t_[i].keyword) return false;
+    const std::string_view w = t_[i].word;
+    return w != "qualify" && w != "pivot" && w != "unpivot";
   }
 
   // Index of the token closing the bracket opened at i (or the last token).
@@ -207,6 +223,162 @@ class Rewriter {
     out_.changed = true;
   }
 
+  // VACUUM [FULL | SORT ONLY | DELETE ONLY | REINDEX | RECLUSTER] [table] [TO n PERCENT] [BOOST]
+  void vacuum_name() {
+    static constexpr std::string_view kOptions[] = {"full", "sort", "delete", "only", "reindex", "recluster"};
+    size_t j = 1;
+    while (std::find(std::begin(kOptions), std::end(kOptions), word(j)) != std::end(kOptions)) ++j;
+    (void)qualified_name(j, &out_.name);
+  }
+
+  // CONVERT(type, expr): PostgreSQL reads a one-word type as a column reference (which the
+  // walker then skips) but rejects varchar(30), decimal(2,1), double precision, timestamp
+  // with time zone: keep the type's first word, blank the rest.
+  void convert_type(size_t i) {
+    if (word(i) != "convert" || kind(i + 1) != TokenKind::LParen || (i > 0 && kind(i - 1) == TokenKind::Dot)) return;
+    const size_t open = i + 1;
+    const size_t close = closing(open);
+    const int inside = depth_[open] + 1;
+    size_t comma = 0;
+    for (size_t k = open + 1; k < close; ++k) {
+      if (depth_[k] != inside || kind(k) != TokenKind::Comma) continue;
+      if (comma != 0) return;  // a third argument: PostgreSQL's convert(bytes, from, to)
+      comma = k;
+    }
+    const size_t first = open + 1;
+    if (comma == 0 || kind(first) != TokenKind::Word || comma <= first + 1) return;
+    for (size_t k = first + 1; k < comma; ++k) {
+      const TokenKind tk = kind(k);
+      const bool type_part = tk == TokenKind::Word || tk == TokenKind::Number ||
+                             (depth_[k] > inside && tk == TokenKind::Comma) || tk == TokenKind::LParen ||
+                             tk == TokenKind::RParen;
+      if (!type_part) return;
+    }
+    blank(first + 1, comma - 1);
+  }
+
+  // Whether a PIVOT or UNPIVOT clause starts at token i: the keyword, for UNPIVOT an
+  // optional INCLUDE/EXCLUDE NULLS, then ( ... FOR name IN ( ... ) ). *open: its "(".
+  bool pivot_clause(size_t i, size_t* open) const {
+    const std::string_view w = word(i);
+    if (w != "pivot" && w != "unpivot") return false;
+    size_t j = i + 1;
+    if (w == "unpivot" && (word(j) == "include" || word(j) == "exclude") && word(j + 1) == "nulls") j += 2;
+    if (kind(j) != TokenKind::LParen) return false;
+    const size_t close = closing(j);
+    for (size_t k = j + 1; k + 2 < close; ++k) {
+      if (depth_[k] == depth_[j] + 1 && word(k) == "for" &&
+          (kind(k + 1) == TokenKind::Word || kind(k + 1) == TokenKind::QuotedIdent) && word(k + 2) == "in" &&
+          kind(k + 3) == TokenKind::LParen) {
+        *open = j;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // table_reference PIVOT (...) [[AS] alias], clauses possibly chained. The clauses go;
+  // the FROM item they apply to (everything back to the comma or FROM before it) is
+  // recorded: its table names by position, its parenthesised subqueries by range.
+  void pivots() {
+    for (size_t i = 1; i < t_.size(); ++i) {
+      size_t open = 0;
+      if (!pivot_clause(i, &open)) continue;
+      const TokenKind before = kind(i - 1);
+      if (before != TokenKind::RParen && before != TokenKind::QuotedIdent && before != TokenKind::Word) continue;
+      const int d = depth_[i];
+      size_t first = i;
+      while (first > 0) {
+        const size_t k = first - 1;
+        if (depth_[k] < d || (depth_[k] == d && (kind(k) == TokenKind::Comma || word(k) == "from"))) break;
+        first = k;
+      }
+      if (first == i) continue;
+      PivotMark mark;
+      for (size_t k = first; k < i; ++k) {
+        if (depth_[k] != d) continue;
+        if (kind(k) == TokenKind::LParen) {
+          const size_t c = closing(k);
+          mark.subqueries.emplace_back(t_[k].start, t_[c].end);
+          k = c;
+        } else if ((kind(k) == TokenKind::Word || kind(k) == TokenKind::QuotedIdent) &&
+                   (k == first || kind(k - 1) != TokenKind::Dot)) {
+          mark.tables.push_back(t_[k].start);
+        }
+      }
+      size_t last = closing(open);
+      std::vector<std::pair<size_t, size_t>> clauses{{i, last}};
+      while (pivot_clause(last + 1, &open)) {
+        clauses.emplace_back(last + 1, closing(open));
+        last = clauses.back().second;
+      }
+      for (const auto& [keyword, close] : clauses) pivot_names(keyword, close, &mark.names);
+      out_.pivots.push_back(std::move(mark));
+      const bool alias_after = word(last + 1) == "as" || alias_word(last + 1);
+      // An alias written before the clause: [AS] name after a name or a ")".
+      size_t alias_first = i;
+      if (alias_word(i - 1) && i >= 2) {
+        if (word(i - 2) == "as") {
+          alias_first = i - 2;
+        } else if (kind(i - 2) == TokenKind::RParen || alias_word(i - 2)) {
+          alias_first = i - 1;
+        }
+      }
+      bool keep_keyword = false;
+      if (alias_after) {
+        if (alias_first < i) blank(alias_first, i - 1);  // the alias after the clause names the result
+      } else if (alias_first == i && before == TokenKind::RParen) {
+        keep_keyword = true;  // PostgreSQL wants a subquery aliased: the keyword is a fine name
+      }
+      for (size_t c = 0; c < clauses.size(); ++c) {
+        blank(c == 0 && keep_keyword ? clauses[c].first + 1 : clauses[c].first, clauses[c].second);
+      }
+      if (keep_keyword) out_.changed = true;
+      i = last;
+    }
+  }
+
+  // Every name, string and number inside a pivot clause but its own keywords.
+  void pivot_names(size_t keyword, size_t close, std::vector<std::string>* names) const {
+    for (size_t k = keyword + 1; k < close; ++k) {
+      const std::string_view w = word(k);
+      if (w == "for" || w == "in" || w == "as" || w == "include" || w == "exclude" || w == "nulls") continue;
+      const std::string_view r = raw(k);
+      switch (kind(k)) {
+        case TokenKind::Word:
+        case TokenKind::QuotedIdent:
+          names->push_back(fold_written(r, cs_));
+          break;
+        case TokenKind::Number:
+          names->emplace_back(r);
+          break;
+        case TokenKind::String:
+          // 'high' names a column high; the quotes are not part of the name.
+          if (r.size() >= 2 && r.front() == '\'' && r.back() == '\'') names->push_back(ascii_lower(r.substr(1, r.size() - 2)));
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // FROM t, UNPIVOT t.obj AS v [AT a]: Redshift's unpivoting of a SUPER object reads as
+  // the navigation FROM t, t.obj AS v (the attribute alias goes).
+  void unpivot_navigation(size_t i) {
+    if (word(i) != "unpivot" || i == 0) return;
+    if (kind(i - 1) != TokenKind::Comma && word(i - 1) != "from" && word(i - 1) != "join") return;
+    if (kind(i + 1) == TokenKind::LParen || word(i + 1) == "include" || word(i + 1) == "exclude") return;
+    blank(i, i);
+    for (size_t k = i + 1; k + 1 < t_.size() && depth_[k] >= depth_[i]; ++k) {
+      if (depth_[k] != depth_[i]) continue;
+      if (kind(k) == TokenKind::Comma || (t_[k].reserved && word(k) != "as")) return;
+      if (word(k) == "as" && word(k + 2) == "at" && k + 3 < t_.size()) {
+        blank(k + 2, k + 3);
+        return;
+      }
+    }
+  }
+
   void create_table_options() {
     size_t k = 1;
     while (k < t_.size() && k < 6 && word(k) != "table") {
@@ -278,6 +450,9 @@ class Rewriter {
     out_.form = DialectRewrite::Form::CreateExternal;
     if (word(2) == "schema") {
       out_.external_schema = true;
+      size_t j = 3;
+      if (word(j) == "if" && word(j + 1) == "not" && word(j + 2) == "exists") j += 3;
+      (void)qualified_name(j, &out_.name);
       return;
     }
     if (word(2) != "table") return;

@@ -13,16 +13,37 @@
 //   APPROXIMATE COUNT(...), IGNORE NULLS / RESPECT NULLS, WITH NO SCHEMA BINDING -> dropped
 //   #name (a Redshift temp table)     -> _name, with the offset recorded
 //   VARCHAR(MAX)                      -> VARCHAR(999) (PostgreSQL wants a number)
+//   t PIVOT (agg(x) FOR c IN (...)) [AS] p, t UNPIVOT [INCLUDE|EXCLUDE NULLS] (v FOR n IN (...))
+//                                     -> t p: the clause goes, the source stays (a subquery
+//                                        without alias keeps the keyword as its alias), and
+//                                        a PivotMark says what the outer query may no
+//                                        longer read as the source's columns
+//   FROM t, UNPIVOT t.obj AS v AT a   -> FROM t, t.obj AS v (SUPER navigation)
+//   CONVERT(varchar(30), x)           -> CONVERT(varchar    , x): one word for the type, which
+//                                        the walker then skips as it skips DATEADD's date part
 // UNLOAD ('query') and CREATE EXTERNAL SCHEMA/TABLE have no PostgreSQL equivalent; they
 // are recognised here and analysed by the caller (the UNLOAD query, the CETAS query).
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rewrite/pg_parser.h"
 
 namespace blueshift::rewrite {
+
+// A PIVOT/UNPIVOT clause (or a chain of them) the rewrite removed: what it applied to,
+// and the names written inside it. Outer references to a column whose name contains one
+// of those names may mean a column the pivot produced (IN values and aliases, aggregate
+// aliases, UNPIVOT's value and name columns, and their combinations), not the source's:
+// they restrict nothing. Other columns are the source's, passed through (PIVOT groups by
+// them, UNPIVOT repeats them), so filters on them still restrict the source.
+struct PivotMark {
+  std::vector<int> tables;                      // offsets of table names (RangeVar locations)
+  std::vector<std::pair<int, int>> subqueries;  // byte ranges [first, second) of "( subquery )"
+  std::vector<std::string> names;               // folded
+};
 
 struct DialectRewrite {
   enum class Form {
@@ -38,8 +59,11 @@ struct DialectRewrite {
   // Offsets of the first select-list item of each SELECT whose TOP n was blanked: that
   // block still has a row limit, so filters must not be pushed into it.
   std::vector<int> limited_selects;
+  std::vector<PivotMark> pivots;  // offsets relative to the input
   std::string inner_query;          // Unload: the query; CreateExternal: the AS query, if any
-  std::vector<std::string> name;    // CreateExternal TABLE / ALTER TABLE: name parts, folded
+  // CreateExternal TABLE / ALTER TABLE / VACUUM: name parts, folded; CREATE EXTERNAL
+  // SCHEMA: the schema's name.
+  std::vector<std::string> name;
   bool external_schema = false;     // CREATE EXTERNAL SCHEMA
   bool alter_table = false;         // ALTER TABLE name ...: usable when nothing else parses
   // Redshift-only forms of statements that read no table data (VACUUM ... TO 75 PERCENT,

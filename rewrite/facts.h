@@ -77,6 +77,15 @@ struct TableRef {
   [[nodiscard]] std::string qualified() const { return schema.empty() ? name : schema + "." + name; }
 };
 
+// An object other than a table that a statement creates, alters or drops (or calls,
+// locks, vacuums: whatever its statement kind does to it), or a schema itself.
+struct ObjectRef {
+  std::string type;    // as SQL names it: "schema", "function", "index", "sequence", "type", ...
+  std::string schema;  // the schema it lives in; for a schema, its own name
+  std::string name;    // "" for a schema
+  [[nodiscard]] std::string qualified() const { return name.empty() ? schema : schema + "." + name; }
+};
+
 // One scan of one table in one statement (a table read twice is two scans).
 struct Scan {
   TableRef table;
@@ -89,6 +98,24 @@ struct StatementFacts {
   StatementKind kind = StatementKind::Other;
   std::vector<Scan> scans;                  // tables read
   std::vector<TableRef> writes;             // tables written (INSERT/UPDATE/DELETE/MERGE/COPY/CTAS/DROP...)
+  // The other objects the statement acts on, by schema (deny_statements matches them):
+  // schemas themselves (DROP SCHEMA prod), functions, types, sequences, indexes, tables
+  // it grants on, vacuums or locks, ... A name the catalog cannot resolve (functions,
+  // types, indexes, sequences) written without a schema gives one entry per search_path
+  // schema, since any of them may be the one the server picks.
+  std::vector<ObjectRef> objects;
+  // Non-empty when the statement may act on objects in every schema, saying why
+  // (DROP OWNED, ... CASCADE, VACUUM of the whole database, ...).
+  std::string any_schema;
+  // The analysis cannot tell which objects the statement acts on (a form it does not
+  // model): `names` then holds its identifiers and the search_path schemas.
+  bool targets_unknown = false;
+  // Code inside the statement that analysis does not read, e.g. "the body of a DO block":
+  // `names` then holds the identifiers its tokens (and string literals) show.
+  std::string opaque;
+  // Non-empty when that code can run SQL built at run time, so that even its names are
+  // unknown, saying why ("EXECUTE runs SQL built at run time").
+  std::string opaque_dynamic;
   std::optional<std::vector<std::string>> sets_search_path;  // SET search_path TO ...
   // The statement may change search_path in a way the text alone cannot pin down
   // (SET LOCAL, set_config('search_path', ...)): callers should stop trusting their copy.
@@ -96,7 +123,11 @@ struct StatementFacts {
   int location = 0;                         // byte offset of the statement in the text
   int length = 0;                           // byte length (0 = to the end)
   std::string error;                        // Unparsed: the parser's message
-  std::vector<std::string> unparsed_names;  // Unparsed: identifiers seen by the scanner (for fail-closed)
+  // What policies fail closed on when the statement (Unparsed), its targets
+  // (targets_unknown) or part of it (opaque) could not be analysed: every identifier the
+  // scanner sees, folded, with dotted sequences ("schema.table"), also inside string
+  // literals (code in strings: procedure bodies, dynamic SQL).
+  std::vector<std::string> names;
 };
 
 struct QueryFacts {

@@ -28,6 +28,10 @@ std::string describe(const StatementFacts& st) {
   auto add = [&](const std::string& s) { body += (body.empty() ? "" : "; ") + s; };
   for (const auto& scan : st.scans) add(describe(scan));
   for (const auto& w : st.writes) add("write " + w.qualified());
+  for (const auto& o : st.objects) add("object " + o.type + " " + o.qualified());
+  if (!st.any_schema.empty()) add("any schema");
+  if (st.targets_unknown) add("targets unknown");
+  if (!st.opaque.empty()) add(st.opaque_dynamic.empty() ? "opaque" : "opaque dynamic");
   if (st.sets_search_path) {
     std::string path;
     for (const auto& s : *st.sets_search_path) path += (path.empty() ? "" : ",") + s;

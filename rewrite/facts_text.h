@@ -1,7 +1,8 @@
 // Facts in one line of text, for logs, audit lines and table-driven tests:
 //   "Select: read spectrum_schema.sales AS s WHERE year = 2024 AND month IN (1, 2)"
 // A statement lists its reads (with bounds per column, in column order), then writes,
-// then a search_path change; statements of one text are joined by " | ".
+// other objects ("object schema prod"), "any schema", "targets unknown", "opaque" (or
+// "opaque dynamic"), then a search_path change; statements of one text are joined by " | ".
 #pragma once
 
 #include <string>

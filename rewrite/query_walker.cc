@@ -45,6 +45,7 @@
 
 #include "rewrite/identifiers.h"
 #include "rewrite/pg_parser.h"
+#include "rewrite/utility_facts.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -75,6 +76,7 @@ struct Entry {
   int scan = -1;  // Table
   std::shared_ptr<Block> block;
   bool pushdown = false;                   // Block: filters on its outputs may reach its scans
+  const PivotMark* pivot = nullptr;        // a PIVOT/UNPIVOT applied to it (see dialect.h)
   std::vector<std::string> alias_columns;  // FROM x AS a(c1, c2): renamed leading columns
 };
 
@@ -157,6 +159,37 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
+// Some byte offset (a `location` field) inside the tree under m, -1 if it has none.
+int first_location(const ProtobufCMessage* m) {
+  if (m == nullptr) return -1;
+  const ProtobufCMessageDescriptor* d = m->descriptor;
+  if (d != &pg_query__node__descriptor) {
+    for (unsigned i = 0; i < d->n_fields; ++i) {
+      const ProtobufCFieldDescriptor& fd = d->fields[i];
+      if (fd.type == PROTOBUF_C_TYPE_INT32 && fd.label != PROTOBUF_C_LABEL_REPEATED &&
+          std::strcmp(fd.name, "location") == 0) {
+        const int v = *reinterpret_cast<const int32_t*>(reinterpret_cast<const char*>(m) + fd.offset);
+        if (v >= 0) return v;
+      }
+    }
+  }
+  int found = -1;
+  pg::for_each_child(m, [&](const ProtobufCMessage* c) {
+    if (found < 0) found = first_location(c);
+  });
+  return found;
+}
+
+// Redshift's CONVERT(type, expr): the type (lower case) when fc is one, else "". The
+// type arrives as a one-word column reference (the dialect pass reduces longer types to
+// their first word); PostgreSQL's own convert() takes three arguments.
+std::string convert_type(const PgQuery__FuncCall* fc) {
+  if (fc->n_args != 2 || ascii_lower(last_name(fc->funcname, fc->n_funcname)) != "convert") return "";
+  const Node* a = fc->args[0];
+  if (!IS(a, COLUMN_REF) || a->column_ref->n_fields != 1 || !IS(a->column_ref->fields[0], STRING)) return "";
+  return ascii_lower(str_node(a->column_ref->fields[0]));
+}
+
 // The constant a node denotes (literal, cast of a literal, negated number, $n).
 std::optional<Value> const_value(const Node* n) {
   if (n == nullptr) return std::nullopt;
@@ -195,12 +228,20 @@ std::optional<Value> const_value(const Node* n) {
     v.param = n->param_ref->number;
     return v;
   }
+  // A cast of a constant: CAST(x AS type), x::type, or Redshift's CONVERT(type, x).
+  const Node* arg = nullptr;
+  std::string type;
   if (IS(n, TYPE_CAST)) {
-    auto v = const_value(n->type_cast->arg);
-    if (!v || v->kind != Value::Kind::Constant) return v;
     const PgQuery__TypeName* tn = n->type_cast->type_name;
-    const std::string type = tn != nullptr ? ascii_lower(last_name(tn->names, tn->n_names)) : "";
     if (tn != nullptr && tn->n_array_bounds > 0) return std::nullopt;
+    arg = n->type_cast->arg;
+    type = tn != nullptr ? ascii_lower(last_name(tn->names, tn->n_names)) : "";
+  } else if (IS(n, FUNC_CALL) && !(type = convert_type(n->func_call)).empty()) {
+    arg = n->func_call->args[1];
+  }
+  if (arg != nullptr) {
+    auto v = const_value(arg);
+    if (!v || v->kind != Value::Kind::Constant) return v;
     if (is_numeric_type(type)) {
       v->text = trim(v->text);
       v->numeric = true;
@@ -389,6 +430,9 @@ class Walker {
 
   void statement(const Node* n);
 
+  // A relation name as this walker resolves it (search_path, temp tables, long names).
+  [[nodiscard]] TableRef relation(const PgQuery__RangeVar* rv) const { return table_ref(rv); }
+
  private:
   // ---- names --------------------------------------------------------------------
   std::string fold(std::string_view s) const { return fold_parsed(s, ctx_.case_sensitive_identifiers); }
@@ -401,6 +445,39 @@ class Walker {
     if (in_.temp_positions == nullptr || location < 0) return false;
     const int abs = location + in_.location_offset;
     return std::binary_search(in_.temp_positions->begin(), in_.temp_positions->end(), abs);
+  }
+
+  // The pivot a table name at `location` is the source of, if any.
+  const PivotMark* pivot_of_table(int location) const {
+    if (in_.pivots == nullptr || location < 0) return nullptr;
+    const int abs = location + in_.location_offset;
+    for (const auto& m : *in_.pivots) {
+      if (std::find(m.tables.begin(), m.tables.end(), abs) != m.tables.end()) return &m;
+    }
+    return nullptr;
+  }
+
+  // The pivot a subquery is the source of, if any: the innermost range holding it (a
+  // subquery nested in a pivoted one is inside the range too, and is treated the same:
+  // some names of its outputs restrict nothing, which errs towards refusing).
+  const PivotMark* pivot_of_subquery(const ProtobufCMessage* subquery) const {
+    if (in_.pivots == nullptr || in_.pivots->empty()) return nullptr;
+    const int at = first_location(subquery);
+    if (at < 0) return nullptr;
+    const int abs = at + in_.location_offset;
+    for (const auto& m : *in_.pivots) {
+      for (const auto& [from, to] : m.subqueries) {
+        if (abs >= from && abs < to) return &m;
+      }
+    }
+    return nullptr;
+  }
+
+  // Whether `column` of entry e may be a column a pivot produced rather than its source's.
+  static bool pivot_hides(const Entry& e, const std::string& column) {
+    if (e.pivot == nullptr) return false;
+    return std::any_of(e.pivot->names.begin(), e.pivot->names.end(),
+                       [&](const std::string& n) { return !n.empty() && column.find(n) != std::string::npos; });
   }
 
   TableRef table_ref(const PgQuery__RangeVar* rv) const {
@@ -602,6 +679,8 @@ class Walker {
   }
 
   Own owns(const Entry& e, const std::string& column) const {
+    // A pivot's own output column: this entry's, but no column of its source.
+    if (pivot_hides(e, column)) return Own::Yes;
     switch (e.kind) {
       case Entry::Kind::Table: {
         if (std::find(e.alias_columns.begin(), e.alias_columns.end(), column) != e.alias_columns.end()) return Own::Yes;
@@ -704,6 +783,7 @@ class Walker {
   // Targets for `column` of entry e (e is in the current scope; targets keep e as entry).
   std::vector<Target> entry_targets(const Entry& e, const std::string& column) const {
     std::vector<Target> out;
+    if (pivot_hides(e, column)) return out;
     switch (e.kind) {
       case Entry::Kind::Table: {
         std::string real = column;
@@ -735,7 +815,7 @@ class Walker {
   }
 
   void note_read(const Entry& e, const std::string& column) {
-    if (e.kind == Entry::Kind::Table) {
+    if (e.kind == Entry::Kind::Table && !pivot_hides(e, column)) {
       std::string real = column;
       auto pos = std::find(e.alias_columns.begin(), e.alias_columns.end(), column);
       if (pos != e.alias_columns.end()) {
@@ -910,6 +990,7 @@ class Walker {
             IS(fc->args[0], COLUMN_REF) && fc->args[0]->column_ref->n_fields == 1) {
           first = 1;  // DATEADD(month, ...): a date part, not a column
         }
+        if (!convert_type(fc).empty()) first = 1;  // CONVERT(integer, x): a type, not a column
         for (size_t i = first; i < fc->n_args; ++i) walk_expr(fc->args[i], scope);
         walk_list(fc->agg_order, fc->n_agg_order, scope);
         walk_expr(fc->agg_filter, scope);
@@ -1207,8 +1288,19 @@ class Walker {
   Items from_item(const Node* n, Block& b, Scope& scope, const Scope* outer) {
     if (n == nullptr) return {};
     switch (n->node_case) {
-      case PG_QUERY__NODE__NODE_RANGE_VAR:
-        return range_var(n->range_var, b, scope);
+      case PG_QUERY__NODE__NODE_RANGE_VAR: {
+        Items items = range_var(n->range_var, b, scope);
+        const PivotMark* pivot = pivot_of_table(n->range_var->location);
+        if (pivot == nullptr) return items;
+        for (auto& owned : b.entries) {
+          Entry* e = owned.get();
+          if (items.empty() || e != items.front().first) continue;
+          e->pivot = pivot;
+          // A pivot groups by every column it does not pivot: it reads them all.
+          if (e->kind == Entry::Kind::Table && e->scan >= 0) out_->scans[static_cast<size_t>(e->scan)].select_star = true;
+        }
+        return items;
+      }
       case PG_QUERY__NODE__NODE_RANGE_SUBSELECT: {
         const PgQuery__RangeSubselect* rs = n->range_subselect;
         Entry* e = new_entry(b);
@@ -1216,6 +1308,7 @@ class Walker {
         if (IS(rs->subquery, SELECT_STMT)) e->block = select_block(rs->subquery->select_stmt, rs->lateral ? &scope : outer);
         if (!e->block) e->block = std::make_shared<Block>();
         e->pushdown = true;
+        if (rs->subquery != nullptr) e->pivot = pivot_of_subquery(&rs->subquery->base);
         set_alias(e, rs->alias);
         scope.entries.push_back(e);
         return {{e, false}};
@@ -1723,6 +1816,15 @@ void Walker::statement(const Node* n) {
       }
       return;
     }
+    case PG_QUERY__NODE__NODE_DROP_OWNED_STMT:
+    case PG_QUERY__NODE__NODE_DROPDB_STMT:
+    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
+    case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+    case PG_QUERY__NODE__NODE_DROP_USER_MAPPING_STMT:
+    case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
+      // DROP statements with their own node types: a rule on `drop` means them too.
+      out_->kind = StatementKind::Drop;
+      return;
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
       out_->kind = StatementKind::Truncate;
       for (size_t i = 0; i < n->truncate_stmt->n_relations; ++i) {
@@ -1829,12 +1931,10 @@ void Walker::statement(const Node* n) {
     case PG_QUERY__NODE__NODE_RULE_STMT:
     case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
     case PG_QUERY__NODE__NODE_CREATEDB_STMT:
-    case PG_QUERY__NODE__NODE_DROPDB_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
     case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
     case PG_QUERY__NODE__NODE_CREATE_PLANG_STMT:
     case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
-    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
     case PG_QUERY__NODE__NODE_DEFINE_STMT:
     case PG_QUERY__NODE__NODE_CREATE_CONVERSION_STMT:
@@ -1842,8 +1942,6 @@ void Walker::statement(const Node* n) {
     case PG_QUERY__NODE__NODE_CREATE_OP_CLASS_STMT:
     case PG_QUERY__NODE__NODE_CREATE_OP_FAMILY_STMT:
     case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
-    case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
-    case PG_QUERY__NODE__NODE_DROP_OWNED_STMT:
     case PG_QUERY__NODE__NODE_REASSIGN_OWNED_STMT:
     case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
     case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
@@ -1851,7 +1949,6 @@ void Walker::statement(const Node* n) {
     case PG_QUERY__NODE__NODE_CREATE_FDW_STMT:
     case PG_QUERY__NODE__NODE_CREATE_FOREIGN_SERVER_STMT:
     case PG_QUERY__NODE__NODE_CREATE_USER_MAPPING_STMT:
-    case PG_QUERY__NODE__NODE_DROP_USER_MAPPING_STMT:
     case PG_QUERY__NODE__NODE_SEC_LABEL_STMT:
     case PG_QUERY__NODE__NODE_IMPORT_FOREIGN_SCHEMA_STMT:
     case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
@@ -1862,7 +1959,6 @@ void Walker::statement(const Node* n) {
     case PG_QUERY__NODE__NODE_CREATE_AM_STMT:
     case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
     case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT:
-    case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
     case PG_QUERY__NODE__NODE_CREATE_STATS_STMT:
       out_->kind = StatementKind::OtherDdl;
       nested_statements(reinterpret_cast<const ProtobufCMessage*>(n));
@@ -1921,6 +2017,7 @@ TableRef resolve_table_name(const std::vector<std::string>& parts, const Analysi
 void walk_statement(const PgQuery__Node* stmt, const WalkInput& input, StatementFacts* out) {
   Walker w(input, out);
   w.statement(stmt);
+  add_utility_facts(stmt, input, [&w](const PgQuery__RangeVar* rv) { return w.relation(rv); }, out);
 }
 
 int max_param_number(const ProtobufCMessage* msg) {

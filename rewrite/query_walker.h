@@ -8,9 +8,11 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/dialect.h"
 #include "rewrite/facts.h"
 
 namespace blueshift::rewrite {
@@ -31,6 +33,8 @@ struct WalkInput {
   // Absolute byte offsets of the first select-list item of SELECT TOP n blocks whose TOP
   // the dialect pass blanked (sorted): such a block is still row-limited.
   const std::vector<int>* limited_selects = nullptr;
+  // PIVOT/UNPIVOT clauses the dialect pass removed, with absolute offsets.
+  const std::vector<PivotMark>* pivots = nullptr;
 };
 
 // Fills kind, scans, writes, sets_search_path. Location/length are the caller's.

@@ -248,11 +248,13 @@ TEST(Evaluate, DenyStatements) {
       {"delete elsewhere", facts({statement(K::Delete, {"scratch.t"})}), analyst(), O::Pass},
       {"delete elsewhere reading public", facts({statement(K::Delete, {"scratch.t"}, {scan("public.customers")})}),
        analyst(), O::Pass},
-      {"a statement naming no table fails closed (DROP SCHEMA public)", facts({statement(K::Drop, {})}), analyst(),
-       O::Refuse, kDdl, "blueshift: DROP statement refused by rule \"analysts-no-ddl-on-public\" (deny_statements)",
-       "DROP statements that name no table are not allowed for user analyst: the proxy cannot tell whether they touch "
-       "schema public"},
+      {"unknown targets naming the schema fail closed", facts({unknown_targets(K::Drop, {"public", "r", "role"})}),
+       analyst(), O::Refuse, kDdl, "blueshift: DROP statement refused by rule \"analysts-no-ddl-on-public\" (deny_statements)",
+       "DROP statements on schema public are not allowed for user analyst: the proxy cannot tell which objects this one "
+       "acts on, and schema public is named in it or on its search_path"},
+      {"unknown targets not naming it pass", facts({unknown_targets(K::Drop, {"scratch", "analyst"})}), analyst(), O::Pass},
       {"a kind not listed naming no table", facts({statement(K::OtherDdl, {})}), analyst(), O::Pass},
+      {"acting on no schema object passes (ALTER USER)", facts({statement(K::Alter, {})}), analyst(), O::Pass},
       {"etl may delete", facts({statement(K::Delete, {"public.sales_fact"})}), etl(), O::Pass},
       {"select is not listed", facts({select({scan("public.sales_fact")})}), analyst(), O::Pass},
       {"any schema when none listed", facts({statement(K::Truncate, {"scratch.t"})}), session("x"), O::Refuse, "d",
@@ -268,6 +270,118 @@ TEST(Evaluate, DenyStatements) {
       {"unload reads: its scans count", facts({statement(K::Unload, {}, {scan("public.sales_fact")})}), session("x"),
        O::Refuse, "d", "blueshift: UNLOAD on public.sales_fact refused by rule \"d\" (deny_statements)", nullptr, nullptr,
        1, false, "rules: [{name: d, type: deny_statements, kinds: [unload], schemas: [public]}]"},
+  };
+  for (const auto& row : rows) check(row);
+}
+
+// deny_statements limited to schemas: what a statement acts on decides, not whether it
+// names a table.
+TEST(Evaluate, DenyStatementsOnSchemaObjects) {
+  const char* kProd = "rules: [{name: d, type: deny_statements, kinds: [ddl, utility, set, show, select], schemas: [prod]}]";
+  const char* kProdGlob = "rules: [{name: d, type: deny_statements, kinds: [drop], schemas: ['prod*']}]";
+  const Row rows[] = {
+      {"the schema itself", facts({on_objects(K::Drop, {"schema prod"})}), session("x"), O::Refuse, "d",
+       "blueshift: DROP on schema prod refused by rule \"d\" (deny_statements)",
+       "DROP statements on schema prod are not allowed for user x",
+       "ask an administrator to run it, or to change rule \"d\"", 1, false, kProd},
+      {"another schema", facts({on_objects(K::OtherDdl, {"schema scratch"})}), session("x"), O::Pass, nullptr, nullptr,
+       nullptr, nullptr, 0, false, kProd},
+      {"a function in it", facts({on_objects(K::Alter, {"function prod.f"})}), session("x"), O::Refuse, "d",
+       "blueshift: ALTER on function prod.f refused by rule \"d\" (deny_statements)", nullptr, nullptr, 1, false, kProd},
+      {"an unqualified function: any search_path schema matches",
+       facts({on_objects(K::Drop, {"function analyst.f", "function prod.f"})}), session("x"), O::Refuse, "d",
+       "blueshift: DROP on function prod.f refused by rule \"d\" (deny_statements)", nullptr, nullptr, 1, false, kProd},
+      {"a table it grants on", facts({on_objects(K::OtherDdl, {"table prod.t"})}), session("x"), O::Refuse, "d",
+       "blueshift: OTHER DDL on table prod.t refused by rule \"d\" (deny_statements)", nullptr, nullptr, 1, false, kProd},
+      {"objects elsewhere", facts({on_objects(K::Utility, {"table scratch.t", "index public.i"})}), session("x"), O::Pass,
+       nullptr, nullptr, nullptr, nullptr, 0, false, kProd},
+      {"SET acts on nothing", facts({statement(K::Set, {})}), session("x"), O::Pass, nullptr, nullptr, nullptr, nullptr,
+       0, false, kProd},
+      {"SHOW acts on nothing", facts({statement(K::Show, {})}), session("x"), O::Pass, nullptr, nullptr, nullptr,
+       nullptr, 0, false, kProd},
+      {"SELECT 1 reads nothing", facts({select({})}), session("x"), O::Pass, nullptr, nullptr, nullptr, nullptr, 0,
+       false, kProd},
+      {"SELECT from it", facts({select({scan("prod.t")})}), session("x"), O::Refuse, "d",
+       "blueshift: SELECT on prod.t refused by rule \"d\" (deny_statements)", nullptr, nullptr, 1, false, kProd},
+      {"may act on every schema", facts({any_schema(K::Utility, "VACUUM without a table processes every table")}),
+       session("x"), O::Refuse, "d", "blueshift: UTILITY statement refused by rule \"d\" (deny_statements)",
+       "UTILITY statements on schema prod are not allowed for user x, and this one may act on every schema: VACUUM "
+       "without a table processes every table",
+       nullptr, 1, false, kProd},
+      {"every schema, but a kind not listed", facts({any_schema(K::Drop)}), session("x"), O::Pass, nullptr, nullptr,
+       nullptr, nullptr, 0, false, "rules: [{name: d, type: deny_statements, kinds: [alter], schemas: [prod]}]"},
+      {"written table elsewhere plus every schema (CASCADE)",
+       facts({[] {
+         auto st = statement(K::Drop, {"scratch.t"});
+         st.any_schema = "CASCADE also drops the objects that depend on it, in whatever schema";
+         return st;
+       }()}),
+       session("x"), O::Refuse, "d", "blueshift: DROP statement refused by rule \"d\" (deny_statements)", nullptr,
+       nullptr, 1, false, kProdGlob},
+      {"unknown targets, schema glob named", facts({unknown_targets(K::Drop, {"prod_eu", "t"})}), session("x"),
+       O::Refuse, "d", nullptr,
+       "DROP statements on schema prod* are not allowed for user x: the proxy cannot tell which objects this one acts "
+       "on, and schema prod_eu is named in it or on its search_path",
+       nullptr, 1, false, kProdGlob},
+      {"unknown targets: names compare case-insensitively", facts({unknown_targets(K::Drop, {"PROD"})}), session("x"),
+       O::Refuse, "d", nullptr, nullptr, nullptr, 1, false, kProdGlob},
+      {"unknown targets but reads there: names decide, not reads",
+       facts({[] {
+         auto st = unknown_targets(K::Drop, {"scratch"});
+         st.scans.push_back(scan("prod.t"));
+         return st;
+       }()}),
+       session("x"), O::Pass, nullptr, nullptr, nullptr, nullptr, 0, false, kProdGlob},
+      {"no schemas: any statement of the kind, objects or not", facts({on_objects(K::Drop, {"schema scratch"})}),
+       session("x"), O::Refuse, "d", "blueshift: DROP on schema scratch refused by rule \"d\" (deny_statements)",
+       "DROP statements are not allowed for user x", nullptr, 1, false,
+       "rules: [{name: d, type: deny_statements, kinds: [drop]}]"},
+  };
+  for (const auto& row : rows) check(row);
+}
+
+// Code analysis does not read (DO blocks, function bodies) is checked by its names, as
+// unparsed text is; code that builds SQL at run time is refused by every rule in scope.
+TEST(Evaluate, FailClosedOnOpaqueCode) {
+  const char* kUnanalysed =
+      "blueshift: query on spectrum_schema.sales refused by rule \"analysts-must-filter-partitions\" "
+      "(require_partition_filter): the proxy could not analyse it";
+  const char* kHint =
+      "run the statements themselves rather than inside a DO block or function, so the proxy can check them, or ask "
+      "an administrator to create the function";
+  const Row rows[] = {
+      {"a DO body naming a governed table", facts({opaque({"perform", "spectrum_schema.sales", "sales"})}), analyst(),
+       O::Refuse, kFilterRule, kUnanalysed,
+       "the proxy does not analyse the body of a DO block, and it names what the rule protects", kHint},
+      {"a DO body naming nothing governed", facts({opaque({"raise", "notice"})}), analyst(), O::Pass},
+      {"exempt", facts({opaque({"sales"})}), etl(), O::Pass},
+      {"dynamic SQL: every table rule in scope refuses", facts({opaque({"execute"}, "EXECUTE runs SQL built at run time")}),
+       analyst(), O::Refuse, kFilterRule,
+       "blueshift: statement refused by rule \"analysts-must-filter-partitions\" (require_partition_filter): the "
+       "proxy could not analyse it",
+       "the proxy does not analyse the body of a DO block, and it cannot check it by its names: EXECUTE runs SQL built "
+       "at run time",
+       kHint, 4},  // the two table rules, the (warn) star rule, and the schema rule
+      {"dynamic SQL, nobody in scope", facts({opaque({"execute"}, "EXECUTE runs SQL built at run time")}),
+       session("someone_else"), O::Pass},
+      {"a statement rule's schema named in the body", facts({opaque({"delete", "public", "public.t", "t"})}), analyst(),
+       O::Refuse, "analysts-no-ddl-on-public",
+       "blueshift: statement on schema public refused by rule \"analysts-no-ddl-on-public\" (deny_statements): the "
+       "proxy could not analyse it"},
+      {"a statement rule without schemas ignores bodies", facts({opaque({"drop"})}), session("x"), O::Pass, nullptr,
+       nullptr, nullptr, nullptr, 0, false, "rules: [{name: d, type: deny_statements, kinds: [drop]}]"},
+      {"unless it denies unparsed text", facts({opaque({"x"})}), session("x"), O::Refuse, "d",
+       "blueshift: statement refused by rule \"d\" (deny_statements): the proxy could not analyse it", nullptr, nullptr,
+       1, false, "rules: [{name: d, type: deny_statements, kinds: [unparsed]}]"},
+      {"the statement's own facts still count",
+       facts({[] {
+         auto st = opaque({"nothing"});
+         st.kind = K::OtherDdl;
+         st.objects.push_back(rewrite::ObjectRef{"function", "public", "f"});
+         return st;
+       }()}),
+       session("x"), O::Refuse, "d", "blueshift: OTHER DDL on function public.f refused by rule \"d\" (deny_statements)",
+       nullptr, nullptr, 1, false, "rules: [{name: d, type: deny_statements, kinds: [ddl], schemas: [public]}]"},
   };
   for (const auto& row : rows) check(row);
 }

@@ -134,10 +134,54 @@ inline StatementFacts statement(StatementKind kind, std::vector<std::string> wri
   return st;
 }
 
+// A statement acting on objects other than tables: "schema prod", "function prod.f".
+inline StatementFacts on_objects(StatementKind kind, std::vector<std::string> objects) {
+  StatementFacts st;
+  st.kind = kind;
+  for (const auto& o : objects) {
+    const auto space = o.find(' ');
+    const std::string type = o.substr(0, space);
+    const std::string qualified = o.substr(space + 1);
+    const auto dot = qualified.find('.');
+    if (type == "schema") {
+      st.objects.push_back(rewrite::ObjectRef{type, qualified, ""});
+    } else {
+      st.objects.push_back(rewrite::ObjectRef{type, qualified.substr(0, dot), qualified.substr(dot + 1)});
+    }
+  }
+  return st;
+}
+
+inline StatementFacts any_schema(StatementKind kind, std::string why = "DROP OWNED drops the role's objects in every schema") {
+  StatementFacts st;
+  st.kind = kind;
+  st.any_schema = std::move(why);
+  return st;
+}
+
+// Targets the analysis could not model; names as the scanner saw them, plus search_path.
+inline StatementFacts unknown_targets(StatementKind kind, std::vector<std::string> names) {
+  StatementFacts st;
+  st.kind = kind;
+  st.targets_unknown = true;
+  st.names = std::move(names);
+  return st;
+}
+
+// A statement carrying code analysis does not read (a DO block body).
+inline StatementFacts opaque(std::vector<std::string> names, std::string dynamic = "") {
+  StatementFacts st;
+  st.kind = StatementKind::Utility;
+  st.opaque = "the body of a DO block";
+  st.opaque_dynamic = std::move(dynamic);
+  st.names = std::move(names);
+  return st;
+}
+
 inline StatementFacts unparsed(std::vector<std::string> names, std::string error = "syntax error at or near \"SELEC\"") {
   StatementFacts st;
   st.kind = StatementKind::Unparsed;
-  st.unparsed_names = std::move(names);
+  st.names = std::move(names);
   st.error = std::move(error);
   return st;
 }

@@ -135,8 +135,8 @@ TEST(Governor, QueriesFromText) {
        "blueshift: DELETE on public.sales_fact refused by rule \"analysts-no-ddl-on-public\" (deny_statements)"},
       {"drop table", "DROP TABLE public.customers", ctx("analyst"), V::Refuse},
       {"etl may drop", "DROP TABLE public.customers", ctx("etl"), V::Pass},
-      {"drop schema names no table: refused", "DROP SCHEMA public CASCADE", ctx("analyst"), V::Refuse,
-       "blueshift: DROP statement refused by rule \"analysts-no-ddl-on-public\" (deny_statements)"},
+      {"drop schema public: the schema itself is in public", "DROP SCHEMA public CASCADE", ctx("analyst"), V::Refuse,
+       "blueshift: DROP on schema public refused by rule \"analysts-no-ddl-on-public\" (deny_statements)"},
       {"merge writes public", "MERGE INTO public.sales_fact t USING public.customers c ON t.customer_id = c.customer_id "
        "WHEN MATCHED THEN DELETE", ctx("analyst"), V::Pass},
       {"TOP is Redshift dialect, still analysed", "SELECT TOP 10 sale_id FROM spectrum_schema.sales", ctx("analyst"),
@@ -195,6 +195,145 @@ TEST(Governor, QueriesFromText) {
   }
 }
 
+// Checks rows against a Governor; `detail` is a prefix of the DETAIL.
+void check_rows(Governor& g, const std::vector<Row>& rows) {
+  for (const auto& row : rows) {
+    SCOPED_TRACE(std::string(row.name) + ": " + row.sql);
+    const Verdict v = g.check_query(row.sql, row.who);
+    EXPECT_EQ(v.outcome, row.outcome) << v.message << "\n" << v.detail;
+    if (row.message) {
+      EXPECT_EQ(v.message, row.message);
+    }
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
+    }
+    if (row.hint) {
+      EXPECT_EQ(v.hint, row.hint);
+    }
+  }
+}
+
+// deny_statements limited to a schema, end to end: a statement is refused when it acts
+// on something in the schema (the schema itself included), never merely for naming no
+// table. The kinds listed include set, show and select to show that SET, SHOW and
+// SELECT 1 still pass.
+TEST(Governor, StatementRulesLimitedToSchemas) {
+  Harness h(R"(
+rules:
+  - name: prod
+    type: deny_statements
+    kinds: [ddl, delete, utility, set, show, transaction, select]
+    schemas: [prod]
+    scope: {users: [analyst]}
+)");
+  const auto on_prod = [](const char* kind, const char* what) {
+    return std::string("blueshift: ") + kind + " on " + what + " refused by rule \"prod\" (deny_statements)";
+  };
+  const std::string drop_schema = on_prod("DROP", "schema prod");
+  const std::string drop_function = on_prod("DROP", "function prod.f");
+  const std::string vacuum_prod = on_prod("UTILITY", "table prod.t");
+  const std::string grant_prod = on_prod("OTHER DDL", "table prod.t");
+  const std::string grant_schema = on_prod("OTHER DDL", "schema prod");
+  const std::string create_schema = on_prod("OTHER DDL", "schema prod");
+  const std::string rename_into = on_prod("ALTER", "schema prod");
+  const std::string delete_prod = on_prod("DELETE", "prod.t");
+  const std::vector<Row> rows = {
+      {"ALTER USER acts on no schema", "ALTER USER analyst PASSWORD 'secret'", ctx("analyst"), V::Pass},
+      {"SET", "SET statement_timeout = 0", ctx("analyst"), V::Pass},
+      {"SET search_path to it", "SET search_path TO prod", ctx("analyst"), V::Pass},
+      {"SHOW", "SHOW search_path", ctx("analyst"), V::Pass},
+      {"BEGIN", "BEGIN", ctx("analyst"), V::Pass},
+      {"SELECT 1", "SELECT 1", ctx("analyst"), V::Pass},
+      {"CREATE ROLE", "CREATE ROLE reporting", ctx("analyst"), V::Pass},
+      {"GRANT a role", "GRANT analysts TO bob", ctx("analyst"), V::Pass},
+      {"CREATE SCHEMA elsewhere", "CREATE SCHEMA scratch", ctx("analyst"), V::Pass},
+      {"CREATE SCHEMA prod", "CREATE SCHEMA prod", ctx("analyst"), V::Refuse, create_schema.c_str()},
+      {"DROP SCHEMA prod", "DROP SCHEMA prod CASCADE", ctx("analyst"), V::Refuse, drop_schema.c_str(),
+       "DROP statements on schema prod are not allowed for user analyst"},
+      {"DROP SCHEMA elsewhere", "DROP SCHEMA scratch", ctx("analyst"), V::Pass},
+      {"DROP SCHEMA elsewhere CASCADE may drop dependents in prod", "DROP SCHEMA scratch CASCADE", ctx("analyst"),
+       V::Refuse, "blueshift: DROP statement refused by rule \"prod\" (deny_statements)",
+       "DROP statements on schema prod are not allowed for user analyst, and this one may act on every schema: CASCADE"},
+      {"renaming a schema to prod", "ALTER SCHEMA scratch RENAME TO prod", ctx("analyst"), V::Refuse, rename_into.c_str()},
+      {"a function in prod", "DROP FUNCTION prod.f()", ctx("analyst"), V::Refuse, drop_function.c_str()},
+      {"an unqualified function off prod's search_path", "DROP FUNCTION f()", ctx("analyst"), V::Pass},
+      {"an unqualified function with prod on the search_path", "DROP FUNCTION f()", ctx("analyst", {"prod"}),
+       V::Refuse, drop_function.c_str()},
+      {"a function elsewhere", "CREATE FUNCTION scratch.f() RETURNS int LANGUAGE sql AS 'SELECT 1'", ctx("analyst"),
+       V::Pass},
+      {"GRANT on a prod table", "GRANT SELECT ON prod.t TO bob", ctx("analyst"), V::Refuse, grant_prod.c_str()},
+      {"GRANT on every table in prod", "GRANT SELECT ON ALL TABLES IN SCHEMA prod TO bob", ctx("analyst"), V::Refuse,
+       grant_schema.c_str()},
+      {"GRANT elsewhere", "GRANT SELECT ON scratch.t TO bob", ctx("analyst"), V::Pass},
+      {"VACUUM a prod table", "VACUUM prod.t", ctx("analyst"), V::Refuse, vacuum_prod.c_str()},
+      {"VACUUM elsewhere", "VACUUM scratch.t", ctx("analyst"), V::Pass},
+      {"VACUUM of the whole database", "VACUUM", ctx("analyst"), V::Refuse,
+       "blueshift: UTILITY statement refused by rule \"prod\" (deny_statements)",
+       "UTILITY statements on schema prod are not allowed for user analyst, and this one may act on every schema"},
+      {"DROP OWNED", "DROP OWNED BY analyst", ctx("analyst"), V::Refuse,
+       "blueshift: DROP statement refused by rule \"prod\" (deny_statements)"},
+      {"DELETE in prod", "DELETE FROM prod.t", ctx("analyst"), V::Refuse, delete_prod.c_str()},
+      {"DELETE elsewhere", "DELETE FROM scratch.t", ctx("analyst"), V::Pass},
+      {"SELECT from prod (select listed: reads count)", "SELECT * FROM prod.t", ctx("analyst"), V::Refuse},
+      {"Redshift GRANT ... TO ROLE naming prod: targets unknown, fails closed", "GRANT USAGE ON SCHEMA prod TO ROLE r",
+       ctx("analyst"), V::Refuse, "blueshift: OTHER DDL statement refused by rule \"prod\" (deny_statements)",
+       "OTHER DDL statements on schema prod are not allowed for user analyst: the proxy cannot tell which objects this "
+       "one acts on, and schema prod is named in it or on its search_path"},
+      {"Redshift GRANT ... TO ROLE elsewhere", "GRANT USAGE ON SCHEMA scratch TO ROLE r", ctx("analyst"), V::Pass},
+      {"Redshift GRANT ... TO ROLE with prod on the search_path", "GRANT SELECT ON t TO ROLE r", ctx("analyst", {"prod"}),
+       V::Refuse},
+      {"a DO block naming prod", "DO $$ BEGIN DELETE FROM prod.t; END $$", ctx("analyst"), V::Refuse,
+       "blueshift: statement on schema prod refused by rule \"prod\" (deny_statements): the proxy could not analyse it"},
+      {"someone else", "DROP SCHEMA prod", ctx("etl"), V::Pass},
+  };
+  check_rows(*h.governor, rows);
+}
+
+// DO blocks and function bodies are not analysed: they are refused when their names show
+// a governed table (or a schema a statement rule protects), and whenever they can build
+// SQL at run time.
+TEST(Governor, RoutineBodiesFailClosed) {
+  Harness h;
+  const char* kUnanalysed =
+      "blueshift: query on spectrum_schema.sales refused by rule \"analysts-must-filter-partitions\" "
+      "(require_partition_filter): the proxy could not analyse it";
+  const char* kDynamic =
+      "blueshift: statement refused by rule \"analysts-must-filter-partitions\" (require_partition_filter): the proxy "
+      "could not analyse it";
+  const std::vector<Row> rows = {
+      {"DO naming sales", "DO $$ BEGIN PERFORM count(*) FROM spectrum_schema.sales; END $$", ctx("analyst"), V::Refuse,
+       kUnanalysed, "the proxy does not analyse the body of a DO block"},
+      {"DO naming sales unqualified, in a string", "DO $$ BEGIN PERFORM dblink('db', 'select * from sales'); END $$",
+       ctx("analyst"), V::Refuse, kUnanalysed},
+      {"DO naming nothing governed", "DO $$ BEGIN RAISE NOTICE 'hello'; END $$", ctx("analyst"), V::Pass},
+      {"DO building the name at run time",
+       "DO $$ BEGIN EXECUTE 'SELECT count(*) FROM spectrum_schema.' || 'sa' || 'les'; END $$", ctx("analyst"),
+       V::Refuse, kDynamic, "the proxy does not analyse the body of a DO block, and it cannot check it by its names: "
+       "EXECUTE runs SQL built at run time"},
+      {"DO in another language", "DO LANGUAGE plperl $$ spi_exec_query('select 1') $$", ctx("analyst"), V::Refuse,
+       kDynamic},
+      {"etl is exempt", "DO $$ BEGIN PERFORM count(*) FROM spectrum_schema.sales; END $$", ctx("etl"), V::Pass},
+      {"SQL function over sales",
+       "CREATE FUNCTION public.n() RETURNS bigint LANGUAGE sql AS 'SELECT count(*) FROM spectrum_schema.sales'",
+       ctx("analyst"), V::Refuse, kUnanalysed, "the proxy does not analyse the body of function public.n"},
+      {"PL/pgSQL procedure over sales",
+       "CREATE PROCEDURE p() LANGUAGE plpgsql AS $$ BEGIN INSERT INTO t SELECT * FROM spectrum_schema.sales; END $$",
+       ctx("analyst"), V::Refuse, kUnanalysed},
+      {"function over something else", "CREATE FUNCTION one() RETURNS int LANGUAGE sql AS 'SELECT 1'", ctx("analyst"),
+       V::Pass},
+      {"SQL-standard body is parsed and checked like a query",
+       "CREATE FUNCTION n() RETURNS bigint LANGUAGE sql RETURN (SELECT count(*) FROM spectrum_schema.sales WHERE year = "
+       "2024 AND month = 1)",
+       ctx("analyst"), V::Pass},
+      {"SQL-standard body without a filter",
+       "CREATE FUNCTION n() RETURNS bigint LANGUAGE sql RETURN (SELECT count(*) FROM spectrum_schema.sales)",
+       ctx("analyst"), V::Refuse, kFilterMsg},
+      {"Python UDF (cannot reach the database)", "CREATE FUNCTION f(x int) RETURNS int LANGUAGE plpythonu AS 'return x'",
+       ctx("analyst"), V::Pass},
+  };
+  check_rows(*h.governor, rows);
+}
+
 TEST(Governor, AuditLineCarriesTheStatementFingerprint) {
   Harness h;
   const char* sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024";
@@ -232,6 +371,9 @@ TEST(Governor, FastPathSkipsParsing) {
   EXPECT_EQ(g.counters().cache_hits, 1u);
   EXPECT_EQ(g.counters().checked, 5u);
   EXPECT_EQ(g.counters().refused, 2u);
+  // A DO block may build a governed name at run time: always parsed, then refused.
+  EXPECT_EQ(g.check_query("DO $$ BEGIN EXECUTE 'SELECT 1 FROM x' || 'y'; END $$", ctx("analyst")).outcome, V::Refuse);
+  EXPECT_EQ(g.counters().parsed, 3u);
 }
 
 TEST(Governor, StatementRulesAlwaysParseInScope) {

@@ -74,7 +74,7 @@ const Row kDialectRows[] = {
      "Copy: write public.sales_fact"},
     {"create_external_schema", "CREATE EXTERNAL SCHEMA spectrum_schema FROM DATA CATALOG DATABASE 'spectrumdb' IAM_ROLE "
      "'arn:aws:iam::1:role/r' CREATE EXTERNAL DATABASE IF NOT EXISTS",
-     "CreateExternal"},
+     "CreateExternal: object schema spectrum_schema"},
     {"create_external_table", "CREATE EXTERNAL TABLE spectrum_schema.sales2 (sale_id int, amount decimal(8,2)) "
      "PARTITIONED BY (year int, month int) STORED AS PARQUET LOCATION 's3://b/sales/'",
      "CreateExternal: write spectrum_schema.sales2"},
@@ -106,9 +106,10 @@ const Row kDialectRows[] = {
      "LOCATION 's3://b/sales/year=2024/month=01/'",
      "Alter: write spectrum_schema.sales"},
     {"alter_distkey", "ALTER TABLE public.sales_fact ALTER DISTKEY sale_id", "Alter: write public.sales_fact"},
-    {"vacuum_redshift_options", "VACUUM DELETE ONLY spectrum_schema.sales TO 75 PERCENT", "Utility"},
+    {"vacuum_redshift_options", "VACUUM DELETE ONLY spectrum_schema.sales TO 75 PERCENT",
+     "Utility: object table spectrum_schema.sales"},
     {"show_tables", "SHOW TABLES FROM SCHEMA dev.public", "Show"},
-    {"grant_to_role", "GRANT SELECT ON spectrum_schema.sales TO ROLE analyst_role", "OtherDdl"},
+    {"grant_to_role", "GRANT SELECT ON spectrum_schema.sales TO ROLE analyst_role", "OtherDdl: targets unknown"},
     {"varchar_max_in_cast", "SELECT CAST(amount AS VARCHAR(MAX)) FROM spectrum_schema.sales WHERE year = 1",
      "Select: read spectrum_schema.sales WHERE year = 1"},
     {"qualify_block_not_pushed_into",
@@ -147,6 +148,61 @@ const Row kDialectRows[] = {
     {"tableau_create_temp",
      "CREATE LOCAL TEMPORARY TABLE \"#Tableau_5_Connect\" (\"COL\" INTEGER) ON COMMIT PRESERVE ROWS",
      "CreateTable: write pg_temp.#tableau_5_connect"},
+    // PIVOT / UNPIVOT (Redshift FROM clause): the clause goes, the scans inside keep their
+    // bounds, outer filters restrict the source only through columns the pivot passes on.
+    {"pivot_subquery_without_alias",
+     "SELECT * FROM (SELECT quality, price FROM spectrum_schema.sales WHERE year = 2024 AND month = 1) PIVOT "
+     "(AVG(price) FOR quality IN ('high', 'low'))",
+     "Select: read spectrum_schema.sales WHERE month = 1 AND year = 2024"},
+    {"pivot_subquery_with_alias_after",
+     "SELECT * FROM (SELECT partname, price FROM public.part WHERE year = 2024) PIVOT (AVG(price) FOR partname IN "
+     "('prop', 'rudder', 'wing')) AS p",
+     "Select: read public.part WHERE year = 2024"},
+    {"pivot_outer_filter_on_passed_through_columns",
+     "SELECT * FROM (SELECT quality, price, year, month FROM spectrum_schema.sales) PIVOT (AVG(price) FOR quality IN "
+     "('high', 'low')) WHERE year = 2024 AND month = 1",
+     "Select: read spectrum_schema.sales WHERE month = 1 AND year = 2024"},
+    {"pivot_on_a_table", "SELECT * FROM spectrum_schema.sales PIVOT (SUM(amount) FOR month IN (1, 2, 3)) WHERE year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"pivot_output_named_like_a_partition_column_bounds_nothing",
+     "SELECT * FROM spectrum_schema.sales PIVOT (SUM(amount) FOR customer_id IN (1 AS year, 2 AS month)) p WHERE year "
+     "= 2024 AND month = 1",
+     "Select: read spectrum_schema.sales AS p"},
+    {"pivot_aggregate_alias_bounds_nothing",
+     "SELECT * FROM spectrum_schema.sales s PIVOT (SUM(amount) AS month FOR customer_id IN (1, 2)) AS p WHERE p.year "
+     "= 2024 AND p.month = 1",
+     "Select: read spectrum_schema.sales AS p WHERE year = 2024"},
+    {"unpivot_value_column_bounds_nothing",
+     "SELECT * FROM spectrum_schema.sales UNPIVOT INCLUDE NULLS (year FOR kind IN (amount, customer_id)) WHERE year = "
+     "2024 AND month = 2",
+     "Select: read spectrum_schema.sales WHERE month = 2"},
+    {"pivot_then_unpivot",
+     "SELECT * FROM (SELECT month, amount FROM spectrum_schema.sales WHERE year = 2024) PIVOT (SUM(amount) FOR month IN "
+     "(1, 2)) UNPIVOT (v FOR n IN (\"1\", \"2\"))",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"pivot_in_a_join", "SELECT * FROM public.customers c JOIN spectrum_schema.sales PIVOT (SUM(amount) FOR month IN "
+     "(1, 2)) p ON p.customer_id = c.id WHERE p.year = 2024",
+     "Select: read public.customers AS c; read spectrum_schema.sales AS p WHERE year = 2024"},
+    {"unpivot_super_object", "SELECT c.name, v, a FROM public.customer_orders c, UNPIVOT c.c_orders AS v AT a WHERE "
+     "c.year = 2024",
+     "Select: read public.customer_orders AS c WHERE year = 2024"},
+    {"column_named_pivot_is_not_a_clause", "SELECT pivot FROM public.t WHERE pivot = 1", "Select: read public.t WHERE pivot = 1"},
+    // CONVERT(type, expr): the type is not a column; a constant converted is a constant.
+    {"convert_constants_bound",
+     "SELECT CONVERT(integer, amount) FROM spectrum_schema.sales WHERE year = CONVERT(int, '2024') AND month = "
+     "CONVERT(numeric(2,0), 1)",
+     "Select: read spectrum_schema.sales WHERE month = 1 AND year = 2024"},
+    {"convert_long_type_names", "SELECT CONVERT(varchar(30), sale_date), CONVERT(decimal(10,2), amount), "
+     "CONVERT(timestamp with time zone, sale_date), CONVERT(double precision, amount) FROM spectrum_schema.sales WHERE "
+     "year = 2024",
+     "Select: read spectrum_schema.sales WHERE year = 2024"},
+    {"convert_of_a_column_is_not_a_bound", "SELECT * FROM spectrum_schema.sales WHERE CONVERT(int, year) = 2024",
+     "Select: read spectrum_schema.sales"},
+    {"convert_date", "SELECT 1 FROM spectrum_schema.sales WHERE sale_date = CONVERT(date, '2024-01-05 10:00')",
+     "Select: read spectrum_schema.sales WHERE sale_date = '2024-01-05'"},
+    {"postgres_three_argument_convert_untouched",
+     "SELECT convert(note, 'UTF8', 'LATIN1') FROM spectrum_schema.sales WHERE year = 1",
+     "Select: read spectrum_schema.sales WHERE year = 1"},
     {"redshift_and_multi_statement",
      "SELECT TOP 1 * FROM spectrum_schema.sales WHERE year = 1; SELECT * FROM #x; SELECT 3",
      "Select: read spectrum_schema.sales WHERE year = 1 | Select: read pg_temp.#x | Select"},
@@ -164,7 +220,7 @@ INSTANTIATE_TEST_SUITE_P(Analyzer, DialectRows, ::testing::ValuesIn(kDialectRows
 struct UnparsedRow {
   const char* name;
   const char* sql;
-  std::vector<std::string> names_included;  // must be among unparsed_names
+  std::vector<std::string> names_included;  // must be among names
 };
 
 void PrintTo(const UnparsedRow& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
@@ -173,8 +229,12 @@ const UnparsedRow kUnparsedRows[] = {
     {"garbage", "SELEC * FRM spectrum_schema.sales", {"spectrum_schema", "sales", "spectrum_schema.sales"}},
     {"incomplete", "SELECT * FROM Spectrum_Schema.\"Sales\" WHERE", {"spectrum_schema.sales", "sales"}},
     {"unterminated_string", "SELECT * FROM spectrum_schema.sales WHERE a = 'oops", {"spectrum_schema.sales"}},
-    {"pivot", "SELECT * FROM (SELECT month, amount FROM spectrum_schema.sales) PIVOT (sum(amount) FOR month IN (1, 2))",
+    {"pivot_without_for_in", "SELECT * FROM (SELECT month, amount FROM spectrum_schema.sales) PIVOT (sum(amount))",
      {"spectrum_schema.sales", "amount"}},
+    {"procedure_body_in_a_string", "CREATE PROCEDURE p() NONATOMIC AS $$ BEGIN SELECT 1 FROM spectrum_schema.sales; END $$ "
+     "LANGUAGE plpgsql",
+     {"spectrum_schema.sales", "sales"}},
+    {"names_in_nested_strings", "FROBNICATE $x$EXECUTE 'SELECT * FROM spectrum_schema.sales'$x$", {"spectrum_schema.sales"}},
     {"unload_bad_query", "UNLOAD ('selec * frm spectrum_schema.sales') TO 's3://b/p' IAM_ROLE 'r'",
      {"spectrum_schema.sales"}},
     {"quoted_name_keeps_dots_apart", "SELEC 1 FROM \"my.schema\".\"t\"", {"my.schema", "my.schema.t", "t"}},
@@ -190,7 +250,7 @@ TEST_P(UnparsedRows, FailsClosedWithNames) {
   EXPECT_FALSE(st.error.empty());
   EXPECT_TRUE(st.scans.empty());
   for (const auto& n : row.names_included) {
-    EXPECT_NE(std::find(st.unparsed_names.begin(), st.unparsed_names.end(), n), st.unparsed_names.end())
+    EXPECT_NE(std::find(st.names.begin(), st.names.end(), n), st.names.end())
         << "missing name " << n << " for " << row.sql;
   }
   EXPECT_EQ(f.fingerprint, "");
@@ -222,7 +282,7 @@ TEST(AnalyzerRobustness, AbsurdNestingFailsClosed) {
   const QueryFacts f = analyze(sql, AnalysisContext{});
   ASSERT_EQ(f.statements.size(), 1u);
   EXPECT_EQ(f.statements[0].kind, StatementKind::Unparsed);
-  const auto& names = f.statements[0].unparsed_names;
+  const auto& names = f.statements[0].names;
   EXPECT_NE(std::find(names.begin(), names.end(), "spectrum_schema.sales"), names.end());
 }
 
