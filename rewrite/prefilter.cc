@@ -1,5 +1,7 @@
 #include "rewrite/prefilter.h"
 
+#include <algorithm>
+
 #include "rewrite/identifiers.h"
 
 namespace blueshift::rewrite {
@@ -22,6 +24,7 @@ Prefilter::Prefilter(const std::vector<std::string>& lowercase_names) {
     bool plain = true;
     for (unsigned char c : name) plain = plain && word_char(c);
     if (plain) {
+      word_lengths_ |= uint64_t{1} << std::min<size_t>(name.size(), 63);
       words_.insert(std::move(name));
     } else {
       others_.push_back(std::move(name));
@@ -47,6 +50,10 @@ bool Prefilter::may_reference(std::string_view sql) const {
       }
       const size_t start = i;
       while (i < n && word_char(static_cast<unsigned char>(sql[i]))) ++i;
+      // Most words are skipped on their length alone. (A word with leading digits is
+      // looked at in full: "1sales" lexes as a number and then a name.)
+      const bool digit_first = sql[start] >= '0' && sql[start] <= '9';
+      if (!digit_first && (word_lengths_ & (uint64_t{1} << std::min<size_t>(i - start, 63))) == 0) continue;
       run.assign(sql.substr(start, i - start));
       for (char& ch : run) {
         if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');

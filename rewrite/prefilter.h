@@ -8,6 +8,7 @@
 // escapes in E'' strings) always answer true.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_set>
@@ -24,6 +25,7 @@ class Prefilter {
 
  private:
   std::unordered_set<std::string> words_;  // names made of identifier characters only
+  uint64_t word_lengths_ = 0;              // bit min(length, 63) set for each of words_
   std::vector<std::string> others_;        // names with other characters (quoted names)
 };
 
