@@ -331,16 +331,20 @@ class GovernorImpl final : public Governor {
     // differ only in their values share one cached analysis, resolved with the values as
     // an extended-protocol Bind would be. A template the grammar rejects falls back to the
     // text as written.
-    // The facts with the values substituted are then cached under the text itself, so that
-    // a text sent again (a dashboard refresh) is not even scanned.
+    // A text cached as written is found first: one with nothing to lift, a template the
+    // grammar rejected, or the first text of each template, which is cached under its own
+    // text too so that a text sent again as is (a dashboard refresh) skips the scanner.
+    // Later values of a template are not: pgbench's million aids must not churn the cache.
     std::shared_ptr<const rewrite::QueryFacts> qf;
     const bool lifting = options_.lift_literals && deferred == nullptr && !in_scope_rules.empty();
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
-        auto template_facts = snap->cache->analyze(t->text, context);
+        auto template_facts = snap->cache->find(t->text, context);
+        const bool first_of_template = template_facts == nullptr;
+        if (first_of_template) template_facts = snap->cache->analyze(t->text, context);
         if (!template_facts->fingerprint.empty()) {
           qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
-          snap->cache->insert(sql, context, qf);
+          if (first_of_template) snap->cache->insert(sql, context, qf);
         }
       }
     }
