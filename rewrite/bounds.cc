@@ -72,6 +72,23 @@ std::optional<Decimal> parse_decimal(std::string_view s) {
   return d;
 }
 
+// [+-]digits, at most 18 digits (no overflow), nothing else: the value.
+std::optional<int64_t> small_integer(std::string_view s) {
+  size_t i = 0;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size() || s.size() - i > 18) return std::nullopt;
+  int64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return negative ? -v : v;
+}
+
 int compare_magnitude(const Decimal& a, const Decimal& b) {
   if (a.integer.size() != b.integer.size()) return a.integer.size() < b.integer.size() ? -1 : 1;
   if (const int c = a.integer.compare(b.integer); c != 0) return c < 0 ? -1 : 1;
@@ -282,6 +299,11 @@ std::optional<std::string> numeric_binary(const std::string& s) {
 }  // namespace
 
 int compare_values(std::string_view a, std::string_view b) {
+  // Most partition values and the constants compared with them are plain integers
+  // ("2024", "01"): compare those without building Decimals.
+  if (const auto x = small_integer(a)) {
+    if (const auto y = small_integer(b)) return *x < *y ? -1 : *x > *y ? 1 : 0;
+  }
   const auto x = parse_decimal(a);
   if (x) {
     if (const auto y = parse_decimal(b)) return compare_decimal(*x, *y);

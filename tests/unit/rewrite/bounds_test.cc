@@ -104,6 +104,23 @@ TEST(Bounds, CompareValues) {
   EXPECT_EQ(compare_values("99999999999999999999", "99999999999999999998"), 1);  // beyond double precision
   EXPECT_EQ(compare_values("abc", "abd"), -1);
   EXPECT_EQ(compare_values("10", "9a"), -1);        // not both numeric: bytes
+  // Plain integers take a short path; it must agree with the general one.
+  struct Row {
+    const char* a;
+    const char* b;
+    int expected;
+  };
+  const Row rows[] = {
+      {"+5", "5", 0},   {"-0", "+0", 0},  {"007", "7", 0},     {"-3", "-12", 1},    {"2024", "2024.0", 0},
+      {"1", " 1", 0},   {"-", "-", 0},    {"+", "1", -1},      {"", "0", -1},       {"12", "1e1", 1},
+      {"123456789012345678", "123456789012345679", -1},     // 18 digits: short path
+      {"1234567890123456789", "1234567890123456788", 1},    // 19 digits: the general path
+      {"-999999999999999999", "-1000000000000000000", 1},
+  };
+  for (const auto& r : rows) {
+    EXPECT_EQ(compare_values(r.a, r.b), r.expected) << r.a << " vs " << r.b;
+    EXPECT_EQ(compare_values(r.b, r.a), -r.expected) << r.b << " vs " << r.a;
+  }
 }
 
 TEST(Bounds, Describe) {
