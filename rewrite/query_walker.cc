@@ -428,53 +428,83 @@ void merge_into(Branch* into, const Branch& from) {
   }
 }
 
-// p as an OR of branches, or nullopt when that takes more than kMaxBranches. An AND
-// leaves out a conjunct that would take it past the cap: a weaker predicate, so the
-// result still holds for every row p holds for. Atoms on nothing, markers and unknowns
-// restrict nothing: an empty branch.
-std::optional<std::vector<Branch>> to_dnf(const Pred& p) {
+// The most bounds all branches of one DNF hold together. Branch count alone does not
+// bound the work: a wide conjunction inside an OR would be copied into every branch.
+constexpr size_t kMaxDnfEntries = 4096;
+
+struct Dnf {
+  std::vector<Branch> branches;
+  size_t entries = 0;  // bounds over all branches
+};
+
+// p as an OR of branches, or nullopt when that takes more than kMaxBranches branches or
+// kMaxDnfEntries bounds. An AND leaves out a conjunct that would take it past either: a
+// weaker predicate, so the result still holds for every row p holds for. Markers and
+// unknowns restrict nothing: an empty branch.
+//
+// `top`: p is a conjunct of the whole context. Its conjuncts without an OR are left out
+// too: their atoms are in the per-column bounds already, exactly, so distributing them
+// into every branch would only repeat them.
+std::optional<Dnf> to_dnf(const Pred& p, bool top) {
   switch (p.kind) {
     case Pred::Kind::Atom: {
-      std::vector<Branch> out(1);
+      Dnf out;
+      out.branches.resize(1);
       if (!p.marker) {
-        for (const auto& t : p.targets) out[0].emplace(Key{t.scan, t.column}, p.atom);
+        for (const auto& t : p.targets) out.branches[0].emplace(Key{t.scan, t.column}, p.atom);
       }
+      out.entries = out.branches[0].size();
       return out;
     }
-    case Pred::Kind::Unknown:
-      return std::vector<Branch>(1);
+    case Pred::Kind::Unknown: {
+      Dnf out;
+      out.branches.resize(1);
+      return out;
+    }
     case Pred::Kind::Or: {
-      std::vector<Branch> out;
+      Dnf out;
       for (const auto& k : p.kids) {
-        auto d = to_dnf(k);
+        auto d = to_dnf(k, false);
         if (!d) return std::nullopt;
-        for (auto& b : *d) {
-          if (b.empty()) return std::vector<Branch>(1);  // a branch restricting nothing: neither does the OR
-          out.push_back(std::move(b));
+        for (auto& b : d->branches) {
+          if (b.empty()) {  // a branch restricting nothing: neither does the OR
+            Dnf any;
+            any.branches.resize(1);
+            return any;
+          }
+          out.branches.push_back(std::move(b));
         }
-        if (out.size() > kMaxBranches) return std::nullopt;
+        out.entries += d->entries;
+        if (out.branches.size() > kMaxBranches || out.entries > kMaxDnfEntries) return std::nullopt;
       }
-      if (out.empty()) out.resize(1);
+      if (out.branches.empty()) out.branches.resize(1);
       return out;
     }
     case Pred::Kind::And: {
-      std::vector<Branch> out(1);
+      Dnf out;
+      out.branches.resize(1);
       for (const auto& k : p.kids) {
-        auto d = to_dnf(k);
-        if (!d || out.size() * d->size() > kMaxBranches) continue;
-        if (d->size() == 1) {
-          for (auto& b : out) merge_into(&b, (*d)[0]);
-          continue;
-        }
-        std::vector<Branch> next;
-        next.reserve(out.size() * d->size());
-        for (const auto& a : out) {
-          for (const auto& b : *d) {
-            next.push_back(a);
-            merge_into(&next.back(), b);
+        if (top && !has_or(k)) continue;
+        auto d = to_dnf(k, top && k.kind == Pred::Kind::And);
+        if (!d) continue;
+        const size_t n = out.branches.size() * d->branches.size();
+        const size_t entries = out.entries * d->branches.size() + d->entries * out.branches.size();
+        if (n > kMaxBranches || entries > kMaxDnfEntries) continue;
+        if (d->branches.size() == 1) {
+          for (auto& b : out.branches) merge_into(&b, d->branches[0]);
+        } else {
+          std::vector<Branch> next;
+          next.reserve(n);
+          for (const auto& a : out.branches) {
+            for (const auto& b : d->branches) {
+              next.push_back(a);
+              merge_into(&next.back(), b);
+            }
           }
+          out.branches = std::move(next);
         }
-        out = std::move(next);
+        out.entries = 0;  // merging same-column bounds may have made fewer entries than counted
+        for (const auto& b : out.branches) out.entries += b.size();
       }
       return out;
     }
@@ -1301,12 +1331,12 @@ class Walker {
   // restricts the scan (else the OR does not) and it spans two or more columns (over
   // one column, the per-column bound says the same).
   void add_disjunctions(const Pred& p, const std::set<int>& scans) {
-    auto dnf = to_dnf(p);
-    if (!dnf || dnf->size() < 2) return;
+    auto dnf = to_dnf(p, true);
+    if (!dnf || dnf->branches.size() < 2) return;
     for (int s : scans) {
       Disjunction d;
-      d.reserve(dnf->size());
-      for (const auto& branch : *dnf) {
+      d.reserve(dnf->branches.size());
+      for (const auto& branch : dnf->branches) {
         ColumnBounds cb;
         for (auto it = branch.lower_bound(Key{s, ""}); it != branch.end() && it->first.first == s; ++it) {
           cb.emplace(it->first.second, it->second);
@@ -1314,7 +1344,7 @@ class Walker {
         if (cb.empty()) break;
         d.push_back(std::move(cb));
       }
-      if (d.size() < dnf->size()) continue;
+      if (d.size() < dnf->branches.size()) continue;
       std::vector<std::string> common;
       for (const auto& [column, b] : d[0]) {
         if (std::all_of(d.begin() + 1, d.end(), [&](const ColumnBounds& o) {
