@@ -42,6 +42,14 @@ bool partition_bounds_have_params(const GovernedTable& table, const Scan& scan) 
     const Bound* b = bound_of(scan, c);
     if (b && rewrite::has_params(*b)) return true;
   }
+  for (const auto& d : scan.disjunctions) {
+    for (const auto& branch : d) {
+      for (const auto& c : cols) {
+        const auto it = branch.find(c);
+        if (it != branch.end() && rewrite::has_params(it->second)) return true;
+      }
+    }
+  }
   return false;
 }
 
@@ -49,18 +57,31 @@ bool partition_bounds_have_params(const GovernedTable& table, const Scan& scan) 
 // entry or while a bound still holds a $n whose value will come later.
 std::optional<int64_t> count_partitions(const GovernedTable& table, const Scan& scan, bool params_final) {
   if (!table.external || (!params_final && partition_bounds_have_params(table, scan))) return std::nullopt;
+  return count_matching_partitions(*table.external, scan);
+}
+
+// The scan's disjunctions that pair up two or more partition columns, in words over those
+// columns: what the per-column bounds in a DETAIL do not show.
+std::vector<std::string> partition_combinations(const GovernedTable& table, const Scan& scan) {
+  std::vector<std::string> out;
+  if (!table.external || scan.disjunctions.empty()) return out;
   const auto& cols = table.external->partition_columns;
-  std::vector<const Bound*> bounds;
-  for (const auto& c : cols) bounds.push_back(bound_of(scan, c));
-  int64_t n = 0;
-  for (const auto& values : table.external->partitions) {
-    bool match = true;
-    for (size_t j = 0; j < cols.size() && match; ++j) {
-      if (bounds[j] && j < values.size()) match = rewrite::matches(*bounds[j], values[j]);
+  for (const auto& d : scan.disjunctions) {
+    std::set<std::string> mentioned;
+    bool every_branch = true;
+    for (const auto& branch : d) {
+      bool any = false;
+      for (const auto& c : cols) {
+        if (branch.count(c)) {
+          mentioned.insert(c);
+          any = true;
+        }
+      }
+      every_branch = every_branch && any;
     }
-    if (match) ++n;
+    if (every_branch && mentioned.size() >= 2) out.push_back(rewrite::describe(d, cols));
   }
-  return n;
+  return out;
 }
 
 std::vector<text::ColumnState> column_states(const GovernedTable& table, const Scan& scan) {
@@ -178,7 +199,7 @@ class Evaluator {
     const auto n = count_partitions(table, scan, options_.params_final);
     if (!n || *n <= rule.max_partitions) return;
     add(rule, index, q, text::message(rule, text::query_on(q)),
-        text::max_detail(*n, rule.max_partitions, column_states(table, scan)),
+        text::max_detail(*n, rule.max_partitions, column_states(table, scan), partition_combinations(table, scan)),
         text::max_hint(q, table.external->partition_columns, rule.max_partitions));
   }
 
@@ -295,6 +316,51 @@ class Evaluator {
 };
 
 }  // namespace
+
+int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) {
+  const auto& cols = table.partition_columns;
+  // Per partition column, its bound (nullptr: any value); the same for each branch of
+  // every disjunction that restricts the partition columns in all its branches.
+  using Row = std::vector<const Bound*>;
+  auto row_of = [&](const std::map<std::string, Bound>& bounds, bool* any) {
+    Row row(cols.size(), nullptr);
+    for (size_t j = 0; j < cols.size(); ++j) {
+      if (const auto it = bounds.find(cols[j]); it != bounds.end()) {
+        row[j] = &it->second;
+        *any = true;
+      }
+    }
+    return row;
+  };
+  bool unused = false;
+  const Row bounds = row_of(scan.bounds, &unused);
+  std::vector<std::vector<Row>> alternatives;
+  for (const auto& d : scan.disjunctions) {
+    std::vector<Row> branches;
+    bool restricts = true;
+    for (const auto& branch : d) {
+      bool any = false;
+      branches.push_back(row_of(branch, &any));
+      restricts = restricts && any;
+    }
+    if (restricts) alternatives.push_back(std::move(branches));  // else some branch matches every partition
+  }
+  auto matches = [&](const Row& row, const std::vector<std::string>& values) {
+    for (size_t j = 0; j < row.size() && j < values.size(); ++j) {
+      if (row[j] && !rewrite::matches(*row[j], values[j])) return false;
+    }
+    return true;
+  };
+  int64_t n = 0;
+  for (const auto& values : table.partitions) {
+    if (!matches(bounds, values)) continue;
+    const bool all = std::all_of(alternatives.begin(), alternatives.end(), [&](const std::vector<Row>& branches) {
+      return std::any_of(branches.begin(), branches.end(), [&](const Row& row) { return matches(row, values); });
+    });
+    if (all) ++n;
+  }
+  return n;
+}
 
 bool scope_matches(const Scope& scope, const SessionFacts& session) {
   if (!scope.users.empty() || !scope.groups.empty()) {

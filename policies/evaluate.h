@@ -65,6 +65,11 @@ struct Decision {
 [[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
                                 const SessionFacts& session, const Catalog& catalog);
 
+// How many of the table's partitions the scan may read: those whose values satisfy the
+// scan's per-column bounds and, in each of its disjunctions, some branch. A $n still in a
+// bound matches every value.
+[[nodiscard]] int64_t count_matching_partitions(const ExternalTable& table, const rewrite::Scan& scan);
+
 struct EvaluateOptions {
   // Bind time: every value that will ever be known is substituted. A $n still in a bound
   // (a binary value that could not be decoded) may then match any partition, rather than

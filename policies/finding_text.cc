@@ -62,14 +62,19 @@ std::string filter_hint(const std::string& table, const std::vector<std::string>
   return where + " (partition columns of " + table + ": " + join(partition_columns, ", ") + ")";
 }
 
-std::string max_detail(int64_t matching, int64_t limit, const std::vector<ColumnState>& columns) {
+std::string max_detail(int64_t matching, int64_t limit, const std::vector<ColumnState>& columns,
+                       const std::vector<std::string>& combinations) {
   std::string out = std::to_string(matching) + (matching == 1 ? " partition matches" : " partitions match") +
                     ", the limit is " + std::to_string(limit);
   std::vector<std::string> found;
   for (const auto& c : columns) {
     if (!c.bound.empty()) found.push_back(c.bound);
   }
-  if (!found.empty()) out += " (filter found: " + join(found, ", ") + ")";
+  std::string text = join(found, ", ");
+  if (!combinations.empty()) {
+    text += (text.empty() ? "" : "; in combination: ") + join(combinations, " AND ");
+  }
+  if (!text.empty()) out += " (filter found: " + text + ")";
   return out;
 }
 

@@ -32,7 +32,10 @@ struct ColumnState {
 [[nodiscard]] std::string filter_hint(const std::string& table, const std::vector<std::string>& required,
                                       const std::vector<std::string>& partition_columns, bool any_one);
 // max_partitions
-[[nodiscard]] std::string max_detail(int64_t matching, int64_t limit, const std::vector<ColumnState>& columns);
+// combinations: how an OR pairs up partition columns ("(year = 2024 AND month = 1) OR
+// (year = 2023 AND month = 12)"), which the per-column bounds alone do not show.
+[[nodiscard]] std::string max_detail(int64_t matching, int64_t limit, const std::vector<ColumnState>& columns,
+                                     const std::vector<std::string>& combinations = {});
 [[nodiscard]] std::string max_hint(const std::string& table, const std::vector<std::string>& partition_columns,
                                    int64_t limit);
 [[nodiscard]] std::string max_unknown_note(const std::string& table);

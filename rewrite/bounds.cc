@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "rewrite/array_value.h"
+
 namespace blueshift::rewrite {
 namespace {
 
@@ -68,6 +70,23 @@ std::optional<Decimal> parse_decimal(std::string_view s) {
   d.fraction = last == std::string::npos ? "" : d.fraction.substr(0, last + 1);
   if (d.integer.empty() && d.fraction.empty()) d.negative = false;  // -0 = 0
   return d;
+}
+
+// [+-]digits, at most 18 digits (no overflow), nothing else: the value.
+std::optional<int64_t> small_integer(std::string_view s) {
+  size_t i = 0;
+  bool negative = false;
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) {
+    negative = s[0] == '-';
+    i = 1;
+  }
+  if (i == s.size() || s.size() - i > 18) return std::nullopt;
+  int64_t v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return negative ? -v : v;
 }
 
 int compare_magnitude(const Decimal& a, const Decimal& b) {
@@ -165,21 +184,33 @@ Bound simplify(Bound b) {
   return b;
 }
 
-template <typename Lookup>
-Bound substitute(const Bound& b, const Lookup& lookup) {
+// Values a bound compares with, each $n replaced by its Bind value where there is one.
+Bound substitute(const Bound& b, const std::vector<ParamValue>& params) {
   Bound out = b;
   if (b.op == Bound::Op::And || b.op == Bound::Op::Or) {
-    for (auto& c : out.children) c = substitute(c, lookup);
+    for (auto& c : out.children) c = substitute(c, params);
     return out;
   }
   bool null = false;
+  bool expanded = false;
   std::vector<Value> kept;
   for (const auto& v : b.values) {
-    if (v.kind != Value::Kind::Param) {
+    if (v.kind != Value::Kind::Param || v.param < 1 || static_cast<size_t>(v.param) > params.size()) {
       kept.push_back(v);
       continue;
     }
-    std::optional<Value> r = lookup(v.param);
+    const ParamValue& p = params[static_cast<size_t>(v.param) - 1];
+    if (v.array) {
+      std::optional<std::vector<Value>> elements = decode_array_param(p);
+      if (!elements) {
+        kept.push_back(v);
+        continue;
+      }
+      for (auto& e : *elements) kept.push_back(std::move(e));
+      expanded = true;
+      continue;
+    }
+    std::optional<Value> r = decode_param(p);
     if (!r) {
       kept.push_back(v);
     } else if (r->kind == Value::Kind::Null) {
@@ -198,6 +229,7 @@ Bound substitute(const Bound& b, const Lookup& lookup) {
     f.op = Bound::Op::False;
     return f;
   }
+  if (expanded && b.op == Bound::Op::In && kept.size() == 1) out.op = Bound::Op::Eq;  // = ANY('{2024}')
   out.values = std::move(kept);
   return out;
 }
@@ -267,6 +299,11 @@ std::optional<std::string> numeric_binary(const std::string& s) {
 }  // namespace
 
 int compare_values(std::string_view a, std::string_view b) {
+  // Most partition values and the constants compared with them are plain integers
+  // ("2024", "01"): compare those without building Decimals.
+  if (const auto x = small_integer(a)) {
+    if (const auto y = small_integer(b)) return *x < *y ? -1 : *x > *y ? 1 : 0;
+  }
   const auto x = parse_decimal(a);
   if (x) {
     if (const auto y = parse_decimal(b)) return compare_decimal(*x, *y);
@@ -345,18 +382,41 @@ std::optional<Value> decode_param(const ParamValue& p) {
   }
 }
 
+std::optional<std::vector<Value>> decode_array_param(const ParamValue& p) {
+  std::vector<Value> out;
+  if (!p.value) return out;  // = ANY(NULL) is never true
+  ArrayElements elements;
+  uint32_t element_type = 0;
+  if (p.binary) {
+    auto a = parse_array_binary(*p.value);
+    if (!a) return std::nullopt;
+    element_type = a->element_type;
+    elements = std::move(a->elements);
+  } else {
+    auto a = parse_array_text(*p.value);
+    if (!a) return std::nullopt;
+    element_type = array_element_type(p.type_oid);
+    elements = std::move(*a);
+  }
+  out.reserve(elements.size());
+  for (auto& e : elements) {
+    if (!e) continue;  // a NULL element equals nothing
+    auto v = decode_param(ParamValue{std::move(e), p.binary, element_type});
+    if (!v) return std::nullopt;
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
 Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params) {
-  return simplify(substitute(bound, [&](int n) -> std::optional<Value> {
-    if (n < 1 || static_cast<size_t>(n) > params.size()) return std::nullopt;
-    return decode_param(params[static_cast<size_t>(n) - 1]);
-  }));
+  return simplify(substitute(bound, params));
 }
 
 Bound substitute_params(const Bound& bound, const std::vector<std::optional<std::string>>& params) {
-  return simplify(substitute(bound, [&](int n) -> std::optional<Value> {
-    if (n < 1 || static_cast<size_t>(n) > params.size()) return std::nullopt;
-    return decode_param(ParamValue{params[static_cast<size_t>(n) - 1], false, 0});
-  }));
+  std::vector<ParamValue> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(ParamValue{p, false, 0});
+  return substitute_params(bound, values);
 }
 
 QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params) {
@@ -364,6 +424,11 @@ QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamVal
   for (auto& st : out.statements) {
     for (auto& scan : st.scans) {
       for (auto& [column, bound] : scan.bounds) bound = substitute_params(bound, params);
+      for (auto& disjunction : scan.disjunctions) {
+        for (auto& branch : disjunction) {
+          for (auto& [column, bound] : branch) bound = substitute_params(bound, params);
+        }
+      }
     }
   }
   return out;
@@ -375,6 +440,15 @@ bool has_params(const Bound& b) {
   }
   for (const auto& c : b.children) {
     if (has_params(c)) return true;
+  }
+  return false;
+}
+
+bool has_params(const Disjunction& d) {
+  for (const auto& branch : d) {
+    for (const auto& [column, bound] : branch) {
+      if (has_params(bound)) return true;
+    }
   }
   return false;
 }
@@ -459,6 +533,7 @@ std::string describe(const Bound& b, std::string_view column) {
     case Bound::Op::Ge: return col + " >= " + v(0);
     case Bound::Op::Between: return col + " BETWEEN " + v(0) + " AND " + v(1);
     case Bound::Op::In: {
+      if (b.values.size() == 1 && b.values[0].array) return col + " = ANY(" + v(0) + ")";
       std::string out = col + " IN (";
       for (size_t i = 0; i < b.values.size(); ++i) out += (i ? ", " : "") + v(i);
       return out + ")";
@@ -477,6 +552,34 @@ std::string describe(const Bound& b, std::string_view column) {
     }
   }
   return col;
+}
+
+std::string describe(const Disjunction& d, const std::vector<std::string>& columns) {
+  std::string out;
+  std::vector<std::string> parts;
+  for (size_t i = 0; i < d.size(); ++i) {
+    parts.clear();
+    bool conjunction = false;
+    auto add = [&](const std::string& column, const Bound& b) {
+      std::string part = describe(b, column);
+      if (b.op == Bound::Op::Or) part = "(" + part + ")";
+      conjunction = conjunction || b.op == Bound::Op::And;
+      parts.push_back(std::move(part));
+    };
+    if (columns.empty()) {
+      for (const auto& [column, b] : d[i]) add(column, b);
+    } else {
+      for (const auto& column : columns) {
+        if (auto it = d[i].find(column); it != d[i].end()) add(column, it->second);
+      }
+    }
+    std::string branch;
+    for (size_t k = 0; k < parts.size(); ++k) branch += (k ? " AND " : "") + parts[k];
+    if (parts.empty()) branch = "TRUE";
+    if (parts.size() > 1 || conjunction) branch = "(" + branch + ")";
+    out += (i ? " OR " : "") + branch;
+  }
+  return out;
 }
 
 }  // namespace blueshift::rewrite

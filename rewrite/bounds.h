@@ -30,19 +30,29 @@ struct ParamValue {
 // a number. Binary: int2/int4/int8, float4/float8, bool, date, and text-like types.
 [[nodiscard]] std::optional<Value> decode_param(const ParamValue& param);
 
+// The elements an array parameter holds (`col = ANY($1)`), NULL elements dropped as they
+// can equal nothing; a NULL array holds none either. Text format: an array literal
+// ('{2023,2024}'), elements typed by the declared array type when known. Binary:
+// array_send's layout, elements decoded as decode_param does by the element type the
+// header names. nullopt when the bytes cannot be read (or the array is too long).
+[[nodiscard]] std::optional<std::vector<Value>> decode_array_param(const ParamValue& param);
+
 // Every $n replaced by params[n-1]. A NULL makes a comparison false (and drops out of
-// an IN list). Placeholders beyond params, or undecodable, stay.
+// an IN list); an array $n becomes its elements (none: false). Placeholders beyond
+// params, or undecodable, stay.
 [[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params);
 // Text-format convenience: nullopt = NULL.
 [[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<std::optional<std::string>>& params);
-// The same over every scan of every statement.
+// The same over every scan of every statement, bounds and disjunctions.
 [[nodiscard]] QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params);
 
 [[nodiscard]] bool has_params(const Bound& bound);
+[[nodiscard]] bool has_params(const Disjunction& disjunction);
 
 // True when the column is held to a bounded set: every Or branch is bounded by an
 // equality, IN list, BETWEEN, or both a lower and an upper limit (And combines limits
-// of its parts). A $n counts as a value: `year = $1` is finite whatever $1 is.
+// of its parts). A $n counts as a value: `year = $1` is finite whatever $1 is, and so is
+// `year = ANY($1)` (an array has finitely many elements).
 [[nodiscard]] bool is_finite(const Bound& bound);
 
 // Whether a partition whose column holds `partition_value` may satisfy the bound. Both
@@ -55,8 +65,12 @@ struct ParamValue {
 [[nodiscard]] int compare_values(std::string_view a, std::string_view b);
 
 // "year = 2024", "month IN (1, 2)", "(year = 2023 OR year = 2024)", "day BETWEEN
-// '2024-01-01' AND '2024-01-31'", "year = $1", "year IS NULL".
+// '2024-01-01' AND '2024-01-31'", "year = $1", "year = ANY($1)", "year IS NULL".
 [[nodiscard]] std::string describe(const Bound& bound, std::string_view column = "column");
 [[nodiscard]] std::string describe(const Value& value);
+// "(year = 2024 AND month = 1) OR (year = 2023 AND month = 12)": the given columns in that
+// order (a branch without any of them reads TRUE), or with none given every column in
+// name order.
+[[nodiscard]] std::string describe(const Disjunction& disjunction, const std::vector<std::string>& columns = {});
 
 }  // namespace blueshift::rewrite

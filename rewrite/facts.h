@@ -4,6 +4,7 @@
 // policies/ turns QueryFacts into a Decision. Nothing here knows sockets or sessions.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -45,6 +46,10 @@ struct Value {
   std::string text;   // Constant: the literal's text ("2024", "01", "2024-01-05")
   int param = 0;      // Param: n of $n (1-based)
   bool numeric = false;  // the literal was a number, not a string
+  // Param: $n is an array whose elements are the values (`col = ANY($1)`, an In with
+  // this one value); at Bind it is replaced by its elements.
+  bool array = false;
+  friend bool operator==(const Value&, const Value&) = default;
 };
 
 // One column's restriction as a small expression tree: what the WHERE/ON clauses that
@@ -64,7 +69,16 @@ struct Bound {
   } op = Op::True;
   std::vector<Value> values;     // for atoms
   std::vector<Bound> children;   // for And / Or
+  // The same tree (not merely the same meaning).
+  friend bool operator==(const Bound&, const Bound&) = default;
 };
+
+// Per-column bounds that hold together: one branch of a Disjunction.
+using ColumnBounds = std::map<std::string, Bound>;
+// Rows satisfy at least one branch. What per-column bounds cannot say:
+// `(year = 2024 AND month = 1) OR (year = 2023 AND month = 12)` holds year to {2023,
+// 2024} and month to {1, 12}, but only two of those four pairs.
+using Disjunction = std::vector<ColumnBounds>;
 
 struct TableRef {
   std::string schema;   // resolved schema ("" if it could not be resolved)
@@ -92,7 +106,15 @@ struct Scan {
   bool select_star = false;                // SELECT * or alias.* reads every column
   std::vector<std::string> columns_read;   // columns referenced for this scan, when known
   std::map<std::string, Bound> bounds;     // column -> restriction for this scan
+  // Restrictions the scan's rows also satisfy, each from one WHERE/ON that is an OR of
+  // conjunctions over two or more of the scan's columns (at most kMaxBranches branches;
+  // a longer one is left out, which only loses precision). They never loosen `bounds`:
+  // a row satisfies every bound and, in each disjunction, some branch. Usually empty.
+  std::vector<Disjunction> disjunctions;
 };
+
+// The most branches a Disjunction keeps; an OR of more is represented by `bounds` alone.
+inline constexpr size_t kMaxBranches = 64;
 
 struct StatementFacts {
   StatementKind kind = StatementKind::Other;

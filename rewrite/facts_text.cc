@@ -19,6 +19,10 @@ std::string describe(const Scan& scan) {
     out += (first ? " WHERE " : " AND ") + part;
     first = false;
   }
+  for (const auto& d : scan.disjunctions) {
+    out += (first ? " WHERE (" : " AND (") + describe(d) + ")";
+    first = false;
+  }
   return out;
 }
 

@@ -12,7 +12,7 @@
 namespace blueshift::rewrite {
 
 [[nodiscard]] std::string describe(const TableRef& table);
-// "read schema.table [AS alias] [WHERE col-bound AND ...]"
+// "read schema.table [AS alias] [WHERE col-bound AND ... [AND (disjunction) ...]]"
 [[nodiscard]] std::string describe(const Scan& scan);
 [[nodiscard]] std::string describe(const StatementFacts& statement);
 [[nodiscard]] std::string describe(const QueryFacts& facts);

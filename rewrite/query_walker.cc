@@ -31,7 +31,10 @@
 // Predicates become a small tree (And/Or/Atom/Unknown) and are projected per scan column:
 // atoms on other columns, NOT, expressions of the column (year + 0, func(year), casts of
 // the column) and comparisons with non-constants count as Unknown (true), so an Or bounds
-// a column only if every branch does.
+// a column only if every branch does. A tree with an Or is also put in disjunctive normal
+// form (at most kMaxBranches branches), kept per scan where it pairs up columns the
+// per-column bounds take apart: `(year = 2024 AND month = 1) OR (year = 2023 AND month =
+// 12)` is two (year, month) pairs, not four.
 #include "rewrite/query_walker.h"
 
 #include <algorithm>
@@ -43,6 +46,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "rewrite/array_value.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/pg_parser.h"
 #include "rewrite/utility_facts.h"
@@ -190,6 +194,25 @@ std::string convert_type(const PgQuery__FuncCall* fc) {
   return ascii_lower(str_node(a->column_ref->fields[0]));
 }
 
+// A constant as a cast to `type` leaves it, in the form partition values compare with;
+// nullopt when that form is not known.
+std::optional<Value> cast_constant(Value v, std::string_view type) {
+  if (is_numeric_type(type)) {
+    v.text = trim(v.text);
+    v.numeric = true;
+  } else if (is_date_type(type)) {
+    // Only ISO dates compare as text with partition values; a time part is dropped
+    // because the cast drops it.
+    const std::string t = trim(v.text);
+    if (!looks_iso_date(t)) return std::nullopt;
+    v.text = t.substr(0, 10);
+    v.numeric = false;
+  } else if (type == "text" || type == "varchar" || type == "bpchar" || type == "char") {
+    v.numeric = false;
+  }
+  return v;
+}
+
 // The constant a node denotes (literal, cast of a literal, negated number, $n).
 std::optional<Value> const_value(const Node* n) {
   if (n == nullptr) return std::nullopt;
@@ -242,20 +265,7 @@ std::optional<Value> const_value(const Node* n) {
   if (arg != nullptr) {
     auto v = const_value(arg);
     if (!v || v->kind != Value::Kind::Constant) return v;
-    if (is_numeric_type(type)) {
-      v->text = trim(v->text);
-      v->numeric = true;
-    } else if (is_date_type(type)) {
-      // Only ISO dates compare as text with partition values; a time part is dropped
-      // because the cast drops it.
-      const std::string t = trim(v->text);
-      if (!looks_iso_date(t)) return std::nullopt;
-      v->text = t.substr(0, 10);
-      v->numeric = false;
-    } else if (type == "text" || type == "varchar" || type == "bpchar" || type == "char") {
-      v->numeric = false;
-    }
-    return v;
+    return cast_constant(std::move(*v), type);
   }
   if (IS(n, A_EXPR) && n->a_expr->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP && n->a_expr->lexpr == nullptr &&
       last_name(n->a_expr->name, n->a_expr->n_name) == "-") {
@@ -267,6 +277,62 @@ std::optional<Value> const_value(const Node* n) {
   return std::nullopt;
 }
 
+// The values of the array `col = ANY(...)` compares with: ARRAY[...] of constants, an
+// array literal ('{2023,2024}'), either optionally cast to an array type, or a $n that
+// will hold the array at Bind (one Value with `array` set). NULL elements are dropped,
+// as they equal nothing (so `= ANY(NULL)` gives none). nullopt when not known: a column,
+// a function, an element that is not a constant, an unreadable literal.
+std::optional<std::vector<Value>> array_values(const Node* n) {
+  std::string element_type;  // of a cast to an array type, "" without one
+  if (IS(n, TYPE_CAST)) {
+    const PgQuery__TypeName* tn = n->type_cast->type_name;
+    if (tn == nullptr || tn->n_array_bounds == 0) return std::nullopt;
+    element_type = ascii_lower(last_name(tn->names, tn->n_names));
+    n = n->type_cast->arg;
+  }
+  auto element = [&](Value v, std::vector<Value>* out) {
+    if (v.kind == Value::Kind::Null) return true;
+    if (v.kind == Value::Kind::Constant && !element_type.empty()) {
+      auto cast = cast_constant(std::move(v), element_type);
+      if (!cast) return false;
+      v = std::move(*cast);
+    }
+    out->push_back(std::move(v));
+    return true;
+  };
+  std::vector<Value> out;
+  if (IS(n, PARAM_REF)) {
+    Value v;
+    v.kind = Value::Kind::Param;
+    v.param = n->param_ref->number;
+    v.array = true;
+    out.push_back(std::move(v));
+    return out;
+  }
+  if (IS(n, A_ARRAY_EXPR)) {
+    const PgQuery__AArrayExpr* a = n->a_array_expr;
+    for (size_t i = 0; i < a->n_elements; ++i) {
+      auto v = const_value(a->elements[i]);
+      if (!v || !element(std::move(*v), &out)) return std::nullopt;
+    }
+    return out;
+  }
+  if (IS(n, A_CONST) && n->a_const->isnull) return out;
+  if (IS(n, A_CONST) && n->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL && n->a_const->sval != nullptr) {
+    auto elements = parse_array_text(sv(n->a_const->sval->sval));
+    if (!elements) return std::nullopt;
+    out.reserve(elements->size());
+    for (auto& e : *elements) {
+      if (!e) continue;
+      Value v;
+      v.text = std::move(*e);  // string literal content, as `year = '2024'` keeps it
+      if (!element(std::move(v), &out)) return std::nullopt;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
 Bound make_atom(Bound::Op op, std::vector<Value> values) {
   Bound b;
   b.op = op;
@@ -274,9 +340,9 @@ Bound make_atom(Bound::Op op, std::vector<Value> values) {
   return b;
 }
 
-// x IN (a) is x = a.
+// x IN (a) is x = a; x = ANY($1) stays a list of what $1 will hold.
 Bound in_list(std::vector<Value> values) {
-  const Bound::Op op = values.size() == 1 ? Bound::Op::Eq : Bound::Op::In;
+  const Bound::Op op = values.size() == 1 && !values[0].array ? Bound::Op::Eq : Bound::Op::In;
   return make_atom(op, std::move(values));
 }
 
@@ -382,6 +448,110 @@ std::map<Key, Bound> project_all(const Pred& p) {
     }
   }
   return out;
+}
+
+// ---- disjunctive normal form, for ORs of conjunctions over several columns ----------
+// project_all keeps each column apart, so `(year = 2024 AND month = 1) OR (year = 2023
+// AND month = 12)` becomes year IN {2023, 2024} and month IN {1, 12}: four pairs where
+// two are meant. The DNF keeps the pairs. It is computed only for predicates with an OR.
+
+using Branch = std::map<Key, Bound>;  // a conjunction: every key's bound holds
+
+bool has_or(const Pred& p) {
+  if (p.kind == Pred::Kind::Or) return true;
+  if (p.kind != Pred::Kind::And) return false;
+  return std::any_of(p.kids.begin(), p.kids.end(), [](const Pred& k) { return has_or(k); });
+}
+
+void merge_into(Branch* into, const Branch& from) {
+  for (const auto& [key, b] : from) {
+    auto [it, inserted] = into->emplace(key, b);
+    if (!inserted) it->second = combine(Bound::Op::And, {std::move(it->second), b});
+  }
+}
+
+// The most bounds all branches of one DNF hold together. Branch count alone does not
+// bound the work: a wide conjunction inside an OR would be copied into every branch.
+constexpr size_t kMaxDnfEntries = 4096;
+
+struct Dnf {
+  std::vector<Branch> branches;
+  size_t entries = 0;  // bounds over all branches
+};
+
+// p as an OR of branches, or nullopt when that takes more than kMaxBranches branches or
+// kMaxDnfEntries bounds. An AND leaves out a conjunct that would take it past either: a
+// weaker predicate, so the result still holds for every row p holds for. Markers and
+// unknowns restrict nothing: an empty branch.
+//
+// `top`: p is a conjunct of the whole context. Its conjuncts without an OR are left out
+// too: their atoms are in the per-column bounds already, exactly, so distributing them
+// into every branch would only repeat them.
+std::optional<Dnf> to_dnf(const Pred& p, bool top) {
+  switch (p.kind) {
+    case Pred::Kind::Atom: {
+      Dnf out;
+      out.branches.resize(1);
+      if (!p.marker) {
+        for (const auto& t : p.targets) out.branches[0].emplace(Key{t.scan, t.column}, p.atom);
+      }
+      out.entries = out.branches[0].size();
+      return out;
+    }
+    case Pred::Kind::Unknown: {
+      Dnf out;
+      out.branches.resize(1);
+      return out;
+    }
+    case Pred::Kind::Or: {
+      Dnf out;
+      for (const auto& k : p.kids) {
+        auto d = to_dnf(k, false);
+        if (!d) return std::nullopt;
+        for (auto& b : d->branches) {
+          if (b.empty()) {  // a branch restricting nothing: neither does the OR
+            Dnf any;
+            any.branches.resize(1);
+            return any;
+          }
+          out.branches.push_back(std::move(b));
+        }
+        out.entries += d->entries;
+        if (out.branches.size() > kMaxBranches || out.entries > kMaxDnfEntries) return std::nullopt;
+      }
+      if (out.branches.empty()) out.branches.resize(1);
+      return out;
+    }
+    case Pred::Kind::And: {
+      Dnf out;
+      out.branches.resize(1);
+      for (const auto& k : p.kids) {
+        if (top && !has_or(k)) continue;
+        auto d = to_dnf(k, top && k.kind == Pred::Kind::And);
+        if (!d) continue;
+        const size_t n = out.branches.size() * d->branches.size();
+        const size_t entries = out.entries * d->branches.size() + d->entries * out.branches.size();
+        if (n > kMaxBranches || entries > kMaxDnfEntries) continue;
+        if (d->branches.size() == 1) {
+          for (auto& b : out.branches) merge_into(&b, d->branches[0]);
+        } else {
+          std::vector<Branch> next;
+          next.reserve(n);
+          for (const auto& a : out.branches) {
+            for (const auto& b : d->branches) {
+              next.push_back(a);
+              merge_into(&next.back(), b);
+            }
+          }
+          out.branches = std::move(next);
+        }
+        out.entries = 0;  // merging same-column bounds may have made fewer entries than counted
+        for (const auto& b : out.branches) out.entries += b.size();
+      }
+      return out;
+    }
+  }
+  return std::nullopt;
 }
 
 // Scans that a top-level conjunct restricts strictly (rejects an all-NULL row).
@@ -1140,6 +1310,21 @@ class Walker {
         return atom(std::move(ts), make_atom(flipped ? flip(*cmp) : *cmp, {*v}));
       }
       case PG_QUERY__A__EXPR__KIND__AEXPR_IN: {
+        // (year, month) IN ((2024, 1), (2023, 12)): an OR of row equalities.
+        if (op == "=" && IS(e->lexpr, ROW_EXPR) && IS(e->rexpr, LIST)) {
+          const PgQuery__RowExpr* l = e->lexpr->row_expr;
+          Pred p;
+          p.kind = Pred::Kind::Or;
+          for (size_t i = 0; i < e->rexpr->list->n_items; ++i) {
+            const Node* item = e->rexpr->list->items[i];
+            if (!IS(item, ROW_EXPR) || item->row_expr->n_args != l->n_args) return unknown;
+            Pred row;
+            row.kind = Pred::Kind::And;
+            for (size_t k = 0; k < l->n_args; ++k) row.kids.push_back(equality(l->args[k], item->row_expr->args[k], scope, eligible));
+            p.kids.push_back(std::move(row));
+          }
+          return p.kids.empty() ? unknown : p;
+        }
         auto ts = column_targets(e->lexpr, scope, eligible);
         if (ts.empty()) return unknown;
         if (op != "=" || !IS(e->rexpr, LIST)) return marker(std::move(ts));  // NOT IN
@@ -1155,8 +1340,8 @@ class Walker {
       case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY: {
         auto ts = column_targets(e->lexpr, scope, eligible);
         if (ts.empty()) return unknown;
-        if (op != "=" || !IS(e->rexpr, A_ARRAY_EXPR)) return marker(std::move(ts));
-        auto values = const_list(e->rexpr->a_array_expr->elements, e->rexpr->a_array_expr->n_elements);
+        if (op != "=") return marker(std::move(ts));  // <> ANY, < ANY, ...
+        auto values = array_values(e->rexpr);
         if (!values) return marker(std::move(ts));
         if (values->empty()) {
           Bound f;
@@ -1214,6 +1399,78 @@ class Walker {
       if (it == projected.end()) continue;
       add_bound(key.first, key.second, std::move(it->second));
     }
+    if (!has_or(p)) return;
+    // The scans this context restricts: those without a key it must skip.
+    std::set<int> scans, skipped;
+    for (const auto& [key, nullable] : keys) (nullable && strict.count(key.first) == 0 ? skipped : scans).insert(key.first);
+    for (int s : skipped) scans.erase(s);
+    if (!scans.empty()) add_disjunctions(p, scans);
+  }
+
+  // The context's DNF, per scan it may restrict, kept where it says more than the
+  // per-column bounds. A column bound alike in every branch is already one of those
+  // bounds, so it is factored out; what is left is kept when every branch still
+  // restricts the scan (else the OR does not) and it spans two or more columns (over
+  // one column, the per-column bound says the same).
+  void add_disjunctions(const Pred& p, const std::set<int>& scans) {
+    auto dnf = to_dnf(p, true);
+    if (!dnf || dnf->branches.size() < 2) return;
+    for (int s : scans) {
+      Disjunction d;
+      d.reserve(dnf->branches.size());
+      for (const auto& branch : dnf->branches) {
+        ColumnBounds cb;
+        for (auto it = branch.lower_bound(Key{s, ""}); it != branch.end() && it->first.first == s; ++it) {
+          cb.emplace(it->first.second, it->second);
+        }
+        if (cb.empty()) break;
+        d.push_back(std::move(cb));
+      }
+      if (d.size() < dnf->branches.size()) continue;
+      std::vector<std::string> common;
+      for (const auto& [column, b] : d[0]) {
+        if (std::all_of(d.begin() + 1, d.end(), [&](const ColumnBounds& o) {
+              const auto it = o.find(column);
+              return it != o.end() && it->second == b;
+            })) {
+          common.push_back(column);
+        }
+      }
+      std::set<std::string_view> columns;
+      bool restricts = true;
+      for (auto& cb : d) {
+        for (const auto& c : common) cb.erase(c);
+        restricts = restricts && !cb.empty();
+        for (const auto& [column, b] : cb) columns.insert(column);
+      }
+      if (!restricts || columns.size() < 2 || is_product(d, columns.size())) continue;
+      out_->scans[static_cast<size_t>(s)].disjunctions.push_back(std::move(d));
+    }
+  }
+
+  // Whether the branches are every combination of each column's choices, as from
+  // `(year = 2023 OR year = 2024) AND (month = 1 OR month = 2)`: the per-column bounds
+  // then say exactly the same.
+  static bool is_product(const Disjunction& d, size_t columns) {
+    std::map<std::string_view, std::vector<const Bound*>> choices;
+    for (const auto& branch : d) {
+      if (branch.size() != columns) return false;
+      for (const auto& [column, b] : branch) {
+        auto& seen = choices[column];
+        if (std::none_of(seen.begin(), seen.end(), [&](const Bound* o) { return *o == b; })) seen.push_back(&b);
+      }
+    }
+    size_t product = 1;
+    for (const auto& [column, seen] : choices) {
+      product *= seen.size();
+      if (product > d.size()) return false;
+    }
+    for (size_t i = 0; i < d.size(); ++i) {
+      for (size_t j = i + 1; j < d.size(); ++j) {
+        if (d[i] == d[j]) return false;  // repeated branches: fewer distinct ones than counted
+      }
+    }
+    return product == d.size();
   }
 
   // ---- FROM ---------------------------------------------------------------------

@@ -50,6 +50,12 @@ const Statement kStatements[] = {
      "(PARTITION BY customer_id ORDER BY amount DESC) = 1"},
     {"prepared_with_params",
      "SELECT sale_id, amount FROM spectrum_schema.sales WHERE year = $1 AND month = $2 AND customer_id = $3"},
+    // An OR of (year, month) pairs (kept as a disjunction) and = ANY(array).
+    {"or_of_pairs",
+     "SELECT sale_id, amount FROM spectrum_schema.sales WHERE ((year = 2024 AND month = 1) OR (year = 2023 AND month = "
+     "12) OR (year = 2023 AND month = 11)) AND amount > 0"},
+    {"any_arrays",
+     "SELECT sale_id, amount FROM spectrum_schema.sales WHERE year = ANY('{2023,2024}'::int[]) AND month = ANY($1)"},
 };
 
 AnalysisContext context() {

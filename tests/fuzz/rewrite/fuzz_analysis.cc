@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/array_value.h"
 #include "rewrite/bounds.h"
 #include "rewrite/facts_text.h"
 #include "rewrite/prefilter.h"
@@ -18,7 +19,11 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
-void exercise(const QueryFacts& facts, size_t size) {
+void exercise(const QueryFacts& facts, size_t size, std::string_view input) {
+  // The input also stands for array parameters, text and binary.
+  const QueryFacts bound = substitute_params(
+      facts, {ParamValue{std::string(input), false, 1007}, ParamValue{std::string(input), true, 0}, ParamValue{}});
+  (void)describe(bound);
   for (const auto& st : facts.statements) {
     check(st.location >= 0 && static_cast<size_t>(st.location) <= size);
     check(st.length >= 0 && static_cast<size_t>(st.location) + static_cast<size_t>(st.length) <= size);
@@ -30,6 +35,13 @@ void exercise(const QueryFacts& facts, size_t size) {
         (void)describe(bound, column);
         const Bound b = substitute_params(bound, std::vector<std::optional<std::string>>{"1", std::nullopt, "x"});
         (void)matches(b, "01");
+      }
+      for (const auto& d : scan.disjunctions) {
+        check(d.size() >= 2 && d.size() <= kMaxBranches);
+        for (const auto& branch : d) check(!branch.empty());
+        (void)describe(d);
+        (void)describe(d, {"year", "month"});
+        (void)has_params(d);
       }
     }
   }
@@ -43,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   AnalysisContext plain;
   const QueryFacts a = analyze(sql, plain);
   const size_t text_size = sql.find('\0') == std::string_view::npos ? size : sql.find('\0');
-  exercise(a, text_size);
+  exercise(a, text_size, sql);
 
   AnalysisContext catalog;
   catalog.search_path = {"spectrum_schema", "public"};
@@ -55,7 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (schema == "spectrum_schema" && name == "sales") return std::vector<std::string>{"year", "month", "amount"};
     return std::nullopt;
   };
-  exercise(analyze(sql, catalog), text_size);
+  exercise(analyze(sql, catalog), text_size, sql);
+
+  // The array value decoders on the raw bytes.
+  if (const auto elements = parse_array_text(sql)) check(elements->size() <= kMaxArrayElements);
+  if (const auto array = parse_array_binary(sql)) check(array->elements.size() <= kMaxArrayElements);
 
   (void)may_reference(sql, {"sales", "my table"});
   return 0;

@@ -206,6 +206,63 @@ TEST(Evaluate, MaxPartitions) {
   for (const auto& row : rows) check(row);
 }
 
+// Disjunctions: each partition counts when, in every disjunction, some branch matches it,
+// on top of the per-column bounds. require_partition_filter still reads the per-column
+// bounds alone: a column is bounded only when every branch bounds it.
+TEST(Evaluate, DisjunctionsCountPartitionsExactly) {
+  constexpr const char* kMax1 = "catalog_tables: true\nrules: [{name: m, type: max_partitions, max: 1}]";
+  constexpr const char* kMax2 = "catalog_tables: true\nrules: [{name: m, type: max_partitions, max: 2}]";
+  // (year = 2024 AND month = 1) OR (year = 2023 AND month = 12), as the analyzer gives it.
+  const Scan pairs = with_or(scan("spectrum_schema.sales", ym(or_({eq(num("2024")), eq(num("2023"))}),
+                                                                or_({eq(num("1")), eq(num("12"))}))),
+                             {ym(eq(num("2024")), eq(num("1"))), ym(eq(num("2023")), eq(num("12")))});
+  const Row rows[] = {
+      {"two pairs are two partitions, not four", facts({select({pairs})}), analyst(), O::Refuse, "m", nullptr,
+       "2 partitions match, the limit is 1 (filter found: year = 2024 OR year = 2023, month = 1 OR month = 12; in "
+       "combination: (year = 2024 AND month = 1) OR (year = 2023 AND month = 12))",
+       nullptr, 1, false, kMax1},
+      {"two pairs within a limit of 2", facts({select({pairs})}), analyst(), O::Pass, nullptr, nullptr, nullptr,
+       nullptr, 0, false, kMax2},
+      {"both columns bounded in every branch satisfy the filter rule", facts({select({pairs})}), analyst(), O::Pass},
+      {"a branch leaving year open: refused by the filter rule, with the exact count",
+       facts({select({with_or(scan("spectrum_schema.sales", {{"month", or_({eq(num("1")), eq(num("2"))})}}),
+                              {ym(eq(num("2024")), eq(num("1"))), {{"month", eq(num("2"))}}})})}),
+       analyst(), O::Refuse, kFilterRule, kFilterMsg,
+       "year is not bounded, month is bounded (month = 1 OR month = 2); 4 partitions match", kFilterHint, 1},
+      {"a year and a range of another year's months",
+       facts({select({with_or(scan("spectrum_schema.sales", ym(or_({eq(num("2024")), eq(num("2023"))}),
+                                                               or_({between(num("1"), num("12")), le(num("6"))}))),
+                              {ym(eq(num("2024")), between(num("1"), num("12"))), ym(eq(num("2023")), le(num("6")))})})}),
+       analyst(), O::Refuse, "m", nullptr,
+       "18 partitions match, the limit is 1 (filter found: year = 2024 OR year = 2023, month BETWEEN 1 AND 12 OR month "
+       "<= 6; in combination: (year = 2024 AND month BETWEEN 1 AND 12) OR (year = 2023 AND month <= 6))",
+       nullptr, 1, false, kMax1},
+      {"a pair outside the catalog matches nothing",
+       facts({select({with_or(scan("spectrum_schema.sales", ym(or_({eq(num("2024")), eq(num("1999"))}),
+                                                               or_({eq(num("1")), eq(num("2"))}))),
+                              {ym(eq(num("2024")), eq(num("1"))), ym(eq(num("1999")), eq(num("2")))})})}),
+       analyst(), O::Pass, nullptr, nullptr, nullptr, nullptr, 0, false, kMax1},
+      {"a branch on other columns only leaves the partitions to the per-column bounds",
+       facts({select({with_or(scan("spectrum_schema.sales", ym(eq(num("2024")), in({num("1"), num("2")}))),
+                              {{{"month", eq(num("1"))}, {"amount", gt(num("5"))}}, {{"amount", lt(num("0"))}}})})}),
+       analyst(), O::Refuse, "m", nullptr,
+       "2 partitions match, the limit is 1 (filter found: year = 2024, month IN (1, 2))", nullptr, 1, false, kMax1},
+      {"two disjunctions (WHERE and ON) both hold",
+       facts({select({with_or(pairs, {ym(eq(num("2024")), eq(num("1"))), ym(eq(num("2022")), eq(num("3")))})})}),
+       analyst(), O::Pass, nullptr, nullptr, nullptr, nullptr, 0, false, kMax1},
+      {"a $n in a branch defers the count",
+       facts({select({with_or(scan("spectrum_schema.sales", ym(or_({eq(param(1)), eq(num("2023"))}),
+                                                               or_({eq(num("1")), eq(num("12"))}))),
+                              {ym(eq(param(1)), eq(num("1"))), ym(eq(num("2023")), eq(num("12")))})})}),
+       analyst(), O::Pass, nullptr, nullptr, nullptr, nullptr, 0, /*needs_params=*/true, kMax1},
+      {"a $n only in a branch, not in the per-column bounds, defers the count too",
+       facts({select({with_or(scan("spectrum_schema.sales", {{"month", or_({eq(num("1")), eq(num("12"))})}}),
+                              {ym(eq(param(1)), eq(num("1"))), {{"month", eq(num("12"))}}})})}),
+       analyst(), O::Pass, nullptr, nullptr, nullptr, nullptr, 0, /*needs_params=*/true, kMax2},
+  };
+  for (const auto& row : rows) check(row);
+}
+
 TEST(Evaluate, SelectStar) {
   const char* kStarMsg =
       "blueshift: query on spectrum_schema.sales breaks rule \"no-select-star-on-lake\" (deny_select_star)";

@@ -113,6 +113,13 @@ inline Scan scan(const std::string& qualified, std::map<std::string, Bound> boun
   return s;
 }
 
+// The scan with one more disjunction (an OR of per-column conjunctions, as analysis keeps
+// for `(year = 2024 AND month = 1) OR (year = 2023 AND month = 12)`).
+inline Scan with_or(Scan s, rewrite::Disjunction branches) {
+  s.disjunctions.push_back(std::move(branches));
+  return s;
+}
+
 inline StatementFacts select(std::vector<Scan> scans) {
   StatementFacts st;
   st.kind = StatementKind::Select;

@@ -109,7 +109,8 @@ TEST(Governor, QueriesFromText) {
       {"outside every scope", "SELECT * FROM spectrum_schema.sales", ctx("someone_else"), V::Pass},
       {"OR that leaves year open",
        "SELECT sale_id FROM spectrum_schema.sales WHERE (year = 2024 AND month = 1) OR month = 2", ctx("analyst"),
-       V::Refuse, kFilterMsg, "year is not bounded, month is bounded (month = 1 OR month = 2); 6 partitions match"},
+       V::Refuse, kFilterMsg,
+       "year is not bounded, month is bounded (month = 1 OR month = 2); 4 partitions match"},  // 2024-01 and 3 x month 2
       {"OR where both branches bound both",
        "SELECT sale_id FROM spectrum_schema.sales s WHERE (s.year = 2024 AND s.month = 1) OR (year = 2023 AND month = 12)",
        ctx("analyst"), V::Pass},
@@ -602,6 +603,135 @@ TEST(Governor, DefersToBindWhenTheCountNeedsValues) {
                           &none).outcome,
             V::Pass);
   EXPECT_EQ(none, nullptr);
+}
+
+// year = ANY($1) AND month = ANY($2): bounded at Parse (an array is a finite set), the
+// count deferred to Bind, where the arrays arrive as text literals or in binary.
+TEST(Governor, AnyArrayParametersAreCountedAtBind) {
+  Harness h;
+  auto& g = *h.governor;
+  const char* sql = "SELECT amount FROM spectrum_schema.sales WHERE year = ANY($1) AND month = ANY($2::int[])";
+  std::shared_ptr<const PreparedCheck> deferred;
+  EXPECT_EQ(g.check_parse(sql, ctx("analyst"), &deferred, {1007, 1007}).outcome, V::Pass);  // int4[] x 2
+  ASSERT_NE(deferred, nullptr);
+
+  auto be = [](uint32_t v) {
+    std::string s(4, '\0');
+    for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+    return s;
+  };
+  auto int4_array = [&](std::vector<uint32_t> values) {
+    std::string out = be(1) + be(0) + be(23) + be(static_cast<uint32_t>(values.size())) + be(1);
+    for (uint32_t v : values) out += be(4) + be(v);
+    return out;
+  };
+  struct BindRow {
+    const char* name;
+    std::vector<std::optional<std::string>> params;
+    std::vector<int16_t> formats;
+    V outcome;
+    const char* detail;  // a prefix, when given
+  };
+  const BindRow rows[] = {
+      {"one quarter", {"{2024}", "{1,2,3}"}, {}, V::Pass, nullptr},
+      {"two years of seven months", {"{2023,2024}", "{1,2,3,4,5,6,7}"}, {}, V::Refuse,
+       "14 partitions match, the limit is 12 (filter found: year IN (2023, 2024), month IN (1, 2, 3, 4, 5, 6, 7))"},
+      {"quoted elements and NULLs", {"{\"2024\", NULL}", "{01,\"02\"}"}, {}, V::Pass, nullptr},
+      {"binary: a whole year", {int4_array({2024}), int4_array({1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12})}, {1}, V::Pass,
+       nullptr},
+      {"binary: three years of a month", {int4_array({2022, 2023, 2024}), int4_array({1})}, {1}, V::Pass, nullptr},
+      {"binary: thirteen", {int4_array({2023, 2024}), int4_array({12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11})}, {1},
+       V::Refuse, "24 partitions match, the limit is 12"},
+      {"a NULL array matches nothing", {std::nullopt, "{1}"}, {}, V::Pass, nullptr},
+      {"an empty array matches nothing", {"{}", "{1,2,3,4,5,6,7,8,9,10,11,12}"}, {}, V::Pass, nullptr},
+      {"an unreadable array may match every year", {"{2024", "{1,2,3,4,5,6,7,8,9,10,11,12}"}, {}, V::Refuse,
+       "36 partitions match, the limit is 12 (filter found: year = ANY($1), month IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, "
+       "11, 12))"},
+      {"a scalar where an array belongs is unreadable", {"2024", "{1}"}, {}, V::Pass, nullptr},  // 3 <= 12
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Verdict v = g.check_bind(*deferred, row.params, row.formats, ctx("analyst"));
+    EXPECT_EQ(v.outcome, row.outcome) << v.detail;
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
+    }
+  }
+
+  // Decided at Parse, no Bind needed: a column left open, or bounded only by <> ALL.
+  std::shared_ptr<const PreparedCheck> none;
+  const Verdict open = g.check_parse("SELECT amount FROM spectrum_schema.sales WHERE year = ANY($1)", ctx("analyst"), &none);
+  EXPECT_EQ(open.outcome, V::Refuse);
+  EXPECT_EQ(open.detail, "year is bounded (year = ANY($1)), month is not");
+  EXPECT_EQ(none, nullptr);
+  const Verdict all = g.check_parse("SELECT amount FROM spectrum_schema.sales WHERE year <> ALL($1) AND month = ANY($2)",
+                                    ctx("analyst"), &none);
+  EXPECT_EQ(all.outcome, V::Refuse);
+  EXPECT_EQ(all.detail.substr(0, 20), "year is not bounded,");
+  // SQL PREPARE has no Bind: the arrays' values are unknown and match every partition.
+  EXPECT_EQ(g.check_query("PREPARE q(int[], int[]) AS SELECT amount FROM spectrum_schema.sales WHERE year = ANY($1) "
+                          "AND month = ANY($2)",
+                          ctx("analyst"))
+                .outcome,
+            V::Refuse);
+  // Constant arrays are counted at once.
+  EXPECT_EQ(g.check_query("SELECT amount FROM spectrum_schema.sales WHERE year = ANY('{2023,2024}') AND month = "
+                          "ANY(ARRAY[1, 2, 3])",
+                          ctx("analyst"))
+                .outcome,
+            V::Pass);
+  const Verdict wide = g.check_query(
+      "SELECT amount FROM spectrum_schema.sales WHERE year = ANY('{2022,2023,2024}'::int[]) AND month = ANY(ARRAY[1, 2, "
+      "3, 4, 5])",
+      ctx("analyst"));
+  EXPECT_EQ(wide.outcome, V::Refuse);
+  EXPECT_EQ(wide.detail.substr(0, 37), "15 partitions match, the limit is 12 ");
+}
+
+// An OR of (year, month) pairs counts the pairs, not every year with every month.
+TEST(Governor, OrOfPartitionPairsCountsThePairs) {
+  Harness h("catalog_tables: true\nrules: [{name: f, type: require_partition_filter}, {name: m, type: max_partitions, max: 2}]");
+  auto& g = *h.governor;
+  struct PairRow {
+    const char* name;
+    const char* where;
+    V outcome;
+    const char* detail;  // exact, when given
+  };
+  const PairRow rows[] = {
+      {"two pairs", "(year = 2024 AND month = 1) OR (year = 2023 AND month = 12)", V::Pass, nullptr},
+      {"two pairs as a row IN list", "(year, month) IN ((2024, 1), (2023, 12))", V::Pass, nullptr},
+      {"three pairs", "(year = 2024 AND month = 1) OR (year = 2023 AND month = 12) OR (year = 2022 AND month = 6)",
+       V::Refuse,
+       "3 partitions match, the limit is 2 (filter found: year = 2024 OR year = 2023 OR year = 2022, month = 1 OR "
+       "month = 12 OR month = 6; in combination: (year = 2024 AND month = 1) OR (year = 2023 AND month = 12) OR (year "
+       "= 2022 AND month = 6))"},
+      {"a pair and a whole year", "(year = 2024 AND month = 1) OR (year = 2023 AND month BETWEEN 1 AND 12)", V::Refuse,
+       "13 partitions match, the limit is 2 (filter found: year = 2024 OR year = 2023, month = 1 OR month BETWEEN 1 AND "
+       "12; in combination: (year = 2024 AND month = 1) OR (year = 2023 AND month BETWEEN 1 AND 12))"},
+      {"one branch leaves year open: the filter rule refuses, with the right count",
+       "(year = 2024 AND month = 1) OR month = 2", V::Refuse,
+       "year is not bounded, month is bounded (month = 1 OR month = 2); 4 partitions match\nalso: blueshift: query on "
+       "spectrum_schema.sales refused by rule \"m\" (max_partitions): 4 partitions match, the limit is 2 (filter "
+       "found: month = 1 OR month = 2; in combination: (year = 2024 AND month = 1) OR month = 2)"},
+      {"pairs with another conjunct", "((year = 2024 AND month = 1) OR (year = 2023 AND month = 12)) AND amount > 0",
+       V::Pass, nullptr},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Verdict v = g.check_query(std::string("SELECT amount FROM spectrum_schema.sales WHERE ") + row.where, ctx("analyst"));
+    EXPECT_EQ(v.outcome, row.outcome) << v.detail;
+    if (row.detail) {
+      EXPECT_EQ(v.detail, row.detail);
+    }
+  }
+  // With $n: deferred at Parse, counted at Bind.
+  std::shared_ptr<const PreparedCheck> deferred;
+  const char* sql = "SELECT amount FROM spectrum_schema.sales WHERE (year = $1 AND month = $2) OR (year = $3 AND month = $4)";
+  EXPECT_EQ(g.check_parse(sql, ctx("analyst"), &deferred).outcome, V::Pass);
+  ASSERT_NE(deferred, nullptr);
+  EXPECT_EQ(g.check_bind(*deferred, {{"2024"}, {"1"}, {"2023"}, {"12"}}, {}, ctx("analyst")).outcome, V::Pass);
+  EXPECT_EQ(g.check_bind(*deferred, {{"2024"}, {"1"}, {"2024"}, {"1"}}, {}, ctx("analyst")).outcome, V::Pass);
 }
 
 TEST(Governor, ReloadSwapsPoliciesAndKeepsTheOldOnError) {

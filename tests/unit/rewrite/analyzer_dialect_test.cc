@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/bounds.h"
 #include "rewrite/facts_text.h"
 #include "test_catalog.h"
 
@@ -302,6 +303,41 @@ TEST(AnalyzerRobustness, WideWhereClausesStayLinear) {
   EXPECT_EQ(a.statements.at(0).scans.at(0).bounds.size(), 20000u);
   EXPECT_TRUE(b.statements.at(0).scans.at(0).bounds.empty());
   EXPECT_LT(seconds, 10.0);  // generous for a loaded machine; quadratic takes minutes
+}
+
+TEST(AnalyzerRobustness, WideConjunctionsBesideOrsStayCheap) {
+  // The DNF of an OR copies conjunctions into every branch: kept under kMaxDnfEntries
+  // bounds, and conjuncts of the whole WHERE are never copied (the per-column bounds hold
+  // them).
+  std::string wide;
+  for (int i = 0; i < 20000; ++i) wide += (i ? " AND c" : "c") + std::to_string(i) + " = 1";
+  const std::string pairs = "((year = 2024 AND month = 1) OR (year = 2023 AND month = 12))";
+  std::string ors;
+  for (int i = 0; i < 8; ++i) ors += " AND (a" + std::to_string(i) + " = 1 OR b" + std::to_string(i) + " = 1)";
+  const std::string base = "SELECT * FROM spectrum_schema.sales WHERE ";
+  const auto start = std::chrono::steady_clock::now();
+  const QueryFacts beside = analyze(base + wide + " AND " + pairs, AnalysisContext{});
+  const QueryFacts inside = analyze(base + "(" + wide + " AND year = 2022) OR (year = 2023 AND month = 1)", AnalysisContext{});
+  const QueryFacts copied = analyze(base + "((" + wide + ") OR x = 1)" + ors + " AND " + pairs, AnalysisContext{});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const Scan& b = beside.statements.at(0).scans.at(0);
+  EXPECT_EQ(b.bounds.size(), 20002u);
+  ASSERT_EQ(b.disjunctions.size(), 1u);
+  EXPECT_EQ(describe(b.disjunctions[0]), "(month = 1 AND year = 2024) OR (month = 12 AND year = 2023)");
+  // 20001 bounds in one branch: past kMaxDnfEntries, so no disjunction; year still bounded.
+  const Scan& i = inside.statements.at(0).scans.at(0);
+  EXPECT_TRUE(i.disjunctions.empty());
+  EXPECT_EQ(describe(i.bounds.at("year"), "year"), "year = 2022 OR year = 2023");
+  // The wide OR is left out of the DNF; the (a OR b) pairs make 256 combinations, past
+  // kMaxBranches, so some are left out too; what is kept still holds.
+  const Scan& c = copied.statements.at(0).scans.at(0);
+  for (const auto& d : c.disjunctions) {
+    EXPECT_LE(d.size(), kMaxBranches);
+    size_t entries = 0;
+    for (const auto& branch : d) entries += branch.size();
+    EXPECT_LE(entries, 4096u);
+  }
+  EXPECT_LT(seconds, 10.0);  // generous for a loaded machine
 }
 
 TEST(AnalyzerRobustness, ConcurrentAnalysesAgree) {

@@ -1,10 +1,12 @@
 // Random predicates, checked for soundness: a row that satisfies the WHERE clause must
 // never be excluded by the bounds analysis derived for its partition columns. The
 // predicate is evaluated here directly over a grid of rows, for several placements of
-// the predicate (WHERE, subquery, CTE, LEFT JOIN ON, join, UNION). Seeded; the seed is
+// the predicate (WHERE, subquery, CTE, LEFT JOIN ON, join, UNION); likewise, such a row
+// must satisfy some branch of every disjunction kept for the scan. Seeded; the seed is
 // printed (set BLUESHIFT_TEST_SEED to replay).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -73,7 +75,7 @@ class Generator {
     const std::string col = std::string(rng_() % 4 == 0 ? "s." : "") + names[column];
     auto get = [column](const RowValues& r) { return column == 0 ? r.year : column == 1 ? r.month : r.amount; };
     const int a = value_for(column), b = value_for(column), c = value_for(column);
-    switch (rng_() % 12) {
+    switch (rng_() % 15) {
       case 0: return {col + " = " + literal(a, column), [=](const RowValues& r) { return get(r) == a; }};
       case 1: return {literal(a, column) + " = " + col, [=](const RowValues& r) { return get(r) == a; }};
       case 2: return {col + " < " + literal(a, column), [=](const RowValues& r) { return get(r) < a; }};
@@ -89,6 +91,17 @@ class Generator {
       case 8: return {col + " <> " + literal(a, column), [=](const RowValues& r) { return get(r) != a; }};
       case 9: return {col + " + 0 = " + std::to_string(a), [=](const RowValues& r) { return get(r) == a; }};
       case 10: return {"1 = 1", [](const RowValues&) { return true; }};
+      case 11:
+        return {col + " = ANY(ARRAY[" + literal(a, column) + ", " + literal(b, column) + "])",
+                [=](const RowValues& r) { return get(r) == a || get(r) == b; }};
+      case 12: {
+        const std::string cast = rng_() % 2 == 0 ? "::int[]" : "";
+        return {col + " = ANY('{" + std::to_string(a) + ", " + std::to_string(b) + "}'" + cast + ")",
+                [=](const RowValues& r) { return get(r) == a || get(r) == b; }};
+      }
+      case 13:
+        return {col + " <> ALL(ARRAY[" + literal(a, column) + ", " + literal(b, column) + "])",
+                [=](const RowValues& r) { return get(r) != a && get(r) != b; }};
       default:
         return {col + " NOT IN (" + literal(a, column) + ", " + literal(b, column) + ")",
                 [=](const RowValues& r) { return get(r) != a && get(r) != b; }};
@@ -124,6 +137,7 @@ TEST_P(AnalyzerProperty, BoundsNeverExcludeASatisfyingRow) {
   Generator gen(seed);
   const std::string placement = GetParam();
   int bounded = 0;
+  int with_disjunctions = 0;
   for (int i = 0; i < 300; ++i) {
     const Expr p = gen.predicate(3);
     std::string sql = placement;
@@ -138,6 +152,7 @@ TEST_P(AnalyzerProperty, BoundsNeverExcludeASatisfyingRow) {
     ASSERT_NE(scan, nullptr) << sql;
     const auto& bounds = scan->bounds;
     if (!bounds.empty()) ++bounded;
+    if (!scan->disjunctions.empty()) ++with_disjunctions;
     for (int year = 2018; year <= 2026; ++year) {
       for (int month = 0; month <= 14; ++month) {
         for (int amount : {0, 50, 199}) {
@@ -155,12 +170,25 @@ TEST_P(AnalyzerProperty, BoundsNeverExcludeASatisfyingRow) {
                 << "seed " << seed << " case " << i << "\nSQL: " << sql << "\nfacts: " << describe(f) << "\nrow year="
                 << year << " month=" << month << " amount=" << amount << " excluded by " << col;
           }
+          // And in every disjunction, some branch holds for the row.
+          for (const auto& d : scan->disjunctions) {
+            const bool some = std::any_of(d.begin(), d.end(), [&](const ColumnBounds& branch) {
+              return std::all_of(std::begin(cols), std::end(cols), [&](const auto& cv) {
+                auto it = branch.find(cv.first);
+                return it == branch.end() || matches(it->second, cv.second);
+              });
+            });
+            ASSERT_TRUE(some) << "seed " << seed << " case " << i << "\nSQL: " << sql << "\nfacts: " << describe(f)
+                              << "\nrow year=" << year << " month=" << month << " amount=" << amount
+                              << " excluded by the disjunction " << describe(d);
+          }
         }
       }
     }
   }
   // The generator must actually produce bounded queries, or the test proves nothing.
   EXPECT_GT(bounded, 60) << sql_placement_note(placement);
+  EXPECT_GT(with_disjunctions, 3) << sql_placement_note(placement);
 }
 
 INSTANTIATE_TEST_SUITE_P(Placements, AnalyzerProperty, ::testing::ValuesIn(kPlacements));

@@ -81,14 +81,17 @@ const Row kBoundRows[] = {
     {"is_not_null", "SELECT * FROM spectrum_schema.sales WHERE year IS NOT NULL", "Select: read spectrum_schema.sales"},
     {"or_both_branches", "SELECT * FROM spectrum_schema.sales WHERE year = 2023 OR year = 2024",
      "Select: read spectrum_schema.sales WHERE (year = 2023 OR year = 2024)"},
+    // year is not bounded (one branch leaves it open); the OR itself is kept as a disjunction.
     {"or_branch_missing_column", "SELECT * FROM spectrum_schema.sales WHERE year = 2024 OR amount > 100",
-     "Select: read spectrum_schema.sales"},
+     "Select: read spectrum_schema.sales WHERE (year = 2024 OR amount > 100)"},
     {"or_of_ands", "SELECT * FROM spectrum_schema.sales WHERE (year = 2024 AND month = 1) OR (year = 2023 AND month = 12)",
-     "Select: read spectrum_schema.sales WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023)"},
+     "Select: read spectrum_schema.sales WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((month "
+     "= 1 AND year = 2024) OR (month = 12 AND year = 2023))"},
     {"and_with_partial_or", "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND (month = 1 OR amount > 5)",
-     "Select: read spectrum_schema.sales WHERE year = 2024"},
+     "Select: read spectrum_schema.sales WHERE year = 2024 AND (month = 1 OR amount > 5)"},
     {"precedence_and_binds_tighter", "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND month = 1 OR year = 2023",
-     "Select: read spectrum_schema.sales WHERE (year = 2024 OR year = 2023)"},
+     "Select: read spectrum_schema.sales WHERE (year = 2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR year = "
+     "2023)"},
     {"not", "SELECT * FROM spectrum_schema.sales WHERE NOT (year = 2024)", "Select: read spectrum_schema.sales"},
     {"not_inside_and", "SELECT * FROM spectrum_schema.sales WHERE month = 2 AND NOT year = 2024",
      "Select: read spectrum_schema.sales WHERE month = 2"},
@@ -132,6 +135,124 @@ const Row kBoundRows[] = {
      "SELECT * FROM spectrum_schema.sales s WHERE EXISTS (SELECT 1 FROM public.customers c WHERE s.year = 2024)",
      "Select: read spectrum_schema.sales AS s; read public.customers AS c"},
 };
+
+// ---- col = ANY(array): a finite set, as col IN (...) ---------------------------------
+#define SALES "SELECT * FROM spectrum_schema.sales WHERE "
+#define READ "Select: read spectrum_schema.sales"
+const Row kAnyRows[] = {
+    {"array_constructor", SALES "year = ANY(ARRAY[2023, 2024])", READ " WHERE year IN (2023, 2024)"},
+    {"some_is_any", SALES "year = SOME(ARRAY[2023, 2024])", READ " WHERE year IN (2023, 2024)"},
+    {"array_constructor_one_element", SALES "year = ANY(ARRAY[2024])", READ " WHERE year = 2024"},
+    {"array_constructor_cast", SALES "year = ANY(ARRAY['2023', '2024']::int[])", READ " WHERE year IN (2023, 2024)"},
+    {"array_constructor_with_null", SALES "year = ANY(ARRAY[2024, NULL])", READ " WHERE year = 2024"},
+    {"array_constructor_of_params", SALES "year = ANY(ARRAY[$1, $2])", READ " WHERE year IN ($1, $2)"},
+    {"array_constructor_with_expression", SALES "year = ANY(ARRAY[2023, 2020 + 4])", READ},
+    {"literal_untyped", SALES "year = ANY('{2023,2024}')", READ " WHERE year IN ('2023', '2024')"},
+    {"literal_cast", SALES "year = ANY('{2023, 2024}'::int[])", READ " WHERE year IN (2023, 2024)"},
+    {"literal_cast_function", SALES "year = ANY(CAST('{ 2023 ,2024 }' AS integer[]))", READ " WHERE year IN (2023, 2024)"},
+    {"literal_bigint_array_type", SALES "year = ANY('{2023}'::bigint[])", READ " WHERE year = 2023"},
+    {"literal_quoted_and_null", SALES "month = ANY('{\"01\", NULL, 02}'::text[])", READ " WHERE month IN ('01', '02')"},
+    {"literal_quoted_null_is_a_string", SALES "region = ANY('{\"NULL\"}')", READ " WHERE region = 'NULL'"},
+    {"literal_escapes", SALES "region = ANY('{\"a\\\"b\", c\\,d, \" e \"}')", READ " WHERE region IN ('a\"b', 'c,d', ' e ')"},
+    {"literal_two_dimensions_flatten", SALES "year = ANY('{{2023,2024},{2021,2022}}'::int[])",
+     READ " WHERE year IN (2023, 2024, 2021, 2022)"},
+    {"literal_with_dimension_decoration", SALES "year = ANY('[1:2]={2023,2024}'::int[])", READ " WHERE year IN (2023, 2024)"},
+    {"literal_dates", SALES "sale_date = ANY('{2024-01-01, 2024-01-02}'::date[])",
+     READ " WHERE sale_date IN ('2024-01-01', '2024-01-02')"},
+    {"literal_dates_other_format_bound_nothing", SALES "sale_date = ANY('{Jan 5 2024}'::date[])", READ},
+    {"literal_empty_matches_nothing", SALES "year = ANY('{}'::int[])", READ " WHERE FALSE"},
+    {"literal_only_nulls_matches_nothing", SALES "year = ANY('{NULL}'::int[])", READ " WHERE FALSE"},
+    {"null_array_matches_nothing", SALES "year = ANY(NULL::int[])", READ " WHERE FALSE"},
+    {"literal_malformed_bounds_nothing", SALES "year = ANY('{2023,,2024}'::int[])", READ},
+    {"literal_unclosed_bounds_nothing", SALES "year = ANY('{2023,2024'::int[])", READ},
+    {"literal_not_an_array_bounds_nothing", SALES "year = ANY('2023'::int[])", READ},
+    {"cast_to_scalar_type_bounds_nothing", SALES "year = ANY('{2023}'::int)", READ},
+    {"param", SALES "year = ANY($1)", READ " WHERE year = ANY($1)"},
+    {"param_cast", SALES "year = ANY($1::int[]) AND month = ANY(CAST($2 AS text[]))",
+     READ " WHERE month = ANY($2) AND year = ANY($1)"},
+    {"param_in_or", SALES "year = ANY($1) OR year = 2020", READ " WHERE (year = ANY($1) OR year = 2020)"},
+    {"any_of_a_column_bounds_nothing", SALES "year = ANY(other_years)", READ},
+    {"any_of_a_function_bounds_nothing", SALES "year = ANY(string_to_array('2023,2024', ',')::int[])", READ},
+    {"any_of_a_subquery_bounds_nothing", SALES "year = ANY(SELECT signup_year FROM public.customers)",
+     READ "; read public.customers"},
+    {"not_equal_any_bounds_nothing", SALES "year <> ANY(ARRAY[2023, 2024])", READ},
+    {"bang_equal_any_bounds_nothing", SALES "year != ANY('{2023}'::int[])", READ},
+    {"not_equal_all_bounds_nothing", SALES "year <> ALL(ARRAY[2023, 2024])", READ},
+    {"equal_all_bounds_nothing", SALES "year = ALL(ARRAY[2024])", READ},
+    {"less_than_any_bounds_nothing", SALES "year < ANY(ARRAY[2024])", READ},
+    {"not_any_bounds_nothing", SALES "NOT (year = ANY(ARRAY[2023, 2024]))", READ},
+    {"param_not_equal_all_bounds_nothing", SALES "year <> ALL($1)", READ},
+    {"and_with_in", SALES "year = ANY('{2023,2024}'::int[]) AND month IN (1, 2)", READ " WHERE month IN (1, 2) AND year IN (2023, 2024)"},
+};
+
+// ---- ORs of conjunctions: kept as disjunctions where per-column bounds lose pairs ----
+const Row kDisjunctionRows[] = {
+    {"pairs", SALES "(year = 2024 AND month = 1) OR (year = 2023 AND month = 12)",
+     READ " WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR "
+          "(month = 12 AND year = 2023))"},
+    {"three_columns", SALES "(year = 2024 AND month = 1 AND day = 5) OR (year = 2023 AND month = 12 AND day = 31)",
+     READ " WHERE (day = 5 OR day = 31) AND (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((day = 5 "
+          "AND month = 1 AND year = 2024) OR (day = 31 AND month = 12 AND year = 2023))"},
+    {"row_equalities", SALES "(year, month) = (2024, 1) OR (year, month) = (2023, 12)",
+     READ " WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR "
+          "(month = 12 AND year = 2023))"},
+    {"row_in_list", SALES "(year, month) IN ((2024, 1), (2023, 12))",
+     READ " WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR "
+          "(month = 12 AND year = 2023))"},
+    {"row_in_list_with_an_expression", SALES "(year, month + 0) IN ((2024, 1), (2023, 12))",
+     READ " WHERE (year = 2024 OR year = 2023)"},
+    {"row_in_list_of_one", SALES "(year, month) IN ((2024, 1))", READ " WHERE month = 1 AND year = 2024"},
+    {"row_not_in_bounds_nothing", SALES "(year, month) NOT IN ((2024, 1), (2023, 12))", READ},
+    {"row_in_subquery_bounds_nothing", SALES "(year, month) IN (SELECT 2024, 1)", READ},
+    {"and_of_ors_distributes", SALES "(year = 2024 OR month = 1) AND (year = 2023 OR month = 2)",
+     READ " WHERE ((year = 2024 AND year = 2023) OR (month = 2 AND year = 2024) OR (month = 1 AND year = 2023) OR "
+          "(month = 1 AND month = 2))"},
+    {"common_column_factored_out", SALES "(year = 2024 AND month = 1) OR (year = 2024 AND month = 2)",
+     READ " WHERE (month = 1 OR month = 2) AND (year = 2024 OR year = 2024)"},
+    {"one_column_varies_after_factoring", SALES "year = 2024 AND (month = 1 OR month = 2) AND amount > 5",
+     READ " WHERE amount > 5 AND (month = 1 OR month = 2) AND year = 2024"},
+    {"full_product_is_per_column", SALES "(year = 2023 OR year = 2024) AND (month = 1 OR month = 2)",
+     READ " WHERE (month = 1 OR month = 2) AND (year = 2023 OR year = 2024)"},
+    {"partial_product_is_kept", SALES "(year = 2023 AND month = 1) OR (year = 2023 AND month = 2) OR (year = 2024 AND month = 1)",
+     READ " WHERE (month = 1 OR month = 2 OR month = 1) AND (year = 2023 OR year = 2023 OR year = 2024) AND ((month = "
+          "1 AND year = 2023) OR (month = 2 AND year = 2023) OR (month = 1 AND year = 2024))"},
+    {"branch_restricting_nothing_drops_the_or", SALES "(year = 2024 AND month = 1) OR NOT (year = 2023)", READ},
+    {"branch_on_another_table_drops_it_for_this_scan",
+     "SELECT * FROM spectrum_schema.sales s JOIN public.customers c ON c.id = s.customer_id WHERE (s.year = 2024 AND "
+     "s.month = 1) OR (c.region = 'EU' AND c.signup_year = 2020)",
+     "Select: read spectrum_schema.sales AS s; read public.customers AS c"},
+    {"pairs_across_tables_project_per_scan",
+     "SELECT * FROM spectrum_schema.sales s JOIN public.customers c ON c.id = s.customer_id WHERE (s.year = 2024 AND "
+     "s.month = 1 AND c.region = 'EU') OR (s.year = 2023 AND s.month = 12 AND c.region = 'US')",
+     "Select: read spectrum_schema.sales AS s WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND "
+     "((month = 1 AND year = 2024) OR (month = 12 AND year = 2023)); read public.customers AS c WHERE (region = 'EU' OR "
+     "region = 'US')"},
+    {"in_subquery_pushed_down", "SELECT * FROM (SELECT * FROM spectrum_schema.sales) t WHERE (t.year = 2024 AND "
+     "t.month = 1) OR (t.year = 2023 AND t.month = 12)",
+     READ " WHERE (month = 1 OR month = 12) AND (year = 2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR "
+          "(month = 12 AND year = 2023))"},
+    {"two_contexts_each_keep_theirs",
+     "SELECT * FROM spectrum_schema.sales s JOIN public.customers c ON c.id = s.customer_id AND ((s.year = 2024 AND "
+     "s.month = 1) OR (s.year = 2023 AND s.month = 2)) WHERE (s.year = 2024 AND s.month = 3) OR (s.year = 2022 AND "
+     "s.month = 1)",
+     "Select: read spectrum_schema.sales AS s WHERE (month = 1 OR month = 2) AND (month = 3 OR month = 1) AND (year = "
+     "2024 OR year = 2023) AND (year = 2024 OR year = 2022) AND ((month = 1 AND year = 2024) OR (month = 2 AND year = "
+     "2023)) AND ((month = 3 AND year = 2024) OR (month = 1 AND year = 2022)); read public.customers AS c"},
+    {"left_join_nullable_side_without_strict_conjunct",
+     "SELECT * FROM public.customers c LEFT JOIN spectrum_schema.sales s ON s.customer_id = c.id WHERE (s.year = 2024 "
+     "AND s.month = 1) OR (s.year IS NULL AND c.region = 'EU')",
+     "Select: read public.customers AS c; read spectrum_schema.sales AS s"},
+    {"left_join_on_restricts_right_side",
+     "SELECT * FROM public.customers c LEFT JOIN spectrum_schema.sales s ON s.customer_id = c.id AND ((s.year = 2024 "
+     "AND s.month = 1) OR (s.year = 2023 AND s.month = 12))",
+     "Select: read public.customers AS c; read spectrum_schema.sales AS s WHERE (month = 1 OR month = 12) AND (year = "
+     "2024 OR year = 2023) AND ((month = 1 AND year = 2024) OR (month = 12 AND year = 2023))"},
+    {"with_any", SALES "(year = 2024 AND month = ANY('{1,2}'::int[])) OR (year = 2023 AND month = ANY($1))",
+     READ " WHERE (month IN (1, 2) OR month = ANY($1)) AND (year = 2024 OR year = 2023) AND ((month IN (1, 2) AND "
+          "year = 2024) OR (month = ANY($1) AND year = 2023))"},
+};
+#undef SALES
+#undef READ
 
 // ---- scopes: aliases, joins, subqueries, CTEs, set operations -----------------------
 const Row kScopeRows[] = {
@@ -402,6 +523,8 @@ class ScopeRows : public ::testing::TestWithParam<Row> {};
 class NameRows : public ::testing::TestWithParam<Row> {};
 class KindRows : public ::testing::TestWithParam<Row> {};
 class MultiRows : public ::testing::TestWithParam<Row> {};
+class AnyRows : public ::testing::TestWithParam<Row> {};
+class DisjunctionRows : public ::testing::TestWithParam<Row> {};
 
 void check(const Row& row, const AnalysisContext& ctx) {
   const QueryFacts facts = analyze(row.sql, ctx);
@@ -413,12 +536,16 @@ TEST_P(ScopeRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(NameRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(KindRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(MultiRows, Facts) { check(GetParam(), AnalysisContext{}); }
+TEST_P(AnyRows, Facts) { check(GetParam(), AnalysisContext{}); }
+TEST_P(DisjunctionRows, Facts) { check(GetParam(), AnalysisContext{}); }
 
 INSTANTIATE_TEST_SUITE_P(Analyzer, BoundRows, ::testing::ValuesIn(kBoundRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, ScopeRows, ::testing::ValuesIn(kScopeRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, NameRows, ::testing::ValuesIn(kNameRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, KindRows, ::testing::ValuesIn(kKindRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, MultiRows, ::testing::ValuesIn(kMultiRows), row_name);
+INSTANTIATE_TEST_SUITE_P(Analyzer, AnyRows, ::testing::ValuesIn(kAnyRows), row_name);
+INSTANTIATE_TEST_SUITE_P(Analyzer, DisjunctionRows, ::testing::ValuesIn(kDisjunctionRows), row_name);
 
 // ---- with a catalog: relation_exists + columns_of --------------------------------
 const Row kCatalogRows[] = {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/array_value.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -103,6 +104,23 @@ TEST(Bounds, CompareValues) {
   EXPECT_EQ(compare_values("99999999999999999999", "99999999999999999998"), 1);  // beyond double precision
   EXPECT_EQ(compare_values("abc", "abd"), -1);
   EXPECT_EQ(compare_values("10", "9a"), -1);        // not both numeric: bytes
+  // Plain integers take a short path; it must agree with the general one.
+  struct Row {
+    const char* a;
+    const char* b;
+    int expected;
+  };
+  const Row rows[] = {
+      {"+5", "5", 0},   {"-0", "+0", 0},  {"007", "7", 0},     {"-3", "-12", 1},    {"2024", "2024.0", 0},
+      {"1", " 1", 0},   {"-", "-", 0},    {"+", "1", -1},      {"", "0", -1},       {"12", "1e1", 1},
+      {"123456789012345678", "123456789012345679", -1},     // 18 digits: short path
+      {"1234567890123456789", "1234567890123456788", 1},    // 19 digits: the general path
+      {"-999999999999999999", "-1000000000000000000", 1},
+  };
+  for (const auto& r : rows) {
+    EXPECT_EQ(compare_values(r.a, r.b), r.expected) << r.a << " vs " << r.b;
+    EXPECT_EQ(compare_values(r.b, r.a), -r.expected) << r.b << " vs " << r.a;
+  }
 }
 
 TEST(Bounds, Describe) {
@@ -196,6 +214,229 @@ TEST(Bounds, SubstituteBinaryIntoQueryFacts) {
   // An undecodable binary value stays a placeholder.
   const QueryFacts opaque = substitute_params(f, {ParamValue{be(1, 4), true, 0}});
   EXPECT_TRUE(has_params(opaque.statements.at(0).scans.at(0).bounds.at("year")));
+}
+
+// ---- arrays: `col = ANY(...)` ------------------------------------------------------
+
+// Elements as one line: "a|b|NULL"; "unreadable" for nullopt.
+std::string joined(const std::optional<ArrayElements>& elements) {
+  if (!elements) return "unreadable";
+  std::string out;
+  for (size_t i = 0; i < elements->size(); ++i) out += (i ? "|" : "") + ((*elements)[i] ? *(*elements)[i] : "NULL");
+  return out;
+}
+
+struct ArrayTextRow {
+  const char* text;
+  const char* elements;
+};
+
+TEST(Bounds, ParseArrayText) {
+  const ArrayTextRow rows[] = {
+      {"{2023,2024}", "2023|2024"},
+      {"  { 2023 , 2024 }  ", "2023|2024"},
+      {"{}", ""},
+      {"{ }", ""},
+      {"{2024}", "2024"},
+      {"{NULL,null,Null}", "NULL|NULL|NULL"},
+      {"{\"NULL\"}", "NULL"},          // quoted: the string NULL... shown as text below
+      {"{\"a b\", c d }", "a b|c d"},  // inner blanks stay, outer ones go
+      {"{\"a\\\"b\",c\\,d}", "a\"b|c,d"},
+      {"{a\\ }", "a "},                 // an escaped blank is kept
+      {"{\"\"}", ""},                   // one empty string
+      {"{{1,2},{3,4}}", "1|2|3|4"},
+      {"[1:2]={1,2}", "1|2"},
+      {"[0:1][1:1]={{1},{2}}", "1|2"},
+      {"{1,,2}", "unreadable"},
+      {"{1,2", "unreadable"},
+      {"{1,2}x", "unreadable"},
+      {"1,2", "unreadable"},
+      {"", "unreadable"},
+      {"{1,{2}}", "unreadable"},        // mixed depths
+      {"{{1},2}", "unreadable"},
+      {"{\"a\"b}", "unreadable"},
+      {"{a\"b}", "unreadable"},
+      {"{1,2}}", "unreadable"},
+      {"[1:2]{1,2}", "unreadable"},
+      {"{{{{{{{1}}}}}}}", "unreadable"},  // more than 6 dimensions
+  };
+  for (const auto& row : rows) EXPECT_EQ(joined(parse_array_text(row.text)), row.elements) << row.text;
+  // A quoted NULL is a string, not a NULL element.
+  const auto quoted = parse_array_text("{\"NULL\"}");
+  ASSERT_TRUE(quoted && quoted->size() == 1 && (*quoted)[0].has_value());
+  EXPECT_EQ(*(*quoted)[0], "NULL");
+  // Too many elements to be worth keeping.
+  std::string big = "{";
+  for (size_t i = 0; i <= kMaxArrayElements; ++i) big += (i ? ",1" : "1");
+  EXPECT_FALSE(parse_array_text(big + "}").has_value());
+}
+
+// array_send's layout for a one-dimensional array.
+std::string binary_array(uint32_t element_type, const std::vector<std::optional<std::string>>& elements) {
+  bool nulls = false;
+  for (const auto& e : elements) nulls = nulls || !e;
+  std::string out = be(elements.empty() ? 0 : 1, 4) + be(nulls ? 1 : 0, 4) + be(element_type, 4);
+  if (!elements.empty()) out += be(elements.size(), 4) + be(1, 4);
+  for (const auto& e : elements) out += e ? be(e->size(), 4) + *e : be(0xffffffffu, 4);
+  return out;
+}
+
+struct ArrayBinaryRow {
+  const char* name;
+  std::string bytes;
+  const char* elements;
+};
+
+TEST(Bounds, ParseArrayBinary) {
+  const ArrayBinaryRow rows[] = {
+      {"int4", binary_array(23, {be(2023, 4), be(2024, 4)}), nullptr},
+      {"empty", binary_array(23, {}), ""},
+      {"text_with_null", binary_array(25, {std::string("01"), std::nullopt}), "01|NULL"},
+      {"two_dimensions", be(2, 4) + be(0, 4) + be(25, 4) + be(2, 4) + be(1, 4) + be(1, 4) + be(1, 4) + be(1, 4) + "a" +
+                             be(1, 4) + "b",
+       "a|b"},
+      {"truncated_header", be(1, 4) + be(0, 4), "unreadable"},
+      {"truncated_element", binary_array(25, {std::string("abc")}).substr(0, 24), "unreadable"},
+      {"trailing_bytes", binary_array(25, {std::string("a")}) + "x", "unreadable"},
+      {"negative_dimension", be(1, 4) + be(0, 4) + be(23, 4) + be(0xffffffffu, 4) + be(1, 4), "unreadable"},
+      {"bad_flags", be(1, 4) + be(7, 4) + be(23, 4) + be(1, 4) + be(1, 4) + be(1, 4) + "a", "unreadable"},
+      {"too_many_dimensions", be(7, 4) + be(0, 4) + be(23, 4), "unreadable"},
+      {"too_many_elements", be(1, 4) + be(0, 4) + be(23, 4) + be(kMaxArrayElements + 1, 4) + be(1, 4), "unreadable"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const auto parsed = parse_array_binary(row.bytes);
+    if (row.elements == nullptr) {
+      ASSERT_TRUE(parsed.has_value());
+      EXPECT_EQ(parsed->element_type, 23u);
+      ASSERT_EQ(parsed->elements.size(), 2u);
+      EXPECT_EQ(parsed->elements[0], be(2023, 4));
+      EXPECT_EQ(parsed->elements[1], be(2024, 4));
+      continue;
+    }
+    EXPECT_EQ(joined(parsed ? std::optional<ArrayElements>(parsed->elements) : std::nullopt), row.elements);
+  }
+}
+
+struct ArrayParamRow {
+  const char* name;
+  ParamValue param;
+  const char* values;  // describe() of each value, "|"-joined; nullptr: unreadable
+};
+
+TEST(Bounds, DecodeArrayParams) {
+  const ArrayParamRow rows[] = {
+      {"text_untyped", {std::string("{2023,2024}"), false, 0}, "2023|2024"},
+      {"text_untyped_strings", {std::string("{EU,\"U S\"}"), false, 0}, "'EU'|'U S'"},
+      {"text_int4_array", {std::string("{01, 2}"), false, 1007}, "01|2"},
+      {"text_text_array", {std::string("{2023}"), false, 1009}, "2023"},  // numeric text reads as a number anyway
+      {"text_with_null_elements", {std::string("{NULL,2024,NULL}"), false, 0}, "2024"},
+      {"text_empty", {std::string("{}"), false, 1007}, ""},
+      {"null_array", {std::nullopt, false, 1007}, ""},
+      {"text_malformed", {std::string("{2023,"), false, 1007}, nullptr},
+      {"text_scalar", {std::string("2023"), false, 23}, nullptr},
+      {"binary_int4", {binary_array(23, {be(2023, 4), be(2024, 4)}), true, 1007}, "2023|2024"},
+      {"binary_int8_undeclared", {binary_array(20, {be(2024, 8)}), true, 0}, "2024"},
+      {"binary_int2_with_null", {binary_array(21, {be(7, 2), std::nullopt}), true, 1005}, "7"},
+      {"binary_text", {binary_array(25, {std::string("01"), std::string("02")}), true, 1009}, "'01'|'02'"},
+      {"binary_date", {binary_array(1082, {be(8766, 4)}), true, 1182}, "'2024-01-01'"},
+      {"binary_empty", {binary_array(23, {}), true, 1007}, ""},
+      {"binary_element_wrong_size", {binary_array(23, {be(2024, 2)}), true, 1007}, nullptr},
+      {"binary_unknown_element_type", {binary_array(600, {std::string(16, '\0')}), true, 0}, nullptr},
+      {"binary_garbage", {std::string("\x01\x02\x03", 3), true, 1007}, nullptr},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const auto values = decode_array_param(row.param);
+    if (row.values == nullptr) {
+      EXPECT_FALSE(values.has_value());
+      continue;
+    }
+    ASSERT_TRUE(values.has_value());
+    std::string text;
+    for (size_t i = 0; i < values->size(); ++i) text += (i ? "|" : "") + describe((*values)[i]);
+    EXPECT_EQ(text, row.values);
+  }
+}
+
+struct AnyBindRow {
+  const char* name;
+  ParamValue param;
+  const char* bound;        // describe() after substitution
+  bool finite;
+  const char* matching;     // of the years 2022, 2023, 2024, those that match, "|"-joined
+};
+
+// year = ANY($1): before Bind a finite set of unknown values (matching every year); at
+// Bind the array's elements, exactly as year IN (...).
+TEST(Bounds, SubstituteArrayParam) {
+  const Bound parsed = bound_of("year = ANY($1)");
+  EXPECT_EQ(describe(parsed, "year"), "year = ANY($1)");
+  EXPECT_TRUE(has_params(parsed));
+  EXPECT_TRUE(is_finite(parsed));
+  EXPECT_TRUE(matches(parsed, "1999"));
+  const AnyBindRow rows[] = {
+      {"two_years", {std::string("{2023,2024}"), false, 0}, "year IN (2023, 2024)", true, "2023|2024"},
+      {"one_year_is_an_equality", {std::string("{2024}"), false, 1007}, "year = 2024", true, "2024"},
+      {"binary", {binary_array(23, {be(2022, 4), be(2024, 4)}), true, 1007}, "year IN (2022, 2024)", true, "2022|2024"},
+      {"null_elements_drop_out", {std::string("{NULL,2023}"), false, 0}, "year = 2023", true, "2023"},
+      {"empty_matches_nothing", {std::string("{}"), false, 0}, "FALSE", true, ""},
+      {"null_array_matches_nothing", {std::nullopt, false, 1007}, "FALSE", true, ""},
+      {"unreadable_stays_and_matches_everything", {std::string("{2023"), false, 0}, "year = ANY($1)", true,
+       "2022|2023|2024"},
+      {"unreadable_binary_stays", {std::string("\x01", 1), true, 1007}, "year = ANY($1)", true, "2022|2023|2024"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    const Bound b = substitute_params(parsed, std::vector<ParamValue>{row.param});
+    EXPECT_EQ(describe(b, "year"), row.bound);
+    EXPECT_EQ(is_finite(b), row.finite);
+    std::string matching;
+    for (const char* year : {"2022", "2023", "2024"}) {
+      if (matches(b, year)) matching += (matching.empty() ? "" : "|") + std::string(year);
+    }
+    EXPECT_EQ(matching, row.matching);
+  }
+  // Without a value for $1 nothing changes.
+  EXPECT_EQ(substitute_params(parsed, std::vector<ParamValue>{}), parsed);
+}
+
+TEST(Bounds, SubstituteReachesDisjunctions) {
+  const QueryFacts f = analyze(
+      "SELECT * FROM spectrum_schema.sales WHERE (year = $1 AND month = ANY($2)) OR (year = 2023 AND month = $3)",
+      AnalysisContext{});
+  const auto& scan = f.statements.at(0).scans.at(0);
+  ASSERT_EQ(scan.disjunctions.size(), 1u);
+  EXPECT_TRUE(has_params(scan.disjunctions[0]));
+  const QueryFacts bound = substitute_params(
+      f, {ParamValue{std::string("2024"), false, 0}, ParamValue{std::string("{1,2}"), false, 0}, ParamValue{std::nullopt, false, 0}});
+  const auto& d = bound.statements.at(0).scans.at(0).disjunctions.at(0);
+  EXPECT_FALSE(has_params(d));
+  EXPECT_EQ(describe(d, {"year", "month"}), "(year = 2024 AND month IN (1, 2)) OR (year = 2023 AND FALSE)");
+}
+
+TEST(Bounds, DescribeDisjunction) {
+  const QueryFacts f = analyze(
+      "SELECT * FROM spectrum_schema.sales WHERE (year = 2024 AND month BETWEEN 1 AND 3 AND amount > 5) OR (year = "
+      "2023 AND (month = 1 OR month = 12)) OR (year >= 2020 AND year <= 2021 AND amount < 0)",
+      AnalysisContext{});
+  const auto& scan = f.statements.at(0).scans.at(0);
+  ASSERT_EQ(scan.disjunctions.size(), 1u);
+  const Disjunction& d = scan.disjunctions[0];
+  // Every column, in name order; the inner OR is distributed into two branches.
+  EXPECT_EQ(describe(d),
+            "(amount > 5 AND month BETWEEN 1 AND 3 AND year = 2024) OR (month = 1 AND year = 2023) OR (month = 12 AND "
+            "year = 2023) OR (amount < 0 AND year >= 2020 AND year <= 2021)");
+  // The partition columns, in their order; a branch without them is TRUE.
+  EXPECT_EQ(describe(d, {"year", "month"}),
+            "(year = 2024 AND month BETWEEN 1 AND 3) OR (year = 2023 AND month = 1) OR (year = 2023 AND month = 12) OR "
+            "(year >= 2020 AND year <= 2021)");
+  EXPECT_EQ(describe(d, {"month"}), "month BETWEEN 1 AND 3 OR month = 1 OR month = 12 OR TRUE");
+  // An OR inside a branch (as substitution can leave) keeps its parentheses.
+  Disjunction nested = d;
+  nested[0]["month"] = bound_of("month = 1 OR month = 2", "month");
+  EXPECT_EQ(describe(Disjunction(nested.begin(), nested.begin() + 2), {"year", "month"}),
+            "(year = 2024 AND (month = 1 OR month = 2)) OR (year = 2023 AND month = 1)");
 }
 
 }  // namespace

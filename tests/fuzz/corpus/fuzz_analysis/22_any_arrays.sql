@@ -1,0 +1,1 @@
+SELECT * FROM spectrum_schema.sales WHERE year = ANY('{2023,"2024",NULL}'::int[]) AND month = ANY(ARRAY[1, 2]) AND region = ANY('[1:2]={{"a\"b",c\,d}}') AND day = ANY($1) AND sale_id <> ALL($2::int[])

@@ -1,0 +1,1 @@
+SELECT * FROM spectrum_schema.sales s JOIN public.customers c ON c.id = s.customer_id AND ((s.year = 2024 AND s.month = 1) OR (s.year = $1 AND s.month = ANY($2))) WHERE (s.year, s.month) IN ((2024, 1), (2023, 12)) OR (s.year = 2022 AND (s.month = 6 OR c.region = 'EU'))
