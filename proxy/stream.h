@@ -30,19 +30,26 @@ class Stream {
   // Reads at least one byte into buffer, making room for min_free bytes first.
   //
   // When the caller knows the peer has nothing more to say for now (a request was just
-  // forwarded whole, or every reply has arrived), quiet is true: the read then holds only a
-  // small buffer (kQuietBuffer), so an idle session keeps almost no memory, while the next
-  // request or reply, usually small, still arrives in one recv.
-  //
-  // Reads are Asio's: a recv first, and a readiness wait only when it finds nothing. That
-  // failed recv could be skipped after a short read, but not safely: a FIN (or RST) that
-  // arrived with the last bytes raises no new edge-triggered event, and a session that
-  // waited for one would never see its peer leave.
-  static constexpr size_t kQuietBuffer = 512;
+  // forwarded whole, or every reply has arrived), quiet is true: on plain TCP the read then
+  // waits for readiness before taking memory, so an idle session holds no read buffer at
+  // all. A speculative read would cost the same one syscall (a failed recv instead of
+  // Asio's epoll re-arm) but needs the buffer up front, so busy streams (results, COPY)
+  // keep reading speculatively. (Neither can be skipped safely after a short read: a FIN
+  // or RST that arrived with the last bytes raises no new edge-triggered event, and a
+  // session that waited for one would never see its peer leave.)
   awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free, bool quiet) {
-    if (quiet && buffer.size() == 0) {
-      if (buffer.capacity() > kQuietBuffer) buffer.release();
-      min_free = kQuietBuffer;
+    if (quiet && !tls_ && buffer.size() == 0) {
+      buffer.release();
+      for (;;) {
+        auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+        if (wec) co_return std::tuple<error_code, size_t>{wec, 0};
+        auto space = buffer.writable(min_free);
+        error_code ec;
+        const size_t n = socket_.read_some(asio::buffer(space), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
+        if (!ec) buffer.commit(n);
+        co_return std::tuple<error_code, size_t>{ec, n};
+      }
     }
     auto space = buffer.writable(min_free);
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(space), use_nothrow)
