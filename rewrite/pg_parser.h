@@ -105,4 +105,9 @@ void for_each_child(const ProtobufCMessage* msg, F&& f) {
 
 inline bool is_node(const ProtobufCMessage* m) { return m != nullptr && m->descriptor == &pg_query__node__descriptor; }
 
+// Readers of parse-tree fields shared by the walkers (query_walker, utility_facts).
+inline std::string_view sv(const char* s) { return s == nullptr ? std::string_view() : std::string_view(s); }
+// protobuf-c leaves absent string fields as "" rather than NULL.
+inline bool has(const char* s) { return s != nullptr && *s != '\0'; }
+
 }  // namespace blueshift::rewrite::pg

@@ -58,10 +58,8 @@ using Node = PgQuery__Node;
 
 #define IS(n, X) ((n) != nullptr && (n)->node_case == PG_QUERY__NODE__NODE_##X)
 
-std::string_view sv(const char* s) { return s == nullptr ? std::string_view() : std::string_view(s); }
-
-// protobuf-c leaves absent string fields as "" rather than NULL.
-bool has(const char* s) { return s != nullptr && *s != '\0'; }
+using pg::has;
+using pg::sv;
 
 std::string_view str_node(const Node* n) { return IS(n, STRING) && n->string->sval ? sv(n->string->sval) : ""; }
 

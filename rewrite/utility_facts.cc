@@ -21,8 +21,8 @@ using Node = PgQuery__Node;
 
 #define IS(n, X) ((n) != nullptr && (n)->node_case == PG_QUERY__NODE__NODE_##X)
 
-std::string_view sv(const char* s) { return s == nullptr ? std::string_view() : std::string_view(s); }
-bool has(const char* s) { return s != nullptr && *s != '\0'; }
+using pg::has;
+using pg::sv;
 
 const char* label(PgQuery__ObjectType t) {
   switch (t) {

@@ -17,14 +17,7 @@
 namespace blueshift::rewrite {
 namespace {
 
-struct Row {
-  const char* name;
-  const char* sql;
-  const char* expected;
-};
-
-// Failures print the row's name and SQL rather than bytes.
-void PrintTo(const Row& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
+using Row = testing::AnalysisRow;
 
 const Row kDialectRows[] = {
     {"top", "SELECT TOP 10 * FROM spectrum_schema.sales WHERE year = 2024",

@@ -17,13 +17,7 @@
 namespace blueshift::rewrite {
 namespace {
 
-struct Row {
-  const char* name;
-  const char* sql;
-  const char* expected;
-};
-
-void PrintTo(const Row& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
+using Row = testing::AnalysisRow;
 
 AnalysisContext context() { return testing::catalog_context({"analyst", "public"}); }
 

@@ -15,14 +15,7 @@
 namespace blueshift::rewrite {
 namespace {
 
-struct Row {
-  const char* name;
-  const char* sql;
-  const char* expected;
-};
-
-// Failures print the row's name and SQL rather than bytes.
-void PrintTo(const Row& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
+using Row = testing::AnalysisRow;
 
 std::string row_name(const ::testing::TestParamInfo<Row>& info) { return info.param.name; }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <ostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,6 +10,16 @@
 #include "rewrite/analyzer.h"
 
 namespace blueshift::rewrite::testing {
+
+// One table-driven analysis case: SQL in, describe()d facts out.
+struct AnalysisRow {
+  const char* name;
+  const char* sql;
+  const char* expected;
+};
+
+// Failures print the row's name and SQL rather than bytes.
+inline void PrintTo(const AnalysisRow& row, std::ostream* os) { *os << row.name << ": " << row.sql; }
 
 inline const std::map<std::string, std::vector<std::string>>& test_tables() {
   static const std::map<std::string, std::vector<std::string>> tables = {
