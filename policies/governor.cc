@@ -329,12 +329,11 @@ class GovernorImpl final : public Governor {
     const rewrite::AnalysisContext context = analysis_context(*snap, session);
     // A simple Query's literals are lifted into $n (rewrite/literal_template.h): texts that
     // differ only in their values share one cached analysis, resolved with the values as
-    // an extended-protocol Bind would be. A template the grammar rejects falls back to the
-    // text as written.
-    // A text cached as written is found first: one with nothing to lift, a template the
-    // grammar rejected, or the first text of each template, which is cached under its own
-    // text too so that a text sent again as is (a dashboard refresh) skips the scanner.
-    // Later values of a template are not: pgbench's million aids must not churn the cache.
+    // an extended-protocol Bind would be; a template the grammar rejects falls back to the
+    // text as written. The text itself is looked up first, and the first text of each
+    // template is cached under its own text too, so that a text sent again as is (a
+    // dashboard refresh) skips the scanner; later values are not (pgbench's million aids
+    // must not churn the cache).
     std::shared_ptr<const rewrite::QueryFacts> qf;
     const bool lifting = options_.lift_literals && deferred == nullptr && !in_scope_rules.empty();
     if (lifting && !(qf = snap->cache->find(sql, context))) {

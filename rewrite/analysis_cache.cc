@@ -45,6 +45,8 @@ struct AnalysisCache::Impl {
   std::vector<std::unique_ptr<Shard>> shards;
   std::atomic<uint64_t> hits{0};
   std::atomic<uint64_t> misses{0};
+
+  Shard& shard_for(const std::string& key) { return *shards[std::hash<std::string>{}(key) % shards.size()]; }
 };
 
 AnalysisCache::AnalysisCache(size_t max_entries) : impl_(std::make_unique<Impl>()) {
@@ -87,7 +89,7 @@ std::shared_ptr<const QueryFacts> AnalysisCache::analyze(std::string_view sql, c
     return std::make_shared<const QueryFacts>(rewrite::analyze(sql, context));
   }
   std::string key = cache_key(sql, context);
-  Shard& shard = *impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()];
+  Shard& shard = impl_->shard_for(key);
   if (auto hit = lookup(shard, key)) {
     impl_->hits.fetch_add(1, std::memory_order_relaxed);
     return hit;
@@ -101,7 +103,7 @@ std::shared_ptr<const QueryFacts> AnalysisCache::analyze(std::string_view sql, c
 std::shared_ptr<const QueryFacts> AnalysisCache::find(std::string_view sql, const AnalysisContext& context) {
   if (impl_->shards.empty()) return nullptr;
   const std::string key = cache_key(sql, context);
-  auto hit = lookup(*impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()], key);
+  auto hit = lookup(impl_->shard_for(key), key);
   (hit ? impl_->hits : impl_->misses).fetch_add(1, std::memory_order_relaxed);
   return hit;
 }
@@ -110,7 +112,7 @@ void AnalysisCache::insert(std::string_view sql, const AnalysisContext& context,
                            std::shared_ptr<const QueryFacts> facts) {
   if (impl_->shards.empty() || !facts) return;
   std::string key = cache_key(sql, context);
-  Shard& shard = *impl_->shards[std::hash<std::string>{}(key) % impl_->shards.size()];
+  Shard& shard = impl_->shard_for(key);
   store(shard, std::move(key), std::move(facts));
 }
 

@@ -164,11 +164,12 @@ class Policies(unittest.TestCase):
             with self.assertRaises(psycopg.Error) as exc:
                 with conn.pipeline():
                     c1 = conn.execute(BOTH_TEXT, (2024, 3), prepare=True)
-                    c2 = conn.execute(YEAR_ONLY.replace("%s", "%t"), (2024,), prepare=True)
-                    c3 = conn.execute(BOTH_TEXT, (2024, 4), prepare=True)
+                    # psycopg may raise the refusal here already or only at the end of the
+                    # pipeline, depending on when it reads the results.
+                    conn.execute(YEAR_ONLY.replace("%s", "%t"), (2024,), prepare=True)
+                    conn.execute(BOTH_TEXT, (2024, 4), prepare=True)
             self.assertRefused(exc, h.RULE_FILTER)
             self.assertEqual(c1.fetchall(), direct(BOTH_TEXT, (2024, 3)))
-            del c2, c3
             self.assertSameAsDirect(BOTH_TEXT, (2024, 5), conn=conn)
 
     @unittest.skipUnless(psycopg.Pipeline.is_supported(), "libpq without pipeline mode")

@@ -94,6 +94,34 @@ constexpr const char* kFilterMsg =
     "blueshift: query on spectrum_schema.sales refused by rule \"analysts-must-filter-partitions\" "
     "(require_partition_filter)";
 
+// Checks rows against a Governor: outcome, SQLSTATE (42501 refused, 01000 warned, none
+// passed), and message, hint and a prefix of the DETAIL when a row gives them.
+void check_rows(Governor& g, const std::vector<Row>& rows) {
+  for (const auto& row : rows) {
+    SCOPED_TRACE(std::string(row.name) + ": " + row.sql);
+    const Verdict v = g.check_query(row.sql, row.who);
+    EXPECT_EQ(v.outcome, row.outcome) << v.message << "\n" << v.detail;
+    if (row.outcome == V::Refuse) {
+      EXPECT_EQ(v.sqlstate, "42501");
+    }
+    if (row.outcome == V::Notice) {
+      EXPECT_EQ(v.sqlstate, "01000");
+    }
+    if (row.outcome == V::Pass) {
+      EXPECT_TRUE(v.message.empty());
+    }
+    if (row.message) {
+      EXPECT_EQ(v.message, row.message);
+    }
+    if (row.detail) {
+      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
+    }
+    if (row.hint) {
+      EXPECT_EQ(v.hint, row.hint);
+    }
+  }
+}
+
 TEST(Governor, QueriesFromText) {
   Harness h;
   const Row rows[] = {
@@ -156,29 +184,7 @@ TEST(Governor, QueriesFromText) {
        "(require_partition_filter): the proxy could not analyse it",
        "the SQL parser rejected the statement"},
   };
-  for (const auto& row : rows) {
-    SCOPED_TRACE(row.name);
-    const Verdict v = h.governor->check_query(row.sql, row.who);
-    EXPECT_EQ(v.outcome, row.outcome) << v.message << "\n" << v.detail;
-    if (row.outcome == V::Refuse) {
-      EXPECT_EQ(v.sqlstate, "42501");
-    }
-    if (row.outcome == V::Notice) {
-      EXPECT_EQ(v.sqlstate, "01000");
-    }
-    if (row.outcome == V::Pass) {
-      EXPECT_TRUE(v.message.empty());
-    }
-    if (row.message) {
-      EXPECT_EQ(v.message, row.message);
-    }
-    if (row.detail) {
-      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
-    }
-    if (row.hint) {
-      EXPECT_EQ(v.hint, row.hint);
-    }
-  }
+  check_rows(*h.governor, {std::begin(rows), std::end(rows)});
   // Every non-pass verdict wrote one audit line.
   const auto lines = h.audit.lines();
   const auto c = h.governor->counters();
@@ -196,23 +202,6 @@ TEST(Governor, QueriesFromText) {
   }
 }
 
-// Checks rows against a Governor; `detail` is a prefix of the DETAIL.
-void check_rows(Governor& g, const std::vector<Row>& rows) {
-  for (const auto& row : rows) {
-    SCOPED_TRACE(std::string(row.name) + ": " + row.sql);
-    const Verdict v = g.check_query(row.sql, row.who);
-    EXPECT_EQ(v.outcome, row.outcome) << v.message << "\n" << v.detail;
-    if (row.message) {
-      EXPECT_EQ(v.message, row.message);
-    }
-    if (row.detail) {
-      EXPECT_EQ(v.detail.substr(0, std::string(row.detail).size()), row.detail) << v.detail;
-    }
-    if (row.hint) {
-      EXPECT_EQ(v.hint, row.hint);
-    }
-  }
-}
 
 // deny_statements limited to a schema, end to end: a statement is refused when it acts
 // on something in the schema (the schema itself included), never merely for naming no

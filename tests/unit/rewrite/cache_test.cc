@@ -24,6 +24,29 @@ TEST(AnalysisCache, HitsAndMisses) {
   EXPECT_EQ(describe(*a), "Select: read spectrum_schema.sales WHERE year = 1");
 }
 
+TEST(AnalysisCache, FindAndInsert) {
+  AnalysisCache cache(100);
+  AnalysisContext ctx;
+  const char* sql = "SELECT * FROM spectrum_schema.sales WHERE year = 2";
+  EXPECT_EQ(cache.find(sql, ctx), nullptr);  // find never analyses
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.misses(), 1u);
+  auto analysed = cache.analyze(sql, ctx);
+  EXPECT_EQ(cache.find(sql, ctx).get(), analysed.get());
+  EXPECT_EQ(cache.hits(), 1u);
+
+  // Facts derived elsewhere are returned as given, for that text only.
+  auto derived = std::make_shared<const QueryFacts>(analyze("SELECT 1", ctx));
+  cache.insert("SELECT * FROM t WHERE x = 7", ctx, derived);
+  EXPECT_EQ(cache.find("SELECT * FROM t WHERE x = 7", ctx).get(), derived.get());
+  EXPECT_EQ(cache.analyze("SELECT * FROM t WHERE x = 7", ctx).get(), derived.get());
+  EXPECT_EQ(cache.find("SELECT * FROM t WHERE x = 8", ctx), nullptr);
+  // A text already cached keeps its entry.
+  cache.insert(sql, ctx, derived);
+  EXPECT_EQ(cache.find(sql, ctx).get(), analysed.get());
+  EXPECT_EQ(cache.size(), 2u);
+}
+
 TEST(AnalysisCache, KeyIncludesSearchPathAndCaseSensitivity) {
   AnalysisCache cache(100);
   AnalysisContext pub;
