@@ -142,6 +142,8 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 
   if (logged_in) {
     last_activity_ = std::chrono::steady_clock::now();
+    client_.watch_reads();
+    upstream_->watch_reads();
     if (config_.idle_client_timeout_ms > 0) {
       co_await (pump_client() || pump_server() || watchdog());
     } else {
@@ -513,7 +515,16 @@ awaitable<void> Session::pump_client() {
   const bool governed = server_.governor != nullptr;
   for (;;) {
     if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
-    auto [ec, n] = co_await client_.read_into(client_in_, chunk, client_waits_);
+    error_code ec;
+    size_t n = 0;
+    if (client_.watched()) {
+      while (!client_.read_now(client_in_, chunk, client_waits_, ec, n)) {
+        std::tie(ec) = co_await client_.readable();
+        if (ec) break;
+      }
+    } else {
+      std::tie(ec, n) = co_await client_.read_into(client_in_, chunk, client_waits_);
+    }
     if (ec) {
       if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
       co_return;
@@ -572,13 +583,10 @@ awaitable<void> Session::pump_client() {
       pos += f.size;
       run_start = pos;
     }
+    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
     error_code wec;
-    if (copying) {
-      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-      if (!out.empty()) std::tie(wec, std::ignore) = co_await upstream_->write(asio::buffer(out));
-    } else if (pos > run_start) {
-      std::tie(wec, std::ignore) = co_await upstream_->write(asio::buffer(base + run_start, pos - run_start));
-    }
+    if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
     client_in_.consume(pos);
     if (wec) {
       if (wec != asio::error::operation_aborted && end_reason_ != "client terminated") {
@@ -596,8 +604,17 @@ awaitable<void> Session::pump_server() {
   size_t chunk = kReadChunk;
   for (;;) {
     if (server_in_.size() == 0 && server_in_.capacity() > chunk) server_in_.release();
-    auto [ec, n] =
-        co_await upstream_->read_into(server_in_, chunk, !tracker_.awaiting_reply() && server_stream_remaining_ == 0);
+    const bool quiet = !tracker_.awaiting_reply() && server_stream_remaining_ == 0;
+    error_code ec;
+    size_t n = 0;
+    if (upstream_->watched()) {
+      while (!upstream_->read_now(server_in_, chunk, quiet, ec, n)) {
+        std::tie(ec) = co_await upstream_->readable();
+        if (ec) break;
+      }
+    } else {
+      std::tie(ec, n) = co_await upstream_->read_into(server_in_, chunk, quiet);
+    }
     if (ec == asio::error::operation_aborted) co_return;  // the other pump ended the session
     if (ec) {
       if (upstream_sent_fatal_) {
@@ -672,13 +689,10 @@ awaitable<void> Session::pump_server() {
       }
       pos += f.size;
     }
+    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
     error_code wec;
-    if (copying) {
-      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-      std::tie(wec, std::ignore) = co_await client_.write(asio::buffer(out));
-    } else if (pos > run_start) {
-      std::tie(wec, std::ignore) = co_await client_.write(asio::buffer(base + run_start, pos - run_start));
-    }
+    if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
     server_in_.consume(pos);
     if (wec) {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();

@@ -3,11 +3,13 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
+#include "proxy/readiness.h"
 
 namespace blueshift::proxy {
 
@@ -20,6 +22,19 @@ class Stream {
   }
 
   [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
+
+  // From here on, reads of a plain TCP stream wait on the I/O thread's level-triggered set
+  // (proxy/readiness.h) instead of Asio's edge-triggered reactor: a short read is followed
+  // by a wait, with no failed recv or re-arm in between. TLS streams keep Asio's path. When
+  // the set cannot be had (out of descriptors), reads stay on Asio's path too.
+  void watch_reads() {
+    if (tls_ || watch_) return;
+    try {
+      watch_.emplace(socket_.get_executor(), socket_.native_handle());
+    } catch (const std::exception&) {
+      watch_.reset();
+    }
+  }
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
 
   awaitable<std::tuple<error_code, size_t>> read_some(asio::mutable_buffer buffer) {
@@ -27,17 +42,58 @@ class Stream {
     co_return co_await socket_.async_read_some(buffer, use_nothrow);
   }
 
-  // Reads at least one byte into buffer, making room for min_free bytes first.
+  // The pumps' reads of a watched stream, in two steps so that the usual case runs no
+  // coroutine of its own: read_now() takes what the socket has; when it returns false the
+  // stream is drained and the caller awaits readable() before calling it again. Without a
+  // watch (TLS, or no epoll set) read_now() always returns false and read_into() is the way.
   //
-  // When the caller knows the peer has nothing more to say for now (a request was just
-  // forwarded whole, or every reply has arrived), quiet is true: on plain TCP the read then
-  // waits for readiness before taking memory, so an idle session holds no read buffer at
-  // all. A speculative read would cost the same one syscall (a failed recv instead of
-  // Asio's epoll re-arm) but needs the buffer up front, so busy streams (results, COPY)
-  // keep reading speculatively. (Neither can be skipped safely after a short read: a FIN
-  // or RST that arrived with the last bytes raises no new edge-triggered event, and a
-  // session that waited for one would never see its peer leave.)
+  // quiet: the peer has nothing more to say for now (a request was just forwarded whole, or
+  // every reply has arrived), so an empty buffer is given back before the wait: an idle
+  // session holds no read buffer at all.
+  [[nodiscard]] bool watched() const { return watch_.has_value(); }
+  bool read_now(Buffer& buffer, size_t min_free, bool quiet, error_code& ec, size_t& n) {
+    if (!watch_) return false;
+    if (!drained_) {
+      auto space = buffer.writable(min_free);
+      n = socket_.read_some(asio::buffer(space), ec);
+      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+        // A read that filled the space may have left more behind: read again before waiting.
+        drained_ = !ec && n < space.size();
+        if (!ec) buffer.commit(n);
+        return true;
+      }
+      ec.clear();
+      n = 0;
+      drained_ = true;
+    }
+    if (quiet && buffer.size() == 0) buffer.release();
+    return false;
+  }
+  auto readable() {
+    drained_ = false;  // whatever the wait ends with, the next read_now() tries the socket
+    return watch_->async_wait(use_nothrow);
+  }
+
+  // Reads at least one byte into buffer, making room for min_free bytes first; the path of
+  // streams without a watch (see read_now) and of the login phase.
+  //
+  // With quiet set (see read_now), plain TCP waits for readiness before taking memory. A
+  // speculative read would cost the same one syscall (a failed recv instead of Asio's epoll
+  // re-arm) but needs the buffer up front, so busy streams (results, COPY) keep reading
+  // speculatively. (Under Asio's edge-triggered reactor neither can be skipped after a
+  // short read: a FIN or RST that arrived with the last bytes raises no new event, and a
+  // session that waited for one would never see its peer leave. Watched streams have no
+  // such cost.)
   awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free, bool quiet) {
+    if (watch_) {
+      error_code ec;
+      size_t n = 0;
+      while (!read_now(buffer, min_free, quiet, ec, n)) {
+        std::tie(ec) = co_await readable();
+        if (ec) break;
+      }
+      co_return std::tuple<error_code, size_t>{ec, n};
+    }
     if (quiet && !tls_ && buffer.size() == 0) {
       buffer.release();
       for (;;) {
@@ -58,20 +114,31 @@ class Stream {
     co_return std::tuple<error_code, size_t>{ec, n};
   }
 
-  // Writes all of buffer. On plain TCP the first attempt is a direct non-blocking send: a
-  // forwarded request or reply nearly always fits in the socket buffer, and then the
-  // session goes on without a trip through the event loop (Asio would post the completion
-  // of even an immediate send). Only what did not fit waits for writability.
-  awaitable<std::tuple<error_code, size_t>> write(asio::const_buffer buffer) {
-    if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
-    error_code ec;
-    const size_t sent = buffer.size() == 0 ? 0 : socket_.write_some(buffer, ec);
-    if (!ec && sent == buffer.size()) co_return std::tuple<error_code, size_t>{ec, sent};
-    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-      co_return std::tuple<error_code, size_t>{ec, sent};
+  // Writes what the socket takes at once, without waiting, advancing buffer past it; true
+  // when that was everything (or the stream failed: ec). On plain TCP a forwarded request
+  // or reply nearly always fits in the socket buffer, and then the session goes on without
+  // a trip through the event loop or a coroutine of its own. TLS writes nothing here.
+  bool write_now(asio::const_buffer& buffer, error_code& ec) {
+    if (buffer.size() == 0) return true;
+    if (tls_) return false;
+    const size_t sent = socket_.write_some(buffer, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec.clear();
+      return false;
     }
-    auto [wec, rest] = co_await asio::async_write(socket_, buffer + sent, use_nothrow);
-    co_return std::tuple<error_code, size_t>{wec, sent + rest};
+    if (ec) return true;
+    buffer += sent;
+    return buffer.size() == 0;
+  }
+
+  // Writes all of buffer: write_now(), then a wait for room for whatever did not fit.
+  awaitable<std::tuple<error_code, size_t>> write(asio::const_buffer buffer) {
+    const size_t size = buffer.size();
+    error_code ec;
+    if (write_now(buffer, ec)) co_return std::tuple<error_code, size_t>{ec, size - buffer.size()};
+    if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
+    auto [wec, rest] = co_await asio::async_write(socket_, buffer, use_nothrow);
+    co_return std::tuple<error_code, size_t>{wec, size - buffer.size() + rest};
   }
 
   // Server side of TLS (the proxy terminating a client's TLS).
@@ -95,6 +162,7 @@ class Stream {
   }
 
   void close() {
+    watch_.reset();
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
@@ -103,6 +171,8 @@ class Stream {
  private:
   tcp::socket socket_;
   std::unique_ptr<ssl::stream<tcp::socket>> tls_;
+  std::optional<Readiness::Watch> watch_;
+  bool drained_ = false;  // the last read took all there was: wait before the next one
 };
 
 }  // namespace blueshift::proxy

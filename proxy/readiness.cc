@@ -1,0 +1,158 @@
+#include "proxy/readiness.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace blueshift::proxy {
+
+namespace {
+// Harvested per epoll_wait; more ready sockets are taken at the next harvest, which the
+// re-arm makes immediate.
+constexpr int kMaxEvents = 64;
+
+uint32_t index_of(uint64_t key) { return static_cast<uint32_t>(key); }
+uint32_t generation_of(uint64_t key) { return static_cast<uint32_t>(key >> 32); }
+}  // namespace
+
+asio::execution_context::id Readiness::id;
+
+Readiness::Readiness(asio::execution_context& context) : asio::execution_context::service(context) {}
+
+Readiness::~Readiness() = default;
+
+Readiness::Watch::Watch(const asio::any_io_executor& executor, int fd)
+    : owner_(&asio::use_service<Readiness>(asio::query(executor, asio::execution::context))),
+      key_(owner_->add(executor, fd)) {}
+
+Readiness::Watch::~Watch() { owner_->remove(key_); }
+
+void Readiness::CancelWait::operator()(asio::cancellation_type) const { owner->cancel(key); }
+
+uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
+  if (!set_) {
+    const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll_fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
+    epoll_fd_ = epoll_fd;
+    executor_ = executor;
+    set_.emplace(executor, epoll_fd);
+  }
+  uint32_t index;
+  if (free_.empty()) {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    index = free_.back();
+    free_.pop_back();
+  }
+  Slot& slot = slots_[index];
+  slot.fd = fd;
+  slot.in_set = false;
+  return (static_cast<uint64_t>(slot.generation) << 32) | index;
+}
+
+Readiness::Slot* Readiness::find(uint64_t key) {
+  const uint32_t index = index_of(key);
+  if (index >= slots_.size()) return nullptr;
+  Slot& slot = slots_[index];
+  return slot.fd >= 0 && slot.generation == generation_of(key) ? &slot : nullptr;
+}
+
+void Readiness::remove(uint64_t key) {
+  Slot* slot = find(key);
+  if (!slot) return;
+  if (slot->in_set && !shut_down_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
+  if (slot->waiter) fail(std::move(slot->waiter), asio::error::operation_aborted);
+  slot->waiter = nullptr;
+  slot->fd = -1;
+  slot->in_set = false;
+  ++slot->generation;  // stale keys (a harvested event, a late cancel) now find nothing
+  free_.push_back(index_of(key));
+}
+
+void Readiness::wait(uint64_t key, Handler handler) {
+  Slot* slot = find(key);
+  if (!slot || shut_down_) return fail(std::move(handler), asio::error::bad_descriptor);
+  if (slot->waiter) return fail(std::move(handler), asio::error::already_started);
+  if (!slot->in_set) {
+    epoll_event event{};
+    event.events = EPOLLIN | EPOLLRDHUP;
+    event.data.u64 = key;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, slot->fd, &event) != 0) {
+      return fail(std::move(handler), error_code(errno, asio::error::get_system_category()));
+    }
+    slot->in_set = true;
+  }
+  slot->waiter.swap(handler);
+  arm();
+}
+
+void Readiness::cancel(uint64_t key) {
+  Slot* slot = find(key);
+  if (!slot || !slot->waiter) return;
+  Handler waiter = std::move(slot->waiter);
+  slot->waiter = nullptr;
+  fail(std::move(waiter), asio::error::operation_aborted);
+}
+
+// Completes a wait that did not see readiness. Posted, never run in place: the caller may
+// be the cancellation signal itself, or the wait's own initiation.
+void Readiness::fail(Handler handler, error_code ec) {
+  if (shut_down_ || !executor_) return;  // destroyed with the other pending work
+  asio::post(*executor_, [handler = std::move(handler), ec]() mutable {
+    handler.get_cancellation_slot().clear();
+    std::move(handler)(ec);
+  });
+}
+
+void Readiness::arm() {
+  if (armed_ || shut_down_ || !set_) return;
+  armed_ = true;
+  set_->async_wait(asio::posix::descriptor_base::wait_read, [this](error_code ec) {
+    armed_ = false;
+    if (ec || shut_down_) return;
+    harvest();
+    arm();
+  });
+}
+
+void Readiness::harvest() {
+  epoll_event events[kMaxEvents];
+  const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+  for (int i = 0; i < n; ++i) {
+    // Looked up afresh each time: a coroutine resumed below may end its session and
+    // remove sockets that are further down this list.
+    Slot* slot = find(events[i].data.u64);
+    if (!slot) continue;
+    if (!slot->waiter) {
+      // Nobody reads this socket at the moment (its pump waits for room to write): leave
+      // the set until someone does, or it would be reported at every harvest.
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
+      slot->in_set = false;
+      continue;
+    }
+    Handler waiter = std::move(slot->waiter);
+    slot->waiter = nullptr;
+    waiter.get_cancellation_slot().clear();
+    std::move(waiter)(error_code{});  // resumes the reading coroutine here and now
+  }
+}
+
+void Readiness::shutdown() {
+  shut_down_ = true;
+  // Waiting coroutines are destroyed with the rest of the io_context's pending work.
+  std::vector<Handler> pending;
+  pending.reserve(slots_.size());
+  for (Slot& slot : slots_) {
+    if (slot.waiter) pending.push_back(std::move(slot.waiter));
+    slot.waiter = nullptr;
+  }
+  pending.clear();
+  if (set_) {
+    error_code ignored;
+    set_->close(ignored);
+  }
+}
+
+}  // namespace blueshift::proxy

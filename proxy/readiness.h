@@ -1,0 +1,109 @@
+// Level-triggered read readiness for the pumps' plain TCP sockets.
+//
+// Asio's reactor is edge-triggered. After a read that did not drain the socket's queue for
+// certain (every short read), the next wait costs a system call: either a speculative recv
+// that fails with EAGAIN or an epoll_ctl re-arm. That is one extra call per message, in each
+// direction. A short read cannot simply be followed by a wait either: a FIN or RST that came
+// with the last bytes raises no new edge, and the session would never see its peer leave.
+//
+// A level-triggered epoll set has neither the cost nor the risk. A socket with anything
+// unread (data, FIN, RST) is reported at every harvest, so after a short read a pump just
+// waits. PgBouncer (libevent) works the same way.
+//
+// There is one Readiness per io_context (an Asio service, so one per I/O thread). Its epoll
+// set is a single descriptor in Asio's reactor. When Asio reports the set readable, one
+// epoll_wait harvests every ready socket and resumes the coroutines waiting on them in
+// place. Each harvest costs that epoll_wait and one re-arm, shared by all the messages in
+// it. Sockets stay registered with Asio as well, which keeps TLS and writes that must wait
+// for room on Asio's reactor.
+//
+// Single-threaded like the io_context it belongs to: every call happens on its thread.
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "proxy/asio.h"
+
+namespace blueshift::proxy {
+
+class Readiness : public asio::execution_context::service {
+ public:
+  using key_type = Readiness;
+  static asio::execution_context::id id;
+
+  explicit Readiness(asio::execution_context& context);
+  ~Readiness() override;
+  Readiness(const Readiness&) = delete;
+  Readiness& operator=(const Readiness&) = delete;
+
+  // One watched socket. Registration is lazy: nothing is asked of the kernel until the
+  // first wait.
+  class Watch {
+   public:
+    Watch(const asio::any_io_executor& executor, int fd);
+    ~Watch();
+    Watch(const Watch&) = delete;
+    Watch& operator=(const Watch&) = delete;
+
+    // Completes when the socket has something to read (data, end of stream or an error),
+    // or with operation_aborted when the waiting coroutine is cancelled. One wait at a time.
+    template <typename Token>
+    auto async_wait(Token&& token) {
+      return asio::async_initiate<Token, void(error_code)>(
+          [this](auto handler) { owner_->start_wait(key_, std::move(handler)); }, token);
+    }
+
+   private:
+    Readiness* owner_;
+    uint64_t key_;
+  };
+
+ private:
+  // Never move-assigned: Boost 1.81's any_completion_handler::operator=(&&) recurses
+  // without end (it wraps itself). Moved with its constructor, swap, or = nullptr.
+  using Handler = asio::any_completion_handler<void(error_code)>;
+  struct Slot {
+    int fd = -1;
+    uint32_t generation = 0;
+    bool in_set = false;  // registered in the epoll set
+    Handler waiter;
+  };
+  struct CancelWait {
+    Readiness* owner;
+    uint64_t key;
+    void operator()(asio::cancellation_type type) const;
+  };
+
+  void shutdown() override;
+  uint64_t add(const asio::any_io_executor& executor, int fd);
+  void remove(uint64_t key);
+  Slot* find(uint64_t key);
+  template <typename H>
+  void start_wait(uint64_t key, H handler) {
+    // The type-erased handler takes over the caller's cancellation slot and offers its own,
+    // which is where the cancel goes.
+    Handler erased(std::move(handler));
+    auto cancellation = erased.get_cancellation_slot();
+    if (cancellation.is_connected()) cancellation.template emplace<CancelWait>(CancelWait{this, key});
+    wait(key, std::move(erased));
+  }
+  void wait(uint64_t key, Handler handler);
+  void cancel(uint64_t key);
+  void fail(Handler handler, error_code ec);
+  void arm();
+  void harvest();
+
+  int epoll_fd_ = -1;
+  std::optional<asio::any_io_executor> executor_;
+  std::optional<asio::posix::stream_descriptor> set_;  // epoll_fd_ as seen by Asio's reactor
+  bool armed_ = false;
+  bool shut_down_ = false;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_;
+};
+
+}  // namespace blueshift::proxy
