@@ -28,7 +28,7 @@ Readiness::Watch::Watch(const asio::any_io_executor& executor, int fd)
 
 Readiness::Watch::~Watch() { owner_->remove(key_); }
 
-void Readiness::CancelWait::operator()(asio::cancellation_type) const { owner->cancel(key); }
+void Readiness::CancelWait::operator()(asio::cancellation_type) const { owner->cancel(key, kind); }
 
 uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
   if (!set_) {
@@ -48,7 +48,7 @@ uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
   }
   Slot& slot = slots_[index];
   slot.fd = fd;
-  slot.in_set = false;
+  slot.events = 0;
   return (static_cast<uint64_t>(slot.generation) << 32) | index;
 }
 
@@ -62,37 +62,46 @@ Readiness::Slot* Readiness::find(uint64_t key) {
 void Readiness::remove(uint64_t key) {
   Slot* slot = find(key);
   if (!slot) return;
-  if (slot->in_set && !shut_down_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
-  if (slot->waiter) fail(std::move(slot->waiter), asio::error::operation_aborted);
-  slot->waiter = nullptr;
+  if (slot->events && !shut_down_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
+  for (Handler& waiter : slot->waiters) {
+    if (waiter) fail(std::move(waiter), asio::error::operation_aborted);
+    waiter = nullptr;
+  }
   slot->fd = -1;
-  slot->in_set = false;
+  slot->events = 0;
   ++slot->generation;  // stale keys (a harvested event, a late cancel) now find nothing
   free_.push_back(index_of(key));
 }
 
-void Readiness::wait(uint64_t key, Handler handler) {
+// Asks the epoll set to report events for slot's socket (none: out of the set).
+error_code Readiness::ask(Slot& slot, uint64_t key, uint32_t events) {
+  if (events == slot.events) return {};
+  epoll_event event{};
+  event.events = events;
+  event.data.u64 = key;
+  const int op = slot.events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
+  if (::epoll_ctl(epoll_fd_, op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
+  slot.events = events;
+  return {};
+}
+
+void Readiness::wait(uint64_t key, int kind, Handler handler) {
   Slot* slot = find(key);
   if (!slot || shut_down_) return fail(std::move(handler), asio::error::bad_descriptor);
-  if (slot->waiter) return fail(std::move(handler), asio::error::already_started);
-  if (!slot->in_set) {
-    epoll_event event{};
-    event.events = EPOLLIN | EPOLLRDHUP;
-    event.data.u64 = key;
-    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, slot->fd, &event) != 0) {
-      return fail(std::move(handler), error_code(errno, asio::error::get_system_category()));
-    }
-    slot->in_set = true;
-  }
-  slot->waiter.swap(handler);
+  if (slot->waiters[kind]) return fail(std::move(handler), asio::error::already_started);
+  // Read interest stays once asked for: a pump that read waits again right after it has
+  // forwarded, and the set is not touched in between. Write interest is asked for per
+  // wait (writes wait only when a peer is slow).
+  const uint32_t wanted = kind == kRead ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
+  if (auto ec = ask(*slot, key, slot->events | wanted)) return fail(std::move(handler), ec);
+  slot->waiters[kind].swap(handler);
   arm();
 }
 
-void Readiness::cancel(uint64_t key) {
+void Readiness::cancel(uint64_t key, int kind) {
   Slot* slot = find(key);
-  if (!slot || !slot->waiter) return;
-  Handler waiter = std::move(slot->waiter);
-  slot->waiter = nullptr;
+  if (!slot || !slot->waiters[kind]) return;
+  Handler waiter = std::move(slot->waiters[kind]);
   fail(std::move(waiter), asio::error::operation_aborted);
 }
 
@@ -123,19 +132,35 @@ void Readiness::harvest() {
   for (int i = 0; i < n; ++i) {
     // Looked up afresh each time: a coroutine resumed below may end its session and
     // remove sockets that are further down this list.
-    Slot* slot = find(events[i].data.u64);
+    const uint64_t key = events[i].data.u64;
+    Slot* slot = find(key);
     if (!slot) continue;
-    if (!slot->waiter) {
-      // Nobody reads this socket at the moment (its pump waits for room to write): leave
-      // the set until someone does, or it would be reported at every harvest.
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
-      slot->in_set = false;
-      continue;
+    const uint32_t got = events[i].events;
+    // Errors and hang-ups wake both kinds of waiter: their next call reports the error.
+    const bool readable = got & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
+    const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
+    Handler woken[2];
+    uint32_t keep = slot->events;
+    if (writable) {
+      woken[kWrite].swap(slot->waiters[kWrite]);
+      keep &= ~EPOLLOUT;  // write interest is asked for per wait
     }
-    Handler waiter = std::move(slot->waiter);
-    slot->waiter = nullptr;
-    waiter.get_cancellation_slot().clear();
-    std::move(waiter)(error_code{});  // resumes the reading coroutine here and now
+    if (readable) {
+      if (slot->waiters[kRead]) {
+        woken[kRead].swap(slot->waiters[kRead]);
+      } else {
+        // Nobody reads this socket at the moment (its pump waits for room to write): stop
+        // asking until someone does, or it would be reported at every harvest.
+        keep &= ~(EPOLLIN | EPOLLRDHUP);
+      }
+    }
+    (void)ask(*slot, key, keep);  // on failure the interest stays as it was: reported again
+    // Both resumed even if the first ends the session: the other finds its stream closed.
+    for (Handler& waiter : woken) {
+      if (!waiter) continue;
+      waiter.get_cancellation_slot().clear();
+      std::move(waiter)(error_code{});  // resumes the waiting coroutine here and now
+    }
   }
 }
 
@@ -143,10 +168,12 @@ void Readiness::shutdown() {
   shut_down_ = true;
   // Waiting coroutines are destroyed with the rest of the io_context's pending work.
   std::vector<Handler> pending;
-  pending.reserve(slots_.size());
+  pending.reserve(2 * slots_.size());
   for (Slot& slot : slots_) {
-    if (slot.waiter) pending.push_back(std::move(slot.waiter));
-    slot.waiter = nullptr;
+    for (Handler& waiter : slot.waiters) {
+      if (waiter) pending.push_back(std::move(waiter));
+      waiter = nullptr;
+    }
   }
   pending.clear();
   if (set_) {

@@ -14,8 +14,9 @@
 // set is a single descriptor in Asio's reactor. When Asio reports the set readable, one
 // epoll_wait harvests every ready socket and resumes the coroutines waiting on them in
 // place. Each harvest costs that epoll_wait and one re-arm, shared by all the messages in
-// it. Sockets stay registered with Asio as well, which keeps TLS and writes that must wait
-// for room on Asio's reactor.
+// it. A watched socket is taken out of Asio's reactor (Stream::watch), so that each
+// arrival wakes one set, not two; waits for room to write go through here as well, with
+// EPOLLOUT asked for only while someone waits for it.
 //
 // Single-threaded like the io_context it belongs to: every call happens on its thread.
 #pragma once
@@ -50,11 +51,18 @@ class Readiness : public asio::execution_context::service {
     Watch& operator=(const Watch&) = delete;
 
     // Completes when the socket has something to read (data, end of stream or an error),
-    // or with operation_aborted when the waiting coroutine is cancelled. One wait at a time.
+    // or with operation_aborted when the waiting coroutine is cancelled. One read wait at
+    // a time.
     template <typename Token>
-    auto async_wait(Token&& token) {
+    auto readable(Token&& token) {
       return asio::async_initiate<Token, void(error_code)>(
-          [this](auto handler) { owner_->start_wait(key_, std::move(handler)); }, token);
+          [this](auto handler) { owner_->start_wait(key_, kRead, std::move(handler)); }, token);
+    }
+    // The same for room to write (or an error). One write wait at a time.
+    template <typename Token>
+    auto writable(Token&& token) {
+      return asio::async_initiate<Token, void(error_code)>(
+          [this](auto handler) { owner_->start_wait(key_, kWrite, std::move(handler)); }, token);
     }
 
    private:
@@ -66,15 +74,18 @@ class Readiness : public asio::execution_context::service {
   // Never move-assigned: Boost 1.81's any_completion_handler::operator=(&&) recurses
   // without end (it wraps itself). Moved with its constructor, swap, or = nullptr.
   using Handler = asio::any_completion_handler<void(error_code)>;
+  static constexpr int kRead = 0;
+  static constexpr int kWrite = 1;
   struct Slot {
     int fd = -1;
     uint32_t generation = 0;
-    bool in_set = false;  // registered in the epoll set
-    Handler waiter;
+    uint32_t events = 0;  // what the epoll set is asked to report for fd; 0: not in the set
+    Handler waiters[2];   // kRead, kWrite
   };
   struct CancelWait {
     Readiness* owner;
     uint64_t key;
+    int kind;
     void operator()(asio::cancellation_type type) const;
   };
 
@@ -83,16 +94,17 @@ class Readiness : public asio::execution_context::service {
   void remove(uint64_t key);
   Slot* find(uint64_t key);
   template <typename H>
-  void start_wait(uint64_t key, H handler) {
+  void start_wait(uint64_t key, int kind, H handler) {
     // The type-erased handler takes over the caller's cancellation slot and offers its own,
     // which is where the cancel goes.
     Handler erased(std::move(handler));
     auto cancellation = erased.get_cancellation_slot();
-    if (cancellation.is_connected()) cancellation.template emplace<CancelWait>(CancelWait{this, key});
-    wait(key, std::move(erased));
+    if (cancellation.is_connected()) cancellation.template emplace<CancelWait>(CancelWait{this, key, kind});
+    wait(key, kind, std::move(erased));
   }
-  void wait(uint64_t key, Handler handler);
-  void cancel(uint64_t key);
+  void wait(uint64_t key, int kind, Handler handler);
+  void cancel(uint64_t key, int kind);
+  error_code ask(Slot& slot, uint64_t key, uint32_t events);
   void fail(Handler handler, error_code ec);
   void arm();
   void harvest();

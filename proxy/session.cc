@@ -142,8 +142,8 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 
   if (logged_in) {
     last_activity_ = std::chrono::steady_clock::now();
-    client_.watch_reads();
-    upstream_->watch_reads();
+    client_.watch();
+    upstream_->watch();
     if (config_.idle_client_timeout_ms > 0) {
       co_await (pump_client() || pump_server() || watchdog());
     } else {

@@ -1,11 +1,19 @@
 // A connection that is plain TCP or TLS over TCP, chosen at run time (after an
 // SSLRequest). One code path for both, as in Boost Beast's flex examples.
+//
+// Once a session is logged in, a plain TCP stream is "watched" (watch()): it leaves Asio's
+// edge-triggered reactor and is served by the I/O thread's level-triggered epoll set
+// (proxy/readiness.h), read and written with plain recv/send on its descriptor. TLS streams
+// stay on Asio throughout.
 #pragma once
 
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
@@ -20,22 +28,34 @@ class Stream {
     error_code ignored;
     socket_.non_blocking(true, ignored);
   }
+  ~Stream() { close(); }
+  Stream(const Stream&) = delete;
+  Stream& operator=(const Stream&) = delete;
 
   [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
+  // The Asio socket, for the login phase (before watch()).
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
 
-  // From here on, reads of a plain TCP stream wait on the I/O thread's level-triggered set
-  // (proxy/readiness.h) instead of Asio's edge-triggered reactor: a short read is followed
-  // by a wait, with no failed recv or re-arm in between. TLS streams keep Asio's path. When
-  // the set cannot be had (out of descriptors), reads stay on Asio's path too.
-  void watch_reads() {
-    if (tls_ || watch_) return;
+  // Moves a plain TCP stream to the level-triggered set: a short read is then followed by
+  // a wait, with no failed recv or epoll re-arm in between, and each arrival wakes one
+  // epoll set instead of two. Call with no operation pending on the stream. When the set
+  // cannot be had (out of descriptors), the stream stays on Asio.
+  void watch() {
+    if (tls_ || watch_ || !socket_.is_open()) return;
     try {
       watch_.emplace(socket_.get_executor(), socket_.native_handle());
     } catch (const std::exception&) {
-      watch_.reset();
+      return;
     }
+    error_code ec;
+    const int fd = socket_.release(ec);  // leaves Asio's reactor, keeps the descriptor open
+    if (ec) {
+      watch_.reset();
+      return;
+    }
+    fd_ = fd;
   }
-  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+  [[nodiscard]] bool watched() const { return fd_ >= 0; }
 
   awaitable<std::tuple<error_code, size_t>> read_some(asio::mutable_buffer buffer) {
     if (tls_) co_return co_await tls_->async_read_some(buffer, use_nothrow);
@@ -44,26 +64,25 @@ class Stream {
 
   // The pumps' reads of a watched stream, in two steps so that the usual case runs no
   // coroutine of its own: read_now() takes what the socket has; when it returns false the
-  // stream is drained and the caller awaits readable() before calling it again. Without a
-  // watch (TLS, or no epoll set) read_now() always returns false and read_into() is the way.
+  // stream is drained and the caller awaits readable() before calling it again. Unwatched
+  // streams always get false, and use read_into().
   //
   // quiet: the peer has nothing more to say for now (a request was just forwarded whole, or
   // every reply has arrived), so an empty buffer is given back before the wait: an idle
   // session holds no read buffer at all.
-  [[nodiscard]] bool watched() const { return watch_.has_value(); }
   bool read_now(Buffer& buffer, size_t min_free, bool quiet, error_code& ec, size_t& n) {
-    if (!watch_) return false;
+    if (fd_ < 0) return false;
     if (!drained_) {
       auto space = buffer.writable(min_free);
-      n = socket_.read_some(asio::buffer(space), ec);
-      if (ec != asio::error::would_block && ec != asio::error::try_again) {
+      const ssize_t got = ::recv(fd_, space.data(), space.size(), 0);
+      if (got >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        n = got > 0 ? static_cast<size_t>(got) : 0;
+        ec = got > 0 ? error_code() : got == 0 ? error_code(asio::error::eof) : last_error();
         // A read that filled the space may have left more behind: read again before waiting.
-        drained_ = !ec && n < space.size();
-        if (!ec) buffer.commit(n);
+        drained_ = got > 0 && n < space.size();
+        buffer.commit(n);
         return true;
       }
-      ec.clear();
-      n = 0;
       drained_ = true;
     }
     if (quiet && buffer.size() == 0) buffer.release();
@@ -71,21 +90,20 @@ class Stream {
   }
   auto readable() {
     drained_ = false;  // whatever the wait ends with, the next read_now() tries the socket
-    return watch_->async_wait(use_nothrow);
+    return watch_->readable(use_nothrow);
   }
 
-  // Reads at least one byte into buffer, making room for min_free bytes first; the path of
-  // streams without a watch (see read_now) and of the login phase.
+  // Reads at least one byte into buffer, making room for min_free bytes first; the read of
+  // unwatched streams (TLS, and the login phase).
   //
   // With quiet set (see read_now), plain TCP waits for readiness before taking memory. A
   // speculative read would cost the same one syscall (a failed recv instead of Asio's epoll
   // re-arm) but needs the buffer up front, so busy streams (results, COPY) keep reading
-  // speculatively. (Under Asio's edge-triggered reactor neither can be skipped after a
-  // short read: a FIN or RST that arrived with the last bytes raises no new event, and a
-  // session that waited for one would never see its peer leave. Watched streams have no
-  // such cost.)
+  // speculatively. (Under Asio's edge-triggered reactor neither can be skipped after a short
+  // read: a FIN or RST that arrived with the last bytes raises no new event, and a session
+  // that waited for one would never see its peer leave. Watched streams have no such cost.)
   awaitable<std::tuple<error_code, size_t>> read_into(Buffer& buffer, size_t min_free, bool quiet) {
-    if (watch_) {
+    if (fd_ >= 0) {
       error_code ec;
       size_t n = 0;
       while (!read_now(buffer, min_free, quiet, ec, n)) {
@@ -121,20 +139,38 @@ class Stream {
   bool write_now(asio::const_buffer& buffer, error_code& ec) {
     if (buffer.size() == 0) return true;
     if (tls_) return false;
-    const size_t sent = socket_.write_some(buffer, ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) {
-      ec.clear();
-      return false;
+    size_t sent = 0;
+    if (fd_ >= 0) {
+      const ssize_t put = ::send(fd_, buffer.data(), buffer.size(), MSG_NOSIGNAL);
+      if (put < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return false;
+        ec = last_error();
+        return true;
+      }
+      sent = static_cast<size_t>(put);
+    } else {
+      sent = socket_.write_some(buffer, ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again) {
+        ec.clear();
+        return false;
+      }
+      if (ec) return true;
     }
-    if (ec) return true;
     buffer += sent;
     return buffer.size() == 0;
   }
 
-  // Writes all of buffer: write_now(), then a wait for room for whatever did not fit.
+  // Writes all of buffer: write_now(), then waits for room for whatever did not fit.
   awaitable<std::tuple<error_code, size_t>> write(asio::const_buffer buffer) {
     const size_t size = buffer.size();
     error_code ec;
+    if (fd_ >= 0) {
+      while (!write_now(buffer, ec)) {
+        std::tie(ec) = co_await watch_->writable(use_nothrow);
+        if (ec) break;
+      }
+      co_return std::tuple<error_code, size_t>{ec, size - buffer.size()};
+    }
     if (write_now(buffer, ec)) co_return std::tuple<error_code, size_t>{ec, size - buffer.size()};
     if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
     auto [wec, rest] = co_await asio::async_write(socket_, buffer, use_nothrow);
@@ -161,17 +197,28 @@ class Stream {
     co_return ec;
   }
 
+  // Closes the connection (a waiting read or write ends with operation_aborted). Safe to
+  // call more than once.
   void close() {
     watch_.reset();
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
   }
 
  private:
+  static error_code last_error() { return error_code(errno, asio::error::get_system_category()); }
+
   tcp::socket socket_;
   std::unique_ptr<ssl::stream<tcp::socket>> tls_;
   std::optional<Readiness::Watch> watch_;
+  int fd_ = -1;           // the descriptor of a watched stream (socket_ has let go of it)
   bool drained_ = false;  // the last read took all there was: wait before the next one
 };
 
