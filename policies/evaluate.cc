@@ -35,9 +35,7 @@ const Bound* bound_of(const Scan& scan, const std::string& column) {
   return it == scan.bounds.end() ? nullptr : &it->second;
 }
 
-bool partition_bounds_have_params(const GovernedTable& table, const Scan& scan) {
-  std::vector<std::string> cols = table.partition_columns;
-  if (table.external) cols.insert(cols.end(), table.external->partition_columns.begin(), table.external->partition_columns.end());
+bool bounds_have_params(const std::vector<std::string>& cols, const Scan& scan) {
   for (const auto& c : cols) {
     const Bound* b = bound_of(scan, c);
     if (b && rewrite::has_params(*b)) return true;
@@ -51,6 +49,11 @@ bool partition_bounds_have_params(const GovernedTable& table, const Scan& scan) 
     }
   }
   return false;
+}
+
+bool partition_bounds_have_params(const GovernedTable& table, const Scan& scan) {
+  return bounds_have_params(table.partition_columns, scan) ||
+         (table.external && bounds_have_params(table.external->partition_columns, scan));
 }
 
 // Partitions of the table that the scan's bounds may match; unknown without a catalog
@@ -170,21 +173,26 @@ class Evaluator {
       required = table.partition_columns;
     }
     if (required.empty()) return;  // not partitioned (by the listed columns): nothing to require
-    const auto states = column_states(table, scan);
+    // Counted as column_states would say it, without wording the bounds on a pass.
     size_t finite = 0;
-    for (const auto& s : states) {
-      if (s.finite && std::find(required.begin(), required.end(), s.column) != required.end()) ++finite;
+    for (const auto& c : table.partition_columns) {
+      const Bound* b = bound_of(scan, c);
+      if (b && b->op != Bound::Op::True && rewrite::is_finite(*b) &&
+          std::find(required.begin(), required.end(), c) != required.end()) {
+        ++finite;
+      }
     }
     const bool ok = rule.columns == Rule::Columns::Any ? finite > 0 : finite == required.size();
     if (ok) return;
     const std::string q = table.qualified();
-    add(rule, index, q, text::message(rule, text::query_on(q)), text::filter_detail(states, count_partitions(table, scan, options_.params_final)),
+    add(rule, index, q, text::message(rule, text::query_on(q)),
+        text::filter_detail(column_states(table, scan), count_partitions(table, scan, options_.params_final)),
         text::filter_hint(q, required, table.partition_columns, rule.columns == Rule::Columns::Any));
   }
 
   void max_partitions(const Rule& rule, int index, const GovernedTable& table, const Scan& scan) {
-    const std::string q = table.qualified();
     if (!table.external) {
+      const std::string q = table.qualified();
       if (Finding* f = add(rule, index, q, text::message(rule, text::query_on(q)), text::max_unknown_note(q), "")) {
         f->note = true;
         f->mode = Mode::Audit;
@@ -198,6 +206,7 @@ class Evaluator {
     }
     const auto n = count_partitions(table, scan, options_.params_final);
     if (!n || *n <= rule.max_partitions) return;
+    const std::string q = table.qualified();
     add(rule, index, q, text::message(rule, text::query_on(q)),
         text::max_detail(*n, rule.max_partitions, column_states(table, scan), partition_combinations(table, scan)),
         text::max_hint(q, table.external->partition_columns, rule.max_partitions));

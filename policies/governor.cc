@@ -13,6 +13,7 @@
 
 #include "policies/audit_log.h"
 #include "policies/catalog_loader.h"
+#include "policies/decision_memo.h"
 #include "policies/evaluate.h"
 #include "policies/governed_table.h"
 #include "policies/governor_options.h"
@@ -42,12 +43,23 @@ struct Snapshot {
   std::shared_ptr<const PolicySet> policy;
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<rewrite::AnalysisCache> cache;
-  // Per rule (same index as policy->rules): the names of the governed tables it covers;
-  // a text mentioning none of them cannot break the rule.
-  std::vector<rewrite::Prefilter> rule_prefilters;
-  // Every governed name any rule covers, plus search_path: one pass over the text
-  // settles the common case (names nothing, sets nothing).
-  rewrite::Prefilter any_name{std::vector<std::string>{}};
+  // Decisions on the cache's facts; they depend on the policies and catalog too, so they
+  // are dropped with the snapshot.
+  std::shared_ptr<DecisionMemo> decisions = std::make_shared<DecisionMemo>();
+  // Every governed name any rule covers, search_path, and the words of DO blocks and
+  // routine bodies: one pass over the text says which of them it may mention.
+  rewrite::Prefilter names{std::vector<std::string>{}};
+  // Per rule (same index as policy->rules): the bits of the governed tables it covers; a
+  // text mentioning none of them cannot break the rule.
+  std::vector<uint64_t> rule_bits;
+  // The proxy learns search_path changes from the texts that may set it, whatever the
+  // session's scope. A session no rule applies to looks for that word alone: a pass
+  // that looks up fewer words.
+  uint64_t search_path_bits = 0;
+  rewrite::Prefilter search_path_only{std::vector<std::string>{"search_path"}};
+  // DO blocks and function bodies can build a governed name at run time ('sa' || 'les'),
+  // which no name prefilter sees: they are always analysed.
+  uint64_t routine_bits = 0;
   bool any_group_rule = false;
 };
 
@@ -59,17 +71,24 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->catalog = std::move(catalog);
   s->cache = std::move(cache);
   const auto governed = governed_tables(*s->policy, *s->catalog);
-  std::set<std::string> all = {"search_path"};
+  const std::vector<std::string> search_path = {"search_path"};
+  const std::vector<std::string> routines = {"do", "function", "procedure"};
+  std::vector<std::vector<std::string>> covered;
+  std::set<std::string> all(search_path.begin(), search_path.end());
+  all.insert(routines.begin(), routines.end());
   for (const auto& rule : s->policy->rules) {
     std::set<std::string> names;
     for (const auto& t : governed) {
       if (rule_covers(rule, t)) names.insert(t.name);
     }
     all.insert(names.begin(), names.end());
-    s->rule_prefilters.emplace_back(std::vector<std::string>(names.begin(), names.end()));
+    covered.emplace_back(names.begin(), names.end());
     s->any_group_rule = s->any_group_rule || rule.uses_groups();
   }
-  s->any_name = rewrite::Prefilter(std::vector<std::string>(all.begin(), all.end()));
+  s->names = rewrite::Prefilter(std::vector<std::string>(all.begin(), all.end()));
+  for (const auto& names : covered) s->rule_bits.push_back(s->names.bits_of(names));
+  s->search_path_bits = s->names.bits_of(search_path);
+  s->routine_bits = s->names.bits_of(routines);
   return s;
 }
 
@@ -294,36 +313,28 @@ class GovernorImpl final : public Governor {
     const auto snap = snapshot();
     const SessionFacts facts = session_facts(*snap, session);
 
-    std::vector<size_t> in_scope_rules;
+    bool any_rule = false;
     bool statement_rules = false;
+    // What the text must mention to need analysis: search_path always; with only table
+    // rules in scope, a table one of them covers or a routine body too.
+    uint64_t wanted = snap->search_path_bits;
+    // What a decision depends on besides the facts (DecisionMemo): the rules in scope, one
+    // bit each, and the user, whom deny_statements findings name.
+    std::string scope((snap->policy->rules.size() + 7) / 8, '\0');
+    bool names_user = false;
     for (size_t i = 0; i < snap->policy->rules.size(); ++i) {
       const Rule& r = snap->policy->rules[i];
       if (!in_scope(r, facts)) continue;
-      if (r.is_table_rule() && snap->rule_prefilters[i].empty()) continue;  // covers no governed table
-      in_scope_rules.push_back(i);
+      scope[i / 8] = static_cast<char>(scope[i / 8] | (1 << (i % 8)));
+      names_user = names_user || r.type == RuleType::DenyStatements;
+      if (r.is_table_rule() && snap->rule_bits[i] == 0) continue;  // covers no governed table
+      any_rule = true;
       statement_rules = statement_rules || !r.is_table_rule();
+      wanted |= snap->rule_bits[i] | snap->routine_bits;
     }
-    // The proxy learns search_path changes from here, whatever the session's scope.
-    static const rewrite::Prefilter kSearchPath(std::vector<std::string>{"search_path"});
-    // DO blocks and function bodies can build a governed name at run time ('sa' || 'les'),
-    // which no name prefilter sees: they are always analysed.
-    static const rewrite::Prefilter kRoutines(std::vector<std::string>{"do", "function", "procedure"});
-    bool sets_path = false;
-    if (in_scope_rules.empty()) {
-      sets_path = kSearchPath.may_reference(sql);
-      if (!sets_path) return Verdict{};
-    } else if (!statement_rules) {
-      // Only table rules: parse when the text may set search_path or name a table one of
-      // them covers.
-      const bool routine = kRoutines.may_reference(sql);
-      if (!routine && !snap->any_name.may_reference(sql)) return Verdict{};
-      sets_path = kSearchPath.may_reference(sql);
-      if (!sets_path && !routine && std::none_of(in_scope_rules.begin(), in_scope_rules.end(), [&](size_t i) {
-            return snap->rule_prefilters[i].may_reference(sql);
-          })) {
-        return Verdict{};
-      }
-    }
+    const bool may_matter = !any_rule ? snap->search_path_only.may_reference(sql)
+                                      : statement_rules || (snap->names.referenced(sql) & wanted) != 0;
+    if (!may_matter) return Verdict{};
 
     parsed_.fetch_add(1, std::memory_order_relaxed);
     const rewrite::AnalysisContext context = analysis_context(*snap, session);
@@ -335,7 +346,8 @@ class GovernorImpl final : public Governor {
     // dashboard refresh) skips the scanner; later values are not (pgbench's million aids
     // must not churn the cache).
     std::shared_ptr<const rewrite::QueryFacts> qf;
-    const bool lifting = options_.lift_literals && deferred == nullptr && !in_scope_rules.empty();
+    bool cached = true;  // qf is the cache's own entry (a decision on it can be kept)
+    const bool lifting = options_.lift_literals && deferred == nullptr && any_rule;
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
         auto template_facts = snap->cache->find(t->text, context);
@@ -344,6 +356,7 @@ class GovernorImpl final : public Governor {
         if (!template_facts->fingerprint.empty()) {
           qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
           if (first_of_template) snap->cache->insert(sql, context, qf);
+          cached = first_of_template;
         }
       }
     }
@@ -354,8 +367,16 @@ class GovernorImpl final : public Governor {
       if (st.search_path_uncertain) verdict.search_path_uncertain = true;
     }
     if (verdict.new_search_path && qf->statements.size() > 1) verdict.search_path_uncertain = true;
-    if (in_scope_rules.empty()) return verdict;
+    if (!any_rule) return verdict;
 
+    // A Parse may defer to Bind, which the memo does not model: only simple Queries use it.
+    const bool memo = cached && deferred == nullptr;
+    if (memo && names_user) (scope += '\x1f') += session.user;
+    if (memo) {
+      if (const auto known = snap->decisions->find(qf.get(), scope)) {
+        return finish(*known, facts, qf->fingerprint, std::move(verdict));
+      }
+    }
     Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog);
     if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
       if (deferred) {
@@ -366,7 +387,10 @@ class GovernorImpl final : public Governor {
       // values as text): decide now, with every unknown value matching every partition.
       d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true});
     }
-    return finish(d, facts, qf->fingerprint, std::move(verdict));
+    if (!memo) return finish(d, facts, qf->fingerprint, std::move(verdict));
+    auto decided = std::make_shared<const Decision>(std::move(d));
+    snap->decisions->insert(qf, std::move(scope), decided);
+    return finish(*decided, facts, qf->fingerprint, std::move(verdict));
   }
 
   Verdict finish(const Decision& d, const SessionFacts& facts, const std::string& fingerprint, Verdict base) {

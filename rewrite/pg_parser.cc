@@ -2,8 +2,10 @@
 
 #include <pg_query.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 namespace blueshift::rewrite::pg {
 
@@ -120,7 +122,147 @@ TokenKind kind_of(PgQuery__Token t, char first) {
 
 }  // namespace
 
-bool scan(const std::string& text, std::vector<Token>* tokens, std::string* error) {
+namespace {
+
+// Where ScanResult keeps its tokens and ScanToken its fields, read from the descriptors
+// libpg_query was built with (they pack the bytes this file reads); nullopt when a field
+// is gone or no longer a varint, and the generic unpack must do.
+struct ScanWire {
+  uint32_t tokens = 0, start = 0, end = 0, token = 0, keyword_kind = 0;
+};
+
+std::optional<ScanWire> find_scan_wire() {
+  auto id = [](const ProtobufCMessageDescriptor& d, const char* name, ProtobufCType type, ProtobufCLabel label) {
+    const ProtobufCFieldDescriptor* f = protobuf_c_message_descriptor_get_field_by_name(&d, name);
+    return f != nullptr && f->type == type && f->label == label ? f->id : 0u;
+  };
+  ScanWire w;
+  w.tokens = id(pg_query__scan_result__descriptor, "tokens", PROTOBUF_C_TYPE_MESSAGE, PROTOBUF_C_LABEL_REPEATED);
+  w.start = id(pg_query__scan_token__descriptor, "start", PROTOBUF_C_TYPE_INT32, PROTOBUF_C_LABEL_NONE);
+  w.end = id(pg_query__scan_token__descriptor, "end", PROTOBUF_C_TYPE_INT32, PROTOBUF_C_LABEL_NONE);
+  w.token = id(pg_query__scan_token__descriptor, "token", PROTOBUF_C_TYPE_ENUM, PROTOBUF_C_LABEL_NONE);
+  w.keyword_kind = id(pg_query__scan_token__descriptor, "keyword_kind", PROTOBUF_C_TYPE_ENUM, PROTOBUF_C_LABEL_NONE);
+  if (w.tokens == 0 || w.start == 0 || w.end == 0 || w.token == 0 || w.keyword_kind == 0) return std::nullopt;
+  return w;
+}
+
+// One token as the scanner reported it.
+struct RawToken {
+  int32_t start = 0, end = 0;
+  PgQuery__Token token = PG_QUERY__TOKEN__NUL;
+  PgQuery__KeywordKind keyword_kind = PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
+};
+
+// Protobuf wire format, as far as ScanResult needs it.
+class WireReader {
+ public:
+  WireReader(const uint8_t* data, size_t size) : p_(data), end_(data + size) {}
+  [[nodiscard]] bool done() const { return p_ == end_; }
+  [[nodiscard]] bool varint(uint64_t* v) {
+    uint64_t r = 0;
+    for (unsigned shift = 0; shift < 64 && p_ != end_; shift += 7) {
+      const uint8_t b = *p_++;
+      r |= uint64_t{b & 0x7fu} << shift;
+      if ((b & 0x80) == 0) {
+        *v = r;
+        return true;
+      }
+    }
+    return false;
+  }
+  // A length-delimited field's bytes, as a reader of their own.
+  [[nodiscard]] bool bytes(WireReader* inner) {
+    uint64_t n = 0;
+    if (!varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
+    *inner = WireReader(p_, static_cast<size_t>(n));
+    p_ += n;
+    return true;
+  }
+  [[nodiscard]] bool skip(uint64_t wire_type) {
+    uint64_t unused = 0;
+    WireReader inner(nullptr, 0);
+    switch (wire_type) {
+      case 0: return varint(&unused);
+      case 1: return advance(8);
+      case 2: return bytes(&inner);
+      case 5: return advance(4);
+      default: return false;
+    }
+  }
+
+ private:
+  bool advance(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+// How many tokens a packed ScanResult holds (an upper bound when its bytes are bad).
+size_t count_scan_tokens(const uint8_t* data, size_t size, const ScanWire& w) {
+  WireReader result(data, size);
+  size_t n = 0;
+  uint64_t key = 0;
+  while (!result.done() && result.varint(&key) && result.skip(key & 7)) {
+    if (key >> 3 == w.tokens) ++n;
+  }
+  return n;
+}
+
+// Calls add(RawToken) for each token of a packed ScanResult; false on bytes that do not
+// decode.
+template <typename F>
+bool decode_scan_result(const uint8_t* data, size_t size, const ScanWire& w, F&& add) {
+  WireReader result(data, size);
+  while (!result.done()) {
+    uint64_t key = 0;
+    if (!result.varint(&key)) return false;
+    if (key >> 3 != w.tokens || (key & 7) != 2) {
+      if (!result.skip(key & 7)) return false;
+      continue;
+    }
+    WireReader token(nullptr, 0);
+    if (!result.bytes(&token)) return false;
+    RawToken t;
+    while (!token.done()) {
+      uint64_t tkey = 0, v = 0;
+      if (!token.varint(&tkey)) return false;
+      const uint64_t field = tkey >> 3;
+      const bool known = field == w.start || field == w.end || field == w.token || field == w.keyword_kind;
+      if (!known || (tkey & 7) != 0) {
+        if (!token.skip(tkey & 7)) return false;
+        continue;
+      }
+      if (!token.varint(&v)) return false;
+      // int32 and enum values travel as 64-bit two's complement varints.
+      const auto value = static_cast<int32_t>(static_cast<uint32_t>(v));
+      if (field == w.start) t.start = value;
+      if (field == w.end) t.end = value;
+      if (field == w.token) t.token = static_cast<PgQuery__Token>(value);
+      if (field == w.keyword_kind) t.keyword_kind = static_cast<PgQuery__KeywordKind>(value);
+    }
+    add(t);
+  }
+  return true;
+}
+
+// The same through protobuf-c's generic unpack.
+template <typename F>
+bool unpack_scan_result(const uint8_t* data, size_t size, std::vector<Token>* tokens, F&& add) {
+  PgQuery__ScanResult* sr = pg_query__scan_result__unpack(nullptr, size, data);
+  if (sr == nullptr) return false;
+  tokens->reserve(sr->n_tokens);
+  for (size_t i = 0; i < sr->n_tokens; ++i) {
+    const PgQuery__ScanToken* st = sr->tokens[i];
+    add(RawToken{st->start, st->end, st->token, st->keyword_kind});
+  }
+  pg_query__scan_result__free_unpacked(sr, nullptr);
+  return true;
+}
+
+bool scan_with(const std::string& text, std::vector<Token>* tokens, std::string* error, bool generic_unpack) {
   tokens->clear();
   PgQueryScanResult r = pg_query_scan(text.c_str());
   if (r.error != nullptr) {
@@ -128,35 +270,51 @@ bool scan(const std::string& text, std::vector<Token>* tokens, std::string* erro
     pg_query_free_scan_result(r);
     return false;
   }
-  PgQuery__ScanResult* sr =
-      pg_query__scan_result__unpack(nullptr, r.pbuf.len, reinterpret_cast<const uint8_t*>(r.pbuf.data));
-  pg_query_free_scan_result(r);
-  if (sr == nullptr) {
-    if (error != nullptr) *error = "could not decode the scanner output";
-    return false;
-  }
-  tokens->reserve(sr->n_tokens);
   const int size = static_cast<int>(text.size());
-  for (size_t i = 0; i < sr->n_tokens; ++i) {
-    const PgQuery__ScanToken* st = sr->tokens[i];
-    if (st->token == PG_QUERY__TOKEN__SQL_COMMENT || st->token == PG_QUERY__TOKEN__C_COMMENT) continue;
-    if (st->start < 0 || st->end > size || st->start >= st->end) continue;
-    Token t;
-    t.start = st->start;
-    t.end = st->end;
-    t.kind = kind_of(st->token, text[static_cast<size_t>(st->start)]);
-    t.keyword = st->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
-    t.reserved = st->keyword_kind == PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD;
+  auto add = [&](const RawToken& st) {
+    if (st.token == PG_QUERY__TOKEN__SQL_COMMENT || st.token == PG_QUERY__TOKEN__C_COMMENT) return;
+    if (st.start < 0 || st.end > size || st.start >= st.end) return;
+    Token& t = tokens->emplace_back();
+    t.start = st.start;
+    t.end = st.end;
+    t.kind = kind_of(st.token, text[static_cast<size_t>(st.start)]);
+    t.keyword = st.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
+    t.reserved = st.keyword_kind == PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD;
     if (t.kind == TokenKind::Word) {
       t.word.assign(text, static_cast<size_t>(t.start), static_cast<size_t>(t.end - t.start));
       for (char& c : t.word) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       }
     }
-    tokens->push_back(std::move(t));
+  };
+  // The generic unpack allocates every token and costs more than the scan itself, which
+  // matters on the simple-query path (rewrite/literal_template.h): the fields are read in
+  // place when the descriptors say where they are.
+  static const std::optional<ScanWire> wire = find_scan_wire();
+  const auto* data = reinterpret_cast<const uint8_t*>(r.pbuf.data);
+  bool ok = false;
+  if (wire && !generic_unpack) {
+    tokens->reserve(count_scan_tokens(data, r.pbuf.len, *wire));  // one allocation, touched once
+    ok = decode_scan_result(data, r.pbuf.len, *wire, add);
+  } else {
+    ok = unpack_scan_result(data, r.pbuf.len, tokens, add);
   }
-  pg_query__scan_result__free_unpacked(sr, nullptr);
-  return true;
+  pg_query_free_scan_result(r);
+  if (!ok) {
+    tokens->clear();
+    if (error != nullptr) *error = "could not decode the scanner output";
+  }
+  return ok;
+}
+
+}  // namespace
+
+bool scan(const std::string& text, std::vector<Token>* tokens, std::string* error) {
+  return scan_with(text, tokens, error, false);
+}
+
+bool scan_generic(const std::string& text, std::vector<Token>* tokens, std::string* error) {
+  return scan_with(text, tokens, error, true);
 }
 
 std::string fingerprint(const std::string& text) {

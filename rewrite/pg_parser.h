@@ -63,6 +63,10 @@ struct Token {
 // Tokens without comments; false (and *error set) when the scanner fails, e.g.
 // on an unterminated literal.
 [[nodiscard]] bool scan(const std::string& text, std::vector<Token>* tokens, std::string* error);
+// The same, decoding the scanner's output with protobuf-c's generic unpack rather than
+// in place: what scan does when libpg_query's descriptors do not match what it reads,
+// and the reference its tests compare with.
+[[nodiscard]] bool scan_generic(const std::string& text, std::vector<Token>* tokens, std::string* error);
 
 // libpg_query's fingerprint as 16 hex digits, "" when the text does not parse.
 [[nodiscard]] std::string fingerprint(const std::string& text);

@@ -436,6 +436,17 @@ TEST(Governor, SqlPrepareWithParametersIsDecidedWithoutBind) {
 
 // Lifting a simple Query's literals into $n (for the analysis cache) never changes what
 // the client sees: every verdict equals the one for the text analysed as written.
+// Two governors that must agree: every field the client sees.
+void expect_same_verdict(const Verdict& a, const Verdict& b) {
+  EXPECT_EQ(a.outcome, b.outcome);
+  EXPECT_EQ(a.sqlstate, b.sqlstate);
+  EXPECT_EQ(a.message, b.message);
+  EXPECT_EQ(a.detail, b.detail);
+  EXPECT_EQ(a.hint, b.hint);
+  EXPECT_EQ(a.new_search_path, b.new_search_path);
+  EXPECT_EQ(a.search_path_uncertain, b.search_path_uncertain);
+}
+
 TEST(Governor, LiftedLiteralsDecideAsWritten) {
   Harness lifting;
   Harness as_written;
@@ -500,15 +511,7 @@ TEST(Governor, LiftedLiteralsDecideAsWritten) {
       SCOPED_TRACE(std::string(sql) + " as " + who.user);
       // Twice: the second time the lifted template comes from the cache.
       for (int round = 0; round < 2; ++round) {
-        const Verdict a = lifting.governor->check_query(sql, who);
-        const Verdict b = as_written.governor->check_query(sql, who);
-        EXPECT_EQ(a.outcome, b.outcome);
-        EXPECT_EQ(a.sqlstate, b.sqlstate);
-        EXPECT_EQ(a.message, b.message);
-        EXPECT_EQ(a.detail, b.detail);
-        EXPECT_EQ(a.hint, b.hint);
-        EXPECT_EQ(a.new_search_path, b.new_search_path);
-        EXPECT_EQ(a.search_path_uncertain, b.search_path_uncertain);
+        expect_same_verdict(lifting.governor->check_query(sql, who), as_written.governor->check_query(sql, who));
       }
     }
   }
@@ -524,6 +527,47 @@ TEST(Governor, LiftedLiteralsDecideAsWritten) {
                                     ctx("analyst")).outcome,
             V::Refuse);
   EXPECT_GE(h.governor->counters().cache_hits - before.cache_hits, 49u);
+}
+
+// A text sent again is decided from the DecisionMemo. Whoever sends it, in whatever
+// order, the verdict and the audit line are those a governor that never saw the text
+// gives: the memo must tell apart the rules in scope and the user a finding names.
+TEST(Governor, RepeatedTextsDecideAsAFreshGovernor) {
+  const char* const statements[] = {
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024 AND month = 1",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year IN (2022, 2023, 2024)",
+      "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND month = 1",
+      "DELETE FROM public.customers WHERE customer_id = 7",
+      "DROP TABLE public.customers",
+      "SET search_path TO spectrum_schema",
+      "SELECT 1",
+      "SELECT count(*) FROM spectrum_schema.clicks",
+  };
+  // Sessions on one search_path share cached facts (the default "$user" would tell users
+  // apart in the analysis cache already).
+  const std::vector<std::string> path = {"public", "spectrum_schema"};
+  const std::vector<SessionContext> sessions = {ctx("analyst", path), ctx("bi_user", path), ctx("etl", path),
+                                                ctx("newbie", path), ctx("analyst")};
+  Harness shared;
+  for (int round = 0; round < 3; ++round) {
+    for (const char* sql : statements) {
+      for (const auto& who : sessions) {
+        SCOPED_TRACE(std::string(sql) + " as " + who.user + " round " + std::to_string(round));
+        Harness fresh;
+        const size_t shared_lines = shared.audit.lines().size();
+        expect_same_verdict(shared.governor->check_query(sql, who), fresh.governor->check_query(sql, who));
+        // The audit line is written for every check, remembered decision or not.
+        const auto lines = shared.audit.lines();
+        const auto fresh_lines = fresh.audit.lines();
+        ASSERT_EQ(lines.size() - shared_lines, fresh_lines.size());
+        if (!fresh_lines.empty()) {
+          EXPECT_EQ(lines.back(), fresh_lines.back());
+        }
+      }
+    }
+  }
+  EXPECT_GT(shared.governor->counters().cache_hits, 0u);
 }
 
 TEST(Governor, DefersToBindWhenTheCountNeedsValues) {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+
 #include <string>
 #include <vector>
 
@@ -46,6 +48,43 @@ TEST(Prefilter, Rows) {
     EXPECT_EQ(filter.may_reference(row.sql), row.expected) << row.sql;
     EXPECT_EQ(may_reference(row.sql, kNames), row.expected) << row.sql;
   }
+}
+
+// One pass for several name lists: the bits of a list are set exactly when the text may
+// name one of its names, as a filter of that list alone would say.
+TEST(Prefilter, ReferencedBitsAnswerForEachList) {
+  const std::vector<std::vector<std::string>> lists = {
+      {"sales"}, {"spectrum_schema.clicks", "my table"}, {"search_path"}, {"do", "function", "procedure"}, {"nothing"}};
+  std::vector<std::string> all;
+  for (const auto& l : lists) all.insert(all.end(), l.begin(), l.end());
+  const Prefilter filter(all);
+  std::vector<std::string> texts;
+  for (const auto& row : kRows) texts.emplace_back(row.sql);
+  texts.insert(texts.end(), {"SET search_path TO x", "DO $$ BEGIN END $$", "select 1 from clicks, sales",
+                             "CREATE FUNCTION f() RETURNS int", "SELECT * FROM \"My Table\""});
+  for (const auto& text : texts) {
+    const uint64_t seen = filter.referenced(text);
+    EXPECT_EQ(seen != 0, filter.may_reference(text)) << text;
+    for (const auto& list : lists) {
+      const uint64_t bits = filter.bits_of(list);
+      EXPECT_NE(bits, 0u);
+      EXPECT_EQ((seen & bits) != 0, Prefilter(list).may_reference(text)) << text << " / " << list.front();
+    }
+  }
+  EXPECT_EQ(filter.bits_of({"absent"}), 0u);
+  EXPECT_EQ(filter.bits_of({"other_schema.sales"}), filter.bits_of({"sales"}));  // the table part names it
+}
+
+// Past 64 names bits are shared: a text may then seem to name more, never less.
+TEST(Prefilter, ManyNamesShareBitsWithoutMissingAny) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 200; ++i) names.push_back("t" + std::to_string(i));
+  const Prefilter filter(names);
+  for (int i = 0; i < 200; ++i) {
+    const std::string text = "SELECT * FROM s.t" + std::to_string(i);
+    EXPECT_NE(filter.referenced(text) & filter.bits_of({names[static_cast<size_t>(i)]}), 0u) << text;
+  }
+  EXPECT_EQ(filter.referenced("SELECT * FROM t200"), 0u);
 }
 
 TEST(Prefilter, NoNamesNeverMatches) { EXPECT_FALSE(may_reference("SELECT * FROM sales", {})); }
