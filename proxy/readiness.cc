@@ -63,9 +63,8 @@ void Readiness::remove(uint64_t key) {
   Slot* slot = find(key);
   if (!slot) return;
   if (slot->events && !shut_down_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
-  for (Handler& waiter : slot->waiters) {
-    if (waiter) fail(std::move(waiter), asio::error::operation_aborted);
-    waiter = nullptr;
+  for (Waiter& waiter : slot->waiters) {
+    if (waiter) fail(std::move(*take(waiter)), asio::error::operation_aborted);
   }
   slot->fd = -1;
   slot->events = 0;
@@ -94,15 +93,14 @@ void Readiness::wait(uint64_t key, int kind, Handler handler) {
   // wait (writes wait only when a peer is slow).
   const uint32_t wanted = kind == kRead ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   if (auto ec = ask(*slot, key, slot->events | wanted)) return fail(std::move(handler), ec);
-  slot->waiters[kind].swap(handler);
+  slot->waiters[kind].emplace(std::move(handler));
   arm();
 }
 
 void Readiness::cancel(uint64_t key, int kind) {
   Slot* slot = find(key);
   if (!slot || !slot->waiters[kind]) return;
-  Handler waiter = std::move(slot->waiters[kind]);
-  fail(std::move(waiter), asio::error::operation_aborted);
+  fail(std::move(*take(slot->waiters[kind])), asio::error::operation_aborted);
 }
 
 // Completes a wait that did not see readiness. Posted, never run in place: the caller may
@@ -110,7 +108,7 @@ void Readiness::cancel(uint64_t key, int kind) {
 void Readiness::fail(Handler handler, error_code ec) {
   if (shut_down_ || !executor_) return;  // destroyed with the other pending work
   asio::post(*executor_, [handler = std::move(handler), ec]() mutable {
-    handler.get_cancellation_slot().clear();
+    asio::get_associated_cancellation_slot(handler).clear();
     std::move(handler)(ec);
   });
 }
@@ -139,27 +137,21 @@ void Readiness::harvest() {
     // Errors and hang-ups wake both kinds of waiter: their next call reports the error.
     const bool readable = got & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
     const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
-    Handler woken[2];
+    const bool wake_writer = writable && slot->waiters[kWrite];
+    const bool wake_reader = readable && slot->waiters[kRead];
     uint32_t keep = slot->events;
-    if (writable) {
-      woken[kWrite].swap(slot->waiters[kWrite]);
-      keep &= ~EPOLLOUT;  // write interest is asked for per wait
-    }
-    if (readable) {
-      if (slot->waiters[kRead]) {
-        woken[kRead].swap(slot->waiters[kRead]);
-      } else {
-        // Nobody reads this socket at the moment (its pump waits for room to write): stop
-        // asking until someone does, or it would be reported at every harvest.
-        keep &= ~(EPOLLIN | EPOLLRDHUP);
-      }
-    }
+    if (writable) keep &= ~EPOLLOUT;  // write interest is asked for per wait
+    // Readable with nobody reading (its pump waits for room to write): stop asking until
+    // someone reads again, or the socket would be reported at every harvest.
+    if (readable && !wake_reader) keep &= ~(EPOLLIN | EPOLLRDHUP);
+    Waiter writer = wake_writer ? take(slot->waiters[kWrite]) : Waiter();
+    Waiter reader = wake_reader ? take(slot->waiters[kRead]) : Waiter();
     (void)ask(*slot, key, keep);  // on failure the interest stays as it was: reported again
     // Both resumed even if the first ends the session: the other finds its stream closed.
-    for (Handler& waiter : woken) {
-      if (!waiter) continue;
-      waiter.get_cancellation_slot().clear();
-      std::move(waiter)(error_code{});  // resumes the waiting coroutine here and now
+    for (Waiter* waiter : {&reader, &writer}) {
+      if (!*waiter) continue;
+      asio::get_associated_cancellation_slot(**waiter).clear();
+      std::move(**waiter)(error_code{});  // resumes the waiting coroutine here and now
     }
   }
 }
@@ -167,13 +159,10 @@ void Readiness::harvest() {
 void Readiness::shutdown() {
   shut_down_ = true;
   // Waiting coroutines are destroyed with the rest of the io_context's pending work.
-  std::vector<Handler> pending;
+  std::vector<Waiter> pending;
   pending.reserve(2 * slots_.size());
   for (Slot& slot : slots_) {
-    for (Handler& waiter : slot.waiters) {
-      if (waiter) pending.push_back(std::move(waiter));
-      waiter = nullptr;
-    }
+    for (Waiter& waiter : slot.waiters) pending.push_back(take(waiter));
   }
   pending.clear();
   if (set_) {

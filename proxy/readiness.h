@@ -25,6 +25,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "proxy/asio.h"
@@ -71,16 +73,19 @@ class Readiness : public asio::execution_context::service {
   };
 
  private:
-  // Never move-assigned: Boost 1.81's any_completion_handler::operator=(&&) recurses
-  // without end (it wraps itself). Moved with its constructor, swap, or = nullptr.
-  using Handler = asio::any_completion_handler<void(error_code)>;
+  // The completion handler of `co_await watch.readable(use_nothrow)` in an Asio awaitable
+  // coroutine, the only way proxy/ waits. Kept as it is, with no type erasure: no
+  // allocation per wait, and its cancellation slot is the caller's own.
+  using Handler =
+      asio::detail::as_tuple_handler<asio::detail::awaitable_handler<asio::any_io_executor, std::tuple<error_code>>>;
+  using Waiter = std::optional<Handler>;  // filled with emplace(), emptied with take()
   static constexpr int kRead = 0;
   static constexpr int kWrite = 1;
   struct Slot {
     int fd = -1;
     uint32_t generation = 0;
     uint32_t events = 0;  // what the epoll set is asked to report for fd; 0: not in the set
-    Handler waiters[2];   // kRead, kWrite
+    Waiter waiters[2];    // kRead, kWrite
   };
   struct CancelWait {
     Readiness* owner;
@@ -95,12 +100,16 @@ class Readiness : public asio::execution_context::service {
   Slot* find(uint64_t key);
   template <typename H>
   void start_wait(uint64_t key, int kind, H handler) {
-    // The type-erased handler takes over the caller's cancellation slot and offers its own,
-    // which is where the cancel goes.
-    Handler erased(std::move(handler));
-    auto cancellation = erased.get_cancellation_slot();
+    static_assert(std::is_same_v<H, Handler>, "Readiness waits are co_awaited with use_nothrow");
+    auto cancellation = asio::get_associated_cancellation_slot(handler);
     if (cancellation.is_connected()) cancellation.template emplace<CancelWait>(CancelWait{this, key, kind});
-    wait(key, kind, std::move(erased));
+    wait(key, kind, std::move(handler));
+  }
+  static Waiter take(Waiter& waiter) {
+    Waiter out;
+    if (waiter) out.emplace(std::move(*waiter));
+    waiter.reset();
+    return out;
   }
   void wait(uint64_t key, int kind, Handler handler);
   void cancel(uint64_t key, int kind);
