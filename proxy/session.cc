@@ -529,7 +529,7 @@ awaitable<void> Session::pump_client() {
       if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
       co_return;
     }
-    last_activity_ = std::chrono::steady_clock::now();
+    if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
@@ -627,7 +627,7 @@ awaitable<void> Session::pump_server() {
       }
       co_return;
     }
-    last_activity_ = std::chrono::steady_clock::now();
+    if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
