@@ -56,16 +56,23 @@ awaitable<std::pair<std::string, error_code>> read_all(Stream& stream) {
   }
 }
 
-TEST(Readiness, FinThatCameWithTheLastBytesEndsTheRead) {
-  asio::io_context ctx(1);
-  auto [mine, peer] = connected_pair(ctx);
+// One watched stream on a fresh io_context, with its peer.
+class Watched : public testing::Test {
+ protected:
+  Watched() { stream.watch(); }
+
+  asio::io_context ctx{1};
+  std::pair<tcp::socket, tcp::socket> sockets = connected_pair(ctx);
+  tcp::socket& peer = sockets.second;
+  Stream stream{std::move(sockets.first)};
+};
+
+TEST_F(Watched, FinThatCameWithTheLastBytesEndsTheRead) {
+  ASSERT_TRUE(stream.watched());
   // Both in the socket before the first read: a short read takes the bytes, and the FIN
   // raises no new event afterwards. An edge-triggered wait here would never end.
   asio::write(peer, asio::buffer(std::string("hello")));
   peer.shutdown(tcp::socket::shutdown_send);
-  Stream stream(std::move(mine));
-  stream.watch();
-  ASSERT_TRUE(stream.watched());
   run_for(ctx, [&]() -> awaitable<void> {
     auto [got, ec] = co_await read_all(stream);
     EXPECT_EQ(got, "hello");
@@ -73,11 +80,7 @@ TEST(Readiness, FinThatCameWithTheLastBytesEndsTheRead) {
   }());
 }
 
-TEST(Readiness, ResetThatCameWithTheLastBytesEndsTheRead) {
-  asio::io_context ctx(1);
-  auto [mine, peer] = connected_pair(ctx);
-  Stream stream(std::move(mine));
-  stream.watch();
+TEST_F(Watched, ResetThatCameWithTheLastBytesEndsTheRead) {
   // A zero linger makes the peer's close an RST, not a FIN.
   asio::write(peer, asio::buffer(std::string("bye")));
   std::this_thread::sleep_for(20ms);
@@ -92,11 +95,7 @@ TEST(Readiness, ResetThatCameWithTheLastBytesEndsTheRead) {
   }());
 }
 
-TEST(Readiness, DataAndFinArrivingTogetherWhileWaitingAreBothSeen) {
-  asio::io_context ctx(1);
-  auto [mine, peer] = connected_pair(ctx);
-  Stream stream(std::move(mine));
-  stream.watch();
+TEST_F(Watched, DataAndFinArrivingTogetherWhileWaitingAreBothSeen) {
   asio::steady_timer later(ctx);
   run_for(ctx, [&]() -> awaitable<void> {
     later.expires_after(30ms);
@@ -112,11 +111,7 @@ TEST(Readiness, DataAndFinArrivingTogetherWhileWaitingAreBothSeen) {
   }());
 }
 
-TEST(Readiness, WriteWaitsForRoomAndDeliversEverything) {
-  asio::io_context ctx(1);
-  auto [mine, peer] = connected_pair(ctx);
-  Stream stream(std::move(mine));
-  stream.watch();
+TEST_F(Watched, WriteWaitsForRoomAndDeliversEverything) {
   // Far more than the socket buffers hold: the write must wait for the peer to drain them.
   std::string payload(8 << 20, '\0');
   for (size_t i = 0; i < payload.size(); ++i) payload[i] = static_cast<char>('a' + i % 23);
@@ -142,11 +137,7 @@ TEST(Readiness, WriteWaitsForRoomAndDeliversEverything) {
   EXPECT_TRUE(received == payload);
 }
 
-TEST(Readiness, CancelledThroughOrWhileWaiting) {
-  asio::io_context ctx(1);
-  auto [mine, peer] = connected_pair(ctx);
-  Stream stream(std::move(mine));
-  stream.watch();
+TEST_F(Watched, CancelledThroughOrWhileWaiting) {
   asio::steady_timer timer(ctx);
   run_for(ctx, [&]() -> awaitable<void> {
     Buffer buffer;
