@@ -529,6 +529,42 @@ TEST(Governor, LiftedLiteralsDecideAsWritten) {
   EXPECT_GE(h.governor->counters().cache_hits - before.cache_hits, 49u);
 }
 
+// The common case behind the lifting: a text never seen whose template is cached. Its
+// values reach evaluate apart from the template's facts; the verdict must still be the one
+// the text gets analysed as written, refusals and their wording included.
+TEST(Governor, NewValuesOfACachedTemplateDecideAsWritten) {
+  Harness lifting;
+  Harness as_written;
+  as_written.options.lift_literals = false;
+  as_written.governor = Governor::create(YAML::Load(kDemoPolicies), as_written.options);
+  const char* const templates[] = {
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year = {A} AND month BETWEEN 1 AND {B}",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year IN ({A}, 2023) AND month = {B}",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE (year = {A} AND month = 1) OR (year = 2023 AND month = {B})",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year >= {A} AND year <= 2024 AND month >= 1 AND month <= {B}",
+      "SELECT * FROM spectrum_schema.sales WHERE year = '{A}' AND month = '{B}'",
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year = {A} OR month = {B}",
+      "SELECT sale_id FROM public.sales_fact WHERE sale_id = {A} AND {B} = 1",
+  };
+  const std::pair<const char*, const char*> values[] = {{"2024", "3"}, {"2024", "12"}, {"1999", "1"},
+                                                        {"2022", "12"}, {"2023", "11"}, {"2024", "1"}};
+  const std::vector<SessionContext> sessions = {ctx("analyst"), ctx("etl")};
+  for (const auto& who : sessions) {
+    for (const char* t : templates) {
+      for (const auto& [a, b] : values) {
+        std::string sql = t;
+        sql.replace(sql.find("{A}"), 3, a);
+        sql.replace(sql.find("{B}"), 3, b);
+        SCOPED_TRACE(sql + " as " + who.user);
+        expect_same_verdict(lifting.governor->check_query(sql, who), as_written.governor->check_query(sql, who));
+      }
+    }
+  }
+  // From its second value on, each of the analyst's texts found its template cached (etl
+  // is in no rule's scope: nothing is lifted for it).
+  EXPECT_GE(lifting.governor->counters().cache_hits, std::size(templates) * (std::size(values) - 1));
+}
+
 // A text sent again is decided from the DecisionMemo. Whoever sends it, in whatever
 // order, the verdict and the audit line are those a governor that never saw the text
 // gives: the memo must tell apart the rules in scope and the user a finding names.
