@@ -104,11 +104,13 @@ class Evaluator {
  public:
   Evaluator(const PolicySet& policy, const SessionFacts& session, const Catalog& catalog,
             const EvaluateOptions& options, Decision* decision)
-      : policy_(policy), session_(session), catalog_(catalog), options_(options), d_(decision) {
-    for (const auto& r : policy.rules) {
-      if (in_scope(r, session)) rules_.push_back(&r);
-    }
-  }
+      : policy_(policy),
+        session_(session),
+        catalog_(catalog),
+        options_(options),
+        d_(decision),
+        own_rules_(options.rules_in_scope ? std::vector<const Rule*>{} : rules_in_scope(policy, session)),
+        rules_(options.rules_in_scope ? *options.rules_in_scope : own_rules_) {}
 
   [[nodiscard]] bool any_rule() const { return !rules_.empty(); }
 
@@ -123,15 +125,22 @@ class Evaluator {
     for (const auto& scan : st.scans) {
       const auto table = find_governed(policy_, catalog_, scan.table.schema, scan.table.name);
       if (!table) continue;
+      const std::string qualified = table->qualified();
+      std::optional<Scan> substituted;
+      auto bounded = [&]() -> const Scan& {
+        if (!options_.params) return scan;
+        if (!substituted) substituted = rewrite::substitute_params(scan, *options_.params);
+        return *substituted;
+      };
       for (const Rule* rule : rules_) {
-        if (!rule_covers(*rule, *table)) continue;
+        if (!rule_covers(*rule, qualified)) continue;
         switch (rule->type) {
-          case RuleType::RequirePartitionFilter: require_filter(*rule, index, *table, scan); break;
-          case RuleType::MaxPartitions: max_partitions(*rule, index, *table, scan); break;
+          case RuleType::RequirePartitionFilter: require_filter(*rule, index, *table, bounded()); break;
+          case RuleType::MaxPartitions: max_partitions(*rule, index, *table, bounded()); break;
           case RuleType::DenySelectStar:
             if (scan.select_star) {
-              add(*rule, index, table->qualified(), text::message(*rule, text::query_on(table->qualified())),
-                  text::star_detail(table->qualified(), table->external != nullptr), text::star_hint());
+              add(*rule, index, qualified, text::message(*rule, text::query_on(qualified)),
+                  text::star_detail(qualified, table->external != nullptr), text::star_hint());
             }
             break;
           case RuleType::DenyStatements: break;
@@ -320,7 +329,8 @@ class Evaluator {
   const Catalog& catalog_;
   const EvaluateOptions& options_;
   Decision* d_;
-  std::vector<const Rule*> rules_;
+  const std::vector<const Rule*> own_rules_;
+  const std::vector<const Rule*>& rules_;
   std::set<std::string> seen_;
 };
 
@@ -388,6 +398,14 @@ bool exempt_matches(const Scope& exempt, const SessionFacts& session) {
 
 bool in_scope(const Rule& rule, const SessionFacts& session) {
   return scope_matches(rule.scope, session) && !exempt_matches(rule.exempt, session);
+}
+
+std::vector<const Rule*> rules_in_scope(const PolicySet& policy, const SessionFacts& session) {
+  std::vector<const Rule*> rules;
+  for (const auto& r : policy.rules) {
+    if (in_scope(r, session)) rules.push_back(&r);
+  }
+  return rules;
 }
 
 Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts, const SessionFacts& session,

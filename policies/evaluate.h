@@ -10,6 +10,7 @@
 
 #include "policies/catalog.h"
 #include "policies/policy_set.h"
+#include "rewrite/bounds.h"
 #include "rewrite/facts.h"
 
 namespace blueshift::policies {
@@ -28,6 +29,8 @@ struct SessionFacts {
 [[nodiscard]] bool exempt_matches(const Scope& exempt, const SessionFacts& session);
 // In the rule's scope and not exempt.
 [[nodiscard]] bool in_scope(const Rule& rule, const SessionFacts& session);
+// The rules in_scope for the session, in policy order.
+[[nodiscard]] std::vector<const Rule*> rules_in_scope(const PolicySet& policy, const SessionFacts& session);
 
 // One rule that a statement broke (or, for notes, could not be checked).
 struct Finding {
@@ -75,6 +78,13 @@ struct EvaluateOptions {
   // (a binary value that could not be decoded) may then match any partition, rather than
   // deferring the decision again: counting errs towards refusing.
   bool params_final = false;
+  // rules_in_scope(policy, session), when the caller has it already: matching every
+  // rule's scope against the session again is a good part of a cheap decision.
+  const std::vector<const Rule*>* rules_in_scope = nullptr;
+  // Values for the facts' $n (a Bind's, or the literals lifted out of a simple Query): the
+  // decision is the one on rewrite::substitute_params(facts, *params), but only the scans
+  // a rule reads the bounds of are copied to put the values in.
+  const std::vector<rewrite::ParamValue>* params = nullptr;
 };
 [[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
                                 const SessionFacts& session, const Catalog& catalog, const EvaluateOptions& options);

@@ -36,11 +36,13 @@ std::vector<GovernedTable> governed_tables(const PolicySet& policy, const Catalo
   return out;
 }
 
-bool rule_covers(const Rule& rule, const GovernedTable& table) {
+bool rule_covers(const Rule& rule, const GovernedTable& table) { return rule_covers(rule, table.qualified()); }
+
+bool rule_covers(const Rule& rule, std::string_view qualified) {
   if (!rule.is_table_rule()) return false;
   if (rule.tables.empty()) return true;
-  const std::string q = table.qualified();
-  return std::any_of(rule.tables.begin(), rule.tables.end(), [&](const std::string& p) { return glob_match(p, q); });
+  return std::any_of(rule.tables.begin(), rule.tables.end(),
+                     [&](const std::string& p) { return glob_match(p, qualified); });
 }
 
 }  // namespace blueshift::policies

@@ -29,5 +29,8 @@ struct GovernedTable {
 
 // Whether a table rule covers this table (its `tables` globs, or every governed table).
 [[nodiscard]] bool rule_covers(const Rule& rule, const GovernedTable& table);
+// The same for the table's qualified() name, for callers that test several rules on one
+// table and need not spell its name for each.
+[[nodiscard]] bool rule_covers(const Rule& rule, std::string_view qualified);
 
 }  // namespace blueshift::policies

@@ -155,7 +155,8 @@ class GovernorImpl final : public Governor {
     checked_.fetch_add(1, std::memory_order_relaxed);
     const auto snap = snapshot();
     const SessionFacts facts = session_facts(*snap, session);
-    if (!any_in_scope(*snap, facts)) return Verdict{};
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    if (rules.empty()) return Verdict{};
     std::vector<rewrite::ParamValue> values(params.size());
     for (size_t i = 0; i < params.size(); ++i) {
       values[i].value = params[i];
@@ -167,9 +168,10 @@ class GovernorImpl final : public Governor {
       values[i].type_oid = i < prepared.param_types.size() ? prepared.param_types[i] : 0;
     }
     // A value that cannot be read keeps its $n, which may match any partition.
-    const auto bound = rewrite::substitute_params(prepared.facts ? *prepared.facts : rewrite::QueryFacts{}, values);
-    const Decision d = evaluate(*snap->policy, bound, facts, *snap->catalog, EvaluateOptions{true});
-    return finish(d, facts, bound.fingerprint, Verdict{});
+    static const rewrite::QueryFacts none;
+    const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
+    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values});
+    return finish(d, facts, qf.fingerprint, Verdict{});
   }
 
   bool reload(const YAML::Node& policies, std::string* error) override {
@@ -268,15 +270,10 @@ class GovernorImpl final : public Governor {
     return f;
   }
 
-  static bool any_in_scope(const Snapshot& snap, const SessionFacts& facts) {
-    return std::any_of(snap.policy->rules.begin(), snap.policy->rules.end(),
-                       [&](const Rule& r) { return in_scope(r, facts); });
-  }
-
   rewrite::AnalysisContext analysis_context(const Snapshot& snap, const SessionContext& ctx) const {
     rewrite::AnalysisContext a;
     a.search_path.clear();
-    const std::vector<std::string> defaults = {"$user", "public"};
+    static const std::vector<std::string> defaults = {"$user", "public"};
     for (const auto& entry : ctx.search_path.empty() ? defaults : ctx.search_path) {
       if (entry == "$user") {
         // Without a catalog nothing says whether the user's schema exists; Redshift
@@ -296,11 +293,12 @@ class GovernorImpl final : public Governor {
       a.search_path.insert(a.search_path.begin(), first.begin(), first.end());
     }
     if (snap.catalog->loaded) {
-      std::shared_ptr<const Catalog> catalog = snap.catalog;
-      std::shared_ptr<const PolicySet> policy = snap.policy;
-      a.relation_exists = [catalog, policy](std::string_view schema, std::string_view name) {
-        if (catalog->relation_exists(schema, name)) return true;
-        return std::any_of(policy->tables.begin(), policy->tables.end(),
+      // The context lives only as long as the check that holds snap; one pointer fits in
+      // std::function's own storage, where two shared_ptr copies cost an allocation and
+      // two atomic counts on every check.
+      a.relation_exists = [s = &snap](std::string_view schema, std::string_view name) {
+        if (s->catalog->relation_exists(schema, name)) return true;
+        return std::any_of(s->policy->tables.begin(), s->policy->tables.end(),
                            [&](const DeclaredTable& t) { return t.schema == schema && t.name == name; });
       };
     }
@@ -322,9 +320,10 @@ class GovernorImpl final : public Governor {
     // bit each, and the user, whom deny_statements findings name.
     std::string scope((snap->policy->rules.size() + 7) / 8, '\0');
     bool names_user = false;
-    for (size_t i = 0; i < snap->policy->rules.size(); ++i) {
-      const Rule& r = snap->policy->rules[i];
-      if (!in_scope(r, facts)) continue;
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    for (const Rule* rule : rules) {
+      const Rule& r = *rule;
+      const size_t i = static_cast<size_t>(rule - snap->policy->rules.data());
       scope[i / 8] = static_cast<char>(scope[i / 8] | (1 << (i % 8)));
       names_user = names_user || r.type == RuleType::DenyStatements;
       if (r.is_table_rule() && snap->rule_bits[i] == 0) continue;  // covers no governed table
@@ -347,6 +346,9 @@ class GovernorImpl final : public Governor {
     // must not churn the cache).
     std::shared_ptr<const rewrite::QueryFacts> qf;
     bool cached = true;  // qf is the cache's own entry (a decision on it can be kept)
+    // Set when qf is a template whose $n these lifted values stand for: evaluate puts
+    // them in where a rule reads bounds, rather than copying the template's facts.
+    std::optional<rewrite::LiteralTemplate> lifted;
     const bool lifting = options_.lift_literals && deferred == nullptr && any_rule;
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
@@ -354,9 +356,14 @@ class GovernorImpl final : public Governor {
         const bool first_of_template = template_facts == nullptr;
         if (first_of_template) template_facts = snap->cache->analyze(t->text, context);
         if (!template_facts->fingerprint.empty()) {
-          qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
-          if (first_of_template) snap->cache->insert(sql, context, qf);
-          cached = first_of_template;
+          if (first_of_template) {
+            qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
+            snap->cache->insert(sql, context, qf);
+          } else {
+            qf = std::move(template_facts);
+            lifted = std::move(t);
+            cached = false;
+          }
         }
       }
     }
@@ -377,7 +384,8 @@ class GovernorImpl final : public Governor {
         return finish(*known, facts, qf->fingerprint, std::move(verdict));
       }
     }
-    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog);
+    const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
+    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values});
     if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
       if (deferred) {
         *deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
@@ -385,7 +393,7 @@ class GovernorImpl final : public Governor {
       }
       // No Bind will follow (a simple Query, e.g. SQL PREPARE whose EXECUTE supplies the
       // values as text): decide now, with every unknown value matching every partition.
-      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true});
+      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values});
     }
     if (!memo) return finish(d, facts, qf->fingerprint, std::move(verdict));
     auto decided = std::make_shared<const Decision>(std::move(d));

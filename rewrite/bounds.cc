@@ -419,17 +419,21 @@ Bound substitute_params(const Bound& bound, const std::vector<std::optional<std:
   return substitute_params(bound, values);
 }
 
+Scan substitute_params(const Scan& scan, const std::vector<ParamValue>& params) {
+  Scan out = scan;
+  for (auto& [column, bound] : out.bounds) bound = substitute_params(bound, params);
+  for (auto& disjunction : out.disjunctions) {
+    for (auto& branch : disjunction) {
+      for (auto& [column, bound] : branch) bound = substitute_params(bound, params);
+    }
+  }
+  return out;
+}
+
 QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params) {
   QueryFacts out = facts;
   for (auto& st : out.statements) {
-    for (auto& scan : st.scans) {
-      for (auto& [column, bound] : scan.bounds) bound = substitute_params(bound, params);
-      for (auto& disjunction : scan.disjunctions) {
-        for (auto& branch : disjunction) {
-          for (auto& [column, bound] : branch) bound = substitute_params(bound, params);
-        }
-      }
-    }
+    for (auto& scan : st.scans) scan = substitute_params(scan, params);
   }
   return out;
 }

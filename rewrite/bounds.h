@@ -43,7 +43,9 @@ struct ParamValue {
 [[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params);
 // Text-format convenience: nullopt = NULL.
 [[nodiscard]] Bound substitute_params(const Bound& bound, const std::vector<std::optional<std::string>>& params);
-// The same over every scan of every statement, bounds and disjunctions.
+// The same over a scan's bounds and disjunctions.
+[[nodiscard]] Scan substitute_params(const Scan& scan, const std::vector<ParamValue>& params);
+// The same over every scan of every statement.
 [[nodiscard]] QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params);
 
 [[nodiscard]] bool has_params(const Bound& bound);

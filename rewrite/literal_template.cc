@@ -1,5 +1,6 @@
 #include "rewrite/literal_template.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "rewrite/pg_parser.h"
@@ -7,27 +8,38 @@
 namespace blueshift::rewrite {
 namespace {
 
-bool is_word(const pg::Token& t, std::string_view w) { return t.kind == pg::TokenKind::Word && t.word == w; }
+// The text of a token as written.
+std::string_view token_text(const std::string& sql, const pg::Token& t) {
+  return std::string_view(sql).substr(static_cast<size_t>(t.start), static_cast<size_t>(t.end - t.start));
+}
+
+// Whether a word token is w (lower case), folded as the scanner's words are. The tokens
+// come from pg::scan_unfolded: folding a copy of every word would cost more than the
+// few comparisons here.
+bool is_word(const std::string& sql, const pg::Token& t, std::string_view w) {
+  if (t.kind != pg::TokenKind::Word) return false;
+  const std::string_view text = token_text(sql, t);
+  return text.size() == w.size() && std::equal(text.begin(), text.end(), w.begin(), [](char c, char l) {
+           return (c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c) == l;
+         });
+}
 
 // A token after which a constant is an operand: an operator, '(' , ',' or a keyword that
 // takes an expression.
-bool opens_operand(const pg::Token& t) {
+bool opens_operand(const std::string& sql, const pg::Token& t) {
   switch (t.kind) {
     case pg::TokenKind::Op:
     case pg::TokenKind::LParen:
     case pg::TokenKind::Comma:
       return true;
     case pg::TokenKind::Word:
-      return t.word == "and" || t.word == "or" || t.word == "not" || t.word == "between" || t.word == "like" ||
-             t.word == "ilike" || t.word == "when" || t.word == "then" || t.word == "else";
+      for (std::string_view w : {"and", "or", "not", "between", "like", "ilike", "when", "then", "else"}) {
+        if (is_word(sql, t, w)) return true;
+      }
+      return false;
     default:
       return false;
   }
-}
-
-// The text of an operator token, for telling a sign from other operators.
-std::string_view token_text(const std::string& sql, const pg::Token& t) {
-  return std::string_view(sql).substr(static_cast<size_t>(t.start), static_cast<size_t>(t.end - t.start));
 }
 
 }  // namespace
@@ -35,14 +47,15 @@ std::string_view token_text(const std::string& sql, const pg::Token& t) {
 std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
   std::vector<pg::Token> tokens;
   std::string error;
-  if (!pg::scan(sql, &tokens, &error) || tokens.empty()) return std::nullopt;
-  if (!is_word(tokens[0], "select") && !is_word(tokens[0], "with")) return std::nullopt;
+  if (!pg::scan_unfolded(sql, &tokens, &error) || tokens.empty()) return std::nullopt;
+  if (!is_word(sql, tokens[0], "select") && !is_word(sql, tokens[0], "with")) return std::nullopt;
   for (size_t i = 0; i < tokens.size(); ++i) {
     if (tokens[i].kind == pg::TokenKind::Param) return std::nullopt;
     if (tokens[i].kind == pg::TokenKind::Semicolon && i + 1 != tokens.size()) return std::nullopt;
   }
 
   LiteralTemplate out;
+  out.text.reserve(sql.size() + 16);  // "$n" is rarely longer than the literal it replaces
   size_t copied = 0;
   for (size_t i = 1; i < tokens.size(); ++i) {
     const pg::Token& t = tokens[i];
@@ -76,12 +89,12 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
     } else {
       continue;
     }
-    if (!opens_operand(prev)) continue;
+    if (!opens_operand(sql, prev)) continue;
     if (prev.kind == pg::TokenKind::Op) {
       // A sign: "- 5" after an operator, '(' , ',' or a keyword is a negative literal, which
       // the analysis reads as one value; keep it as written.
       const std::string_view op = token_text(sql, prev);
-      if ((op == "-" || op == "+") && (i < 2 || opens_operand(tokens[i - 2]) ||
+      if ((op == "-" || op == "+") && (i < 2 || opens_operand(sql, tokens[i - 2]) ||
                                        (tokens[i - 2].kind == pg::TokenKind::Word && tokens[i - 2].keyword))) {
         continue;
       }

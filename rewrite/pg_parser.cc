@@ -262,7 +262,8 @@ bool unpack_scan_result(const uint8_t* data, size_t size, std::vector<Token>* to
   return true;
 }
 
-bool scan_with(const std::string& text, std::vector<Token>* tokens, std::string* error, bool generic_unpack) {
+bool scan_with(const std::string& text, std::vector<Token>* tokens, std::string* error, bool generic_unpack,
+               bool fold_words) {
   tokens->clear();
   PgQueryScanResult r = pg_query_scan(text.c_str());
   if (r.error != nullptr) {
@@ -280,7 +281,7 @@ bool scan_with(const std::string& text, std::vector<Token>* tokens, std::string*
     t.kind = kind_of(st.token, text[static_cast<size_t>(st.start)]);
     t.keyword = st.keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD;
     t.reserved = st.keyword_kind == PG_QUERY__KEYWORD_KIND__RESERVED_KEYWORD;
-    if (t.kind == TokenKind::Word) {
+    if (fold_words && t.kind == TokenKind::Word) {
       t.word.assign(text, static_cast<size_t>(t.start), static_cast<size_t>(t.end - t.start));
       for (char& c : t.word) {
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
@@ -310,11 +311,15 @@ bool scan_with(const std::string& text, std::vector<Token>* tokens, std::string*
 }  // namespace
 
 bool scan(const std::string& text, std::vector<Token>* tokens, std::string* error) {
-  return scan_with(text, tokens, error, false);
+  return scan_with(text, tokens, error, false, true);
+}
+
+bool scan_unfolded(const std::string& text, std::vector<Token>* tokens, std::string* error) {
+  return scan_with(text, tokens, error, false, false);
 }
 
 bool scan_generic(const std::string& text, std::vector<Token>* tokens, std::string* error) {
-  return scan_with(text, tokens, error, true);
+  return scan_with(text, tokens, error, true, true);
 }
 
 std::string fingerprint(const std::string& text) {

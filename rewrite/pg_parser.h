@@ -63,6 +63,10 @@ struct Token {
 // Tokens without comments; false (and *error set) when the scanner fails, e.g.
 // on an unterminated literal.
 [[nodiscard]] bool scan(const std::string& text, std::vector<Token>* tokens, std::string* error);
+// The same with every Token::word left empty, for callers that read words from the text
+// themselves: folding a copy of each word costs an allocation per long name, a good part
+// of scanning a BI tool's statement.
+[[nodiscard]] bool scan_unfolded(const std::string& text, std::vector<Token>* tokens, std::string* error);
 // The same, decoding the scanner's output with protobuf-c's generic unpack rather than
 // in place: what scan does when libpg_query's descriptors do not match what it reads,
 // and the reference its tests compare with.

@@ -558,13 +558,19 @@ TEST(Evaluate, ParamsSubstitutedAtBind) {
   for (const auto& row : rows) {
     SCOPED_TRACE(row.name);
     const auto bound = rewrite::substitute_params(parsed, row.params);
-    const Decision d = evaluate(p, bound, analyst(), c, EvaluateOptions{true});
-    EXPECT_FALSE(d.needs_params);
-    EXPECT_EQ(d.outcome, row.outcome);
-    if (row.detail) {
-      ASSERT_NE(d.shown(), nullptr);
-      EXPECT_EQ(d.shown()->detail, row.detail);
+    // The values given to evaluate rather than put in first: the same decision.
+    for (const Decision& d : {evaluate(p, bound, analyst(), c, EvaluateOptions{true}),
+                              evaluate(p, parsed, analyst(), c, EvaluateOptions{true, nullptr, &row.params})}) {
+      EXPECT_FALSE(d.needs_params);
+      EXPECT_EQ(d.outcome, row.outcome);
+      if (row.detail) {
+        ASSERT_NE(d.shown(), nullptr);
+        EXPECT_EQ(d.shown()->detail, row.detail);
+      }
     }
+    // Before the values are final, an unreadable one still defers the decision.
+    const Decision early = evaluate(p, parsed, analyst(), c, EvaluateOptions{false, nullptr, &row.params});
+    EXPECT_EQ(early.needs_params, evaluate(p, bound, analyst(), c).needs_params);
   }
   // A wider range of months in a 2-partition limit.
   const PolicySet two = policy("catalog_tables: true\nrules: [{name: m, type: max_partitions, max: 2}]");
@@ -573,6 +579,24 @@ TEST(Evaluate, ParamsSubstitutedAtBind) {
   EXPECT_EQ(d.outcome, O::Refuse);
   ASSERT_NE(d.shown(), nullptr);
   EXPECT_EQ(d.shown()->detail, "3 partitions match, the limit is 2 (filter found: year = 2023, month BETWEEN 1 AND 3)");
+}
+
+TEST(Evaluate, RulesInScopeGivenByTheCaller) {
+  const PolicySet p = policy(kDemoPolicies);
+  const Catalog c = demo_catalog();
+  const auto star = facts({select({scan("spectrum_schema.sales", {}, true)})});
+  const auto in_scope = rules_in_scope(p, analyst());
+  ASSERT_FALSE(in_scope.empty());
+  EXPECT_TRUE(rules_in_scope(p, session("nobody")).empty());
+  const Decision computed = evaluate(p, star, analyst(), c);
+  const Decision given = evaluate(p, star, analyst(), c, EvaluateOptions{false, &in_scope});
+  EXPECT_EQ(given.outcome, O::Refuse);
+  EXPECT_EQ(given.outcome, computed.outcome);
+  ASSERT_EQ(given.findings.size(), computed.findings.size());
+  for (size_t i = 0; i < given.findings.size(); ++i) EXPECT_EQ(given.findings[i].message, computed.findings[i].message);
+  // Only the given rules are checked: the scopes are not matched again.
+  const std::vector<const Rule*> none;
+  EXPECT_EQ(evaluate(p, star, analyst(), c, EvaluateOptions{false, &none}).outcome, O::Pass);
 }
 
 TEST(Evaluate, NoRuleInScopeIsAPlainPass) {

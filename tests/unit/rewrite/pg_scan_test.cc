@@ -1,6 +1,6 @@
 // pg::scan reads libpg_query's scanner output in place; protobuf-c's generic unpack
 // (pg::scan_generic) is the reference: every text must give the same tokens, or the same
-// failure.
+// failure. pg::scan_unfolded must give them too, without words.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -32,6 +32,13 @@ void expect_same_as_generic(const std::string& sql) {
   ASSERT_EQ(fast_ok, generic_ok) << sql;
   EXPECT_EQ(fast_error, generic_error) << sql;
   EXPECT_EQ(show(fast), show(generic)) << sql;
+  // scan_unfolded: the same tokens, with no word folded.
+  std::vector<Token> unfolded;
+  std::string unfolded_error;
+  ASSERT_EQ(scan_unfolded(sql, &unfolded, &unfolded_error), fast_ok) << sql;
+  EXPECT_EQ(unfolded_error, fast_error) << sql;
+  for (auto& t : fast) t.word.clear();
+  EXPECT_EQ(show(unfolded), show(fast)) << sql;
 }
 
 TEST(PgScan, SameTokensAsTheGenericUnpack) {
