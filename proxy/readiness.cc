@@ -165,9 +165,12 @@ void Readiness::shutdown() {
     for (Waiter& waiter : slot.waiters) pending.push_back(take(waiter));
   }
   pending.clear();
+  // Gone before the services are destroyed: Asio's descriptor service, which the set's
+  // descriptor refers to, was created after this one and is destroyed before it.
   if (set_) {
     error_code ignored;
     set_->close(ignored);
+    set_.reset();
   }
 }
 
