@@ -119,3 +119,6 @@ inline std::string_view sv(const char* s) { return s == nullptr ? std::string_vi
 inline bool has(const char* s) { return s != nullptr && *s != '\0'; }
 
 }  // namespace blueshift::rewrite::pg
+
+// True when parse-tree node n (a PgQuery__Node*) holds a node of kind X, e.g. IS(n, RANGE_VAR).
+#define IS(n, X) ((n) != nullptr && (n)->node_case == PG_QUERY__NODE__NODE_##X)

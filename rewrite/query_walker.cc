@@ -56,8 +56,6 @@ namespace {
 
 using Node = PgQuery__Node;
 
-#define IS(n, X) ((n) != nullptr && (n)->node_case == PG_QUERY__NODE__NODE_##X)
-
 using pg::has;
 using pg::sv;
 

@@ -13,13 +13,12 @@
 
 #include "rewrite/identifiers.h"
 #include "rewrite/opaque_text.h"
+#include "rewrite/pg_parser.h"
 
 namespace blueshift::rewrite {
 namespace {
 
 using Node = PgQuery__Node;
-
-#define IS(n, X) ((n) != nullptr && (n)->node_case == PG_QUERY__NODE__NODE_##X)
 
 using pg::has;
 using pg::sv;
