@@ -1,7 +1,5 @@
 #include "proxy/readiness.h"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <system_error>
 
@@ -34,8 +32,6 @@ uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
   if (!set_) {
     const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
-    epoll_fd_ = epoll_fd;
-    executor_ = executor;
     set_.emplace(executor, epoll_fd);
   }
   uint32_t index;
@@ -62,7 +58,7 @@ Readiness::Slot* Readiness::find(uint64_t key) {
 void Readiness::remove(uint64_t key) {
   Slot* slot = find(key);
   if (!slot) return;
-  if (slot->events && !shut_down_) ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
+  if (slot->events && !shut_down_) ::epoll_ctl(set_->native_handle(), EPOLL_CTL_DEL, slot->fd, nullptr);
   for (Waiter& waiter : slot->waiters) {
     if (waiter) fail(std::move(*take(waiter)), asio::error::operation_aborted);
   }
@@ -79,7 +75,7 @@ error_code Readiness::ask(Slot& slot, uint64_t key, uint32_t events) {
   event.events = events;
   event.data.u64 = key;
   const int op = slot.events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-  if (::epoll_ctl(epoll_fd_, op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
+  if (::epoll_ctl(set_->native_handle(), op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
   slot.events = events;
   return {};
 }
@@ -106,8 +102,8 @@ void Readiness::cancel(uint64_t key, int kind) {
 // Completes a wait that did not see readiness. Posted, never run in place: the caller may
 // be the cancellation signal itself, or the wait's own initiation.
 void Readiness::fail(Handler handler, error_code ec) {
-  if (shut_down_ || !executor_) return;  // destroyed with the other pending work
-  asio::post(*executor_, [handler = std::move(handler), ec]() mutable {
+  if (shut_down_ || !set_) return;  // destroyed with the other pending work
+  asio::post(set_->get_executor(), [handler = std::move(handler), ec]() mutable {
     asio::get_associated_cancellation_slot(handler).clear();
     std::move(handler)(ec);
   });
@@ -126,7 +122,7 @@ void Readiness::arm() {
 
 void Readiness::harvest() {
   epoll_event events[kMaxEvents];
-  const int n = ::epoll_wait(epoll_fd_, events, kMaxEvents, 0);
+  const int n = ::epoll_wait(set_->native_handle(), events, kMaxEvents, 0);
   for (int i = 0; i < n; ++i) {
     // Looked up afresh each time: a coroutine resumed below may end its session and
     // remove sockets that are further down this list.

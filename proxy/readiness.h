@@ -1,4 +1,4 @@
-// Level-triggered read readiness for the pumps' plain TCP sockets.
+// Level-triggered readiness for the pumps' plain TCP sockets (reads, and writes that wait).
 //
 // Asio's reactor is edge-triggered. After a read that did not drain the socket's queue for
 // certain (every short read), the next wait costs a system call: either a speculative recv
@@ -118,9 +118,8 @@ class Readiness : public asio::execution_context::service {
   void arm();
   void harvest();
 
-  int epoll_fd_ = -1;
-  std::optional<asio::any_io_executor> executor_;
-  std::optional<asio::posix::stream_descriptor> set_;  // epoll_fd_ as seen by Asio's reactor
+  // The epoll set, as a descriptor in Asio's reactor; created with the first watch.
+  std::optional<asio::posix::stream_descriptor> set_;
   bool armed_ = false;
   bool shut_down_ = false;
   std::vector<Slot> slots_;
