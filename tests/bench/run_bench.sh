@@ -18,8 +18,8 @@
 #                          policies), that target is skipped with a note.
 #                          [tests/bench/policies.yaml, with @DEV_PORT@ and @WORK@ filled in]
 #   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with 4 targets; quick 2]
-#                          (not 10: 3 rounds x 3 modes x 3-4 targets must fit in ~6 minutes)
-#   BENCH_ROUNDS           interleaved rounds per mode, median reported          [3; quick 1]
+#                          (not 10: 5 rounds x 3 modes x 3-4 targets must fit in ~8 minutes)
+#   BENCH_ROUNDS           interleaved rounds per mode, median reported          [5; quick 1]
 #   BENCH_MODES            pgbench -M modes          ["simple extended prepared"]
 #   BENCH_CLIENTS/BENCH_JOBS  pgbench -c / -j        [16 / 2]
 #   BENCH_LAT_SECONDS, BENCH_LAT_ROUNDS   single-client latency runs  [1, 7; quick 1, 3]
@@ -36,7 +36,7 @@
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
-#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed  [600; quick 80]
+#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed  [900; quick 80]
 #
 # PgBouncer: session pool mode, auth_type=md5 with an auth_file holding etl's MD5 hash, so
 # that it authenticates clients itself and logs in to the warehouse with the same hash, as a
@@ -57,7 +57,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
   : "${BENCH_TIME_LIMIT:=80}"
 fi
-export BENCH_ROUNDS="${BENCH_ROUNDS:-3}"
+export BENCH_ROUNDS="${BENCH_ROUNDS:-5}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
 export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-2}"
 export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
@@ -109,9 +109,9 @@ trap 'exit 143' TERM
 # (A test runner's own timeout would SIGKILL us and leave the proxies behind.)
 (
   trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-  sleep "${BENCH_TIME_LIMIT:-600}" & nap=$!
+  sleep "${BENCH_TIME_LIMIT:-900}" & nap=$!
   wait "$nap"
-  echo "bench: time limit of ${BENCH_TIME_LIMIT:-600} s reached, stopping" >&2
+  echo "bench: time limit of ${BENCH_TIME_LIMIT:-900} s reached, stopping" >&2
   kill -TERM $$
 ) &
 WATCHDOG=$!
