@@ -1,14 +1,18 @@
 #include "proxy/readiness.h"
 
 #include <cerrno>
+#include <memory>
 #include <system_error>
+
+#include <unistd.h>
 
 namespace blueshift::proxy {
 
 namespace {
-// Harvested per epoll_wait; more ready sockets are taken at the next harvest, which the
-// re-arm makes immediate.
+// Taken per epoll_wait; a harvest that fills the array harvests again at once.
 constexpr int kMaxEvents = 64;
+// Harvests per readiness report of the set before the rest is posted (harvest_all).
+constexpr int kMaxRounds = 8;
 
 uint32_t index_of(uint64_t key) { return static_cast<uint32_t>(key); }
 uint32_t generation_of(uint64_t key) { return static_cast<uint32_t>(key >> 32); }
@@ -16,7 +20,25 @@ uint32_t generation_of(uint64_t key) { return static_cast<uint32_t>(key >> 32); 
 
 asio::execution_context::id Readiness::id;
 
-Readiness::Readiness(asio::execution_context& context) : asio::execution_context::service(context) {}
+// Harvests whenever Asio reports the set readable, and never completes: it stays queued on
+// the set's descriptor until the set is deregistered, which destroys it (owner null).
+class Readiness::HarvestOp : public asio::detail::reactor_op {
+ public:
+  explicit HarvestOp(Readiness* owner) : reactor_op(error_code(), &HarvestOp::perform, &HarvestOp::destroy), owner_(owner) {}
+
+ private:
+  static status perform(asio::detail::reactor_op* base) {
+    static_cast<HarvestOp*>(base)->owner_->harvest_all();
+    return not_done;
+  }
+  static void destroy(void*, asio::detail::scheduler_operation* base, const error_code&, std::size_t) {
+    delete static_cast<HarvestOp*>(base);
+  }
+  Readiness* owner_;
+};
+
+Readiness::Readiness(asio::execution_context& context)
+    : asio::execution_context::service(context), reactor_(asio::use_service<asio::detail::reactor>(context)) {}
 
 Readiness::~Readiness() = default;
 
@@ -29,10 +51,21 @@ Readiness::Watch::~Watch() { owner_->remove(key_); }
 void Readiness::CancelWait::operator()(asio::cancellation_type) const { owner->cancel(key, kind); }
 
 uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
-  if (!set_) {
+  if (set_fd_ < 0) {
     const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
     if (epoll_fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
-    set_.emplace(executor, epoll_fd);
+    auto op = std::make_unique<HarvestOp>(this);
+    if (const int err = reactor_.register_internal_descriptor(asio::detail::reactor::read_op, epoll_fd, reactor_data_, op.get())) {
+      // The reactor took the operation whether or not epoll_ctl worked; deregistering frees it.
+      op.release();
+      reactor_.deregister_internal_descriptor(epoll_fd, reactor_data_);
+      reactor_.cleanup_descriptor_data(reactor_data_);
+      ::close(epoll_fd);
+      throw std::system_error(err, std::system_category(), "registering the readiness set");
+    }
+    op.release();
+    set_fd_ = epoll_fd;
+    executor_.emplace(executor);
   }
   uint32_t index;
   if (free_.empty()) {
@@ -58,7 +91,7 @@ Readiness::Slot* Readiness::find(uint64_t key) {
 void Readiness::remove(uint64_t key) {
   Slot* slot = find(key);
   if (!slot) return;
-  if (slot->events && !shut_down_) ::epoll_ctl(set_->native_handle(), EPOLL_CTL_DEL, slot->fd, nullptr);
+  if (slot->events && !shut_down_) ::epoll_ctl(set_fd_, EPOLL_CTL_DEL, slot->fd, nullptr);
   for (Waiter& waiter : slot->waiters) {
     if (waiter) fail(std::move(*take(waiter)), asio::error::operation_aborted);
   }
@@ -75,7 +108,7 @@ error_code Readiness::ask(Slot& slot, uint64_t key, uint32_t events) {
   event.events = events;
   event.data.u64 = key;
   const int op = slot.events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
-  if (::epoll_ctl(set_->native_handle(), op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
+  if (::epoll_ctl(set_fd_, op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
   slot.events = events;
   return {};
 }
@@ -90,7 +123,6 @@ void Readiness::wait(uint64_t key, int kind, Handler handler) {
   const uint32_t wanted = kind == kRead ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   if (auto ec = ask(*slot, key, slot->events | wanted)) return fail(std::move(handler), ec);
   slot->waiters[kind].emplace(std::move(handler));
-  arm();
 }
 
 void Readiness::cancel(uint64_t key, int kind) {
@@ -102,27 +134,32 @@ void Readiness::cancel(uint64_t key, int kind) {
 // Completes a wait that did not see readiness. Posted, never run in place: the caller may
 // be the cancellation signal itself, or the wait's own initiation.
 void Readiness::fail(Handler handler, error_code ec) {
-  if (shut_down_ || !set_) return;  // destroyed with the other pending work
-  asio::post(set_->get_executor(), [handler = std::move(handler), ec]() mutable {
+  if (shut_down_ || !executor_) return;  // destroyed with the other pending work
+  asio::post(*executor_, [handler = std::move(handler), ec]() mutable {
     asio::get_associated_cancellation_slot(handler).clear();
     std::move(handler)(ec);
   });
 }
 
-void Readiness::arm() {
-  if (armed_ || shut_down_ || !set_) return;
-  armed_ = true;
-  set_->async_wait(asio::posix::descriptor_base::wait_read, [this](error_code ec) {
-    armed_ = false;
-    if (ec || shut_down_) return;
-    harvest();
-    arm();
-  });
+// Harvests until no event can be left that a new edge would not report: a full harvest
+// may have left events behind, and a socket whose peer has closed (or failed) stays
+// readable after its reader took the last bytes, with nothing new to raise an edge. The
+// reader it woke either takes the end of stream at the next harvest or is no longer
+// waiting, and then the socket is no longer asked about. Bounded, so that the rest of the
+// io_context's work is not held up; the remainder is posted.
+void Readiness::harvest_all() {
+  for (int round = 0; round < kMaxRounds; ++round) {
+    if (shut_down_) return;
+    again_ = false;
+    if (harvest() < kMaxEvents && !again_) return;
+  }
+  asio::post(*executor_, [this] { harvest_all(); });
 }
 
-void Readiness::harvest() {
+// One epoll_wait on the set; the number of events it returned.
+int Readiness::harvest() {
   epoll_event events[kMaxEvents];
-  const int n = ::epoll_wait(set_->native_handle(), events, kMaxEvents, 0);
+  const int n = ::epoll_wait(set_fd_, events, kMaxEvents, 0);
   for (int i = 0; i < n; ++i) {
     // Looked up afresh each time: a coroutine resumed below may end its session and
     // remove sockets that are further down this list.
@@ -135,6 +172,7 @@ void Readiness::harvest() {
     const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
     const bool wake_writer = writable && slot->waiters[kWrite];
     const bool wake_reader = readable && slot->waiters[kRead];
+    if (wake_reader && (got & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) again_ = true;
     uint32_t keep = slot->events;
     if (writable) keep &= ~EPOLLOUT;  // write interest is asked for per wait
     // Readable with nobody reading (its pump waits for room to write): stop asking until
@@ -150,6 +188,7 @@ void Readiness::harvest() {
       std::move(**waiter)(error_code{});  // resumes the waiting coroutine here and now
     }
   }
+  return n;
 }
 
 void Readiness::shutdown() {
@@ -161,12 +200,13 @@ void Readiness::shutdown() {
     for (Waiter& waiter : slot.waiters) pending.push_back(take(waiter));
   }
   pending.clear();
-  // Gone before the services are destroyed: Asio's descriptor service, which the set's
-  // descriptor refers to, was created after this one and is destroyed before it.
-  if (set_) {
-    error_code ignored;
-    set_->close(ignored);
-    set_.reset();
+  // Out of the reactor while it still runs (it was created before this service, so it is
+  // shut down after it); deregistering destroys the harvest operation.
+  if (set_fd_ >= 0) {
+    reactor_.deregister_internal_descriptor(set_fd_, reactor_data_);
+    reactor_.cleanup_descriptor_data(reactor_data_);
+    ::close(set_fd_);
+    set_fd_ = -1;
   }
 }
 

@@ -11,12 +11,18 @@
 // waits. PgBouncer (libevent) works the same way.
 //
 // There is one Readiness per io_context (an Asio service, so one per I/O thread). Its epoll
-// set is a single descriptor in Asio's reactor. When Asio reports the set readable, one
-// epoll_wait harvests every ready socket and resumes the coroutines waiting on them in
-// place. Each harvest costs that epoll_wait and one re-arm, shared by all the messages in
-// it. A watched socket is taken out of Asio's reactor (Stream::watch), so that each
-// arrival wakes one set, not two; waits for room to write go through here as well, with
-// EPOLLOUT asked for only while someone waits for it.
+// set is a single descriptor in Asio's reactor, registered as an internal descriptor (as
+// Asio's own signal handling registers its pipe) with an operation that never completes:
+// whenever Asio reports the set readable, that operation's perform step runs one
+// epoll_wait on the set and resumes the coroutines waiting on the ready sockets in place.
+// There is no completion to post and nothing to re-arm. The set sits in Asio's epoll
+// edge-triggered, which is enough: every new event on a watched socket, and every change of
+// interest that finds a socket ready, wakes the outer epoll again. What an edge does not
+// repeat (events left over when a harvest is full, and a closed peer's socket, readable
+// still after its reader took the last bytes) is taken by harvesting again at once.
+// A watched socket is taken out of Asio's reactor (Stream::watch), so that each arrival
+// wakes one set, not two; waits for room to write go through here as well, with EPOLLOUT
+// asked for only while someone waits for it.
 //
 // Single-threaded like the io_context it belongs to: every call happens on its thread.
 #pragma once
@@ -115,13 +121,18 @@ class Readiness : public asio::execution_context::service {
   void cancel(uint64_t key, int kind);
   error_code ask(Slot& slot, uint64_t key, uint32_t events);
   void fail(Handler handler, error_code ec);
-  void arm();
-  void harvest();
+  void harvest_all();
+  int harvest();
+  class HarvestOp;
 
-  // The epoll set, as a descriptor in Asio's reactor; created with the first watch.
-  std::optional<asio::posix::stream_descriptor> set_;
-  bool armed_ = false;
+  // Asio's reactor of this io_context, created before this service (so that it is shut
+  // down after it), and the epoll set, registered in it with the first watch.
+  asio::detail::reactor& reactor_;
+  asio::detail::reactor::per_descriptor_data reactor_data_ = nullptr;
+  int set_fd_ = -1;
+  std::optional<asio::any_io_executor> executor_;  // where failed waits complete
   bool shut_down_ = false;
+  bool again_ = false;  // a harvest woke a reader whose socket stays readable (harvest_all)
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
 };
