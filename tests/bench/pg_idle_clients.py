@@ -12,15 +12,19 @@ how long that took and the VmRSS of --pid before and after, and waits --hold sec
 """
 
 import argparse
-import base64
 import concurrent.futures
-import hashlib
-import hmac
 import os
 import socket
 import struct
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from pgwire_codec import (  # noqa: E402
+    AUTH_CLEARTEXT, AUTH_MD5, AUTH_OK, AUTH_SASL, AUTH_SASL_CONTINUE, AUTH_SASL_FINAL,
+    ScramClient, auth_type, parse_fields, password_response, startup_packet, terminate,
+)
+from pgwire_codec import query as query_message  # noqa: E402
 
 
 class PgError(Exception):
@@ -47,48 +51,30 @@ def _read_message(sock):
     return kind, _recv_exact(sock, length - 4)
 
 
-def _send(sock, kind, body):
-    sock.sendall(kind + struct.pack("!i", len(body) + 4) + body)
-
-
 def _error_text(body):
-    fields = {}
-    for part in body.split(b"\0"):
-        if part:
-            fields[part[:1].decode()] = part[1:].decode(errors="replace")
+    fields = parse_fields(body)
     return f"{fields.get('S', 'ERROR')} {fields.get('C', '')}: {fields.get('M', '')}"
 
 
-def _scram(sock, user, password, body):
+def _scram(sock, password, body):
     mechanisms = [m for m in body.split(b"\0") if m]
     if b"SCRAM-SHA-256" not in mechanisms:
         raise PgError(f"no supported SASL mechanism in {mechanisms}")
-    nonce = base64.b64encode(os.urandom(18)).decode()
-    first_bare = f"n=,r={nonce}"
-    first = ("n,," + first_bare).encode()
-    _send(sock, b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
+    scram = ScramClient(password)
+    sock.sendall(scram.initial_response())
     kind, body = _read_message(sock)
     if kind == b"E":
         raise PgError(_error_text(body))
-    if kind != b"R" or struct.unpack("!i", body[:4])[0] != 11:
+    if kind != b"R" or auth_type(body) != AUTH_SASL_CONTINUE:
         raise PgError("expected SASLContinue")
     server_first = body[4:].decode()
-    attrs = dict(item.split("=", 1) for item in server_first.split(","))
-    if not attrs["r"].startswith(nonce):
+    if not scram.nonce_extended(server_first):
         raise PgError("server nonce does not extend ours")
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(attrs["s"]),
-                                 int(attrs["i"]))
-    client_key = hmac.digest(salted, b"Client Key", "sha256")
-    stored_key = hashlib.sha256(client_key).digest()
-    without_proof = "c=biws,r=" + attrs["r"]
-    auth_message = f"{first_bare},{server_first},{without_proof}".encode()
-    signature = hmac.digest(stored_key, auth_message, "sha256")
-    proof = bytes(a ^ b for a, b in zip(client_key, signature))
-    _send(sock, b"p", (without_proof + ",p=" + base64.b64encode(proof).decode()).encode())
+    sock.sendall(scram.final_response(server_first))
     kind, body = _read_message(sock)
     if kind == b"E":
         raise PgError(_error_text(body))
-    if kind != b"R" or struct.unpack("!i", body[:4])[0] != 12:
+    if kind != b"R" or auth_type(body) != AUTH_SASL_FINAL:
         raise PgError("expected SASLFinal")
 
 
@@ -106,32 +92,26 @@ def open_session(host, port, user, password, database, application_name, timeout
     """Returns a connected socket that is logged in and idle (after `query`, if any)."""
     sock = socket.create_connection((host, port), timeout=timeout)
     try:
-        params = (b"user\0" + user.encode() + b"\0database\0" + database.encode() +
-                  b"\0application_name\0" + application_name.encode() + b"\0\0")
-        body = struct.pack("!i", 196608) + params
-        sock.sendall(struct.pack("!i", len(body) + 4) + body)
+        sock.sendall(startup_packet([("user", user), ("database", database),
+                                     ("application_name", application_name)]))
         while True:
             kind, body = _read_message(sock)
             if kind == b"E":
                 raise PgError(_error_text(body))
             if kind != b"R":
                 raise PgError(f"unexpected message {kind!r} during authentication")
-            (code,) = struct.unpack("!i", body[:4])
-            if code == 0:
+            code = auth_type(body)
+            if code == AUTH_OK:
                 break
-            if code == 3:
-                _send(sock, b"p", password.encode() + b"\0")
-            elif code == 5:
-                inner = hashlib.md5((password + user).encode()).hexdigest()
-                outer = hashlib.md5(inner.encode() + body[4:8]).hexdigest()
-                _send(sock, b"p", b"md5" + outer.encode() + b"\0")
-            elif code == 10:
-                _scram(sock, user, password, body[4:])
+            if code in (AUTH_CLEARTEXT, AUTH_MD5):
+                sock.sendall(password_response(user, password, body))
+            elif code == AUTH_SASL:
+                _scram(sock, password, body[4:])
             else:
                 raise PgError(f"unsupported authentication request {code}")
         _wait_ready(sock)
         if query:
-            _send(sock, b"Q", query.encode() + b"\0")
+            sock.sendall(query_message(query))
             _wait_ready(sock)
         sock.settimeout(None)
         return sock
@@ -160,7 +140,7 @@ def open_sessions(n, host, port, user, password, database, application_name="ben
 def close_sessions(sockets):
     for s in sockets:
         try:
-            s.sendall(b"X\0\0\0\4")
+            s.sendall(terminate())
         except OSError:
             pass
         s.close()

@@ -13,12 +13,8 @@ The program sees BLUESHIFT_POLICY_PROXY_PORT and BLUESHIFT_POLICY_AUDIT_FILE.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -28,8 +24,20 @@ import sys
 import tempfile
 import time
 
-HOST = "127.0.0.1"
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "lib"))
+# The wire messages come from tests/lib/pgwire_codec.py; the tests know the builders by the
+# *_msg names.
+from pgwire_codec import (  # noqa: E402
+    AUTH_CLEARTEXT, AUTH_MD5, AUTH_OK, AUTH_SASL, AUTH_SASL_CONTINUE, AUTH_SASL_FINAL,
+    ScramClient, auth_type, decode_data_row, password_response, startup_packet,
+    terminate,
+    bind as bind_msg, close as close_msg, describe as describe_msg, execute as execute_msg,
+    flush as flush_msg, parse as parse_msg, parse_fields as error_fields, query as query_msg,
+    sync as sync_msg,
+)
+
+HOST = "127.0.0.1"
 TEMPLATE = os.path.join(HERE, "policies.test.yaml")
 SKIP = 77
 # How long one expected reply may take before it counts as a hang. Generous: the machine
@@ -227,90 +235,7 @@ class Proxy:
         return False
 
 
-# ------------------------------------------------------------------ wire messages
-
-def i16(v):
-    return struct.pack("!h", v)
-
-
-def i32(v):
-    return struct.pack("!i", v)
-
-
-def cstr(s):
-    return (s.encode() if isinstance(s, str) else s) + b"\0"
-
-
-def msg(code, body=b""):
-    return code.encode() + i32(len(body) + 4) + body
-
-
-def query_msg(sql):
-    return msg("Q", cstr(sql))
-
-
-def parse_msg(name, sql, types=()):
-    return msg("P", cstr(name) + cstr(sql) + i16(len(types)) + b"".join(struct.pack("!I", t) for t in types))
-
-
-def bind_msg(portal, statement, params=(), formats=(), result_formats=()):
-    body = cstr(portal) + cstr(statement) + i16(len(formats)) + b"".join(i16(f) for f in formats)
-    body += i16(len(params))
-    for p in params:
-        if p is None:
-            body += i32(-1)
-        else:
-            p = p.encode() if isinstance(p, str) else p
-            body += i32(len(p)) + p
-    body += i16(len(result_formats)) + b"".join(i16(f) for f in result_formats)
-    return msg("B", body)
-
-
-def describe_msg(kind, name):
-    return msg("D", kind.encode() + cstr(name))
-
-
-def execute_msg(portal="", max_rows=0):
-    return msg("E", cstr(portal) + i32(max_rows))
-
-
-def close_msg(kind, name):
-    return msg("C", kind.encode() + cstr(name))
-
-
-def sync_msg():
-    return msg("S")
-
-
-def flush_msg():
-    return msg("H")
-
-
-def error_fields(body):
-    """ErrorResponse / NoticeResponse body -> {field code: value}."""
-    out = {}
-    pos = 0
-    while pos < len(body) and body[pos] != 0:
-        end = body.index(b"\0", pos + 1)
-        out[chr(body[pos])] = body[pos + 1:end].decode(errors="replace")
-        pos = end + 1
-    return out
-
-
-def data_row_values(body):
-    n = struct.unpack("!h", body[:2])[0]
-    pos = 2
-    out = []
-    for _ in range(n):
-        length = struct.unpack("!i", body[pos:pos + 4])[0]
-        pos += 4
-        if length < 0:
-            out.append(None)
-        else:
-            out.append(body[pos:pos + length].decode())
-            pos += length
-    return tuple(out)
-
+# ------------------------------------------------------------------ results
 
 class Result:
     """What one batch (up to and including ReadyForQuery) brought."""
@@ -318,7 +243,7 @@ class Result:
     def __init__(self, messages):
         self.messages = messages                      # [(code, body)]
         self.codes = "".join(c for c, _ in messages)  # e.g. "1T2DCZ"
-        self.rows = [data_row_values(b) for c, b in messages if c == "D"]
+        self.rows = [tuple(decode_data_row(b)) for c, b in messages if c == "D"]
         self.errors = [error_fields(b) for c, b in messages if c == "E"]
         self.notices = [error_fields(b) for c, b in messages if c == "N"]
         self.tags = [b.rstrip(b"\0").decode() for c, b in messages if c == "C"]
@@ -348,8 +273,7 @@ class Conn:
         self.parameters = {}
         params = [("user", user), ("database", database), ("application_name", application_name)]
         params += list((options or {}).items())
-        body = i32(196608) + b"".join(cstr(k) + cstr(v) for k, v in params) + b"\0"
-        self.sock.sendall(i32(len(body) + 4) + body)
+        self.sock.sendall(startup_packet(params))
         self._login(USERS.get(user, "") if password is None else password)
 
     # --- bytes
@@ -407,7 +331,7 @@ class Conn:
 
     def close(self):
         try:
-            self.send(msg("X"))
+            self.send(terminate())
         except OSError:
             pass
         self.sock.close()
@@ -427,25 +351,21 @@ class Conn:
             if code == "E":
                 raise TestFailure(f"login as {self.user} failed: {error_fields(body)}")
             if code == "R":
-                kind = struct.unpack("!i", body[:4])[0]
-                if kind == 0:
+                kind = auth_type(body)
+                if kind == AUTH_OK:
                     continue
-                if kind == 3:
-                    self.send(msg("p", cstr(password)))
-                elif kind == 5:
-                    salt = body[4:8]
-                    inner = hashlib.md5((password + self.user).encode()).hexdigest()
-                    outer = hashlib.md5(inner.encode() + salt).hexdigest()
-                    self.send(msg("p", cstr("md5" + outer)))
-                elif kind == 10:
+                if kind in (AUTH_CLEARTEXT, AUTH_MD5):
+                    self.send(password_response(self.user, password, body))
+                elif kind == AUTH_SASL:
                     check(b"SCRAM-SHA-256" in body, f"no SCRAM-SHA-256 offered: {body!r}")
-                    scram = _Scram(password)
-                    first = scram.client_first()
-                    self.send(msg("p", cstr("SCRAM-SHA-256") + i32(len(first)) + first))
-                elif kind == 11:
-                    self.send(msg("p", scram.client_final(body[4:])))
-                elif kind == 12:
-                    scram.verify(body[4:])
+                    scram = ScramClient(password)
+                    self.send(scram.initial_response())
+                elif kind == AUTH_SASL_CONTINUE:
+                    server_first = body[4:].decode()
+                    check(scram.nonce_extended(server_first), "server nonce does not extend ours")
+                    self.send(scram.final_response(server_first))
+                elif kind == AUTH_SASL_FINAL:
+                    check(scram.server_final_ok(body[4:].decode()), "bad SCRAM server signature")
                 else:
                     raise TestFailure(f"unsupported authentication request {kind}")
             elif code == "S":
@@ -453,35 +373,6 @@ class Conn:
                 self.parameters[name.decode()] = value.decode()
             elif code == "Z":
                 return
-
-
-class _Scram:
-    def __init__(self, password):
-        self.password = password.encode()
-        self.nonce = base64.b64encode(secrets.token_bytes(18)).decode()
-        self.first_bare = f"n=,r={self.nonce}"
-
-    def client_first(self):
-        return ("n,," + self.first_bare).encode()
-
-    def client_final(self, server_first):
-        text = server_first.decode()
-        attrs = dict(a.split("=", 1) for a in text.split(","))
-        check(attrs["r"].startswith(self.nonce), "server nonce does not extend ours")
-        salt = base64.b64decode(attrs["s"])
-        salted = hashlib.pbkdf2_hmac("sha256", self.password, salt, int(attrs["i"]))
-        client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-        stored = hashlib.sha256(client_key).digest()
-        final_bare = f"c=biws,r={attrs['r']}"
-        auth_msg = f"{self.first_bare},{text},{final_bare}".encode()
-        signature = hmac.new(stored, auth_msg, "sha256").digest()
-        proof = bytes(a ^ b for a, b in zip(client_key, signature))
-        server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-        self.expected_server_sig = base64.b64encode(hmac.new(server_key, auth_msg, "sha256").digest()).decode()
-        return f"{final_bare},p={base64.b64encode(proof).decode()}".encode()
-
-    def verify(self, server_final):
-        check(server_final.decode() == "v=" + self.expected_server_sig, "bad SCRAM server signature")
 
 
 # ------------------------------------------------------------------ assertions on refusals

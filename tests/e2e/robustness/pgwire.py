@@ -1,6 +1,7 @@
-"""Shared helpers for the robustness suite: PostgreSQL v3 wire messages built by hand, a raw
-client socket that keeps every byte it received, SCRAM-SHA-256 (client and server halves),
-a private blueshift process, and the environment checks every test starts with.
+"""Shared helpers for the robustness suite: PostgreSQL v3 wire messages built by hand (from
+tests/lib/pgwire_codec.py, re-exported), a raw client socket that keeps every byte it received,
+SCRAM-SHA-256 (the server half here, the client half from the codec), a private blueshift
+process, and the environment checks every test starts with.
 
 Python standard library only. Everything listens on and connects to 127.0.0.1.
 """
@@ -8,8 +9,6 @@ Python standard library only. Everything listens on and connects to 127.0.0.1.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import os
 import shutil
 import signal
@@ -20,11 +19,20 @@ import sys
 import tempfile
 import time
 
+# The wire pieces are shared with the other suites (tests/lib/pgwire_codec.py) and re-exported
+# here, so that a test says w.msg(...) whichever module a piece lives in.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+from pgwire_codec import (  # noqa: E402,F401
+    AUTH_CLEARTEXT, AUTH_MD5, AUTH_OK, AUTH_SASL, AUTH_SASL_CONTINUE, AUTH_SASL_FINAL,
+    CANCEL_REQUEST, GSSENC_REQUEST, PROTOCOL_3_0, SSL_REQUEST,
+    auth, auth_type, backend_key_data, cancel_request, command_complete, cstr, data_row,
+    decode_data_row, error_response, gssenc_request, hmac_sha256, i16, i32, msg,
+    parameter_status, parse_fields, password_response, query, ready_for_query, scram_attrs,
+    scram_keys, sha256, split_messages, ssl_request, startup_packet, terminate, u32, xor_bytes,
+)
+import pgwire_codec  # noqa: E402
+
 HOST = "127.0.0.1"
-PROTOCOL_3_0 = 196608
-SSL_REQUEST = 80877103
-GSSENC_REQUEST = 80877104
-CANCEL_REQUEST = 80877102
 
 # ctest treats this exit code as "skipped" (SKIP_RETURN_CODE in CMakeLists.txt).
 SKIP = 77
@@ -43,165 +51,14 @@ def check(condition, message):
         raise TestFailure(message)
 
 
-# ------------------------------------------------------------------ message building
-
-def i16(v):
-    return struct.pack("!h", v)
-
-
-def i32(v):
-    return struct.pack("!i", v)
-
-
-def u32(v):
-    return struct.pack("!I", v)
-
-
-def cstr(s):
-    if isinstance(s, str):
-        s = s.encode()
-    return s + b"\0"
-
-
-def msg(code, body=b""):
-    """A typed message: code byte, Int32 length (itself included), body."""
-    if isinstance(code, str):
-        code = code.encode()
-    return code + i32(len(body) + 4) + body
-
-
-def startup_packet(params, version=PROTOCOL_3_0):
-    body = i32(version) + b"".join(cstr(k) + cstr(v) for k, v in params) + b"\0"
-    return i32(len(body) + 4) + body
-
-
-def ssl_request():
-    return i32(8) + i32(SSL_REQUEST)
-
-
-def gssenc_request():
-    return i32(8) + i32(GSSENC_REQUEST)
-
-
-def cancel_request(pid, secret):
-    return i32(16) + i32(CANCEL_REQUEST) + i32(pid) + i32(secret)
-
-
-def query(sql):
-    return msg("Q", cstr(sql))
-
-
-def terminate():
-    return msg("X")
-
-
-def auth(type_, payload=b""):
-    return msg("R", i32(type_) + payload)
-
-
-def parameter_status(name, value):
-    return msg("S", cstr(name) + cstr(value))
-
-
-def backend_key_data(pid, secret):
-    return msg("K", i32(pid) + i32(secret))
-
-
-def ready_for_query(status="I"):
-    return msg("Z", status.encode())
-
-
-def command_complete(tag):
-    return msg("C", cstr(tag))
-
-
-def data_row(values):
-    body = i16(len(values))
-    for v in values:
-        if v is None:
-            body += i32(-1)
-        else:
-            v = v.encode() if isinstance(v, str) else v
-            body += i32(len(v)) + v
-    return msg("D", body)
-
-
-def error_response(severity, sqlstate, message):
-    body = b"S" + cstr(severity) + b"V" + cstr(severity) + b"C" + cstr(sqlstate) + b"M" + cstr(message) + b"\0"
-    return msg("E", body)
-
-
-def parse_fields(body):
-    """ErrorResponse / NoticeResponse body -> {code: value}."""
-    out = {}
-    pos = 0
-    while pos < len(body) and body[pos] != 0:
-        code = chr(body[pos])
-        end = body.index(b"\0", pos + 1)
-        out[code] = body[pos + 1:end].decode(errors="replace")
-        pos = end + 1
-    return out
-
-
-def split_messages(data):
-    """Whole typed messages in data -> [(code, body, raw)], plus the leftover bytes."""
-    out = []
-    pos = 0
-    while len(data) - pos >= 5:
-        length = struct.unpack("!i", data[pos + 1:pos + 5])[0]
-        if length < 4 or len(data) - pos < 1 + length:
-            break
-        out.append((chr(data[pos]), bytes(data[pos + 5:pos + 1 + length]), bytes(data[pos:pos + 1 + length])))
-        pos += 1 + length
-    return out, bytes(data[pos:])
-
-
 # ------------------------------------------------------------------ SCRAM-SHA-256
 
-def _h(data):
-    return hashlib.sha256(data).digest()
+class ScramClient(pgwire_codec.ScramClient):
+    """The shared client half, failing the test when the server nonce does not extend ours."""
 
-
-def _hmac(key, data):
-    return hmac.new(key, data, hashlib.sha256).digest()
-
-
-def _xor(a, b):
-    return bytes(x ^ y for x, y in zip(a, b))
-
-
-def scram_keys(password, salt, iterations):
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    client_key = _hmac(salted, b"Client Key")
-    return client_key, _h(client_key), _hmac(salted, b"Server Key")
-
-
-def _scram_attrs(text):
-    return dict(part.split("=", 1) for part in text.split(","))
-
-
-class ScramClient:
-    """Client half of SCRAM-SHA-256 without channel binding (gs2 header 'n,,'), as libpq."""
-
-    def __init__(self, password, nonce=None):
-        self.password = password
-        self.nonce = nonce or base64.b64encode(os.urandom(18)).decode()
-        self.first_bare = "n=,r=" + self.nonce
-        self.server_signature = None
-
-    def initial_response(self, mechanism="SCRAM-SHA-256"):
-        data = ("n,," + self.first_bare).encode()
-        return msg("p", cstr(mechanism) + i32(len(data)) + data)
-
-    def final_response(self, server_first):
-        attrs = _scram_attrs(server_first)
-        check(attrs["r"].startswith(self.nonce), "SCRAM server nonce does not extend the client's")
-        client_key, stored_key, server_key = scram_keys(self.password, base64.b64decode(attrs["s"]), int(attrs["i"]))
-        without_proof = "c=biws,r=" + attrs["r"]
-        auth_message = ",".join([self.first_bare, server_first, without_proof]).encode()
-        proof = _xor(client_key, _hmac(stored_key, auth_message))
-        self.server_signature = base64.b64encode(_hmac(server_key, auth_message)).decode()
-        return msg("p", (without_proof + ",p=" + base64.b64encode(proof).decode()).encode())
+    def client_final(self, server_first):
+        check(self.nonce_extended(server_first), "SCRAM server nonce does not extend the client's")
+        return super().client_final(server_first)
 
 
 class ScramServer:
@@ -222,7 +79,7 @@ class ScramServer:
         data = initial_response_body[nul + 5:nul + 5 + length].decode()
         check(data.startswith("n,,"), f"client asked for channel binding: {data!r}")
         self.client_first_bare = data[3:]
-        client_nonce = _scram_attrs(self.client_first_bare)["r"]
+        client_nonce = scram_attrs(self.client_first_bare)["r"]
         self.server_first = (f"r={client_nonce}{base64.b64encode(os.urandom(18)).decode()},"
                              f"s={base64.b64encode(self.salt).decode()},i={self.iterations}")
         return mechanism, self.server_first
@@ -232,10 +89,10 @@ class ScramServer:
         without_proof, proof_b64 = client_final.rsplit(",p=", 1)
         client_key, stored_key, server_key = scram_keys(self.password, self.salt, self.iterations)
         auth_message = ",".join([self.client_first_bare, self.server_first, without_proof]).encode()
-        recovered = _xor(base64.b64decode(proof_b64), _hmac(stored_key, auth_message))
-        if _h(recovered) != stored_key:
+        recovered = xor_bytes(base64.b64decode(proof_b64), hmac_sha256(stored_key, auth_message))
+        if sha256(recovered) != stored_key:
             return None
-        return "v=" + base64.b64encode(_hmac(server_key, auth_message)).decode()
+        return "v=" + base64.b64encode(hmac_sha256(server_key, auth_message)).decode()
 
 
 # ------------------------------------------------------------------ raw client
@@ -358,21 +215,6 @@ class Client:
             pass
 
 
-def decode_data_row(body):
-    count = struct.unpack("!h", body[:2])[0]
-    pos = 2
-    out = []
-    for _ in range(count):
-        n = struct.unpack("!i", body[pos:pos + 4])[0]
-        pos += 4
-        if n < 0:
-            out.append(None)
-        else:
-            out.append(body[pos:pos + n].decode())
-            pos += n
-    return out
-
-
 def login(client, user, password, database="dev", extra=(), timeout=WAIT):
     """Startup and authentication (SCRAM-SHA-256, MD5, cleartext or none) up to ReadyForQuery.
     Returns None on success, else the ErrorResponse fields."""
@@ -387,23 +229,20 @@ def login(client, user, password, database="dev", extra=(), timeout=WAIT):
         if code == "E":
             return parse_fields(body)
         if code == "R":
-            kind = struct.unpack("!i", body[:4])[0]
-            if kind == 0:
+            kind = auth_type(body)
+            if kind == AUTH_OK:
                 continue
-            if kind == 3:
-                client.send(msg("p", cstr(password)))
-            elif kind == 5:
-                inner = hashlib.md5((password + user).encode()).hexdigest().encode()
-                client.send(msg("p", cstr(b"md5" + hashlib.md5(inner + body[4:8]).hexdigest().encode())))
-            elif kind == 10:
+            if kind in (AUTH_CLEARTEXT, AUTH_MD5):
+                client.send(password_response(user, password, body))
+            elif kind == AUTH_SASL:
                 mechanisms = [m for m in body[4:].split(b"\0") if m]
                 check(b"SCRAM-SHA-256" in mechanisms, f"no SCRAM-SHA-256 among {mechanisms}")
                 scram = ScramClient(password)
                 client.send(scram.initial_response())
-            elif kind == 11:
+            elif kind == AUTH_SASL_CONTINUE:
                 client.send(scram.final_response(body[4:].decode()))
-            elif kind == 12:
-                check(body[4:].decode() == "v=" + scram.server_signature, "SCRAM server signature mismatch")
+            elif kind == AUTH_SASL_FINAL:
+                check(scram.server_final_ok(body[4:].decode()), "SCRAM server signature mismatch")
             else:
                 raise TestFailure(f"unexpected authentication request {kind}")
         elif code == "K":
