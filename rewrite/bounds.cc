@@ -9,6 +9,9 @@
 namespace blueshift::rewrite {
 namespace {
 
+// The type PostgreSQL gives a quoted literal before context resolves it.
+constexpr uint32_t kUnknownOid = 705;
+
 // A decimal number as sign, integer digits (no leading zeros) and fraction digits (no
 // trailing zeros), so that equal numbers have equal representations ("01" = "1.0").
 struct Decimal {
@@ -116,7 +119,13 @@ bool is_null_partition(std::string_view v) { return v.empty() || v == "__HIVE_DE
 bool has_lower(const Bound& b);
 bool has_upper(const Bound& b);
 
+// `col < ALL($1)`, `col = ALL($1)` before Bind: true for an empty array, so no limit yet.
+bool all_of_unknown_array(const Bound& b) {
+  return b.values.size() == 1 && b.values[0].kind == Value::Kind::Param && b.values[0].array && b.values[0].all;
+}
+
 bool has_lower(const Bound& b) {
+  if (all_of_unknown_array(b)) return false;
   switch (b.op) {
     case Bound::Op::Eq:
     case Bound::Op::In:
@@ -141,6 +150,7 @@ bool has_lower(const Bound& b) {
 }
 
 bool has_upper(const Bound& b) {
+  if (all_of_unknown_array(b)) return false;
   switch (b.op) {
     case Bound::Op::Eq:
     case Bound::Op::In:
@@ -184,12 +194,52 @@ Bound simplify(Bound b) {
   return b;
 }
 
+// The array's non-NULL elements; *had_null (if given) says whether it held a NULL or was
+// NULL. An untyped literal's ('{01,02}', declared unknown) elements are strings.
+std::optional<std::vector<Value>> decode_array(const ParamValue& p, bool* had_null) {
+  std::vector<Value> out;
+  if (had_null) *had_null = !p.value;
+  if (!p.value) return out;  // = ANY(NULL) is never true
+  ArrayElements elements;
+  uint32_t element_type = 0;
+  if (p.binary) {
+    auto a = parse_array_binary(*p.value);
+    if (!a) return std::nullopt;
+    element_type = a->element_type;
+    elements = std::move(a->elements);
+  } else {
+    auto a = parse_array_text(*p.value);
+    if (!a) return std::nullopt;
+    element_type = p.type_oid == kUnknownOid ? kUnknownOid : array_element_type(p.type_oid);
+    elements = std::move(*a);
+  }
+  out.reserve(elements.size());
+  for (auto& e : elements) {
+    if (!e) {  // a NULL element equals nothing
+      if (had_null) *had_null = true;
+      continue;
+    }
+    auto v = decode_param(ParamValue{std::move(e), p.binary, element_type});
+    if (!v) return std::nullopt;
+    out.push_back(std::move(*v));
+  }
+  return out;
+}
+
 // Values a bound compares with, each $n replaced by its Bind value where there is one.
 Bound substitute(const Bound& b, const std::vector<ParamValue>& params) {
   Bound out = b;
   if (b.op == Bound::Op::And || b.op == Bound::Op::Or) {
     for (auto& c : out.children) c = substitute(c, params);
     return out;
+  }
+  if (b.op != Bound::Op::In && b.values.size() == 1 && b.values[0].array && b.values[0].kind == Value::Kind::Param &&
+      b.values[0].param >= 1 && static_cast<size_t>(b.values[0].param) <= params.size()) {
+    // col < ANY($1), col = ALL($1), ...: the bound the elements give, once readable.
+    bool had_null = false;
+    auto elements = decode_array(params[static_cast<size_t>(b.values[0].param) - 1], &had_null);
+    if (!elements) return out;
+    return quantified(b.op, b.values[0].all, std::move(*elements), had_null);
   }
   bool null = false;
   bool expanded = false;
@@ -321,7 +371,7 @@ std::optional<Value> decode_param(const ParamValue& p) {
   const std::string& s = *p.value;
   if (!p.binary) {
     v.text = s;
-    v.numeric = numeric_oid(p.type_oid) || parse_decimal(s).has_value();
+    v.numeric = numeric_oid(p.type_oid) || (p.type_oid != kUnknownOid && parse_decimal(s).has_value());
     return v;
   }
   switch (p.type_oid) {
@@ -382,30 +432,69 @@ std::optional<Value> decode_param(const ParamValue& p) {
   }
 }
 
-std::optional<std::vector<Value>> decode_array_param(const ParamValue& p) {
-  std::vector<Value> out;
-  if (!p.value) return out;  // = ANY(NULL) is never true
-  ArrayElements elements;
-  uint32_t element_type = 0;
-  if (p.binary) {
-    auto a = parse_array_binary(*p.value);
-    if (!a) return std::nullopt;
-    element_type = a->element_type;
-    elements = std::move(a->elements);
-  } else {
-    auto a = parse_array_text(*p.value);
-    if (!a) return std::nullopt;
-    element_type = array_element_type(p.type_oid);
-    elements = std::move(*a);
+std::optional<std::vector<Value>> decode_array_param(const ParamValue& p) { return decode_array(p, nullptr); }
+
+Bound quantified(Bound::Op op, bool all, std::vector<Value> elements, bool had_null) {
+  auto constant = [](Bound::Op o) {
+    Bound b;
+    b.op = o;
+    return b;
+  };
+  auto atom = [](Bound::Op o, Value v) {
+    Bound b;
+    b.op = o;
+    b.values.push_back(std::move(v));
+    return b;
+  };
+  // Each element compared on its own, joined as the quantifier joins them.
+  auto each = [&](const std::vector<const Value*>& picked) {
+    if (picked.size() == 1) return atom(op, *picked[0]);
+    Bound b = constant(all ? Bound::Op::And : Bound::Op::Or);
+    for (const Value* v : picked) b.children.push_back(atom(op, *v));
+    return b;
+  };
+  if (all && had_null) return constant(Bound::Op::False);  // x op NULL is never true
+  if (elements.empty()) return constant(all ? Bound::Op::True : Bound::Op::False);
+  bool params = false;
+  size_t numbers = 0;
+  for (const auto& e : elements) {
+    params = params || e.kind != Value::Kind::Constant;
+    if (e.kind == Value::Kind::Constant && parse_decimal(e.text)) ++numbers;
   }
-  out.reserve(elements.size());
-  for (auto& e : elements) {
-    if (!e) continue;  // a NULL element equals nothing
-    auto v = decode_param(ParamValue{std::move(e), p.binary, element_type});
-    if (!v) return std::nullopt;
-    out.push_back(std::move(*v));
+  std::vector<const Value*> every;
+  for (const auto& e : elements) every.push_back(&e);
+  if (op == Bound::Op::Eq && !all) {
+    Bound b;
+    b.op = elements.size() == 1 ? Bound::Op::Eq : Bound::Op::In;
+    b.values = std::move(elements);
+    return b;
   }
-  return out;
+  if (params) return each(every);  // $n elements: compared once their values are known
+  if (op == Bound::Op::Eq) {
+    // Equal to every element: to the one value they all equal, if they do.
+    for (const auto& e : elements) {
+      if (compare_values(e.text, elements[0].text) != 0) return constant(Bound::Op::False);
+    }
+    return atom(op, elements[0]);
+  }
+  // Mixed numbers and other text: compare_values is no order over them, keep every one.
+  if (numbers != 0 && numbers != elements.size()) return each(every);
+  // < ANY and > ALL are decided by the greatest element, > ANY and < ALL by the least.
+  const bool greatest = (op == Bound::Op::Lt || op == Bound::Op::Le) != all;
+  auto pick = [&](auto cmp) {
+    const Value* best = &elements[0];
+    for (const auto& e : elements) {
+      const int c = cmp(e.text, best->text);
+      if (greatest ? c > 0 : c < 0) best = &e;
+    }
+    return best;
+  };
+  const Value* in_order = pick([](const std::string& a, const std::string& b) { return compare_values(a, b); });
+  // A partition value that is not a number compares with numbers as bytes: "5x" < ANY
+  // ('{9,10}') holds by "9", which is not the greatest number.
+  const Value* in_bytes = pick([](const std::string& a, const std::string& b) { return a.compare(b); });
+  if (in_order->text == in_bytes->text) return atom(op, *in_order);
+  return each({in_order, in_bytes});
 }
 
 Bound substitute_params(const Bound& bound, const std::vector<ParamValue>& params) {
@@ -524,7 +613,12 @@ std::string describe(const Value& v) {
 
 std::string describe(const Bound& b, std::string_view column) {
   const std::string col(column);
-  auto v = [&](size_t i) { return i < b.values.size() ? describe(b.values[i]) : std::string("?"); };
+  auto v = [&](size_t i) {
+    if (i >= b.values.size()) return std::string("?");
+    const Value& x = b.values[i];
+    if (x.array && b.op != Bound::Op::In) return (x.all ? "ALL(" : "ANY(") + describe(x) + ")";  // year < ALL($1)
+    return describe(x);
+  };
   switch (b.op) {
     case Bound::Op::True: return "TRUE";
     case Bound::Op::False: return "FALSE";

@@ -47,8 +47,11 @@ struct Value {
   int param = 0;      // Param: n of $n (1-based)
   bool numeric = false;  // the literal was a number, not a string
   // Param: $n is an array whose elements are the values (`col = ANY($1)`, an In with
-  // this one value); at Bind it is replaced by its elements.
+  // this one value); at Bind it is replaced by its elements. In an Eq/Lt/Le/Gt/Ge atom
+  // the comparison holds for some element (`col < ANY($1)`) or, with `all`, for every
+  // one (`col < ALL($1)`); at Bind the atom becomes rewrite::quantified()'s bound.
   bool array = false;
+  bool all = false;
   friend bool operator==(const Value&, const Value&) = default;
 };
 

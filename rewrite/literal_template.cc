@@ -1,6 +1,7 @@
 #include "rewrite/literal_template.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <string_view>
 
 #include "rewrite/pg_parser.h"
@@ -42,6 +43,44 @@ bool opens_operand(const std::string& sql, const pg::Token& t) {
   }
 }
 
+// Declared types of the lifted values, as PostgreSQL types the literals: decode_param then
+// reads a number as a number and a string as a string, as analysis of the text does.
+constexpr uint32_t kInt4Oid = 23;
+constexpr uint32_t kNumericOid = 1700;
+constexpr uint32_t kUnknownOid = 705;  // a quoted literal before context resolves it
+
+// PostgreSQL's scanner reads decimal digits that fit an int4 as that integer (ICONST), so
+// `month = 01` compares with the value 1 and analysis as written says "month = 1"; longer
+// digits, fractions and exponents it keeps as written (FCONST), and so does analysis.
+// The int4's own text, or nullopt when `digits` is not one.
+std::optional<std::string> int4_text(std::string_view digits) {
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + (c - '0');
+    if (v > INT32_MAX) return std::nullopt;
+  }
+  if (digits.empty()) return std::nullopt;
+  return std::to_string(v);
+}
+
+// Whether a cast applies to the constant at tokens[i]: `'2024-01-05 10:00'::date`,
+// CAST('1' AS int), CONVERT(int, '1'). What the cast makes of the value (a date without
+// its time, a number from a string) is known only while the literal is there to see.
+bool cast_operand(const std::string& sql, const std::vector<pg::Token>& tokens, size_t i) {
+  if (i + 1 < tokens.size()) {
+    const pg::Token& next = tokens[i + 1];
+    if (next.kind == pg::TokenKind::Op && token_text(sql, next) == "::") return true;
+    if (is_word(sql, next, "as")) return true;  // CAST(x AS type); `SELECT 'a' AS c` bounds nothing either way
+  }
+  // CONVERT(type words, x)
+  if (i < 2 || tokens[i - 1].kind != pg::TokenKind::Comma) return false;
+  const size_t last_word = i - 2;
+  size_t k = last_word;
+  while (k > 0 && tokens[k].kind == pg::TokenKind::Word) --k;
+  return k < last_word && k > 0 && tokens[k].kind == pg::TokenKind::LParen && is_word(sql, tokens[k - 1], "convert");
+}
+
 }  // namespace
 
 std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
@@ -61,12 +100,18 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
     const pg::Token& t = tokens[i];
     const pg::Token& prev = tokens[i - 1];
     std::string value;
+    uint32_t type = kUnknownOid;
     if (t.kind == pg::TokenKind::Number) {
       value.assign(token_text(sql, t));
       // Decimal digits, '.', and an exponent only (no 0x.. or 1_000 spellings).
       bool plain = !value.empty();
       for (char c : value) plain = plain && ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-');
       if (!plain) continue;
+      type = kNumericOid;
+      if (auto integer = int4_text(value)) {
+        value = std::move(*integer);
+        type = kInt4Oid;
+      }
     } else if (t.kind == pg::TokenKind::String && sql[static_cast<size_t>(t.start)] == '\'') {
       const std::string_view quoted = token_text(sql, t);
       if (quoted.size() < 2 || quoted.back() != '\'') continue;
@@ -89,7 +134,7 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
     } else {
       continue;
     }
-    if (!opens_operand(sql, prev)) continue;
+    if (!opens_operand(sql, prev) || cast_operand(sql, tokens, i)) continue;
     if (prev.kind == pg::TokenKind::Op) {
       // A sign: "- 5" after an operator, '(' , ',' or a keyword is a negative literal, which
       // the analysis reads as one value; keep it as written.
@@ -100,7 +145,7 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
       }
     }
     out.text.append(sql, copied, static_cast<size_t>(t.start) - copied);
-    out.values.push_back(ParamValue{std::move(value), false, 0});
+    out.values.push_back(ParamValue{std::move(value), false, type});
     out.text += '$';
     out.text += std::to_string(out.values.size());
     copied = static_cast<size_t>(t.end);

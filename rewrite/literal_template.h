@@ -12,10 +12,16 @@
 // Only what is certain to be a plain value is lifted, found with PostgreSQL's own scanner
 // (pg_query_scan), never by pattern matching: unsigned numbers and standard '...' strings
 // that follow an operator, '(' or ',' or one of AND OR NOT BETWEEN LIKE ILIKE WHEN THEN
-// ELSE. A typed literal (DATE '...', INTERVAL '1 day'), a signed number, E'...', $$...$$,
-// LIMIT/TOP counts and anything after another word keep their text. Only a single SELECT
-// or WITH statement is lifted; anything else (utility statements, several statements,
-// text that already has $n, text the scanner rejects) is analysed as written.
+// ELSE. A typed literal (DATE '...', INTERVAL '1 day'), the operand of a cast ('1'::int,
+// CAST('1' AS int), CONVERT(int, '1')), a signed number, E'...', $$...$$, LIMIT/TOP counts
+// and anything after another word keep their text. Only a single SELECT or WITH statement
+// is lifted; anything else (utility statements, several statements, text that already has
+// $n, text the scanner rejects) is analysed as written.
+//
+// A lifted value is what the literal means to PostgreSQL, so that a refusal words it as
+// analysis of the text does: an integer that fits int4 is its value (01 is "1") declared
+// int4, other numbers keep their text declared numeric, strings keep their text exactly
+// declared unknown (a string, as a quoted literal is: '01' stays '01').
 #pragma once
 
 #include <optional>

@@ -47,6 +47,7 @@
 #include <unordered_map>
 
 #include "rewrite/array_value.h"
+#include "rewrite/bounds.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/pg_parser.h"
 #include "rewrite/utility_facts.h"
@@ -276,9 +277,11 @@ std::optional<Value> const_value(const Node* n) {
 // The values of the array `col = ANY(...)` compares with: ARRAY[...] of constants, an
 // array literal ('{2023,2024}'), either optionally cast to an array type, or a $n that
 // will hold the array at Bind (one Value with `array` set). NULL elements are dropped,
-// as they equal nothing (so `= ANY(NULL)` gives none). nullopt when not known: a column,
+// as they equal nothing (so `= ANY(NULL)` gives none); *had_null says there was one (or
+// the array was NULL), which makes an ALL never true. nullopt when not known: a column,
 // a function, an element that is not a constant, an unreadable literal.
-std::optional<std::vector<Value>> array_values(const Node* n) {
+std::optional<std::vector<Value>> array_values(const Node* n, bool* had_null) {
+  *had_null = false;
   std::string element_type;  // of a cast to an array type, "" without one
   if (IS(n, TYPE_CAST)) {
     const PgQuery__TypeName* tn = n->type_cast->type_name;
@@ -287,7 +290,10 @@ std::optional<std::vector<Value>> array_values(const Node* n) {
     n = n->type_cast->arg;
   }
   auto element = [&](Value v, std::vector<Value>* out) {
-    if (v.kind == Value::Kind::Null) return true;
+    if (v.kind == Value::Kind::Null) {
+      *had_null = true;
+      return true;
+    }
     if (v.kind == Value::Kind::Constant && !element_type.empty()) {
       auto cast = cast_constant(std::move(v), element_type);
       if (!cast) return false;
@@ -313,13 +319,19 @@ std::optional<std::vector<Value>> array_values(const Node* n) {
     }
     return out;
   }
-  if (IS(n, A_CONST) && n->a_const->isnull) return out;
+  if (IS(n, A_CONST) && n->a_const->isnull) {
+    *had_null = true;
+    return out;
+  }
   if (IS(n, A_CONST) && n->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL && n->a_const->sval != nullptr) {
     auto elements = parse_array_text(sv(n->a_const->sval->sval));
     if (!elements) return std::nullopt;
     out.reserve(elements->size());
     for (auto& e : *elements) {
-      if (!e) continue;
+      if (!e) {
+        *had_null = true;
+        continue;
+      }
       Value v;
       v.text = std::move(*e);  // string literal content, as `year = '2024'` keeps it
       if (!element(std::move(v), &out)) return std::nullopt;
@@ -1333,18 +1345,26 @@ class Walker {
         }
         return atom(std::move(ts), in_list(std::move(*values)));
       }
-      case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY: {
+      case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ANY:
+      case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL: {
         auto ts = column_targets(e->lexpr, scope, eligible);
         if (ts.empty()) return unknown;
-        if (op != "=") return marker(std::move(ts));  // <> ANY, < ANY, ...
-        auto values = array_values(e->rexpr);
+        const bool all = e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL;
+        auto cmp = comparison(op);
+        if (!cmp) return marker(std::move(ts));  // <> ANY, <> ALL, ...
+        bool had_null = false;
+        auto values = array_values(e->rexpr, &had_null);
         if (!values) return marker(std::move(ts));
-        if (values->empty()) {
-          Bound f;
-          f.op = Bound::Op::False;
-          return atom(std::move(ts), f);
+        if (values->size() == 1 && (*values)[0].array) {
+          if (!all && *cmp == Bound::Op::Eq) return atom(std::move(ts), in_list(std::move(*values)));
+          (*values)[0].all = all;
+          // An empty array makes `x < ALL($1)` true, NULL x included: not strict.
+          return atom(std::move(ts), make_atom(*cmp, std::move(*values)), /*strict=*/!all);
         }
-        return atom(std::move(ts), in_list(std::move(*values)));
+        Bound b = quantified(*cmp, all, std::move(*values), had_null);
+        // ALL of no element holds for every row, null-extended ones too: no restriction.
+        if (b.op == Bound::Op::True) return unknown;
+        return atom(std::move(ts), std::move(b));
       }
       case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN:
       case PG_QUERY__A__EXPR__KIND__AEXPR_BETWEEN_SYM: {
@@ -1373,7 +1393,6 @@ class Walker {
       case PG_QUERY__A__EXPR__KIND__AEXPR_SIMILAR:
       case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN:
       case PG_QUERY__A__EXPR__KIND__AEXPR_NOT_BETWEEN_SYM:
-      case PG_QUERY__A__EXPR__KIND__AEXPR_OP_ALL:
         return marker(column_targets(e->lexpr, scope, eligible));
       default:
         return unknown;

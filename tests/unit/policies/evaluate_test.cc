@@ -6,6 +6,7 @@
 
 #include "fixtures.h"
 #include "policies/evaluate.h"
+#include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
 
 namespace blueshift::policies {
@@ -539,6 +540,21 @@ rewrite::ParamValue text(const char* v) { return {std::string(v), false, 0}; }
 rewrite::ParamValue sql_null() { return {std::nullopt, false, 0}; }
 rewrite::ParamValue unreadable() { return {std::string("\x01\x02\x03", 3), true, 0}; }  // binary, no type
 
+// The row's values put into `parsed` first, or given to evaluate with it: the same final
+// decision either way, the row's.
+void check_bind_row(const PolicySet& p, const Catalog& c, const QueryFacts& parsed, const BindRow& row) {
+  const auto bound = rewrite::substitute_params(parsed, row.params);
+  for (const Decision& d : {evaluate(p, bound, analyst(), c, EvaluateOptions{true}),
+                            evaluate(p, parsed, analyst(), c, EvaluateOptions{true, nullptr, &row.params})}) {
+    EXPECT_FALSE(d.needs_params);
+    EXPECT_EQ(d.outcome, row.outcome) << (d.shown() ? d.shown()->detail : "");
+    if (row.detail) {
+      ASSERT_NE(d.shown(), nullptr);
+      EXPECT_EQ(d.shown()->detail, row.detail);
+    }
+  }
+}
+
 TEST(Evaluate, ParamsSubstitutedAtBind) {
   // year = $1 AND month BETWEEN $2 AND $3
   const auto parsed = facts({select({scan("spectrum_schema.sales", ym(eq(param(1)), between(param(2), param(3))))})});
@@ -557,20 +573,10 @@ TEST(Evaluate, ParamsSubstitutedAtBind) {
   };
   for (const auto& row : rows) {
     SCOPED_TRACE(row.name);
-    const auto bound = rewrite::substitute_params(parsed, row.params);
-    // The values given to evaluate rather than put in first: the same decision.
-    for (const Decision& d : {evaluate(p, bound, analyst(), c, EvaluateOptions{true}),
-                              evaluate(p, parsed, analyst(), c, EvaluateOptions{true, nullptr, &row.params})}) {
-      EXPECT_FALSE(d.needs_params);
-      EXPECT_EQ(d.outcome, row.outcome);
-      if (row.detail) {
-        ASSERT_NE(d.shown(), nullptr);
-        EXPECT_EQ(d.shown()->detail, row.detail);
-      }
-    }
+    check_bind_row(p, c, parsed, row);
     // Before the values are final, an unreadable one still defers the decision.
     const Decision early = evaluate(p, parsed, analyst(), c, EvaluateOptions{false, nullptr, &row.params});
-    EXPECT_EQ(early.needs_params, evaluate(p, bound, analyst(), c).needs_params);
+    EXPECT_EQ(early.needs_params, evaluate(p, rewrite::substitute_params(parsed, row.params), analyst(), c).needs_params);
   }
   // A wider range of months in a 2-partition limit.
   const PolicySet two = policy("catalog_tables: true\nrules: [{name: m, type: max_partitions, max: 2}]");
@@ -579,6 +585,102 @@ TEST(Evaluate, ParamsSubstitutedAtBind) {
   EXPECT_EQ(d.outcome, O::Refuse);
   ASSERT_NE(d.shown(), nullptr);
   EXPECT_EQ(d.shown()->detail, "3 partitions match, the limit is 2 (filter found: year = 2023, month BETWEEN 1 AND 3)");
+}
+
+// col < ANY(array), col >= ALL(array), ...: the bounds the analyzer gives them decide
+// require_partition_filter and max_partitions like the plain comparisons they stand for.
+struct QuantifiedRow {
+  const char* where;  // on spectrum_schema.sales, analysed
+  O outcome;
+  const char* detail;  // exact, when given
+};
+
+TEST(Evaluate, AnyAndAllBoundPartitionColumns) {
+  const PolicySet p = policy(kDemoPolicies);
+  const Catalog c = demo_catalog();
+  const QuantifiedRow rows[] = {
+      {"year >= ANY(ARRAY[2024]) AND month = 1", O::Refuse,
+       "year is not bounded to a finite set of values (year >= 2024), month is bounded (month = 1); 1 partition matches"},
+      {"year >= ANY(ARRAY[2024, 2023]) AND year <= ALL(ARRAY[2024]) AND month = 1", O::Pass, nullptr},
+      {"year = 2024 AND month < ALL('{3,5}')", O::Refuse,
+       "year is bounded (year = 2024), month is not bounded to a finite set of values (month < '3'); 2 partitions "
+       "match"},
+      {"year = 2024 AND month < ALL('{3,5}') AND month >= ANY(ARRAY[1, 2])", O::Pass, nullptr},
+      {"year = ALL(ARRAY[2024, 2024]) AND month > ANY(ARRAY[6, 11]) AND month <= ANY(ARRAY[12])", O::Pass, nullptr},
+      {"year = ALL(ARRAY[2023, 2024]) AND month = 1", O::Pass, nullptr},  // a contradiction matches nothing
+      {"year < ALL('{}'::int[]) AND month = 1", O::Refuse,
+       "year is not bounded, month is bounded (month = 1); 3 partitions match"},
+      {"year < ANY('{}'::int[]) AND month = 1", O::Pass, nullptr},  // false: nothing to scan
+      {"year <= ALL(ARRAY[2024, NULL]) AND month = 1", O::Pass, nullptr},
+      {"year >= ANY(ARRAY[2023, NULL]) AND year < 2025 AND month = 1", O::Pass, nullptr},
+      {"(year >= ALL(ARRAY[2024]) OR year = 2022) AND year < 2025 AND month = 1", O::Pass, nullptr},
+      // year is open, though the OR pairs it with month so that one partition matches.
+      {"(year >= ALL(ARRAY[2024]) OR month = 2) AND year < 2025 AND month = 1", O::Refuse,
+       "year is not bounded to a finite set of values (year < 2025), month is bounded (month = 1); 1 partition "
+       "matches"},
+      {"year > ANY(ARRAY[2021, 2022]) AND year <= ALL(ARRAY[2024, 2025]) AND month BETWEEN 1 AND 12", O::Refuse,
+       "36 partitions match, the limit is 12 (filter found: year > 2021 AND year <= 2024, month BETWEEN 1 AND 12)"},
+      {"year > ALL(ARRAY[2021, 2023]) AND year <= ALL(ARRAY[2024, 2025]) AND month BETWEEN 1 AND 12", O::Pass, nullptr},
+      {"year >= ANY(ARRAY[2022]) AND year < ANY(ARRAY[2023, 2025]) AND month <= ALL(ARRAY[7, 9]) AND month >= 2",
+       O::Refuse,
+       "18 partitions match, the limit is 12 (filter found: year >= 2022 AND year < 2025, month <= 7 AND month >= 2)"},
+      {"year <> ALL(ARRAY[2022]) AND month = 1", O::Refuse,
+       "year is not bounded, month is bounded (month = 1); 3 partitions match"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.where);
+    const QueryFacts f = rewrite::analyze(std::string("SELECT sale_id FROM spectrum_schema.sales WHERE ") + row.where,
+                                          rewrite::AnalysisContext{});
+    const Decision d = evaluate(p, f, analyst(), c);
+    EXPECT_EQ(d.outcome, row.outcome) << (d.shown() ? d.shown()->detail : "");
+    if (row.detail) {
+      ASSERT_NE(d.shown(), nullptr);
+      EXPECT_EQ(d.shown()->detail, row.detail);
+    }
+  }
+}
+
+// year >= ANY($1) AND year < ANY($2): bounded at Parse (each array has a least and a
+// greatest element, or none and is false), counted at Bind. year <= ALL($1) is not: an
+// empty array would leave year open, so it is refused at once, values or not.
+TEST(Evaluate, AnyAndAllArrayParamsAtBind) {
+  const PolicySet p = policy(kDemoPolicies);
+  const Catalog c = demo_catalog();
+  const auto parsed = rewrite::analyze(
+      "SELECT sale_id FROM spectrum_schema.sales WHERE year >= ANY($1) AND year < ANY($2) AND month > ALL($3) AND "
+      "month BETWEEN 1 AND 12",
+      rewrite::AnalysisContext{});
+  const Decision at_parse = evaluate(p, parsed, analyst(), c);
+  EXPECT_EQ(at_parse.outcome, O::Pass);
+  EXPECT_TRUE(at_parse.needs_params);
+  const BindRow rows[] = {
+      {"three years of half a year", {text("{2024,2022}"), text("{2025}"), text("{6}")}, O::Refuse,
+       "18 partitions match, the limit is 12 (filter found: year >= 2022 AND year < 2025, month > 6 AND month BETWEEN "
+       "1 AND 12)"},
+      {"two years of a quarter", {text("{2024,2023}"), text("{2025,2024}"), text("{2,9}")}, O::Pass, nullptr},
+      {"one year", {text("{2024}"), text("{2025,2024}"), text("{10}")}, O::Pass, nullptr},
+      {"an empty ANY is false", {text("{}"), text("{2025}"), text("{}")}, O::Pass, nullptr},
+      {"a NULL in ALL is never true", {text("{2022}"), text("{2025}"), text("{6,NULL}")}, O::Pass, nullptr},
+      {"an empty ALL bounds nothing", {text("{2024}"), text("{2025}"), text("{}")}, O::Pass, nullptr},  // 12 months
+      {"an empty ALL: two years", {text("{2023}"), text("{2025}"), text("{}")}, O::Refuse,
+       "24 partitions match, the limit is 12 (filter found: year >= 2023 AND year < 2025, month BETWEEN 1 AND 12)"},
+      {"an unreadable array may match anything", {text("{2022"), text("{2025}"), text("{0}")}, O::Refuse,
+       "36 partitions match, the limit is 12 (filter found: year >= ANY($1) AND year < 2025, month > 0 AND month "
+       "BETWEEN 1 AND 12)"},
+  };
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.name);
+    check_bind_row(p, c, parsed, row);
+  }
+  const auto all = rewrite::analyze("SELECT sale_id FROM spectrum_schema.sales WHERE year <= ALL($1) AND year >= 2024 "
+                                    "AND month = 1",
+                                    rewrite::AnalysisContext{});
+  const Decision refused = evaluate(p, all, analyst(), c);
+  EXPECT_EQ(refused.outcome, O::Refuse);
+  ASSERT_NE(refused.shown(), nullptr);
+  EXPECT_EQ(refused.shown()->detail,
+            "year is not bounded to a finite set of values (year <= ALL($1) AND year >= 2024), month is bounded "
+            "(month = 1)");
 }
 
 TEST(Evaluate, RulesInScopeGivenByTheCaller) {

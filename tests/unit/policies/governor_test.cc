@@ -537,6 +537,67 @@ TEST(Governor, LiftedLiteralsDecideAsWritten) {
   EXPECT_GE(h.governor->counters().cache_hits - before.cache_hits, 49u);
 }
 
+// A refusal words a lifted literal as analysis of the text does: 01 is the integer 1
+// (PostgreSQL's value of it) either way, a signed number is never lifted, and a string
+// keeps its text exactly ('01' stays '01'). Each statement is checked by a governor that
+// meets its template first (the values are put into the template's facts), one that met
+// the template with other values before (the values reach evaluate apart from the facts)
+// and one that analyses the text as written: all three refuse in the same words.
+TEST(Governor, LiftedLiteralsWordRefusalsAsWritten) {
+  struct WordingRow {
+    const char* sql;
+    const char* other;   // the same template with other values
+    const char* detail;  // the refusal's DETAIL, exact
+  };
+#define SALE_IDS "SELECT sale_id FROM spectrum_schema.sales WHERE "
+  const WordingRow rows[] = {
+      {SALE_IDS "month = 01", SALE_IDS "month = 2", "year is not bounded, month is bounded (month = 1); 3 partitions match"},
+      {SALE_IDS "year = 02024", SALE_IDS "year = 2023", "year is bounded (year = 2024), month is not; 12 partitions match"},
+      {SALE_IDS "year = 000000002024", SALE_IDS "year = 2023",
+       "year is bounded (year = 2024), month is not; 12 partitions match"},
+      {SALE_IDS "year = 02024.0", SALE_IDS "year = 2023.0",
+       "year is bounded (year = 02024.0), month is not; 12 partitions match"},  // a numeric keeps its text
+      {SALE_IDS "month IN (01, 002, 3)", SALE_IDS "month IN (4, 5, 6)",
+       "year is not bounded, month is bounded (month IN (1, 2, 3)); 9 partitions match"},
+      {SALE_IDS "month BETWEEN 01 AND 03", SALE_IDS "month BETWEEN 4 AND 6",
+       "year is not bounded, month is bounded (month BETWEEN 1 AND 3); 9 partitions match"},
+      {SALE_IDS "year >= 02023 AND month = 01", SALE_IDS "year >= 2022 AND month = 5",
+       "year is not bounded to a finite set of values (year >= 2023), month is bounded (month = 1); 2 partitions match"},
+      {SALE_IDS "year = 02024 AND month > -01", SALE_IDS "year = 2023 AND month > -01",
+       "year is bounded (year = 2024), month is not bounded to a finite set of values (month > -1); 12 partitions match"},
+      {SALE_IDS "year = 02024 AND month < - 010", SALE_IDS "year = 2023 AND month < - 010",
+       "year is bounded (year = 2024), month is not bounded to a finite set of values (month < -10); 0 partitions "
+       "match"},
+      {SALE_IDS "month = '01'", SALE_IDS "month = '02'",
+       "year is not bounded, month is bounded (month = '01'); 3 partitions match"},
+      {SALE_IDS "year = '02024' AND month > '01'", SALE_IDS "year = '2023' AND month > '05'",
+       "year is bounded (year = '02024'), month is not bounded to a finite set of values (month > '01'); 11 "
+       "partitions match"},
+      {SALE_IDS "month = ANY('{01,02}')", SALE_IDS "month = ANY('{3}')",
+       "year is not bounded, month is bounded (month IN ('01', '02')); 6 partitions match"},
+      {SALE_IDS "year >= 02023 AND month = CAST('3' AS int)", SALE_IDS "year >= 2022 AND month = CAST('3' AS int)",
+       "year is not bounded to a finite set of values (year >= 2023), month is bounded (month = 3); 2 partitions match"},
+      {SALE_IDS "year IN (02023, 02024) AND month BETWEEN 01 AND 07",
+       SALE_IDS "year IN (2022, 2023) AND month BETWEEN 2 AND 8",
+       "14 partitions match, the limit is 12 (filter found: year IN (2023, 2024), month BETWEEN 1 AND 7)"},
+  };
+#undef SALE_IDS
+  for (const auto& row : rows) {
+    SCOPED_TRACE(row.sql);
+    LiftingAndAsWritten fresh;
+    const Verdict written = fresh.as_written.governor->check_query(row.sql, ctx("analyst"));
+    EXPECT_EQ(written.outcome, V::Refuse);
+    EXPECT_EQ(written.detail, row.detail);
+    expect_same_verdict(fresh.lifting.governor->check_query(row.sql, ctx("analyst")), written);
+
+    Harness primed;
+    EXPECT_EQ(primed.governor->check_query(row.other, ctx("analyst")).outcome, V::Refuse) << row.other;
+    const auto hits = primed.governor->counters().cache_hits;
+    expect_same_verdict(primed.governor->check_query(row.sql, ctx("analyst")), written);
+    EXPECT_GT(primed.governor->counters().cache_hits, hits) << "the template was not found cached";
+  }
+}
+
 // The common case behind the lifting: a text never seen whose template is cached. Its
 // values reach evaluate apart from the template's facts; the verdict must still be the one
 // the text gets analysed as written, refusals and their wording included.

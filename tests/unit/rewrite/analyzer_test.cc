@@ -171,11 +171,65 @@ const Row kAnyRows[] = {
     {"not_equal_any_bounds_nothing", SALES "year <> ANY(ARRAY[2023, 2024])", READ},
     {"bang_equal_any_bounds_nothing", SALES "year != ANY('{2023}'::int[])", READ},
     {"not_equal_all_bounds_nothing", SALES "year <> ALL(ARRAY[2023, 2024])", READ},
-    {"equal_all_bounds_nothing", SALES "year = ALL(ARRAY[2024])", READ},
-    {"less_than_any_bounds_nothing", SALES "year < ANY(ARRAY[2024])", READ},
     {"not_any_bounds_nothing", SALES "NOT (year = ANY(ARRAY[2023, 2024]))", READ},
     {"param_not_equal_all_bounds_nothing", SALES "year <> ALL($1)", READ},
     {"and_with_in", SALES "year = ANY('{2023,2024}'::int[]) AND month IN (1, 2)", READ " WHERE month IN (1, 2) AND year IN (2023, 2024)"},
+};
+
+// ---- col < ANY(array), col >= ALL(array), ...: the element that decides -------------
+// < ANY and > ALL hold by the greatest element, > ANY and < ALL by the least (<=, >= the
+// same); = ALL holds for the one value all elements equal. SQL's empty and NULL cases.
+const Row kQuantifiedRows[] = {
+    {"less_any_is_below_the_greatest", SALES "year < ANY(ARRAY[2023, 2024])", READ " WHERE year < 2024"},
+    {"le_any_literal_cast", SALES "year <= ANY('{2024,2023}'::int[])", READ " WHERE year <= 2024"},
+    {"greater_any_is_above_the_least", SALES "year > ANY(ARRAY[2024, 2023])", READ " WHERE year > 2023"},
+    {"ge_some_one_element", SALES "year >= SOME(ARRAY[2024])", READ " WHERE year >= 2024"},
+    {"less_all_is_below_the_least", SALES "month < ALL('{3,5}')", READ " WHERE month < '3'"},
+    {"le_all", SALES "month <= ALL(ARRAY[5, 3])", READ " WHERE month <= 3"},
+    {"greater_all_is_above_the_greatest", SALES "month > ALL(ARRAY[3, 5])", READ " WHERE month > 5"},
+    {"ge_all", SALES "month >= ALL(ARRAY[3, 5])", READ " WHERE month >= 5"},
+    {"numbers_compare_as_numbers", SALES "year > ALL(ARRAY[2023.5, 02024, 2000])", READ " WHERE year > 2024"},
+    {"negative_numbers_in_byte_order_too", SALES "year < ALL(ARRAY[-1, -10])", READ " WHERE year < -10 AND year < -1"},
+    {"longer_numbers_in_byte_order_too", SALES "year > ALL(ARRAY[2023.5, 2024, 999])",
+     READ " WHERE year > 2024 AND year > 999"},
+    {"dates_compare_as_dates", SALES "sale_date >= ANY('{2024-01-05, 2024-01-03}'::date[])",
+     READ " WHERE sale_date >= '2024-01-03'"},
+    {"text_compares_as_text", SALES "region < ALL('{b, ab}')", READ " WHERE region < 'ab'"},
+    // "9" is the greatest in byte order, which a partition value that is not a number
+    // ("5x") compares in: both are kept, so a match is exactly `< 9 OR < 10`.
+    {"byte_order_and_number_order_differ", SALES "month < ANY(ARRAY[9, 10])", READ " WHERE (month < 10 OR month < 9)"},
+    {"byte_order_and_number_order_differ_all", SALES "month >= ALL(ARRAY[9, 10])", READ " WHERE month >= 10 AND month >= 9"},
+    {"numbers_and_text_mixed_keep_every_element", SALES "region < ANY('{10, b}')",
+     READ " WHERE (region < '10' OR region < 'b')"},
+    {"equal_all_one_value", SALES "year = ALL(ARRAY[2024, 2024.0])", READ " WHERE year = 2024"},
+    {"equal_all_one_element", SALES "year = ALL('{2024}'::int[])", READ " WHERE year = 2024"},
+    {"equal_all_different_values_is_a_contradiction", SALES "year = ALL(ARRAY[2023, 2024])", READ " WHERE FALSE"},
+    {"any_of_empty_is_false", SALES "year < ANY('{}'::int[])", READ " WHERE FALSE"},
+    {"all_of_empty_is_true", SALES "year < ALL('{}'::int[])", READ},
+    {"equal_all_of_empty_is_true", SALES "year = ALL('{}'::int[])", READ},
+    {"any_null_element_satisfies_nothing", SALES "year < ANY(ARRAY[2024, NULL])", READ " WHERE year < 2024"},
+    {"any_only_null", SALES "year > ANY(ARRAY[NULL::int])", READ " WHERE FALSE"},
+    {"any_null_array", SALES "year >= ANY(NULL::int[])", READ " WHERE FALSE"},
+    {"all_null_element_is_never_true", SALES "year < ALL(ARRAY[2024, NULL])", READ " WHERE FALSE"},
+    {"all_null_in_literal_is_never_true", SALES "month > ALL('{1,NULL}'::int[])", READ " WHERE FALSE"},
+    {"all_null_array_is_never_true", SALES "year > ALL(NULL::int[])", READ " WHERE FALSE"},
+    {"param_elements_each", SALES "year < ANY(ARRAY[$1, $2])", READ " WHERE (year < $1 OR year < $2)"},
+    {"param_elements_all_each", SALES "year >= ALL(ARRAY[$1, 2020])", READ " WHERE year >= $1 AND year >= 2020"},
+    {"param_any", SALES "year < ANY($1)", READ " WHERE year < ANY($1)"},
+    {"param_all_cast", SALES "year >= ALL($1::int[])", READ " WHERE year >= ALL($1)"},
+    {"param_equal_all", SALES "year = ALL($1)", READ " WHERE year = ALL($1)"},
+    {"range_of_any_and_all", SALES "year >= ANY(ARRAY[2023]) AND year <= ALL(ARRAY[2025, 2024])",
+     READ " WHERE year >= 2023 AND year <= 2024"},
+    {"with_or", SALES "(year < ANY(ARRAY[2020]) OR year = 2024) AND month > ALL('{6}')",
+     READ " WHERE month > '6' AND (year < 2020 OR year = 2024)"},
+    {"or_branch_of_empty_all_bounds_nothing", SALES "year > ALL('{}'::int[]) OR year = 2024", READ},
+    {"pairs", SALES "(year = ALL(ARRAY[2024]) AND month < ANY(ARRAY[3])) OR (year = 2023 AND month >= ALL(ARRAY[12]))",
+     READ " WHERE (month < 3 OR month >= 12) AND (year = 2024 OR year = 2023) AND ((month < 3 AND year = 2024) OR "
+          "(month >= 12 AND year = 2023))"},
+    {"flipped_operands_bound_nothing", SALES "2024 < ANY(ARRAY[year])", READ},
+    {"not_bounds_nothing", SALES "NOT (year < ALL(ARRAY[2024]))", READ},
+    {"like_any_bounds_nothing", SALES "region LIKE ANY(ARRAY['a%'])", READ},
+    {"of_a_column_bounds_nothing", SALES "year < ALL(other_years)", READ},
 };
 
 // ---- ORs of conjunctions: kept as disjunctions where per-column bounds lose pairs ----
@@ -517,6 +571,7 @@ class NameRows : public ::testing::TestWithParam<Row> {};
 class KindRows : public ::testing::TestWithParam<Row> {};
 class MultiRows : public ::testing::TestWithParam<Row> {};
 class AnyRows : public ::testing::TestWithParam<Row> {};
+class QuantifiedRows : public ::testing::TestWithParam<Row> {};
 class DisjunctionRows : public ::testing::TestWithParam<Row> {};
 
 void check(const Row& row, const AnalysisContext& ctx) {
@@ -530,6 +585,7 @@ TEST_P(NameRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(KindRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(MultiRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(AnyRows, Facts) { check(GetParam(), AnalysisContext{}); }
+TEST_P(QuantifiedRows, Facts) { check(GetParam(), AnalysisContext{}); }
 TEST_P(DisjunctionRows, Facts) { check(GetParam(), AnalysisContext{}); }
 
 INSTANTIATE_TEST_SUITE_P(Analyzer, BoundRows, ::testing::ValuesIn(kBoundRows), row_name);
@@ -538,6 +594,7 @@ INSTANTIATE_TEST_SUITE_P(Analyzer, NameRows, ::testing::ValuesIn(kNameRows), row
 INSTANTIATE_TEST_SUITE_P(Analyzer, KindRows, ::testing::ValuesIn(kKindRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, MultiRows, ::testing::ValuesIn(kMultiRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, AnyRows, ::testing::ValuesIn(kAnyRows), row_name);
+INSTANTIATE_TEST_SUITE_P(Analyzer, QuantifiedRows, ::testing::ValuesIn(kQuantifiedRows), row_name);
 INSTANTIATE_TEST_SUITE_P(Analyzer, DisjunctionRows, ::testing::ValuesIn(kDisjunctionRows), row_name);
 
 // ---- with a catalog: relation_exists + columns_of --------------------------------

@@ -43,6 +43,15 @@ const FiniteRow kFiniteRows[] = {
     {"amount > 1", false},
     {"year > 2020 AND amount < 5", false},
     {"year = 2024 AND year > 1", true},
+    {"year < ANY(ARRAY[2024]) AND year > ALL(ARRAY[2020, 2021])", true},
+    {"year <= ANY(ARRAY[2024])", false},
+    {"year >= ALL(ARRAY[2024]) AND year < 2030", true},
+    {"year = ALL(ARRAY[2024, 2024])", true},
+    {"year = ALL(ARRAY[2023, 2024])", true},   // a contradiction
+    {"year < ALL('{}'::int[]) AND year > 2000", false},  // ALL of nothing bounds nothing
+    {"year < ANY($1) AND year >= ANY($2)", true},
+    {"year < ALL($1) AND year >= ANY($2)", false},  // $1 may be empty
+    {"year = ALL($1)", false},
 };
 
 TEST(Bounds, IsFinite) {
@@ -125,6 +134,8 @@ TEST(Bounds, CompareValues) {
 
 TEST(Bounds, Describe) {
   EXPECT_EQ(describe(bound_of("year = 2024"), "year"), "year = 2024");
+  EXPECT_EQ(describe(bound_of("year < ALL($1)"), "year"), "year < ALL($1)");
+  EXPECT_EQ(describe(bound_of("year >= ANY($1)"), "year"), "year >= ANY($1)");
   EXPECT_EQ(describe(bound_of("month IN ('01', '02')", "month"), "month"), "month IN ('01', '02')");
   EXPECT_EQ(describe(bound_of("year = 2023 OR year = 2024"), "year"), "year = 2023 OR year = 2024");
   EXPECT_EQ(describe(bound_of("(year = 1 OR year = 2) AND year > 0"), "year"), "(year = 1 OR year = 2) AND year > 0");
@@ -330,6 +341,7 @@ TEST(Bounds, DecodeArrayParams) {
       {"text_untyped_strings", {std::string("{EU,\"U S\"}"), false, 0}, "'EU'|'U S'"},
       {"text_int4_array", {std::string("{01, 2}"), false, 1007}, "01|2"},
       {"text_text_array", {std::string("{2023}"), false, 1009}, "2023"},  // numeric text reads as a number anyway
+      {"text_unknown_is_strings", {std::string("{01,2}"), false, 705}, "'01'|'2'"},  // a lifted '{01,2}'
       {"text_with_null_elements", {std::string("{NULL,2024,NULL}"), false, 0}, "2024"},
       {"text_empty", {std::string("{}"), false, 1007}, ""},
       {"null_array", {std::nullopt, false, 1007}, ""},
@@ -359,6 +371,54 @@ TEST(Bounds, DecodeArrayParams) {
   }
 }
 
+// quantified() must say what comparing with each element says: whichever element it
+// keeps, a partition value matches exactly when some (ANY) or every (ALL) element
+// compares as the operator asks, in compare_values' order. Partition values include
+// text that is not a number ("5x"), which compares with numbers as bytes.
+TEST(Bounds, QuantifiedMatchesElementByElement) {
+  const std::vector<std::vector<std::string>> arrays = {
+      {}, {"3"}, {"3", "5"}, {"5", "3", "4"}, {"9", "10"}, {"10", "9", "100"}, {"01", "1"}, {"-1", "-10"},
+      {"2.5", "02"}, {"b", "ab"}, {"10", "b"}, {"2024-01-05", "2024-01-03"}, {"1e1", "9"},
+  };
+  const char* const partitions[] = {"", "__HIVE_DEFAULT_PARTITION__", "0", "1", "01", "2", "3", "4", "5", "6", "9",
+                                    "10", "11", "100", "-5", "2.5", "5x", "1a", "a", "ab", "b", "c", "2024-01-04"};
+  const Bound::Op ops[] = {Bound::Op::Eq, Bound::Op::Lt, Bound::Op::Le, Bound::Op::Gt, Bound::Op::Ge};
+  auto holds = [](Bound::Op op, int c) {
+    switch (op) {
+      case Bound::Op::Eq: return c == 0;
+      case Bound::Op::Lt: return c < 0;
+      case Bound::Op::Le: return c <= 0;
+      case Bound::Op::Gt: return c > 0;
+      default: return c >= 0;
+    }
+  };
+  for (const auto& array : arrays) {
+    for (const bool numeric : {false, true}) {
+      std::vector<Value> elements;
+      for (const auto& e : array) elements.push_back(Value{Value::Kind::Constant, e, 0, numeric});
+      for (const Bound::Op op : ops) {
+        for (const bool all : {false, true}) {
+          for (const bool had_null : {false, true}) {
+            const Bound b = quantified(op, all, elements, had_null);
+            for (const char* p : partitions) {
+              bool any_holds = false;
+              bool all_hold = !had_null;
+              for (const auto& e : array) {
+                const bool h = holds(op, compare_values(p, e));
+                any_holds = any_holds || h;
+                all_hold = all_hold && h;
+              }
+              EXPECT_EQ(matches(b, p), all ? all_hold : any_holds)
+                  << describe(b, "c") << " from " << (all ? "ALL" : "ANY") << " of " << array.size()
+                  << " elements" << (had_null ? " and a NULL" : "") << ", partition '" << p << "'";
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 struct AnyBindRow {
   const char* name;
   ParamValue param;
@@ -366,6 +426,68 @@ struct AnyBindRow {
   bool finite;
   const char* matching;     // of the years 2022, 2023, 2024, those that match, "|"-joined
 };
+
+// The row's value put in for $1 of `parsed`: what the bound then says, whether it is
+// finite, and which years match.
+void check_bind_row(const Bound& parsed, const AnyBindRow& row) {
+  SCOPED_TRACE(row.name);
+  const Bound b = substitute_params(parsed, std::vector<ParamValue>{row.param});
+  EXPECT_EQ(describe(b, "year"), row.bound);
+  EXPECT_EQ(is_finite(b), row.finite);
+  std::string matching;
+  for (const char* year : {"2022", "2023", "2024"}) {
+    if (matches(b, year)) matching += (matching.empty() ? "" : "|") + std::string(year);
+  }
+  EXPECT_EQ(matching, row.matching);
+}
+
+// year < ANY($1), year >= ALL($1), year = ALL($1): before Bind an unknown limit (ANY) or
+// none (ALL: the array may be empty); at Bind quantified()'s bound over the elements.
+TEST(Bounds, SubstituteQuantifiedArrayParam) {
+  struct Case {
+    const char* where;
+    const char* parsed;     // describe() before Bind
+    bool finite_parsed;
+    std::vector<AnyBindRow> rows;
+  };
+  auto text = [](const char* v) { return ParamValue{std::string(v), false, 0}; };
+  const Case cases[] = {
+      {"year < ANY($1) AND year >= 2022",
+       "year < ANY($1) AND year >= 2022",
+       true,
+       {{"greatest", text("{2023,2024}"), "year < 2024 AND year >= 2022", true, "2022|2023"},
+        {"binary", {binary_array(23, {be(2024, 4), be(2023, 4)}), true, 1007}, "year < 2024 AND year >= 2022", true,
+         "2022|2023"},
+        {"null_element_drops_out", text("{NULL,2023}"), "year < 2023 AND year >= 2022", true, "2022"},
+        {"empty_is_false", text("{}"), "FALSE", true, ""},
+        {"null_array_is_false", {std::nullopt, false, 1007}, "FALSE", true, ""},
+        {"unreadable_stays", text("{2023"), "year < ANY($1) AND year >= 2022", true, "2022|2023|2024"}}},
+      {"year >= ALL($1) AND year <= 2024",
+       "year >= ALL($1) AND year <= 2024",
+       false,
+       {{"greatest", text("{2022,2023}"), "year >= 2023 AND year <= 2024", true, "2023|2024"},
+        {"binary", {binary_array(23, {be(2023, 4), be(2022, 4)}), true, 1007}, "year >= 2023 AND year <= 2024", true,
+         "2023|2024"},
+        {"null_element_is_never_true", text("{2022,NULL}"), "FALSE", true, ""},
+        {"null_array_is_never_true", {std::nullopt, false, 1007}, "FALSE", true, ""},
+        {"empty_bounds_nothing", text("{}"), "year <= 2024", false, "2022|2023|2024"},
+        {"unreadable_stays", text("{2023"), "year >= ALL($1) AND year <= 2024", false, "2022|2023|2024"}}},
+      {"year = ALL($1)",
+       "year = ALL($1)",
+       false,
+       {{"one_value", text("{2023,2023}"), "year = 2023", true, "2023"},
+        {"two_values_contradict", text("{2023,2024}"), "FALSE", true, ""},
+        {"empty_bounds_nothing", text("{}"), "TRUE", false, "2022|2023|2024"}}},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.where);
+    const Bound parsed = bound_of(c.where);
+    EXPECT_EQ(describe(parsed, "year"), c.parsed);
+    EXPECT_TRUE(has_params(parsed));
+    EXPECT_EQ(is_finite(parsed), c.finite_parsed);
+    for (const auto& row : c.rows) check_bind_row(parsed, row);
+  }
+}
 
 // year = ANY($1): before Bind a finite set of unknown values (matching every year); at
 // Bind the array's elements, exactly as year IN (...).
@@ -386,17 +508,7 @@ TEST(Bounds, SubstituteArrayParam) {
        "2022|2023|2024"},
       {"unreadable_binary_stays", {std::string("\x01", 1), true, 1007}, "year = ANY($1)", true, "2022|2023|2024"},
   };
-  for (const auto& row : rows) {
-    SCOPED_TRACE(row.name);
-    const Bound b = substitute_params(parsed, std::vector<ParamValue>{row.param});
-    EXPECT_EQ(describe(b, "year"), row.bound);
-    EXPECT_EQ(is_finite(b), row.finite);
-    std::string matching;
-    for (const char* year : {"2022", "2023", "2024"}) {
-      if (matches(b, year)) matching += (matching.empty() ? "" : "|") + std::string(year);
-    }
-    EXPECT_EQ(matching, row.matching);
-  }
+  for (const auto& row : rows) check_bind_row(parsed, row);
   // Without a value for $1 nothing changes.
   EXPECT_EQ(substitute_params(parsed, std::vector<ParamValue>{}), parsed);
 }
