@@ -144,12 +144,45 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
     upstream_->watch();
-    if (config_.idle_client_timeout_ms > 0) {
-      co_await (pump_client() || pump_server() || watchdog());
-    } else {
-      co_await (pump_client() || pump_server());
+    // This frame (and the login's) ends here: an idle session keeps only its tasks' frames.
+    start_tasks(self, co_await asio::this_coro::executor);
+    co_return;
+  }
+  co_await finish(std::move(self));
+}
+
+// The logged-in phase, as `pump_client() || pump_server() [|| watchdog()]` would run it,
+// without the operator's own coroutine frames and group state: each task is a coroutine of
+// its own holding the session; the first to end cancels the others (terminal
+// cancellation, as the operator emits), and the last to end finishes the session.
+void Session::start_tasks(const std::shared_ptr<Session>& self, const asio::any_io_executor& executor) {
+  awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
+  const uint8_t count = config_.idle_client_timeout_ms > 0 ? 3 : 2;
+  static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
+  // All counted before any starts: a task that ends at once completes through a post,
+  // after this loop, and must find every other task started.
+  tasks_running_ = count;
+  for (uint8_t i = 0; i < count; ++i) {
+    asio::co_spawn(executor, (this->*tasks[i])(),
+                   asio::bind_cancellation_slot(stops_[i].slot(), [self, i](std::exception_ptr error) {
+                     self->task_ended(self, i, error);
+                   }));
+  }
+}
+
+void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error) {
+  // An exception is a bug; it ends the session like any other end of a task.
+  if (error) log_unexpected(error);
+  if (!stopping_) {
+    stopping_ = true;
+    for (uint8_t i = 0; i < stops_.size(); ++i) {
+      if (i != index) stops_[i].emit(asio::cancellation_type::terminal);  // no-op for a task not run
     }
   }
+  if (--tasks_running_ == 0) asio::co_spawn(client_.socket().get_executor(), finish(self), &Session::log_unexpected);
+}
+
+awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
   client_.close();
   if (upstream_) upstream_->close();
@@ -162,6 +195,16 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
   server_.counters.connections_active.fetch_sub(1);
+}
+
+void Session::log_unexpected(std::exception_ptr error) {
+  // Sessions report peer errors as values; an exception here is a bug: log it, keep serving.
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& ex) {
+    spdlog::error("session ended by an unexpected exception: {}", ex.what());
+  }
 }
 
 awaitable<void> Session::send_fatal(const ProxyError& error) {
@@ -512,7 +555,6 @@ void Session::on_parameter_status(std::span<const uint8_t> body) {
 awaitable<void> Session::pump_client() {
   std::string out;
   size_t chunk = kReadChunk;
-  const bool governed = server_.governor != nullptr;
   for (;;) {
     if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
     error_code ec;
@@ -533,61 +575,12 @@ awaitable<void> Session::pump_client() {
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
-    const uint8_t* base = client_in_.head();
-    const size_t avail = client_in_.size();
-    size_t pos = 0;
-    size_t run_start = 0;
-    bool copying = false;
-    out.clear();
-    while (pos < avail) {
-      if (client_stream_remaining_ > 0) {
-        const size_t take = std::min(client_stream_remaining_, avail - pos);
-        pos += take;
-        client_stream_remaining_ -= take;
-        continue;
-      }
-      Frame f;
-      std::string error;
-      const DecodeStatus status =
-          protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
-      if (status == DecodeStatus::Error) {
-        end_reason_ = "invalid message from client: " + error;
-        final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
-        co_return;
-      }
-      const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
-                                                                     f.code == 'B' || f.code == 'C'));
-      if (status == DecodeStatus::NeedMoreData) {
-        if (f.size > kStreamThreshold && !inspected) {
-          tracker_.on_forward(f.code);
-          client_waits_ = false;
-          client_stream_remaining_ = f.size - (avail - pos);
-          pos = avail;
-        }
-        break;
-      }
-      if (f.code == 'X') end_reason_ = "client terminated";
-      // After a Sync, Query or FunctionCall the client usually waits for the answer.
-      client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
-      std::string replacement;
-      const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
-      if (d == Disposition::Forward) {
-        tracker_.on_forward(f.code);
-        pos += f.size;
-        continue;
-      }
-      if (final_error_) co_return;
-      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-      out.append(replacement);
-      copying = true;
-      pos += f.size;
-      run_start = pos;
-    }
-    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+    asio::const_buffer pending;
+    size_t consumed = 0;
+    if (!frame_client_input(out, &pending, &consumed)) co_return;
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
-    client_in_.consume(pos);
+    client_in_.consume(consumed);
     if (wec) {
       if (wec != asio::error::operation_aborted && end_reason_ != "client terminated") {
         end_reason_ = "upstream write failed: " + wec.message();
@@ -631,74 +624,140 @@ awaitable<void> Session::pump_server() {
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
-    const uint8_t* base = server_in_.head();
-    const size_t avail = server_in_.size();
-    size_t pos = 0;
-    size_t run_start = 0;
-    bool copying = false;
-    out.clear();
-    while (pos < avail) {
-      if (server_stream_remaining_ > 0) {
-        const size_t take = std::min(server_stream_remaining_, avail - pos);
-        pos += take;
-        server_stream_remaining_ -= take;
-        continue;
-      }
-      Frame f;
-      std::string error;
-      const DecodeStatus status = protocol::decode_frame({base + pos, avail - pos}, protocol::kMaxMessageSize, &f, &error);
-      if (status == DecodeStatus::Error) {
-        end_reason_ = "invalid message from upstream: " + error;
-        final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
-        co_return;
-      }
-      const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
-      if (status == DecodeStatus::NeedMoreData) {
-        if (f.size > kStreamThreshold && !inspected) {
-          extra.clear();
-          (void)tracker_.on_backend(f.code, &extra);
-          server_stream_remaining_ = f.size - (avail - pos);
-          pos = avail;
-        }
-        break;
-      }
-      extra.clear();
-      ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
-      if (f.code == 'Z' && !f.body.empty()) {
-        transaction_status_ = static_cast<char>(f.body[0]);
-      } else if (f.code == 'S') {
-        on_parameter_status(f.body);
-      } else if (f.code == 'E') {
-        upstream_sent_fatal_ = is_fatal(f.body);
-      } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
-        // A notification from this very session names the server's pid; the client knows
-        // the session by the pid the proxy gave it (and may skip its own notifications).
-        extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
-        const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
-        for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
-        action = ReplyTracker::Action::Replace;
-      }
-      if (action == ReplyTracker::Action::Replace || !extra.empty()) {
-        out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-        out.append(extra);
-        if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
-        copying = true;
-        pos += f.size;
-        run_start = pos;
-        continue;
-      }
-      pos += f.size;
-    }
-    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+    asio::const_buffer pending;
+    size_t consumed = 0;
+    if (!frame_server_input(out, extra, &pending, &consumed)) co_return;
     error_code wec;
     if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
-    server_in_.consume(pos);
+    server_in_.consume(consumed);
     if (wec) {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
       co_return;
     }
   }
+}
+
+bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed) {
+  const bool governed = server_.governor != nullptr;
+  const uint8_t* base = client_in_.head();
+  const size_t avail = client_in_.size();
+  size_t pos = 0;
+  size_t run_start = 0;
+  bool copying = false;
+  out.clear();
+  while (pos < avail) {
+    if (client_stream_remaining_ > 0) {
+      const size_t take = std::min(client_stream_remaining_, avail - pos);
+      pos += take;
+      client_stream_remaining_ -= take;
+      continue;
+    }
+    Frame f;
+    std::string error;
+    const DecodeStatus status =
+        protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "invalid message from client: " + error;
+      final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
+      return false;
+    }
+    const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
+                                                                   f.code == 'B' || f.code == 'C'));
+    if (status == DecodeStatus::NeedMoreData) {
+      if (f.size > kStreamThreshold && !inspected) {
+        tracker_.on_forward(f.code);
+        client_waits_ = false;
+        client_stream_remaining_ = f.size - (avail - pos);
+        pos = avail;
+      }
+      break;
+    }
+    if (f.code == 'X') end_reason_ = "client terminated";
+    // After a Sync, Query or FunctionCall the client usually waits for the answer.
+    client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
+    std::string replacement;
+    const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
+    if (d == Disposition::Forward) {
+      tracker_.on_forward(f.code);
+      pos += f.size;
+      continue;
+    }
+    if (final_error_) return false;
+    out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+    out.append(replacement);
+    copying = true;
+    pos += f.size;
+    run_start = pos;
+  }
+  if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+  *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+  *consumed = pos;
+  return true;
+}
+
+bool Session::frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed) {
+  const uint8_t* base = server_in_.head();
+  const size_t avail = server_in_.size();
+  size_t pos = 0;
+  size_t run_start = 0;
+  bool copying = false;
+  out.clear();
+  while (pos < avail) {
+    if (server_stream_remaining_ > 0) {
+      const size_t take = std::min(server_stream_remaining_, avail - pos);
+      pos += take;
+      server_stream_remaining_ -= take;
+      continue;
+    }
+    Frame f;
+    std::string error;
+    const DecodeStatus status = protocol::decode_frame({base + pos, avail - pos}, protocol::kMaxMessageSize, &f, &error);
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "invalid message from upstream: " + error;
+      final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
+      return false;
+    }
+    const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
+    if (status == DecodeStatus::NeedMoreData) {
+      if (f.size > kStreamThreshold && !inspected) {
+        extra.clear();
+        (void)tracker_.on_backend(f.code, &extra);
+        server_stream_remaining_ = f.size - (avail - pos);
+        pos = avail;
+      }
+      break;
+    }
+    extra.clear();
+    ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+    if (f.code == 'Z' && !f.body.empty()) {
+      transaction_status_ = static_cast<char>(f.body[0]);
+    } else if (f.code == 'S') {
+      on_parameter_status(f.body);
+    } else if (f.code == 'E') {
+      upstream_sent_fatal_ = is_fatal(f.body);
+    } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
+      // A notification from this very session names the server's pid; the client knows
+      // the session by the pid the proxy gave it (and may skip its own notifications).
+      extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
+      const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
+      for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
+      action = ReplyTracker::Action::Replace;
+    }
+    if (action == ReplyTracker::Action::Replace || !extra.empty()) {
+      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+      out.append(extra);
+      if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
+      copying = true;
+      pos += f.size;
+      run_start = pos;
+      continue;
+    }
+    pos += f.size;
+  }
+  if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+  *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+  *consumed = pos;
+  return true;
 }
 
 awaitable<void> Session::watchdog() {

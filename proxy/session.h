@@ -9,7 +9,9 @@
 // the pumps), so the two pumps never write the same socket.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,8 +33,11 @@ class Session {
  public:
   Session(ServerContext& server, tcp::socket client, bool over_limit);
   ~Session();
-  // Runs the session to its end; self keeps it alive meanwhile.
+  // Runs the session's login, then starts the tasks that carry it to its end; self keeps it
+  // alive meanwhile.
   awaitable<void> run(std::shared_ptr<Session> self);
+  // Completion handler of a session's coroutines: logs the exception that ended one (a bug).
+  static void log_unexpected(std::exception_ptr error);
 
  private:
   enum class Startup { Proceed, Done };
@@ -45,7 +50,18 @@ class Session {
   awaitable<bool> write_client(std::string_view bytes);
   awaitable<void> pump_client();
   awaitable<void> pump_server();
+  // The framing halves of the pumps, between a read and the write of what it brought: plain
+  // functions, so that their locals live on the stack while they run, not in the pumps'
+  // coroutine frames, which every idle session keeps. Each sets *pending to what goes to the
+  // peer (the input itself, or out when a message was replaced or dropped) and *consumed to
+  // the input that covers; false when the session ends.
+  bool frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
+  bool frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed);
   awaitable<void> watchdog();
+  void start_tasks(const std::shared_ptr<Session>& self, const asio::any_io_executor& executor);
+  void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
+  // Sends the final error, if any, closes both connections and logs the session's end.
+  awaitable<void> finish(std::shared_ptr<Session> self);
   awaitable<void> send_fatal(const protocol::ProxyError& error);
 
   // What to do with one complete client message.
@@ -87,6 +103,12 @@ class Session {
   size_t client_stream_remaining_ = 0;
   bool client_waits_ = false;  // the client's last message asked for an answer
   size_t server_stream_remaining_ = 0;
+
+  // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
+  // when another ends.
+  std::array<asio::cancellation_signal, 3> stops_;
+  uint8_t tasks_running_ = 0;
+  bool stopping_ = false;
 
   // Set by a pump that ends the session with an error for the client.
   std::optional<protocol::ProxyError> final_error_;
