@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace blueshift::proxy {
 namespace {
@@ -34,8 +35,8 @@ int32_t read_int32(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]);
 }
 
-ProxyError fatal(std::string sqlstate, std::string message, std::string detail = {}) {
-  return ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}};
+std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
+  return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
 }
 
 std::string_view as_view(std::span<const uint8_t> s) {
@@ -104,9 +105,9 @@ bool is_fatal(std::span<const uint8_t> body) {
 
 }  // namespace
 
-Session::Session(ServerContext& server, tcp::socket client, bool over_limit)
+Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
     : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_() {
+      client_in_(), server_in_(), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
   client_address_ = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -135,7 +136,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   if (outcome.index() == 1) {
     end_reason_ = "login timeout";
     // Only if nothing is half-written to the client; an interrupted SSL handshake is not.
-    if (!startup_.parameters.empty() || client_.is_tls())
+    if (startup_received_ || client_.is_tls())
       final_error_ = fatal("08006", "blueshift: login did not complete within " +
                                         std::to_string(config_.login_timeout_ms) + " ms");
   }
@@ -145,7 +146,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     client_.watch();
     upstream_->watch();
     // This frame (and the login's) ends here: an idle session keeps only its tasks' frames.
-    start_tasks(self, co_await asio::this_coro::executor);
+    start_tasks(self);
     co_return;
   }
   co_await finish(std::move(self));
@@ -155,7 +156,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // without the operator's own coroutine frames and group state: each task is a coroutine of
 // its own holding the session; the first to end cancels the others (terminal
 // cancellation, as the operator emits), and the last to end finishes the session.
-void Session::start_tasks(const std::shared_ptr<Session>& self, const asio::any_io_executor& executor) {
+void Session::start_tasks(const std::shared_ptr<Session>& self) {
   awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
   const uint8_t count = config_.idle_client_timeout_ms > 0 ? 3 : 2;
   static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
@@ -163,7 +164,7 @@ void Session::start_tasks(const std::shared_ptr<Session>& self, const asio::any_
   // after this loop, and must find every other task started.
   tasks_running_ = count;
   for (uint8_t i = 0; i < count; ++i) {
-    asio::co_spawn(executor, (this->*tasks[i])(),
+    asio::co_spawn(executor_, (this->*tasks[i])(),
                    asio::bind_cancellation_slot(stops_[i].slot(), [self, i](std::exception_ptr error) {
                      self->task_ended(self, i, error);
                    }));
@@ -179,14 +180,14 @@ void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, st
       if (i != index) stops_[i].emit(asio::cancellation_type::terminal);  // no-op for a task not run
     }
   }
-  if (--tasks_running_ == 0) asio::co_spawn(client_.socket().get_executor(), finish(self), &Session::log_unexpected);
+  if (--tasks_running_ == 0) asio::co_spawn(executor_, finish(self), &Session::log_unexpected);
 }
 
 awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
   client_.close();
   if (upstream_) upstream_->close();
-  if (!startup_.parameters.empty()) {
+  if (startup_received_) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("connection close client={} user={} database={} application_name={} duration_ms={} reason=\"{}\"",
@@ -299,6 +300,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     // The proxy relays bytes it cannot decompress: never let the server turn on
     // Redshift's wire compression.
     startup_.erase("_pq_.compression");
+    startup_received_ = !startup_.parameters.empty();
     spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
                  identity_.user, identity_.database, identity_.application_name, client_.is_tls() ? "yes" : "no");
     if (identity_.user.empty()) {
@@ -315,8 +317,9 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     }
     if (config_.tls_require && !client_.is_tls()) {
       end_reason_ = "TLS required";
-      final_error_ = ProxyError{"FATAL", "28000", "blueshift: this proxy accepts only TLS connections", "",
-                                "Connect with sslmode=require (or ssl=true in JDBC)."};
+      final_error_ = std::make_unique<ProxyError>(ProxyError{"FATAL", "28000",
+                                                             "blueshift: this proxy accepts only TLS connections", "",
+                                                             "Connect with sslmode=require (or ssl=true in JDBC)."});
       co_return Startup::Done;
     }
     co_return Startup::Proceed;
@@ -404,7 +407,8 @@ awaitable<bool> Session::connect_upstream() {
     }
   }
   std::string bytes;
-  protocol::encode(protocol::StartupPacket{startup_}, bytes);
+  // Sent once: the parameters' memory goes now rather than at the end of the session.
+  protocol::encode(protocol::StartupPacket{std::exchange(startup_, {})}, bytes);
   auto [ec, n] = co_await upstream_->write(asio::buffer(bytes));
   if (ec) {
     unavailable(ec.message());

@@ -31,7 +31,8 @@ namespace blueshift::proxy {
 
 class Session {
  public:
-  Session(ServerContext& server, tcp::socket client, bool over_limit);
+  // executor: the I/O thread's loop that runs the session (client's socket belongs to it).
+  Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit);
   ~Session();
   // Runs the session's login, then starts the tasks that carry it to its end; self keeps it
   // alive meanwhile.
@@ -58,7 +59,7 @@ class Session {
   bool frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
   bool frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed);
   awaitable<void> watchdog();
-  void start_tasks(const std::shared_ptr<Session>& self, const asio::any_io_executor& executor);
+  void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // Sends the final error, if any, closes both connections and logs the session's end.
   awaitable<void> finish(std::shared_ptr<Session> self);
@@ -80,8 +81,9 @@ class Session {
   Buffer server_in_;
   ReplyTracker tracker_;
 
-  // Identity, from the startup packet and the socket.
+  // Identity, from the startup packet and the socket. startup_ is emptied once sent upstream.
   protocol::StartupMessage startup_;
+  bool startup_received_ = false;  // a StartupMessage with parameters arrived
   policies::SessionContext identity_;
   std::string client_address_;
   std::chrono::steady_clock::time_point started_;
@@ -105,13 +107,15 @@ class Session {
   size_t server_stream_remaining_ = 0;
 
   // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
-  // when another ends.
+  // when another ends. They and finish() are started on executor_.
   std::array<asio::cancellation_signal, 3> stops_;
+  Executor executor_;
   uint8_t tasks_running_ = 0;
   bool stopping_ = false;
 
   // Set by a pump that ends the session with an error for the client.
-  std::optional<protocol::ProxyError> final_error_;
+  // Behind a pointer: five strings that nearly every session carries unused.
+  std::unique_ptr<protocol::ProxyError> final_error_;
   std::string end_reason_ = "client closed";
 };
 
