@@ -1,9 +1,9 @@
 // Maps the BackendKeyData the proxy hands each client to the upstream's real key.
 //
-// Clients get their own random (process id, secret) pair from a CSPRNG; a CancelRequest
-// is honoured only for an exact match of both, so guessing another client's key is as
-// hard as guessing 62 random bits. Shared by all sessions, hence the mutex; touched only
-// at login, logout and cancel.
+// Clients get their own random (process id, secret) pair from the kernel's CSPRNG; a
+// CancelRequest is honoured only for an exact match of both, so guessing another client's
+// key is as hard as guessing 62 random bits. Shared by all sessions, hence the mutex;
+// touched only at login, logout and cancel.
 #pragma once
 
 #include <cstdint>

@@ -83,7 +83,7 @@ class Readiness : public asio::execution_context::service {
   // coroutine, the only way proxy/ waits. Kept as it is, with no type erasure: no
   // allocation per wait, and its cancellation slot is the caller's own.
   using Handler =
-      asio::detail::as_tuple_handler<asio::detail::awaitable_handler<asio::any_io_executor, std::tuple<error_code>>>;
+      asio::detail::as_tuple_handler<asio::detail::awaitable_handler<Executor, std::tuple<error_code>>>;
   using Waiter = std::optional<Handler>;  // filled with emplace(), emptied with take()
   static constexpr int kRead = 0;
   static constexpr int kWrite = 1;

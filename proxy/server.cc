@@ -65,16 +65,8 @@ struct Server::Impl {
       const uint64_t active = context.counters.connections_active.fetch_add(1) + 1;
       const bool over = active > context.config->max_client_connections;
       if (over) context.counters.connections_rejected.fetch_add(1);
-      auto session = std::make_shared<Session>(context, std::move(socket), over);
-      asio::co_spawn(loop, session->run(session), [](std::exception_ptr e) {
-        // Sessions report peer errors as values; an exception here is a bug: log it, keep serving.
-        if (!e) return;
-        try {
-          std::rethrow_exception(e);
-        } catch (const std::exception& ex) {
-          spdlog::error("session ended by an unexpected exception: {}", ex.what());
-        }
-      });
+      auto session = std::make_shared<Session>(context, loop.get_executor(), std::move(socket), over);
+      asio::co_spawn(loop, session->run(session), &Session::log_unexpected);
     }
   }
 

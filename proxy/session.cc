@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace blueshift::proxy {
 namespace {
@@ -34,8 +35,8 @@ int32_t read_int32(const uint8_t* p) {
   return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]);
 }
 
-ProxyError fatal(std::string sqlstate, std::string message, std::string detail = {}) {
-  return ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}};
+std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
+  return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
 }
 
 std::string_view as_view(std::span<const uint8_t> s) {
@@ -104,9 +105,9 @@ bool is_fatal(std::span<const uint8_t> body) {
 
 }  // namespace
 
-Session::Session(ServerContext& server, tcp::socket client, bool over_limit)
+Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
     : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_() {
+      client_in_(), server_in_(), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
   client_address_ = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -135,7 +136,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   if (outcome.index() == 1) {
     end_reason_ = "login timeout";
     // Only if nothing is half-written to the client; an interrupted SSL handshake is not.
-    if (!startup_.parameters.empty() || client_.is_tls())
+    if (startup_received_ || client_.is_tls())
       final_error_ = fatal("08006", "blueshift: login did not complete within " +
                                         std::to_string(config_.login_timeout_ms) + " ms");
   }
@@ -144,16 +145,49 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
     upstream_->watch();
-    if (config_.idle_client_timeout_ms > 0) {
-      co_await (pump_client() || pump_server() || watchdog());
-    } else {
-      co_await (pump_client() || pump_server());
+    // This frame (and the login's) ends here: an idle session keeps only its tasks' frames.
+    start_tasks(self);
+    co_return;
+  }
+  co_await finish(std::move(self));
+}
+
+// The logged-in phase, as `pump_client() || pump_server() [|| watchdog()]` would run it,
+// without the operator's own coroutine frames and group state: each task is a coroutine of
+// its own holding the session; the first to end cancels the others (terminal
+// cancellation, as the operator emits), and the last to end finishes the session.
+void Session::start_tasks(const std::shared_ptr<Session>& self) {
+  awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
+  const uint8_t count = config_.idle_client_timeout_ms > 0 ? 3 : 2;
+  static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
+  // All counted before any starts: a task that ends at once completes through a post,
+  // after this loop, and must find every other task started.
+  tasks_running_ = count;
+  for (uint8_t i = 0; i < count; ++i) {
+    asio::co_spawn(executor_, (this->*tasks[i])(),
+                   asio::bind_cancellation_slot(stops_[i].slot(), [self, i](std::exception_ptr error) {
+                     self->task_ended(self, i, error);
+                   }));
+  }
+}
+
+void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error) {
+  // An exception is a bug; it ends the session like any other end of a task.
+  if (error) log_unexpected(error);
+  if (!stopping_) {
+    stopping_ = true;
+    for (uint8_t i = 0; i < stops_.size(); ++i) {
+      if (i != index) stops_[i].emit(asio::cancellation_type::terminal);  // no-op for a task not run
     }
   }
+  if (--tasks_running_ == 0) asio::co_spawn(executor_, finish(self), &Session::log_unexpected);
+}
+
+awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
   client_.close();
   if (upstream_) upstream_->close();
-  if (!startup_.parameters.empty()) {
+  if (startup_received_) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("connection close client={} user={} database={} application_name={} duration_ms={} reason=\"{}\"",
@@ -162,6 +196,16 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
   server_.counters.connections_active.fetch_sub(1);
+}
+
+void Session::log_unexpected(std::exception_ptr error) {
+  // Sessions report peer errors as values; an exception here is a bug: log it, keep serving.
+  if (!error) return;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& ex) {
+    spdlog::error("session ended by an unexpected exception: {}", ex.what());
+  }
 }
 
 awaitable<void> Session::send_fatal(const ProxyError& error) {
@@ -256,6 +300,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     // The proxy relays bytes it cannot decompress: never let the server turn on
     // Redshift's wire compression.
     startup_.erase("_pq_.compression");
+    startup_received_ = !startup_.parameters.empty();
     spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
                  identity_.user, identity_.database, identity_.application_name, client_.is_tls() ? "yes" : "no");
     if (identity_.user.empty()) {
@@ -272,8 +317,9 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     }
     if (config_.tls_require && !client_.is_tls()) {
       end_reason_ = "TLS required";
-      final_error_ = ProxyError{"FATAL", "28000", "blueshift: this proxy accepts only TLS connections", "",
-                                "Connect with sslmode=require (or ssl=true in JDBC)."};
+      final_error_ = std::make_unique<ProxyError>(ProxyError{"FATAL", "28000",
+                                                             "blueshift: this proxy accepts only TLS connections", "",
+                                                             "Connect with sslmode=require (or ssl=true in JDBC)."});
       co_return Startup::Done;
     }
     co_return Startup::Proceed;
@@ -361,7 +407,8 @@ awaitable<bool> Session::connect_upstream() {
     }
   }
   std::string bytes;
-  protocol::encode(protocol::StartupPacket{startup_}, bytes);
+  // Sent once: the parameters' memory goes now rather than at the end of the session.
+  protocol::encode(protocol::StartupPacket{std::exchange(startup_, {})}, bytes);
   auto [ec, n] = co_await upstream_->write(asio::buffer(bytes));
   if (ec) {
     unavailable(ec.message());
@@ -512,7 +559,6 @@ void Session::on_parameter_status(std::span<const uint8_t> body) {
 awaitable<void> Session::pump_client() {
   std::string out;
   size_t chunk = kReadChunk;
-  const bool governed = server_.governor != nullptr;
   for (;;) {
     if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
     error_code ec;
@@ -533,61 +579,12 @@ awaitable<void> Session::pump_client() {
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
-    const uint8_t* base = client_in_.head();
-    const size_t avail = client_in_.size();
-    size_t pos = 0;
-    size_t run_start = 0;
-    bool copying = false;
-    out.clear();
-    while (pos < avail) {
-      if (client_stream_remaining_ > 0) {
-        const size_t take = std::min(client_stream_remaining_, avail - pos);
-        pos += take;
-        client_stream_remaining_ -= take;
-        continue;
-      }
-      Frame f;
-      std::string error;
-      const DecodeStatus status =
-          protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
-      if (status == DecodeStatus::Error) {
-        end_reason_ = "invalid message from client: " + error;
-        final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
-        co_return;
-      }
-      const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
-                                                                     f.code == 'B' || f.code == 'C'));
-      if (status == DecodeStatus::NeedMoreData) {
-        if (f.size > kStreamThreshold && !inspected) {
-          tracker_.on_forward(f.code);
-          client_waits_ = false;
-          client_stream_remaining_ = f.size - (avail - pos);
-          pos = avail;
-        }
-        break;
-      }
-      if (f.code == 'X') end_reason_ = "client terminated";
-      // After a Sync, Query or FunctionCall the client usually waits for the answer.
-      client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
-      std::string replacement;
-      const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
-      if (d == Disposition::Forward) {
-        tracker_.on_forward(f.code);
-        pos += f.size;
-        continue;
-      }
-      if (final_error_) co_return;
-      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-      out.append(replacement);
-      copying = true;
-      pos += f.size;
-      run_start = pos;
-    }
-    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+    asio::const_buffer pending;
+    size_t consumed = 0;
+    if (!frame_client_input(out, &pending, &consumed)) co_return;
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
-    client_in_.consume(pos);
+    client_in_.consume(consumed);
     if (wec) {
       if (wec != asio::error::operation_aborted && end_reason_ != "client terminated") {
         end_reason_ = "upstream write failed: " + wec.message();
@@ -631,74 +628,140 @@ awaitable<void> Session::pump_server() {
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
-    const uint8_t* base = server_in_.head();
-    const size_t avail = server_in_.size();
-    size_t pos = 0;
-    size_t run_start = 0;
-    bool copying = false;
-    out.clear();
-    while (pos < avail) {
-      if (server_stream_remaining_ > 0) {
-        const size_t take = std::min(server_stream_remaining_, avail - pos);
-        pos += take;
-        server_stream_remaining_ -= take;
-        continue;
-      }
-      Frame f;
-      std::string error;
-      const DecodeStatus status = protocol::decode_frame({base + pos, avail - pos}, protocol::kMaxMessageSize, &f, &error);
-      if (status == DecodeStatus::Error) {
-        end_reason_ = "invalid message from upstream: " + error;
-        final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
-        co_return;
-      }
-      const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
-      if (status == DecodeStatus::NeedMoreData) {
-        if (f.size > kStreamThreshold && !inspected) {
-          extra.clear();
-          (void)tracker_.on_backend(f.code, &extra);
-          server_stream_remaining_ = f.size - (avail - pos);
-          pos = avail;
-        }
-        break;
-      }
-      extra.clear();
-      ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
-      if (f.code == 'Z' && !f.body.empty()) {
-        transaction_status_ = static_cast<char>(f.body[0]);
-      } else if (f.code == 'S') {
-        on_parameter_status(f.body);
-      } else if (f.code == 'E') {
-        upstream_sent_fatal_ = is_fatal(f.body);
-      } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
-        // A notification from this very session names the server's pid; the client knows
-        // the session by the pid the proxy gave it (and may skip its own notifications).
-        extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
-        const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
-        for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
-        action = ReplyTracker::Action::Replace;
-      }
-      if (action == ReplyTracker::Action::Replace || !extra.empty()) {
-        out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-        out.append(extra);
-        if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
-        copying = true;
-        pos += f.size;
-        run_start = pos;
-        continue;
-      }
-      pos += f.size;
-    }
-    if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-    asio::const_buffer pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+    asio::const_buffer pending;
+    size_t consumed = 0;
+    if (!frame_server_input(out, extra, &pending, &consumed)) co_return;
     error_code wec;
     if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
-    server_in_.consume(pos);
+    server_in_.consume(consumed);
     if (wec) {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
       co_return;
     }
   }
+}
+
+bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed) {
+  const bool governed = server_.governor != nullptr;
+  const uint8_t* base = client_in_.head();
+  const size_t avail = client_in_.size();
+  size_t pos = 0;
+  size_t run_start = 0;
+  bool copying = false;
+  out.clear();
+  while (pos < avail) {
+    if (client_stream_remaining_ > 0) {
+      const size_t take = std::min(client_stream_remaining_, avail - pos);
+      pos += take;
+      client_stream_remaining_ -= take;
+      continue;
+    }
+    Frame f;
+    std::string error;
+    const DecodeStatus status =
+        protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "invalid message from client: " + error;
+      final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
+      return false;
+    }
+    const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
+                                                                   f.code == 'B' || f.code == 'C'));
+    if (status == DecodeStatus::NeedMoreData) {
+      if (f.size > kStreamThreshold && !inspected) {
+        tracker_.on_forward(f.code);
+        client_waits_ = false;
+        client_stream_remaining_ = f.size - (avail - pos);
+        pos = avail;
+      }
+      break;
+    }
+    if (f.code == 'X') end_reason_ = "client terminated";
+    // After a Sync, Query or FunctionCall the client usually waits for the answer.
+    client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
+    std::string replacement;
+    const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
+    if (d == Disposition::Forward) {
+      tracker_.on_forward(f.code);
+      pos += f.size;
+      continue;
+    }
+    if (final_error_) return false;
+    out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+    out.append(replacement);
+    copying = true;
+    pos += f.size;
+    run_start = pos;
+  }
+  if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+  *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+  *consumed = pos;
+  return true;
+}
+
+bool Session::frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed) {
+  const uint8_t* base = server_in_.head();
+  const size_t avail = server_in_.size();
+  size_t pos = 0;
+  size_t run_start = 0;
+  bool copying = false;
+  out.clear();
+  while (pos < avail) {
+    if (server_stream_remaining_ > 0) {
+      const size_t take = std::min(server_stream_remaining_, avail - pos);
+      pos += take;
+      server_stream_remaining_ -= take;
+      continue;
+    }
+    Frame f;
+    std::string error;
+    const DecodeStatus status = protocol::decode_frame({base + pos, avail - pos}, protocol::kMaxMessageSize, &f, &error);
+    if (status == DecodeStatus::Error) {
+      end_reason_ = "invalid message from upstream: " + error;
+      final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
+      return false;
+    }
+    const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
+    if (status == DecodeStatus::NeedMoreData) {
+      if (f.size > kStreamThreshold && !inspected) {
+        extra.clear();
+        (void)tracker_.on_backend(f.code, &extra);
+        server_stream_remaining_ = f.size - (avail - pos);
+        pos = avail;
+      }
+      break;
+    }
+    extra.clear();
+    ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+    if (f.code == 'Z' && !f.body.empty()) {
+      transaction_status_ = static_cast<char>(f.body[0]);
+    } else if (f.code == 'S') {
+      on_parameter_status(f.body);
+    } else if (f.code == 'E') {
+      upstream_sent_fatal_ = is_fatal(f.body);
+    } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
+      // A notification from this very session names the server's pid; the client knows
+      // the session by the pid the proxy gave it (and may skip its own notifications).
+      extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
+      const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
+      for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
+      action = ReplyTracker::Action::Replace;
+    }
+    if (action == ReplyTracker::Action::Replace || !extra.empty()) {
+      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+      out.append(extra);
+      if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
+      copying = true;
+      pos += f.size;
+      run_start = pos;
+      continue;
+    }
+    pos += f.size;
+  }
+  if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+  *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
+  *consumed = pos;
+  return true;
 }
 
 awaitable<void> Session::watchdog() {

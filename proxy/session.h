@@ -9,7 +9,9 @@
 // the pumps), so the two pumps never write the same socket.
 #pragma once
 
+#include <array>
 #include <chrono>
+#include <exception>
 #include <map>
 #include <memory>
 #include <optional>
@@ -29,10 +31,14 @@ namespace blueshift::proxy {
 
 class Session {
  public:
-  Session(ServerContext& server, tcp::socket client, bool over_limit);
+  // executor: the I/O thread's loop that runs the session (client's socket belongs to it).
+  Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit);
   ~Session();
-  // Runs the session to its end; self keeps it alive meanwhile.
+  // Runs the session's login, then starts the tasks that carry it to its end; self keeps it
+  // alive meanwhile.
   awaitable<void> run(std::shared_ptr<Session> self);
+  // Completion handler of a session's coroutines: logs the exception that ended one (a bug).
+  static void log_unexpected(std::exception_ptr error);
 
  private:
   enum class Startup { Proceed, Done };
@@ -45,7 +51,18 @@ class Session {
   awaitable<bool> write_client(std::string_view bytes);
   awaitable<void> pump_client();
   awaitable<void> pump_server();
+  // The framing halves of the pumps, between a read and the write of what it brought: plain
+  // functions, so that their locals live on the stack while they run, not in the pumps'
+  // coroutine frames, which every idle session keeps. Each sets *pending to what goes to the
+  // peer (the input itself, or out when a message was replaced or dropped) and *consumed to
+  // the input that covers; false when the session ends.
+  bool frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
+  bool frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed);
   awaitable<void> watchdog();
+  void start_tasks(const std::shared_ptr<Session>& self);
+  void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
+  // Sends the final error, if any, closes both connections and logs the session's end.
+  awaitable<void> finish(std::shared_ptr<Session> self);
   awaitable<void> send_fatal(const protocol::ProxyError& error);
 
   // What to do with one complete client message.
@@ -64,8 +81,9 @@ class Session {
   Buffer server_in_;
   ReplyTracker tracker_;
 
-  // Identity, from the startup packet and the socket.
+  // Identity, from the startup packet and the socket. startup_ is emptied once sent upstream.
   protocol::StartupMessage startup_;
+  bool startup_received_ = false;  // a StartupMessage with parameters arrived
   policies::SessionContext identity_;
   std::string client_address_;
   std::chrono::steady_clock::time_point started_;
@@ -88,8 +106,16 @@ class Session {
   bool client_waits_ = false;  // the client's last message asked for an answer
   size_t server_stream_remaining_ = 0;
 
+  // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
+  // when another ends. They and finish() are started on executor_.
+  std::array<asio::cancellation_signal, 3> stops_;
+  Executor executor_;
+  uint8_t tasks_running_ = 0;
+  bool stopping_ = false;
+
   // Set by a pump that ends the session with an error for the client.
-  std::optional<protocol::ProxyError> final_error_;
+  // Behind a pointer: five strings that nearly every session carries unused.
+  std::unique_ptr<protocol::ProxyError> final_error_;
   std::string end_reason_ = "client closed";
 };
 
