@@ -126,12 +126,27 @@ class Bench:
         self.problems = []     # harness failures: make the run exit non-zero
 
     # ---- pgbench ---------------------------------------------------------------------------
+    def drop_server_connections(self, port):
+        """PgBouncer's admin KILL + RESUME: its pool starts the next run with no server
+        connections, so the warehouse forks new backends as it does for Blueshift."""
+        for command in (f"KILL {self.args.database}", f"RESUME {self.args.database}"):
+            p = subprocess.run(["psql", "-h", HOST, "-p", str(port), "-U", self.args.user, "-d", "pgbouncer",
+                                "-X", "-q", "-c", command], env=self.env, capture_output=True, text=True,
+                               timeout=30)
+            if p.returncode != 0:
+                return f"pgbouncer admin {command!r} failed: {(p.stderr or p.stdout).strip()}"
+        return None
+
     def pgbench(self, target, extra, seconds, tx_log_prefix=None):
         t = self.targets["tps"][target]
         if tx_log_prefix:
             extra = extra + ["-l", f"--log-prefix={tx_log_prefix}"]
         cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S",
                "-T", str(seconds)] + extra + [self.args.database]
+        if t.get("fresh"):
+            problem = self.drop_server_connections(t["port"])
+            if problem:
+                return {"error": problem}
         cpu0 = cpu_seconds(t["pid"])
         cs0 = context_switches(t["pid"])
         try:
@@ -192,7 +207,7 @@ class Bench:
         return res
 
     def run_latency(self):
-        names = list(self.targets["tps"])
+        names = [n for n in self.targets["tps"] if not self.targets["tps"][n].get("fresh")]
         res = {n: [] for n in names}
         log(f"latency: pgbench -S -c 1 -T {self.lat_seconds} -l, {self.lat_rounds} rounds")
         logdir = tempfile.mkdtemp(prefix="bench-lat-")
@@ -243,7 +258,7 @@ class Bench:
         return r
 
     def run_copy(self):
-        names = [n for n in self.targets["tps"] if n != "blueshift+policies"]
+        names = [n for n in self.targets["tps"] if n != "blueshift+policies" and not self.targets["tps"][n].get("fresh")]
         res = {n: [] for n in names}
         log(f"COPY TO STDOUT: {self.copy_query[:90]}..., {self.copy_rounds} rounds")
         for rnd in range(self.copy_rounds):
@@ -396,23 +411,23 @@ class Bench:
         e(f"{'target':20}{'best p50':>9}{'added':>7}{'p50 us':>8}{'added':>7}{'p90 us':>8}"
           f"{'added':>7}{'p99 us':>8}{'mean us':>9}{'transactions':>14}")
         pct = {}
-        for n in names:
+        for n in lat:
             all_us = sorted(v for r in lat[n] for v in r.get("tx_us", []))
             pct[n] = {"p50": percentile(all_us, 0.5), "p90": percentile(all_us, 0.9),
                       "p99": percentile(all_us, 0.99),
                       "mean": statistics.fmean(all_us) if all_us else None, "n": len(all_us)}
             round_p50 = [percentile(sorted(r["tx_us"]), 0.5) for r in lat[n] if r.get("tx_us")]
             pct[n]["best"] = min(round_p50) if round_p50 else None
-        lat_best = {n: pct[n]["best"] for n in names}
-        lat_p50 = {n: pct[n]["p50"] for n in names}
-        lat_p90 = {n: pct[n]["p90"] for n in names}
+        lat_best = {n: pct[n]["best"] for n in lat}
+        lat_p50 = {n: pct[n]["p50"] for n in lat}
+        lat_p90 = {n: pct[n]["p90"] for n in lat}
 
         def added(table, n):
             if n == "direct" or table[n] is None or table.get("direct") is None:
                 return None
             return table[n] - table["direct"]
 
-        for n in names:
+        for n in lat:
             e(f"{n:20}{fmt(pct[n]['best'], 'd', 9)}{fmt(added(lat_best, n), '+d', 7)}"
               f"{fmt(pct[n]['p50'], 'd', 8)}{fmt(added(lat_p50, n), '+d', 7)}"
               f"{fmt(pct[n]['p90'], 'd', 8)}{fmt(added(lat_p90, n), '+d', 7)}"
@@ -466,6 +481,14 @@ class Bench:
           f"{fmt(added(lat_p50, 'pgbouncer'), '+d', 0)} us]")
         if ab is None or ap is None:
             self.problems.append("no added-latency figure for blueshift or pgbouncer")
+        if "pgbouncer-fresh" in names:
+            fresh = {mode: paired_ratios(tps[mode].get("blueshift", []), tps[mode].get("pgbouncer-fresh", []))
+                     for mode in self.modes}
+            flat = [x for mode in self.modes for x in fresh[mode]]
+            e("INFO: blueshift / pgbouncer-fresh (PgBouncer with new server connections each run, as "
+              "Blueshift has), median paired ratio: " +
+              ", ".join(f"{mode} {fmt(median(fresh[mode]), '.3f', 0)}" for mode in self.modes) +
+              f"; all modes: geometric mean {fmt(geomean(flat), '.3f', 0)} of {len(flat)} pairs")
         if pol:
             pol_pairs = {mode: paired_ratios(tps[mode].get("blueshift+policies", []),
                                              tps[mode].get("pgbouncer", [])) for mode in self.modes}

@@ -33,6 +33,9 @@
 #   BENCH_IDLE_CLIENTS     idle sessions for the memory test                     [1000; quick 100]
 #   BENCH_SCALE            pgbench -i scale of database "bench" (kept between runs)       [10]
 #   BENCH_OS_USER          unprivileged OS user PgBouncer runs as when we are root  [nobody]
+#   BENCH_PGB_FRESH        1: also measure "pgbouncer-fresh", PgBouncer with its server
+#                          connections dropped before each run (new backends, as Blueshift
+#                          and direct runs have), throughput only                 [1; quick 0]
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
@@ -55,7 +58,7 @@ DB_PASSWORD=etl-dev-pw
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_SECONDS:=2}" "${BENCH_ROUNDS:=1}" "${BENCH_LAT_SECONDS:=1}" "${BENCH_LAT_ROUNDS:=3}"
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
-  : "${BENCH_TIME_LIMIT:=80}"
+  : "${BENCH_TIME_LIMIT:=80}" "${BENCH_PGB_FRESH:=0}"
 fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
@@ -198,6 +201,7 @@ pool_mode = session
 max_client_conn = $((BENCH_IDLE_CLIENTS + 200))
 default_pool_size = $((BENCH_IDLE_CLIENTS + 100))
 logfile = $dir/pgbouncer.log
+admin_users = $DB_USER
 EOF
   chown -R "$PGB_USER" "$dir"
   # No -d: in the foreground (setpriv execs) $! is PgBouncer itself, which the CPU and memory
@@ -265,9 +269,16 @@ start_blueshift blueshift-idle "$P_BS_IDLE"; PID_BS_IDLE=$LAST_PID
 start_pgbouncer pgbouncer-idle "$P_PGB_IDLE"; PID_PGB_IDLE=$LAST_PID
 say "direct 127.0.0.1:$DEV_PORT, pgbouncer :$P_PGB (pid $PID_PGB), blueshift :$P_BS (pid $PID_BS, $BIN)"
 
+# "pgbouncer-fresh": the same PgBouncer, its server connections dropped (admin KILL + RESUME)
+# before each run, so that like Blueshift's and direct runs it starts with new backends
+# (a diagnostic: the target compares with the warm pool, as PgBouncer is deployed).
+FRESH_JSON=""
+if [[ "${BENCH_PGB_FRESH:-1}" == 1 ]]; then
+  FRESH_JSON="\"pgbouncer-fresh\": {\"port\": $P_PGB, \"pid\": $PID_PGB, \"fresh\": true},"
+fi
 cat >"$WORK/targets.json" <<EOF
 {"tps": {"direct": {"port": $DEV_PORT, "pid": null},
-         "pgbouncer": {"port": $P_PGB, "pid": $PID_PGB},
+         "pgbouncer": {"port": $P_PGB, "pid": $PID_PGB}, $FRESH_JSON
          "blueshift": {"port": $P_BS, "pid": $PID_BS}$POL_JSON},
  "idle": {"blueshift": {"port": $P_BS_IDLE, "pid": $PID_BS_IDLE},
           "pgbouncer": {"port": $P_PGB_IDLE, "pid": $PID_PGB_IDLE}}}
