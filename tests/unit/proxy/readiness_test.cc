@@ -1,6 +1,7 @@
 // The level-triggered read path of proxy/readiness.h and Stream::read_now over real
 // loopback TCP sockets: what arrives with the last bytes (FIN, RST) is seen, cancellation
-// through || works, and a socket removed while its event is being harvested is skipped.
+// through || works, a socket removed while its event is being harvested is skipped, and
+// more ready sockets than one harvest takes are all seen.
 #include "proxy/readiness.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "proxy/stream.h"
 
@@ -184,6 +186,40 @@ TEST(Readiness, SocketClosedWhileItsEventIsHarvestedIsSkipped) {
   // One reader woke and closed the other, whose wait then ended with operation_aborted;
   // the closed socket's event, harvested with the first, found no slot and woke nobody.
   EXPECT_EQ(finished, 2);
+}
+
+TEST(Readiness, MoreReadySocketsThanOneHarvestTakesAreAllSeen) {
+  // One harvest takes 64 events. Data for many more sockets, all arrived before the set is
+  // harvested, raises no further edge in Asio's reactor once the first harvest is done:
+  // the rest must be taken by harvesting again at once, or those readers wait for ever.
+  constexpr int kSockets = 150;
+  asio::io_context ctx(1);
+  std::vector<tcp::socket> peers;
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (int i = 0; i < kSockets; ++i) {
+    auto [mine, peer] = connected_pair(ctx);
+    streams.push_back(std::make_unique<Stream>(std::move(mine)));
+    streams.back()->watch();
+    peers.push_back(std::move(peer));
+  }
+  int woken = 0;
+  auto reader = [&](Stream& stream) -> awaitable<void> {
+    Buffer buffer;
+    error_code ec;
+    size_t n = 0;
+    while (!stream.read_now(buffer, 16, false, ec, n)) {
+      std::tie(ec) = co_await stream.readable();
+      if (ec) co_return;
+    }
+    EXPECT_EQ(n, 1u);
+    if (++woken == kSockets) ctx.stop();
+  };
+  for (auto& stream : streams) asio::co_spawn(ctx, reader(*stream), asio::detached);
+  ctx.poll();  // every reader waits now
+  ASSERT_EQ(woken, 0);
+  for (auto& peer : peers) asio::write(peer, asio::buffer(std::string("x")));
+  ctx.run_for(3000ms);
+  EXPECT_EQ(woken, kSockets);
 }
 
 }  // namespace
