@@ -70,7 +70,7 @@ Config config_from_yaml(const YAML::Node& root) {
   Config c;
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
-  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "log", "catalog",
+  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "log", "catalog",
                             "audit", "policies"});
   if (root["listen"]) {
     try {
@@ -114,6 +114,7 @@ Config config_from_yaml(const YAML::Node& root) {
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
   }
   read(root, "io_threads", "", &c.io_threads);
+  read(root, "pin_io_threads", "", &c.pin_io_threads);
   if (const YAML::Node log = root["log"]) {
     require_map(log, "log");
     reject_unknown(log, "log.", {"level", "file", "stats_interval_seconds"});

@@ -39,6 +39,7 @@ struct Config {
   int login_timeout_ms = 30000;
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
   int io_threads = 0;                // 0: one per core
+  bool pin_io_threads = true;        // each I/O thread on a core of its own (thread_placement.h)
 
   std::string log_level = "info";
   std::string log_file;              // "": standard error

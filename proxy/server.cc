@@ -1,11 +1,13 @@
 #include "proxy/server.h"
 
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
 #include <vector>
 
 #include "proxy/session.h"
+#include "proxy/thread_placement.h"
 
 namespace blueshift::proxy {
 
@@ -178,12 +180,23 @@ int Server::run() {
     refresh.async_wait(on_refresh);
   }
 
+  // One core per I/O thread (thread_placement.h); the main thread runs the first loop and
+  // is pinned last, after starting the others, which would otherwise inherit its core.
+  const std::vector<int> cores = c.pin_io_threads ? io_thread_cores(allowed_cores(), impl_->loops.size()) : std::vector<int>{};
+  auto pin = [](int core) {
+    if (core >= 0 && !pin_current_thread(core)) spdlog::warn("could not pin an I/O thread to core {}", core);
+  };
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl_->loops.size(); ++i) {
-    threads.emplace_back([loop = impl_->loops[i].get()] {
+    threads.emplace_back([loop = impl_->loops[i].get(), core = cores.empty() ? -1 : cores[i], &pin] {
+      pin(core);
       auto guard = asio::make_work_guard(*loop);
       loop->run();
     });
+  }
+  if (!cores.empty()) {
+    pin(cores[0]);
+    spdlog::info("I/O threads pinned to cores {}", fmt::join(cores, ","));
   }
   main_loop.run();
   for (auto& loop : impl_->loops) loop->stop();

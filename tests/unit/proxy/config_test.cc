@@ -15,6 +15,7 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.upstream.to_string(), "127.0.0.1:5440");
   EXPECT_EQ(c.upstream_tls, UpstreamTls::Disable);
   EXPECT_FALSE(c.policies);
+  EXPECT_TRUE(c.pin_io_threads);
   EXPECT_TRUE(validate(c).empty());
 }
 
@@ -24,6 +25,7 @@ listen: 0.0.0.0:6000
 upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500}
 limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900}
 io_threads: 3
+pin_io_threads: false
 log: {level: debug, stats_interval_seconds: 5}
 catalog: {conninfo: "host=x", refresh_seconds: 60}
 audit: {file: /tmp/audit.jsonl}
@@ -40,6 +42,7 @@ policies: {rules: []}
   EXPECT_EQ(c.login_timeout_ms, 100);
   EXPECT_EQ(c.idle_client_timeout_ms, 900);
   EXPECT_EQ(c.io_threads, 3);
+  EXPECT_FALSE(c.pin_io_threads);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.stats_interval_seconds, 5);
   EXPECT_EQ(c.catalog_conninfo, "host=x");
