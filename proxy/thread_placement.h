@@ -4,7 +4,7 @@
 // takes its sessions' state (socket buffers, coroutine frames, the epoll set) to a cold
 // cache, and on a machine it shares with clients or a database it is moved often. On the
 // 2-core benchmark machine, pinned threads took Blueshift from 0.94-0.99 of PgBouncer's
-// pgbench -S throughput to 1.04 and 1.20 (README, Speed). Pinning happens only when there
+// pgbench -S throughput to 1.04-1.20 in three runs (README, Speed). Pinning happens only when there
 // are no more threads than cores the process may use: threads sharing a core could not be
 // moved off a busy one.
 #pragma once
