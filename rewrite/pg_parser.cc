@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <optional>
 
 namespace blueshift::rewrite::pg {
@@ -328,6 +329,26 @@ std::string fingerprint(const std::string& text) {
   if (r.error == nullptr && r.fingerprint_str != nullptr) out = r.fingerprint_str;
   pg_query_free_fingerprint_result(r);
   return out;
+}
+
+int first_location(const ProtobufCMessage* m) {
+  if (m == nullptr) return -1;
+  const ProtobufCMessageDescriptor* d = m->descriptor;
+  if (d != &pg_query__node__descriptor) {
+    for (unsigned i = 0; i < d->n_fields; ++i) {
+      const ProtobufCFieldDescriptor& fd = d->fields[i];
+      if (fd.type == PROTOBUF_C_TYPE_INT32 && fd.label != PROTOBUF_C_LABEL_REPEATED &&
+          std::strcmp(fd.name, "location") == 0) {
+        const int v = *reinterpret_cast<const int32_t*>(reinterpret_cast<const char*>(m) + fd.offset);
+        if (v >= 0) return v;
+      }
+    }
+  }
+  int found = -1;
+  pg::for_each_child(m, [&](const ProtobufCMessage* c) {
+    if (found < 0) found = first_location(c);
+  });
+  return found;
 }
 
 }  // namespace blueshift::rewrite::pg

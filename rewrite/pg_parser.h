@@ -113,10 +113,21 @@ void for_each_child(const ProtobufCMessage* msg, F&& f) {
 
 inline bool is_node(const ProtobufCMessage* m) { return m != nullptr && m->descriptor == &pg_query__node__descriptor; }
 
-// Readers of parse-tree fields shared by the walkers (query_walker, utility_facts).
+// Readers of parse-tree fields shared by the walkers (query_walker, utility_facts, ...).
 inline std::string_view sv(const char* s) { return s == nullptr ? std::string_view() : std::string_view(s); }
 // protobuf-c leaves absent string fields as "" rather than NULL.
 inline bool has(const char* s) { return s != nullptr && *s != '\0'; }
+// The text of a String node, "" for any other node.
+inline std::string_view str_node(const PgQuery__Node* n) {
+  return n != nullptr && n->node_case == PG_QUERY__NODE__NODE_STRING && n->string->sval ? sv(n->string->sval) : "";
+}
+// Last element of a qualified name list (function, operator or type names).
+inline std::string_view last_name(PgQuery__Node* const* names, size_t n) {
+  return n == 0 ? std::string_view() : str_node(names[n - 1]);
+}
+
+// Some byte offset (a `location` field) inside the tree under m, -1 if it has none.
+[[nodiscard]] int first_location(const ProtobufCMessage* m);
 
 }  // namespace blueshift::rewrite::pg
 

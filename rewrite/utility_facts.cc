@@ -55,8 +55,8 @@ const char* label(PgQuery__ObjectType t) {
 
 class UtilityFacts {
  public:
-  UtilityFacts(const WalkInput& in, const RelationResolver& relation, StatementFacts* out)
-      : in_(in), relation_(relation), out_(out) {}
+  UtilityFacts(const WalkInput& in, const NameResolver& names, StatementFacts* out)
+      : in_(in), names_(names), out_(out) {}
 
   void statement(const Node* n) {
     if (n == nullptr) return;
@@ -222,7 +222,7 @@ class UtilityFacts {
       case PG_QUERY__NODE__NODE_INDEX_STMT: {
         const PgQuery__IndexStmt* i = n->index_stmt;
         if (i->relation == nullptr) return unknown();
-        const TableRef t = relation_(i->relation);
+        const TableRef t = names_.relation(i->relation);
         add("index", t.schema, has(i->idxname) ? fold(sv(i->idxname)) : t.name);
         return;
       }
@@ -348,7 +348,7 @@ class UtilityFacts {
   // A table, view or materialized view: resolved against the catalog as the walker does.
   void table(const PgQuery__RangeVar* rv) {
     if (rv == nullptr) return unknown();
-    const TableRef t = relation_(rv);
+    const TableRef t = names_.relation(rv);
     add("table", t.schema, t.name);
   }
 
@@ -363,10 +363,10 @@ class UtilityFacts {
     if (rv == nullptr) return unknown();
     if (type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW || type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
         type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || type == PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE) {
-      const TableRef t = relation_(rv);
+      const TableRef t = names_.relation(rv);
       return add(label(type), t.schema, t.name);
     }
-    const TableRef t = relation_(rv);  // for temp tables, long names, explicit schemas
+    const TableRef t = names_.relation(rv);  // for temp tables, long names, explicit schemas
     if (t.written_qualified || t.temporary) return add(label(type), t.schema, t.name);
     named(label(type), {t.name});
   }
@@ -638,15 +638,15 @@ class UtilityFacts {
   }
 
   const WalkInput& in_;
-  const RelationResolver& relation_;
+  const NameResolver& names_;
   StatementFacts* out_;
 };
 
 }  // namespace
 
-void add_utility_facts(const PgQuery__Node* stmt, const WalkInput& input, const RelationResolver& relation,
+void add_utility_facts(const PgQuery__Node* stmt, const WalkInput& input, const NameResolver& names,
                        StatementFacts* out) {
-  UtilityFacts(input, relation, out).statement(stmt);
+  UtilityFacts(input, names, out).statement(stmt);
 }
 
 }  // namespace blueshift::rewrite

@@ -12,17 +12,13 @@
 
 #include <pg_query/pg_query.pb-c.h>
 
-#include <functional>
-
 #include "rewrite/facts.h"
-#include "rewrite/query_walker.h"
+#include "rewrite/name_resolution.h"
 
 namespace blueshift::rewrite {
 
-// How the walker resolves a relation name (search_path, temp tables, long names).
-using RelationResolver = std::function<TableRef(const PgQuery__RangeVar*)>;
-
-void add_utility_facts(const PgQuery__Node* stmt, const WalkInput& input, const RelationResolver& relation,
+// `names` resolves relation names as the walker did (search_path, temp tables, long names).
+void add_utility_facts(const PgQuery__Node* stmt, const WalkInput& input, const NameResolver& names,
                        StatementFacts* out);
 
 }  // namespace blueshift::rewrite
