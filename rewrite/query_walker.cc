@@ -32,6 +32,7 @@
 #include "rewrite/name_resolution.h"
 #include "rewrite/pg_parser.h"
 #include "rewrite/predicates.h"
+#include "rewrite/statement_kinds.h"
 #include "rewrite/utility_facts.h"
 
 namespace blueshift::rewrite {
@@ -571,6 +572,7 @@ class Walker : public NameResolver {
   StatementKind merge(const PgQuery__MergeStmt* m);
   void nested_statements(const ProtobufCMessage* m);
   void set_statement(const PgQuery__VariableSetStmt* v);
+  void own_statement(const Node* n);
 };
 
 StatementKind Walker::dml_target(const PgQuery__RangeVar* rel, Node* const* from, size_t n_from, const Node* where,
@@ -711,17 +713,28 @@ void Walker::statement(const Node* n) {
   root_ = n;
   out_->kind = StatementKind::Other;
   if (n == nullptr) return;
-  switch (n->node_case) {
-    case PG_QUERY__NODE__NODE_SELECT_STMT:
-    case PG_QUERY__NODE__NODE_INSERT_STMT:
-    case PG_QUERY__NODE__NODE_UPDATE_STMT:
-    case PG_QUERY__NODE__NODE_DELETE_STMT:
-    case PG_QUERY__NODE__NODE_MERGE_STMT:
-      out_->kind = body(n);
+  const StatementType* type = statement_type(n->node_case);
+  if (type != nullptr) out_->kind = type->kind;
+  switch (type != nullptr ? type->walk : Walk::Nested) {
+    case Walk::Query:
+      out_->kind = body(n);  // SELECT ... INTO is a CREATE TABLE AS
       return;
+    case Walk::Own:
+      own_statement(n);
+      out_->kind = type->kind;  // an inner statement (EXPLAIN x, PREPARE p AS x) set its own
+      return;
+    case Walk::Nested:
+      return nested_statements(reinterpret_cast<const ProtobufCMessage*>(n));
+    case Walk::None:
+      return;
+  }
+}
+
+// The statement types the table marks Walk::Own.
+void Walker::own_statement(const Node* n) {
+  switch (n->node_case) {
     case PG_QUERY__NODE__NODE_COPY_STMT: {
       const PgQuery__CopyStmt* c = n->copy_stmt;
-      out_->kind = StatementKind::Copy;
       if (c->relation != nullptr) {
         if (c->is_from) {
           add_write(c->relation);
@@ -736,23 +749,19 @@ void Walker::statement(const Node* n) {
     }
     case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT: {
       const PgQuery__CreateTableAsStmt* c = n->create_table_as_stmt;
-      out_->kind = StatementKind::CreateTableAs;
       if (c->into != nullptr) add_write(c->into->rel);
       (void)body(c->query);
       return;
     }
     case PG_QUERY__NODE__NODE_CREATE_STMT:
-      out_->kind = StatementKind::CreateTable;
       add_write(n->create_stmt->relation);
       return;
     case PG_QUERY__NODE__NODE_CREATE_FOREIGN_TABLE_STMT:
-      out_->kind = StatementKind::CreateExternal;
       if (n->create_foreign_table_stmt->base_stmt != nullptr) add_write(n->create_foreign_table_stmt->base_stmt->relation);
       return;
     case PG_QUERY__NODE__NODE_VIEW_STMT:
       // Creating a view reads nothing yet, but its query is reported: policies cannot
       // see through the view later.
-      out_->kind = StatementKind::OtherDdl;
       add_write(n->view_stmt->view);
       (void)body(n->view_stmt->query);
       return;
@@ -768,14 +777,12 @@ void Walker::statement(const Node* n) {
       const size_t writes_before = out_->writes.size();
       Walker inner(in_, out_);
       inner.statement(e->query);
-      out_->kind = StatementKind::Explain;
       // Plain EXPLAIN writes nothing; EXPLAIN ANALYZE runs the statement.
       if (!analyze) out_->writes.resize(writes_before);
       return;
     }
     case PG_QUERY__NODE__NODE_DROP_STMT: {
       const PgQuery__DropStmt* d = n->drop_stmt;
-      out_->kind = StatementKind::Drop;
       if (d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
           d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW ||
           d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE) {
@@ -787,155 +794,39 @@ void Walker::statement(const Node* n) {
       }
       return;
     }
-    case PG_QUERY__NODE__NODE_DROP_OWNED_STMT:
-    case PG_QUERY__NODE__NODE_DROPDB_STMT:
-    case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
-    case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
-    case PG_QUERY__NODE__NODE_DROP_USER_MAPPING_STMT:
-    case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
-      // DROP statements with their own node types: a rule on `drop` means them too.
-      out_->kind = StatementKind::Drop;
-      return;
     case PG_QUERY__NODE__NODE_TRUNCATE_STMT:
-      out_->kind = StatementKind::Truncate;
       for (size_t i = 0; i < n->truncate_stmt->n_relations; ++i) {
         if (IS(n->truncate_stmt->relations[i], RANGE_VAR)) add_write(n->truncate_stmt->relations[i]->range_var);
       }
       return;
     case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
-      out_->kind = StatementKind::Alter;
       add_write(n->alter_table_stmt->relation);
       return;
     case PG_QUERY__NODE__NODE_RENAME_STMT:
-      out_->kind = StatementKind::Alter;
       add_write(n->rename_stmt->relation);
       return;
     case PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT:
-      out_->kind = StatementKind::Alter;
       add_write(n->alter_object_schema_stmt->relation);
       return;
-    case PG_QUERY__NODE__NODE_ALTER_DOMAIN_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_DEFAULT_PRIVILEGES_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_FUNCTION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_DATABASE_REFRESH_COLL_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_OP_FAMILY_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_OBJECT_DEPENDS_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_OWNER_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_OPERATOR_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_TYPE_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_TSDICTIONARY_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_TSCONFIGURATION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_FDW_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_FOREIGN_SERVER_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_USER_MAPPING_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_TABLE_SPACE_OPTIONS_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_TABLE_MOVE_ALL_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_EXTENSION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_EXTENSION_CONTENTS_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_EVENT_TRIG_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_POLICY_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_PUBLICATION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_SUBSCRIPTION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_COLLATION_STMT:
-    case PG_QUERY__NODE__NODE_ALTER_STATS_STMT:
-      out_->kind = StatementKind::Alter;
-      return;
     case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-      out_->kind = StatementKind::Set;
       set_statement(n->variable_set_stmt);
-      return;
-    case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
-      out_->kind = StatementKind::Show;
-      return;
-    case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-      out_->kind = StatementKind::Transaction;
       return;
     case PG_QUERY__NODE__NODE_PREPARE_STMT: {
       // PREPARE reads nothing yet, but EXECUTE will, and only the text of PREPARE says what.
       Walker inner(in_, out_);
       inner.statement(n->prepare_stmt->query);
-      out_->kind = StatementKind::Utility;
       return;
     }
     case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
       (void)body(n->declare_cursor_stmt->query);
-      out_->kind = StatementKind::Utility;
       return;
     case PG_QUERY__NODE__NODE_DISCARD_STMT:
-      out_->kind = StatementKind::Utility;
       if (n->discard_stmt->target == PG_QUERY__DISCARD_MODE__DISCARD_ALL) {
         out_->sets_search_path = std::vector<std::string>{"$user", "public"};
         *in_.search_path = *out_->sets_search_path;
       }
       return;
-    case PG_QUERY__NODE__NODE_EXECUTE_STMT:
-    case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
-    case PG_QUERY__NODE__NODE_VACUUM_STMT:
-    case PG_QUERY__NODE__NODE_LOCK_STMT:
-    case PG_QUERY__NODE__NODE_LISTEN_STMT:
-    case PG_QUERY__NODE__NODE_UNLISTEN_STMT:
-    case PG_QUERY__NODE__NODE_NOTIFY_STMT:
-    case PG_QUERY__NODE__NODE_FETCH_STMT:
-    case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
-    case PG_QUERY__NODE__NODE_CALL_STMT:
-    case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
-    case PG_QUERY__NODE__NODE_CLUSTER_STMT:
-    case PG_QUERY__NODE__NODE_LOAD_STMT:
-    case PG_QUERY__NODE__NODE_DO_STMT:
-    case PG_QUERY__NODE__NODE_REINDEX_STMT:
-    case PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT:
-    case PG_QUERY__NODE__NODE_REFRESH_MAT_VIEW_STMT:
-      out_->kind = StatementKind::Utility;
-      return;
-    case PG_QUERY__NODE__NODE_GRANT_STMT:
-    case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
-    case PG_QUERY__NODE__NODE_COMMENT_STMT:
-    case PG_QUERY__NODE__NODE_INDEX_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
-    case PG_QUERY__NODE__NODE_RULE_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
-    case PG_QUERY__NODE__NODE_CREATEDB_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_TRIG_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_PLANG_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
-    case PG_QUERY__NODE__NODE_DEFINE_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_CONVERSION_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_CAST_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_OP_CLASS_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_OP_FAMILY_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
-    case PG_QUERY__NODE__NODE_REASSIGN_OWNED_STMT:
-    case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_RANGE_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_FDW_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_FOREIGN_SERVER_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_USER_MAPPING_STMT:
-    case PG_QUERY__NODE__NODE_SEC_LABEL_STMT:
-    case PG_QUERY__NODE__NODE_IMPORT_FOREIGN_SCHEMA_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_EXTENSION_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_EVENT_TRIG_STMT:
-    case PG_QUERY__NODE__NODE_REPLICA_IDENTITY_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_POLICY_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_TRANSFORM_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_AM_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_SUBSCRIPTION_STMT:
-    case PG_QUERY__NODE__NODE_CREATE_STATS_STMT:
-      out_->kind = StatementKind::OtherDdl;
-      nested_statements(reinterpret_cast<const ProtobufCMessage*>(n));
-      return;
     default:
-      out_->kind = StatementKind::Other;
       nested_statements(reinterpret_cast<const ProtobufCMessage*>(n));
       return;
   }

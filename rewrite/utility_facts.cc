@@ -14,6 +14,7 @@
 #include "rewrite/identifiers.h"
 #include "rewrite/opaque_text.h"
 #include "rewrite/pg_parser.h"
+#include "rewrite/statement_kinds.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -60,66 +61,12 @@ class UtilityFacts {
 
   void statement(const Node* n) {
     if (n == nullptr) return;
+    // Which statement types act on no schema object, and which are modelled here, is in
+    // the table of statement kinds.
+    const StatementType* type = statement_type(n->node_case);
+    if (type == nullptr || type->objects == Objects::Unknown) return unknown();
+    if (type->objects == Objects::None) return;
     switch (n->node_case) {
-      // Data statements and those acting on no schema object: what the walker found is all.
-      case PG_QUERY__NODE__NODE_SELECT_STMT:
-      case PG_QUERY__NODE__NODE_INSERT_STMT:
-      case PG_QUERY__NODE__NODE_UPDATE_STMT:
-      case PG_QUERY__NODE__NODE_DELETE_STMT:
-      case PG_QUERY__NODE__NODE_MERGE_STMT:
-      case PG_QUERY__NODE__NODE_COPY_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-      case PG_QUERY__NODE__NODE_VIEW_STMT:
-      case PG_QUERY__NODE__NODE_EXPLAIN_STMT:
-      case PG_QUERY__NODE__NODE_PREPARE_STMT:
-      case PG_QUERY__NODE__NODE_DECLARE_CURSOR_STMT:
-      case PG_QUERY__NODE__NODE_EXECUTE_STMT:  // its statement was analysed at PREPARE
-      case PG_QUERY__NODE__NODE_DEALLOCATE_STMT:
-      case PG_QUERY__NODE__NODE_TRANSACTION_STMT:
-      case PG_QUERY__NODE__NODE_VARIABLE_SET_STMT:
-      case PG_QUERY__NODE__NODE_VARIABLE_SHOW_STMT:
-      case PG_QUERY__NODE__NODE_DISCARD_STMT:
-      case PG_QUERY__NODE__NODE_LISTEN_STMT:
-      case PG_QUERY__NODE__NODE_UNLISTEN_STMT:
-      case PG_QUERY__NODE__NODE_NOTIFY_STMT:
-      case PG_QUERY__NODE__NODE_FETCH_STMT:
-      case PG_QUERY__NODE__NODE_CLOSE_PORTAL_STMT:
-      case PG_QUERY__NODE__NODE_CHECK_POINT_STMT:
-      case PG_QUERY__NODE__NODE_LOAD_STMT:
-      case PG_QUERY__NODE__NODE_CONSTRAINTS_SET_STMT:
-      // Roles, databases, tablespaces, languages, casts, servers, settings: global objects.
-      case PG_QUERY__NODE__NODE_CREATE_ROLE_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_ROLE_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
-      case PG_QUERY__NODE__NODE_DROP_ROLE_STMT:
-      case PG_QUERY__NODE__NODE_GRANT_ROLE_STMT:
-      case PG_QUERY__NODE__NODE_CREATEDB_STMT:
-      case PG_QUERY__NODE__NODE_DROPDB_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_DATABASE_REFRESH_COLL_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
-      case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_TABLE_SPACE_OPTIONS_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_PLANG_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_CAST_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_TRANSFORM_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_AM_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_FDW_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_FDW_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_FOREIGN_SERVER_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_FOREIGN_SERVER_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_USER_MAPPING_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_USER_MAPPING_STMT:
-      case PG_QUERY__NODE__NODE_DROP_USER_MAPPING_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_EVENT_TRIG_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_EVENT_TRIG_STMT:
-      case PG_QUERY__NODE__NODE_CREATE_PUBLICATION_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_PUBLICATION_STMT:
-      case PG_QUERY__NODE__NODE_ALTER_SUBSCRIPTION_STMT:
-      case PG_QUERY__NODE__NODE_DROP_SUBSCRIPTION_STMT:
-        return;
       case PG_QUERY__NODE__NODE_DO_STMT:
         return do_block(n->do_stmt);
       case PG_QUERY__NODE__NODE_CREATE_STMT:

@@ -6,7 +6,8 @@
 // Every statement type is either modelled here (its objects, or "acts on no schema
 // object" for roles, databases, settings, transactions...) or reported with
 // targets_unknown, so a statement form nobody thought about fails closed rather than
-// passing a rule limited to schemas.
+// passing a rule limited to schemas. Which is which, per node type, is in the table of
+// statement kinds (statement_kinds.h).
 // Internal to rewrite/; walk_statement calls it after the walker.
 #pragma once
 
