@@ -138,6 +138,60 @@ std::vector<std::string> written_name_at(std::string_view text, int offset, bool
   return parts;
 }
 
+namespace {
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+// The end of the quoted name starting at text[i] == '"': just past its closing quote,
+// or the end of the text.
+size_t quoted_end(std::string_view text, size_t i) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] != '"') continue;
+    if (i + 1 < text.size() && text[i + 1] == '"') {
+      ++i;
+      continue;
+    }
+    return i + 1;
+  }
+  return text.size();
+}
+
+// One entry of a search_path list, without its comma.
+std::string search_path_entry(std::string_view entry) {
+  while (!entry.empty() && is_space(entry.front())) entry.remove_prefix(1);
+  while (!entry.empty() && is_space(entry.back())) entry.remove_suffix(1);
+  if (entry.empty() || entry.front() != '"') return ascii_lower(entry);
+  const size_t end = quoted_end(entry, 0);
+  if (end == 1) return {};  // a lone quote at the end of the text
+  std::string name = fold_written(entry.substr(0, end), /*case_sensitive=*/true);
+  // After the closing quote the server shows nothing but the comma; keep what is there.
+  for (char c : entry.substr(end)) {
+    if (!is_space(c)) name += c;
+  }
+  return name;
+}
+
+}  // namespace
+
+std::vector<std::string> parse_search_path(std::string_view text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  size_t i = 0;
+  while (i <= text.size()) {
+    if (i < text.size() && text[i] == '"') {
+      i = quoted_end(text, i);
+      continue;
+    }
+    if (i == text.size() || text[i] == ',') {
+      std::string name = search_path_entry(text.substr(start, i - start));
+      if (!name.empty()) out.push_back(std::move(name));
+      start = i + 1;
+    }
+    ++i;
+  }
+  return out;
+}
+
 std::string quote_identifier(std::string_view name) {
   // Always quoted: cheaper than knowing every reserved word, and always correct.
   std::string out = "\"";

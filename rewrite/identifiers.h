@@ -28,6 +28,14 @@ namespace blueshift::rewrite {
 // keeps 63 bytes, Redshift 127).
 [[nodiscard]] std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive);
 
+// search_path as the server shows it in ParameterStatus and SHOW: `"$user", public, "My
+// Schema"`. Quoted names keep their case and may hold `""` (a quote) and commas;
+// unquoted ones are trimmed and fold to lower case (ASCII, as the server's
+// SplitIdentifierString does); empty entries (`""`, `a,,b`) are skipped. Never fails:
+// text the server would reject still gives its best reading (an unterminated quote ends
+// at the end of the text).
+[[nodiscard]] std::vector<std::string> parse_search_path(std::string_view text);
+
 // Quotes an identifier for splicing into SQL (always double-quoted).
 [[nodiscard]] std::string quote_identifier(std::string_view name);
 
