@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
+#include "spdlog/spdlog.h"
 
 namespace blueshift::policies {
 
@@ -45,6 +46,7 @@ std::string audit_line(const Decision& decision, const SessionFacts& session, co
   j["application_name"] = session.application_name;
   j["client_address"] = session.client_address;
   j["database"] = session.database;
+  if (session.groups_unknown) j["groups_unknown"] = true;
   j["fingerprint"] = fingerprint;
   std::set<std::string> seen;
   json tables = json::array();
@@ -72,25 +74,109 @@ std::string audit_line(const Decision& decision, const SessionFacts& session, co
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, Clock clock) {
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::open(const std::string& path, Clock clock, Limits limits) {
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (!f) return absl::UnavailableError("cannot open audit file " + path + ": " + std::strerror(errno));
-  return std::unique_ptr<AuditLog>(new AuditLog(path, f, std::move(clock)));
+  // The sink owns the file: it is closed when the writer, its only user, is gone.
+  std::shared_ptr<std::FILE> file(f, [](std::FILE* p) { std::fclose(p); });
+  Sink sink = [file](std::string_view lines) {
+    std::fwrite(lines.data(), 1, lines.size(), file.get());
+    std::fflush(file.get());
+  };
+  return std::unique_ptr<AuditLog>(new AuditLog(path, std::move(sink), std::move(clock), limits));
 }
 
-AuditLog::AuditLog(std::string path, std::FILE* file, Clock clock)
-    : path_(std::move(path)), file_(file), clock_(std::move(clock)) {}
+std::unique_ptr<AuditLog> AuditLog::to_sink(std::string name, Sink sink, Clock clock, Limits limits) {
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(name), std::move(sink), std::move(clock), limits));
+}
+
+AuditLog::AuditLog(std::string path, Sink sink, Clock clock, Limits limits)
+    : path_(std::move(path)), sink_(std::move(sink)), clock_(std::move(clock)), limits_(limits) {
+  writer_ = std::thread([this] { run(); });
+}
 
 AuditLog::~AuditLog() {
-  if (file_) std::fclose(file_);
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
 }
 
 void AuditLog::write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint) {
   std::string line = audit_line(decision, session, fingerprint, clock_());
   line += '\n';
-  std::lock_guard lock(mutex_);
-  std::fwrite(line.data(), 1, line.size(), file_);
-  std::fflush(file_);
+  enqueue(std::move(line));
 }
 
+void AuditLog::enqueue(std::string line) {
+  {
+    std::lock_guard lock(mutex_);
+    if (queued_bytes_ + line.size() > limits_.max_queued_bytes) {
+      ++dropped_;
+      return;
+    }
+    queued_bytes_ += line.size();
+    ++queued_total_;
+    queue_.push_back(std::move(line));
+  }
+  wake_.notify_one();
+}
+
+void AuditLog::flush() {
+  std::unique_lock lock(mutex_);
+  const uint64_t target = queued_total_;
+  written_.wait(lock, [&] { return written_total_ >= target; });
+}
+
+uint64_t AuditLog::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+// The writer: takes everything queued as one batch, writes it outside the lock (callers
+// keep queueing meanwhile), and repeats until stopped with nothing left.
+void AuditLog::run() {
+  std::unique_lock lock(mutex_);
+  std::string batch;
+  for (;;) {
+    const bool drops_pending = dropped_ > dropped_reported_;
+    const auto ready = [&] { return stopping_ || !queue_.empty(); };
+    if (drops_pending) {
+      wake_.wait_for(lock, limits_.drop_report_interval, ready);
+    } else {
+      wake_.wait(lock, ready);
+    }
+    if (const uint64_t drops = drops_to_report(std::chrono::steady_clock::now())) {
+      lock.unlock();  // callers keep queueing while the warning is logged
+      spdlog::warn("policies: {} audit lines dropped (the audit writer is behind; queue limit {} bytes)", drops,
+                   limits_.max_queued_bytes);
+      lock.lock();
+    }
+    if (queue_.empty()) {
+      if (stopping_) return;
+      continue;
+    }
+    batch.clear();
+    const size_t lines = queue_.size();
+    for (auto& line : queue_) batch += line;
+    queue_.clear();
+    queued_bytes_ = 0;
+    lock.unlock();
+    sink_(batch);
+    lock.lock();
+    written_total_ += lines;
+    written_.notify_all();
+  }
+}
+
+// Called with mutex_ held: the lines dropped since the last report, once per interval.
+uint64_t AuditLog::drops_to_report(std::chrono::steady_clock::time_point now) {
+  if (dropped_ == dropped_reported_ || now - last_report_ < limits_.drop_report_interval) return 0;
+  const uint64_t n = dropped_ - dropped_reported_;
+  dropped_reported_ = dropped_;
+  last_report_ = now;
+  return n;
+}
 }  // namespace blueshift::policies

@@ -28,6 +28,9 @@ struct Catalog {
   // False when there is no catalog connection or it has never loaded: partitions, groups
   // and the relation list are then unknown rather than empty.
   bool loaded = false;
+  // A catalog is configured but has not loaded yet: any table may be an external one the
+  // catalog would list (see Governor::catalog_ready for how governed scopes fail closed).
+  bool pending = false;
   std::map<std::string, ExternalTable> external;                 // by "schema.name"
   std::map<std::string, std::set<std::string>> relations;        // schema -> relation names
   std::map<std::string, std::vector<std::string>> columns;       // "schema.name" -> columns

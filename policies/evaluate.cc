@@ -124,7 +124,10 @@ class Evaluator {
     }
     for (const auto& scan : st.scans) {
       const auto table = find_governed(policy_, catalog_, scan.table.schema, scan.table.name);
-      if (!table) continue;
+      if (!table) {
+        catalog_missing(index, scan);
+        continue;
+      }
       const std::string qualified = table->qualified();
       std::optional<Scan> substituted;
       auto bounded = [&]() -> const Scan& {
@@ -170,6 +173,24 @@ class Evaluator {
     return &d_->findings.back();
   }
 
+  // While the catalog has not loaded, any table may be an external one it would list.
+  [[nodiscard]] bool catalog_pending() const { return catalog_.pending && policy_.catalog_tables; }
+
+  // Fail closed on a table that is not governed as far as the proxy knows, while the
+  // catalog that would say otherwise is missing: every table rule that may cover it and
+  // could fire on it (partitions are unknown; SELECT * is seen).
+  void catalog_missing(int index, const Scan& scan) {
+    const rewrite::TableRef& t = scan.table;
+    if (!catalog_pending() || t.temporary || t.schema == "pg_catalog" || t.schema == "information_schema") return;
+    const std::string q = t.qualified();
+    for (const Rule* rule : rules_) {
+      const bool covers = t.written_qualified ? rule_covers(*rule, q) : rule_may_cover_name(*rule, t.name);
+      if (!covers || (rule->type == RuleType::DenySelectStar && !scan.select_star)) continue;
+      add(*rule, index, q, text::catalog_missing_message(*rule, text::query_on(q)), text::catalog_missing_detail(q),
+          text::catalog_missing_hint());
+    }
+  }
+
   void require_filter(const Rule& rule, int index, const GovernedTable& table, const Scan& scan) {
     std::vector<std::string> required;
     if (rule.columns == Rule::Columns::Listed) {
@@ -200,6 +221,13 @@ class Evaluator {
   }
 
   void max_partitions(const Rule& rule, int index, const GovernedTable& table, const Scan& scan) {
+    if (!table.external && catalog_.pending) {
+      // The partitions would be known, were the catalog there: fail closed.
+      const std::string q = table.qualified();
+      add(rule, index, q, text::catalog_missing_message(rule, text::query_on(q)), text::catalog_missing_detail(q),
+          text::catalog_missing_hint());
+      return;
+    }
     if (!table.external) {
       const std::string q = table.qualified();
       if (Finding* f = add(rule, index, q, text::message(rule, text::query_on(q)), text::max_unknown_note(q), "")) {
@@ -276,9 +304,11 @@ class Evaluator {
   // governed table a table rule covers, or a schema of a deny_statements rule (whatever
   // its kinds: the kind is unknown, or the code may run any statement). A rule without
   // schemas refuses it only when it lists `unparsed`. Code that builds SQL at run time
-  // (opaque_dynamic) may name anything: every such rule in scope refuses it.
+  // (opaque_dynamic) may name anything: every such rule in scope refuses it, and so does
+  // every table rule while the catalog is missing (any name may be a governed table).
   void fail_closed(int index, const StatementFacts& st, const std::string& detail, const std::string& hint) {
     const bool dynamic = st.kind != StatementKind::Unparsed && !st.opaque_dynamic.empty();
+    const bool any_table = dynamic || catalog_pending();
     std::set<std::string> names;
     for (const auto& n : st.names) names.insert(lower(n));
     auto named = [&](const std::string& n) { return names.count(n) > 0; };
@@ -306,15 +336,18 @@ class Evaluator {
         governed = governed_tables(policy_, catalog_);
         governed_loaded = true;
       }
+      const bool covers_any = catalog_pending() || std::any_of(governed.begin(), governed.end(), [&](const auto& t) {
+                                return rule_covers(*rule, t);
+                              });
+      if (any_table && covers_any) {
+        // One finding per rule: which of its tables the code reads is unknown.
+        if (Finding* f = add(*rule, index, "", text::unanalysed_message(*rule, "statement"), detail, hint)) {
+          f->unanalysed = true;
+        }
+        continue;
+      }
       for (const auto& t : governed) {
         if (!rule_covers(*rule, t)) continue;
-        if (dynamic) {
-          // One finding per rule: which of its tables the code reads is unknown.
-          if (Finding* f = add(*rule, index, "", text::unanalysed_message(*rule, "statement"), detail, hint)) {
-            f->unanalysed = true;
-          }
-          break;
-        }
         if (!named(t.name) && !named(t.qualified())) continue;
         const std::string q = t.qualified();
         if (Finding* f = add(*rule, index, q, text::unanalysed_message(*rule, text::query_on(q)), detail, hint)) {
@@ -383,7 +416,8 @@ int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) 
 
 bool scope_matches(const Scope& scope, const SessionFacts& session) {
   if (!scope.users.empty() || !scope.groups.empty()) {
-    const bool who = any_glob(scope.users, session.user) || any_glob_of(scope.groups, session.groups);
+    const bool in_group = session.groups_unknown ? !scope.groups.empty() : any_glob_of(scope.groups, session.groups);
+    const bool who = any_glob(scope.users, session.user) || in_group;
     if (!who) return false;
   }
   if (!scope.applications.empty() && !any_glob(scope.applications, session.application_name)) return false;
@@ -392,7 +426,8 @@ bool scope_matches(const Scope& scope, const SessionFacts& session) {
 }
 
 bool exempt_matches(const Scope& exempt, const SessionFacts& session) {
-  return any_glob(exempt.users, session.user) || any_glob_of(exempt.groups, session.groups) ||
+  const bool in_group = !session.groups_unknown && any_glob_of(exempt.groups, session.groups);
+  return any_glob(exempt.users, session.user) || in_group ||
          any_glob(exempt.applications, session.application_name) || any_glob(exempt.databases, session.database);
 }
 

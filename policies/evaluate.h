@@ -22,6 +22,9 @@ struct SessionFacts {
   std::string application_name;
   std::string client_address;
   std::vector<std::string> groups;
+  // The groups are not known (the look-up has not run, or failed): fail closed. The
+  // session is then in every group a scope names and in none an exemption names.
+  bool groups_unknown = false;
 };
 
 // Scope semantics are documented on policies::Scope.

@@ -144,4 +144,18 @@ std::string unanalysed_hint() {
          "before it runs";
 }
 
+std::string catalog_missing_message(const Rule& rule, const std::string& subject) {
+  return message(rule, subject) + ": the warehouse catalog has not loaded yet";
+}
+
+std::string catalog_missing_detail(const std::string& table) {
+  return "the proxy could not read the warehouse catalog, so it cannot tell whether " + table +
+         " is a governed external table or which partitions it has";
+}
+
+std::string catalog_missing_hint() {
+  return "try again in a minute: the proxy retries loading the catalog; an administrator can check its catalog "
+         "connection";
+}
+
 }  // namespace blueshift::policies::text

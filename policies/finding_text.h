@@ -58,5 +58,9 @@ struct ColumnState {
 // code inside a statement that is not analysed (a DO block or function body)
 [[nodiscard]] std::string opaque_detail(const std::string& what, const std::string& dynamic);
 [[nodiscard]] std::string opaque_hint();
+// fail closed on a table that may be governed while the catalog has not loaded
+[[nodiscard]] std::string catalog_missing_message(const Rule& rule, const std::string& subject);
+[[nodiscard]] std::string catalog_missing_detail(const std::string& table);
+[[nodiscard]] std::string catalog_missing_hint();
 
 }  // namespace blueshift::policies::text

@@ -45,4 +45,14 @@ bool rule_covers(const Rule& rule, std::string_view qualified) {
                      [&](const std::string& p) { return glob_match(p, qualified); });
 }
 
+bool rule_may_cover_name(const Rule& rule, std::string_view name) {
+  if (!rule.is_table_rule()) return false;
+  if (rule.tables.empty()) return true;
+  // Each glob is schema.table with one dot (policy_set.cc): match its table part alone.
+  return std::any_of(rule.tables.begin(), rule.tables.end(), [&](const std::string& p) {
+    const auto dot = p.find('.');
+    return dot != std::string::npos && glob_match(std::string_view(p).substr(dot + 1), name);
+  });
+}
+
 }  // namespace blueshift::policies

@@ -32,5 +32,8 @@ struct GovernedTable {
 // The same for the table's qualified() name, for callers that test several rules on one
 // table and need not spell its name for each.
 [[nodiscard]] bool rule_covers(const Rule& rule, std::string_view qualified);
+// Whether a table rule may cover a table of this name in some schema (an unqualified name
+// whose schema is unknown).
+[[nodiscard]] bool rule_may_cover_name(const Rule& rule, std::string_view name);
 
 }  // namespace blueshift::policies

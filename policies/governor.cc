@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,6 +38,9 @@ namespace {
 constexpr const char* kRefuseSqlstate = "42501";  // insufficient_privilege
 constexpr const char* kWarnSqlstate = "01000";    // warning
 constexpr size_t kMaxAlsoLines = 3;
+// A failed group look-up is retried after 1 s, doubling up to a minute.
+constexpr std::chrono::seconds kFirstLookupBackoff{1};
+constexpr std::chrono::seconds kMaxLookupBackoff{60};
 
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
 // because cached facts depend on which relations the catalog says exist.
@@ -61,6 +66,9 @@ struct Snapshot {
   // which no name prefilter sees: they are always analysed.
   uint64_t routine_bits = 0;
   bool any_group_rule = false;
+  // The catalog has not loaded and would name governed tables: every text a table rule
+  // in scope may care about is analysed (fail closed; see Governor::catalog_ready).
+  bool analyse_all_tables = false;
 };
 
 std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> policy,
@@ -89,8 +97,35 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   for (const auto& names : covered) s->rule_bits.push_back(s->names.bits_of(names));
   s->search_path_bits = s->names.bits_of(search_path);
   s->routine_bits = s->names.bits_of(routines);
+  s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
   return s;
 }
+
+// What the analysed text does to the session's search_path, whatever the decision.
+SessionEffect effect_of(const rewrite::QueryFacts& qf) {
+  SessionEffect e;
+  for (const auto& st : qf.statements) {
+    if (st.sets_search_path) e.new_search_path = st.sets_search_path;
+    if (st.search_path_uncertain) e.search_path_uncertain = true;
+  }
+  // With other statements the SET runs in an implicit transaction that may roll back.
+  if (e.new_search_path && qf.statements.size() > 1) e.search_path_uncertain = true;
+  return e;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) (out += out.empty() ? "" : ", ") += item;
+  return out;
+}
+
+// A user's groups as learnt after the catalog load, or how looking them up went.
+struct LateUser {
+  std::optional<std::vector<std::string>> groups;  // set once known
+  bool in_flight = false;                          // a lookup_groups is asking the warehouse
+  int failures = 0;                                // in a row
+  std::chrono::system_clock::time_point retry_at;  // after a failure: no new attempt before
+};
 
 Verdict to_verdict(const Decision& d) {
   Verdict v;
@@ -120,34 +155,33 @@ Verdict to_verdict(const Decision& d) {
 
 class GovernorImpl final : public Governor {
  public:
-  GovernorImpl(std::shared_ptr<const PolicySet> policy, GovernorOptions options, std::unique_ptr<AuditLog> audit)
+  GovernorImpl(std::shared_ptr<const PolicySet> policy, GovernorOptions options, std::shared_ptr<AuditLog> audit)
       : options_(std::move(options)), audit_(std::move(audit)) {
     std::shared_ptr<const Catalog> catalog = std::make_shared<Catalog>();
     if (options_.load_catalog) {
       auto loaded = options_.load_catalog();
       if (loaded.ok()) {
         catalog = std::make_shared<Catalog>(std::move(*loaded));
+        catalog_loaded_ = true;
       } else {
-        spdlog::error("policies: catalog not loaded, governing declared tables only until a refresh succeeds: {}",
+        auto pending = std::make_shared<Catalog>();
+        pending->pending = true;
+        catalog = std::move(pending);
+        spdlog::error("policies: catalog not loaded; until a refresh succeeds, scans of tables it might govern are "
+                      "refused in governed scopes: {}",
                       std::string(loaded.status().message()));
       }
     }
     snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>());
   }
 
-  Verdict check_query(std::string_view sql, const SessionContext& session) override {
-    return check(sql, session, nullptr, {});
+  Checked check_query(std::string_view sql, const SessionContext& session) override {
+    return check(sql, session, false, {});
   }
 
-  Verdict check_parse(std::string_view sql, const SessionContext& session,
-                      std::shared_ptr<const PreparedCheck>* deferred) override {
-    return check_parse(sql, session, deferred, {});
-  }
-
-  Verdict check_parse(std::string_view sql, const SessionContext& session, std::shared_ptr<const PreparedCheck>* deferred,
+  Checked check_parse(std::string_view sql, const SessionContext& session,
                       const std::vector<uint32_t>& param_types) override {
-    if (deferred) deferred->reset();
-    return check(sql, session, deferred, param_types);
+    return check(sql, session, true, param_types);
   }
 
   Verdict check_bind(const PreparedCheck& prepared, const std::vector<std::optional<std::string>>& params,
@@ -171,8 +205,63 @@ class GovernorImpl final : public Governor {
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
     const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values});
-    return finish(d, facts, qf.fingerprint, Verdict{});
+    return finish(d, facts, qf.fingerprint);
   }
+
+  std::vector<RuleSummary> rules_for(const SessionContext& session) override {
+    const auto snap = snapshot();
+    std::vector<RuleSummary> out;
+    for (const Rule* r : rules_in_scope(*snap->policy, session_facts(*snap, session))) {
+      out.push_back(RuleSummary{r->name, to_string(r->type), to_string(r->mode), join(r->tables)});
+    }
+    return out;
+  }
+
+  bool governs(const SessionContext& session) override {
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    return std::any_of(snap->policy->rules.begin(), snap->policy->rules.end(),
+                       [&](const Rule& r) { return in_scope(r, facts); });
+  }
+
+  bool needs_group_lookup(const std::string& user) const override {
+    if (!options_.load_user_groups) return false;  // nothing could tell
+    const auto snap = snapshot();
+    if (!snap->any_group_rule || snap->catalog->user_groups.count(user)) return false;
+    std::lock_guard lock(users_mutex_);
+    const auto it = late_users_.find(user);
+    return it == late_users_.end() || !it->second->groups;
+  }
+
+  void lookup_groups(const std::string& user) override {
+    if (!needs_group_lookup(user)) return;
+    std::unique_lock lock(users_mutex_);
+    auto& slot = late_users_[user];
+    if (!slot) slot = std::make_shared<LateUser>();
+    const std::shared_ptr<LateUser> entry = slot;  // a refresh may drop it from the map meanwhile
+    lookup_done_.wait(lock, [&] { return !entry->in_flight; });  // another session of this user asks
+    if (entry->groups || options_.clock() < entry->retry_at) return;
+    entry->in_flight = true;
+    lock.unlock();
+    auto looked_up = options_.load_user_groups(user);
+    lock.lock();
+    entry->in_flight = false;
+    if (looked_up.ok()) {
+      entry->groups = looked_up->value_or(std::vector<std::string>{});
+      entry->failures = 0;
+    } else {
+      ++entry->failures;
+      const auto backoff = std::min<std::chrono::seconds>(kMaxLookupBackoff,
+                                                          kFirstLookupBackoff * (1 << std::min(entry->failures - 1, 6)));
+      entry->retry_at = options_.clock() + backoff;
+      spdlog::warn("policies: could not look up the groups of user {} (every group-scoped rule applies until a "
+                   "look-up succeeds; next attempt in {} s): {}",
+                   user, backoff.count(), std::string(looked_up.status().message()));
+    }
+    lookup_done_.notify_all();
+  }
+
+  bool catalog_ready() const override { return !options_.load_catalog || catalog_loaded_.load(); }
 
   bool reload(const YAML::Node& policies, std::string* error) override {
     std::shared_ptr<const PolicySet> policy;
@@ -208,8 +297,13 @@ class GovernorImpl final : public Governor {
     std::lock_guard update(update_mutex_);
     // Resolution of unqualified names may change with the relation list: a fresh cache.
     swap(make_snapshot(snapshot()->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>()));
+    catalog_loaded_ = true;
     std::lock_guard users(users_mutex_);
-    late_users_.clear();
+    // The new catalog knows the users who existed at its load; a look-up in flight keeps
+    // its entry (the waiting sessions share its answer).
+    for (auto it = late_users_.begin(); it != late_users_.end();) {
+      it = it->second->in_flight ? std::next(it) : late_users_.erase(it);
+    }
     return true;
   }
 
@@ -239,7 +333,9 @@ class GovernorImpl final : public Governor {
     snapshot_ = std::move(next);
   }
 
-  SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) {
+  // Never blocks: a user whose groups are not known yet is in every group a scope names
+  // (SessionFacts::groups_unknown) until lookup_groups learns them.
+  SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) const {
     SessionFacts f{ctx.user, ctx.database, ctx.application_name, ctx.client_address, {}};
     if (!snap.any_group_rule) return f;
     const auto it = snap.catalog->user_groups.find(ctx.user);
@@ -247,26 +343,12 @@ class GovernorImpl final : public Governor {
       f.groups = it->second;
       return f;
     }
-    if (!options_.load_user_groups) return f;
-    {
-      std::lock_guard lock(users_mutex_);
-      if (const auto late = late_users_.find(ctx.user); late != late_users_.end()) {
-        f.groups = late->second;
-        return f;
-      }
-    }
-    // A user created after the last catalog load: ask once, so a new analyst is
-    // governed from their first query rather than from the next refresh.
-    std::vector<std::string> groups;
-    auto looked_up = options_.load_user_groups(ctx.user);
-    if (looked_up.ok()) {
-      if (*looked_up) groups = **looked_up;
-    } else {
-      spdlog::warn("policies: could not look up the groups of user {}: {}", ctx.user, std::string(looked_up.status().message()));
-    }
     std::lock_guard lock(users_mutex_);
-    late_users_[ctx.user] = groups;
-    f.groups = std::move(groups);
+    if (const auto late = late_users_.find(ctx.user); late != late_users_.end() && late->second->groups) {
+      f.groups = *late->second->groups;
+    } else {
+      f.groups_unknown = true;
+    }
     return f;
   }
 
@@ -305,7 +387,7 @@ class GovernorImpl final : public Governor {
     return a;
   }
 
-  Verdict check(std::string_view sql, const SessionContext& session, std::shared_ptr<const PreparedCheck>* deferred,
+  Checked check(std::string_view sql, const SessionContext& session, bool parse,
                 const std::vector<uint32_t>& param_types) {
     checked_.fetch_add(1, std::memory_order_relaxed);
     const auto snap = snapshot();
@@ -326,14 +408,15 @@ class GovernorImpl final : public Governor {
       const size_t i = static_cast<size_t>(rule - snap->policy->rules.data());
       scope[i / 8] = static_cast<char>(scope[i / 8] | (1 << (i % 8)));
       names_user = names_user || r.type == RuleType::DenyStatements;
-      if (r.is_table_rule() && snap->rule_bits[i] == 0) continue;  // covers no governed table
+      // A table rule covering no governed table cannot fire, unless the catalog is missing.
+      if (r.is_table_rule() && snap->rule_bits[i] == 0 && !snap->analyse_all_tables) continue;
       any_rule = true;
-      statement_rules = statement_rules || !r.is_table_rule();
+      statement_rules = statement_rules || !r.is_table_rule() || snap->analyse_all_tables;
       wanted |= snap->rule_bits[i] | snap->routine_bits;
     }
     const bool may_matter = !any_rule ? snap->search_path_only.may_reference(sql)
                                       : statement_rules || (snap->names.referenced(sql) & wanted) != 0;
-    if (!may_matter) return Verdict{};
+    if (!may_matter) return Checked{};
 
     parsed_.fetch_add(1, std::memory_order_relaxed);
     const rewrite::AnalysisContext context = analysis_context(*snap, session);
@@ -349,7 +432,7 @@ class GovernorImpl final : public Governor {
     // Set when qf is a template whose $n these lifted values stand for: evaluate puts
     // them in where a rule reads bounds, rather than copying the template's facts.
     std::optional<rewrite::LiteralTemplate> lifted;
-    const bool lifting = options_.lift_literals && deferred == nullptr && any_rule;
+    const bool lifting = options_.lift_literals && !parse && any_rule;
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
         auto template_facts = snap->cache->find(t->text, context);
@@ -368,42 +451,44 @@ class GovernorImpl final : public Governor {
       }
     }
     if (!qf) qf = snap->cache->analyze(sql, context);
-    Verdict verdict;
-    for (const auto& st : qf->statements) {
-      if (st.sets_search_path) verdict.new_search_path = st.sets_search_path;
-      if (st.search_path_uncertain) verdict.search_path_uncertain = true;
-    }
-    if (verdict.new_search_path && qf->statements.size() > 1) verdict.search_path_uncertain = true;
-    if (!any_rule) return verdict;
+    Checked out;
+    out.effect = effect_of(*qf);
+    if (!any_rule) return out;
 
     // A Parse may defer to Bind, which the memo does not model: only simple Queries use it.
-    const bool memo = cached && deferred == nullptr;
+    const bool memo = cached && !parse;
     if (memo && names_user) (scope += '\x1f') += session.user;
     if (memo) {
       if (const auto known = snap->decisions->find(qf.get(), scope)) {
-        return finish(*known, facts, qf->fingerprint, std::move(verdict));
+        out.verdict = finish(*known, facts, qf->fingerprint);
+        return out;
       }
     }
     const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values});
     if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
-      if (deferred) {
-        *deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
-        return verdict;
+      if (parse) {
+        out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
+        return out;
       }
       // No Bind will follow (a simple Query, e.g. SQL PREPARE whose EXECUTE supplies the
       // values as text): decide now, with every unknown value matching every partition.
       d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values});
     }
-    if (!memo) return finish(d, facts, qf->fingerprint, std::move(verdict));
+    if (!memo) {
+      out.verdict = finish(d, facts, qf->fingerprint);
+      return out;
+    }
     auto decided = std::make_shared<const Decision>(std::move(d));
     snap->decisions->insert(qf, std::move(scope), decided);
-    return finish(*decided, facts, qf->fingerprint, std::move(verdict));
+    out.verdict = finish(*decided, facts, qf->fingerprint);
+    return out;
   }
 
-  Verdict finish(const Decision& d, const SessionFacts& facts, const std::string& fingerprint, Verdict base) {
+  // Counts the decision and writes its audit line; the verdict the client sees.
+  Verdict finish(const Decision& d, const SessionFacts& facts, const std::string& fingerprint) {
     switch (d.outcome) {
-      case Decision::Outcome::Pass: return base;
+      case Decision::Outcome::Pass: return Verdict{};
       case Decision::Outcome::Audit: audited_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
@@ -413,19 +498,20 @@ class GovernorImpl final : public Governor {
     } else {
       spdlog::info("policies audit: {}", audit_line(d, facts, fingerprint, options_.clock()));
     }
-    Verdict v = to_verdict(d);
-    v.new_search_path = std::move(base.new_search_path);
-    return v;
+    return to_verdict(d);
   }
 
   const GovernorOptions options_;
-  const std::unique_ptr<AuditLog> audit_;
+  const std::shared_ptr<AuditLog> audit_;
   std::mutex update_mutex_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
   uint64_t retired_hits_ = 0;
-  std::mutex users_mutex_;
-  std::map<std::string, std::vector<std::string>> late_users_;
+  std::atomic<bool> catalog_loaded_{false};
+  // Held only to read or update late_users_, never while asking the warehouse.
+  mutable std::mutex users_mutex_;
+  std::condition_variable lookup_done_;
+  std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
 };
 
@@ -452,8 +538,8 @@ std::shared_ptr<Governor> Governor::create(const YAML::Node& policies, const Gov
       options.load_user_groups = [conninfo](const std::string& user) { return load_user_groups(conninfo, user); };
     }
   }
-  std::unique_ptr<AuditLog> audit;
-  if (!options.audit_path.empty()) {
+  std::shared_ptr<AuditLog> audit = options.audit_log;
+  if (!audit && !options.audit_path.empty()) {
     auto opened = AuditLog::open(options.audit_path, options.clock);
     if (!opened.ok()) throw std::runtime_error("audit.file: " + std::string(opened.status().message()));
     audit = std::move(*opened);

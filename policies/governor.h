@@ -32,6 +32,18 @@ struct SessionContext {
   bool search_path_uncertain = false;
 };
 
+// What running a text would do to the session, whatever the decision on it: the proxy
+// applies it only when the text runs (a refused statement does not).
+struct SessionEffect {
+  // Set when the text changes the session's search_path (SET search_path ...).
+  std::optional<std::vector<std::string>> new_search_path;
+  // The server's search_path may differ from new_search_path (or from the session's, when
+  // new_search_path is unset) afterwards: SET LOCAL, set_config(), a SET in a text with
+  // other statements (its implicit transaction may roll back), ...
+  bool search_path_uncertain = false;
+};
+
+// The decision on a statement, and nothing else.
 struct Verdict {
   enum class Outcome {
     Pass,    // forward as is
@@ -43,18 +55,30 @@ struct Verdict {
   // Refuse: 42501 (insufficient_privilege) for every policy refusal; Notice: 01000
   // (warning), sent with severity WARNING.
   std::string sqlstate;
-  std::string message;   // one line naming the table and rule
-  std::string detail;    // what was found
-  std::string hint;      // how to fix the query
-  // Set when the text changes the session's search_path (SET search_path ...).
-  std::optional<std::vector<std::string>> new_search_path;
-  // The text may change search_path in a way new_search_path cannot describe (SET LOCAL,
-  // set_config(), several statements around a SET).
-  bool search_path_uncertain = false;
+  std::string message;  // one line naming the table and rule
+  std::string detail;   // what was found
+  std::string hint;     // how to fix the query
 };
 
 // Facts of a Parse'd statement whose decision waits for its $n values at Bind.
 struct PreparedCheck;
+
+// A check of a text: the decision, the text's effect on the session, and (Parse only)
+// the check to run at each Bind when the decision needs the $n values.
+struct Checked {
+  Verdict verdict;
+  SessionEffect effect;
+  std::shared_ptr<const PreparedCheck> deferred;
+};
+
+// One rule that applies to a session, as SHOW blueshift.rules lists it.
+struct RuleSummary {
+  std::string name;
+  std::string type;    // as the config names it: require_partition_filter, max_partitions, ...
+  std::string mode;    // enforce, warn, audit
+  std::string tables;  // the rule's `tables` globs, comma-separated, as configured ("" = every governed table)
+};
+
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
 
@@ -74,25 +98,60 @@ class Governor {
   static void validate(const YAML::Node& policies);
   virtual ~Governor() = default;
 
+  // The checks below never block on I/O: they run on the proxy's I/O threads, once per
+  // statement. The effect is computed whatever the verdict.
+  //
   // Simple-protocol Query: every statement of the text is checked; any refusal refuses
   // the whole message.
-  [[nodiscard]] virtual Verdict check_query(std::string_view sql, const SessionContext& session) = 0;
+  [[nodiscard]] virtual Checked check_query(std::string_view sql, const SessionContext& session) = 0;
 
-  // Extended-protocol Parse. If the decision needs the $n values, the verdict is Pass
-  // and *deferred is set: call check_bind with it at each Bind of that statement.
-  [[nodiscard]] virtual Verdict check_parse(std::string_view sql, const SessionContext& session,
-                                            std::shared_ptr<const PreparedCheck>* deferred) = 0;
-  // The same, with the parameter types the Parse message declared (0 = unspecified), so
-  // that binary Bind values of those types (int, float, numeric, date, text) can be read.
-  // A binary value of an unspecified type cannot be read: it may then match any
-  // partition, which errs towards refusing under max_partitions.
-  [[nodiscard]] virtual Verdict check_parse(std::string_view sql, const SessionContext& session,
-                                            std::shared_ptr<const PreparedCheck>* deferred,
+  // Extended-protocol Parse, with the parameter types the message declared (0 =
+  // unspecified), so that binary Bind values of those types (int, float, numeric, date,
+  // text) can be read; a binary value of an unspecified type cannot be read and may then
+  // match any partition, which errs towards refusing under max_partitions. If the
+  // decision needs the $n values, the verdict is Pass and `deferred` is set: call
+  // check_bind with it at each Bind of that statement. Parse runs nothing: whether the
+  // effect happens is up to the Binds and Executes that follow.
+  [[nodiscard]] virtual Checked check_parse(std::string_view sql, const SessionContext& session,
                                             const std::vector<uint32_t>& param_types) = 0;
   [[nodiscard]] virtual Verdict check_bind(const PreparedCheck& prepared,
                                            const std::vector<std::optional<std::string>>& params,
                                            const std::vector<int16_t>& param_formats,
                                            const SessionContext& session) = 0;
+
+  // The rules that apply to the session, in policy order (SHOW blueshift.rules), and
+  // whether there is any (the proxy refuses the FunctionCall message for such sessions:
+  // its argument may be SQL text). Non-blocking, like the checks, with the same
+  // fail-closed view of a user whose groups are unknown.
+  [[nodiscard]] virtual std::vector<RuleSummary> rules_for(const SessionContext& session) = 0;
+  [[nodiscard]] virtual bool governs(const SessionContext& session) = 0;
+
+  // Group membership of users the catalog does not know (logged in after the last
+  // catalog load, or every user while no catalog has loaded).
+  //
+  // Until a user's groups are known, the checks treat them as a member of every group a
+  // rule's scope names (so every group-scoped rule applies) and of no group an exemption
+  // names: fail closed, never as a member of none. needs_group_lookup is cheap and
+  // non-blocking: true when group rules exist and the user's groups are unknown for the
+  // current catalog snapshot. lookup_groups blocks on libpq (up to the connect timeout):
+  // the proxy runs it on a worker thread and awaits it before the session's first
+  // statement. Concurrent lookups of one user share one query. A failed lookup (e.g. the
+  // warehouse is out of connection slots) leaves the groups unknown and is retried, with
+  // a backoff from 1 s doubling to 60 s, by the next lookup_groups after the backoff;
+  // before that, lookup_groups returns at once. A catalog refresh forgets every lookup.
+  [[nodiscard]] virtual bool needs_group_lookup(const std::string& user) const = 0;
+  virtual void lookup_groups(const std::string& user) = 0;
+
+  // False while a catalog is configured and no load of it has succeeded yet (for
+  // readiness). Meanwhile, with catalog_tables: true, any table the catalog might list as
+  // an external one may be governed, so governed scopes fail closed: a scan of a table
+  // not declared under policies.tables (and not a session temp table) breaks every table
+  // rule in scope that may cover it (by its qualified name when written qualified; for an
+  // unqualified name, by any rule whose table globs could match it in some schema), in
+  // that rule's mode, with a message saying the catalog has not loaded; text that could
+  // not be analysed breaks every table rule in scope. Declared tables are governed as
+  // usual (partitions unknown).
+  [[nodiscard]] virtual bool catalog_ready() const = 0;
 
   // Re-read the policy configuration and the catalog. false (with *error) when the
   // policies are invalid: nothing changes. A catalog that fails to load is logged and the

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,13 +21,17 @@ struct GovernorOptions {
   std::string catalog_conninfo;
   // File receiving one JSON line per non-pass decision ("" = log them with spdlog).
   std::string audit_path;
-  // Stamps audit lines. Default: std::chrono::system_clock::now.
+  // The audit log itself, when the caller opened it (tests flush it); overrides audit_path.
+  std::shared_ptr<AuditLog> audit_log;
+  // Stamps audit lines and times the backoff of failed group look-ups. Default:
+  // std::chrono::system_clock::now.
   Clock clock;
   // Loads the whole catalog. Default: load_catalog(catalog_conninfo) when conninfo is set.
   std::function<absl::StatusOr<Catalog>()> load_catalog;
   // Groups of a user the loaded catalog does not know (logged in after the last load);
   // nullopt = no such user. Default: load_user_groups(catalog_conninfo, user) when
-  // conninfo is set. Looked up once per user per catalog snapshot.
+  // conninfo is set. Called by Governor::lookup_groups only (never from a check), once
+  // per user per catalog snapshot, again after a failure once its backoff has passed.
   std::function<absl::StatusOr<std::optional<std::vector<std::string>>>(const std::string& user)> load_user_groups;
   // Simple-protocol literals are lifted into $n so that statements differing only in their
   // values share one cached analysis (rewrite/literal_template.h). Tests turn it off to

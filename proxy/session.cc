@@ -129,7 +129,23 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   auto login = [this]() -> awaitable<bool> {
     if (co_await negotiate_startup() == Startup::Done) co_return false;
     if (!co_await connect_upstream()) co_return false;
-    co_return co_await relay_authentication();
+    if (!co_await relay_authentication()) co_return false;
+    // The groups of a user the catalog does not know are looked up before the first
+    // statement, on a worker thread: the look-up blocks on libpq, and checks never do.
+    const auto governor = server_.governor;
+    if (governor && governor->needs_group_lookup(identity_.user)) {
+      static asio::thread_pool group_lookups(2);
+      co_await asio::async_initiate<const asio::use_awaitable_t<Executor>, void()>(
+          [&governor, user = identity_.user](auto handler) {
+            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+            asio::post(group_lookups, [governor, user, work = std::move(work), handler = std::move(handler)]() mutable {
+              governor->lookup_groups(user);
+              asio::post(work.get_executor(), std::move(handler));
+            });
+          },
+          asio::use_awaitable_t<Executor>());
+    }
+    co_return true;
   };
   auto outcome = co_await (login() || login_timer.async_wait(use_nothrow));
   bool logged_in = outcome.index() == 0 && std::get<0>(outcome);
@@ -814,15 +830,16 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
   switch (f.code) {
     case 'Q': {
       const auto& q = std::get<protocol::Query>(*decoded);
-      policies::Verdict v = governor.check_query(q.sql, identity_);
+      policies::Checked c = governor.check_query(q.sql, identity_);
+      const policies::Verdict& v = c.verdict;
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, false, replacement);
-      if (v.new_search_path) {
-        identity_.search_path = *v.new_search_path;
+      if (c.effect.new_search_path) {
+        identity_.search_path = *c.effect.new_search_path;
         // Certain only for a plain SET in autocommit with nothing else in flight: inside a
         // block it may roll back, and a pipelined BEGIN may not be visible yet.
         identity_.search_path_uncertain =
-            v.search_path_uncertain || transaction_status_ != 'I' || tracker_.awaiting_reply();
-      } else if (v.search_path_uncertain) {
+            c.effect.search_path_uncertain || transaction_status_ != 'I' || tracker_.awaiting_reply();
+      } else if (c.effect.search_path_uncertain) {
         identity_.search_path_uncertain = true;
       }
       if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
@@ -830,10 +847,11 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
     }
     case 'P': {
       const auto& p = std::get<protocol::Parse>(*decoded);
-      std::shared_ptr<const policies::PreparedCheck> deferred;
       // The parameter types let binary Bind values be read at Bind time.
       const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
-      policies::Verdict v = governor.check_parse(p.query, identity_, &deferred, types);
+      policies::Checked c = governor.check_parse(p.query, identity_, types);
+      const policies::Verdict& v = c.verdict;
+      std::shared_ptr<const policies::PreparedCheck> deferred = std::move(c.deferred);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
       if (p.statement.empty()) {
         // A Parse of the unnamed statement drops the previous one even when it fails.
@@ -844,9 +862,9 @@ Session::Disposition Session::inspect_client(const Frame& f, std::string* replac
         // name is taken), the earlier statement stays, so its checks stay too.
         deferred_[p.statement].push_back(std::move(deferred));
       }
-      if (v.new_search_path || v.search_path_uncertain) {
+      if (c.effect.new_search_path || c.effect.search_path_uncertain) {
         // Parse runs nothing: whether and when the SET executes is the client's choice.
-        if (v.new_search_path) identity_.search_path = *v.new_search_path;
+        if (c.effect.new_search_path) identity_.search_path = *c.effect.new_search_path;
         identity_.search_path_uncertain = true;
       }
       if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);

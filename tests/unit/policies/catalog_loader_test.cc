@@ -148,19 +148,19 @@ TEST_F(DevWarehouse, GovernorReadsTheCatalogItself) {
   const auto total = column("SELECT count(*) FROM svv_external_partitions WHERE schemaname = 'spectrum_schema' AND "
                             "tablename = 'sales'");
   SessionContext analyst_session{"analyst", "dev", "psql", "127.0.0.1", {}};
-  const Verdict v = g->check_query("SELECT sale_id FROM spectrum_schema.sales", analyst_session);
+  const Verdict v = g->check_query("SELECT sale_id FROM spectrum_schema.sales", analyst_session).verdict;
   EXPECT_EQ(v.outcome, Verdict::Outcome::Refuse);
   EXPECT_EQ(v.sqlstate, "42501");
   EXPECT_EQ(v.detail.substr(0, v.detail.find('\n')), "year is not bounded, month is not; " + total[0] + " partitions match");
   // Unqualified names resolve through search_path against the real relation list.
   SessionContext lake_first = analyst_session;
   lake_first.search_path = {"spectrum_schema", "public"};
-  EXPECT_EQ(g->check_query("SELECT sale_id FROM sales", lake_first).outcome, Verdict::Outcome::Refuse);
-  EXPECT_EQ(g->check_query("DELETE FROM sales_fact", lake_first).outcome, Verdict::Outcome::Refuse);
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM sales", lake_first).verdict.outcome, Verdict::Outcome::Refuse);
+  EXPECT_EQ(g->check_query("DELETE FROM sales_fact", lake_first).verdict.outcome, Verdict::Outcome::Refuse);
   // legacy is in no group; etl is exempt.
-  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"legacy", "dev", "psql", "127.0.0.1", {}}).outcome,
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"legacy", "dev", "psql", "127.0.0.1", {}}).verdict.outcome,
             Verdict::Outcome::Pass);
-  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"etl", "dev", "psql", "127.0.0.1", {}}).outcome,
+  EXPECT_EQ(g->check_query("SELECT sale_id FROM spectrum_schema.sales", {"etl", "dev", "psql", "127.0.0.1", {}}).verdict.outcome,
             Verdict::Outcome::Pass);
   std::string error;
   EXPECT_TRUE(g->refresh_catalog(&error)) << error;
