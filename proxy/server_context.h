@@ -29,6 +29,8 @@ struct ServerContext {
   CancelRegistry cancels;
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
   Counters counters;
+  // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
+  asio::thread_pool blocking{2};
 };
 
 }  // namespace blueshift::proxy

@@ -1,5 +1,7 @@
 #include "proxy/session.h"
 
+#include "rewrite/identifiers.h"
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -25,89 +27,17 @@ constexpr size_t kMaxReadChunk = 256 * 1024;
 // Redshift IdP tokens); PostgreSQL itself caps these lower.
 constexpr size_t kMaxAuthMessageSize = 256 * 1024;
 
-// Statement names that cannot collide with a client's: a Bind of it fails at once, with no
-// side effect, which is how a refused extended-protocol message is made to fail upstream.
-constexpr const char* kRefusedStatementName = "__blueshift_refused__";
-// A simple-protocol text that fails in the parser, before anything runs or is billed.
-constexpr const char* kRefusedQueryText = "/* blueshift: statement refused by policy */ blueshift_refused";
-
-int32_t read_int32(const uint8_t* p) {
-  return static_cast<int32_t>((uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | p[3]);
-}
-
 std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
   return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
 }
 
-std::string_view as_view(std::span<const uint8_t> s) {
-  return {reinterpret_cast<const char*>(s.data()), s.size()};
-}
-
-// search_path as the server shows it: `"$user", public, "My Schema"`. Quoted names keep
-// their case; unquoted ones fold to lower case.
-std::vector<std::string> split_search_path(std::string_view text) {
-  std::vector<std::string> out;
-  std::string current;
-  bool quoted = false;
-  bool was_quoted = false;
-  auto flush = [&] {
-    size_t b = 0;
-    size_t e = current.size();
-    if (!was_quoted) {
-      while (b < e && current[b] == ' ') ++b;
-      while (e > b && current[e - 1] == ' ') --e;
-    }
-    std::string name = current.substr(b, e - b);
-    if (!was_quoted) {
-      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (!name.empty()) out.push_back(std::move(name));
-    current.clear();
-    was_quoted = false;
-  };
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
-        current += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        current += c;
-      }
-    } else if (c == '"') {
-      quoted = was_quoted = true;
-      current.clear();
-    } else if (c == ',') {
-      flush();
-    } else if (!(was_quoted && c == ' ')) {
-      current += c;
-    }
-  }
-  flush();
-  return out;
-}
-
-// Whether an ErrorResponse body has severity FATAL or PANIC (the server ends the session).
-bool is_fatal(std::span<const uint8_t> body) {
-  size_t i = 0;
-  while (i < body.size() && body[i] != 0) {
-    const char field = static_cast<char>(body[i++]);
-    const size_t start = i;
-    while (i < body.size() && body[i] != 0) ++i;
-    const std::string_view value(reinterpret_cast<const char*>(body.data()) + start, i - start);
-    ++i;
-    if (field == 'V' || field == 'S') return value == "FATAL" || value == "PANIC";
-  }
-  return false;
-}
 
 }  // namespace
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
     : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_(), executor_(executor) {
+      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), {}}),
+      identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
   client_address_ = ec ? "unknown" : remote.address().to_string() + ":" + std::to_string(remote.port());
@@ -129,23 +59,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   auto login = [this]() -> awaitable<bool> {
     if (co_await negotiate_startup() == Startup::Done) co_return false;
     if (!co_await connect_upstream()) co_return false;
-    if (!co_await relay_authentication()) co_return false;
-    // The groups of a user the catalog does not know are looked up before the first
-    // statement, on a worker thread: the look-up blocks on libpq, and checks never do.
-    const auto governor = server_.governor;
-    if (governor && governor->needs_group_lookup(identity_.user)) {
-      static asio::thread_pool group_lookups(2);
-      co_await asio::async_initiate<const asio::use_awaitable_t<Executor>, void()>(
-          [&governor, user = identity_.user](auto handler) {
-            auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-            asio::post(group_lookups, [governor, user, work = std::move(work), handler = std::move(handler)]() mutable {
-              governor->lookup_groups(user);
-              asio::post(work.get_executor(), std::move(handler));
-            });
-          },
-          asio::use_awaitable_t<Executor>());
-    }
-    co_return true;
+    co_return co_await relay_authentication();
   };
   auto outcome = co_await (login() || login_timer.async_wait(use_nothrow));
   bool logged_in = outcome.index() == 0 && std::get<0>(outcome);
@@ -158,6 +72,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   }
 
   if (logged_in) {
+    co_await look_up_groups();
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
     upstream_->watch();
@@ -307,7 +222,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     if (identity_.database.empty()) identity_.database = identity_.user;
     identity_.application_name = param("application_name");
     if (const std::string* sp = startup_.find("search_path")) {
-      identity_.search_path = split_search_path(*sp);
+      identity_.search_path = rewrite::parse_search_path(*sp);
     }
     if (const std::string* options = startup_.find("options");
         options && options->find("search_path") != std::string::npos) {
@@ -468,18 +383,19 @@ awaitable<bool> Session::relay_authentication() {
     if (!co_await read_frame(*upstream_, server_in_, protocol::kMaxStartupPacketSize * 100, &f)) co_return false;
     const std::string_view raw(reinterpret_cast<const char*>(server_in_.head()), f.size);
     switch (f.code) {
-      case 'R': {
-        if (f.body.size() < 4) {
+      case protocol::Authentication::kCode: {
+        auto request = protocol::decode_backend(f.code, f.body);
+        if (!request.ok()) {
           end_reason_ = "bad authentication request from upstream";
           final_error_ = fatal("08P01", "blueshift: the upstream server sent a malformed authentication request");
           co_return false;
         }
-        const int32_t type = read_int32(f.body.data());
+        const int32_t type = std::get<protocol::Authentication>(*request).type;
         bool sent = false;
         if (type == static_cast<int32_t>(protocol::AuthType::Sasl)) {
           // Channel binding cannot survive TLS termination: offer clients only the
           // mechanisms that do not bind to the (proxy's) TLS channel.
-          auto mechanisms = protocol::parse_sasl_mechanisms(as_view(f.body.subspan(4)));
+          auto mechanisms = protocol::parse_sasl_mechanisms(std::get<protocol::Authentication>(*request).payload);
           if (!mechanisms.ok()) {
             end_reason_ = "bad SASL mechanism list from upstream";
             final_error_ = fatal("08P01", "blueshift: the upstream server sent a malformed SASL mechanism list");
@@ -514,7 +430,7 @@ awaitable<bool> Session::relay_authentication() {
         }
         break;
       }
-      case 'E': {
+      case protocol::ErrorResponse::kCode: {
         // Authentication failed (or the server refused the session): the client gets the
         // server's own error.
         const bool ok = co_await write_client(raw);
@@ -523,7 +439,7 @@ awaitable<bool> Session::relay_authentication() {
         (void)ok;
         co_return false;
       }
-      case 'K': {
+      case protocol::BackendKeyData::kCode: {
         auto decoded = protocol::decode_backend(f.code, f.body);
         if (!decoded.ok()) {
           end_reason_ = "bad BackendKeyData from upstream";
@@ -531,7 +447,7 @@ awaitable<bool> Session::relay_authentication() {
         }
         const auto& real = std::get<protocol::BackendKeyData>(*decoded);
         client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key});
-        upstream_pid_ = real.process_id;
+        conversation_.set_process_ids(real.process_id, client_key_->process_id);
         std::string out;
         protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
                          out);
@@ -539,14 +455,14 @@ awaitable<bool> Session::relay_authentication() {
         if (!co_await write_client(out)) co_return false;
         break;
       }
-      case 'Z': {
-        if (!f.body.empty()) transaction_status_ = static_cast<char>(f.body[0]);
+      case protocol::ReadyForQuery::kCode: {
+        if (!f.body.empty()) conversation_.set_transaction_status(static_cast<char>(f.body[0]));
         const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         co_return ok;
       }
       default: {
-        if (f.code == 'S') on_parameter_status(f.body);
+        if (f.code == protocol::ParameterStatus::kCode) conversation_.on_parameter_status(f.body);
         const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         if (!ok) co_return false;
@@ -556,48 +472,38 @@ awaitable<bool> Session::relay_authentication() {
   }
 }
 
-void Session::on_parameter_status(std::span<const uint8_t> body) {
-  const std::string_view text = as_view(body);
-  const size_t nul = text.find('\0');
-  if (nul == std::string_view::npos) return;
-  const std::string_view name = text.substr(0, nul);
-  std::string_view value = text.substr(nul + 1);
-  if (!value.empty() && value.back() == '\0') value.remove_suffix(1);
-  if (name == "search_path") {
-    // The server's own word (servers that report it): authoritative.
-    identity_.search_path = split_search_path(value);
-    identity_.search_path_uncertain = false;
-  }
-}
-
 // ------------------------------------------------------------------ pumps
 
 awaitable<void> Session::pump_client() {
   std::string out;
   size_t chunk = kReadChunk;
+  bool read_more = true;
   for (;;) {
-    if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
-    error_code ec;
-    size_t n = 0;
-    if (client_.watched()) {
-      while (!client_.read_now(client_in_, chunk, client_waits_, ec, n)) {
-        std::tie(ec) = co_await client_.readable();
-        if (ec) break;
+    if (read_more) {
+      if (client_in_.size() == 0 && client_in_.capacity() > chunk) client_in_.release();
+      error_code ec;
+      size_t n = 0;
+      if (client_.watched()) {
+        while (!client_.read_now(client_in_, chunk, client_waits_, ec, n)) {
+          std::tie(ec) = co_await client_.readable();
+          if (ec) break;
+        }
+      } else {
+        std::tie(ec, n) = co_await client_.read_into(client_in_, chunk, client_waits_);
       }
-    } else {
-      std::tie(ec, n) = co_await client_.read_into(client_in_, chunk, client_waits_);
+      if (ec) {
+        if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
+        co_return;
+      }
+      if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
+      if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
+      else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
     }
-    if (ec) {
-      if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
-      co_return;
-    }
-    if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
-    if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
-    else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
     asio::const_buffer pending;
     size_t consumed = 0;
-    if (!frame_client_input(out, &pending, &consumed)) co_return;
+    bool wait = false;
+    if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
     client_in_.consume(consumed);
@@ -608,16 +514,39 @@ awaitable<void> Session::pump_client() {
       }
       co_return;
     }
+    // A held message is framed again, without a read, once the upstream is quiet.
+    read_more = !wait;
+    if (wait && !co_await upstream_quiet()) co_return;
   }
+}
+
+awaitable<bool> Session::upstream_quiet() {
+  if (!conversation_.awaiting_reply()) co_return true;
+  if (!quiet_) quiet_.emplace(executor_);
+  quiet_->expires_at(asio::steady_timer::time_point::max());
+  // pump_server cancels the timer when the last reply arrived; the session's stop
+  // cancels this wait too.
+  co_await quiet_->async_wait(use_nothrow);
+  co_return !stopping_;
+}
+
+awaitable<void> Session::look_up_groups() {
+  policies::Governor* governor = server_.governor.get();
+  if (governor == nullptr || !governor->needs_group_lookup(identity_.user)) co_return;
+  // libpq blocks: the lookup runs on the blocking pool, and only this session waits.
+  auto lookup = [governor, user = identity_.user]() -> asio::awaitable<void> {
+    governor->lookup_groups(user);
+    co_return;
+  };
+  co_await asio::co_spawn(server_.blocking, lookup(), use_nothrow);
 }
 
 awaitable<void> Session::pump_server() {
   std::string out;
-  std::string extra;
   size_t chunk = kReadChunk;
   for (;;) {
     if (server_in_.size() == 0 && server_in_.capacity() > chunk) server_in_.release();
-    const bool quiet = !tracker_.awaiting_reply() && server_stream_remaining_ == 0;
+    const bool quiet = !conversation_.awaiting_reply() && server_stream_remaining_ == 0;
     error_code ec;
     size_t n = 0;
     if (upstream_->watched()) {
@@ -630,7 +559,7 @@ awaitable<void> Session::pump_server() {
     }
     if (ec == asio::error::operation_aborted) co_return;  // the other pump ended the session
     if (ec) {
-      if (upstream_sent_fatal_) {
+      if (conversation_.upstream_sent_fatal()) {
         end_reason_ = "upstream ended the session";  // the client already has the server's FATAL
       } else if (end_reason_ != "client terminated") {
         server_.counters.upstream_failures.fetch_add(1);
@@ -646,7 +575,7 @@ awaitable<void> Session::pump_server() {
 
     asio::const_buffer pending;
     size_t consumed = 0;
-    if (!frame_server_input(out, extra, &pending, &consumed)) co_return;
+    if (!frame_server_input(out, &pending, &consumed)) co_return;
     error_code wec;
     if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
     server_in_.consume(consumed);
@@ -654,17 +583,19 @@ awaitable<void> Session::pump_server() {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
       co_return;
     }
+    if (quiet_ && !conversation_.awaiting_reply()) quiet_->cancel();
   }
 }
 
-bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed) {
-  const bool governed = server_.governor != nullptr;
+bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed, bool* wait) {
   const uint8_t* base = client_in_.head();
   const size_t avail = client_in_.size();
   size_t pos = 0;
   size_t run_start = 0;
   bool copying = false;
   out.clear();
+  *wait = false;
+  std::string replacement;
   while (pos < avail) {
     if (client_stream_remaining_ > 0) {
       const size_t take = std::min(client_stream_remaining_, avail - pos);
@@ -681,28 +612,34 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
       final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
       return false;
     }
-    const bool inspected = discarding_until_sync_ || (governed && (f.code == 'Q' || f.code == 'P' ||
-                                                                   f.code == 'B' || f.code == 'C'));
     if (status == DecodeStatus::NeedMoreData) {
-      if (f.size > kStreamThreshold && !inspected) {
-        tracker_.on_forward(f.code);
+      if (f.size > kStreamThreshold && !conversation_.inspects_client(f.code)) {
+        conversation_.on_client_streamed(f.code);
         client_waits_ = false;
         client_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
       }
       break;
     }
-    if (f.code == 'X') end_reason_ = "client terminated";
-    // After a Sync, Query or FunctionCall the client usually waits for the answer.
-    client_waits_ = f.code == 'S' || f.code == 'Q' || f.code == 'F' || f.code == 'H';
-    std::string replacement;
-    const Disposition d = inspected ? inspect_client(f, &replacement) : Disposition::Forward;
-    if (d == Disposition::Forward) {
-      tracker_.on_forward(f.code);
+    if (f.code == protocol::Terminate::kCode) end_reason_ = "client terminated";
+    // After a Sync, Query, FunctionCall or Flush the client usually waits for the answer.
+    client_waits_ = f.code == protocol::Sync::kCode || f.code == protocol::Query::kCode ||
+                    f.code == protocol::FunctionCall::kCode || f.code == protocol::Flush::kCode;
+    replacement.clear();
+    const Conversation::Verdict verdict = conversation_.on_client(f, &replacement);
+    if (verdict == Conversation::Verdict::Forward) {
       pos += f.size;
       continue;
     }
-    if (final_error_) return false;
+    if (verdict == Conversation::Verdict::Fatal) {
+      end_reason_ = "malformed message from client";
+      final_error_ = std::make_unique<ProxyError>(*conversation_.fatal_error());
+      return false;
+    }
+    if (verdict == Conversation::Verdict::Wait) {
+      *wait = true;
+      break;
+    }
     out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
     out.append(replacement);
     copying = true;
@@ -715,13 +652,14 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
   return true;
 }
 
-bool Session::frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed) {
+bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, size_t* consumed) {
   const uint8_t* base = server_in_.head();
   const size_t avail = server_in_.size();
   size_t pos = 0;
   size_t run_start = 0;
   bool copying = false;
   out.clear();
+  std::string replacement;
   while (pos < avail) {
     if (server_stream_remaining_ > 0) {
       const size_t take = std::min(server_stream_remaining_, avail - pos);
@@ -737,42 +675,26 @@ bool Session::frame_server_input(std::string& out, std::string& extra, asio::con
       final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
       return false;
     }
-    const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
     if (status == DecodeStatus::NeedMoreData) {
-      if (f.size > kStreamThreshold && !inspected) {
-        extra.clear();
-        (void)tracker_.on_backend(f.code, &extra);
+      // Only row and COPY data may be larger than the buffer; the rest is read whole.
+      const bool bulk = f.code == protocol::DataRow::kCode || f.code == protocol::CopyDataB::kCode;
+      if (f.size > kStreamThreshold && bulk && conversation_.may_stream_server(f.code)) {
+        conversation_.on_server_streamed(f.code);
         server_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
       }
       break;
     }
-    extra.clear();
-    ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
-    if (f.code == 'Z' && !f.body.empty()) {
-      transaction_status_ = static_cast<char>(f.body[0]);
-    } else if (f.code == 'S') {
-      on_parameter_status(f.body);
-    } else if (f.code == 'E') {
-      upstream_sent_fatal_ = is_fatal(f.body);
-    } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
-      // A notification from this very session names the server's pid; the client knows
-      // the session by the pid the proxy gave it (and may skip its own notifications).
-      extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
-      const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
-      for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
-      action = ReplyTracker::Action::Replace;
-    }
-    if (action == ReplyTracker::Action::Replace || !extra.empty()) {
-      out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
-      out.append(extra);
-      if (action == ReplyTracker::Action::Forward) out.append(reinterpret_cast<const char*>(base + pos), f.size);
-      copying = true;
+    replacement.clear();
+    if (conversation_.on_server(f, &replacement) == Conversation::Verdict::Forward) {
       pos += f.size;
-      run_start = pos;
       continue;
     }
+    out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
+    out.append(replacement);
+    copying = true;
     pos += f.size;
+    run_start = pos;
   }
   if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
   *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
@@ -787,7 +709,7 @@ awaitable<void> Session::watchdog() {
     timer.expires_at(last_activity_ + timeout);
     auto [ec] = co_await timer.async_wait(use_nothrow);
     if (ec == asio::error::operation_aborted) co_return;
-    if (tracker_.awaiting_reply()) {
+    if (conversation_.awaiting_reply()) {
       // A running query or COPY is not idleness, however long the server takes.
       last_activity_ = std::chrono::steady_clock::now();
       continue;
@@ -799,125 +721,6 @@ awaitable<void> Session::watchdog() {
       co_return;
     }
   }
-}
-
-// ------------------------------------------------------------------ inspection
-
-Session::Disposition Session::inspect_client(const Frame& f, std::string* replacement) {
-  if (discarding_until_sync_) {
-    // After a refusal in the extended protocol, everything up to Sync is discarded, as a
-    // server does after an error (the server, seeing the substitute fail, would too).
-    if (f.code == 'S') {
-      discarding_until_sync_ = false;
-      return Disposition::Forward;
-    }
-    return Disposition::Drop;
-  }
-  if (f.code != 'C' && transaction_status_ == 'E' && !tracker_.awaiting_reply()) {
-    // In a failed transaction block the server runs nothing but the end of the block (or
-    // a rollback to a savepoint) and answers everything else with 25P02, as the client
-    // expects; nothing is in flight that could have ended the block first.
-    return Disposition::Forward;
-  }
-  policies::Governor& governor = *server_.governor;
-  auto decoded = protocol::decode_frontend(f.code, f.body);
-  if (!decoded.ok()) {
-    // Fail closed: what the proxy cannot decode it cannot vouch for.
-    end_reason_ = "malformed message from client";
-    final_error_ = fatal("08P01", "blueshift: malformed message from client: " + std::string(decoded.status().message()));
-    return Disposition::Drop;
-  }
-  switch (f.code) {
-    case 'Q': {
-      const auto& q = std::get<protocol::Query>(*decoded);
-      policies::Checked c = governor.check_query(q.sql, identity_);
-      const policies::Verdict& v = c.verdict;
-      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, false, replacement);
-      if (c.effect.new_search_path) {
-        identity_.search_path = *c.effect.new_search_path;
-        // Certain only for a plain SET in autocommit with nothing else in flight: inside a
-        // block it may roll back, and a pipelined BEGIN may not be visible yet.
-        identity_.search_path_uncertain =
-            c.effect.search_path_uncertain || transaction_status_ != 'I' || tracker_.awaiting_reply();
-      } else if (c.effect.search_path_uncertain) {
-        identity_.search_path_uncertain = true;
-      }
-      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
-      return Disposition::Forward;
-    }
-    case 'P': {
-      const auto& p = std::get<protocol::Parse>(*decoded);
-      // The parameter types let binary Bind values be read at Bind time.
-      const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
-      policies::Checked c = governor.check_parse(p.query, identity_, types);
-      const policies::Verdict& v = c.verdict;
-      std::shared_ptr<const policies::PreparedCheck> deferred = std::move(c.deferred);
-      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
-      if (p.statement.empty()) {
-        // A Parse of the unnamed statement drops the previous one even when it fails.
-        if (deferred) deferred_[""] = {std::move(deferred)};
-        else deferred_.erase("");
-      } else if (deferred) {
-        // A named statement can only be re-Parsed after a Close; if this Parse fails (the
-        // name is taken), the earlier statement stays, so its checks stay too.
-        deferred_[p.statement].push_back(std::move(deferred));
-      }
-      if (c.effect.new_search_path || c.effect.search_path_uncertain) {
-        // Parse runs nothing: whether and when the SET executes is the client's choice.
-        if (c.effect.new_search_path) identity_.search_path = *c.effect.new_search_path;
-        identity_.search_path_uncertain = true;
-      }
-      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v);
-      return Disposition::Forward;
-    }
-    case 'B': {
-      if (deferred_.empty()) return Disposition::Forward;
-      const auto& b = std::get<protocol::Bind>(*decoded);
-      auto it = deferred_.find(b.statement);
-      if (it == deferred_.end()) return Disposition::Forward;
-      for (const auto& check : it->second) {
-        policies::Verdict v = governor.check_bind(*check, b.params, b.param_formats, identity_);
-        if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(v, true, replacement);
-        if (v.outcome == policies::Verdict::Outcome::Notice) {
-          notice(v);
-          break;
-        }
-      }
-      return Disposition::Forward;
-    }
-    case 'C': {
-      const auto& c = std::get<protocol::Close>(*decoded);
-      if (c.kind == 'S') deferred_.erase(c.name);
-      return Disposition::Forward;
-    }
-    default:
-      return Disposition::Forward;
-  }
-}
-
-Session::Disposition Session::refuse(const policies::Verdict& verdict, bool extended, std::string* replacement) {
-  tracker_.substitute_next(protocol::encode_error(
-      ProxyError{"ERROR", verdict.sqlstate, verdict.message, verdict.detail, verdict.hint}));
-  // The server is sent a message that fails at once with no side effect, so its own
-  // transaction state (failed block, rolled-back implicit transaction) is exactly what it
-  // would be had the statement failed there; its error is replaced by the refusal.
-  if (extended) {
-    protocol::encode(protocol::FrontendMessage{protocol::Bind{"", kRefusedStatementName, {}, {}, {}}}, *replacement);
-    tracker_.on_forward('B');
-    discarding_until_sync_ = true;
-  } else {
-    protocol::encode(protocol::FrontendMessage{protocol::Query{kRefusedQueryText}}, *replacement);
-    tracker_.on_forward('Q');
-  }
-  return Disposition::Replace;
-}
-
-void Session::notice(const policies::Verdict& verdict) {
-  std::string bytes;
-  protocol::encode(protocol::BackendMessage{protocol::make_notice(
-                       ProxyError{"WARNING", verdict.sqlstate, verdict.message, verdict.detail, verdict.hint})},
-                   bytes);
-  tracker_.notice_next(std::move(bytes));
 }
 
 }  // namespace blueshift::proxy

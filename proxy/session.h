@@ -1,11 +1,12 @@
 // One client connection: startup and TLS negotiation, the relayed authentication
 // exchange, then two pumps (client -> server, server -> client) until either side ends.
 //
-//   client --frames--> inspect (policies) --> forward | substitute | drop --> upstream
-//   client <--frames-- fold replies (ReplyTracker)  <------------------------ upstream
+//   client --frames--> Conversation::on_client --> forward | answer | plan --> upstream
+//   client <--frames-- Conversation::on_server (fold replies) <------------- upstream
 //
-// Most traffic is forwarded as the very bytes received; only message boundaries are
-// parsed. All writes to the client happen in the server->client pump (or before/after
+// What to do with each message is decided by the Asio-free Conversation; this file keeps
+// the sockets, TLS, the login relay, the pumps and timers. Most traffic is forwarded as
+// the very bytes received; only message boundaries are parsed. All writes to the client happen in the server->client pump (or before/after
 // the pumps), so the two pumps never write the same socket.
 #pragma once
 
@@ -23,7 +24,7 @@
 #include "protocol/error_builder.h"
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
-#include "proxy/reply_tracker.h"
+#include "proxy/conversation.h"
 #include "proxy/server_context.h"
 #include "proxy/stream.h"
 
@@ -56,8 +57,13 @@ class Session {
   // coroutine frames, which every idle session keeps. Each sets *pending to what goes to the
   // peer (the input itself, or out when a message was replaced or dropped) and *consumed to
   // the input that covers; false when the session ends.
-  bool frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
-  bool frame_server_input(std::string& out, std::string& extra, asio::const_buffer* pending, size_t* consumed);
+  // *wait: a message waits until the upstream has answered everything sent before it.
+  bool frame_client_input(std::string& out, asio::const_buffer* pending, size_t* consumed, bool* wait);
+  bool frame_server_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
+  // Until every batch sent upstream has its ReadyForQuery (false when the session stops).
+  awaitable<bool> upstream_quiet();
+  // Group membership looked up off the I/O thread before the first statement.
+  awaitable<void> look_up_groups();
   awaitable<void> watchdog();
   void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
@@ -65,12 +71,6 @@ class Session {
   awaitable<void> finish(std::shared_ptr<Session> self);
   awaitable<void> send_fatal(const protocol::ProxyError& error);
 
-  // What to do with one complete client message.
-  enum class Disposition { Forward, Drop, Replace };
-  Disposition inspect_client(const protocol::Frame& frame, std::string* replacement);
-  Disposition refuse(const policies::Verdict& verdict, bool extended, std::string* replacement);
-  void notice(const policies::Verdict& verdict);
-  void on_parameter_status(std::span<const uint8_t> body);
 
   ServerContext& server_;
   const Config& config_;
@@ -79,27 +79,19 @@ class Session {
   bool over_limit_;
   Buffer client_in_;
   Buffer server_in_;
-  ReplyTracker tracker_;
+  Conversation conversation_;
 
   // Identity, from the startup packet and the socket. startup_ is emptied once sent upstream.
   protocol::StartupMessage startup_;
   bool startup_received_ = false;  // a StartupMessage with parameters arrived
-  policies::SessionContext identity_;
+  policies::SessionContext& identity_;  // conversation_'s
   std::string client_address_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_activity_;
 
-  // What the server said.
-  char transaction_status_ = 'I';
   std::optional<BackendKey> client_key_;
-  int32_t upstream_pid_ = 0;           // the server's real process id (for 'A' messages)
-  bool upstream_sent_fatal_ = false;   // the server ended the session with its own FATAL
-
-  // Extended protocol state for Bind-time policy decisions.
-  // Per statement name, every check its Bind must pass (several when a re-Parse of a
-  // taken name may have failed upstream).
-  std::map<std::string, std::vector<std::shared_ptr<const policies::PreparedCheck>>, std::less<>> deferred_;
-  bool discarding_until_sync_ = false;
+  // Woken by pump_server when the upstream has answered everything (upstream_quiet).
+  std::optional<asio::steady_timer> quiet_;
 
   // Bytes of a large non-inspected message still to stream through, per direction.
   size_t client_stream_remaining_ = 0;

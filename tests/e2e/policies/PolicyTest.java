@@ -188,6 +188,22 @@ public class PolicyTest {
         check("42501".equals(e.getSQLState()) && e.getMessage().contains(RULE_DENY),
             "analyst DELETE: " + e.getSQLState() + " " + e.getMessage());
       }
+      // The proxy's own settings, as a Statement and as a PreparedStatement (prepareThreshold=1).
+      for (int i = 0; i < 3; i++) {
+        List<String> version = query(c, "SHOW blueshift.version", ps -> {});
+        check(version.size() == 1 && !version.get(0).isEmpty(), "SHOW blueshift.version: " + version);
+      }
+      try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show blueshift.rules")) {
+        check(rs.getMetaData().getColumnCount() == 4 && "name".equals(rs.getMetaData().getColumnName(1)),
+            "SHOW blueshift.rules columns");
+        check(rows(rs).toString().contains(RULE_FILTER), "SHOW blueshift.rules lists " + RULE_FILTER);
+      }
+      try (Statement st = c.createStatement()) {
+        st.execute("show blueshift.no_such_setting");
+        check(false, "SHOW of an unknown blueshift.* setting did not fail");
+      } catch (SQLException e) {
+        check("42704".equals(e.getSQLState()), "unknown blueshift.* setting: " + e.getSQLState());
+      }
       check(c.isValid(5), "analyst connection valid at the end");
     }
 

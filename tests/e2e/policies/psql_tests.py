@@ -247,5 +247,22 @@ def test_refused():
     print(f"{len(REFUSED)} refused cases: 42501 with rule, DETAIL and HINT; nothing ran; session usable")
 
 
+def test_settings():
+    """SET/SHOW blueshift.* through psql: answered by the proxy, with PostgreSQL's errors."""
+    script = ("\\pset format unaligned\n\\pset tuples_only on\n"
+              "show blueshift.version;\nshow blueshift.rules;\nshow blueshift.nope;\n"
+              "set blueshift.version = '1';\nselect 'alive';\n")
+    with h.Proxy(PORT) as p:
+        rc, out, err = h.psql(p.port, "analyst", script, extra_args=("-v", "VERBOSITY=verbose"))
+    lines = out.splitlines()
+    check(lines and re.fullmatch(r"\d+\.\d+\.\d+", lines[0]), f"SHOW blueshift.version printed {lines[:1]}")
+    check(any(line.startswith("analysts-must-filter-partitions|require_partition_filter|enforce|") for line in lines),
+          f"SHOW blueshift.rules rows: {lines}")
+    check("42704: unrecognized configuration parameter \"blueshift.nope\"" in err, f"unknown setting: {err}")
+    check("55P02: parameter \"blueshift.version\" cannot be changed" in err, f"read-only setting: {err}")
+    check(lines[-1] == "alive", f"session usable afterwards: {lines[-1:]}")
+    print("SET/SHOW blueshift.* answered by the proxy through psql")
+
+
 if __name__ == "__main__":
-    h.run_tests({"compliant": test_compliant, "refused": test_refused}, sys.argv)
+    h.run_tests({"compliant": test_compliant, "refused": test_refused, "settings": test_settings}, sys.argv)

@@ -225,6 +225,31 @@ class Policies(unittest.TestCase):
             self.conn.execute("delete from public.sales_fact where sale_id = %s", (1,), prepare=True)
         self.assertRefused(exc, h.RULE_DENY, table="public.sales_fact")
 
+    def test_show_blueshift_settings(self):
+        # Answered by the proxy, unprepared and prepared (Parse/Bind/Describe/Execute).
+        for prepare in (False, True):
+            version = self.conn.execute("SHOW blueshift.version", prepare=prepare).fetchone()[0]
+            self.assertTrue(version, f"prepare={prepare}")
+            cur = self.conn.execute("show blueshift.rules", prepare=prepare)
+            self.assertEqual([d.name for d in cur.description], ["name", "type", "mode", "tables"])
+            self.assertIn(h.RULE_FILTER, [row[0] for row in cur.fetchall()])
+
+    def test_unknown_and_read_only_blueshift_settings(self):
+        with self.assertRaises(errors.UndefinedObject):
+            self.conn.execute("show blueshift.no_such_setting")
+        with self.assertRaises(errors.CantChangeRuntimeParam):
+            self.conn.execute("set blueshift.version = '1'")
+        self.assertEqual(self.conn.execute("select 1").fetchone()[0], 1)
+
+    def test_show_blueshift_in_a_transaction(self):
+        self.conn.autocommit = False
+        try:
+            self.conn.execute("select 1")
+            self.assertTrue(self.conn.execute("show blueshift.version").fetchone()[0])
+            self.conn.rollback()
+        finally:
+            self.conn.autocommit = True
+
 
 if __name__ == "__main__":
     h.require_env()

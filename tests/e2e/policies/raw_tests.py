@@ -13,6 +13,11 @@ directly on the dev warehouse. Usage: raw_tests.py [test ...] (default: all).
   audit         one JSON audit line per non-pass decision, with the documented fields
   reload        SIGHUP re-reads the policies (enforce -> warn -> invalid -> enforce)
   fail_closed   unparsable text naming a governed table is refused, not forwarded
+  session       the proxy's own settings (SET/SHOW blueshift.*) in both protocols; a failed
+                block is no way around the checks (ROLLBACK; <scan> in one Query, or in one
+                extended batch); FunctionCall refused; the proxy's protocol names reserved
+  group_lookup  a brand-new user's group lookup (libpq, slowed down by a relay) runs off the
+                I/O thread: another session on the same thread is not stalled (measured)
   evasion       search_path changes the proxy cannot see; statements bound with values the
                 proxy never checked (SQL PREPARE/EXECUTE, a named statement replaced
                 only in the proxy's view)
@@ -34,6 +39,7 @@ UNFILTERED = "select count(*) from spectrum_schema.sales"
 PORTS = {
     "simple": 6701, "transaction": 6702, "extended": 6703, "binary_params": 6704, "exempt_warn": 6707,
     "audit": 6708, "reload": 6709, "fail_closed": 6710, "evasion": 6711,
+    "session": 6712, "group_lookup": 6713,
 }
 
 
@@ -625,10 +631,168 @@ def test_evasion():
     check(not failures, f"{len(failures)} policy bypass(es):\n  " + "\n  ".join(failures))
 
 
+def fail_block(conn):
+    check_eq(conn.query("begin").status, "T", "BEGIN")
+    r = conn.query("select 1/0")
+    check_eq((r.error and r.error["C"], r.status), ("22012", "E"), "the block is failed")
+
+
+def test_session():
+    import struct as _struct
+    with h.Proxy(PORTS["session"]) as p, h.Conn(p.port, "analyst") as c:
+        # The proxy answers its own settings; the warehouse never sees them.
+        r = c.query("SHOW blueshift.version")
+        check(not r.errors and len(r.rows) == 1 and r.rows[0][0], f"SHOW blueshift.version: {r.errors} {r.rows}")
+        check_eq((r.tags, r.status), (["SHOW"], "I"), "SHOW blueshift.version tag and status")
+        r = c.query("/* Metabase */ show blueshift.rules")
+        names = [row[0] for row in r.rows]
+        check(h.RULE_FILTER in names, f"SHOW blueshift.rules lists {h.RULE_FILTER}: {r.rows}")
+        check_eq(len(r.rows[0]), 4, "SHOW blueshift.rules columns (name, type, mode, tables)")
+        with h.Conn(p.port, "etl") as e:
+            check_eq(e.query("show blueshift.rules").rows, [], "no rule applies to etl")
+        for sql, state in (("show blueshift.nope", "42704"), ("set blueshift.nope = 1", "42704"),
+                           ("set blueshift.version = '2'", "55P02"), ("reset blueshift.nope", "42704"),
+                           ("select 1; show blueshift.version", "0A000")):
+            r = c.query(sql)
+            check_eq((r.error and r.error["C"], r.status), (state, "I"), sql)
+        # As PostgreSQL would: SHOW in a failed block is refused, and ROLLBACK recovers.
+        fail_block(c)
+        r = c.query("show blueshift.version")
+        check_eq((r.error and r.error["C"], r.status), ("25P02", "E"), "SHOW blueshift.* in a failed block")
+        check_eq(c.query("rollback").status, "I", "ROLLBACK")
+        # Extended protocol: Parse/Bind/Describe/Execute of a proxy statement.
+        c.send(h.parse_msg("s1", "SHOW blueshift.version") + h.bind_msg("", "s1") + h.describe_msg("P", "")
+               + h.execute_msg() + h.sync_msg())
+        r = c.read_until_ready()
+        check_eq((r.codes, r.tags, r.status), ("12TDCZ", ["SHOW"], "I"), "extended SHOW blueshift.version")
+
+        # The failed-block bypass: ROLLBACK ends the block and the scan runs.
+        for end in ("ROLLBACK", "ABORT", "COMMIT", "END", "ROLLBACK AND CHAIN"):
+            fail_block(c)
+            r = c.query(f"{end}; {UNFILTERED}")
+            check_eq(r.error and r.error["C"], "42501", f"{end}; <unfiltered scan> in a failed block")
+            if r.status != "I":
+                c.query("rollback")
+        fail_block(c)
+        c.send(h.parse_msg("", "rollback") + h.bind_msg("", "") + h.execute_msg()
+               + h.parse_msg("", UNFILTERED) + h.bind_msg("", "") + h.execute_msg() + h.sync_msg())
+        r = c.read_until_ready()
+        check_eq(r.error and r.error["C"], "42501", "extended ROLLBACK + unfiltered scan in a failed block")
+        check(not r.rows, f"no rows of the unfiltered scan: {r.rows}")
+        check_eq(c.query("select 1").rows, [("1",)], "session usable after the refusals")
+
+        # FunctionCall could run SQL text (query_to_xml): refused for governed sessions.
+        oid = c.query("select 'pg_catalog.query_to_xml(text,boolean,boolean,text)'::regprocedure::oid").rows[0][0]
+        arg = UNFILTERED.encode()
+        body = (_struct.pack("!ih", int(oid), 0) + _struct.pack("!h", 4)
+                + _struct.pack("!i", len(arg)) + arg + _struct.pack("!i", 1) + b"f"
+                + _struct.pack("!i", 1) + b"f" + _struct.pack("!i", 0) + _struct.pack("!h", 0))
+        c.send(b"F" + _struct.pack("!i", len(body) + 4) + body)
+        r = c.read_until_ready()
+        check_eq((r.codes, r.error and r.error["C"]), ("EZ", "42501"), "FunctionCall query_to_xml(<scan>)")
+
+        # The proxy's own protocol names are not the client's to take.
+        c.send(h.parse_msg("__blueshift_refused__", "select 1") + h.sync_msg())
+        r = c.read_until_ready()
+        check_eq(r.error and r.error["C"], "42939", "Parse of a reserved statement name")
+        r = c.query(UNFILTERED)
+        check_eq(r.error and r.error["C"], "42501", "refusal after the reserved-name attempt")
+
+
+class SlowRelay:
+    """TCP relay to the dev warehouse whose new connections wait `delay` seconds first."""
+
+    def __init__(self, port):
+        import socket
+        import threading
+        self.delay = 0.0
+        self.server = socket.create_server(("127.0.0.1", port))
+        self.port = port
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        import socket
+        import threading
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client, self.delay), daemon=True).start()
+
+    def _serve(self, client, delay):
+        import socket
+        import threading
+        time.sleep(delay)
+        upstream = socket.create_connection(("127.0.0.1", h.dev_port()))
+
+        def pipe(a, b):
+            try:
+                while data := a.recv(65536):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for s in (a, b):
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+        threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+        pipe(upstream, client)
+
+    def close(self):
+        self.server.close()
+
+
+def test_group_lookup():
+    import threading
+    relay_port = PORTS["group_lookup"] + 100
+    relay = SlowRelay(relay_port)
+    user = f"newbie_{int(time.time() * 1000) % 100000000}"
+    overrides = {f"port={h.dev_port()} dbname=dev user=etl": f"port={relay_port} dbname=dev user=etl",
+                 "log:\n  level: info": "io_threads: 1\nlog:\n  level: info"}
+    try:
+        with h.Proxy(PORTS["group_lookup"], overrides) as p, h.Conn(p.port, "analyst") as busy:
+            # Created after the catalog was loaded: the proxy must look its groups up.
+            with h.Conn(h.dev_port(), "postgres") as su:
+                su.query(f"create user {user} password 'pw' in group analysts")
+            relay.delay = 3.0  # every catalog connection from now on waits 3 s
+            worst = [0.0]
+            stop = threading.Event()
+
+            def ping():
+                while not stop.is_set():
+                    start = time.monotonic()
+                    busy.query("select 1")
+                    worst[0] = max(worst[0], time.monotonic() - start)
+                    time.sleep(0.01)
+            pinger = threading.Thread(target=ping)
+            pinger.start()
+            try:
+                start = time.monotonic()
+                with h.Conn(p.port, user, password="pw") as new:
+                    r = new.query(UNFILTERED)
+                first = time.monotonic() - start
+            finally:
+                stop.set()
+                pinger.join()
+            print(f"new user's login + first query: {first:.2f} s; worst select 1 on the same I/O thread "
+                  f"meanwhile: {worst[0] * 1000:.1f} ms")
+            check(first >= 2.5, f"the lookup did not go through the slow relay ({first:.2f} s)")
+            check_eq(r.error and r.error["C"], "42501", "the new analyst is governed from the first query")
+            check(worst[0] < 0.5, f"another session stalled {worst[0]:.2f} s during the lookup")
+    finally:
+        relay.close()
+        with h.Conn(h.dev_port(), "postgres") as su:
+            su.query(f"drop user if exists {user}")
+
+
 TESTS = {
     "simple": test_simple, "transaction": test_transaction, "extended": test_extended,
     "binary_params": test_binary_params, "exempt_warn": test_exempt_warn, "audit": test_audit,
     "reload": test_reload, "fail_closed": test_fail_closed, "evasion": test_evasion,
+    "session": test_session, "group_lookup": test_group_lookup,
 }
 
 if __name__ == "__main__":

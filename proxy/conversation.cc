@@ -1,0 +1,461 @@
+#include "proxy/conversation.h"
+
+#include "proxy/expectation.h"
+
+#include <utility>
+
+#include "protocol/peek.h"
+#include "rewrite/identifiers.h"
+#include "rewrite/proxy_statement.h"
+
+namespace blueshift::proxy {
+
+namespace {
+
+using protocol::Frame;
+using protocol::ProxyError;
+
+// Names no client may use: the proxy's own protocol objects (refusal substitutes, plan steps).
+constexpr std::string_view kReservedPrefix = "__blueshift";
+constexpr const char* kRefusedStatementName = "__blueshift_refused__";
+constexpr const char* kStepName = "__blueshift_step__";
+// A simple-protocol text that fails in the parser, before anything runs or is billed.
+constexpr const char* kRefusedQueryText = "/* blueshift: statement refused by policy */ blueshift_refused";
+
+bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.size()) == kReservedPrefix; }
+
+std::string_view text_of(std::span<const uint8_t> body) {
+  return {reinterpret_cast<const char*>(body.data()), body.size()};
+}
+
+ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
+
+ProxyError reserved_name_error(std::string_view name) {
+  return ProxyError{"ERROR", "42939", "blueshift: the name \"" + std::string(name) + "\" is reserved for the proxy",
+                    "", "Prepared statement and portal names starting with \"__blueshift\" are the proxy's own."};
+}
+
+void encode_to(protocol::FrontendMessage m, std::string* out) { protocol::encode(m, *out); }
+
+}  // namespace
+
+Conversation::Conversation(Options options) : options_(std::move(options)) {
+  policies::Governor* governor = options_.governor;
+  settings_ = ProxySettings([this, governor]() {
+    std::vector<std::array<std::string, 4>> rows;
+    if (governor == nullptr) return rows;
+    for (auto& r : governor->rules_for(identity_)) rows.push_back({r.name, r.type, r.mode, r.tables});
+    return rows;
+  });
+}
+
+Conversation::~Conversation() = default;
+
+// ------------------------------------------------------------------ client side
+
+bool Conversation::inspects_client(char code) const {
+  if (discarding_until_sync_) return true;
+  switch (code) {
+    case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
+    case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
+    case protocol::FunctionCall::kCode:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Conversation::on_client_streamed(char code) { positions_.on_forward(code); }
+
+Conversation::Verdict Conversation::forward(char code) {
+  positions_.on_forward(code);
+  return Verdict::Forward;
+}
+
+Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) {
+  if (discarding_until_sync_) {
+    // After a refusal in the extended protocol everything up to Sync is discarded, as a
+    // server does after an error (the server, seeing the substitute fail, would too).
+    if (f.code != protocol::Sync::kCode) return Verdict::Replace;
+    discarding_until_sync_ = false;
+    return forward(f.code);
+  }
+  switch (f.code) {
+    case protocol::Query::kCode: return on_query(f, out);
+    case protocol::Parse::kCode: return on_parse(f, out);
+    case protocol::Bind::kCode: return on_bind(f, out);
+    case protocol::Describe::kCode: return on_describe(f, out);
+    case protocol::Execute::kCode: return on_execute(f, out);
+    case protocol::Close::kCode: return on_close(f, out);
+    case protocol::FunctionCall::kCode: return on_function_call(out);
+    default: return forward(f.code);
+  }
+}
+
+Conversation::Verdict Conversation::fail_closed(std::string_view why) {
+  // What the proxy cannot decode it cannot vouch for.
+  fatal_ = std::make_unique<ProxyError>(ProxyError{"FATAL", "08P01", "blueshift: malformed message from client: " + std::string(why), "", ""});
+  return Verdict::Fatal;
+}
+
+Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
+  if (held_plan_) return plan_query(std::exchange(held_plan_, nullptr), out);
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Query message without a terminated text");
+  const std::string_view sql = names->first;
+  const auto proxy = rewrite::scan_proxy_statement(sql);
+  if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
+  if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
+    return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, false, out);
+  if (options_.governor == nullptr && !options_.planner) return forward(f.code);
+  // Every statement is checked, whatever the transaction state: a failed block still runs
+  // ROLLBACK and what follows it in the same text.
+  const policies::Checked checked =
+      options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
+  const policies::Verdict& v = checked.verdict;
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
+  if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
+    if (positions_.awaiting_reply()) {
+      held_plan_ = std::move(plan);  // decided once: the check is not run again
+      return Verdict::Wait;
+    }
+    return plan_query(plan, out);
+  }
+  const ReplyPosition at = positions_.on_forward(f.code);
+  search_path_effect(checked.effect, at);
+  if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  return Verdict::Forward;
+}
+
+void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPosition at) {
+  if (!v.new_search_path && !v.search_path_uncertain) return;
+  const bool was_certain = !identity_.search_path_uncertain;
+  // Until the server says the text ran, the path may be either: resolve governed first.
+  identity_.search_path_uncertain = true;
+  ++search_path_effects_;
+  Expectation e;
+  e.kind = Expectation::Kind::SearchPath;
+  e.at = at;
+  e.whole_batch = true;
+  e.new_search_path = v.new_search_path;
+  e.path_uncertain = v.search_path_uncertain;
+  e.was_certain = was_certain;
+  expect(std::move(e));
+}
+
+void Conversation::notice(const policies::Verdict& v, ReplyPosition at) {
+  Expectation e;
+  e.kind = Expectation::Kind::Notice;
+  e.at = at;
+  e.whole_batch = true;
+  protocol::encode(protocol::BackendMessage{protocol::make_notice(
+                       ProxyError{"WARNING", v.sqlstate, v.message, v.detail, v.hint})},
+                   e.bytes);
+  expect(std::move(e));
+}
+
+Conversation::Verdict Conversation::refuse(const ProxyError& error, bool extended, std::string* out) {
+  // The server is sent a message that fails at once with no side effect, so its own
+  // transaction state (failed block, rolled-back implicit transaction) is exactly what it
+  // would be had the statement failed there; its error is replaced by the refusal.
+  Expectation e;
+  e.kind = Expectation::Kind::Refusal;
+  e.bytes = protocol::encode_error(error);
+  if (extended) {
+    encode_to(protocol::Bind{"", kRefusedStatementName, {}, {}, {}}, out);
+    e.at = positions_.on_forward(protocol::Bind::kCode);
+    discarding_until_sync_ = true;
+  } else {
+    encode_to(protocol::Query{kRefusedQueryText}, out);
+    e.at = positions_.on_forward(protocol::Query::kCode);
+  }
+  expect(std::move(e));
+  return Verdict::Replace;
+}
+
+Conversation::Verdict Conversation::answer_query(const rewrite::ProxyStatement& statement, std::string* out) {
+  auto answer = settings_.answer(statement);
+  if (auto* error = std::get_if<ProxyError>(&answer)) return refuse(*error, false, out);
+  // An empty query runs nothing and answers EmptyQueryResponse and ReadyForQuery, whose
+  // status says whether the session is in a failed block (then PostgreSQL refuses SHOW).
+  encode_to(protocol::Query{""}, out);
+  Expectation e;
+  e.kind = Expectation::Kind::AnswerQuery;
+  e.at = positions_.on_forward(protocol::Query::kCode);
+  e.whole_batch = true;
+  e.answer = std::make_shared<const rewrite::ProxyStatement>(statement);
+  expect(std::move(e));
+  return Verdict::Replace;
+}
+
+Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Parse message without terminated names");
+  if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
+  const auto proxy = rewrite::scan_proxy_statement(names->second);
+  if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_parse(names->first, proxy.statement, out);
+  if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
+    return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
+  const bool tracked = statements_.tracks(names->first);
+  if (options_.governor == nullptr && !options_.planner) {
+    if (!tracked) return forward(f.code);
+    const ReplyPosition at = positions_.on_forward(f.code);
+    Expectation e;
+    e.kind = Expectation::Kind::Statement;
+    e.at = at;
+    e.name = names->first;
+    e.ticket = statements_.request(names->first, nullptr, at.batch);
+    expect(std::move(e));
+    return Verdict::Forward;
+  }
+  auto decoded = protocol::decode_frontend(f.code, f.body);
+  if (!decoded.ok()) return fail_closed(std::string(decoded.status().message()));
+  const auto& p = std::get<protocol::Parse>(*decoded);
+  // The parameter types let binary Bind values be read at Bind time.
+  const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
+  policies::Checked checked =
+      options_.governor != nullptr ? options_.governor->check_parse(p.query, identity_, types) : policies::Checked{};
+  const policies::Verdict& v = checked.verdict;
+  std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+  InfoPtr info;
+  rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
+  if (deferred || plan) {
+    auto i = std::make_shared<ObjectInfo>();
+    i->check = std::move(deferred);
+    i->plan = plan;
+    i->param_types = p.param_types;
+    info = std::move(i);
+  }
+  if (plan) {
+    // Upstream the statement is empty; its Execute runs the plan's steps.
+    encode_to(protocol::Parse{p.statement, "", {}}, out);
+  }
+  const ReplyPosition at = positions_.on_forward(f.code);
+  if (info || tracked) {
+    Expectation e;
+    e.kind = Expectation::Kind::Statement;
+    e.at = at;
+    e.name = p.statement;
+    e.ticket = statements_.request(p.statement, info, at.batch);
+    expect(std::move(e));
+  }
+  if (checked.effect.new_search_path || checked.effect.search_path_uncertain) {
+    // Parse runs nothing: whether and when the SET executes is the client's choice.
+    if (checked.effect.new_search_path) identity_.search_path = *checked.effect.new_search_path;
+    identity_.search_path_uncertain = true;
+  }
+  if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  return plan ? Verdict::Replace : Verdict::Forward;
+}
+
+Conversation::Verdict Conversation::answer_parse(std::string_view name, const rewrite::ProxyStatement& statement,
+                                                 std::string* out) {
+  auto answer = settings_.answer(statement);
+  if (auto* error = std::get_if<ProxyError>(&answer)) return refuse(*error, true, out);
+  // Upstream the statement is empty: Bind, Describe and Execute of it then behave as the
+  // server would (failed block, parameter count), and their replies carry the answer.
+  encode_to(protocol::Parse{std::string(name), "", {}}, out);
+  auto info = std::make_shared<ObjectInfo>();
+  info->answer = std::make_shared<const rewrite::ProxyStatement>(statement);
+  Expectation e;
+  e.kind = Expectation::Kind::Statement;
+  e.at = positions_.on_forward(protocol::Parse::kCode);
+  e.name = name;
+  e.ticket = statements_.request(name, std::move(info), e.at.batch);
+  expect(std::move(e));
+  return Verdict::Replace;
+}
+
+InfoPtr Conversation::latest(const std::vector<ObjectTable::Candidate>& candidates) {
+  // Inside a batch the latest request is what the server has when the next message runs
+  // (had it failed, the server would skip that message too); the checks of every
+  // candidate still apply at Bind.
+  for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+    if (it->ticket != 0 || it + 1 == candidates.rend()) return it->info;
+  }
+  return nullptr;
+}
+
+Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Bind message without terminated names");
+  if (reserved(names->first) || reserved(names->second))
+    return refuse(reserved_name_error(reserved(names->first) ? names->first : names->second), true, out);
+  const auto* candidates = statements_.find(names->second);
+  const bool portal_tracked = portals_.tracks(names->first);
+  if (candidates == nullptr && !portal_tracked) return forward(f.code);
+
+  const InfoPtr kind = candidates != nullptr ? latest(*candidates) : nullptr;
+  auto decoded = protocol::decode_frontend(f.code, f.body);
+  if (!decoded.ok()) return fail_closed(std::string(decoded.status().message()));
+  auto& b = std::get<protocol::Bind>(*decoded);
+  if (candidates != nullptr && options_.governor != nullptr) {
+    // Every check of every statement the name may be on the server now.
+    for (const auto& c : *candidates) {
+      if (!c.info || !c.info->check) continue;
+      policies::Verdict v = options_.governor->check_bind(*c.info->check, b.params, b.param_formats, identity_);
+      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+      if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, positions_.next_send());
+    }
+  }
+  InfoPtr portal_info;
+  Verdict verdict = Verdict::Forward;
+  if (kind && kind->plan) {
+    auto i = std::make_shared<ObjectInfo>(*kind);
+    i->check = nullptr;
+    i->bind = std::make_shared<const protocol::Bind>(b);
+    portal_info = std::move(i);
+    // The empty statement upstream takes no parameters: the plan's steps get them.
+    encode_to(protocol::Bind{b.portal, b.statement, {}, {}, b.result_formats}, out);
+    verdict = Verdict::Replace;
+  } else if (kind && kind->answer) {
+    portal_info = kind;
+  }
+  const ReplyPosition at = positions_.on_forward(f.code);
+  if (portal_info || portal_tracked) {
+    Expectation e;
+    e.kind = Expectation::Kind::Portal;
+    e.at = at;
+    e.name = b.portal;
+    e.ticket = portals_.request(b.portal, std::move(portal_info), at.batch);
+    expect(std::move(e));
+  }
+  return verdict;
+}
+
+Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out) {
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Describe message without a terminated name");
+  if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
+  const auto* candidates = (names->kind == 'S' ? statements_ : portals_).find(names->first);
+  if (candidates == nullptr) return forward(f.code);
+  const InfoPtr info = latest(*candidates);
+  const ReplyPosition at = positions_.on_forward(f.code);
+  if (!info || (!info->answer && !info->plan)) return Verdict::Forward;
+  Expectation e;
+  e.at = at;
+  if (info->answer) {
+    auto answer = settings_.answer(*info->answer);
+    if (auto* a = std::get_if<ProxyAnswer>(&answer)) e.bytes = a->row_description;
+    e.kind = Expectation::Kind::AnswerDescribe;
+  } else {
+    // The plan's statement takes the parameters its Parse declared (unspecified: text).
+    protocol::ParameterDescription d;
+    for (const int32_t t : info->param_types) d.type_oids.push_back(t == 0 ? 25 : t);
+    if (names->kind == 'S') e.bytes = encode_backend(std::move(d));
+    e.kind = Expectation::Kind::PlanDescribe;
+  }
+  expect(std::move(e));
+  return Verdict::Forward;
+}
+
+Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out) {
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Execute message without a terminated name");
+  if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
+  const auto* candidates = portals_.find(names->first);
+  if (candidates == nullptr) return forward(f.code);
+  const InfoPtr info = latest(*candidates);
+  if (info && info->plan) return plan_execute(*info, out);
+  const ReplyPosition at = positions_.on_forward(f.code);
+  if (info && info->answer) {
+    Expectation e;
+    e.kind = Expectation::Kind::AnswerExecute;
+    e.at = at;
+    e.answer = info->answer;
+    expect(std::move(e));
+  }
+  return Verdict::Forward;
+}
+
+Conversation::Verdict Conversation::on_close(const Frame& f, std::string* out) {
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names) return fail_closed("Close message without a terminated name");
+  if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
+  ObjectTable& table = names->kind == 'S' ? statements_ : portals_;
+  if (!table.tracks(names->first)) return forward(f.code);
+  // The object is gone only once the server says CloseComplete: a Close skipped after an
+  // earlier error leaves it, and its checks, in place.
+  Expectation e;
+  e.kind = names->kind == 'S' ? Expectation::Kind::Statement : Expectation::Kind::Portal;
+  e.at = positions_.on_forward(f.code);
+  e.name = names->first;
+  e.ticket = table.request(names->first, nullptr, e.at.batch);
+  expect(std::move(e));
+  return Verdict::Forward;
+}
+
+Conversation::Verdict Conversation::on_function_call(std::string* out) {
+  // A FunctionCall's arguments may be SQL text (query_to_xml): nothing the proxy can
+  // analyse, so sessions that policies govern may not use the message at all.
+  if (options_.governor != nullptr && options_.governor->governs(identity_)) {
+    return refuse(ProxyError{"ERROR", "42501",
+                             "blueshift: the FunctionCall protocol message is not allowed for sessions that policies "
+                             "govern",
+                             "", "Call the function in a SELECT statement instead."},
+                  false, out);
+  }
+  return forward(protocol::FunctionCall::kCode);
+}
+
+// ------------------------------------------------------------------ plans
+
+Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std::string* out) {
+  // Outside a block the steps run in one transaction of their own; inside one they are
+  // part of the client's, which a failing step fails, as PostgreSQL would leave it.
+  const bool wrap = plan->atomic && transaction_status_ == 'I';
+  auto run = std::make_shared<PlanRun>();
+  run->plan = plan;
+  std::vector<std::pair<std::string_view, rewrite::PlanStep::Replies>> steps;
+  if (wrap) steps.emplace_back("BEGIN", rewrite::PlanStep::Replies::Swallow);
+  for (const auto& s : plan->steps) steps.emplace_back(s.sql, s.replies);
+  if (wrap) steps.emplace_back("COMMIT", rewrite::PlanStep::Replies::Swallow);
+  for (size_t i = 0; i < steps.size(); ++i) {
+    encode_to(protocol::Query{std::string(steps[i].first)}, out);
+    Expectation e;
+    e.kind = Expectation::Kind::PlanStep;
+    e.at = positions_.on_forward(protocol::Query::kCode);
+    e.whole_batch = true;
+    e.run = run;
+    e.replies = steps[i].second;
+    e.last = i + 1 == steps.size();
+    expect(std::move(e));
+  }
+  return Verdict::Replace;
+}
+
+Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::string* out) {
+  // In the extended protocol everything up to Sync is one implicit transaction (or part
+  // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
+  // error the server skips the rest, as it would the client's own statement.
+  auto run = std::make_shared<PlanRun>();
+  run->plan = portal.plan;
+  const auto& steps = portal.plan->steps;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    const protocol::Bind& b = *portal.bind;
+    const protocol::FrontendMessage messages[] = {
+        protocol::Parse{kStepName, steps[i].sql, portal.param_types},
+        protocol::Bind{kStepName, kStepName, b.param_formats, b.params, {}},
+        protocol::Execute{kStepName, 0},
+        protocol::Close{'P', kStepName},
+        protocol::Close{'S', kStepName},
+    };
+    for (const auto& m : messages) {
+      encode_to(m, out);
+      Expectation e;
+      e.kind = Expectation::Kind::PlanStep;
+      e.at = positions_.on_forward(protocol::code_of(m));
+      e.run = run;
+      e.replies = steps[i].replies;
+      e.execute = std::holds_alternative<protocol::Execute>(m);
+      e.last = e.execute && i + 1 == steps.size();
+      expect(std::move(e));
+    }
+  }
+  return Verdict::Replace;
+}
+
+void Conversation::expect(Expectation e) { pending_.push_back(std::move(e)); }
+
+}  // namespace blueshift::proxy

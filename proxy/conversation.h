@@ -1,0 +1,141 @@
+// The session's logic apart from its sockets (DESIGN.md, "One session, one pipeline"):
+// what the server reported, what to do with each client message, and how each server
+// reply folds into what the client gets. `proxy/session.cc` keeps the sockets, TLS, the
+// login relay, the pumps and timers, and hands every logged-in message to this class;
+// unit tests drive it with message sequences and no sockets.
+//
+// Each client message becomes one action:
+//   Forward   the very bytes received go upstream (the fast path);
+//   Answer    the proxy answers (a refusal, SET/SHOW blueshift.*): upstream gets a message
+//             that runs nothing (an empty statement, or one that fails at once), so the
+//             server's transaction state stays exact and replies stay in order; its reply
+//             is replaced by the proxy's;
+//   Plan      one client statement runs upstream as several (rewrite::Plan), whose
+//             replies fold into the one reply the client expects.
+// Every message written upstream that needs more than passing its replies carries an
+// Expectation at its reply position (PgBouncer pairs each request with forward / skip /
+// fake; Odyssey applies a step's state change only when it succeeds: so does this).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policies/governor.h"
+#include "protocol/codec.h"
+#include "protocol/error_builder.h"
+#include "proxy/object_table.h"
+#include "proxy/proxy_settings.h"
+#include "proxy/reply_positions.h"
+#include "rewrite/plan.h"
+
+namespace blueshift::proxy {
+
+// Asks whether a statement is to be run as a plan (null: forward it). Routing and staged
+// upserts provide one; none is set while no rewrite is configured.
+using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&)>;
+
+struct Expectation;
+struct PlanRun;
+
+class Conversation {
+ public:
+  struct Options {
+    policies::Governor* governor = nullptr;  // null: nothing governed
+    Planner planner;                         // empty: no rewrites
+  };
+  explicit Conversation(Options options);
+  ~Conversation();
+  Conversation(const Conversation&) = delete;
+  Conversation& operator=(const Conversation&) = delete;
+
+  // Who the session is (set at login); search_path follows what the session runs.
+  policies::SessionContext& identity() { return identity_; }
+
+  enum class Verdict : uint8_t {
+    Forward,  // the message's own bytes go on
+    Replace,  // *out goes on in its place (possibly nothing)
+    Wait,     // call again with the same message once !awaiting_reply()
+    Fatal,    // end the session with fatal_error()
+  };
+
+  // ---- client -> server, every logged-in message in order.
+  // A whole client message (frame.body complete).
+  [[nodiscard]] Verdict on_client(const protocol::Frame& frame, std::string* out);
+  // Whether a message with this code must arrive whole (it is inspected); others larger
+  // than the session's buffer may stream through, announced by on_client_streamed.
+  [[nodiscard]] bool inspects_client(char code) const;
+  void on_client_streamed(char code);
+
+  // ---- server -> client, every logged-in message in order.
+  [[nodiscard]] Verdict on_server(const protocol::Frame& frame, std::string* out);
+  // Whether a large server message may stream through to the client unseen.
+  [[nodiscard]] bool may_stream_server(char code) const;
+  void on_server_streamed(char code);
+
+  // ---- what the server said.
+  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply(); }
+  [[nodiscard]] char transaction_status() const { return transaction_status_; }
+  void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
+  [[nodiscard]] bool upstream_sent_fatal() const { return upstream_sent_fatal_; }
+  // The error ending the session after a Fatal verdict.
+  [[nodiscard]] const protocol::ProxyError* fatal_error() const { return fatal_.get(); }
+  // A ParameterStatus (login or later).
+  void on_parameter_status(std::span<const uint8_t> body);
+  // The server's process id and the one the client was given: a notification from this
+  // very session names the server's, the client knows the session by its own.
+  void set_process_ids(int32_t server_pid, int32_t client_pid) {
+    server_pid_ = server_pid;
+    client_pid_ = client_pid;
+  }
+
+ private:
+  Verdict forward(char code);
+  Verdict on_query(const protocol::Frame& f, std::string* out);
+  Verdict on_parse(const protocol::Frame& f, std::string* out);
+  Verdict on_bind(const protocol::Frame& f, std::string* out);
+  Verdict on_describe(const protocol::Frame& f, std::string* out);
+  Verdict on_execute(const protocol::Frame& f, std::string* out);
+  Verdict on_close(const protocol::Frame& f, std::string* out);
+  Verdict on_function_call(std::string* out);
+  Verdict refuse(const protocol::ProxyError& error, bool extended, std::string* out);
+  Verdict fail_closed(std::string_view why);
+  Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
+  Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
+  Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
+  Verdict plan_execute(const ObjectInfo& portal, std::string* out);
+  void notice(const policies::Verdict& verdict, ReplyPosition at);
+  void search_path_effect(const policies::SessionEffect& effect, ReplyPosition at);
+  // What a name is on the server when the next message runs: its latest request.
+  static InfoPtr latest(const std::vector<ObjectTable::Candidate>& candidates);
+  void expect(Expectation e);
+  // Server side.
+  Verdict fold(const protocol::Frame& f, std::string* out);
+  bool fold_one(Expectation& e, const protocol::Frame& f, std::string* out);
+  void finish_batch(char status, std::string* prefix, bool* swallow_ready);
+  void finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready);
+  void note_server_state(const protocol::Frame& f);
+  bool own_notification(const protocol::Frame& f, std::string* out) const;
+
+  Options options_;
+  policies::SessionContext identity_;
+  ProxySettings settings_;
+  ReplyPositions positions_;
+  ObjectTable statements_;
+  ObjectTable portals_;
+  std::vector<Expectation> pending_;  // in reply order; rarely non-empty
+  char transaction_status_ = 'I';
+  bool discarding_until_sync_ = false;
+  bool upstream_sent_fatal_ = false;
+  int32_t server_pid_ = 0;
+  int32_t client_pid_ = 0;
+  uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
+  rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
+  std::unique_ptr<protocol::ProxyError> fatal_;
+};
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,256 @@
+// Conversation, server side: every server message after login, folded per the
+// expectations the client side left at its reply position (conversation.cc).
+#include "proxy/conversation.h"
+#include "proxy/expectation.h"
+#include "rewrite/identifiers.h"
+
+namespace blueshift::proxy {
+namespace {
+
+using protocol::Frame;
+using protocol::ProxyError;
+
+std::string command_complete(std::string tag) { return encode_backend(protocol::CommandComplete{std::move(tag)}); }
+
+ProxyError aborted_block_error() {
+  return ProxyError{"ERROR", "25P02", "current transaction is aborted, commands ignored until end of transaction block",
+                    "", ""};
+}
+
+}  // namespace
+
+bool Conversation::may_stream_server(char code) const {
+  // A plan step's replies may be swallowed, which needs them whole.
+  for (const auto& e : pending_) {
+    if (e.at.batch == positions_.current().batch && e.kind == Expectation::Kind::PlanStep) return false;
+  }
+  return true;
+}
+
+void Conversation::on_server_streamed(char code) { positions_.on_backend(code); }
+
+Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) {
+  note_server_state(f);
+  if (f.code == protocol::NotificationResponse::kCode && own_notification(f, out)) {
+    positions_.on_backend(f.code);
+    return Verdict::Replace;
+  }
+  const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
+  positions_.on_backend(f.code);
+  return v;
+}
+
+void Conversation::note_server_state(const Frame& f) {
+  switch (f.code) {
+    case protocol::ReadyForQuery::kCode:
+      if (!f.body.empty()) transaction_status_ = static_cast<char>(f.body[0]);
+      // Portals live until the end of their transaction.
+      if (transaction_status_ == 'I' && !portals_.empty()) portals_.end_transaction(positions_.current().batch);
+      break;
+    case protocol::ParameterStatus::kCode:
+      on_parameter_status(f.body);
+      break;
+    case protocol::ErrorResponse::kCode: {
+      auto decoded = protocol::decode_backend(f.code, f.body);
+      if (!decoded.ok()) break;
+      const auto& error = std::get<protocol::ErrorResponse>(*decoded);
+      const std::string* severity = error.find('V');
+      if (severity == nullptr) severity = error.find('S');
+      upstream_sent_fatal_ = severity != nullptr && (*severity == "FATAL" || *severity == "PANIC");
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+bool Conversation::own_notification(const Frame& f, std::string* out) const {
+  if (server_pid_ == client_pid_) return false;
+  auto decoded = protocol::decode_backend(f.code, f.body);
+  if (!decoded.ok()) return false;
+  auto n = std::get<protocol::NotificationResponse>(*decoded);
+  if (n.process_id != server_pid_) return false;
+  n.process_id = client_pid_;
+  *out = encode_backend(std::move(n));
+  return true;
+}
+
+void Conversation::on_parameter_status(std::span<const uint8_t> body) {
+  auto decoded = protocol::decode_backend(protocol::ParameterStatus::kCode, body);
+  if (!decoded.ok()) return;
+  const auto& p = std::get<protocol::ParameterStatus>(*decoded);
+  if (p.name == "search_path") {
+    // The server's own word (servers that report it): authoritative.
+    identity_.search_path = rewrite::parse_search_path(p.value);
+    identity_.search_path_uncertain = false;
+  }
+}
+
+Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
+  const ReplyPosition at = positions_.current();
+  if (f.code == protocol::ReadyForQuery::kCode) {
+    std::string prefix;
+    bool swallow = false;
+    finish_batch(transaction_status_, &prefix, &swallow);
+    if (prefix.empty() && !swallow) return Verdict::Forward;
+    *out = std::move(prefix);
+    if (!swallow) out->append(encode_backend(protocol::ReadyForQuery{transaction_status_}));
+    return Verdict::Replace;
+  }
+  bool replaced = false;
+  for (auto& e : pending_) {
+    if (e.at.batch != at.batch) break;  // later batches; earlier ones ended at their ReadyForQuery
+    const bool mine = e.whole_batch ? at.completion >= e.at.completion : at.completion == e.at.completion;
+    if (!mine) continue;
+    std::string replacement;
+    // Every expectation at the position sees the message (an error fails them all); the
+    // first replacement is what the client gets.
+    if (fold_one(e, f, &replacement) && !replaced) {
+      *out = std::move(replacement);
+      replaced = true;
+    }
+  }
+  return replaced ? Verdict::Replace : Verdict::Forward;
+}
+
+namespace {
+
+// A plan step's reply: whether it is swallowed, or what replaces it (*out).
+bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
+  PlanRun& run = *e.run;
+  switch (f.code) {
+    case protocol::ErrorResponse::kCode:
+      // The first error is the client's statement's error; the rest follow from it
+      // (25P02 in the failed block), and the server skips the rest of an extended batch.
+      if (run.error_sent) return true;
+      run.error_sent = true;
+      return false;
+    case protocol::ParameterStatus::kCode:
+    case protocol::NotificationResponse::kCode:
+      return false;  // the session's, not the step's
+    case protocol::RowDescription::kCode:
+    case protocol::DataRow::kCode:
+      return e.replies != rewrite::PlanStep::Replies::Rows;
+    case protocol::CommandComplete::kCode: {
+      if (e.replies != rewrite::PlanStep::Replies::Swallow) {
+        auto decoded = protocol::decode_backend(f.code, f.body);
+        if (decoded.ok()) run.rows += rewrite::tag_rows(std::get<protocol::CommandComplete>(*decoded).tag);
+      }
+      // Extended protocol: the last step's Execute completes the client's; simple: its
+      // ReadyForQuery does (finish_one).
+      if (e.last && e.execute && !run.error_sent) *out = command_complete(rewrite::plan_tag(*run.plan, run.rows));
+      return true;
+    }
+    default:
+      return true;
+  }
+}
+
+}  // namespace
+
+bool Conversation::fold_one(Expectation& e, const Frame& f, std::string* out) {
+  const bool error = f.code == protocol::ErrorResponse::kCode;
+  if (error) e.failed = true;
+  switch (e.kind) {
+    case Expectation::Kind::Refusal:
+      if (!error || e.completed || positions_.current().completion != e.at.completion) return false;
+      e.completed = true;  // one error replaced, once
+      *out = std::move(e.bytes);
+      return true;
+    case Expectation::Kind::Statement:
+    case Expectation::Kind::Portal:
+      if (ReplyPositions::is_completion(f.code)) {
+        e.completed = true;
+        (e.kind == Expectation::Kind::Statement ? statements_ : portals_).confirm(e.name, e.ticket);
+      }
+      return false;
+    case Expectation::Kind::AnswerQuery:
+      return f.code == protocol::EmptyQueryResponse::kCode;  // swallowed: answered at ReadyForQuery
+    case Expectation::Kind::AnswerDescribe:
+      if (f.code != protocol::NoData::kCode || e.bytes.empty()) return false;
+      *out = std::move(e.bytes);
+      return true;
+    case Expectation::Kind::PlanDescribe:
+      if (f.code != protocol::ParameterDescription::kCode || e.bytes.empty()) return false;
+      *out = std::move(e.bytes);
+      return true;
+    case Expectation::Kind::AnswerExecute: {
+      if (f.code != protocol::EmptyQueryResponse::kCode) return false;
+      // The server ran the carrier: the statement takes effect now.
+      auto answer = settings_.answer(*e.answer);
+      if (auto* a = std::get_if<ProxyAnswer>(&answer)) {
+        settings_.apply(*e.answer);
+        *out = a->rows + command_complete(a->tag);
+      } else {
+        *out = protocol::encode_error(std::get<ProxyError>(answer));
+      }
+      return true;
+    }
+    case Expectation::Kind::PlanStep:
+      return fold_plan_step(e, f, out);
+    case Expectation::Kind::Notice:
+    case Expectation::Kind::SearchPath:
+      return false;
+  }
+  return false;
+}
+
+void Conversation::finish_batch(char status, std::string* prefix, bool* swallow_ready) {
+  const uint64_t batch = positions_.current().batch;
+  size_t done = 0;
+  while (done < pending_.size() && pending_[done].at.batch <= batch) {
+    finish_one(pending_[done], status, prefix, swallow_ready);
+    ++done;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+}
+
+void Conversation::finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready) {
+  switch (e.kind) {
+    case Expectation::Kind::Notice:
+      prefix->append(e.bytes);
+      break;
+    case Expectation::Kind::Statement:
+    case Expectation::Kind::Portal:
+      // Failed, or skipped after an earlier error: it never took effect.
+      if (!e.completed) (e.kind == Expectation::Kind::Statement ? statements_ : portals_).fail(e.name, e.ticket);
+      break;
+    case Expectation::Kind::SearchPath: {
+      --search_path_effects_;
+      bool certain = e.was_certain;
+      if (!e.failed) {
+        if (e.new_search_path) identity_.search_path = *e.new_search_path;
+        // Inside a block the SET may still roll back.
+        certain = !e.path_uncertain && status == 'I';
+      }
+      identity_.search_path_uncertain = !(certain && search_path_effects_ == 0);
+      break;
+    }
+    case Expectation::Kind::AnswerQuery: {
+      if (status == 'E') {
+        prefix->append(protocol::encode_error(aborted_block_error()));
+        break;
+      }
+      auto answer = settings_.answer(*e.answer);
+      if (auto* a = std::get_if<ProxyAnswer>(&answer)) {
+        settings_.apply(*e.answer);
+        prefix->append(a->row_description + a->rows + command_complete(a->tag));
+      } else {
+        prefix->append(protocol::encode_error(std::get<ProxyError>(answer)));
+      }
+      break;
+    }
+    case Expectation::Kind::PlanStep:
+      if (!e.whole_batch) break;
+      if (!e.last) {
+        *swallow_ready = true;  // one ReadyForQuery for the client's one Query
+      } else if (!e.run->error_sent) {
+        prefix->append(command_complete(rewrite::plan_tag(*e.run->plan, e.run->rows)));
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,65 @@
+// What the proxy expects of the replies to one message it wrote upstream, beyond passing
+// them to the client: the pairing of requests and replies that Conversation keeps (an
+// internal header of conversation*.cc).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/codec.h"
+#include "proxy/reply_positions.h"
+#include "rewrite/plan.h"
+#include "rewrite/proxy_statement.h"
+
+namespace blueshift::proxy {
+
+// One backend message, encoded (the proxy's own replies).
+inline std::string encode_backend(const protocol::BackendMessage& m) {
+  std::string out;
+  protocol::encode(m, out);
+  return out;
+}
+
+// What to do with the replies to one message written upstream, beyond passing them.
+struct Expectation {
+  enum class Kind : uint8_t {
+    Refusal,         // its ErrorResponse is replaced by `bytes` (a refused statement's substitute)
+    Notice,          // `bytes` go to the client before its batch's ReadyForQuery
+    Statement,       // a Parse or Close of statement `name`: takes effect on its completion
+    Portal,          // a Bind or Close of portal `name`: the same
+    SearchPath,      // a text that sets search_path: applied when it succeeded
+    AnswerQuery,     // the empty Query carrying a proxy answer: answered at ReadyForQuery
+    AnswerDescribe,  // Describe of a proxy-answered statement: NoData becomes `bytes`
+    AnswerExecute,   // Execute of a proxy-answered portal: EmptyQueryResponse becomes the answer
+    PlanDescribe,    // Describe of a planned statement: ParameterDescription becomes `bytes`
+    PlanStep,        // one message of a plan's steps
+  };
+  Kind kind = Kind::Refusal;
+  ReplyPosition at;
+  bool whole_batch = false;  // a Query: every reply of the rest of the batch is its own
+  bool failed = false;       // an ErrorResponse arrived for it
+  bool completed = false;    // its completion message arrived
+  std::string bytes;
+  std::string name;
+  uint64_t ticket = 0;
+  std::shared_ptr<const rewrite::ProxyStatement> answer;
+  std::optional<std::vector<std::string>> new_search_path;
+  bool path_uncertain = false;
+  bool was_certain = false;  // SearchPath: the session's path was certain before the text
+  std::shared_ptr<PlanRun> run;
+  rewrite::PlanStep::Replies replies = rewrite::PlanStep::Replies::Swallow;
+  bool last = false;  // PlanStep: the step whose completion or ReadyForQuery ends the plan
+  bool execute = false;  // PlanStep (extended): the step's Execute
+};
+
+// The folding state of one plan being run.
+struct PlanRun {
+  rewrite::PlanPtr plan;
+  uint64_t rows = 0;
+  bool error_sent = false;  // the client has its statement's error; later ones are the plan's own
+};
+
+}  // namespace blueshift::proxy

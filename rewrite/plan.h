@@ -1,0 +1,58 @@
+// A rewrite's plan: what the proxy runs upstream in place of one client statement, and how
+// the replies fold back into the one reply the client expects (DESIGN.md, "Execute(plan)").
+//
+// Plans are immutable values shared by pointer: a null plan means "no rewrite", so telling
+// the fast path from a rewrite costs one pointer test, and a plan can be cached per
+// statement text. `proxy/` executes plans; nothing here knows sockets or sessions.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace blueshift::rewrite {
+
+struct PlanStep {
+  std::string sql;  // exactly one statement; may use the client's $n (extended protocol)
+  // What the step's replies become for the client:
+  //   Swallow: nothing (staging DDL, BEGIN/COMMIT);
+  //   Count:   its CommandComplete row count adds to the client's tag (DELETE/INSERT);
+  //   Rows:    its RowDescription and DataRows go to the client (at most one step).
+  enum class Replies : uint8_t { Swallow, Count, Rows };
+  Replies replies = Replies::Swallow;
+};
+
+struct Plan {
+  std::vector<PlanStep> steps;
+  // The CommandComplete tag the client gets; "{rows}" is replaced by the rows counted,
+  // e.g. "INSERT 0 {rows}" for an upsert, "MERGE {rows}".
+  std::string tag;
+  // Outside a client's transaction block the steps run in one transaction, rolled back
+  // when any fails; inside one, a failing step fails the client's block, as PostgreSQL
+  // would leave it.
+  bool atomic = true;
+};
+
+using PlanPtr = std::shared_ptr<const Plan>;
+
+// The client's tag for `rows` counted rows.
+[[nodiscard]] std::string plan_tag(const Plan& plan, uint64_t rows);
+
+// The row count of a CommandComplete tag ("INSERT 0 5" -> 5, "DELETE 3" -> 3); 0 when
+// the tag carries none ("CREATE TABLE").
+[[nodiscard]] uint64_t tag_rows(std::string_view tag);
+
+// One replacement of text[location, location + length) by `text`.
+struct Splice {
+  int location = 0;
+  int length = 0;
+  std::string text;
+};
+// `sql` with every splice applied (they must not overlap; any order). Rewrites edit the
+// client's own text at parse-tree locations, so the statement stays recognisable in the
+// warehouse's query history.
+[[nodiscard]] std::string splice(std::string_view sql, std::vector<Splice> edits);
+
+}  // namespace blueshift::rewrite

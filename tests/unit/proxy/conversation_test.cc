@@ -1,0 +1,380 @@
+// The session's logic without sockets: client messages in, what goes upstream out; server
+// replies in, what the client gets out. Covers forwarding, the proxy's own answers
+// (SET/SHOW blueshift.*), refusals, plans in both protocols, pipelined batches, errors at
+// each step, discard-until-Sync, and state that changes only when the server confirms it.
+#include "proxy/conversation.h"
+
+#include <gtest/gtest.h>
+
+#include "conversation_driver.h"
+#include "policies/governor_options.h"
+#include "tests/unit/policies/fixtures.h"
+
+namespace blueshift::proxy {
+namespace {
+
+using namespace protocol;
+using testing::Driver;
+
+ErrorResponse error(const std::string& sqlstate) { return ErrorResponse{{{{'S', "ERROR"}, {'V', "ERROR"}, {'C', sqlstate}, {'M', "boom"}}}}; }
+ReadyForQuery ready(char status) { return ReadyForQuery{status}; }
+
+// A real governor over the demo catalog and policies (tests/unit/policies/fixtures.h).
+std::shared_ptr<policies::Governor> demo_governor() {
+  policies::GovernorOptions options;
+  options.load_catalog = []() -> absl::StatusOr<policies::Catalog> { return policies::testing::demo_catalog(); };
+  return policies::Governor::create(YAML::Load(policies::testing::kDemoPolicies), options);
+}
+
+struct Governed : ::testing::Test {
+  std::shared_ptr<policies::Governor> governor = demo_governor();
+  Driver d{Conversation::Options{governor.get(), {}}};
+  void SetUp() override {
+    d.conversation.identity().user = "analyst";
+    d.conversation.identity().database = "dev";
+  }
+};
+
+constexpr const char* kFullScan = "select count(*) from spectrum_schema.sales";
+// Decided at Bind: (2024, 2024) reads 12 partitions, (2022, 2024) reads 36 (over the limit).
+constexpr const char* kParamScan =
+    "select count(*) from spectrum_schema.sales where year between $1 and $2 and month between 1 and 12";
+const std::vector<std::optional<std::string>> kWide = {"2022", "2024"};
+const char* kRefusedUpstream = "Q(/* blueshift: statement refused by policy */ blueshift_refused)";
+
+// ------------------------------------------------------------------ forward
+
+TEST(Conversation, ForwardsUngovernedTrafficAsIs) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
+  EXPECT_TRUE(d.conversation.awaiting_reply());
+  EXPECT_EQ(d.reply({RowDescription{}, DataRow{{"1"}}, CommandComplete{"SELECT 1"}, ready('I')}), "T() D(1) C(SELECT 1) Z(I)");
+  EXPECT_FALSE(d.conversation.awaiting_reply());
+}
+
+TEST(Conversation, ReadyForQueryStatusIsTracked) {
+  Driver d;
+  (void)d.send(Query{"begin"});
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T')}), "C(BEGIN) Z(T)");
+  EXPECT_EQ(d.conversation.transaction_status(), 'T');
+  (void)d.send(Query{"select 1/0"});
+  EXPECT_EQ(d.reply({error("22012"), ready('E')}), "E(22012) Z(E)");
+  EXPECT_EQ(d.conversation.transaction_status(), 'E');
+}
+
+TEST(Conversation, ReservedNamesAreRefused) {
+  Driver d;
+  EXPECT_EQ(d.send(Parse{"__blueshift_refused__", "select 1", {}}), "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(d.send(Bind{"", "__blueshift_refused__", {}, {}, {}}), "");  // discarded until Sync
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(42939) Z(I)");
+}
+
+// ------------------------------------------------------------------ answers
+
+TEST(Conversation, ShowBlueshiftVersionIsAnsweredByTheProxy) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"SHOW blueshift.version"}), "Q()");
+  EXPECT_EQ(d.reply({EmptyQueryResponse{}, ready('I')}),
+            "T(blueshift.version) D(" BLUESHIFT_TEST_VERSION ") C(SHOW) Z(I)");
+}
+
+TEST(Conversation, ShowInAFailedBlockFailsAsPostgresWould) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"/* tool */ show BLUESHIFT.version"}), "Q()");
+  EXPECT_EQ(d.reply({EmptyQueryResponse{}, ready('E')}), "E(25P02) Z(E)");
+}
+
+TEST(Conversation, UnknownAndReadOnlySettingsGetPostgresErrors) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"SHOW blueshift.nope"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42704) Z(I)");
+  EXPECT_EQ(d.send(Query{"SET blueshift.version = '1'"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(55P02) Z(I)");
+  EXPECT_EQ(d.send(Query{"RESET blueshift.nope"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42704) Z(I)");
+}
+
+TEST(Conversation, ProxySettingsMixedWithOtherStatementsAreRefused) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"select 1; show blueshift.version"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(0A000) Z(I)");
+}
+
+TEST(Conversation, TextsMerelyMentioningBlueshiftAreForwarded) {
+  Driver d;
+  EXPECT_EQ(d.send(Query{"select 'blueshift.version'"}), "Q(select 'blueshift.version')");
+  EXPECT_EQ(d.send(Query{"show search_path"}), "Q(show search_path)");
+}
+
+TEST(Conversation, ExtendedShowIsAnsweredThroughAnEmptyStatement) {
+  Driver d;
+  EXPECT_EQ(d.send({Parse{"s1", "SHOW blueshift.version", {}}, Bind{"p", "s1", {}, {}, {}}, Describe{'P', "p"},
+                    Execute{"p", 0}, Sync{}}),
+            "P(s1:) B(p:s1:0) D(Pp) E(p) S");
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, NoData{}, EmptyQueryResponse{}, ready('I')}),
+            "1 2 T(blueshift.version) D(" BLUESHIFT_TEST_VERSION ") C(SHOW) Z(I)");
+  // The statement stays answered by the proxy for later Binds.
+  EXPECT_EQ(d.send({Bind{"", "s1", {}, {}, {}}, Execute{"", 0}, Sync{}}), "B(:s1:0) E() S");
+  EXPECT_EQ(d.reply({BindComplete{}, EmptyQueryResponse{}, ready('I')}),
+            "2 D(" BLUESHIFT_TEST_VERSION ") C(SHOW) Z(I)");
+}
+
+TEST(Conversation, ExtendedShowOfASkippedParseIsNotAnswered) {
+  Driver d;
+  // An earlier error makes the server skip the Parse: s1 never becomes the proxy's.
+  EXPECT_EQ(d.send({Execute{"nope", 0}, Parse{"s1", "SHOW blueshift.version", {}}, Sync{}}), "E(nope) P(s1:) S");
+  EXPECT_EQ(d.reply({error("34000"), ready('I')}), "E(34000) Z(I)");
+  EXPECT_EQ(d.send({Bind{"", "s1", {}, {}, {}}, Execute{"", 0}, Sync{}}), "B(:s1:0) E() S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(26000) Z(I)");
+}
+
+// ------------------------------------------------------------------ policies
+
+TEST_F(Governed, RefusesAFullScan) {
+  EXPECT_EQ(d.send(Query{kFullScan}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+}
+
+TEST_F(Governed, ARefusalAfterAnEarlierQueryReplacesOnlyItsOwnError) {
+  EXPECT_EQ(d.send(Query{"select 1/0"}), "Q(select 1/0)");
+  EXPECT_EQ(d.send(Query{kFullScan}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("22012"), ready('I'), error("42601"), ready('I')}), "E(22012) Z(I) E(42501) Z(I)");
+}
+
+TEST_F(Governed, FailedBlockDoesNotSkipChecks) {
+  // ROLLBACK ends the failed block and the scan runs: it must be checked like any other.
+  d.conversation.set_transaction_status('E');
+  EXPECT_EQ(d.send(Query{std::string("ROLLBACK; ") + kFullScan}), kRefusedUpstream);
+  EXPECT_EQ(d.send(Query{std::string("ABORT; ") + kFullScan}), kRefusedUpstream);
+  EXPECT_EQ(d.send(Query{std::string("COMMIT; ") + kFullScan}), kRefusedUpstream);
+  EXPECT_EQ(d.send(Query{std::string("ROLLBACK AND CHAIN; ") + kFullScan}), kRefusedUpstream);
+}
+
+TEST_F(Governed, FailedBlockExtendedBatchIsChecked) {
+  d.conversation.set_transaction_status('E');
+  EXPECT_EQ(d.send({Parse{"", "rollback", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0}}), "P(:rollback) B(::0) E()");
+  EXPECT_EQ(d.send(Parse{"", kFullScan, {}}), "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(d.send({Bind{"", "", {}, {}, {}}, Execute{"", 0}}), "");
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, CommandComplete{"ROLLBACK"}, error("26000"), ready('I')}),
+            "1 2 C(ROLLBACK) E(42501) Z(I)");
+}
+
+TEST_F(Governed, BindOfTheStatementASkippedParseWouldHaveReplacedIsStillChecked) {
+  // The unnamed statement is a governed scan whose check waits for its values.
+  EXPECT_EQ(d.send({Parse{"", kParamScan, {}}, Sync{}}), std::string("P(:") + kParamScan + ") S");
+  EXPECT_EQ(d.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
+  // An earlier error makes the server skip this Parse: the governed statement stays.
+  EXPECT_EQ(d.send({Execute{"nope", 0}, Parse{"", "select $1::int + $2::int", {}}, Sync{}}),
+            "E(nope) P(:select $1::int + $2::int) S");
+  EXPECT_EQ(d.reply({error("34000"), ready('I')}), "E(34000) Z(I)");
+  // A Bind whose values the governed statement must not take is refused...
+  EXPECT_EQ(d.send(Bind{"", "", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(42501) Z(I)");
+  // ...until a Parse the server confirmed replaces it.
+  EXPECT_EQ(d.send({Parse{"", "select $1::int + $2::int", {}}, Sync{}}), "P(:select $1::int + $2::int) S");
+  EXPECT_EQ(d.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
+  EXPECT_EQ(d.send(Bind{"", "", {}, kWide, {}}), "B(::2)");
+}
+
+TEST_F(Governed, ACloseTheServerSkippedKeepsTheStatementsCheck) {
+  EXPECT_EQ(d.send({Parse{"s", kParamScan, {}}, Sync{}}), std::string("P(s:") + kParamScan + ") S");
+  EXPECT_EQ(d.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
+  EXPECT_EQ(d.send({Execute{"nope", 0}, Close{'S', "s"}, Sync{}}), "E(nope) C(Ss) S");
+  EXPECT_EQ(d.reply({error("34000"), ready('I')}), "E(34000) Z(I)");
+  EXPECT_EQ(d.send(Bind{"", "s", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+}
+
+TEST_F(Governed, AConfirmedCloseForgetsTheCheck) {
+  EXPECT_EQ(d.send({Parse{"s", kParamScan, {}}, Close{'S', "s"}, Sync{}}), std::string("P(s:") + kParamScan + ") C(Ss) S");
+  EXPECT_EQ(d.reply({ParseComplete{}, CloseComplete{}, ready('I')}), "1 3 Z(I)");
+  EXPECT_EQ(d.send(Bind{"", "s", {}, kWide, {}}), "B(:s:2)");
+}
+
+TEST_F(Governed, BindWithGoodValuesPasses) {
+  (void)d.send({Parse{"s", kParamScan, {}}, Sync{}});
+  (void)d.reply({ParseComplete{}, ready('I')});
+  EXPECT_EQ(d.send(Bind{"", "s", {}, {"2024", "2024"}, {}}), "B(:s:2)");
+  EXPECT_EQ(d.send(Bind{"", "s", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+}
+
+TEST_F(Governed, FunctionCallIsRefusedForGovernedSessions) {
+  EXPECT_EQ(d.send(FunctionCall{2925, {}, {}, 0}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+  d.conversation.identity().user = "etl";  // exempt from every rule
+  EXPECT_EQ(d.send(FunctionCall{2925, {}, {}, 0}), "F");
+}
+
+TEST_F(Governed, WarnModeNoticeComesBeforeReadyForQuery) {
+  EXPECT_EQ(d.send(Query{"select * from spectrum_schema.sales where year = 2024 and month = 1"}),
+            "Q(select * from spectrum_schema.sales where year = 2024 and month = 1)");
+  EXPECT_EQ(d.reply({RowDescription{}, CommandComplete{"SELECT 0"}, ready('I')}), "T() C(SELECT 0) N(01000) Z(I)");
+}
+
+TEST_F(Governed, ShowRulesListsTheRulesOfTheSession) {
+  EXPECT_EQ(d.send(Query{"show blueshift.rules"}), "Q()");
+  const std::string got = d.reply({EmptyQueryResponse{}, ready('I')});
+  EXPECT_EQ(got.substr(0, std::string("T(name,type,mode,tables) D(analysts-must-filter-partitions,").size()),
+            "T(name,type,mode,tables) D(analysts-must-filter-partitions,");
+  EXPECT_NE(got.find("C(SHOW) Z(I)"), std::string::npos) << got;
+}
+
+TEST_F(Governed, SearchPathChangesOnlyWhenTheServerRanTheSet) {
+  EXPECT_EQ(d.send(Query{"set search_path = spectrum_schema"}), "Q(set search_path = spectrum_schema)");
+  EXPECT_TRUE(d.conversation.identity().search_path_uncertain);  // in flight
+  EXPECT_EQ(d.reply({CommandComplete{"SET"}, ready('I')}), "C(SET) Z(I)");
+  EXPECT_EQ(d.conversation.identity().search_path, std::vector<std::string>{"spectrum_schema"});
+  EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
+  // A SET whose implicit transaction fails leaves the path as it was.
+  (void)d.send(Query{"set search_path = public; select 1/0"});
+  EXPECT_EQ(d.reply({CommandComplete{"SET"}, error("22012"), ready('I')}), "C(SET) E(22012) Z(I)");
+  EXPECT_EQ(d.conversation.identity().search_path, std::vector<std::string>{"spectrum_schema"});
+  EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
+  // Inside a block it may still roll back.
+  (void)d.send(Query{"set search_path = public"});
+  EXPECT_EQ(d.reply({CommandComplete{"SET"}, ready('T')}), "C(SET) Z(T)");
+  EXPECT_TRUE(d.conversation.identity().search_path_uncertain);
+}
+
+// ------------------------------------------------------------------ plans
+
+rewrite::PlanPtr upsert_plan() {
+  auto plan = std::make_shared<rewrite::Plan>();
+  plan->steps = {{"delete from t using s where t.k = s.k", rewrite::PlanStep::Replies::Swallow},
+                 {"insert into t select * from s", rewrite::PlanStep::Replies::Count}};
+  plan->tag = "INSERT 0 {rows}";
+  return plan;
+}
+
+Driver planned() {
+  Conversation::Options o;
+  o.planner = [](std::string_view sql, const policies::SessionContext&) -> rewrite::PlanPtr {
+    return sql.find("on conflict") != std::string_view::npos ? upsert_plan() : nullptr;
+  };
+  return Driver(std::move(o));
+}
+
+constexpr const char* kUpsert = "insert into t values (1) on conflict (k) do nothing";
+
+TEST(ConversationPlan, SimpleOutsideABlockRunsInItsOwnTransaction) {
+  Driver d = planned();
+  EXPECT_EQ(d.send(Query{kUpsert}),
+            "Q(BEGIN) Q(delete from t using s where t.k = s.k) Q(insert into t select * from s) Q(COMMIT)");
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), CommandComplete{"DELETE 2"}, ready('T'),
+                     CommandComplete{"INSERT 0 3"}, ready('T'), CommandComplete{"COMMIT"}, ready('I')}),
+            "C(INSERT 0 3) Z(I)");
+}
+
+TEST(ConversationPlan, SimpleErrorOutsideABlockRollsBackAndReportsTheFirstError) {
+  Driver d = planned();
+  (void)d.send(Query{kUpsert});
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("42P01"), ready('E'), error("25P02"), ready('E'),
+                     CommandComplete{"ROLLBACK"}, ready('I')}),
+            "E(42P01) Z(I)");
+}
+
+TEST(ConversationPlan, SimpleErrorAtTheLastStepIsTheClientsError) {
+  Driver d = planned();
+  (void)d.send(Query{kUpsert});
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), CommandComplete{"DELETE 0"}, ready('T'),
+                     CommandComplete{"INSERT 0 1"}, ready('T'), error("40001"), ready('I')}),
+            "E(40001) Z(I)");
+}
+
+TEST(ConversationPlan, SimpleInsideABlockFailsTheBlock) {
+  Driver d = planned();
+  d.conversation.set_transaction_status('T');
+  EXPECT_EQ(d.send(Query{kUpsert}), "Q(delete from t using s where t.k = s.k) Q(insert into t select * from s)");
+  EXPECT_EQ(d.reply({error("23505"), ready('E'), error("25P02"), ready('E')}), "E(23505) Z(E)");
+}
+
+TEST(ConversationPlan, SimpleInsideABlockSucceeds) {
+  Driver d = planned();
+  d.conversation.set_transaction_status('T');
+  (void)d.send(Query{kUpsert});
+  EXPECT_EQ(d.reply({CommandComplete{"DELETE 1"}, ready('T'), CommandComplete{"INSERT 0 2"}, ready('T')}),
+            "C(INSERT 0 2) Z(T)");
+}
+
+TEST(ConversationPlan, WaitsForEarlierRepliesToKnowTheTransactionState) {
+  Driver d = planned();
+  EXPECT_EQ(d.send(Query{"begin"}), "Q(begin)");
+  EXPECT_EQ(d.send(Query{kUpsert}), "WAIT");
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T')}), "C(BEGIN) Z(T)");
+  EXPECT_EQ(d.send(Query{kUpsert}), "Q(delete from t using s where t.k = s.k) Q(insert into t select * from s)");
+}
+
+TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
+  Driver d = planned();
+  EXPECT_EQ(d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Describe{'P', "p"}}),
+            "P(s:) B(p:s:0) D(Pp)");
+  EXPECT_EQ(d.send(Execute{"p", 0}),
+            "P(__blueshift_step__:delete from t using s where t.k = s.k) B(__blueshift_step__:__blueshift_step__:1) "
+            "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__) "
+            "P(__blueshift_step__:insert into t select * from s) B(__blueshift_step__:__blueshift_step__:1) "
+            "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__)");
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, NoData{},                                   // the client's
+                     ParseComplete{}, BindComplete{}, CommandComplete{"DELETE 1"}, CloseComplete{}, CloseComplete{},
+                     ParseComplete{}, BindComplete{}, CommandComplete{"INSERT 0 4"}, CloseComplete{}, CloseComplete{},
+                     ready('I')}),
+            "1 2 n C(INSERT 0 4) Z(I)");
+}
+
+TEST(ConversationPlan, ExtendedErrorInAStepIsTheClientsErrorAndTheRestIsSkipped) {
+  Driver d = planned();
+  (void)d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}, Sync{}});
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, ParseComplete{}, BindComplete{}, CommandComplete{"DELETE 1"},
+                     CloseComplete{}, CloseComplete{}, ParseComplete{}, error("23505"), ready('I')}),
+            "1 2 E(23505) Z(I)");
+  // The next batch folds normally.
+  EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
+  EXPECT_EQ(d.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+}
+
+TEST(ConversationPlan, ExtendedDescribeOfAPlannedStatementReportsItsParameters) {
+  Driver d = planned();
+  EXPECT_EQ(d.send({Parse{"s", kUpsert, {23}}, Describe{'S', "s"}, Sync{}}), "P(s:) D(Ss) S");
+  EXPECT_EQ(d.reply({ParseComplete{}, ParameterDescription{}, NoData{}, ready('I')}), "1 t(1) n Z(I)");
+}
+
+// ------------------------------------------------------------------ server state
+
+TEST(Conversation, AnOwnNotificationCarriesTheClientsPid) {
+  Driver d;
+  d.conversation.set_process_ids(4242, 7);
+  EXPECT_EQ(d.reply(NotificationResponse{4242, "ch", ""}), "A(7)");
+  EXPECT_EQ(d.reply(NotificationResponse{99, "ch", ""}), "A(99)");
+}
+
+TEST(Conversation, AFatalErrorFromTheServerIsNoted) {
+  Driver d;
+  (void)d.reply(ErrorResponse{{{{'S', "FATAL"}, {'V', "FATAL"}, {'C', "57P01"}, {'M', "bye"}}}});
+  EXPECT_TRUE(d.conversation.upstream_sent_fatal());
+}
+
+TEST(Conversation, ParameterStatusSearchPathIsAuthoritative) {
+  Driver d;
+  d.conversation.identity().search_path_uncertain = true;
+  (void)d.reply(ParameterStatus{"search_path", "\"$user\", public, \"My Schema\""});
+  EXPECT_EQ(d.conversation.identity().search_path, (std::vector<std::string>{"$user", "public", "My Schema"}));
+  EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
+}
+
+TEST(Conversation, MalformedClientMessageIsFatal) {
+  Driver d;
+  const std::string raw("P\0\0\0\x06s", 7);  // Parse with an unterminated name
+  protocol::Frame f;
+  std::string err;
+  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, 1 << 20, &f, &err),
+            protocol::DecodeStatus::ReadyForNext);
+  std::string out;
+  EXPECT_EQ(d.conversation.on_client(f, &out), Conversation::Verdict::Fatal);
+  ASSERT_NE(d.conversation.fatal_error(), nullptr);
+  EXPECT_EQ(d.conversation.fatal_error()->sqlstate, "08P01");
+}
+
+}  // namespace
+}  // namespace blueshift::proxy
