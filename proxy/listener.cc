@@ -45,6 +45,11 @@ bool Listener::open() {
   return true;
 }
 
+tcp::endpoint Listener::local_endpoint() const {
+  error_code ignored;
+  return acceptor_->local_endpoint(ignored);
+}
+
 awaitable<void> Listener::accept_loop() {
   size_t next = 0;
   for (;;) {

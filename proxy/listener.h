@@ -21,6 +21,8 @@ class Listener {
 
   // Resolves, binds and listens on the configured address; false (logged) on failure.
   bool open();
+  // Where open() listens (the port chosen when the configured one is 0).
+  [[nodiscard]] tcp::endpoint local_endpoint() const;
   // The first loop: the acceptor's, run on the thread that calls run(); signals live there.
   asio::io_context& main_loop() { return *loops_[0]; }
   size_t thread_count() const { return loops_.size(); }
