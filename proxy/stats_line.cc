@@ -29,8 +29,12 @@ const std::vector<Field>& proxy_fields() {
 
 const std::vector<Field>& policy_fields() {
   static const std::vector<Field> fields = {
-      {"checked", kPolicyChecks, {}},   {"parsed", kPolicyParses, {}},      {"cache_hits", kPolicyCacheHits, {}},
-      {"refused", kPolicyRefusals, {}}, {"warned", kPolicyWarnings, {}},    {"audited", kPolicyAuditLines, {}},
+      {"checked", kPolicyChecks, {}},
+      {"parsed", kPolicyParses, {}},
+      {"cache_hits", kPolicyCacheHits, {}},
+      {"refused", kPolicyRefusals, {}},
+      {"warned", kPolicyWarnings, {}},
+      {"audited", kPolicyAuditLines, {}},
   };
   return fields;
 }
