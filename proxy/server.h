@@ -1,6 +1,7 @@
-// Listens, hands each accepted client to a Session on one of N single-threaded
-// io_contexts (one loop per thread: a session's two pumps share a thread, so its state
-// needs no locks), and shuts down through cancellation on SIGINT/SIGTERM.
+// The proxy process: the shared context (config, TLS, governor, metrics) and three parts
+// composed around it: the Listener (I/O loops, one per thread: a session's two pumps share
+// a thread, so its state needs no locks), the ControlPlane (signals, reload, catalog
+// refresh, off the I/O loops) and the StatsReporter (the periodic stats line).
 #pragma once
 
 #include <memory>

@@ -1,26 +1,17 @@
 // What every session shares: the configuration snapshot, TLS contexts, the cancel-key
-// registry, the policy governor and counters. Owned by Server, outlives all sessions.
+// registry, the policy governor and the metrics. Owned by Server, outlives all sessions.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
 #include <memory>
 
 #include "policies/governor.h"
 #include "proxy/asio.h"
 #include "proxy/cancel_registry.h"
 #include "proxy/config.h"
+#include "proxy/metrics.h"
+#include "proxy/proxy_metrics.h"
 
 namespace blueshift::proxy {
-
-struct Counters {
-  std::atomic<uint64_t> connections_total{0};
-  std::atomic<uint64_t> connections_active{0};
-  std::atomic<uint64_t> connections_rejected{0};
-  std::atomic<uint64_t> cancels_forwarded{0};
-  std::atomic<uint64_t> cancels_unknown{0};
-  std::atomic<uint64_t> upstream_failures{0};
-};
 
 struct ServerContext {
   std::shared_ptr<const Config> config;
@@ -28,7 +19,8 @@ struct ServerContext {
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream
   CancelRegistry cancels;
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
-  Counters counters;
+  metrics::Registry registry;          // everything the stats line and metrics report
+  ProxyMetrics metrics{registry};      // the handles sessions update
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
   asio::thread_pool blocking{2};
 };

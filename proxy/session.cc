@@ -126,7 +126,7 @@ awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   } else {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
-  server_.counters.connections_active.fetch_sub(1);
+  server_.metrics.connections_active.dec();
 }
 
 void Session::log_unexpected(std::exception_ptr error) {
@@ -260,7 +260,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
   auto target = server_.cancels.find(BackendKey{request.process_id, request.secret_key});
   if (!target) {
-    server_.counters.cancels_unknown.fetch_add(1);
+    server_.metrics.cancels_unknown.inc();
     spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
     co_return;
   }
@@ -282,7 +282,7 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
   char byte;
   timer.expires_after(std::chrono::seconds(2));
   co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
-  server_.counters.cancels_forwarded.fetch_add(1);
+  server_.metrics.cancels_forwarded.inc();
 }
 
 awaitable<bool> Session::connect_upstream() {
@@ -291,7 +291,7 @@ awaitable<bool> Session::connect_upstream() {
   auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
                                                           use_nothrow);
   auto unavailable = [&](const std::string& why) {
-    server_.counters.upstream_failures.fetch_add(1);
+    server_.metrics.upstream_failures.inc();
     end_reason_ = "upstream unavailable: " + why;
     final_error_ = fatal("08006", "blueshift: could not connect to the upstream server " + config_.upstream.to_string(), why);
   };
@@ -562,7 +562,7 @@ awaitable<void> Session::pump_server() {
       if (conversation_.upstream_sent_fatal()) {
         end_reason_ = "upstream ended the session";  // the client already has the server's FATAL
       } else if (end_reason_ != "client terminated") {
-        server_.counters.upstream_failures.fetch_add(1);
+        server_.metrics.upstream_failures.inc();
         end_reason_ = "upstream closed: " + ec.message();
         final_error_ = fatal("08006", "blueshift: the upstream server closed the connection unexpectedly",
                              "The query or COPY in progress did not complete; its transaction is lost.");

@@ -1,0 +1,24 @@
+// Blueshift's metric names in one place: the code that registers or collects a metric, the
+// stats line and (later) dashboards and alerts all spell them from here.
+#pragma once
+
+#include <string_view>
+
+namespace blueshift::proxy::metric_names {
+
+// proxy/: connections, cancels, upstream.
+inline constexpr std::string_view kConnectionsActive = "blueshift_connections_active";
+inline constexpr std::string_view kConnections = "blueshift_connections_total";
+inline constexpr std::string_view kConnectionsRejected = "blueshift_connections_rejected_total";
+inline constexpr std::string_view kCancelRequests = "blueshift_cancel_requests_total";  // label result
+inline constexpr std::string_view kUpstreamFailures = "blueshift_upstream_failures_total";
+
+// policies/, read from the governor's own counters at collection time.
+inline constexpr std::string_view kPolicyChecks = "blueshift_policy_statements_checked_total";
+inline constexpr std::string_view kPolicyParses = "blueshift_policy_statements_parsed_total";
+inline constexpr std::string_view kPolicyCacheHits = "blueshift_policy_cache_hits_total";
+inline constexpr std::string_view kPolicyRefusals = "blueshift_policy_refusals_total";
+inline constexpr std::string_view kPolicyWarnings = "blueshift_policy_warnings_total";
+inline constexpr std::string_view kPolicyAuditLines = "blueshift_policy_audit_lines_total";
+
+}  // namespace blueshift::proxy::metric_names
