@@ -23,13 +23,9 @@ using namespace std::chrono_literals;
 // catalog read over libpq may.
 class RecordingGovernor : public policies::Governor {
  public:
-  policies::Verdict check_query(std::string_view, const policies::SessionContext&) override { return {}; }
-  policies::Verdict check_parse(std::string_view, const policies::SessionContext&,
-                                std::shared_ptr<const policies::PreparedCheck>*) override {
-    return {};
-  }
-  policies::Verdict check_parse(std::string_view, const policies::SessionContext&,
-                                std::shared_ptr<const policies::PreparedCheck>*, const std::vector<uint32_t>&) override {
+  policies::Checked check_query(std::string_view, const policies::SessionContext&) override { return {}; }
+  policies::Checked check_parse(std::string_view, const policies::SessionContext&,
+                                const std::vector<uint32_t>&) override {
     return {};
   }
   policies::Verdict check_bind(const policies::PreparedCheck&, const std::vector<std::optional<std::string>>&,
@@ -48,6 +44,11 @@ class RecordingGovernor : public policies::Governor {
     return true;
   }
   Counters counters() const override { return {}; }
+  std::vector<policies::RuleSummary> rules_for(const policies::SessionContext&) override { return {}; }
+  bool governs(const policies::SessionContext&) override { return false; }
+  bool needs_group_lookup(const std::string&) const override { return false; }
+  void lookup_groups(const std::string&) override {}
+  bool catalog_ready() const override { return true; }
 
   std::string reloaded_rule;
   std::atomic<int> reloads{0};
