@@ -103,6 +103,29 @@ bool is_fatal(std::span<const uint8_t> body) {
   return false;
 }
 
+// Sends a CancelRequest for key to `to` on a connection of its own; true when it was sent.
+// The receiver closes the connection when done: wait for that briefly so the cancel is
+// delivered before this socket goes away.
+awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_timeout_ms) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(to.host, std::to_string(to.port), use_nothrow);
+  if (rec) co_return false;
+  tcp::socket socket(executor);
+  asio::steady_timer timer(executor);
+  timer.expires_after(std::chrono::milliseconds(connect_timeout_ms));
+  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
+  if (connected.index() != 0 || std::get<0>(std::get<0>(connected))) co_return false;
+  std::string bytes;
+  protocol::encode(protocol::StartupPacket{protocol::CancelRequest{key.process_id, key.secret_key}}, bytes);
+  auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
+  if (wec) co_return false;
+  char byte;
+  timer.expires_after(std::chrono::seconds(2));
+  co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
+  co_return true;
+}
+
 }  // namespace
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
@@ -327,31 +350,27 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
-  auto target = server_.cancels.find(BackendKey{request.process_id, request.secret_key});
+  const BackendKey received{request.process_id, request.secret_key};
+  const CancelRoute route = route_cancel(received, config_.peer_id, config_.peers);
+  if (route.kind == CancelRoute::Kind::Peer) {
+    // The key names another instance: its session lives there.
+    const auto peer = std::find_if(config_.peers.begin(), config_.peers.end(),
+                                   [&](const Peer& p) { return p.id == route.peer; });
+    const bool sent = co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_.connect_timeout_ms);
+    spdlog::debug("cancel request from {} for peer {}: {}", client_address_, route.peer,
+                  sent ? "forwarded" : "could not reach " + peer->endpoint.to_string());
+    if (sent) server_.counters.cancels_forwarded.fetch_add(1);
+    co_return;
+  }
+  std::optional<BackendKey> target;
+  if (route.kind == CancelRoute::Kind::Local) target = server_.cancels.find(unmark_forwarded(received));
   if (!target) {
     server_.counters.cancels_unknown.fetch_add(1);
     spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
     co_return;
   }
-  auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
-                                                          use_nothrow);
-  if (rec) co_return;
-  tcp::socket socket(executor);
-  asio::steady_timer timer(executor);
-  timer.expires_after(std::chrono::milliseconds(config_.connect_timeout_ms));
-  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
-  if (connected.index() != 0 || std::get<0>(std::get<0>(connected))) co_return;
-  std::string bytes;
-  protocol::encode(protocol::StartupPacket{protocol::CancelRequest{target->process_id, target->secret_key}}, bytes);
-  co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
-  // The server closes the connection when done; wait for that briefly so the cancel is
-  // delivered before this socket goes away.
-  char byte;
-  timer.expires_after(std::chrono::seconds(2));
-  co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
-  server_.counters.cancels_forwarded.fetch_add(1);
+  if (co_await deliver_cancel(config_.upstream, *target, config_.connect_timeout_ms))
+    server_.counters.cancels_forwarded.fetch_add(1);
 }
 
 awaitable<bool> Session::connect_upstream() {
@@ -514,8 +533,9 @@ awaitable<bool> Session::relay_authentication() {
           co_return false;
         }
         const auto& real = std::get<protocol::BackendKeyData>(*decoded);
-        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key});
-        upstream_pid_ = real.process_id;
+        // The server's own pid (pg_backend_pid(), NOTIFY and pg_terminate_backend agree with
+        // it) and a secret of the proxy's: the server's secret never leaves the proxy.
+        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key}, config_.peer_id);
         std::string out;
         protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
                          out);
@@ -721,7 +741,7 @@ bool Session::frame_server_input(std::string& out, std::string& extra, asio::con
       final_error_ = fatal("08P01", "blueshift: invalid message from the upstream server", error);
       return false;
     }
-    const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S' || f.code == 'A';
+    const bool inspected = f.code == 'Z' || f.code == 'E' || f.code == 'S';
     if (status == DecodeStatus::NeedMoreData) {
       if (f.size > kStreamThreshold && !inspected) {
         extra.clear();
@@ -732,20 +752,13 @@ bool Session::frame_server_input(std::string& out, std::string& extra, asio::con
       break;
     }
     extra.clear();
-    ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+    const ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
     if (f.code == 'Z' && !f.body.empty()) {
       transaction_status_ = static_cast<char>(f.body[0]);
     } else if (f.code == 'S') {
       on_parameter_status(f.body);
     } else if (f.code == 'E') {
       upstream_sent_fatal_ = is_fatal(f.body);
-    } else if (f.code == 'A' && client_key_ && f.body.size() >= 4 && read_int32(f.body.data()) == upstream_pid_) {
-      // A notification from this very session names the server's pid; the client knows
-      // the session by the pid the proxy gave it (and may skip its own notifications).
-      extra.assign(reinterpret_cast<const char*>(base + pos), f.size);
-      const uint32_t pid = static_cast<uint32_t>(client_key_->process_id);
-      for (int i = 0; i < 4; ++i) extra[protocol::kHeaderSize + i] = static_cast<char>(pid >> (24 - 8 * i));
-      action = ReplyTracker::Action::Replace;
     }
     if (action == ReplyTracker::Action::Replace || !extra.empty()) {
       out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);

@@ -92,7 +92,6 @@ class Session {
   // What the server said.
   char transaction_status_ = 'I';
   std::optional<BackendKey> client_key_;
-  int32_t upstream_pid_ = 0;           // the server's real process id (for 'A' messages)
   bool upstream_sent_fatal_ = false;   // the server ended the session with its own FATAL
 
   // Extended protocol state for Bind-time policy decisions.

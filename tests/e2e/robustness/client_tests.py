@@ -397,12 +397,12 @@ def test_negotiation(track, cleanups):
     time.sleep(0.1)
     w.check("unknown key ignored" in proxy.log_text(), "the proxy did not log the ignored cancel request")
 
-    # A real cancel: the key the client holds is the proxy's, not the warehouse's.
+    # A real cancel: the pid the client holds is the warehouse's, the secret the proxy's.
     c = logged_in(base)
     cleanups.append(c.close)
     rows, _, _ = c.simple_query("select pg_backend_pid()")
     w.check(c.backend_key is not None, "no BackendKeyData")
-    w.check(int(rows[0][0]) != c.backend_key[0], "the client was given the warehouse's own backend pid")
+    w.check(int(rows[0][0]) == c.backend_key[0], "the client was not given the warehouse's own backend pid")
     c.send(w.query("select pg_sleep(10)"))
     time.sleep(0.3)
     t0 = time.monotonic()
