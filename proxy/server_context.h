@@ -10,6 +10,7 @@
 #include "proxy/asio.h"
 #include "proxy/cancel_registry.h"
 #include "proxy/config.h"
+#include "proxy/log_limiter.h"
 
 namespace blueshift::proxy {
 
@@ -22,6 +23,9 @@ struct Counters {
   std::atomic<uint64_t> upstream_failures{0};
 };
 
+// Startup packets that PostgreSQL drops without a word (session.cc logs them, rate-limited).
+enum class DroppedStartup : size_t { InvalidLength, Incomplete, kCount };
+
 struct ServerContext {
   std::shared_ptr<const Config> config;
   std::unique_ptr<ssl::context> client_tls;    // null: no TLS offered to clients
@@ -29,6 +33,7 @@ struct ServerContext {
   CancelRegistry cancels;
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
   Counters counters;
+  LogLimiter<static_cast<size_t>(DroppedStartup::kCount)> dropped_startups;
 };
 
 }  // namespace blueshift::proxy

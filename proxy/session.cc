@@ -24,6 +24,9 @@ constexpr size_t kMaxReadChunk = 256 * 1024;
 // Largest message a client may send before it has logged in (passwords, SASL data,
 // Redshift IdP tokens); PostgreSQL itself caps these lower.
 constexpr size_t kMaxAuthMessageSize = 256 * 1024;
+// A CancelRequest is exactly this long (length, code, process id, secret); PostgreSQL drops
+// one of any other length without a word.
+constexpr size_t kCancelRequestSize = 16;
 
 // Statement names that cannot collide with a client's: a Bind of it fails at once, with no
 // side effect, which is how a refused extended-protocol message is made to fail upstream.
@@ -243,11 +246,15 @@ awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet()
     std::string error;
     const DecodeStatus status = protocol::decode_startup_frame(client_in_.readable(), &body, &size, &error);
     if (status == DecodeStatus::Error) {
-      end_reason_ = "invalid startup packet";
-      final_error_ = fatal("08P01", "blueshift: invalid startup packet: " + error);
+      // A Terminate, an HTTP request, a TLS ClientHello: PostgreSQL closes without a byte.
+      drop_startup(DroppedStartup::InvalidLength, error);
       co_return std::nullopt;
     }
     if (status == DecodeStatus::ReadyForNext) {
+      if (read_int32(body.data()) == protocol::kCancelRequestCode && size != kCancelRequestSize) {
+        drop_startup(DroppedStartup::InvalidLength, "invalid length of cancel request: " + std::to_string(size));
+        co_return std::nullopt;
+      }
       auto packet = protocol::decode_startup(body);
       client_in_.consume(size);
       if (!packet.ok()) {
@@ -260,11 +267,21 @@ awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet()
     auto space = client_in_.writable(512);
     auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), std::min<size_t>(space.size(), 512)));
     if (ec) {
-      end_reason_ = (client_in_.size() == 0 ? "closed before startup: " : "closed during startup: ") + ec.message();
+      // Nothing at all is how health checks and port scanners leave: not worth a line.
+      if (client_in_.size() == 0) end_reason_ = "closed before startup: " + ec.message();
+      else drop_startup(DroppedStartup::Incomplete, "incomplete startup packet: " + ec.message());
       co_return std::nullopt;
     }
     client_in_.commit(n);
   }
+}
+
+void Session::drop_startup(DroppedStartup kind, const std::string& why) {
+  end_reason_ = why;
+  const auto suppressed = server_.dropped_startups.admit(static_cast<size_t>(kind), std::chrono::steady_clock::now());
+  if (!suppressed) return;
+  spdlog::info("connection from {} closed without a reply, as PostgreSQL does: {}{}", client_address_, why,
+               *suppressed ? " (and " + std::to_string(*suppressed) + " more like it since the last such line)" : "");
 }
 
 awaitable<Session::Startup> Session::negotiate_startup() {
