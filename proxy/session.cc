@@ -284,6 +284,14 @@ void Session::drop_startup(DroppedStartup kind, const std::string& why) {
                *suppressed ? " (and " + std::to_string(*suppressed) + " more like it since the last such line)" : "");
 }
 
+void Session::refuse_unanswered_data(const std::string& request) {
+  // Bytes sent before the answer was read: PostgreSQL 15 refuses them, as a man in the middle
+  // could have injected them, whatever it answered.
+  end_reason_ = "unencrypted data after " + request;
+  final_error_ = fatal("08P01", "blueshift: received unencrypted data after " + request,
+                       "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
+}
+
 awaitable<Session::Startup> Session::negotiate_startup() {
   for (;;) {
     auto packet = co_await read_startup_packet();
@@ -297,6 +305,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       const char answer = server_.client_tls ? 'S' : 'N';
       auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
       if (ec) co_return Startup::Done;
+      if (answer == 'N' && client_in_.size() != 0) {
+        refuse_unanswered_data("SSL request");
+        co_return Startup::Done;
+      }
       if (answer == 'S') {
         if (client_in_.size() != 0) {  // bytes sent before the handshake could be injected by a MITM
           end_reason_ = "unencrypted data after SSLRequest";
@@ -314,6 +326,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       const char answer = 'N';
       auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
       if (ec) co_return Startup::Done;
+      if (client_in_.size() != 0) {
+        refuse_unanswered_data("GSSAPI encryption request");
+        co_return Startup::Done;
+      }
       continue;
     }
     if (auto* cancel = std::get_if<protocol::CancelRequest>(&*packet)) {
@@ -373,10 +389,13 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
     // The key names another instance: its session lives there.
     const auto peer = std::find_if(config_.peers.begin(), config_.peers.end(),
                                    [&](const Peer& p) { return p.id == route.peer; });
-    const bool sent = co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_.connect_timeout_ms);
-    spdlog::debug("cancel request from {} for peer {}: {}", client_address_, route.peer,
-                  sent ? "forwarded" : "could not reach " + peer->endpoint.to_string());
-    if (sent) server_.counters.cancels_forwarded.fetch_add(1);
+    if (co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_.connect_timeout_ms)) {
+      server_.counters.cancels_forwarded.fetch_add(1);
+      spdlog::debug("cancel request from {} forwarded to peer {}", client_address_, route.peer);
+    } else {
+      spdlog::warn("cancel request from {} for peer {} lost: could not reach {}", client_address_, route.peer,
+                   peer->endpoint.to_string());
+    }
     co_return;
   }
   std::optional<BackendKey> target;
@@ -769,7 +788,7 @@ bool Session::frame_server_input(std::string& out, std::string& extra, asio::con
       break;
     }
     extra.clear();
-    const ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
+    ReplyTracker::Action action = tracker_.on_backend(f.code, &extra);
     if (f.code == 'Z' && !f.body.empty()) {
       transaction_status_ = static_cast<char>(f.body[0]);
     } else if (f.code == 'S') {

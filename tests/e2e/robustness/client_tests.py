@@ -464,6 +464,21 @@ def test_negotiation(track, cleanups):
         w.check(err is None and rows == [[ANALYST[0]]], f"{name}: {rows} {err}")
         c.close()
 
+    # A startup packet sent with the SSLRequest, before its answer: PostgreSQL 15 answers and
+    # then refuses the unencrypted bytes (they could be a man in the middle's), and so must the proxy.
+    for port, who in ((w.warehouse_port(), "directly"), (base, "through the proxy")):
+        got = reply_to(port, w.ssl_request() + w.terminate(), False)
+        w.check(got is not None and got[:1] == b"N", f"SSLRequest with data behind it, {who}: answered {got!r}")
+        msgs, rest = w.split_messages(got[1:])
+        fields = w.parse_fields(msgs[0][1]) if len(msgs) == 1 and msgs[0][0] == "E" else {}
+        w.check(not rest and fields.get("C") == "08P01" and "received unencrypted data after SSL request"
+                in fields.get("M", ""), f"SSLRequest with data behind it, {who}: {got!r}")
+    for extra in (w.terminate(), w.startup_packet([("user", ANALYST[0])])):
+        got = reply_to(base, w.gssenc_request() + extra, False)
+        msgs, _ = w.split_messages(got[1:] if got else b"")
+        w.check(got[:1] == b"N" and len(msgs) == 1 and w.parse_fields(msgs[0][1]).get("C") == "08P01",
+                f"GSSENCRequest with data behind it: {got!r}")
+
     # CancelRequest for a key nobody holds: closed without a byte, proxy unharmed.
     s = w.Client(base)
     cleanups.append(s.close)
