@@ -27,4 +27,11 @@ std::optional<LeadingNames> leading_names(char code, std::span<const uint8_t> bo
   }
 }
 
+std::optional<int32_t> startup_code(std::span<const uint8_t> body) {
+  Cursor c(body, "startup packet");
+  int32_t code = 0;
+  if (!c.i32(code)) return std::nullopt;
+  return code;
+}
+
 }  // namespace blueshift::protocol

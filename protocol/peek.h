@@ -21,4 +21,8 @@ struct LeadingNames {
 // full decoder then says why) or for another code.
 [[nodiscard]] std::optional<LeadingNames> leading_names(char code, std::span<const uint8_t> body);
 
+// The request code a startup-phase packet body starts with (protocol version, SSLRequest,
+// CancelRequest, ...); nullopt when the body is shorter than that.
+[[nodiscard]] std::optional<int32_t> startup_code(std::span<const uint8_t> body);
+
 }  // namespace blueshift::protocol

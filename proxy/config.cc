@@ -1,6 +1,9 @@
 #include "proxy/config.h"
 
+#include "proxy/cancel_registry.h"
+
 #include <filesystem>
+#include <set>
 #include <stdexcept>
 
 namespace blueshift::proxy {
@@ -34,6 +37,27 @@ void reject_unknown(const YAML::Node& node, const std::string& prefix,
     for (const char* k : known) ok = ok || key == k;
     if (!ok) fail(prefix + key, "unknown key");
   }
+}
+
+std::vector<Peer> read_peers(const YAML::Node& node) {
+  std::vector<Peer> peers;
+  if (!node || node.IsNull()) return peers;
+  if (!node.IsSequence()) fail("peers", "must be a list of {id, host, port}");
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string path = "peers[" + std::to_string(i) + "].";
+    const YAML::Node entry = node[i];
+    if (!entry.IsMap()) fail("peers[" + std::to_string(i) + "]", "must be a mapping {id, host, port}");
+    reject_unknown(entry, path, {"id", "host", "port"});
+    Peer peer;
+    int port = 0;
+    read(entry, "id", path, &peer.id);
+    read(entry, "host", path, &peer.endpoint.host);
+    read(entry, "port", path, &port);
+    if (port <= 0 || port > 65535) fail(path + "port", "must be 1..65535");
+    peer.endpoint.port = static_cast<uint16_t>(port);
+    peers.push_back(std::move(peer));
+  }
+  return peers;
 }
 
 }  // namespace
@@ -71,7 +95,7 @@ Config config_from_yaml(const YAML::Node& root) {
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
   reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "log", "catalog",
-                            "audit", "policies"});
+                            "audit", "policies", "peer_id", "peers"});
   if (root["listen"]) {
     try {
       c.listen = parse_endpoint(root["listen"].as<std::string>());
@@ -115,6 +139,8 @@ Config config_from_yaml(const YAML::Node& root) {
   }
   read(root, "io_threads", "", &c.io_threads);
   read(root, "pin_io_threads", "", &c.pin_io_threads);
+  read(root, "peer_id", "", &c.peer_id);
+  c.peers = read_peers(root["peers"]);
   if (const YAML::Node log = root["log"]) {
     require_map(log, "log");
     reject_unknown(log, "log.", {"level", "file", "stats_interval_seconds"});
@@ -155,6 +181,22 @@ Config load_config(const std::string& path) {
   return c;
 }
 
+namespace {
+
+void validate_peers(const Config& c, std::vector<std::string>& problems) {
+  const std::string range = "1.." + std::to_string(kMaxPeerId);
+  if (c.peer_id < 0 || c.peer_id > kMaxPeerId) problems.push_back("peer_id must be " + range + " (0: no peering)");
+  if (!c.peers.empty() && c.peer_id == 0) problems.push_back("peers are listed but peer_id is not set");
+  std::set<int> ids;
+  for (const Peer& p : c.peers) {
+    if (p.id < 1 || p.id > kMaxPeerId) problems.push_back("peers: id " + std::to_string(p.id) + " is not " + range);
+    if (!ids.insert(p.id).second) problems.push_back("peers: id " + std::to_string(p.id) + " is listed twice");
+    if (p.endpoint.host.empty()) problems.push_back("peers: id " + std::to_string(p.id) + " has no host");
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> validate(const Config& c) {
   std::vector<std::string> problems;
   auto readable = [&](const std::string& file, const char* key) {
@@ -180,6 +222,7 @@ std::vector<std::string> validate(const Config& c) {
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
   if (c.stats_interval_seconds < 0) problems.push_back("log.stats_interval_seconds must be >= 0 (0: never)");
   if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");
+  validate_peers(c, problems);
   static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   bool level_ok = false;
   for (const char* l : kLevels) level_ok = level_ok || c.log_level == l;

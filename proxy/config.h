@@ -19,6 +19,12 @@ struct Endpoint {
   [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
+// Another instance of the proxy, for CancelRequests that land on the wrong one.
+struct Peer {
+  int id = 0;
+  Endpoint endpoint;
+};
+
 enum class UpstreamTls { Disable, Require, VerifyFull };
 
 struct Config {
@@ -44,6 +50,12 @@ struct Config {
   std::string log_level = "info";
   std::string log_file;              // "": standard error
   int stats_interval_seconds = 60;   // one info line with the counters this often (0: never)
+
+  // Peering: several instances behind one load balancer. A CancelRequest opens a new
+  // connection, which may land on another instance than its session's: the key names the
+  // instance (cancel_registry.h), and the one it lands on forwards it there. peer_id 0: none.
+  int peer_id = 0;
+  std::vector<Peer> peers;           // every instance (this one may be listed too)
 
   std::string catalog_conninfo;      // libpq service connection for the catalog ("": none)
   int catalog_refresh_seconds = 300;

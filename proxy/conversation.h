@@ -86,12 +86,6 @@ class Conversation {
   [[nodiscard]] const protocol::ProxyError* fatal_error() const { return fatal_.get(); }
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
-  // The server's process id and the one the client was given: a notification from this
-  // very session names the server's, the client knows the session by its own.
-  void set_process_ids(int32_t server_pid, int32_t client_pid) {
-    server_pid_ = server_pid;
-    client_pid_ = client_pid;
-  }
 
  private:
   Verdict forward(char code);
@@ -119,7 +113,6 @@ class Conversation {
   void finish_batch(char status, std::string* prefix, bool* swallow_ready);
   void finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready);
   void note_server_state(const protocol::Frame& f);
-  bool own_notification(const protocol::Frame& f, std::string* out) const;
 
   Options options_;
   policies::SessionContext identity_;
@@ -131,8 +124,6 @@ class Conversation {
   char transaction_status_ = 'I';
   bool discarding_until_sync_ = false;
   bool upstream_sent_fatal_ = false;
-  int32_t server_pid_ = 0;
-  int32_t client_pid_ = 0;
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::unique_ptr<protocol::ProxyError> fatal_;

@@ -31,10 +31,6 @@ void Conversation::on_server_streamed(char code) { positions_.on_backend(code); 
 
 Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) {
   note_server_state(f);
-  if (f.code == protocol::NotificationResponse::kCode && own_notification(f, out)) {
-    positions_.on_backend(f.code);
-    return Verdict::Replace;
-  }
   const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
   positions_.on_backend(f.code);
   return v;
@@ -62,17 +58,6 @@ void Conversation::note_server_state(const Frame& f) {
     default:
       break;
   }
-}
-
-bool Conversation::own_notification(const Frame& f, std::string* out) const {
-  if (server_pid_ == client_pid_) return false;
-  auto decoded = protocol::decode_backend(f.code, f.body);
-  if (!decoded.ok()) return false;
-  auto n = std::get<protocol::NotificationResponse>(*decoded);
-  if (n.process_id != server_pid_) return false;
-  n.process_id = client_pid_;
-  *out = encode_backend(std::move(n));
-  return true;
 }
 
 void Conversation::on_parameter_status(std::span<const uint8_t> body) {

@@ -8,10 +8,14 @@
 #include "proxy/asio.h"
 #include "proxy/cancel_registry.h"
 #include "proxy/config.h"
+#include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
 
 namespace blueshift::proxy {
+
+// Startup packets that PostgreSQL drops without a word (session.cc logs them, rate-limited).
+enum class DroppedStartup : size_t { InvalidLength, Incomplete, kCount };
 
 struct ServerContext {
   std::shared_ptr<const Config> config;
@@ -23,6 +27,7 @@ struct ServerContext {
   ProxyMetrics metrics{registry};      // the handles sessions update
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
   asio::thread_pool blocking{2};
+  LogLimiter<static_cast<size_t>(DroppedStartup::kCount)> dropped_startups;
 };
 
 }  // namespace blueshift::proxy

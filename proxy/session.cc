@@ -1,5 +1,6 @@
 #include "proxy/session.h"
 
+#include "protocol/peek.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
@@ -26,11 +27,37 @@ constexpr size_t kMaxReadChunk = 256 * 1024;
 // Largest message a client may send before it has logged in (passwords, SASL data,
 // Redshift IdP tokens); PostgreSQL itself caps these lower.
 constexpr size_t kMaxAuthMessageSize = 256 * 1024;
+// A CancelRequest is exactly this long (length, code, process id, secret); PostgreSQL drops
+// one of any other length without a word.
+constexpr size_t kCancelRequestSize = 16;
 
 std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
   return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
 }
 
+
+// Sends a CancelRequest for key to `to` on a connection of its own; true when it was sent.
+// The receiver closes the connection when done: wait for that briefly so the cancel is
+// delivered before this socket goes away.
+awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_timeout_ms) {
+  auto executor = co_await asio::this_coro::executor;
+  tcp::resolver resolver(executor);
+  auto [rec, endpoints] = co_await resolver.async_resolve(to.host, std::to_string(to.port), use_nothrow);
+  if (rec) co_return false;
+  tcp::socket socket(executor);
+  asio::steady_timer timer(executor);
+  timer.expires_after(std::chrono::milliseconds(connect_timeout_ms));
+  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
+  if (connected.index() != 0 || std::get<0>(std::get<0>(connected))) co_return false;
+  std::string bytes;
+  protocol::encode(protocol::StartupPacket{protocol::CancelRequest{key.process_id, key.secret_key}}, bytes);
+  auto [wec, wn] = co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
+  if (wec) co_return false;
+  char byte;
+  timer.expires_after(std::chrono::seconds(2));
+  co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
+  co_return true;
+}
 
 }  // namespace
 
@@ -151,11 +178,15 @@ awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet()
     std::string error;
     const DecodeStatus status = protocol::decode_startup_frame(client_in_.readable(), &body, &size, &error);
     if (status == DecodeStatus::Error) {
-      end_reason_ = "invalid startup packet";
-      final_error_ = fatal("08P01", "blueshift: invalid startup packet: " + error);
+      // A Terminate, an HTTP request, a TLS ClientHello: PostgreSQL closes without a byte.
+      drop_startup(DroppedStartup::InvalidLength, error);
       co_return std::nullopt;
     }
     if (status == DecodeStatus::ReadyForNext) {
+      if (protocol::startup_code(body) == protocol::kCancelRequestCode && size != kCancelRequestSize) {
+        drop_startup(DroppedStartup::InvalidLength, "invalid length of cancel request: " + std::to_string(size));
+        co_return std::nullopt;
+      }
       auto packet = protocol::decode_startup(body);
       client_in_.consume(size);
       if (!packet.ok()) {
@@ -168,11 +199,29 @@ awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet()
     auto space = client_in_.writable(512);
     auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), std::min<size_t>(space.size(), 512)));
     if (ec) {
-      end_reason_ = (client_in_.size() == 0 ? "closed before startup: " : "closed during startup: ") + ec.message();
+      // Nothing at all is how health checks and port scanners leave: not worth a line.
+      if (client_in_.size() == 0) end_reason_ = "closed before startup: " + ec.message();
+      else drop_startup(DroppedStartup::Incomplete, "incomplete startup packet: " + ec.message());
       co_return std::nullopt;
     }
     client_in_.commit(n);
   }
+}
+
+void Session::drop_startup(DroppedStartup kind, const std::string& why) {
+  end_reason_ = why;
+  const auto suppressed = server_.dropped_startups.admit(static_cast<size_t>(kind), std::chrono::steady_clock::now());
+  if (!suppressed) return;
+  spdlog::info("connection from {} closed without a reply, as PostgreSQL does: {}{}", client_address_, why,
+               *suppressed ? " (and " + std::to_string(*suppressed) + " more like it since the last such line)" : "");
+}
+
+void Session::refuse_unanswered_data(const std::string& request) {
+  // Bytes sent before the answer was read: PostgreSQL 15 refuses them, as a man in the middle
+  // could have injected them, whatever it answered.
+  end_reason_ = "unencrypted data after " + request;
+  final_error_ = fatal("08P01", "blueshift: received unencrypted data after " + request,
+                       "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
 }
 
 awaitable<Session::Startup> Session::negotiate_startup() {
@@ -188,6 +237,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       const char answer = server_.client_tls ? 'S' : 'N';
       auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
       if (ec) co_return Startup::Done;
+      if (answer == 'N' && client_in_.size() != 0) {
+        refuse_unanswered_data("SSL request");
+        co_return Startup::Done;
+      }
       if (answer == 'S') {
         if (client_in_.size() != 0) {  // bytes sent before the handshake could be injected by a MITM
           end_reason_ = "unencrypted data after SSLRequest";
@@ -205,6 +258,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       const char answer = 'N';
       auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
       if (ec) co_return Startup::Done;
+      if (client_in_.size() != 0) {
+        refuse_unanswered_data("GSSAPI encryption request");
+        co_return Startup::Done;
+      }
       continue;
     }
     if (auto* cancel = std::get_if<protocol::CancelRequest>(&*packet)) {
@@ -258,31 +315,30 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
-  auto target = server_.cancels.find(BackendKey{request.process_id, request.secret_key});
+  const BackendKey received{request.process_id, request.secret_key};
+  const CancelRoute route = route_cancel(received, config_.peer_id, config_.peers);
+  if (route.kind == CancelRoute::Kind::Peer) {
+    // The key names another instance: its session lives there.
+    const auto peer = std::find_if(config_.peers.begin(), config_.peers.end(),
+                                   [&](const Peer& p) { return p.id == route.peer; });
+    if (co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_.connect_timeout_ms)) {
+      server_.metrics.cancels_forwarded.inc();
+      spdlog::debug("cancel request from {} forwarded to peer {}", client_address_, route.peer);
+    } else {
+      spdlog::warn("cancel request from {} for peer {} lost: could not reach {}", client_address_, route.peer,
+                   peer->endpoint.to_string());
+    }
+    co_return;
+  }
+  std::optional<BackendKey> target;
+  if (route.kind == CancelRoute::Kind::Local) target = server_.cancels.find(unmark_forwarded(received));
   if (!target) {
     server_.metrics.cancels_unknown.inc();
     spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
     co_return;
   }
-  auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
-                                                          use_nothrow);
-  if (rec) co_return;
-  tcp::socket socket(executor);
-  asio::steady_timer timer(executor);
-  timer.expires_after(std::chrono::milliseconds(config_.connect_timeout_ms));
-  auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
-  if (connected.index() != 0 || std::get<0>(std::get<0>(connected))) co_return;
-  std::string bytes;
-  protocol::encode(protocol::StartupPacket{protocol::CancelRequest{target->process_id, target->secret_key}}, bytes);
-  co_await asio::async_write(socket, asio::buffer(bytes), use_nothrow);
-  // The server closes the connection when done; wait for that briefly so the cancel is
-  // delivered before this socket goes away.
-  char byte;
-  timer.expires_after(std::chrono::seconds(2));
-  co_await (socket.async_read_some(asio::buffer(&byte, 1), use_nothrow) || timer.async_wait(use_nothrow));
-  server_.metrics.cancels_forwarded.inc();
+  if (co_await deliver_cancel(config_.upstream, *target, config_.connect_timeout_ms))
+    server_.metrics.cancels_forwarded.inc();
 }
 
 awaitable<bool> Session::connect_upstream() {
@@ -446,8 +502,9 @@ awaitable<bool> Session::relay_authentication() {
           co_return false;
         }
         const auto& real = std::get<protocol::BackendKeyData>(*decoded);
-        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key});
-        conversation_.set_process_ids(real.process_id, client_key_->process_id);
+        // The server's own pid (pg_backend_pid(), NOTIFY and pg_terminate_backend agree with
+        // it) and a secret of the proxy's: the server's secret never leaves the proxy.
+        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key}, config_.peer_id);
         std::string out;
         protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
                          out);

@@ -45,6 +45,9 @@ class Session {
   enum class Startup { Proceed, Done };
   awaitable<Startup> negotiate_startup();
   awaitable<std::optional<protocol::StartupPacket>> read_startup_packet();
+  // Logs (rate-limited) and ends a session whose startup packet a server drops silently.
+  void drop_startup(DroppedStartup kind, const std::string& why);
+  void refuse_unanswered_data(const std::string& request);
   awaitable<void> forward_cancel(const protocol::CancelRequest& request);
   awaitable<bool> connect_upstream();
   awaitable<bool> relay_authentication();

@@ -23,6 +23,8 @@ namespace blueshift::proxy {
 
 class Stream {
  public:
+  static constexpr long kMaxTlsRecordPlaintext = 8192;  // PostgreSQL's PQ_SEND_BUFFER_SIZE
+
   explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {
     // Reads after a readiness wait must never block the event loop.
     error_code ignored;
@@ -178,8 +180,16 @@ class Stream {
   }
 
   // Server side of TLS (the proxy terminating a client's TLS).
+  //
+  // Records carry at most kMaxTlsRecordPlaintext bytes, as PostgreSQL's (it writes from an
+  // 8 KiB buffer). libpq reads with at least 8 KiB of room, often less than 16: of a larger
+  // record it takes part, the rest waits decrypted inside OpenSSL where the application's
+  // select() cannot see it, and a client waiting for readiness (psycopg) waits forever. The fragment limit is set on
+  // the connection rather than bounding each SSL_write: the pumps keep writing large
+  // buffers in one call, and every record OpenSSL builds, whatever the caller, is bounded.
   awaitable<error_code> accept_tls(ssl::context& context) {
     tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
+    SSL_set_max_send_fragment(tls_->native_handle(), kMaxTlsRecordPlaintext);
     auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, use_nothrow);
     co_return ec;
   }

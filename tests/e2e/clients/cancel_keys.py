@@ -1,11 +1,14 @@
 #!/usr/bin/python3
-"""Cancel keys through the proxy, with hand-made CancelRequests.
+"""Backend keys through the proxy, with hand-made CancelRequests.
 
-A session running pg_sleep(2) must NOT be cancelled by CancelRequests carrying guessed keys:
-random keys, the session's own visible pid with a wrong secret, the server's real backend pid
-(which pg_backend_pid() reveals) with a wrong or the visible secret, and another session's
-valid key. Then, as a positive control, the session's own key cancels it within a second
-(SQLSTATE 57014). Seeded (E2E_SEED or time); the seed is printed.
+The BackendKeyData pid a client gets is the server's own (pg_backend_pid()); the secret is the
+proxy's. A session running pg_sleep(2) must NOT be cancelled by CancelRequests carrying guessed
+keys: random keys, the session's pid with a wrong secret (one bit off, random), neighbouring
+pids with its secret, the same key marked as forwarded by a peer (no peering here), and another
+session's valid key. Then, as a positive control, the session's own pair cancels it within a
+second (SQLSTATE 57014). A session's own NOTIFY, and another's, carry the notifying session's
+pid; pg_terminate_backend() of the pid the client got, from another session, ends it.
+Seeded (E2E_SEED or time); the seed is printed.
 """
 import os
 import random
@@ -45,8 +48,10 @@ def main():
     pid_c, key_c = victim.key
     rows, _, _ = victim.query("SELECT pg_backend_pid()")
     pid_s = int(rows[0][0])
-    print(f"victim: client-visible pid {pid_c}, server pid {pid_s}; other session's visible pid {other.key[0]}")
-    check(pid_c != pid_s, "the visible BackendKeyData pid differs from the server's pid")
+    other_rows, _, _ = other.query("SELECT pg_backend_pid()")
+    print(f"victim: BackendKeyData pid {pid_c}, pg_backend_pid() {pid_s}; other session's pid {other.key[0]}")
+    check(pid_c == pid_s, f"the BackendKeyData pid is the server's pg_backend_pid(): {pid_c} vs {pid_s}")
+    check(other.key[0] == int(other_rows[0][0]), "so is the other session's")
     check(other.key != victim.key, "two sessions get different cancel keys")
 
     def r32():
@@ -54,7 +59,8 @@ def main():
 
     guesses = [(r32(), r32()) for _ in range(40)]
     guesses += [(pid_c, key_c ^ (1 << rng.randrange(31))), (pid_c, key_c ^ 1)]  # one bit off
-    guesses += [(pid_c, r32()), (pid_s, r32()), (pid_s, key_c), (pid_c + 1, key_c), (pid_c - 1, key_c)]
+    guesses += [(pid_c, r32()), (pid_c, r32()), (pid_c + 1, key_c), (pid_c - 1, key_c)]
+    guesses += [(pid_c | -2**31, key_c)]  # marked as forwarded by a peer: this proxy has no peers
     guesses += [other.key]  # a valid key, but for the idle session: must not touch the victim
     # Normalise to signed 32-bit.
     guesses = [tuple(((v + 2**31) % 2**32) - 2**31 for v in g) for g in guesses]
@@ -91,6 +97,16 @@ def main():
     rows, _, error = victim.query("SELECT 'victim alive'")
     check(error is None and rows == [["victim alive"]], "the cancelled session is still usable")
 
+    # Notifications name the notifying session by the pid its client was given.
+    victim.query("LISTEN e2e_cancel_keys")
+    victim.query("NOTIFY e2e_cancel_keys, 'own'")
+    other.query("NOTIFY e2e_cancel_keys, 'other'")
+    victim.query("SELECT 1")  # the other session's notification arrives by the next ReadyForQuery
+    got = sorted(victim.notifications)
+    check(sorted([(pid_c, "e2e_cancel_keys", "own"), (other.key[0], "e2e_cancel_keys", "other")]) == got,
+          f"own NOTIFY carries the session's own pid {pid_c}, the other's {other.key[0]}: {got}")
+    victim.query("UNLISTEN *")
+
     # A key stays valid only while its session lives: after the victim logs out, its key is
     # dead and cancels nothing (here: the other session, running a short sleep).
     victim.close()
@@ -100,12 +116,23 @@ def main():
     pgwire.send_cancel(PROXY, pid_c, key_c, wait=0.5)
     rows, _, error = other.read_result()
     check(error is None and rows == [["", "other finished"]], "a closed session's key cancels nothing")
+
+    # pg_terminate_backend() with the pid a client was given ends that client's session.
+    third = login()
+    rows, _, error = other.query(f"SELECT pg_terminate_backend({third.key[0]})")
+    check(error is None and rows == [["t"]], f"pg_terminate_backend(BackendKeyData pid) succeeds: {rows} {error}")
+    try:
+        _, _, error = third.query("SELECT 'still here'")
+    except ConnectionError:
+        error = {"C": "closed"}
+    check(error is not None and error.get("C") in ("57P01", "closed"),
+          f"the terminated session is gone: {error}")
     other.close()
 
     if failures:
         print(f"{len(failures)} failure(s) (seed {seed})")
         sys.exit(1)
-    print("PASS: guessed cancel keys cancel nothing; the right key cancels within a second")
+    print("PASS: the server's pids; guessed cancel keys cancel nothing; the right pair cancels within a second")
 
 
 if __name__ == "__main__":

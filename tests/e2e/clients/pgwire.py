@@ -30,6 +30,7 @@ class Session:
         self.parameters = {}
         self.key = None  # (process id, secret key) from BackendKeyData
         self.notices = []
+        self.notifications = []  # (process id, channel, payload) of each NotificationResponse
 
     def close(self):
         try:
@@ -111,6 +112,9 @@ class Session:
                 error = parse_fields(body)
             elif code == b"N":
                 self.notices.append(parse_fields(body))
+            elif code == b"A":
+                channel, payload = body[4:].split(b"\0")[:2]
+                self.notifications.append((struct.unpack("!i", body[:4])[0], channel.decode(), payload.decode()))
             elif code == b"Z":
                 return rows, tags, error
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # TLS on both sides of the proxy. Builds a throwaway CA and a server certificate (CN and
-# SAN localhost, SAN IP 127.0.0.1), a throwaway PostgreSQL 15 on 127.0.0.1:5450 that accepts
+# SAN localhost, SAN IP 127.0.0.1), a throwaway PostgreSQL 15 on 127.0.0.1:5450 (or the next
+# free port up to 5459: another worktree's run may hold 5450 for its warehouse) that accepts
 # only TLS (hostssl), and private proxies on 6510-6513 with client TLS required and the
 # upstream verified. Checks:
 #   - psql sslmode=verify-full through the proxy works, and pg_stat_ssl on the upstream shows
@@ -18,6 +19,7 @@ e2e_require_env
 
 PGBIN=/usr/lib/postgresql/15/bin
 PG_PORT=5450
+while ! e2e_port_free "$PG_PORT" && ((PG_PORT < 5459)); do PG_PORT=$((PG_PORT + 1)); done
 P_GOOD=6510 P_WRONG_CA=6511 P_WRONG_NAME=6512 P_PLAIN_UPSTREAM=6513 P_OPTIONAL=6514
 [[ -x $PGBIN/initdb ]] || e2e_die "PostgreSQL 15 server binaries not found in $PGBIN"
 command -v openssl >/dev/null || e2e_die "openssl not found"

@@ -3,7 +3,7 @@
 startup packets, connection limits, login and idle timeouts, protocol negotiation and cancel,
 --check-config, and a seeded randomized soak that watches the proxy's memory.
 
-Usage: python3 client_tests.py {oversize|prealloc|garbage_startup|max_clients|login_timeout|
+Usage: python3 client_tests.py {oversize|prealloc|garbage_startup|silent_startup|max_clients|login_timeout|
                                 idle_timeout|idle_busy|negotiation|check_config|soak}
 Random tests print their seed; BLUESHIFT_ROBUST_SEED=<n> replays one.
 Ports (127.0.0.1): 6630-6679, one block of five per test.
@@ -96,17 +96,18 @@ def test_oversize(track, cleanups):
     fields = c.expect_error("08P01", timeout=3, severity="FATAL")
     print(f"claimed 2 GB Query: {fields['M']}")
 
-    # Huge or impossible lengths in the startup packet.
+    # Huge or impossible lengths in the startup packet: closed without a byte, as PostgreSQL
+    # does (nothing is reserved for what the length claims).
     for name, data in (("length 0x7fffffff", w.i32(0x7FFFFFFF) + w.i32(w.PROTOCOL_3_0)),
                        ("length -1", w.i32(-1) + b"\0" * 8),
-                       ("length 10001", w.i32(10001) + w.i32(w.PROTOCOL_3_0) + b"user\0x\0\0"),
+                       ("length 10005", w.i32(10005) + w.i32(w.PROTOCOL_3_0) + b"user\0x\0\0"),
                        ("length 4", w.i32(4))):
         c = w.Client(base)
         cleanups.append(c.close)
         c.send(data)
-        fields = c.expect_error("08P01", timeout=3, severity="FATAL")
-        w.check(c.read_msg(timeout=3) is None, f"startup {name}: connection left open")
-        print(f"startup {name}: {fields['M']}")
+        got = c.read_to_eof(timeout=3)
+        w.check(got == b"", f"startup {name}: expected a close without a byte, got {got!r}")
+        print(f"startup {name}: closed without a reply")
         c.close()
 
     w.check(proxy.alive(), "the proxy died")
@@ -221,9 +222,11 @@ def test_garbage_startup(track, cleanups):
         outcomes[name] = (outcome, elapsed)
         w.check(proxy.alive(), f"the proxy died after {name!r}: {data[:60]!r}")
 
-    for name in ("length 0x7fffffff", "negative length", "length 7", "protocol 2.0", "protocol 1234.5678",
-                 "no final NUL", "SSLRequest with trailing bytes", "short CancelRequest", "HTTP request",
-                 "TLS ClientHello", "typed message instead of startup"):
+    # What PostgreSQL drops without a word (silent_startup compares them with the warehouse).
+    for name in ("length 0x7fffffff", "negative length", "length 7", "protocol 1234.5678", "short CancelRequest",
+                 "HTTP request", "TLS ClientHello", "typed message instead of startup"):
+        w.check(outcomes[name][0] == "closed", f"{name}: expected a close without a byte, got {outcomes[name][0]}")
+    for name in ("protocol 2.0", "no final NUL", "SSLRequest with trailing bytes"):
         w.check(outcomes[name][0] == "E 08P01", f"{name}: expected FATAL 08P01, got {outcomes[name][0]}")
     w.check(outcomes["no user"][0] == "E 28000", f"no user: expected 28000, got {outcomes['no user'][0]}")
     for name, (outcome, elapsed) in outcomes.items():
@@ -232,6 +235,80 @@ def test_garbage_startup(track, cleanups):
     rss1 = proxy.rss_kb()
     print(f"proxy RSS {rss0} KB -> {rss1} KB")
     w.check(rss1 - rss0 < 32 * 1024, f"the proxy grew by {(rss1 - rss0) >> 10} MB over {len(outcomes)} garbage connections")
+
+
+# Startup packets PostgreSQL 15 closes without sending a byte (ProcessStartupPacket: a length
+# under 8 or over 10000, a CancelRequest of any length but 16, a packet cut short), each sent
+# with and without a half-close; "then close" cases only with one (both sides wait for more).
+SILENT_STARTUPS = [
+    ("Terminate before startup", w.terminate(), False),
+    ("length 0x7fffffff", w.i32(0x7FFFFFFF), False),
+    ("negative length", w.i32(-5) + b"abcd", False),
+    ("length 4", w.i32(4), False),
+    ("length 7", w.i32(7) + b"\0\3\0", False),
+    ("length 10005", w.i32(10005) + bytes(16), False),  # PostgreSQL caps the length less its own 4 bytes
+    ("CancelRequest of 8 bytes", w.i32(8) + w.i32(w.CANCEL_REQUEST), False),
+    ("CancelRequest of 12 bytes", w.i32(12) + w.i32(w.CANCEL_REQUEST) + w.i32(1), False),
+    ("CancelRequest of 20 bytes", w.i32(20) + w.i32(w.CANCEL_REQUEST) + w.i32(1) * 3, False),
+    ("HTTP request", b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", False),
+    ("TLS ClientHello", bytes.fromhex("16030100c4010000c00303") + bytes(60), False),
+    ("typed Query", w.query("select 1"), False),
+    ("three bytes then close", b"\x00\x00\x01", True),
+    ("truncated startup then close", w.startup_packet([("user", ANALYST[0]), ("database", "dev")])[:13], True),
+    ("nothing then close", b"", True),
+]
+
+
+def reply_to(port, data, half_close):
+    """Everything the server at port sends back to data before it closes (None: it did not close)."""
+    s = socket.create_connection((w.HOST, port), timeout=5)
+    reply = b""
+    try:
+        s.sendall(data)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        s.settimeout(4)
+        while chunk := s.recv(65536):
+            reply += chunk
+    except socket.timeout:
+        return None
+    except OSError:
+        pass
+    finally:
+        s.close()
+    return reply
+
+
+def test_silent_startup(track, cleanups):
+    base = 6675
+    proxy = private_proxy(track, base, "limits:\n  login_timeout_ms: 5000\n")
+    for name, data, only_half_close in SILENT_STARTUPS:
+        for half_close in (True,) if only_half_close else (False, True):
+            direct = reply_to(w.warehouse_port(), data, half_close)
+            proxied = reply_to(base, data, half_close)
+            what = f"{name}{' (half-closed)' if half_close else ''}"
+            w.check(direct == b"", f"{what}: the warehouse itself answered {direct!r}: not a silent case")
+            w.check(proxied == direct, f"{what}: through the proxy {proxied!r}, directly {direct!r}")
+            print(f"  {what:45s} -> no bytes, closed, as directly")
+    w.check(proxy.alive(), "the proxy died")
+
+    # Logged at info, at most a line a second per kind, with the count of those left out.
+    log = proxy.log_text()
+    lines = [line for line in log.splitlines() if "closed without a reply" in line]
+    invalid = [line for line in lines if "invalid length" in line]
+    sent = 2 * sum(1 for name, _, only_half_close in SILENT_STARTUPS if not only_half_close)  # all invalid lengths
+    w.check(invalid and len(invalid) < sent // 2,
+            f"{len(invalid)} 'invalid length' lines for {sent} such packets sent within seconds")
+    w.check(any("incomplete startup packet" in line for line in lines), "no line for an incomplete startup packet")
+    w.check("[info]" in invalid[0], f"not logged at info: {invalid[0]}")
+    for i in range(5):
+        reply_to(base, w.terminate(), False)
+    time.sleep(1.1)
+    reply_to(base, w.terminate(), False)
+    time.sleep(0.2)
+    last = [line for line in proxy.log_text().splitlines() if "invalid length" in line][-1]
+    w.check(re.search(r"and \d+ more like it", last) is not None, f"the line after a quiet second: {last}")
+    print(f"  log: {len(lines)} lines for all of the above; the last: {last.split('] ', 2)[-1]}")
 
 
 # ------------------------------------------------------------------ 9. max_client_connections
@@ -387,6 +464,21 @@ def test_negotiation(track, cleanups):
         w.check(err is None and rows == [[ANALYST[0]]], f"{name}: {rows} {err}")
         c.close()
 
+    # A startup packet sent with the SSLRequest, before its answer: PostgreSQL 15 answers and
+    # then refuses the unencrypted bytes (they could be a man in the middle's), and so must the proxy.
+    for port, who in ((w.warehouse_port(), "directly"), (base, "through the proxy")):
+        got = reply_to(port, w.ssl_request() + w.terminate(), False)
+        w.check(got is not None and got[:1] == b"N", f"SSLRequest with data behind it, {who}: answered {got!r}")
+        msgs, rest = w.split_messages(got[1:])
+        fields = w.parse_fields(msgs[0][1]) if len(msgs) == 1 and msgs[0][0] == "E" else {}
+        w.check(not rest and fields.get("C") == "08P01" and "received unencrypted data after SSL request"
+                in fields.get("M", ""), f"SSLRequest with data behind it, {who}: {got!r}")
+    for extra in (w.terminate(), w.startup_packet([("user", ANALYST[0])])):
+        got = reply_to(base, w.gssenc_request() + extra, False)
+        msgs, _ = w.split_messages(got[1:] if got else b"")
+        w.check(got[:1] == b"N" and len(msgs) == 1 and w.parse_fields(msgs[0][1]).get("C") == "08P01",
+                f"GSSENCRequest with data behind it: {got!r}")
+
     # CancelRequest for a key nobody holds: closed without a byte, proxy unharmed.
     s = w.Client(base)
     cleanups.append(s.close)
@@ -397,12 +489,12 @@ def test_negotiation(track, cleanups):
     time.sleep(0.1)
     w.check("unknown key ignored" in proxy.log_text(), "the proxy did not log the ignored cancel request")
 
-    # A real cancel: the key the client holds is the proxy's, not the warehouse's.
+    # A real cancel: the pid the client holds is the warehouse's, the secret the proxy's.
     c = logged_in(base)
     cleanups.append(c.close)
     rows, _, _ = c.simple_query("select pg_backend_pid()")
     w.check(c.backend_key is not None, "no BackendKeyData")
-    w.check(int(rows[0][0]) != c.backend_key[0], "the client was given the warehouse's own backend pid")
+    w.check(int(rows[0][0]) == c.backend_key[0], "the client was not given the warehouse's own backend pid")
     c.send(w.query("select pg_sleep(10)"))
     time.sleep(0.3)
     t0 = time.monotonic()
@@ -649,6 +741,7 @@ TESTS = {
     "oversize": test_oversize,
     "prealloc": test_prealloc,
     "garbage_startup": test_garbage_startup,
+    "silent_startup": test_silent_startup,
     "max_clients": test_max_clients,
     "login_timeout": test_login_timeout,
     "idle_timeout": test_idle_timeout,

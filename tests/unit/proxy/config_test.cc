@@ -94,6 +94,37 @@ TEST(Config, ValidateFindsInconsistencies) {
   EXPECT_EQ(validate(c).size(), 2u);
 }
 
+TEST(Config, ReadsPeers) {
+  const Config c = parse(R"(
+peer_id: 2
+peers:
+  - {id: 1, host: 10.0.0.1, port: 5439}
+  - {id: 2, host: 10.0.0.2, port: 6439}
+)");
+  EXPECT_EQ(c.peer_id, 2);
+  ASSERT_EQ(c.peers.size(), 2u);
+  EXPECT_EQ(c.peers[0].id, 1);
+  EXPECT_EQ(c.peers[0].endpoint.to_string(), "10.0.0.1:5439");
+  EXPECT_EQ(c.peers[1].endpoint.to_string(), "10.0.0.2:6439");
+  EXPECT_TRUE(validate(c).empty());
+  EXPECT_EQ(parse("").peer_id, 0) << "no peering by default";
+}
+
+TEST(Config, RejectsBadPeers) {
+  EXPECT_THROW(parse("peers: {id: 1}"), std::runtime_error);
+  EXPECT_THROW(parse("peers: [{id: 1, host: a, port: 0}]"), std::runtime_error);
+  EXPECT_THROW(parse("peers: [{id: 1, host: a, port: 1, weight: 3}]"), std::runtime_error);
+  auto only_problem = [](const std::string& yaml, const std::string& expected) {
+    const auto problems = validate(parse(yaml));
+    ASSERT_EQ(problems.size(), 1u) << yaml;
+    EXPECT_NE(problems[0].find(expected), std::string::npos) << problems[0];
+  };
+  only_problem("peer_id: 16", "peer_id must be 1..15");
+  only_problem("peers: [{id: 1, host: a, port: 1}]", "peer_id is not set");
+  only_problem("peer_id: 1\npeers: [{id: 0, host: a, port: 1}]", "id 0 is not 1..15");
+  only_problem("peer_id: 1\npeers: [{id: 1, host: a, port: 1}, {id: 1, host: b, port: 1}]", "listed twice");
+}
+
 TEST(Config, ParseEndpoint) {
   EXPECT_EQ(parse_endpoint("[::1]:5439").host, "::1");
   EXPECT_EQ(parse_endpoint("[::1]:5439").port, 5439);

@@ -342,13 +342,6 @@ TEST(ConversationPlan, ExtendedDescribeOfAPlannedStatementReportsItsParameters) 
 
 // ------------------------------------------------------------------ server state
 
-TEST(Conversation, AnOwnNotificationCarriesTheClientsPid) {
-  Driver d;
-  d.conversation.set_process_ids(4242, 7);
-  EXPECT_EQ(d.reply(NotificationResponse{4242, "ch", ""}), "A(7)");
-  EXPECT_EQ(d.reply(NotificationResponse{99, "ch", ""}), "A(99)");
-}
-
 TEST(Conversation, AFatalErrorFromTheServerIsNoted) {
   Driver d;
   (void)d.reply(ErrorResponse{{{{'S', "FATAL"}, {'V', "FATAL"}, {'C', "57P01"}, {'M', "bye"}}}});
