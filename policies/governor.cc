@@ -119,6 +119,11 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+// 1 s after the first failure in a row, doubling up to a minute.
+std::chrono::seconds backoff_after(int failures) {
+  return std::min<std::chrono::seconds>(kMaxLookupBackoff, kFirstLookupBackoff * (1 << std::min(failures - 1, 6)));
+}
+
 // A user's groups as learnt after the catalog load, or how looking them up went.
 struct LateUser {
   std::optional<std::vector<std::string>> groups;  // set once known
@@ -246,19 +251,21 @@ class GovernorImpl final : public Governor {
     auto looked_up = options_.load_user_groups(user);
     lock.lock();
     entry->in_flight = false;
+    std::chrono::seconds backoff{0};
     if (looked_up.ok()) {
       entry->groups = looked_up->value_or(std::vector<std::string>{});
       entry->failures = 0;
     } else {
-      ++entry->failures;
-      const auto backoff = std::min<std::chrono::seconds>(kMaxLookupBackoff,
-                                                          kFirstLookupBackoff * (1 << std::min(entry->failures - 1, 6)));
+      backoff = backoff_after(++entry->failures);
       entry->retry_at = options_.clock() + backoff;
+    }
+    lock.unlock();
+    lookup_done_.notify_all();
+    if (!looked_up.ok()) {
       spdlog::warn("policies: could not look up the groups of user {} (every group-scoped rule applies until a "
-                   "look-up succeeds; next attempt in {} s): {}",
+                   "look-up succeeds; next attempt after {} s): {}",
                    user, backoff.count(), std::string(looked_up.status().message()));
     }
-    lookup_done_.notify_all();
   }
 
   bool catalog_ready() const override { return !options_.load_catalog || catalog_loaded_.load(); }

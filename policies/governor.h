@@ -138,7 +138,9 @@ class Governor {
   // statement. Concurrent lookups of one user share one query. A failed lookup (e.g. the
   // warehouse is out of connection slots) leaves the groups unknown and is retried, with
   // a backoff from 1 s doubling to 60 s, by the next lookup_groups after the backoff;
-  // before that, lookup_groups returns at once. A catalog refresh forgets every lookup.
+  // before that, lookup_groups returns at once. A catalog refresh forgets every lookup
+  // not in flight. Without a group loader (no catalog) nothing is looked up and group
+  // scopes stay failed closed.
   [[nodiscard]] virtual bool needs_group_lookup(const std::string& user) const = 0;
   virtual void lookup_groups(const std::string& user) = 0;
 
@@ -148,9 +150,10 @@ class Governor {
   // not declared under policies.tables (and not a session temp table) breaks every table
   // rule in scope that may cover it (by its qualified name when written qualified; for an
   // unqualified name, by any rule whose table globs could match it in some schema), in
-  // that rule's mode, with a message saying the catalog has not loaded; text that could
-  // not be analysed breaks every table rule in scope. Declared tables are governed as
-  // usual (partitions unknown).
+  // that rule's mode, with a message saying the catalog has not loaded (pg_catalog and
+  // information_schema excepted); text that could not be analysed breaks every table rule
+  // in scope. Declared tables are governed as usual, except that max_partitions refuses
+  // them (in its mode) rather than skipping them: their partitions are unknown.
   [[nodiscard]] virtual bool catalog_ready() const = 0;
 
   // Re-read the policy configuration and the catalog. false (with *error) when the
