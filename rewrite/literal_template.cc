@@ -49,6 +49,9 @@ constexpr uint32_t kInt4Oid = 23;
 constexpr uint32_t kNumericOid = 1700;
 constexpr uint32_t kUnknownOid = 705;  // a quoted literal before context resolves it
 
+// Lifted literals to make room for when the first is found.
+constexpr size_t kLiftedReserve = 8;
+
 // PostgreSQL's scanner reads decimal digits that fit an int4 as that integer (ICONST), so
 // `month = 01` compares with the value 1 and analysis as written says "month = 1"; longer
 // digits, fractions and exponents it keeps as written (FCONST), and so does analysis.
@@ -145,6 +148,11 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
       }
     }
     out.text.append(sql, copied, static_cast<size_t>(t.start) - copied);
+    if (out.values.empty()) {
+      // Room for a typical statement's literals at once, not one reallocation each.
+      out.values.reserve(kLiftedReserve);
+      out.shifts.reserve(kLiftedReserve);
+    }
     out.values.push_back(ParamValue{std::move(value), false, type});
     out.text += '$';
     out.text += std::to_string(out.values.size());
