@@ -49,6 +49,9 @@ constexpr uint32_t kInt4Oid = 23;
 constexpr uint32_t kNumericOid = 1700;
 constexpr uint32_t kUnknownOid = 705;  // a quoted literal before context resolves it
 
+// Lifted literals to make room for when the first is found.
+constexpr size_t kLiftedReserve = 8;
+
 // PostgreSQL's scanner reads decimal digits that fit an int4 as that integer (ICONST), so
 // `month = 01` compares with the value 1 and analysis as written says "month = 1"; longer
 // digits, fractions and exponents it keeps as written (FCONST), and so does analysis.
@@ -145,13 +148,45 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
       }
     }
     out.text.append(sql, copied, static_cast<size_t>(t.start) - copied);
+    if (out.values.empty()) {
+      // Room for a typical statement's literals at once, not one reallocation each.
+      out.values.reserve(kLiftedReserve);
+      out.shifts.reserve(kLiftedReserve);
+    }
     out.values.push_back(ParamValue{std::move(value), false, type});
     out.text += '$';
     out.text += std::to_string(out.values.size());
+    out.shifts.push_back(LiteralTemplate::Shift{static_cast<int>(out.text.size()), t.end});
     copied = static_cast<size_t>(t.end);
   }
   if (out.values.empty()) return std::nullopt;
   out.text.append(sql, copied, std::string::npos);
+  return out;
+}
+
+int LiteralTemplate::client_offset(int template_offset) const {
+  if (template_offset < 0) return template_offset;
+  // The last literal that ends at or before the offset says how far the texts have drifted.
+  const auto after = std::upper_bound(shifts.begin(), shifts.end(), template_offset,
+                                      [](int offset, const Shift& s) { return offset < s.template_end; });
+  if (after == shifts.begin()) return template_offset;
+  const Shift& s = *std::prev(after);
+  return template_offset - s.template_end + s.client_end;
+}
+
+QueryFacts client_facts(const QueryFacts& template_facts, const LiteralTemplate& lifted) {
+  QueryFacts out = substitute_params(template_facts, lifted.values);
+  auto map = [&](int* location, int* length) {
+    if (*location < 0) return;
+    const int start = lifted.client_offset(*location);
+    if (*length > 0) *length = lifted.client_offset(*location + *length) - start;
+    *location = start;
+  };
+  for (auto& st : out.statements) {
+    map(&st.location, &st.length);
+    for (auto& scan : st.scans) map(&scan.table.location, &scan.table.length);
+    for (auto& w : st.writes) map(&w.location, &w.length);
+  }
   return out;
 }
 
