@@ -407,18 +407,20 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   const bool wrap = plan->atomic && transaction_status_ == 'I';
   auto run = std::make_shared<PlanRun>();
   run->plan = plan;
-  std::vector<std::pair<std::string_view, rewrite::PlanStep::Replies>> steps;
-  if (wrap) steps.emplace_back("BEGIN", rewrite::PlanStep::Replies::Swallow);
-  for (const auto& s : plan->steps) steps.emplace_back(s.sql, s.replies);
-  if (wrap) steps.emplace_back("COMMIT", rewrite::PlanStep::Replies::Swallow);
+  static const rewrite::PlanStep begin{"BEGIN"}, commit{"COMMIT"};
+  std::vector<const rewrite::PlanStep*> steps;
+  if (wrap) steps.push_back(&begin);
+  for (const auto& s : plan->steps) steps.push_back(&s);
+  if (wrap) steps.push_back(&commit);
   for (size_t i = 0; i < steps.size(); ++i) {
-    encode_to(protocol::Query{std::string(steps[i].first)}, out);
+    encode_to(protocol::Query{steps[i]->sql}, out);
     Expectation e;
     e.kind = Expectation::Kind::PlanStep;
     e.at = positions_.on_forward(protocol::Query::kCode);
     e.whole_batch = true;
     e.run = run;
-    e.replies = steps[i].second;
+    e.replies = steps[i]->replies;
+    e.step = steps[i];
     e.last = i + 1 == steps.size();
     expect(std::move(e));
   }
@@ -434,9 +436,11 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   const auto& steps = portal.plan->steps;
   for (size_t i = 0; i < steps.size(); ++i) {
     const protocol::Bind& b = *portal.bind;
+    const bool params = steps[i].uses_params;
     const protocol::FrontendMessage messages[] = {
-        protocol::Parse{kStepName, steps[i].sql, portal.param_types},
-        protocol::Bind{kStepName, kStepName, b.param_formats, b.params, {}},
+        protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}},
+        protocol::Bind{kStepName, kStepName, params ? b.param_formats : std::vector<int16_t>{},
+                       params ? b.params : std::vector<std::optional<std::string>>{}, {}},
         protocol::Execute{kStepName, 0},
         protocol::Close{'P', kStepName},
         protocol::Close{'S', kStepName},
@@ -448,6 +452,7 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
       e.at = positions_.on_forward(protocol::code_of(m));
       e.run = run;
       e.replies = steps[i].replies;
+      e.step = &steps[i];
       e.execute = std::holds_alternative<protocol::Execute>(m);
       e.last = e.execute && i + 1 == steps.size();
       expect(std::move(e));

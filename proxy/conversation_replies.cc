@@ -109,7 +109,10 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
       if (run.error_sent) return true;
       run.error_sent = true;
-      return false;
+      if (e.step == nullptr || !e.step->error_as) return false;
+      *out = protocol::encode_error(
+          ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
+      return true;
     case protocol::ParameterStatus::kCode:
     case protocol::NotificationResponse::kCode:
       return false;  // the session's, not the step's

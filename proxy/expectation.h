@@ -51,6 +51,7 @@ struct Expectation {
   bool was_certain = false;  // SearchPath: the session's path was certain before the text
   std::shared_ptr<PlanRun> run;
   rewrite::PlanStep::Replies replies = rewrite::PlanStep::Replies::Swallow;
+  const rewrite::PlanStep* step = nullptr;  // PlanStep: the plan's step (null for BEGIN/COMMIT)
   bool last = false;  // PlanStep: the step whose completion or ReadyForQuery ends the plan
   bool execute = false;  // PlanStep (extended): the step's Execute
 };

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,16 @@ struct PlanStep {
   //   Rows:    its RowDescription and DataRows go to the client (at most one step).
   enum class Replies : uint8_t { Swallow, Count, Rows };
   Replies replies = Replies::Swallow;
+  // Extended protocol: the step is bound with the client's parameters (its sql uses $n).
+  bool uses_params = false;
+  // When set, an error of this step reaches the client as this one instead (a check step
+  // that fails on purpose, e.g. ON CONFLICT's 21000 for a key given twice).
+  struct Error {
+    std::string sqlstate;
+    std::string message;
+    std::string hint;
+  };
+  std::optional<Error> error_as;
 };
 
 struct Plan {

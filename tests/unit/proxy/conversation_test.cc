@@ -244,6 +244,8 @@ rewrite::PlanPtr upsert_plan() {
   auto plan = std::make_shared<rewrite::Plan>();
   plan->steps = {{"delete from t using s where t.k = s.k", rewrite::PlanStep::Replies::Swallow},
                  {"insert into t select * from s", rewrite::PlanStep::Replies::Count}};
+  plan->steps[0].error_as = rewrite::PlanStep::Error{"21000", "a row a second time", ""};
+  plan->steps[1].uses_params = true;
   plan->tag = "INSERT 0 {rows}";
   return plan;
 }
@@ -273,6 +275,14 @@ TEST(ConversationPlan, SimpleErrorOutsideABlockRollsBackAndReportsTheFirstError)
   EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("42P01"), ready('E'), error("25P02"), ready('E'),
                      CommandComplete{"ROLLBACK"}, ready('I')}),
             "E(42P01) Z(I)");
+}
+
+TEST(ConversationPlan, AStepsErrorReachesTheClientAsTheStepSays) {
+  Driver d = planned();
+  (void)d.send(Query{kUpsert});
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("22012"), ready('E'), error("25P02"), ready('E'),
+                     CommandComplete{"ROLLBACK"}, ready('I')}),
+            "E(21000) Z(I)");
 }
 
 TEST(ConversationPlan, SimpleErrorAtTheLastStepIsTheClientsError) {
@@ -311,7 +321,7 @@ TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
   EXPECT_EQ(d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Describe{'P', "p"}}),
             "P(s:) B(p:s:0) D(Pp)");
   EXPECT_EQ(d.send(Execute{"p", 0}),
-            "P(__blueshift_step__:delete from t using s where t.k = s.k) B(__blueshift_step__:__blueshift_step__:1) "
+            "P(__blueshift_step__:delete from t using s where t.k = s.k) B(__blueshift_step__:__blueshift_step__:0) "
             "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__) "
             "P(__blueshift_step__:insert into t select * from s) B(__blueshift_step__:__blueshift_step__:1) "
             "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__)");
