@@ -30,7 +30,10 @@ bool Conversation::may_stream_server(char code) const {
 void Conversation::on_server_streamed(char code) { positions_.on_backend(code); }
 
 Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) {
-  note_server_state(f);
+  // Rows and completions of ordinary traffic: two tests and an increment.
+  const bool stateful = f.code == protocol::ReadyForQuery::kCode || f.code == protocol::ParameterStatus::kCode ||
+                        f.code == protocol::ErrorResponse::kCode;
+  if (stateful) note_server_state(f);
   const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
   positions_.on_backend(f.code);
   return v;

@@ -45,6 +45,7 @@ void ObjectTable::end_transaction(uint64_t batch) {
 }
 
 const std::vector<ObjectTable::Candidate>* ObjectTable::find(std::string_view name) const {
+  if (names_.empty()) return nullptr;  // ordinary traffic: nothing tracked
   const auto it = names_.find(name);
   return it == names_.end() ? nullptr : &it->second;
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <string>
 
 #include "rewrite/pg_parser.h"
@@ -9,14 +10,21 @@
 namespace blueshift::rewrite {
 namespace {
 
+// Every proxy setting is "blueshift.<name>": anchor on the dots (memchr, fast), then look
+// back over white space for the word. A form this misses (a comment before the dot) goes
+// upstream, which rejects the unknown parameter: never a way around anything.
 bool mentions_blueshift(std::string_view sql) {
   constexpr std::string_view word = "blueshift";
-  if (sql.size() < word.size()) return false;
-  for (size_t i = 0; i + word.size() <= sql.size(); ++i) {
-    if ((sql[i] | 0x20) != 'b') continue;
-    size_t k = 1;
-    while (k < word.size() && std::tolower(static_cast<unsigned char>(sql[i + k])) == word[k]) ++k;
-    if (k == word.size()) return true;
+  const char* const begin = sql.data();
+  const char* const end = begin + sql.size();
+  for (const char* dot = begin; (dot = static_cast<const char*>(std::memchr(dot, '.', end - dot))) != nullptr; ++dot) {
+    const char* p = dot;
+    while (p > begin && std::isspace(static_cast<unsigned char>(p[-1]))) --p;
+    if (p - begin < static_cast<std::ptrdiff_t>(word.size())) continue;
+    const char* w = p - word.size();
+    bool same = true;
+    for (size_t k = 0; k < word.size() && same; ++k) same = (w[k] | 0x20) == word[k];
+    if (same) return true;
   }
   return false;
 }

@@ -41,6 +41,8 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"SET LOCAL blueshift.x = 3", Kind::Single, Action::Set, "blueshift.x", "3"},
         Row{"RESET blueshift.dry_run", Kind::Single, Action::Reset, "blueshift.dry_run"},
         Row{"SET blueshift.x TO DEFAULT", Kind::Single, Action::Set, "blueshift.x", ""},
+        Row{"SET blueshift .x = 1", Kind::Single, Action::Set, "blueshift.x", "1"},
+        Row{"SHOW \"blueshift.version\"", Kind::Single, Action::Show, "blueshift.version"},
         Row{"SET blueshift.x FROM CURRENT", Kind::Mixed},
         Row{"SHOW blueshift.version; SELECT 1", Kind::Mixed},
         Row{"select 1; set blueshift.x = 1", Kind::Mixed},
