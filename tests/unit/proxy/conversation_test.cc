@@ -309,6 +309,41 @@ TEST(ConversationPlan, SimpleInsideABlockSucceeds) {
             "C(INSERT 0 2) Z(T)");
 }
 
+// An error at each upstream step of the plan: the client gets that error once, and the
+// ReadyForQuery status PostgreSQL would leave (outside a block: rolled back, 'I'; inside
+// one: the block failed, 'E'), never a tag.
+TEST(ConversationPlan, AnErrorAtEachStepIsReportedOnce) {
+  for (const char status : {'I', 'T'}) {
+    const size_t steps = status == 'I' ? 4 : 2;  // BEGIN, delete, insert, COMMIT / delete, insert
+    for (size_t failing = 0; failing < steps; ++failing) {
+      Driver d = planned();
+      d.conversation.set_transaction_status(status);
+      (void)d.send(Query{kUpsert});
+      std::vector<BackendMessage> replies;
+      char now = status == 'I' ? 'T' : status;
+      for (size_t i = 0; i < steps; ++i) {
+        const bool commit = status == 'I' && i + 1 == steps;
+        if (i == failing && !commit) {
+          replies.push_back(error("XX000"));
+          now = 'E';
+        } else if (i > failing && !commit) {
+          replies.push_back(error("25P02"));
+        } else if (commit) {
+          replies.push_back(i == failing ? BackendMessage{error("40001")}
+                                         : BackendMessage{CommandComplete{now == 'E' ? "ROLLBACK" : "COMMIT"}});
+          now = 'I';
+        } else {
+          replies.push_back(CommandComplete{"INSERT 0 1"});
+        }
+        replies.push_back(ready(now));
+      }
+      const std::string want = std::string(status == 'I' && failing + 1 == steps ? "E(40001)" : "E(XX000)") + " Z(" +
+                               (status == 'I' ? 'I' : 'E') + ")";
+      EXPECT_EQ(d.reply(replies), want) << "status " << status << ", failing step " << failing;
+    }
+  }
+}
+
 TEST(ConversationPlan, WaitsForEarlierRepliesToKnowTheTransactionState) {
   Driver d = planned();
   EXPECT_EQ(d.send(Query{"begin"}), "Q(begin)");
