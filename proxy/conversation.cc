@@ -22,11 +22,13 @@ constexpr const char* kStepName = "__blueshift_step__";
 // A simple-protocol text that fails in the parser, before anything runs or is billed.
 constexpr const char* kRefusedQueryText = "/* blueshift: statement refused by policy */ blueshift_refused";
 
-bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.size()) == kReservedPrefix; }
-
-std::string_view text_of(std::span<const uint8_t> body) {
-  return {reinterpret_cast<const char*>(body.data()), body.size()};
+rewrite::PlanStep swallowed_step(std::string sql) {
+  rewrite::PlanStep s;
+  s.sql = std::move(sql);
+  return s;
 }
+
+bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.size()) == kReservedPrefix; }
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
@@ -407,7 +409,7 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   const bool wrap = plan->atomic && transaction_status_ == 'I';
   auto run = std::make_shared<PlanRun>();
   run->plan = plan;
-  static const rewrite::PlanStep begin{"BEGIN"}, commit{"COMMIT"};
+  static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT");
   std::vector<const rewrite::PlanStep*> steps;
   if (wrap) steps.push_back(&begin);
   for (const auto& s : plan->steps) steps.push_back(&s);

@@ -42,7 +42,8 @@ Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) 
 void Conversation::note_server_state(const Frame& f) {
   switch (f.code) {
     case protocol::ReadyForQuery::kCode:
-      if (!f.body.empty()) transaction_status_ = static_cast<char>(f.body[0]);
+      if (auto z = protocol::decode_backend(f.code, f.body); z.ok())
+        transaction_status_ = std::get<protocol::ReadyForQuery>(*z).status;
       // Portals live until the end of their transaction.
       if (transaction_status_ == 'I' && !portals_.empty()) portals_.end_transaction(positions_.current().batch);
       break;

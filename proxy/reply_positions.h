@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "protocol/messages.h"
+
 namespace blueshift::proxy {
 
 struct ReplyPosition {
@@ -21,17 +23,27 @@ struct ReplyPosition {
 class ReplyPositions {
  public:
   // Frontend messages after which the server sends ReadyForQuery.
-  static constexpr bool ends_batch(char code) { return code == 'S' || code == 'Q' || code == 'F'; }
+  static constexpr bool ends_batch(char code) {
+    return code == protocol::Sync::kCode || code == protocol::Query::kCode || code == protocol::FunctionCall::kCode;
+  }
   // Frontend messages that, when they succeed, produce exactly one completion message.
   static constexpr bool expects_completion(char code) {
-    return code == 'P' || code == 'B' || code == 'D' || code == 'E' || code == 'C';
+    return code == protocol::Parse::kCode || code == protocol::Bind::kCode || code == protocol::Describe::kCode ||
+           code == protocol::Execute::kCode || code == protocol::Close::kCode;
   }
   // Backend completions of those: ParseComplete, BindComplete, CloseComplete, the
   // RowDescription/NoData ending a Describe, CommandComplete/EmptyQueryResponse/
   // PortalSuspended ending an Execute.
   static constexpr bool is_completion(char code) {
     switch (code) {
-      case '1': case '2': case '3': case 'T': case 'n': case 'C': case 'I': case 's':
+      case protocol::ParseComplete::kCode:
+      case protocol::BindComplete::kCode:
+      case protocol::CloseComplete::kCode:
+      case protocol::RowDescription::kCode:
+      case protocol::NoData::kCode:
+      case protocol::CommandComplete::kCode:
+      case protocol::EmptyQueryResponse::kCode:
+      case protocol::PortalSuspended::kCode:
         return true;
       default:
         return false;
@@ -57,7 +69,7 @@ class ReplyPositions {
   [[nodiscard]] ReplyPosition current() const { return {batches_seen_, completions_seen_}; }
   // After a server message was handled.
   void on_backend(char code) {
-    if (code == 'Z') {
+    if (code == protocol::ReadyForQuery::kCode) {
       ++batches_seen_;
       completions_seen_ = 0;
     } else if (is_completion(code)) {

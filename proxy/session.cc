@@ -513,7 +513,8 @@ awaitable<bool> Session::relay_authentication() {
         break;
       }
       case protocol::ReadyForQuery::kCode: {
-        if (!f.body.empty()) conversation_.set_transaction_status(static_cast<char>(f.body[0]));
+        if (auto z = protocol::decode_backend(f.code, f.body); z.ok())
+          conversation_.set_transaction_status(std::get<protocol::ReadyForQuery>(*z).status);
         const bool ok = co_await write_client(raw);
         server_in_.consume(f.size);
         co_return ok;

@@ -242,8 +242,10 @@ TEST_F(Governed, SearchPathChangesOnlyWhenTheServerRanTheSet) {
 
 rewrite::PlanPtr upsert_plan() {
   auto plan = std::make_shared<rewrite::Plan>();
-  plan->steps = {{"delete from t using s where t.k = s.k", rewrite::PlanStep::Replies::Swallow},
-                 {"insert into t select * from s", rewrite::PlanStep::Replies::Count}};
+  plan->steps.resize(2);
+  plan->steps[0].sql = "delete from t using s where t.k = s.k";
+  plan->steps[1].sql = "insert into t select * from s";
+  plan->steps[1].replies = rewrite::PlanStep::Replies::Count;
   plan->steps[1].uses_params = true;
   plan->tag = "INSERT 0 {rows}";
   return plan;
