@@ -440,7 +440,7 @@ class GovernorImpl final : public Governor {
         if (first_of_template) template_facts = snap->cache->analyze(t->text, context);
         if (!template_facts->fingerprint.empty()) {
           if (first_of_template) {
-            qf = std::make_shared<const rewrite::QueryFacts>(rewrite::substitute_params(*template_facts, t->values));
+            qf = std::make_shared<const rewrite::QueryFacts>(rewrite::client_facts(*template_facts, *t));
             snap->cache->insert(sql, context, qf);
           } else {
             qf = std::move(template_facts);

@@ -253,8 +253,17 @@ class TextAnalysis {
         names->insert(names->end(), s.names.begin(), s.names.end());
         if (st->error.empty()) st->error = s.error;
       }
-      for (auto& scan : s.scans) st->scans.push_back(std::move(scan));
-      for (auto& w : s.writes) st->writes.push_back(std::move(w));
+      // Their locations index the inner query, not this text (it sits in a string literal).
+      for (auto& scan : s.scans) {
+        scan.table.location = -1;
+        scan.table.length = 0;
+        st->scans.push_back(std::move(scan));
+      }
+      for (auto& w : s.writes) {
+        w.location = -1;
+        w.length = 0;
+        st->writes.push_back(std::move(w));
+      }
     }
     return ok;
   }

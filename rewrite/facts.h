@@ -91,6 +91,14 @@ struct TableRef {
   // A session temp table (`#name`, Redshift/Tableau style): schema is "pg_temp". Never a
   // catalog table, so never governed.
   bool temporary = false;
+  // Where the name is written in the analysed text: the byte offset and length of
+  // `schema.table` (or the bare name, or `db.schema.table`) without its alias, for a
+  // rewrite to splice another name in. -1 when the text does not hold it as written:
+  // names from DROP lists, Redshift forms analysed apart (ALTER TABLE ... ADD PARTITION)
+  // and the inner query of UNLOAD / CREATE EXTERNAL TABLE AS (a string literal).
+  // Facts of a lifted template hold offsets in the template: LiteralTemplate maps them.
+  int location = -1;
+  int length = 0;
   [[nodiscard]] std::string qualified() const { return schema.empty() ? name : schema + "." + name; }
 };
 

@@ -100,10 +100,13 @@ std::string fold_written(std::string_view token, bool case_sensitive) {
   return ascii_lower(token);
 }
 
-std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive) {
-  std::vector<std::string> parts;
-  if (offset < 0 || static_cast<size_t>(offset) >= text.size()) return parts;
-  size_t i = static_cast<size_t>(offset);
+namespace {
+
+// Reads the dotted name written at `offset` (see written_name_at); returns the byte just
+// past its last part, and each part as written in *parts when parts is not null.
+size_t scan_written_name(std::string_view text, size_t offset, std::vector<std::string_view>* parts) {
+  size_t i = offset;
+  size_t end = offset;
   auto start = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c >= 0x80; };
   auto cont = [&](unsigned char c) { return start(c) || (c >= '0' && c <= '9') || c == '$'; };
   auto space = [&]() {
@@ -129,13 +132,31 @@ std::vector<std::string> written_name_at(std::string_view text, int offset, bool
     } else {
       break;
     }
-    parts.push_back(fold_written(text.substr(from, i - from), case_sensitive));
+    end = i;
+    if (parts != nullptr) parts->push_back(text.substr(from, i - from));
     space();
     if (i >= text.size() || text[i] != '.') break;
     ++i;
     space();
   }
+  return end;
+}
+
+}  // namespace
+
+std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive) {
+  std::vector<std::string> parts;
+  if (offset < 0 || static_cast<size_t>(offset) >= text.size()) return parts;
+  std::vector<std::string_view> written;
+  (void)scan_written_name(text, static_cast<size_t>(offset), &written);
+  parts.reserve(written.size());
+  for (auto w : written) parts.push_back(fold_written(w, case_sensitive));
   return parts;
+}
+
+int written_name_length(std::string_view text, int offset) {
+  if (offset < 0 || static_cast<size_t>(offset) >= text.size()) return 0;
+  return static_cast<int>(scan_written_name(text, static_cast<size_t>(offset), nullptr)) - offset;
 }
 
 namespace {

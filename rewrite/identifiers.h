@@ -27,6 +27,8 @@ namespace blueshift::rewrite {
 // when no name starts there. Used where the parser truncated a long name (PostgreSQL
 // keeps 63 bytes, Redshift 127).
 [[nodiscard]] std::vector<std::string> written_name_at(std::string_view text, int offset, bool case_sensitive);
+// The byte length of that dotted name as written (`"A" . b` is 7), 0 when none starts there.
+[[nodiscard]] int written_name_length(std::string_view text, int offset);
 
 // search_path as the server shows it in ParameterStatus and SHOW: `"$user", public, "My
 // Schema"`. Quoted names keep their case and may hold `""` (a quote) and commas;

@@ -148,10 +148,37 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
     out.values.push_back(ParamValue{std::move(value), false, type});
     out.text += '$';
     out.text += std::to_string(out.values.size());
+    out.shifts.push_back(LiteralTemplate::Shift{static_cast<int>(out.text.size()), t.end});
     copied = static_cast<size_t>(t.end);
   }
   if (out.values.empty()) return std::nullopt;
   out.text.append(sql, copied, std::string::npos);
+  return out;
+}
+
+int LiteralTemplate::client_offset(int template_offset) const {
+  if (template_offset < 0) return template_offset;
+  // The last literal that ends at or before the offset says how far the texts have drifted.
+  const auto after = std::upper_bound(shifts.begin(), shifts.end(), template_offset,
+                                      [](int offset, const Shift& s) { return offset < s.template_end; });
+  if (after == shifts.begin()) return template_offset;
+  const Shift& s = *std::prev(after);
+  return template_offset - s.template_end + s.client_end;
+}
+
+QueryFacts client_facts(const QueryFacts& template_facts, const LiteralTemplate& lifted) {
+  QueryFacts out = substitute_params(template_facts, lifted.values);
+  auto map = [&](int* location, int* length) {
+    if (*location < 0) return;
+    const int start = lifted.client_offset(*location);
+    if (*length > 0) *length = lifted.client_offset(*location + *length) - start;
+    *location = start;
+  };
+  for (auto& st : out.statements) {
+    map(&st.location, &st.length);
+    for (auto& scan : st.scans) map(&scan.table.location, &scan.table.length);
+    for (auto& w : st.writes) map(&w.location, &w.length);
+  }
   return out;
 }
 

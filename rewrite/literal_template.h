@@ -29,15 +29,39 @@
 #include <vector>
 
 #include "rewrite/bounds.h"
+#include "rewrite/facts.h"
 
 namespace blueshift::rewrite {
 
+//
+// Byte locations. The facts of a template (TableRef::location, StatementFacts::location)
+// are offsets in the template's text, and one cached analysis serves every client text
+// with that template, whatever the lengths of its literals. Rather than copying the facts
+// per client text to move their offsets (a copy of every scan and bound on each query,
+// which is what sharing the analysis saves), a template records where its literals were,
+// and the caller maps the few offsets it splices at with client_offset(). client_facts()
+// does both steps for a caller that keeps a copy anyway.
 struct LiteralTemplate {
   std::string text;                // the statement with $1..$n in place of the lifted literals
   std::vector<ParamValue> values;  // text-format values, in $n order
+  // For each lifted literal, in order: the end of its $n in `text` and the end of the
+  // literal in the client's text.
+  struct Shift {
+    int template_end = 0;
+    int client_end = 0;
+  };
+  std::vector<Shift> shifts;
+
+  // The client text's byte offset for an offset in `text` that is not inside a $n (any
+  // location in the template's facts); -1 stays -1.
+  [[nodiscard]] int client_offset(int template_offset) const;
 };
 
 // nullopt when nothing is lifted (see above).
 [[nodiscard]] std::optional<LiteralTemplate> lift_literals(const std::string& sql);
+
+// The facts of the client's text from those of its template: $n replaced by the lifted
+// values (substitute_params) and every location mapped to the client's text.
+[[nodiscard]] QueryFacts client_facts(const QueryFacts& template_facts, const LiteralTemplate& lifted);
 
 }  // namespace blueshift::rewrite

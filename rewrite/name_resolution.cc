@@ -116,6 +116,10 @@ bool NameResolver::pivot_hides(const Entry& e, const std::string& column) {
 
 TableRef NameResolver::table_ref(const PgQuery__RangeVar* rv) const {
   TableRef t;
+  if (rv->location >= 0) {
+    t.location = rv->location + in_.location_offset;
+    t.length = written_name_length(in_.text, rv->location);
+  }
   t.name = fold(sv(rv->relname));
   std::string schema = fold(sv(rv->schemaname));
   // PostgreSQL's scanner cut names to 63 bytes; Redshift allows 127: read them again.

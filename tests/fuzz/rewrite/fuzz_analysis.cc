@@ -9,6 +9,7 @@
 #include "rewrite/array_value.h"
 #include "rewrite/bounds.h"
 #include "rewrite/facts_text.h"
+#include "rewrite/literal_template.h"
 #include "rewrite/prefilter.h"
 
 namespace {
@@ -19,7 +20,24 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
+// A table name's location lies inside the text (or is -1, with no length).
+void check_location(const TableRef& t, size_t size) {
+  if (t.location < 0) {
+    check(t.location == -1 && t.length == 0);
+    return;
+  }
+  check(t.length >= 0 && static_cast<size_t>(t.location) + static_cast<size_t>(t.length) <= size);
+}
+
+void check_locations(const QueryFacts& facts, size_t size) {
+  for (const auto& st : facts.statements) {
+    for (const auto& scan : st.scans) check_location(scan.table, size);
+    for (const auto& w : st.writes) check_location(w, size);
+  }
+}
+
 void exercise(const QueryFacts& facts, size_t size, std::string_view input) {
+  check_locations(facts, size);
   // The input also stands for array parameters, text and binary.
   const QueryFacts bound = substitute_params(
       facts, {ParamValue{std::string(input), false, 1007}, ParamValue{std::string(input), true, 0}, ParamValue{}});
@@ -68,6 +86,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return std::nullopt;
   };
   exercise(analyze(sql, catalog), text_size, sql);
+
+  // The template path: locations mapped back must lie inside the client's text.
+  if (const auto lifted = lift_literals(std::string(sql.substr(0, text_size)))) {
+    check_locations(client_facts(analyze(lifted->text, plain), *lifted), text_size);
+  }
 
   // The array value decoders on the raw bytes.
   if (const auto elements = parse_array_text(sql)) check(elements->size() <= kMaxArrayElements);
