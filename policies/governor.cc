@@ -62,8 +62,9 @@ struct Snapshot {
   // that looks up fewer words.
   uint64_t search_path_bits = 0;
   rewrite::Prefilter search_path_only{std::vector<std::string>{"search_path"}};
-  // DO blocks and function bodies can build a governed name at run time ('sa' || 'les'),
-  // which no name prefilter sees: they are always analysed.
+  // DO blocks, function bodies and calls of functions that run SQL text can build a
+  // governed name at run time ('sa' || 'les'), which no name prefilter sees: they are
+  // always analysed.
   uint64_t routine_bits = 0;
   bool any_group_rule = false;
   // The catalog has not loaded and would name governed tables: every text a table rule
@@ -80,7 +81,9 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->cache = std::move(cache);
   const auto governed = governed_tables(*s->policy, *s->catalog);
   const std::vector<std::string> search_path = {"search_path"};
-  const std::vector<std::string> routines = {"do", "function", "procedure"};
+  // Functions running SQL text may be handed a name built at run time too.
+  std::vector<std::string> routines = {"do", "function", "procedure"};
+  routines.insert(routines.end(), s->policy->sql_text_functions.begin(), s->policy->sql_text_functions.end());
   std::vector<std::vector<std::string>> covered;
   std::set<std::string> all(search_path.begin(), search_path.end());
   all.insert(routines.begin(), routines.end());
@@ -99,6 +102,14 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->routine_bits = s->names.bits_of(routines);
   s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
   return s;
+}
+
+// A Parse declaring a parameter numeric or floating point: compared with a partition
+// column, it casts the column and the warehouse reads every partition. Bind's values
+// carry the type (rewrite::decode_param), so such a statement is decided at Bind.
+bool unpruned_types(const std::vector<uint32_t>& param_types) {
+  return std::any_of(param_types.begin(), param_types.end(),
+                     [](uint32_t oid) { return oid == 700 || oid == 701 || oid == 1700; });
 }
 
 // What the analysed text does to the session's search_path, whatever the decision.
@@ -466,7 +477,7 @@ class GovernorImpl final : public Governor {
     }
     const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values});
-    if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
+    if (d.outcome != Decision::Outcome::Refuse && (d.needs_params || (parse && unpruned_types(param_types)))) {
       if (parse) {
         out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
         return out;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "rewrite/dialect.h"
+#include "rewrite/function_calls.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/opaque_text.h"
 #include "rewrite/pg_parser.h"
@@ -104,6 +105,7 @@ class TextAnalysis {
       in.pivots = &marks->pivots;
     }
     walk_statement(raw->stmt, in, st);
+    st->calls = called_functions(raw->stmt);
     if (st->targets_unknown) {
       const auto start = static_cast<size_t>(std::max(0, raw->stmt_location));
       const std::string own(text.substr(std::min(start, text.size()),
@@ -264,6 +266,7 @@ class TextAnalysis {
         w.length = 0;
         st->writes.push_back(std::move(w));
       }
+      st->calls.insert(st->calls.end(), s.calls.begin(), s.calls.end());
     }
     return ok;
   }
