@@ -21,6 +21,7 @@ const ExternalTable* Catalog::find_external(std::string_view qualified) const {
 }
 
 void Catalog::add_external(ExternalTable table) {
+  schemas.insert(table.schema);
   relations[table.schema].insert(table.name);
   columns[table.qualified()] = table.columns;
   std::string key = table.qualified();

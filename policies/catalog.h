@@ -33,6 +33,7 @@ struct Catalog {
   bool pending = false;
   std::map<std::string, ExternalTable> external;                 // by "schema.name"
   std::map<std::string, std::set<std::string>> relations;        // schema -> relation names
+  std::set<std::string> schemas;  // every schema, also those without relations (for "$user")
   std::map<std::string, std::vector<std::string>> columns;       // "schema.name" -> columns
   std::map<std::string, std::vector<std::string>> user_groups;   // user -> groups (direct and inherited)
 

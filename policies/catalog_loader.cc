@@ -28,6 +28,7 @@ const char* const kRelations =
     "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_internal') "
     "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
     "ORDER BY n.nspname, c.relname, a.attnum";
+const char* const kSchemas = "SELECT nspname FROM pg_catalog.pg_namespace";
 // Recursive: a member of a role that is itself a member of analysts is an analyst too.
 const char* const kGroupsPostgres =
     "WITH RECURSIVE m(member, roleid) AS ("
@@ -219,6 +220,11 @@ absl::StatusOr<Catalog> load_catalog(const std::string& conninfo) {
       auto& cols = catalog.columns[schema + "." + name];
       if (!PQgetisnull(r->get(), i, 2)) cols.push_back(cell(r->get(), i, 2));
     }
+  }
+  {
+    auto r = query(c, catalog_sql::kSchemas);
+    if (!r.ok()) return r.status();
+    for (int i = 0; i < PQntuples(r->get()); ++i) catalog.schemas.insert(cell(r->get(), i, 0));
   }
   {
     auto users = query(c, *redshift ? catalog_sql::kUsersRedshift : catalog_sql::kUsersPostgres);

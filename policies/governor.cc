@@ -369,9 +369,9 @@ class GovernorImpl final : public Governor {
     static const std::vector<std::string> defaults = {"$user", "public"};
     for (const auto& entry : ctx.search_path.empty() ? defaults : ctx.search_path) {
       if (entry == "$user") {
-        // Without a catalog nothing says whether the user's schema exists; Redshift
-        // rarely has one, so skip it rather than resolve every name into it.
-        if (snap.catalog->loaded) a.search_path.push_back(ctx.user);
+        // As the server does: only when the user's schema exists (else an unqualified
+        // CREATE lands in the next schema). Without a catalog nothing says it does.
+        if (snap.catalog->schemas.count(ctx.user)) a.search_path.push_back(ctx.user);
       } else {
         a.search_path.push_back(entry);
       }

@@ -9,8 +9,12 @@ sql_text   functions that run SQL text (query_to_xml, table_to_xml, cursor_to_xm
 pruning    each partition filter form is accepted exactly when the warehouse's own EXPLAIN
            of it reads one partition of spectrum_schema.sales (its partitions are file_fdw
            foreign tables: counted in the plan), simple and extended protocol. Port 6715.
+user_schema "$user" in the search_path: without a schema named after the analyst, an
+           unqualified CREATE TABLE lands in public on the server and is refused as DDL on
+           public; once the schema exists (known to the catalog) it lands there and runs.
+           Port 6716.
 
-Usage: bypass_tests.py [sql_text|pruning|all]
+Usage: bypass_tests.py [sql_text|pruning|user_schema|all]
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import sys
 import harness as h
 from harness import check, check_eq
 
-PORTS = {"sql_text": 6714, "pruning": 6715}
+PORTS = {"sql_text": 6714, "pruning": 6715, "user_schema": 6716}
 MARKER = "e2e.reached"
 
 
@@ -170,7 +174,31 @@ def test_pruning():
           "\n  ".join(disagreements))
 
 
-TESTS = {"sql_text": test_sql_text, "pruning": test_pruning}
+# ------------------------------------------------------------------ user_schema
+
+def test_user_schema():
+    create = "create table e2e_user_schema_t (x int)"
+    where = "select to_regclass('public.e2e_user_schema_t') is not null, to_regclass('analyst.e2e_user_schema_t') is not null"
+    with h.Conn(h.dev_port(), "postgres") as su:
+        su.query("drop table if exists public.e2e_user_schema_t")
+        su.query("drop schema if exists analyst cascade")
+        try:
+            with h.Proxy(PORTS["user_schema"]) as p, h.Conn(p.port, "analyst") as c:
+                r = c.query(create)
+                check(refused(r), f"unqualified CREATE TABLE without an analyst schema: {r.codes} {r.errors}")
+                check("public" in r.error.get("M", ""), f"the refusal names public: {r.error}")
+                check_eq(su.query(where).rows, [('f', 'f')], "nothing was created")
+            check(not su.query("create schema analyst authorization analyst").errors, "CREATE SCHEMA analyst")
+            with h.Proxy(PORTS["user_schema"]) as p, h.Conn(p.port, "analyst") as c:
+                r = c.query(create)
+                check(not r.errors, f"unqualified CREATE TABLE with an analyst schema: {r.errors}")
+                check_eq(su.query(where).rows, [('f', 't')], "created in the analyst schema")
+        finally:
+            su.query("drop table if exists public.e2e_user_schema_t")
+            su.query("drop schema if exists analyst cascade")
+
+
+TESTS = {"sql_text": test_sql_text, "pruning": test_pruning, "user_schema": test_user_schema}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

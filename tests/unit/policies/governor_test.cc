@@ -400,6 +400,22 @@ TEST(Governor, NumericParametersDoNotBound) {
   EXPECT_EQ(cast.outcome, V::Refuse);
 }
 
+// "$user" in the search_path names the user's schema only when it exists, as the server
+// resolves it: otherwise an unqualified CREATE lands in public, where analysts may not.
+TEST(Governor, UserSchemaOnlyWhenItExists) {
+  Harness h;
+  const char* kCreate = "CREATE TABLE scratch (x int)";
+  EXPECT_EQ(h.governor->check_query(kCreate, ctx("analyst")).verdict.outcome, V::Refuse);
+  EXPECT_EQ(h.governor->check_query("CREATE TABLE public.scratch (x int)", ctx("analyst")).verdict.outcome,
+            V::Refuse);
+  h.catalog.schemas.insert("analyst");
+  std::string error;
+  ASSERT_TRUE(h.governor->refresh_catalog(&error)) << error;
+  EXPECT_EQ(h.governor->check_query(kCreate, ctx("analyst")).verdict.outcome, V::Pass);  // in analyst
+  // Another analyst has no schema of their own.
+  EXPECT_EQ(h.governor->check_query(kCreate, ctx("bi_user")).verdict.outcome, V::Refuse);
+}
+
 TEST(Governor, AuditLineCarriesTheStatementFingerprint) {
   Harness h;
   const char* sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024";
