@@ -367,7 +367,9 @@ class GovernorImpl final : public Governor {
     rewrite::AnalysisContext a;
     a.search_path.clear();
     static const std::vector<std::string> defaults = {"$user", "public"};
-    for (const auto& entry : ctx.search_path.empty() ? defaults : ctx.search_path) {
+    // A session that set none starts with its role's or database's default, if any.
+    const std::vector<std::string>* start = snap.catalog->default_search_path(ctx.database, ctx.user);
+    for (const auto& entry : !ctx.search_path.empty() ? ctx.search_path : start ? *start : defaults) {
       if (entry == "$user") {
         // As the server does: only when the user's schema exists (else an unqualified
         // CREATE lands in the next schema). Without a catalog nothing says it does.

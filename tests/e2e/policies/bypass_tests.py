@@ -13,8 +13,12 @@ user_schema "$user" in the search_path: without a schema named after the analyst
            unqualified CREATE TABLE lands in public on the server and is refused as DDL on
            public; once the schema exists (known to the catalog) it lands there and runs.
            Port 6716.
+role_defaults ALTER ROLE ... IN DATABASE ... SET search_path (set by an administrator): a
+           later analyst session starts on spectrum_schema and its unqualified `sales` is
+           refused; an analyst's own ALTER ROLE/DATABASE ... SET search_path is refused and
+           changes nothing. Port 6717.
 
-Usage: bypass_tests.py [sql_text|pruning|user_schema|all]
+Usage: bypass_tests.py [sql_text|pruning|user_schema|role_defaults|all]
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import sys
 import harness as h
 from harness import check, check_eq
 
-PORTS = {"sql_text": 6714, "pruning": 6715, "user_schema": 6716}
+PORTS = {"sql_text": 6714, "pruning": 6715, "user_schema": 6716, "role_defaults": 6717}
 MARKER = "e2e.reached"
 
 
@@ -198,7 +202,35 @@ def test_user_schema():
             su.query("drop schema if exists analyst cascade")
 
 
-TESTS = {"sql_text": test_sql_text, "pruning": test_pruning, "user_schema": test_user_schema}
+# ------------------------------------------------------------------ role_defaults
+
+def test_role_defaults():
+    settings = "select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'analyst'"
+    with h.Conn(h.dev_port(), "postgres") as su:
+        check_eq(su.query(settings).rows, [("0",)], "analyst has no session defaults before the test")
+        try:
+            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, "analyst") as c:
+                for sql in ("alter role analyst set search_path = spectrum_schema",
+                            "alter user analyst in database dev set search_path to spectrum_schema",
+                            "alter role analyst reset all"):
+                    r = c.query(sql)
+                    check(refused(r), f"{sql}: {r.codes} {r.errors}")
+                check_eq(su.query(settings).rows, [("0",)], "the refused ALTERs changed nothing")
+            check(not su.query("alter role analyst in database dev set search_path = spectrum_schema").errors,
+                  "ALTER ROLE as the superuser")
+            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, "analyst") as c:
+                check_eq(c.query("show search_path").rows, [("spectrum_schema",)], "the session's search_path")
+                r = c.query(f"select set_config('{MARKER}', 'yes', false), (select count(*) from sales)")
+                check(refused(r), f"unqualified sales on the role's default search_path: {r.codes} {r.errors}")
+                check(marker(c) != "yes", "the refused statement reached the warehouse")
+                check(not c.query(COUNT + "year = 2024 and month = 3").errors, "a filtered query runs")
+        finally:
+            su.query("alter role analyst in database dev reset search_path")
+            su.query("alter role analyst reset search_path")
+
+
+TESTS = {"sql_text": test_sql_text, "pruning": test_pruning, "user_schema": test_user_schema,
+         "role_defaults": test_role_defaults}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

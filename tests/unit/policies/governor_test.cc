@@ -416,6 +416,39 @@ TEST(Governor, UserSchemaOnlyWhenItExists) {
   EXPECT_EQ(h.governor->check_query(kCreate, ctx("bi_user")).verdict.outcome, V::Refuse);
 }
 
+// ALTER ROLE/DATABASE ... SET search_path outlives the session: a later session starts on
+// that path, which the catalog reads (pg_db_role_setting) and names resolve through; and
+// statement rules on a schema refuse the ALTER itself, which may point names anywhere.
+TEST(Governor, RoleAndDatabaseSearchPathDefaults) {
+  Harness h;
+  const char* kUnqualified = "SELECT count(*) FROM sales";
+  EXPECT_EQ(h.governor->check_query(kUnqualified, ctx("analyst")).verdict.outcome, V::Pass);  // public: no sales
+  h.catalog.search_path_defaults[{"", "analyst"}] = {"spectrum_schema"};
+  h.catalog.search_path_defaults[{"dev", ""}] = {"public"};
+  h.catalog.search_path_defaults[{"dev", "bi_user"}] = {"spectrum_schema", "public"};
+  std::string error;
+  ASSERT_TRUE(h.governor->refresh_catalog(&error)) << error;
+  EXPECT_EQ(h.governor->check_query(kUnqualified, ctx("analyst")).verdict.outcome, V::Refuse);  // the role's
+  EXPECT_EQ(h.governor->check_query(kUnqualified, ctx("bi_user")).verdict.outcome, V::Refuse);  // role in database
+  EXPECT_EQ(h.governor->check_query(kUnqualified, ctx("newbie")).verdict.outcome, V::Pass);     // the database's
+  // What the session sets itself wins.
+  EXPECT_EQ(h.governor->check_query(kUnqualified, ctx("analyst", {"public"})).verdict.outcome, V::Pass);
+
+  const std::vector<Row> rows = {
+      {"ALTER ROLE SET search_path", "ALTER ROLE analyst SET search_path = spectrum_schema", ctx("analyst"),
+       V::Refuse, nullptr,
+       "ALTER statements on schema public are not allowed for user analyst, and this one may act on every schema: it "
+       "changes the search_path later sessions resolve unqualified names through"},
+      {"ALTER USER IN DATABASE", "ALTER USER analyst IN DATABASE dev SET search_path TO spectrum_schema",
+       ctx("analyst"), V::Refuse},
+      {"ALTER DATABASE SET", "ALTER DATABASE dev SET search_path = spectrum_schema", ctx("analyst"), V::Refuse},
+      {"ALTER ROLE RESET ALL", "ALTER ROLE analyst RESET ALL", ctx("analyst"), V::Refuse},
+      {"another setting", "ALTER ROLE analyst SET statement_timeout = 0", ctx("analyst"), V::Pass},
+      {"etl is exempt", "ALTER ROLE etl SET search_path = spectrum_schema", ctx("etl"), V::Pass},
+  };
+  check_rows(*h.governor, rows);
+}
+
 TEST(Governor, AuditLineCarriesTheStatementFingerprint) {
   Harness h;
   const char* sql = "SELECT sale_id FROM spectrum_schema.sales WHERE year = 2024";
