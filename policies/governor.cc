@@ -365,6 +365,7 @@ class GovernorImpl final : public Governor {
 
   rewrite::AnalysisContext analysis_context(const Snapshot& snap, const SessionContext& ctx) const {
     rewrite::AnalysisContext a;
+    a.max_bytes = snap.policy->max_statement_bytes;
     a.search_path.clear();
     static const std::vector<std::string> defaults = {"$user", "public"};
     // A session that set none starts with its role's or database's default, if any.
@@ -445,7 +446,8 @@ class GovernorImpl final : public Governor {
     // Set when qf is a template whose $n these lifted values stand for: evaluate puts
     // them in where a rule reads bounds, rather than copying the template's facts.
     std::optional<rewrite::LiteralTemplate> lifted;
-    const bool lifting = options_.lift_literals && !parse && any_rule;
+    const size_t limit = snap->policy->max_statement_bytes;
+    const bool lifting = options_.lift_literals && !parse && any_rule && (limit == 0 || sql.size() <= limit);
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
         auto template_facts = snap->cache->find(t->text, context);

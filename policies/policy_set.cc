@@ -334,7 +334,17 @@ PolicySet parse_policy_set(const YAML::Node& node) {
   const std::string root = "policies";
   if (!node.IsDefined() || node.IsNull()) return set;
   if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
-  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions"});
+  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes"});
+  if (const YAML::Node m = node["max_statement_bytes"]; m.IsDefined()) {
+    const std::string path = root + ".max_statement_bytes";
+    try {
+      const long long v = m.as<long long>();
+      if (v < 0) fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
+      set.max_statement_bytes = static_cast<size_t>(v);
+    } catch (const YAML::Exception&) {
+      fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
+    }
+  }
 
   if (node["catalog_tables"].IsDefined()) set.catalog_tables = boolean(node["catalog_tables"], root + ".catalog_tables");
   if (node["sql_text_functions"].IsDefined()) {

@@ -336,6 +336,13 @@ void* run_job(void* arg) {
 QueryFacts analyze_guarded(std::string_view sql, const AnalysisContext& context) {
   // The wire protocol cannot carry a NUL inside a query string; the server stops there too.
   const std::string text(sql.substr(0, sql.find('\0')));
+  if (context.max_bytes != 0 && text.size() > context.max_bytes) {
+    QueryFacts facts;
+    facts.statements.push_back(unparsed("statement too large to analyse: " + std::to_string(text.size()) +
+                                            " bytes, the limit is " + std::to_string(context.max_bytes),
+                                        lex_names(text, context.case_sensitive_identifiers), 0, 0));
+    return facts;
+  }
   const int units = nesting_bound(text);
   if (units <= kInlineUnits) return TextAnalysis(text, context).run();
   QueryFacts facts;
