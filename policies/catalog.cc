@@ -22,6 +22,7 @@ const ExternalTable* Catalog::find_external(std::string_view qualified) const {
 
 const std::vector<std::string>* Catalog::default_search_path(const std::string& database,
                                                               const std::string& role) const {
+  if (search_path_defaults.empty()) return nullptr;  // the common case: no copies of the names
   for (const auto& key : {std::pair{database, role}, std::pair{std::string(), role}, std::pair{database, std::string()}}) {
     if (const auto it = search_path_defaults.find(key); it != search_path_defaults.end()) return &it->second;
   }

@@ -369,7 +369,8 @@ class GovernorImpl final : public Governor {
     a.search_path.clear();
     static const std::vector<std::string> defaults = {"$user", "public"};
     // A session that set none starts with its role's or database's default, if any.
-    const std::vector<std::string>* start = snap.catalog->default_search_path(ctx.database, ctx.user);
+    const std::vector<std::string>* start =
+        ctx.search_path.empty() ? snap.catalog->default_search_path(ctx.database, ctx.user) : nullptr;
     for (const auto& entry : !ctx.search_path.empty() ? ctx.search_path : start ? *start : defaults) {
       if (entry == "$user") {
         // As the server does: only when the user's schema exists (else an unqualified
