@@ -20,7 +20,17 @@ const ExternalTable* Catalog::find_external(std::string_view qualified) const {
   return it == external.end() ? nullptr : &it->second;
 }
 
+const std::vector<std::string>* Catalog::default_search_path(const std::string& database,
+                                                              const std::string& role) const {
+  if (search_path_defaults.empty()) return nullptr;  // the common case: no copies of the names
+  for (const auto& key : {std::pair{database, role}, std::pair{std::string(), role}, std::pair{database, std::string()}}) {
+    if (const auto it = search_path_defaults.find(key); it != search_path_defaults.end()) return &it->second;
+  }
+  return nullptr;
+}
+
 void Catalog::add_external(ExternalTable table) {
+  schemas.insert(table.schema);
   relations[table.schema].insert(table.name);
   columns[table.qualified()] = table.columns;
   std::string key = table.qualified();

@@ -33,12 +33,20 @@ struct Catalog {
   bool pending = false;
   std::map<std::string, ExternalTable> external;                 // by "schema.name"
   std::map<std::string, std::set<std::string>> relations;        // schema -> relation names
+  std::set<std::string> schemas;  // every schema, also those without relations (for "$user")
   std::map<std::string, std::vector<std::string>> columns;       // "schema.name" -> columns
   std::map<std::string, std::vector<std::string>> user_groups;   // user -> groups (direct and inherited)
+  // search_path defaults set by ALTER ROLE/DATABASE ... SET search_path (PostgreSQL's
+  // pg_db_role_setting, Redshift's pg_user.useconfig), by (database, role); "" = any.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> search_path_defaults;
 
   [[nodiscard]] bool relation_exists(std::string_view schema, std::string_view name) const;
   [[nodiscard]] const std::vector<std::string>* columns_of(std::string_view schema, std::string_view name) const;
   [[nodiscard]] const ExternalTable* find_external(std::string_view qualified) const;
+  // The search_path a new session of `role` on `database` starts with, as the server picks
+  // it (role in database, then role, then database); null when none is set.
+  [[nodiscard]] const std::vector<std::string>* default_search_path(const std::string& database,
+                                                                    const std::string& role) const;
   // Adds an external table and registers it as a relation with its columns.
   void add_external(ExternalTable table);
 };

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
+#include "rewrite/array_value.h"
+#include "rewrite/identifiers.h"
 
 namespace blueshift::policies {
 
@@ -28,6 +31,13 @@ const char* const kRelations =
     "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_internal') "
     "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
     "ORDER BY n.nspname, c.relname, a.attnum";
+const char* const kSchemas = "SELECT nspname FROM pg_catalog.pg_namespace";
+// Session defaults (ALTER ROLE/DATABASE ... SET): database, role ("" = any), settings array.
+const char* const kSettingsPostgres =
+    "SELECT coalesce(d.datname, ''), coalesce(r.rolname, ''), s.setconfig FROM pg_catalog.pg_db_role_setting s "
+    "LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole";
+const char* const kSettingsRedshift =
+    "SELECT '', usename, useconfig FROM pg_catalog.pg_user WHERE useconfig IS NOT NULL";
 // Recursive: a member of a role that is itself a member of analysts is an analyst too.
 const char* const kGroupsPostgres =
     "WITH RECURSIVE m(member, roleid) AS ("
@@ -100,6 +110,21 @@ absl::StatusOr<Result> query(PGconn* conn, const char* sql, const std::vector<st
 
 std::string cell(const PGresult* r, int row, int col) {
   return PQgetisnull(r, row, col) ? std::string() : std::string(PQgetvalue(r, row, col));
+}
+
+// The search_path in a settings array as text ('{search_path=spectrum_schema,TimeZone=UTC}',
+// an element quoted when it holds a comma: '{"search_path=\\"$user\\", public"}').
+std::optional<std::vector<std::string>> search_path_setting(const std::string& array_text) {
+  auto elements = rewrite::parse_array_text(array_text);
+  if (!elements) return std::nullopt;
+  for (const auto& e : *elements) {
+    if (!e) continue;
+    const size_t eq = e->find('=');
+    if (eq != std::string::npos && rewrite::ascii_lower(e->substr(0, eq)) == "search_path") {
+      return rewrite::parse_search_path(e->substr(eq + 1));
+    }
+  }
+  return std::nullopt;
 }
 
 absl::StatusOr<bool> is_redshift(PGconn* conn) {
@@ -218,6 +243,20 @@ absl::StatusOr<Catalog> load_catalog(const std::string& conninfo) {
       catalog.relations[schema].insert(name);
       auto& cols = catalog.columns[schema + "." + name];
       if (!PQgetisnull(r->get(), i, 2)) cols.push_back(cell(r->get(), i, 2));
+    }
+  }
+  {
+    auto r = query(c, catalog_sql::kSchemas);
+    if (!r.ok()) return r.status();
+    for (int i = 0; i < PQntuples(r->get()); ++i) catalog.schemas.insert(cell(r->get(), i, 0));
+  }
+  {
+    auto r = query(c, *redshift ? catalog_sql::kSettingsRedshift : catalog_sql::kSettingsPostgres);
+    if (!r.ok()) return r.status();
+    for (int i = 0; i < PQntuples(r->get()); ++i) {
+      if (auto path = search_path_setting(cell(r->get(), i, 2))) {
+        catalog.search_path_defaults[{cell(r->get(), i, 0), cell(r->get(), i, 1)}] = std::move(*path);
+      }
     }
   }
   {

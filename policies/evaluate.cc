@@ -116,8 +116,11 @@ class Evaluator {
 
   void statement(int index, const StatementFacts& st) {
     seen_.clear();
+    if (const std::string* f = sql_text_call(st)) {
+      fail_closed(index, st, text::sql_text_detail(*f), text::sql_text_hint(*f), true);
+    }
     if (st.kind == StatementKind::Unparsed) {
-      return fail_closed(index, st, text::unanalysed_detail(st.error), text::unanalysed_hint());
+      return fail_closed(index, st, text::unanalysed_detail(st.error), text::unanalysed_hint(), false);
     }
     for (const Rule* rule : rules_) {
       if (rule->type == RuleType::DenyStatements) deny_statements(*rule, index, st);
@@ -129,16 +132,28 @@ class Evaluator {
         continue;
       }
       const std::string qualified = table->qualified();
-      std::optional<Scan> substituted;
+      // The scan's bounds with Bind's values in, and without the comparisons the
+      // warehouse does not prune on (a copy only when either changes something).
+      std::optional<Scan> adjusted;
+      bool adjusted_yet = false;
+      bool unpruned = false;
       auto bounded = [&]() -> const Scan& {
-        if (!options_.params) return scan;
-        if (!substituted) substituted = rewrite::substitute_params(scan, *options_.params);
-        return *substituted;
+        if (!adjusted_yet) {
+          adjusted_yet = true;
+          if (options_.params) adjusted = rewrite::substitute_params(scan, *options_.params);
+          unpruned = rewrite::has_unpruned(adjusted ? *adjusted : scan);
+          if (unpruned) adjusted = rewrite::pruning_scan(adjusted ? *adjusted : scan);
+        }
+        return adjusted ? *adjusted : scan;
       };
       for (const Rule* rule : rules_) {
         if (!rule_covers(*rule, qualified)) continue;
         switch (rule->type) {
-          case RuleType::RequirePartitionFilter: require_filter(*rule, index, *table, bounded()); break;
+          case RuleType::RequirePartitionFilter: {
+            const Scan& pruned = bounded();  // sets unpruned
+            require_filter(*rule, index, *table, pruned, unpruned);
+            break;
+          }
           case RuleType::MaxPartitions: max_partitions(*rule, index, *table, bounded()); break;
           case RuleType::DenySelectStar:
             if (scan.select_star) {
@@ -151,7 +166,8 @@ class Evaluator {
       }
     }
     if (!st.opaque.empty()) {
-      fail_closed(index, st, text::opaque_detail(st.opaque, st.opaque_dynamic), text::opaque_hint());
+      fail_closed(index, st, text::opaque_detail(st.opaque, st.opaque_dynamic), text::opaque_hint(),
+                  !st.opaque_dynamic.empty());
     }
   }
 
@@ -191,7 +207,8 @@ class Evaluator {
     }
   }
 
-  void require_filter(const Rule& rule, int index, const GovernedTable& table, const Scan& scan) {
+  // `unpruned`: comparisons the warehouse does not prune on were left out of `scan`.
+  void require_filter(const Rule& rule, int index, const GovernedTable& table, const Scan& scan, bool unpruned) {
     std::vector<std::string> required;
     if (rule.columns == Rule::Columns::Listed) {
       for (const auto& c : rule.column_list) {
@@ -217,7 +234,8 @@ class Evaluator {
     const std::string q = table.qualified();
     add(rule, index, q, text::message(rule, text::query_on(q)),
         text::filter_detail(column_states(table, scan), count_partitions(table, scan, options_.params_final)),
-        text::filter_hint(q, required, table.partition_columns, rule.columns == Rule::Columns::Any));
+        text::filter_hint(q, required, table.partition_columns, rule.columns == Rule::Columns::Any) +
+            (unpruned ? text::unpruned_hint(required.front()) : ""));
   }
 
   void max_partitions(const Rule& rule, int index, const GovernedTable& table, const Scan& scan) {
@@ -304,10 +322,11 @@ class Evaluator {
   // governed table a table rule covers, or a schema of a deny_statements rule (whatever
   // its kinds: the kind is unknown, or the code may run any statement). A rule without
   // schemas refuses it only when it lists `unparsed`. Code that builds SQL at run time
-  // (opaque_dynamic) may name anything: every such rule in scope refuses it, and so does
-  // every table rule while the catalog is missing (any name may be a governed table).
-  void fail_closed(int index, const StatementFacts& st, const std::string& detail, const std::string& hint) {
-    const bool dynamic = st.kind != StatementKind::Unparsed && !st.opaque_dynamic.empty();
+  // (`dynamic`: opaque_dynamic, or a call of a function that runs SQL text) may name
+  // anything: every such rule in scope refuses it, and so does every table rule while the
+  // catalog is missing (any name may be a governed table).
+  void fail_closed(int index, const StatementFacts& st, const std::string& detail, const std::string& hint,
+                   bool dynamic) {
     const bool any_table = dynamic || catalog_pending();
     std::set<std::string> names;
     for (const auto& n : st.names) names.insert(lower(n));
@@ -355,6 +374,18 @@ class Evaluator {
         }
       }
     }
+  }
+
+  // A function the statement calls that runs SQL text: called (parsed statements), or
+  // named in code or text the proxy could not analyse (a DO or function body, unparsed
+  // text), where a call looks like any other name.
+  [[nodiscard]] const std::string* sql_text_call(const StatementFacts& st) const {
+    for (const auto* list : {&st.calls, &st.names}) {
+      for (const auto& f : policy_.sql_text_functions) {
+        if (std::find(list->begin(), list->end(), f) != list->end()) return &f;
+      }
+    }
+    return nullptr;
   }
 
   const PolicySet& policy_;

@@ -139,6 +139,21 @@ std::string opaque_hint() {
          "ask an administrator to create the function";
 }
 
+std::string unpruned_hint(const std::string& c) {
+  return "; the warehouse prunes partitions only when the column itself is compared with a value of its own type: " +
+         c + " = 2024, " + c + " IN (2023, 2024), " + c + " BETWEEN 2023 AND 2024, " + c +
+         " = '2024' or a parameter of that type, not " + c + " = 2024.0, " + c + " = 2024::numeric, a numeric or "
+         "float parameter, or IS NOT DISTINCT FROM";
+}
+
+std::string sql_text_detail(const std::string& function) {
+  return function + " runs SQL text (or reads a table named in text) that the proxy does not analyse";
+}
+
+std::string sql_text_hint(const std::string& function) {
+  return "run the query itself rather than through " + function + ", so the proxy can check it";
+}
+
 std::string unanalysed_hint() {
   return "check the statement's syntax; a statement that names a governed table must be understood by the proxy "
          "before it runs";

@@ -39,6 +39,8 @@ struct ColumnState {
 [[nodiscard]] std::string max_hint(const std::string& table, const std::vector<std::string>& partition_columns,
                                    int64_t limit);
 [[nodiscard]] std::string max_unknown_note(const std::string& table);
+// appended to filter_hint when comparisons the warehouse does not prune on were ignored
+[[nodiscard]] std::string unpruned_hint(const std::string& column);
 // deny_select_star
 [[nodiscard]] std::string star_detail(const std::string& table, bool external);
 [[nodiscard]] std::string star_hint();
@@ -58,6 +60,9 @@ struct ColumnState {
 // code inside a statement that is not analysed (a DO block or function body)
 [[nodiscard]] std::string opaque_detail(const std::string& what, const std::string& dynamic);
 [[nodiscard]] std::string opaque_hint();
+// a call of a function that runs SQL text (query_to_xml, dblink, ...)
+[[nodiscard]] std::string sql_text_detail(const std::string& function);
+[[nodiscard]] std::string sql_text_hint(const std::string& function);
 // fail closed on a table that may be governed while the catalog has not loaded
 [[nodiscard]] std::string catalog_missing_message(const Rule& rule, const std::string& subject);
 [[nodiscard]] std::string catalog_missing_detail(const std::string& table);

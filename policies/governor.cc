@@ -62,8 +62,9 @@ struct Snapshot {
   // that looks up fewer words.
   uint64_t search_path_bits = 0;
   rewrite::Prefilter search_path_only{std::vector<std::string>{"search_path"}};
-  // DO blocks and function bodies can build a governed name at run time ('sa' || 'les'),
-  // which no name prefilter sees: they are always analysed.
+  // DO blocks, function bodies and calls of functions that run SQL text can build a
+  // governed name at run time ('sa' || 'les'), which no name prefilter sees: they are
+  // always analysed.
   uint64_t routine_bits = 0;
   bool any_group_rule = false;
   // The catalog has not loaded and would name governed tables: every text a table rule
@@ -80,7 +81,9 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->cache = std::move(cache);
   const auto governed = governed_tables(*s->policy, *s->catalog);
   const std::vector<std::string> search_path = {"search_path"};
-  const std::vector<std::string> routines = {"do", "function", "procedure"};
+  // Functions running SQL text may be handed a name built at run time too.
+  std::vector<std::string> routines = {"do", "function", "procedure"};
+  routines.insert(routines.end(), s->policy->sql_text_functions.begin(), s->policy->sql_text_functions.end());
   std::vector<std::vector<std::string>> covered;
   std::set<std::string> all(search_path.begin(), search_path.end());
   all.insert(routines.begin(), routines.end());
@@ -99,6 +102,14 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->routine_bits = s->names.bits_of(routines);
   s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
   return s;
+}
+
+// A Parse declaring a parameter numeric or floating point: compared with a partition
+// column, it casts the column and the warehouse reads every partition. Bind's values
+// carry the type (rewrite::decode_param), so such a statement is decided at Bind.
+bool unpruned_types(const std::vector<uint32_t>& param_types) {
+  return std::any_of(param_types.begin(), param_types.end(),
+                     [](uint32_t oid) { return oid == 700 || oid == 701 || oid == 1700; });
 }
 
 // What the analysed text does to the session's search_path, whatever the decision.
@@ -361,13 +372,17 @@ class GovernorImpl final : public Governor {
 
   rewrite::AnalysisContext analysis_context(const Snapshot& snap, const SessionContext& ctx) const {
     rewrite::AnalysisContext a;
+    a.max_bytes = snap.policy->max_statement_bytes;
     a.search_path.clear();
     static const std::vector<std::string> defaults = {"$user", "public"};
-    for (const auto& entry : ctx.search_path.empty() ? defaults : ctx.search_path) {
+    // A session that set none starts with its role's or database's default, if any.
+    const std::vector<std::string>* start =
+        ctx.search_path.empty() ? snap.catalog->default_search_path(ctx.database, ctx.user) : nullptr;
+    for (const auto& entry : !ctx.search_path.empty() ? ctx.search_path : start ? *start : defaults) {
       if (entry == "$user") {
-        // Without a catalog nothing says whether the user's schema exists; Redshift
-        // rarely has one, so skip it rather than resolve every name into it.
-        if (snap.catalog->loaded) a.search_path.push_back(ctx.user);
+        // As the server does: only when the user's schema exists (else an unqualified
+        // CREATE lands in the next schema). Without a catalog nothing says it does.
+        if (snap.catalog->schemas.count(ctx.user)) a.search_path.push_back(ctx.user);
       } else {
         a.search_path.push_back(entry);
       }
@@ -439,7 +454,8 @@ class GovernorImpl final : public Governor {
     // Set when qf is a template whose $n these lifted values stand for: evaluate puts
     // them in where a rule reads bounds, rather than copying the template's facts.
     std::optional<rewrite::LiteralTemplate> lifted;
-    const bool lifting = options_.lift_literals && !parse && any_rule;
+    const size_t limit = snap->policy->max_statement_bytes;
+    const bool lifting = options_.lift_literals && !parse && any_rule && (limit == 0 || sql.size() <= limit);
     if (lifting && !(qf = snap->cache->find(sql, context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
         auto template_facts = snap->cache->find(t->text, context);
@@ -473,7 +489,7 @@ class GovernorImpl final : public Governor {
     }
     const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values});
-    if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
+    if (d.outcome != Decision::Outcome::Refuse && (d.needs_params || (parse && unpruned_types(param_types)))) {
       if (parse) {
         out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
         return out;

@@ -316,14 +316,43 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+const std::vector<std::string>& default_sql_text_functions() {
+  static const std::vector<std::string> names = {
+      // PostgreSQL: the XML mappings of a query, cursor, table, schema or database
+      "query_to_xml", "query_to_xmlschema", "query_to_xml_and_xmlschema", "cursor_to_xml", "cursor_to_xmlschema",
+      "table_to_xml", "table_to_xmlschema", "table_to_xml_and_xmlschema", "schema_to_xml", "schema_to_xmlschema",
+      "schema_to_xml_and_xmlschema", "database_to_xml", "database_to_xmlschema", "database_to_xml_and_xmlschema",
+      // PostgreSQL: text search statistics and rewrites over a query's rows
+      "ts_stat", "ts_rewrite",
+      // the dblink extension: any SQL, over a connection to this or another database
+      "dblink", "dblink_exec", "dblink_open", "dblink_fetch", "dblink_send_query", "dblink_get_result"};
+  return names;
+}
+
 PolicySet parse_policy_set(const YAML::Node& node) {
   PolicySet set;
   const std::string root = "policies";
   if (!node.IsDefined() || node.IsNull()) return set;
   if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
-  check_keys(node, root, {"catalog_tables", "tables", "rules"});
+  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes"});
+  if (const YAML::Node m = node["max_statement_bytes"]; m.IsDefined()) {
+    const std::string path = root + ".max_statement_bytes";
+    try {
+      const long long v = m.as<long long>();
+      if (v < 0) fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
+      set.max_statement_bytes = static_cast<size_t>(v);
+    } catch (const YAML::Exception&) {
+      fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
+    }
+  }
 
   if (node["catalog_tables"].IsDefined()) set.catalog_tables = boolean(node["catalog_tables"], root + ".catalog_tables");
+  if (node["sql_text_functions"].IsDefined()) {
+    set.sql_text_functions.clear();
+    for (const auto& f : string_list(node["sql_text_functions"], root + ".sql_text_functions")) {
+      set.sql_text_functions.push_back(lower(f));
+    }
+  }
 
   const YAML::Node tables = node["tables"];
   if (tables.IsDefined() && !tables.IsNull()) {

@@ -4,6 +4,7 @@
 // after that (evaluate(), the Governor) works on these immutable values.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -70,9 +71,22 @@ struct DeclaredTable {
   [[nodiscard]] std::string qualified() const { return schema + "." + name; }
 };
 
+// Functions that run SQL text or read a table named in text (query_to_xml, dblink, ...):
+// what they scan is out of the proxy's sight, so a statement calling one is refused by
+// every table rule in scope, as code building SQL at run time is. PostgreSQL's own and
+// dblink's; Redshift has none of them (no XML functions, no dblink).
+[[nodiscard]] const std::vector<std::string>& default_sql_text_functions();
+
 struct PolicySet {
   // Govern every external table the catalog lists (svv_external_tables).
   bool catalog_tables = false;
+  // Function names (lower case, no schema) that run SQL text; `sql_text_functions:`
+  // replaces the default list.
+  std::vector<std::string> sql_text_functions = default_sql_text_functions();
+  // A text longer than this (bytes) that may concern a rule is not analysed but treated as
+  // unparsed text (fail closed): analysis costs about a microsecond a byte, on the
+  // session's I/O thread. `max_statement_bytes:`, 0 for no limit.
+  size_t max_statement_bytes = 1u << 20;
   std::vector<DeclaredTable> tables;
   std::vector<Rule> rules;
   [[nodiscard]] bool empty() const { return rules.empty(); }

@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "rewrite/dialect.h"
+#include "rewrite/function_calls.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/opaque_text.h"
 #include "rewrite/pg_parser.h"
@@ -104,6 +105,7 @@ class TextAnalysis {
       in.pivots = &marks->pivots;
     }
     walk_statement(raw->stmt, in, st);
+    st->calls = called_functions(raw->stmt);
     if (st->targets_unknown) {
       const auto start = static_cast<size_t>(std::max(0, raw->stmt_location));
       const std::string own(text.substr(std::min(start, text.size()),
@@ -264,6 +266,7 @@ class TextAnalysis {
         w.length = 0;
         st->writes.push_back(std::move(w));
       }
+      st->calls.insert(st->calls.end(), s.calls.begin(), s.calls.end());
     }
     return ok;
   }
@@ -333,6 +336,13 @@ void* run_job(void* arg) {
 QueryFacts analyze_guarded(std::string_view sql, const AnalysisContext& context) {
   // The wire protocol cannot carry a NUL inside a query string; the server stops there too.
   const std::string text(sql.substr(0, sql.find('\0')));
+  if (context.max_bytes != 0 && text.size() > context.max_bytes) {
+    QueryFacts facts;
+    facts.statements.push_back(unparsed("statement too large to analyse: " + std::to_string(text.size()) +
+                                            " bytes, the limit is " + std::to_string(context.max_bytes),
+                                        lex_names(text, context.case_sensitive_identifiers), 0, 0));
+    return facts;
+  }
   const int units = nesting_bound(text);
   if (units <= kInlineUnits) return TextAnalysis(text, context).run();
   QueryFacts facts;

@@ -1,5 +1,6 @@
 #include "rewrite/bounds.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -239,6 +240,7 @@ Bound substitute(const Bound& b, const std::vector<ParamValue>& params) {
     bool had_null = false;
     auto elements = decode_array(params[static_cast<size_t>(b.values[0].param) - 1], &had_null);
     if (!elements) return out;
+    for (auto& e : *elements) e.prunes = e.prunes && b.values[0].prunes;
     return quantified(b.op, b.values[0].all, std::move(*elements), had_null);
   }
   bool null = false;
@@ -256,7 +258,10 @@ Bound substitute(const Bound& b, const std::vector<ParamValue>& params) {
         kept.push_back(v);
         continue;
       }
-      for (auto& e : *elements) kept.push_back(std::move(e));
+      for (auto& e : *elements) {
+        e.prunes = e.prunes && v.prunes;
+        kept.push_back(std::move(e));
+      }
       expanded = true;
       continue;
     }
@@ -266,6 +271,7 @@ Bound substitute(const Bound& b, const std::vector<ParamValue>& params) {
     } else if (r->kind == Value::Kind::Null) {
       null = true;
     } else {
+      r->prunes = r->prunes && v.prunes;  // $1::numeric stays unpruned whatever $1's type
       kept.push_back(std::move(*r));
     }
   }
@@ -369,6 +375,8 @@ std::optional<Value> decode_param(const ParamValue& p) {
     return v;
   }
   const std::string& s = *p.value;
+  // A parameter typed numeric or floating point casts the column it is compared with.
+  v.prunes = p.type_oid != 700 && p.type_oid != 701 && p.type_oid != 1700;
   if (!p.binary) {
     v.text = s;
     v.numeric = numeric_oid(p.type_oid) || (p.type_oid != kUnknownOid && parse_decimal(s).has_value());
@@ -523,6 +531,48 @@ QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamVal
   QueryFacts out = facts;
   for (auto& st : out.statements) {
     for (auto& scan : st.scans) scan = substitute_params(scan, params);
+  }
+  return out;
+}
+
+bool has_unpruned(const Bound& b) {
+  for (const auto& v : b.values) {
+    if (!v.prunes) return true;
+  }
+  return std::any_of(b.children.begin(), b.children.end(), [](const Bound& c) { return has_unpruned(c); });
+}
+
+bool has_unpruned(const Scan& scan) {
+  for (const auto& [column, bound] : scan.bounds) {
+    if (has_unpruned(bound)) return true;
+  }
+  for (const auto& d : scan.disjunctions) {
+    for (const auto& branch : d) {
+      for (const auto& [column, bound] : branch) {
+        if (has_unpruned(bound)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+Bound pruning_bound(const Bound& b) {
+  if (b.op == Bound::Op::And || b.op == Bound::Op::Or) {
+    Bound out = b;
+    for (auto& c : out.children) c = pruning_bound(c);
+    return simplify(std::move(out));
+  }
+  if (!has_unpruned(b)) return b;
+  return Bound{};  // True
+}
+
+Scan pruning_scan(const Scan& scan) {
+  Scan out = scan;
+  for (auto& [column, bound] : out.bounds) bound = pruning_bound(bound);
+  for (auto& disjunction : out.disjunctions) {
+    for (auto& branch : disjunction) {
+      for (auto& [column, bound] : branch) bound = pruning_bound(bound);
+    }
   }
   return out;
 }

@@ -66,6 +66,15 @@ struct ParamValue {
 // The same over every scan of every statement.
 [[nodiscard]] QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params);
 
+// What the warehouse prunes partitions on: each comparison with a value it does not prune
+// on (Value::prunes false: year = 2024.0, year IS NOT DISTINCT FROM 2024, a numeric $n)
+// becomes True, as if it were not there. has_unpruned() says whether a scan has any, so
+// that the common scan is not copied.
+[[nodiscard]] Bound pruning_bound(const Bound& bound);
+[[nodiscard]] bool has_unpruned(const Bound& bound);
+[[nodiscard]] bool has_unpruned(const Scan& scan);
+[[nodiscard]] Scan pruning_scan(const Scan& scan);
+
 [[nodiscard]] bool has_params(const Bound& bound);
 [[nodiscard]] bool has_params(const Disjunction& disjunction);
 

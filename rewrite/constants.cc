@@ -22,6 +22,13 @@ bool is_numeric_type(std::string_view t) {
   return std::find(std::begin(kTypes), std::end(kTypes), t) != std::end(kTypes);
 }
 
+// A partition column is an integer, a string or a date: a comparison with a decimal or
+// floating-point value casts the column, and the warehouse no longer prunes on it.
+bool is_unpruned_type(std::string_view t) {
+  static constexpr std::string_view kTypes[] = {"numeric", "decimal", "float4", "float8", "real", "float", "double"};
+  return std::find(std::begin(kTypes), std::end(kTypes), t) != std::end(kTypes);
+}
+
 bool is_date_type(std::string_view t) { return t == "date"; }
 
 bool looks_iso_date(std::string_view s) {
@@ -42,6 +49,7 @@ std::string trim(std::string_view s) {
 // A constant as a cast to `type` leaves it, in the form partition values compare with;
 // nullopt when that form is not known.
 std::optional<Value> cast_constant(Value v, std::string_view type) {
+  if (is_unpruned_type(type)) v.prunes = false;
   if (is_numeric_type(type)) {
     v.text = trim(v.text);
     v.numeric = true;
@@ -84,6 +92,8 @@ std::optional<Value> const_value(const Node* n) {
       case PG_QUERY__A__CONST__VAL_FVAL:
         v.text = c->fval != nullptr && c->fval->fval != nullptr ? c->fval->fval : "0";
         v.numeric = true;
+        // 2024.0 or 2e3 is numeric; an integer too long for int4 (also an FVAL) is not.
+        v.prunes = v.text.find_first_of(".eE") == std::string::npos;
         return v;
       case PG_QUERY__A__CONST__VAL_SVAL:
         v.text = c->sval != nullptr && c->sval->sval != nullptr ? c->sval->sval : "";
@@ -117,6 +127,7 @@ std::optional<Value> const_value(const Node* n) {
   }
   if (arg != nullptr) {
     auto v = const_value(arg);
+    if (v && v->kind == Value::Kind::Param && is_unpruned_type(type)) v->prunes = false;  // $1::numeric
     if (!v || v->kind != Value::Kind::Constant) return v;
     return cast_constant(std::move(*v), type);
   }
@@ -158,6 +169,7 @@ std::optional<std::vector<Value>> array_values(const Node* n, bool* had_null) {
     v.kind = Value::Kind::Param;
     v.param = n->param_ref->number;
     v.array = true;
+    v.prunes = !is_unpruned_type(element_type);  // $1::numeric[]
     out.push_back(std::move(v));
     return out;
   }

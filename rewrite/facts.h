@@ -52,6 +52,12 @@ struct Value {
   // one (`col < ALL($1)`); at Bind the atom becomes rewrite::quantified()'s bound.
   bool array = false;
   bool all = false;
+  // False when the comparison is in a form the warehouse does not prune partitions on:
+  // the value is numeric or floating point (a numeric literal such as 2024.0, a cast to
+  // numeric/float, a parameter so typed), so the column is cast to the value's type, or
+  // it is compared by IS NOT DISTINCT FROM. Such a bound still says which rows match but
+  // reads every partition: policies count it as no bound (rewrite::pruning_scan).
+  bool prunes = true;
   friend bool operator==(const Value&, const Value&) = default;
 };
 
@@ -149,6 +155,9 @@ struct StatementFacts {
   // Non-empty when that code can run SQL built at run time, so that even its names are
   // unknown, saying why ("EXECUTE runs SQL built at run time").
   std::string opaque_dynamic;
+  // The functions the statement calls anywhere (last names, lower case, sorted): policies
+  // refuse those that run SQL text or read a table named in text (query_to_xml, dblink).
+  std::vector<std::string> calls;
   std::optional<std::vector<std::string>> sets_search_path;  // SET search_path TO ...
   // The statement may change search_path in a way the text alone cannot pin down
   // (SET LOCAL, set_config('search_path', ...)): callers should stop trusting their copy.

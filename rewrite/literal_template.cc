@@ -46,6 +46,7 @@ bool opens_operand(const std::string& sql, const pg::Token& t) {
 // Declared types of the lifted values, as PostgreSQL types the literals: decode_param then
 // reads a number as a number and a string as a string, as analysis of the text does.
 constexpr uint32_t kInt4Oid = 23;
+constexpr uint32_t kInt8Oid = 20;
 constexpr uint32_t kNumericOid = 1700;
 constexpr uint32_t kUnknownOid = 705;  // a quoted literal before context resolves it
 
@@ -110,7 +111,9 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
       bool plain = !value.empty();
       for (char c : value) plain = plain && ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-');
       if (!plain) continue;
-      type = kNumericOid;
+      // Digits alone are an integer to the warehouse, which prunes partitions on it; a
+      // fraction or exponent makes the value numeric, which it does not (Value::prunes).
+      type = value.find_first_of(".eE") == std::string::npos ? kInt8Oid : kNumericOid;
       if (auto integer = int4_text(value)) {
         value = std::move(*integer);
         type = kInt4Oid;

@@ -113,6 +113,8 @@ struct CteDef {
   std::string name;
   std::shared_ptr<Block> block;
   bool recursive = false;
+  // AS MATERIALIZED: computed on its own, so filters outside never reach its scans.
+  bool materialized = false;
   bool ready = false;
 };
 

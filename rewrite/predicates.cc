@@ -462,6 +462,7 @@ class PredicateBuilder {
         }
         if (!v) return e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP ? marker(std::move(ts)) : unknown;
         if (e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_NOT_DISTINCT) {
+          v->prunes = false;  // the warehouse does not prune on IS NOT DISTINCT FROM
           if (v->kind == Value::Kind::Null) return atom(std::move(ts), make_atom(Bound::Op::Eq, {*v}), false);
           return atom(std::move(ts), make_atom(Bound::Op::Eq, {*v}));
         }

@@ -14,7 +14,8 @@
 // Predicates on a subquery's or CTE's output column restrict the scan the column comes
 // from when pushing the filter down is valid: the output is a plain column, the block
 // has no LIMIT/OFFSET, window function, DISTINCT ON or grouping sets, a grouped block
-// groups by that column, and a CTE is referenced once. Set operations push into every
+// groups by that column, and a CTE is referenced once and not AS MATERIALIZED (which
+// PostgreSQL computes apart, filters outside never reaching it). Set operations push into every
 // branch by position.
 
 #include "rewrite/query_walker.h"
@@ -76,6 +77,7 @@ class Walker : public NameResolver {
         CteDef d;
         d.name = w_->fold(sv(cte->ctename));
         d.recursive = with->recursive;
+        d.materialized = cte->ctematerialized == PG_QUERY__CTEMATERIALIZE__CTEMaterializeAlways;
         w_->cte_frames_.back().push_back(d);
         const size_t index = w_->cte_frames_.back().size() - 1;
         std::shared_ptr<Block> body;
@@ -220,7 +222,7 @@ class Walker : public NameResolver {
       if (const CteDef* d = find_cte(name); d != nullptr && !is_temp_location(rv->location)) {
         e->kind = d->ready ? Entry::Kind::Block : Entry::Kind::Other;  // a recursive self-reference
         e->block = d->block;
-        e->pushdown = d->ready && !d->recursive && cte_references(name) == 1;
+        e->pushdown = d->ready && !d->recursive && !d->materialized && cte_references(name) == 1;
         e->refname = name;
         set_alias(e, rv->alias);
         scope.entries.push_back(e);

@@ -125,6 +125,10 @@ class UtilityFacts {
         if (o == nullptr) return unknown();
         return named("operator", strings(o->objname, o->n_objname));
       }
+      case PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT:
+        return session_default(n->alter_role_set_stmt->setstmt);
+      case PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT:
+        return session_default(n->alter_database_set_stmt->setstmt);
       case PG_QUERY__NODE__NODE_ALTER_SEQ_STMT:
         return relation_object(PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE, n->alter_seq_stmt->sequence);
       case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
@@ -279,6 +283,15 @@ class UtilityFacts {
 
   void any_schema(std::string why) {
     if (out_->any_schema.empty()) out_->any_schema = std::move(why);
+  }
+
+  // ALTER ROLE/DATABASE ... SET/RESET search_path (or RESET ALL): later sessions resolve
+  // unqualified names through another path, into any schema.
+  void session_default(const PgQuery__VariableSetStmt* v) {
+    if (v == nullptr) return;
+    if (v->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL || ascii_lower(sv(v->name)) == "search_path") {
+      any_schema("it changes the search_path later sessions resolve unqualified names through");
+    }
   }
 
   void cascade() { any_schema("CASCADE also drops the objects that depend on it, in whatever schema"); }

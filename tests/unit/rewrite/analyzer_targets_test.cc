@@ -24,7 +24,9 @@ AnalysisContext context() { return testing::catalog_context({"analyst", "public"
 const Row kTargetRows[] = {
     // Acting on no schema object at all.
     {"alter_user_password", "ALTER USER analyst PASSWORD 'secret'", "Alter"},
-    {"alter_role_set", "ALTER ROLE analyst SET search_path TO prod", "Alter"},
+    {"alter_role_set", "ALTER ROLE analyst SET search_path TO prod", "Alter: any schema"},  // for later sessions
+    {"alter_role_set_other", "ALTER ROLE analyst SET statement_timeout = 0", "Alter"},
+    {"alter_database_reset_all", "ALTER DATABASE dev RESET ALL", "Alter: any schema"},
     {"create_role", "CREATE ROLE reporting", "OtherDdl"},
     {"grant_role", "GRANT analysts TO bob", "OtherDdl"},
     {"create_database", "CREATE DATABASE d2", "OtherDdl"},

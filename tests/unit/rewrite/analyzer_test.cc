@@ -523,7 +523,7 @@ const Row kKindRows[] = {
     {"truncate", "TRUNCATE public.sales_fact", "Truncate: write public.sales_fact"},
     {"alter_table", "ALTER TABLE public.sales_fact ADD COLUMN note text", "Alter: write public.sales_fact"},
     {"rename_table", "ALTER TABLE public.a RENAME TO b", "Alter: write public.a"},
-    {"alter_role", "ALTER USER analyst SET search_path TO public", "Alter"},
+    {"alter_role", "ALTER USER analyst SET search_path TO public", "Alter: any schema"},
     {"begin", "BEGIN", "Transaction"},
     {"commit", "COMMIT", "Transaction"},
     {"show", "SHOW search_path", "Show"},

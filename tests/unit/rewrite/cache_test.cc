@@ -1,6 +1,7 @@
 // AnalysisCache: hits, misses, LRU bound, keys that separate contexts, and concurrent use.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -82,6 +83,42 @@ TEST(AnalysisCache, ManyShardsStayWithinCapacity) {
   AnalysisContext ctx;
   for (int i = 0; i < 3000; ++i) (void)cache.analyze("SELECT " + std::to_string(i), ctx);
   EXPECT_EQ(cache.size(), 1000u);
+}
+
+// Bounded in bytes, whatever the entry count allows: 500 KB texts (issue 10 saw 1,000 of
+// them add ~980 MB) are never kept, and smaller ones only up to the byte budget.
+TEST(AnalysisCache, BoundedInBytes) {
+  AnalysisCache cache(100000, 1u << 20);  // 16 shards of 64 KiB
+  AnalysisContext ctx;
+  const std::string padding(500 * 1000, ' ');
+  for (int i = 0; i < 20; ++i) (void)cache.analyze("SELECT " + std::to_string(i) + padding, ctx);
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.bytes(), 0u);
+  const std::string medium(20 * 1000, ' ');
+  for (int i = 0; i < 2000; ++i) (void)cache.analyze("SELECT " + std::to_string(i) + medium, ctx);
+  EXPECT_GT(cache.size(), 0u);
+  EXPECT_LE(cache.bytes(), size_t{1} << 20);
+  EXPECT_LE(cache.size(), (size_t{1} << 20) / (20 * 1000));
+  cache.clear();
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
+// A text over AnalysisContext::max_bytes is not parsed: Unparsed, with its names, at once.
+TEST(AnalysisCache, TextsOverTheLimitAreNotParsed) {
+  AnalysisContext ctx;
+  ctx.max_bytes = 1000;
+  std::string sql = "SELECT count(*) FROM spectrum_schema.sales WHERE year = 2024 AND (sale_id = 0";
+  for (int i = 1; i < 100; ++i) sql += " OR sale_id = " + std::to_string(i);
+  sql += ")";
+  const QueryFacts f = analyze(sql, ctx);
+  ASSERT_EQ(f.statements.size(), 1u);
+  EXPECT_EQ(f.statements[0].kind, StatementKind::Unparsed);
+  EXPECT_EQ(f.statements[0].error,
+            "statement too large to analyse: " + std::to_string(sql.size()) + " bytes, the limit is 1000");
+  EXPECT_NE(std::find(f.statements[0].names.begin(), f.statements[0].names.end(), "spectrum_schema.sales"),
+            f.statements[0].names.end());
+  ctx.max_bytes = sql.size();
+  EXPECT_EQ(analyze(sql, ctx).statements[0].kind, StatementKind::Select);
 }
 
 TEST(AnalysisCache, ZeroCapacityStillAnalyses) {

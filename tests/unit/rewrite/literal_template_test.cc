@@ -103,7 +103,7 @@ TEST(LiftLiterals, DeclaredTypes) {
     ASSERT_TRUE(value.has_value());
     described.push_back(describe(*value));
   }
-  EXPECT_EQ(types, (std::vector<uint32_t>{23, 1700, 1700, 705}));
+  EXPECT_EQ(types, (std::vector<uint32_t>{23, 1700, 20, 705}));  // 3000000000 is an int8
   EXPECT_EQ(described, (std::vector<std::string>{"1", "1.5", "3000000000", "'01'"}));
 }
 

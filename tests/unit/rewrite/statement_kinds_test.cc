@@ -46,8 +46,9 @@ const std::vector<StatementType> kFromOldSwitches = {
     {PG_QUERY__NODE__NODE_ALTER_ROLE_STMT, StatementKind::Alter, Walk::None, Objects::None},
     {PG_QUERY__NODE__NODE_ALTER_DATABASE_STMT, StatementKind::Alter, Walk::None, Objects::None},
     {PG_QUERY__NODE__NODE_ALTER_DATABASE_REFRESH_COLL_STMT, StatementKind::Alter, Walk::None, Objects::None},
-    {PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT, StatementKind::Alter, Walk::None, Objects::None},
-    {PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT, StatementKind::Alter, Walk::None, Objects::None},
+    // SET search_path in them acts on any schema (utility_facts): since issue 10.
+    {PG_QUERY__NODE__NODE_ALTER_DATABASE_SET_STMT, StatementKind::Alter, Walk::None, Objects::Own},
+    {PG_QUERY__NODE__NODE_ALTER_ROLE_SET_STMT, StatementKind::Alter, Walk::None, Objects::Own},
     {PG_QUERY__NODE__NODE_ALTER_OP_FAMILY_STMT, StatementKind::Alter, Walk::None, Objects::Own},
     {PG_QUERY__NODE__NODE_ALTER_OBJECT_DEPENDS_STMT, StatementKind::Alter, Walk::None, Objects::Own},
     {PG_QUERY__NODE__NODE_ALTER_OWNER_STMT, StatementKind::Alter, Walk::None, Objects::Own},
