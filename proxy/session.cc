@@ -282,7 +282,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       identity_.search_path = rewrite::parse_search_path(*sp);
     }
     if (const std::string* options = startup_.find("options");
-        options && options->find("search_path") != std::string::npos) {
+        options && rewrite::ascii_lower(*options).find("search_path") != std::string::npos) {
       identity_.search_path_uncertain = true;  // -c search_path=... set at startup
     }
     // The proxy relays bytes it cannot decompress: never let the server turn on

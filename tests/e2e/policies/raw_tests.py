@@ -579,6 +579,9 @@ def test_evasion():
             expect_refused(c, "select count(*) from sales", "startup options=-c search_path=")
         with h.Conn(p.port, "analyst", options={"search_path": "spectrum_schema"}) as c:
             expect_refused(c, "select count(*) from sales", "startup parameter search_path")
+        with h.Conn(p.port, "analyst", options={"options": "-c SEARCH_PATH=spectrum_schema"}) as c:
+            check_eq(c.query("show search_path").rows, [("spectrum_schema",)], "startup options, upper case")
+            expect_refused(c, "select count(*) from sales", "startup options=-c SEARCH_PATH=")
         with h.Conn(p.port, "analyst") as c:
             c.query("set search_path to spectrum_schema")
             for sql in ("begin", "set search_path to public", "rollback"):
