@@ -705,12 +705,12 @@ def test_session():
 class SlowRelay:
     """TCP relay to the dev warehouse whose new connections wait `delay` seconds first."""
 
-    def __init__(self, port):
+    def __init__(self):
         import socket
         import threading
         self.delay = 0.0
-        self.server = socket.create_server(("127.0.0.1", port))
-        self.port = port
+        self.server = socket.create_server(("127.0.0.1", 0))  # a port of its own, whatever runs beside
+        self.port = self.server.getsockname()[1]
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self):
@@ -750,8 +750,8 @@ class SlowRelay:
 
 def test_group_lookup():
     import threading
-    relay_port = PORTS["group_lookup"] + 100
-    relay = SlowRelay(relay_port)
+    relay = SlowRelay()
+    relay_port = relay.port
     user = f"newbie_{int(time.time() * 1000) % 100000000}"
     overrides = {f"port={h.dev_port()} dbname=dev user=etl": f"port={relay_port} dbname=dev user=etl",
                  "log:\n  level: info": "io_threads: 1\nlog:\n  level: info"}
