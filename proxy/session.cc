@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <set>
+#include <string_view>
 #include <utility>
 
 namespace blueshift::proxy {
@@ -33,6 +35,16 @@ constexpr size_t kCancelRequestSize = 16;
 
 std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
   return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
+}
+
+// The first parameter name a startup packet repeats, or nullptr. PostgreSQL takes the last
+// value: the proxy refuses rather than govern one identity while the server logs in another.
+const std::string* repeated_parameter(const protocol::StartupMessage& startup) {
+  std::set<std::string_view> seen;
+  for (const auto& [name, value] : startup.parameters) {
+    if (!seen.insert(name).second) return &name;
+  }
+  return nullptr;
 }
 
 
@@ -270,6 +282,12 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       co_return Startup::Done;
     }
     startup_ = std::get<protocol::StartupMessage>(std::move(*packet));
+    if (const std::string* name = repeated_parameter(startup_)) {
+      end_reason_ = "repeated startup parameter";
+      final_error_ = fatal("08P01", "blueshift: invalid startup packet: parameter \"" + *name + "\" given more than once",
+                           "Give each connection parameter once.");
+      co_return Startup::Done;
+    }
     auto param = [&](std::string_view name) {
       const std::string* v = startup_.find(name);
       return v ? *v : std::string();
