@@ -244,16 +244,15 @@ rewrite::PlanPtr upsert_plan() {
   auto plan = std::make_shared<rewrite::Plan>();
   plan->steps = {{"delete from t using s where t.k = s.k", rewrite::PlanStep::Replies::Swallow},
                  {"insert into t select * from s", rewrite::PlanStep::Replies::Count}};
-  plan->steps[0].error_as = rewrite::PlanStep::Error{"21000", "a row a second time", ""};
   plan->steps[1].uses_params = true;
   plan->tag = "INSERT 0 {rows}";
   return plan;
 }
 
-Driver planned() {
+Driver planned(rewrite::PlanPtr plan = upsert_plan()) {
   Conversation::Options o;
-  o.planner = [](std::string_view sql, const policies::SessionContext&) -> rewrite::PlanPtr {
-    return sql.find("on conflict") != std::string_view::npos ? upsert_plan() : nullptr;
+  o.planner = [plan](std::string_view sql, const policies::SessionContext&) -> rewrite::PlanPtr {
+    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
   };
   return Driver(std::move(o));
 }
@@ -278,7 +277,9 @@ TEST(ConversationPlan, SimpleErrorOutsideABlockRollsBackAndReportsTheFirstError)
 }
 
 TEST(ConversationPlan, AStepsErrorReachesTheClientAsTheStepSays) {
-  Driver d = planned();
+  auto plan = std::make_shared<rewrite::Plan>(*upsert_plan());
+  plan->steps[0].error_as = rewrite::PlanStep::Error{"21000", "a row a second time", ""};
+  Driver d = planned(plan);
   (void)d.send(Query{kUpsert});
   EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("22012"), ready('E'), error("25P02"), ready('E'),
                      CommandComplete{"ROLLBACK"}, ready('I')}),
