@@ -128,7 +128,9 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // cancellation, as the operator emits), and the last to end finishes the session.
 void Session::start_tasks(const std::shared_ptr<Session>& self) {
   awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
-  const uint8_t count = config_.idle_client_timeout_ms > 0 ? 3 : 2;
+  const bool timed =
+      config_.idle_client_timeout_ms > 0 || config_.query_timeout_ms > 0 || config_.upstream_read_timeout_ms > 0;
+  const uint8_t count = timed ? 3 : 2;
   static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
   // All counted before any starts: a task that ends at once completes through a post,
   // after this loop, and must find every other task started.
@@ -578,7 +580,10 @@ awaitable<void> Session::pump_client() {
     asio::const_buffer pending;
     size_t consumed = 0;
     bool wait = false;
+    const bool was_busy = conversation_.awaiting_reply();
     if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
+    if (!was_busy && config_.query_timeout_ms > 0 && conversation_.awaiting_reply())
+      busy_since_ = std::chrono::steady_clock::now();  // for watchdog()
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
     client_in_.consume(consumed);
@@ -645,12 +650,14 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
+    if (config_.upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
     asio::const_buffer pending;
     size_t consumed = 0;
     if (!frame_server_input(out, &pending, &consumed)) co_return;
+    server_partial_ = false;  // a slow client is not a stalled server
     error_code wec;
     if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
     server_in_.consume(consumed);
@@ -658,6 +665,7 @@ awaitable<void> Session::pump_server() {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
       co_return;
     }
+    server_partial_ = server_in_.size() != 0 || server_stream_remaining_ != 0;
     if (quiet_ && !conversation_.awaiting_reply()) quiet_->cancel();
   }
 }
@@ -779,23 +787,59 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
 
 awaitable<void> Session::watchdog() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto timeout = std::chrono::milliseconds(config_.idle_client_timeout_ms);
   for (;;) {
-    timer.expires_at(last_activity_ + timeout);
+    const auto next = next_check(std::chrono::steady_clock::now());
+    if (!next) co_return;
+    timer.expires_at(*next);
     auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec == asio::error::operation_aborted) co_return;
-    if (conversation_.awaiting_reply()) {
-      // A running query or COPY is not idleness, however long the server takes.
-      last_activity_ = std::chrono::steady_clock::now();
-      continue;
-    }
-    if (std::chrono::steady_clock::now() >= last_activity_ + timeout) {
-      end_reason_ = "idle timeout";
-      final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
-                                        std::to_string(config_.idle_client_timeout_ms) + " ms)");
-      co_return;
-    }
+    // stopping_: another task ended after this wait had completed; a new wait would throw.
+    if (ec == asio::error::operation_aborted || stopping_) co_return;
   }
+}
+
+std::optional<std::chrono::steady_clock::time_point> Session::next_check(std::chrono::steady_clock::time_point now) {
+  auto next = std::chrono::steady_clock::time_point::max();
+  // Whether limit_ms has passed since `since`; if not, the watchdog looks again by then. A
+  // limit whose condition does not hold now is looked at again a whole period later, which
+  // is before it could pass.
+  auto passed = [&](int limit_ms, bool applies, std::chrono::steady_clock::time_point since) {
+    if (limit_ms <= 0) return false;
+    const auto at = (applies ? since : now) + std::chrono::milliseconds(limit_ms);
+    if (applies && now >= at) return true;
+    next = std::min(next, at);
+    return false;
+  };
+  const bool busy = conversation_.awaiting_reply();
+  if (passed(config_.upstream_read_timeout_ms, server_partial_, last_server_read_)) {
+    server_.metrics.upstream_failures.inc();
+    end_reason_ = "upstream read timeout";
+    final_error_ = fatal("08006", "blueshift: the upstream server stopped in the middle of a message",
+                         "Nothing more arrived for " + std::to_string(config_.upstream_read_timeout_ms) +
+                             " ms (upstream.read_timeout_ms); the query in progress is lost.");
+    return std::nullopt;
+  }
+  if (passed(config_.query_timeout_ms, busy, busy_since_)) {
+    time_out_query();
+    return std::nullopt;
+  }
+  // A running query or COPY is not idleness, however long the server takes.
+  if (busy) last_activity_ = now;
+  if (passed(config_.idle_client_timeout_ms, true, last_activity_)) {
+    end_reason_ = "idle timeout";
+    final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
+                                      std::to_string(config_.idle_client_timeout_ms) + " ms)");
+    return std::nullopt;
+  }
+  return next;
+}
+
+void Session::time_out_query() {
+  end_reason_ = "query timeout";
+  final_error_ = fatal("57014", "blueshift: terminating connection: the query ran longer than " +
+                                    std::to_string(config_.query_timeout_ms) + " ms (limits.query_timeout_ms)");
+  // Closing the connection alone may leave the query running on the warehouse.
+  if (const std::optional<BackendKey> real = client_key_ ? server_.cancels.find(*client_key_) : std::nullopt)
+    asio::co_spawn(executor_, deliver_cancel(config_.upstream, *real, config_.connect_timeout_ms), asio::detached);
 }
 
 }  // namespace blueshift::proxy

@@ -68,6 +68,10 @@ class Session {
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
   awaitable<void> watchdog();
+  // When the watchdog looks again, or nullopt when a time limit has passed (final_error_ set).
+  std::optional<std::chrono::steady_clock::time_point> next_check(std::chrono::steady_clock::time_point now);
+  // Ends a query that ran past limits.query_timeout_ms: the server is told to cancel it.
+  void time_out_query();
   void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // Sends the final error, if any, closes both connections and logs the session's end.
@@ -91,6 +95,11 @@ class Session {
   std::string client_address_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_activity_;
+  // For query_timeout_ms and upstream_read_timeout_ms (watchdog): since when the upstream owes
+  // an answer, its last bytes, and whether pump_server is waiting for the rest of a message.
+  std::chrono::steady_clock::time_point busy_since_;
+  std::chrono::steady_clock::time_point last_server_read_;
+  bool server_partial_ = false;
 
   std::optional<BackendKey> client_key_;
   // Woken by pump_server when the upstream has answered everything (upstream_quiet).

@@ -71,8 +71,131 @@ def test_duplicate_startup(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
+# ------------------------------------------------------------------ 2. a stalled upstream
+
+TWO_COLUMNS = w.msg("T", w.i16(1) + w.cstr("n") + w.i32(0) + w.i16(0) + w.i32(25) + w.i16(-1) + w.i32(-1) + w.i16(0))
+
+
+def stalling():
+    """Per session, by application_name: "healthy" answers `select 1`; on a query,
+      stall:result   RowDescription and 3 whole DataRows, then nothing
+      stall:partial  the same, then half a DataRow, then nothing
+      stall:stream   the same, then 100 KB of a 200 KB DataRow (the proxy streams it), then nothing
+    A stalled connection waits for the proxy to close it (noted "closed"). CancelRequests are
+    noted ("cancel") and ignored, as by a server too busy to act on them."""
+    def handler(conn):
+        if conn.read_startup() is None:
+            return
+        if conn.startup_version == w.CANCEL_REQUEST:
+            conn.note("cancel")
+            return
+        mode = conn.params().get("application_name", "healthy")
+        su.login_ok(conn)
+
+        def on_query(sql):
+            if mode == "healthy":
+                return su.simple_result()
+            conn.send(TWO_COLUMNS + b"".join(w.data_row([str(i)]) for i in range(3)))
+            if mode == "stall:partial":
+                row = w.data_row(["y" * 200])
+                conn.send(row[:len(row) // 2])
+            elif mode == "stall:stream":
+                conn.send(w.data_row(["z" * 200_000])[:100_000])
+            conn.note("stalled")
+            while conn.read_msg(timeout=30) is not None:
+                pass
+            conn.note("closed")
+            return None
+        su.serve_queries(conn, on_query)
+    return handler
+
+
+def stalled_client(base, cleanups, mode):
+    c = w.Client(base)
+    cleanups.append(c.close)
+    w.check(w.login(c, "analyst", "", extra=[("application_name", mode)]) is None, f"{mode}: login failed")
+    c.send(w.query("select n from stalled"))
+    return c
+
+
+def upstream_events(upstream, text):
+    return [c for c in upstream.connections if any(e[1] == text for e in c.events)]
+
+
+def test_query_timeout(track, cleanups):
+    """limits.query_timeout_ms: a query the upstream has owed an answer for that long ends the
+    session with FATAL 57014, the upstream connection is closed and the server is sent a
+    CancelRequest; a CancelRequest the server ignored does not change that. A healthy session
+    beside it goes on."""
+    base = 6684
+    upstream, proxy = start(track, cleanups, base, stalling(), "limits:\n  query_timeout_ms: 1500\n")
+    healthy = healthy_session(base, cleanups)
+    t0 = time.monotonic()
+    c = stalled_client(base, cleanups, "stall:result")
+    rows = c.read_until("D")
+    w.check(rows[-1] is not None, "no rows before the stall")
+    time.sleep(0.3)
+    k = w.Client(base)
+    cleanups.append(k.close)
+    k.send(w.cancel_request(*c.backend_key))
+    w.check(k.read_to_eof(timeout=3) == b"", "the cancel connection got bytes back")
+    check_healthy(healthy, "a cancel of another session")
+    fields = c.expect_error("57014", timeout=6, severity="FATAL")
+    elapsed = time.monotonic() - t0
+    w.check(1.4 <= elapsed <= 3.5, f"the query timed out after {elapsed:.2f} s, expected about 1.5 s")
+    w.check("limits.query_timeout_ms" in fields.get("M", ""), f"the error does not name the setting: {fields}")
+    w.check(c.read_msg(timeout=3) is None, "the session stayed open after the query timeout")
+    deadline = time.monotonic() + 3
+    while not upstream_events(upstream, "closed") or len(upstream_events(upstream, "cancel")) < 2:
+        w.check(time.monotonic() < deadline, "the proxy did not close the stalled upstream connection and cancel "
+                f"its query: {[(c.index, c.events) for c in upstream.connections]}")
+        time.sleep(0.05)
+    check_healthy(healthy, "the other session's timeout")
+    # A query that answers in time is not affected, however long the session lasts.
+    time.sleep(1.6)
+    check_healthy(healthy, "1.6 s of idleness")
+    w.check(proxy.alive(), "the proxy died")
+    print(f"query timeout: {fields['M']} after {elapsed:.2f} s")
+
+
+def test_upstream_stall(track, cleanups):
+    """upstream.read_timeout_ms: a server message begun and not finished for that long ends the
+    session with FATAL 08006 (or, mid-streamed row, a close) and closes the upstream connection;
+    a result that stalls between whole messages is left to query_timeout_ms (off here)."""
+    base = 6688
+    upstream, proxy = start(track, cleanups, base, stalling(), "upstream:\n  read_timeout_ms: 1000\n")
+    healthy = healthy_session(base, cleanups)
+    for mode in ("stall:partial", "stall:stream"):
+        t0 = time.monotonic()
+        c = stalled_client(base, cleanups, mode)
+        # Mid-streamed row the client cannot be sent an error: the connection just closes.
+        msgs = c.read_to_eof(timeout=6) if mode == "stall:stream" else c.read_until("E", timeout=6)
+        elapsed = time.monotonic() - t0
+        w.check(0.9 <= elapsed <= 3.0, f"{mode}: ended after {elapsed:.2f} s, expected about 1 s")
+        if mode == "stall:partial":
+            w.check(msgs[-1] is not None, f"{mode}: closed without an error")
+            fields = w.parse_fields(msgs[-1][1])
+            w.check(fields.get("C") == "08006" and "upstream.read_timeout_ms" in fields.get("D", ""),
+                    f"{mode}: {fields}")
+            w.check(c.read_msg(timeout=3) is None, f"{mode}: the session stayed open")
+        check_healthy(healthy, mode)
+    deadline = time.monotonic() + 3
+    while len(upstream_events(upstream, "closed")) < 2:
+        w.check(time.monotonic() < deadline, "the proxy did not close the stalled upstream connections")
+        time.sleep(0.05)
+    # Between whole messages the server may take its time: no read timeout.
+    c = stalled_client(base, cleanups, "stall:result")
+    c.read_until("D")
+    time.sleep(2.0)
+    w.check(not c.eof and not upstream_events(upstream, "closed")[2:],
+            "a result stalled between whole messages was cut by the read timeout")
+    w.check(proxy.alive(), "the proxy died")
+
+
 TESTS = {
     "duplicate_startup": test_duplicate_startup,
+    "query_timeout": test_query_timeout,
+    "upstream_stall": test_upstream_stall,
 }
 
 if __name__ == "__main__":
