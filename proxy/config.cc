@@ -133,9 +133,10 @@ Config config_from_yaml(const YAML::Node& root) {
   if (const YAML::Node limits = root["limits"]) {
     require_map(limits, "limits");
     reject_unknown(limits, "limits.", {"max_client_connections", "max_message_size", "login_timeout_ms",
-                                       "idle_client_timeout_ms", "query_timeout_ms"});
+                                       "idle_client_timeout_ms", "query_timeout_ms", "max_buffered_bytes"});
     read(limits, "max_client_connections", "limits.", &c.max_client_connections);
     read(limits, "max_message_size", "limits.", &c.max_message_size);
+    read(limits, "max_buffered_bytes", "limits.", &c.max_buffered_bytes);
     read(limits, "login_timeout_ms", "limits.", &c.login_timeout_ms);
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
     read(limits, "query_timeout_ms", "limits.", &c.query_timeout_ms);
@@ -219,6 +220,8 @@ std::vector<std::string> validate(const Config& c) {
   if (c.max_client_connections == 0) problems.push_back("limits.max_client_connections must be > 0");
   if (c.max_message_size < 1024 || c.max_message_size > (1u << 30))
     problems.push_back("limits.max_message_size must be between 1024 and 1073741824");
+  if (c.max_buffered_bytes < c.max_message_size)
+    problems.push_back("limits.max_buffered_bytes must be at least limits.max_message_size");
   if (c.login_timeout_ms <= 0) problems.push_back("limits.login_timeout_ms must be > 0");
   if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");

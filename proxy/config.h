@@ -43,6 +43,7 @@ struct Config {
 
   size_t max_client_connections = 10000;
   size_t max_message_size = 64u << 20;
+  size_t max_buffered_bytes = 256u << 20;  // large messages buffered whole, all sessions together
   int login_timeout_ms = 30000;
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
   int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)

@@ -6,6 +6,7 @@
 
 #include "policies/governor.h"
 #include "proxy/asio.h"
+#include "proxy/buffer_budget.h"
 #include "proxy/cancel_registry.h"
 #include "proxy/config.h"
 #include "proxy/log_limiter.h"
@@ -28,6 +29,7 @@ struct ServerContext {
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
   asio::thread_pool blocking{2};
   LogLimiter<static_cast<size_t>(DroppedStartup::kCount)> dropped_startups;
+  BufferBudget buffered;  // limits.max_buffered_bytes
 };
 
 }  // namespace blueshift::proxy

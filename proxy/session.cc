@@ -27,8 +27,9 @@ constexpr size_t kStreamThreshold = 64 * 1024;
 constexpr size_t kReadChunk = 2 * 1024;
 constexpr size_t kMaxReadChunk = 256 * 1024;
 // Largest message a client may send before it has logged in (passwords, SASL data,
-// Redshift IdP tokens); PostgreSQL itself caps these lower.
-constexpr size_t kMaxAuthMessageSize = 256 * 1024;
+// Redshift IdP tokens): PostgreSQL's own cap (PG_MAX_AUTH_TOKEN_LENGTH), so that a client
+// that never finishes its login holds little memory.
+constexpr size_t kMaxAuthMessageSize = 65535;
 // A CancelRequest is exactly this long (length, code, process id, secret); PostgreSQL drops
 // one of any other length without a word.
 constexpr size_t kCancelRequestSize = 16;
@@ -87,6 +88,26 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client, b
 
 Session::~Session() {
   if (client_key_) server_.cancels.remove(*client_key_);
+  release_buffer(&client_reserved_);
+  release_buffer(&server_reserved_);
+}
+
+bool Session::reserve_buffer(size_t* reserved, size_t size) {
+  if (size <= *reserved) return true;
+  if (server_.buffered.reserve(size - *reserved, config_.max_buffered_bytes)) {
+    *reserved = size;
+    return true;
+  }
+  end_reason_ = "buffer budget exhausted";
+  final_error_ = fatal("53200", "blueshift: out of memory for buffered messages",
+                       "A message of " + std::to_string(size) + " bytes does not fit in what the proxy may buffer for "
+                       "all sessions together (limits.max_buffered_bytes = " +
+                           std::to_string(config_.max_buffered_bytes) + "). Retry later, or send a smaller message.");
+  return false;
+}
+
+void Session::release_buffer(size_t* reserved) {
+  server_.buffered.release(std::exchange(*reserved, 0));
 }
 
 awaitable<void> Session::run(std::shared_ptr<Session> self) {
@@ -678,6 +699,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
   bool copying = false;
   out.clear();
   *wait = false;
+  bool buffering = false;  // a large message is being buffered whole
   std::string replacement;
   while (pos < avail) {
     if (client_stream_remaining_ > 0) {
@@ -701,6 +723,9 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
         client_waits_ = false;
         client_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
+      } else if (f.size > kStreamThreshold) {
+        if (!reserve_buffer(&client_reserved_, f.size)) return false;
+        buffering = true;
       }
       break;
     }
@@ -729,6 +754,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
     pos += f.size;
     run_start = pos;
   }
+  if (!buffering && client_reserved_ != 0) release_buffer(&client_reserved_);  // the large message went
   if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
   *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
   *consumed = pos;
@@ -742,6 +768,7 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
   size_t run_start = 0;
   bool copying = false;
   out.clear();
+  bool buffering = false;  // a large message is being buffered whole
   std::string replacement;
   while (pos < avail) {
     if (server_stream_remaining_ > 0) {
@@ -765,6 +792,17 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
         conversation_.on_server_streamed(f.code);
         server_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
+      } else if (f.size > kStreamThreshold) {
+        if (!bulk && f.size > config_.max_message_size) {
+          end_reason_ = "message from upstream over limits.max_message_size";
+          final_error_ = fatal("08P01", "blueshift: the upstream server sent a message too large to inspect",
+                               "A message of type '" + std::string(1, f.code) + "' and " + std::to_string(f.size) +
+                                   " bytes; limits.max_message_size is " + std::to_string(config_.max_message_size) +
+                                   ".");
+          return false;
+        }
+        if (!reserve_buffer(&server_reserved_, f.size)) return false;
+        buffering = true;
       }
       break;
     }
@@ -779,6 +817,7 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
     pos += f.size;
     run_start = pos;
   }
+  if (!buffering && server_reserved_ != 0) release_buffer(&server_reserved_);  // the large message went
   if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
   *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
   *consumed = pos;

@@ -67,6 +67,10 @@ class Session {
   awaitable<bool> upstream_quiet();
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
+  // Counts a large message buffered whole (size bytes) in *reserved against the proxy-wide
+  // budget; false, with final_error_ set, when it does not fit. release_buffer() gives it back.
+  bool reserve_buffer(size_t* reserved, size_t size);
+  void release_buffer(size_t* reserved);
   awaitable<void> watchdog();
   // When the watchdog looks again, or nullopt when a time limit has passed (final_error_ set).
   std::optional<std::chrono::steady_clock::time_point> next_check(std::chrono::steady_clock::time_point now);
@@ -109,6 +113,9 @@ class Session {
   size_t client_stream_remaining_ = 0;
   bool client_waits_ = false;  // the client's last message asked for an answer
   size_t server_stream_remaining_ = 0;
+  // Of server_.buffered, for the large message each buffer is filling.
+  size_t client_reserved_ = 0;
+  size_t server_reserved_ = 0;
 
   // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
   // when another ends. They and finish() are started on executor_.

@@ -1,14 +1,15 @@
 """Hostile-client and hostile-network limits (issue 10), each test with a private blueshift in
 front of a scripted upstream (scripted_upstream.py): a startup packet that repeats a parameter,
-and an upstream that stalls mid-result or mid-message.
+an upstream that stalls mid-result or mid-message, and messages too large to buffer.
 
-Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall}
+Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall|buffers}
 Ports (127.0.0.1): 6680-6699, a block of four per test (proxy = base, upstream = base + 1).
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import pgwire as w
@@ -192,7 +193,121 @@ def test_upstream_stall(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
+# ------------------------------------------------------------------ 3. buffers
+
+MB = 1 << 20
+
+
+def buffering():
+    """Per session, by application_name: "healthy" answers queries with `select 1`;
+      sasl        asks for SASL and waits for the client's answer
+      huge:error  on a query: an ErrorResponse header claiming 200 MB, then 1 MB of it."""
+    def handler(conn):
+        if conn.read_startup() is None:
+            return
+        mode = conn.params().get("application_name", "healthy")
+        if mode == "sasl":
+            conn.send(w.auth(10, w.cstr("SCRAM-SHA-256") + b"\0"))
+            conn.note("sasl answered" if conn.read_msg(timeout=10) else "closed")
+            return
+        su.login_ok(conn)
+
+        def on_query(sql):
+            if mode == "huge:error":
+                conn.send(b"E" + w.i32(200 * MB) + b"SERROR\0" + b"x" * MB)
+                while conn.read_msg(timeout=10) is not None:
+                    pass
+                return None
+            return su.simple_result()
+        su.serve_queries(conn, on_query)
+    return handler
+
+
+def send_in_background(client, data):
+    """Sends data from a thread: the proxy may refuse the message and close midway."""
+    def run():
+        try:
+            client.sock.sendall(data)
+        except OSError:
+            pass
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def huge_query_head(size):
+    """A Query message of size bytes (length field size - 1), without its last byte."""
+    sql = b"select '" + b"x" * (size - 15) + b"'\0"  # 1 + 4 + len(sql) == size
+    return b"Q" + w.i32(size - 1) + sql[:-1]
+
+
+def test_buffers(track, cleanups):
+    """limits.max_buffered_bytes caps the large messages buffered whole across sessions: a
+    client's Query minus its last byte holds its size only while it fits, the next gets FATAL
+    53200; an upstream message over limits.max_message_size gets FATAL 08P01 before it is
+    read; a login message is capped at 64 KB. A healthy session goes on and RSS stays within
+    the budget."""
+    base = 6692
+    upstream, proxy = start(track, cleanups, base, buffering(),
+                            "limits:\n  max_message_size: 8388608\n  max_buffered_bytes: 12582912\n")
+    healthy = healthy_session(base, cleanups)
+    check_healthy(healthy, "warm-up")
+    rss0 = proxy.rss_kb()
+
+    holders = []
+    for i in range(6):
+        c = w.Client(base)
+        cleanups.append(c.close)
+        w.check(w.login(c, "analyst", "", extra=[("application_name", "healthy")]) is None, "login failed")
+        holders.append((c, send_in_background(c, huge_query_head(7 * MB))))
+    for _, sender in holders:
+        sender.join(10)
+    holders = [c for c, _ in holders]
+    refused = []
+    for c in holders[1:]:
+        fields = c.expect_error("53200", timeout=5, severity="FATAL")
+        w.check("limits.max_buffered_bytes" in fields.get("D", ""), f"budget error: {fields}")
+        refused.append(c)
+    rss = proxy.rss_kb()
+    print(f"RSS {rss0} KB before, {rss} KB with one 7 MB message held and five refused (budget 12 MB)")
+    w.check(rss - rss0 < 2 * 12 * 1024 + 8 * 1024, f"RSS grew by {rss - rss0} KB under a 12 MB budget")
+    check_healthy(healthy, "the refused messages")
+    # The message that fit completes, and its memory counts no more: another fits again.
+    holders[0].send(b"\0")
+    msgs = holders[0].read_until("Z", timeout=10)
+    w.check(msgs[-1] is not None and [m[0] for m in msgs][-2:] == ["C", "Z"], f"the held query: {msgs}")
+    c = w.Client(base)
+    cleanups.append(c.close)
+    w.check(w.login(c, "analyst", "", extra=[("application_name", "healthy")]) is None, "login failed")
+    c.send(huge_query_head(7 * MB) + b"\0")
+    msgs = c.read_until("Z", timeout=10)
+    w.check(msgs[-1] is not None and msgs[-2][0] == "C", f"a 7 MB query after the budget was freed: {msgs}")
+
+    # The upstream's 200 MB ErrorResponse is refused at its header.
+    c = w.Client(base)
+    cleanups.append(c.close)
+    w.check(w.login(c, "analyst", "", extra=[("application_name", "huge:error")]) is None, "login failed")
+    c.send(w.query("select 1"))
+    fields = c.expect_error("08P01", timeout=5, severity="FATAL")
+    w.check("limits.max_message_size" in fields.get("D", ""), f"huge ErrorResponse: {fields}")
+    check_healthy(healthy, "the huge ErrorResponse")
+
+    # Before login, an answer to SASL over 64 KB.
+    c = w.Client(base)
+    cleanups.append(c.close)
+    c.send(w.startup_packet([("user", "analyst"), ("application_name", "sasl")]))
+    m = c.read_msg(timeout=5)
+    w.check(m is not None and m[0] == "R", f"no SASL request: {m}")
+    send_in_background(c, b"p" + w.i32(100_000) + b"SCRAM-SHA-256\0" + b"y" * 60_000)
+    c.expect_error("08P01", timeout=5, severity="FATAL")
+    check_healthy(healthy, "the oversized SASL message")
+    rss = proxy.rss_kb()
+    w.check(rss - rss0 < 2 * 12 * 1024 + 8 * 1024, f"RSS grew by {rss - rss0} KB under a 12 MB budget")
+    w.check(proxy.alive(), "the proxy died")
+
+
 TESTS = {
+    "buffers": test_buffers,
     "duplicate_startup": test_duplicate_startup,
     "query_timeout": test_query_timeout,
     "upstream_stall": test_upstream_stall,
