@@ -1,6 +1,7 @@
 #include "proxy/session.h"
 
 #include "protocol/peek.h"
+#include "proxy/log_text.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
@@ -184,7 +185,8 @@ awaitable<void> Session::finish(std::shared_ptr<Session> self) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("connection close client={} user={} database={} application_name={} duration_ms={} reason=\"{}\"",
-                 client_address_, identity_.user, identity_.database, identity_.application_name, ms, end_reason_);
+                 client_address_, log_text(identity_.user), log_text(identity_.database),
+                 log_text(identity_.application_name), ms, end_reason_);
   } else {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
@@ -331,7 +333,8 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     startup_.erase("_pq_.compression");
     startup_received_ = !startup_.parameters.empty();
     spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
-                 identity_.user, identity_.database, identity_.application_name, client_.is_tls() ? "yes" : "no");
+                 log_text(identity_.user), log_text(identity_.database), log_text(identity_.application_name),
+                 client_.is_tls() ? "yes" : "no");
     if (identity_.user.empty()) {
       end_reason_ = "no user in startup packet";
       final_error_ = fatal("28000", "blueshift: no PostgreSQL user name specified in startup packet");

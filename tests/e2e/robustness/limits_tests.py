@@ -1,8 +1,9 @@
 """Hostile-client and hostile-network limits (issue 10), each test with a private blueshift in
 front of a scripted upstream (scripted_upstream.py): a startup packet that repeats a parameter,
-an upstream that stalls mid-result or mid-message, and messages too large to buffer.
+an upstream that stalls mid-result or mid-message, messages too large to buffer, and client
+text that would forge log lines.
 
-Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall|buffers}
+Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall|buffers|log_injection}
 Ports (127.0.0.1): 6680-6699, a block of four per test (proxy = base, upstream = base + 1).
 """
 
@@ -306,7 +307,52 @@ def test_buffers(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
+# ------------------------------------------------------------------ 6. log injection
+
+def serve_raw_startup(conn):
+    """Logs in whatever the startup packet holds (names need not be UTF-8), then `select 1`."""
+    while len(conn.buf) < 4 or len(conn.buf) < int.from_bytes(conn.buf[:4], "big"):
+        if not conn._fill(5.0):
+            return
+    del conn.buf[:int.from_bytes(conn.buf[:4], "big")]
+    su.login_ok(conn)
+    su.serve_queries(conn)
+
+
+def test_log_injection(track, cleanups):
+    """A newline in a startup parameter must not forge a log line, nor raw bytes reach the log:
+    both in the line at connection open (before authentication) and at close."""
+    base = 6696
+    upstream, proxy = start(track, cleanups, base, serve_raw_startup)
+    forged = b"[2020-01-01 00:00:00.000] [info] connection open client=10.0.0.1:1 user=admin"
+    c = w.Client(base)
+    cleanups.append(c.close)
+    c.send(w.startup_packet([("user", b"evil\n" + forged), ("database", b"dev\r\x1b[2J"),
+                             ("application_name", b"app \xff\x01 reason=\"x\"")]))
+    msgs = c.read_until("Z", timeout=5)
+    w.check(msgs[-1] is not None, f"login: {msgs}")
+    check_healthy(c, "login")
+    c.close()
+    deadline = time.monotonic() + 3
+    while "connection close" not in proxy.log_text():
+        w.check(time.monotonic() < deadline, "no connection close line")
+        time.sleep(0.05)
+    with open(proxy.log_path, "rb") as f:
+        raw = f.read()
+    lines = raw.split(b"\n")
+    w.check(not any(l.startswith(b"[2020-01-01") for l in lines), "a log line was forged:\n" + raw.decode(errors="replace"))
+    w.check(not any(b in raw for b in (b"\r", b"\x1b", b"\xff", b"\x01")), f"raw bytes reached the log: {raw!r}")
+    for line in (b"connection open", b"connection close"):
+        mine = [l for l in lines if line in l and b"user=evil" in l]
+        w.check(len(mine) == 1 and b"user=evil\\x0a[2020-01-01\\x20" in mine[0]
+                and b"database=dev\\x0d\\x1b[2J" in mine[0]
+                and b"application_name=app\\x20\\xff\\x01\\x20reason=\\x22x\\x22" in mine[0],
+                f"the {line.decode()} line: {mine}")
+    w.check(proxy.alive(), "the proxy died")
+
+
 TESTS = {
+    "log_injection": test_log_injection,
     "buffers": test_buffers,
     "duplicate_startup": test_duplicate_startup,
     "query_timeout": test_query_timeout,
