@@ -359,6 +359,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
+  if (!server_.cancel_throttle.admit(identity_.client_address, std::chrono::steady_clock::now())) {
+    server_.metrics.cancels_throttled.inc();  // dropped without a word, as an unknown key is
+    co_return;
+  }
   const BackendKey received{request.process_id, request.secret_key};
   const CancelRoute route = route_cancel(received, config_.peer_id, config_.peers);
   if (route.kind == CancelRoute::Kind::Peer) {
@@ -378,7 +382,9 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
   if (route.kind == CancelRoute::Kind::Local) target = server_.cancels.find(unmark_forwarded(received));
   if (!target) {
     server_.metrics.cancels_unknown.inc();
-    spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
+    if (const auto left_out = server_.unknown_cancels.admit(0, std::chrono::steady_clock::now()))
+      spdlog::info("cancel request from {} with an unknown key ignored{}", client_address_,
+                   *left_out ? " (and " + std::to_string(*left_out) + " more since the last such line)" : "");
     co_return;
   }
   if (co_await deliver_cancel(config_.upstream, *target, config_.connect_timeout_ms))

@@ -3,8 +3,8 @@ front of a scripted upstream (scripted_upstream.py): a startup packet that repea
 an upstream that stalls mid-result or mid-message, messages too large to buffer, and client
 text that would forge log lines.
 
-Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall|buffers|log_injection}
-Ports (127.0.0.1): 6680-6699, a block of four per test (proxy = base, upstream = base + 1).
+Usage: python3 limits_tests.py {duplicate_startup|query_timeout|upstream_stall|buffers|log_injection|cancel_flood}
+Ports (127.0.0.1): 6680-6699, a block of four per test (the last two: cancel_flood; proxy = base, upstream = base + 1).
 """
 
 from __future__ import annotations
@@ -351,7 +351,43 @@ def test_log_injection(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
+# ------------------------------------------------------------------ 5. cancel requests
+
+def send_cancel(base, key):
+    k = w.Client(base)
+    try:
+        k.send(w.cancel_request(*key))
+        k.read_to_eof(timeout=5)
+    finally:
+        k.close()
+
+
+def test_cancel_flood(track, cleanups):
+    """CancelRequests are rate-limited per source address (20 a second, in bursts of 20): a
+    flood with a real key reaches the server a burst's worth, not every time; unknown keys are
+    counted, not logged one line each."""
+    base = 6698
+    upstream, proxy = start(track, cleanups, base, stalling())
+    healthy = healthy_session(base, cleanups)
+    for _ in range(60):
+        send_cancel(base, healthy.backend_key)
+    time.sleep(0.5)
+    reached = len(upstream_events(upstream, "cancel"))
+    w.check(20 <= reached <= 30, f"{reached} of 60 cancels sent at once reached the upstream, expected about 20")
+    time.sleep(1.0)
+    send_cancel(base, healthy.backend_key)
+    time.sleep(0.3)
+    w.check(len(upstream_events(upstream, "cancel")) == reached + 1, "a cancel a second later was not forwarded")
+    check_healthy(healthy, "the cancel flood")
+    for _ in range(60):
+        send_cancel(base, (123456, 654321))
+    lines = proxy.log_text().count("unknown key ignored")
+    w.check(1 <= lines <= 3, f"{lines} log lines for unknown-key cancels, expected at most one a second")
+    w.check(proxy.alive(), "the proxy died")
+
+
 TESTS = {
+    "cancel_flood": test_cancel_flood,
     "log_injection": test_log_injection,
     "buffers": test_buffers,
     "duplicate_startup": test_duplicate_startup,
