@@ -105,7 +105,8 @@ Config config_from_yaml(const YAML::Node& root) {
   }
   if (const YAML::Node up = root["upstream"]) {
     require_map(up, "upstream");
-    reject_unknown(up, "upstream.", {"host", "port", "tls", "ca_file", "server_name", "connect_timeout_ms"});
+    reject_unknown(up, "upstream.", {"host", "port", "tls", "ca_file", "server_name", "connect_timeout_ms",
+                                    "read_timeout_ms"});
     read(up, "host", "upstream.", &c.upstream.host);
     int port = c.upstream.port;
     read(up, "port", "upstream.", &port);
@@ -120,6 +121,7 @@ Config config_from_yaml(const YAML::Node& root) {
     read(up, "ca_file", "upstream.", &c.upstream_ca_file);
     read(up, "server_name", "upstream.", &c.upstream_server_name);
     read(up, "connect_timeout_ms", "upstream.", &c.connect_timeout_ms);
+    read(up, "read_timeout_ms", "upstream.", &c.upstream_read_timeout_ms);
   }
   if (const YAML::Node tls = root["tls"]) {
     require_map(tls, "tls");
@@ -131,11 +133,13 @@ Config config_from_yaml(const YAML::Node& root) {
   if (const YAML::Node limits = root["limits"]) {
     require_map(limits, "limits");
     reject_unknown(limits, "limits.", {"max_client_connections", "max_message_size", "login_timeout_ms",
-                                       "idle_client_timeout_ms"});
+                                       "idle_client_timeout_ms", "query_timeout_ms", "max_buffered_bytes"});
     read(limits, "max_client_connections", "limits.", &c.max_client_connections);
     read(limits, "max_message_size", "limits.", &c.max_message_size);
+    read(limits, "max_buffered_bytes", "limits.", &c.max_buffered_bytes);
     read(limits, "login_timeout_ms", "limits.", &c.login_timeout_ms);
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
+    read(limits, "query_timeout_ms", "limits.", &c.query_timeout_ms);
   }
   read(root, "io_threads", "", &c.io_threads);
   read(root, "pin_io_threads", "", &c.pin_io_threads);
@@ -216,9 +220,13 @@ std::vector<std::string> validate(const Config& c) {
   if (c.max_client_connections == 0) problems.push_back("limits.max_client_connections must be > 0");
   if (c.max_message_size < 1024 || c.max_message_size > (1u << 30))
     problems.push_back("limits.max_message_size must be between 1024 and 1073741824");
+  if (c.max_buffered_bytes < c.max_message_size)
+    problems.push_back("limits.max_buffered_bytes must be at least limits.max_message_size");
   if (c.login_timeout_ms <= 0) problems.push_back("limits.login_timeout_ms must be > 0");
   if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
+  if (c.query_timeout_ms < 0) problems.push_back("limits.query_timeout_ms must be >= 0 (0: no limit)");
+  if (c.upstream_read_timeout_ms < 0) problems.push_back("upstream.read_timeout_ms must be >= 0 (0: no limit)");
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
   if (c.stats_interval_seconds < 0) problems.push_back("log.stats_interval_seconds must be >= 0 (0: never)");
   if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");

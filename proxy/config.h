@@ -34,6 +34,7 @@ struct Config {
   std::string upstream_ca_file;      // verify-full: CA bundle to check the server certificate
   std::string upstream_server_name;  // verify-full: name to check (default: upstream host)
   int connect_timeout_ms = 5000;
+  int upstream_read_timeout_ms = 0;  // a server message begun and stalled this long (0: wait)
 
   // Client-side TLS termination.
   std::string tls_cert_file;
@@ -42,8 +43,10 @@ struct Config {
 
   size_t max_client_connections = 10000;
   size_t max_message_size = 64u << 20;
+  size_t max_buffered_bytes = 256u << 20;  // large messages buffered whole, all sessions together
   int login_timeout_ms = 30000;
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
+  int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)
   int io_threads = 0;                // 0: one per core
   bool pin_io_threads = true;        // each I/O thread on a core of its own (thread_placement.h)
 

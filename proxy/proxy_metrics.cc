@@ -16,6 +16,8 @@ ProxyMetrics::ProxyMetrics(metrics::Registry& registry)
                                          {{"result", "forwarded"}})),
       cancels_unknown(registry.counter(kCancelRequests, "Cancel requests, by what became of them.",
                                        {{"result", "unknown"}})),
+      cancels_throttled(registry.counter(kCancelRequests, "Cancel requests, by what became of them.",
+                                         {{"result", "throttled"}})),
       upstream_failures(registry.counter(
           kUpstreamFailures, "Upstream connections that could not be opened or that closed unexpectedly.")) {}
 

@@ -14,6 +14,7 @@ struct ProxyMetrics {
   metrics::Counter& connections_rejected;
   metrics::Counter& cancels_forwarded;
   metrics::Counter& cancels_unknown;
+  metrics::Counter& cancels_throttled;
   metrics::Counter& upstream_failures;
 };
 

@@ -6,7 +6,9 @@
 
 #include "policies/governor.h"
 #include "proxy/asio.h"
+#include "proxy/buffer_budget.h"
 #include "proxy/cancel_registry.h"
+#include "proxy/cancel_throttle.h"
 #include "proxy/config.h"
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
@@ -28,6 +30,9 @@ struct ServerContext {
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
   asio::thread_pool blocking{2};
   LogLimiter<static_cast<size_t>(DroppedStartup::kCount)> dropped_startups;
+  BufferBudget buffered;  // limits.max_buffered_bytes
+  CancelThrottle cancel_throttle;
+  LogLimiter<1> unknown_cancels;  // one line a second at most, with the count left out
 };
 
 }  // namespace blueshift::proxy

@@ -1,12 +1,15 @@
 #include "proxy/session.h"
 
 #include "protocol/peek.h"
+#include "proxy/log_text.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
+#include <set>
+#include <string_view>
 #include <utility>
 
 namespace blueshift::proxy {
@@ -25,14 +28,25 @@ constexpr size_t kStreamThreshold = 64 * 1024;
 constexpr size_t kReadChunk = 2 * 1024;
 constexpr size_t kMaxReadChunk = 256 * 1024;
 // Largest message a client may send before it has logged in (passwords, SASL data,
-// Redshift IdP tokens); PostgreSQL itself caps these lower.
-constexpr size_t kMaxAuthMessageSize = 256 * 1024;
+// Redshift IdP tokens): PostgreSQL's own cap (PG_MAX_AUTH_TOKEN_LENGTH), so that a client
+// that never finishes its login holds little memory.
+constexpr size_t kMaxAuthMessageSize = 65535;
 // A CancelRequest is exactly this long (length, code, process id, secret); PostgreSQL drops
 // one of any other length without a word.
 constexpr size_t kCancelRequestSize = 16;
 
 std::unique_ptr<ProxyError> fatal(std::string sqlstate, std::string message, std::string detail = {}) {
   return std::make_unique<ProxyError>(ProxyError{"FATAL", std::move(sqlstate), std::move(message), std::move(detail), {}});
+}
+
+// The first parameter name a startup packet repeats, or nullptr. PostgreSQL takes the last
+// value: the proxy refuses rather than govern one identity while the server logs in another.
+const std::string* repeated_parameter(const protocol::StartupMessage& startup) {
+  std::set<std::string_view> seen;
+  for (const auto& [name, value] : startup.parameters) {
+    if (!seen.insert(name).second) return &name;
+  }
+  return nullptr;
 }
 
 
@@ -75,6 +89,26 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client, b
 
 Session::~Session() {
   if (client_key_) server_.cancels.remove(*client_key_);
+  release_buffer(&client_reserved_);
+  release_buffer(&server_reserved_);
+}
+
+bool Session::reserve_buffer(size_t* reserved, size_t size) {
+  if (size <= *reserved) return true;
+  if (server_.buffered.reserve(size - *reserved, config_.max_buffered_bytes)) {
+    *reserved = size;
+    return true;
+  }
+  end_reason_ = "buffer budget exhausted";
+  final_error_ = fatal("53200", "blueshift: out of memory for buffered messages",
+                       "A message of " + std::to_string(size) + " bytes does not fit in what the proxy may buffer for "
+                       "all sessions together (limits.max_buffered_bytes = " +
+                           std::to_string(config_.max_buffered_bytes) + "). Retry later, or send a smaller message.");
+  return false;
+}
+
+void Session::release_buffer(size_t* reserved) {
+  server_.buffered.release(std::exchange(*reserved, 0));
 }
 
 awaitable<void> Session::run(std::shared_ptr<Session> self) {
@@ -116,7 +150,9 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // cancellation, as the operator emits), and the last to end finishes the session.
 void Session::start_tasks(const std::shared_ptr<Session>& self) {
   awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
-  const uint8_t count = config_.idle_client_timeout_ms > 0 ? 3 : 2;
+  const bool timed =
+      config_.idle_client_timeout_ms > 0 || config_.query_timeout_ms > 0 || config_.upstream_read_timeout_ms > 0;
+  const uint8_t count = timed ? 3 : 2;
   static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
   // All counted before any starts: a task that ends at once completes through a post,
   // after this loop, and must find every other task started.
@@ -149,7 +185,8 @@ awaitable<void> Session::finish(std::shared_ptr<Session> self) {
     const auto ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_).count();
     spdlog::info("connection close client={} user={} database={} application_name={} duration_ms={} reason=\"{}\"",
-                 client_address_, identity_.user, identity_.database, identity_.application_name, ms, end_reason_);
+                 client_address_, log_text(identity_.user), log_text(identity_.database),
+                 log_text(identity_.application_name), ms, end_reason_);
   } else {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
@@ -270,6 +307,12 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       co_return Startup::Done;
     }
     startup_ = std::get<protocol::StartupMessage>(std::move(*packet));
+    if (const std::string* name = repeated_parameter(startup_)) {
+      end_reason_ = "repeated startup parameter";
+      final_error_ = fatal("08P01", "blueshift: invalid startup packet: parameter \"" + *name + "\" given more than once",
+                           "Give each connection parameter once.");
+      co_return Startup::Done;
+    }
     auto param = [&](std::string_view name) {
       const std::string* v = startup_.find(name);
       return v ? *v : std::string();
@@ -290,7 +333,8 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     startup_.erase("_pq_.compression");
     startup_received_ = !startup_.parameters.empty();
     spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
-                 identity_.user, identity_.database, identity_.application_name, client_.is_tls() ? "yes" : "no");
+                 log_text(identity_.user), log_text(identity_.database), log_text(identity_.application_name),
+                 client_.is_tls() ? "yes" : "no");
     if (identity_.user.empty()) {
       end_reason_ = "no user in startup packet";
       final_error_ = fatal("28000", "blueshift: no PostgreSQL user name specified in startup packet");
@@ -315,6 +359,10 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
+  if (!server_.cancel_throttle.admit(identity_.client_address, std::chrono::steady_clock::now())) {
+    server_.metrics.cancels_throttled.inc();  // dropped without a word, as an unknown key is
+    co_return;
+  }
   const BackendKey received{request.process_id, request.secret_key};
   const CancelRoute route = route_cancel(received, config_.peer_id, config_.peers);
   if (route.kind == CancelRoute::Kind::Peer) {
@@ -334,7 +382,9 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
   if (route.kind == CancelRoute::Kind::Local) target = server_.cancels.find(unmark_forwarded(received));
   if (!target) {
     server_.metrics.cancels_unknown.inc();
-    spdlog::info("cancel request from {} with an unknown key ignored", client_address_);
+    if (const auto left_out = server_.unknown_cancels.admit(0, std::chrono::steady_clock::now()))
+      spdlog::info("cancel request from {} with an unknown key ignored{}", client_address_,
+                   *left_out ? " (and " + std::to_string(*left_out) + " more since the last such line)" : "");
     co_return;
   }
   if (co_await deliver_cancel(config_.upstream, *target, config_.connect_timeout_ms))
@@ -561,7 +611,10 @@ awaitable<void> Session::pump_client() {
     asio::const_buffer pending;
     size_t consumed = 0;
     bool wait = false;
+    const bool was_busy = conversation_.awaiting_reply();
     if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
+    if (!was_busy && config_.query_timeout_ms > 0 && conversation_.awaiting_reply())
+      busy_since_ = std::chrono::steady_clock::now();  // for watchdog()
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
     client_in_.consume(consumed);
@@ -628,12 +681,14 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
+    if (config_.upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
     asio::const_buffer pending;
     size_t consumed = 0;
     if (!frame_server_input(out, &pending, &consumed)) co_return;
+    server_partial_ = false;  // a slow client is not a stalled server
     error_code wec;
     if (!client_.write_now(pending, wec)) std::tie(wec, std::ignore) = co_await client_.write(pending);
     server_in_.consume(consumed);
@@ -641,6 +696,7 @@ awaitable<void> Session::pump_server() {
       if (wec != asio::error::operation_aborted) end_reason_ = "client write failed: " + wec.message();
       co_return;
     }
+    server_partial_ = server_in_.size() != 0 || server_stream_remaining_ != 0;
     if (quiet_ && !conversation_.awaiting_reply()) quiet_->cancel();
   }
 }
@@ -653,6 +709,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
   bool copying = false;
   out.clear();
   *wait = false;
+  bool buffering = false;  // a large message is being buffered whole
   std::string replacement;
   while (pos < avail) {
     if (client_stream_remaining_ > 0) {
@@ -676,6 +733,9 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
         client_waits_ = false;
         client_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
+      } else if (f.size > kStreamThreshold) {
+        if (!reserve_buffer(&client_reserved_, f.size)) return false;
+        buffering = true;
       }
       break;
     }
@@ -704,6 +764,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
     pos += f.size;
     run_start = pos;
   }
+  if (!buffering && client_reserved_ != 0) release_buffer(&client_reserved_);  // the large message went
   if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
   *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
   *consumed = pos;
@@ -717,6 +778,7 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
   size_t run_start = 0;
   bool copying = false;
   out.clear();
+  bool buffering = false;  // a large message is being buffered whole
   std::string replacement;
   while (pos < avail) {
     if (server_stream_remaining_ > 0) {
@@ -740,6 +802,17 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
         conversation_.on_server_streamed(f.code);
         server_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
+      } else if (f.size > kStreamThreshold) {
+        if (!bulk && f.size > config_.max_message_size) {
+          end_reason_ = "message from upstream over limits.max_message_size";
+          final_error_ = fatal("08P01", "blueshift: the upstream server sent a message too large to inspect",
+                               "A message of type '" + std::string(1, f.code) + "' and " + std::to_string(f.size) +
+                                   " bytes; limits.max_message_size is " + std::to_string(config_.max_message_size) +
+                                   ".");
+          return false;
+        }
+        if (!reserve_buffer(&server_reserved_, f.size)) return false;
+        buffering = true;
       }
       break;
     }
@@ -754,6 +827,7 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
     pos += f.size;
     run_start = pos;
   }
+  if (!buffering && server_reserved_ != 0) release_buffer(&server_reserved_);  // the large message went
   if (copying) out.append(reinterpret_cast<const char*>(base + run_start), pos - run_start);
   *pending = copying ? asio::buffer(out) : asio::buffer(base + run_start, pos - run_start);
   *consumed = pos;
@@ -762,23 +836,59 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
 
 awaitable<void> Session::watchdog() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
-  const auto timeout = std::chrono::milliseconds(config_.idle_client_timeout_ms);
   for (;;) {
-    timer.expires_at(last_activity_ + timeout);
+    const auto next = next_check(std::chrono::steady_clock::now());
+    if (!next) co_return;
+    timer.expires_at(*next);
     auto [ec] = co_await timer.async_wait(use_nothrow);
-    if (ec == asio::error::operation_aborted) co_return;
-    if (conversation_.awaiting_reply()) {
-      // A running query or COPY is not idleness, however long the server takes.
-      last_activity_ = std::chrono::steady_clock::now();
-      continue;
-    }
-    if (std::chrono::steady_clock::now() >= last_activity_ + timeout) {
-      end_reason_ = "idle timeout";
-      final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
-                                        std::to_string(config_.idle_client_timeout_ms) + " ms)");
-      co_return;
-    }
+    // stopping_: another task ended after this wait had completed; a new wait would throw.
+    if (ec == asio::error::operation_aborted || stopping_) co_return;
   }
+}
+
+std::optional<std::chrono::steady_clock::time_point> Session::next_check(std::chrono::steady_clock::time_point now) {
+  auto next = std::chrono::steady_clock::time_point::max();
+  // Whether limit_ms has passed since `since`; if not, the watchdog looks again by then. A
+  // limit whose condition does not hold now is looked at again a whole period later, which
+  // is before it could pass.
+  auto passed = [&](int limit_ms, bool applies, std::chrono::steady_clock::time_point since) {
+    if (limit_ms <= 0) return false;
+    const auto at = (applies ? since : now) + std::chrono::milliseconds(limit_ms);
+    if (applies && now >= at) return true;
+    next = std::min(next, at);
+    return false;
+  };
+  const bool busy = conversation_.awaiting_reply();
+  if (passed(config_.upstream_read_timeout_ms, server_partial_, last_server_read_)) {
+    server_.metrics.upstream_failures.inc();
+    end_reason_ = "upstream read timeout";
+    final_error_ = fatal("08006", "blueshift: the upstream server stopped in the middle of a message",
+                         "Nothing more arrived for " + std::to_string(config_.upstream_read_timeout_ms) +
+                             " ms (upstream.read_timeout_ms); the query in progress is lost.");
+    return std::nullopt;
+  }
+  if (passed(config_.query_timeout_ms, busy, busy_since_)) {
+    time_out_query();
+    return std::nullopt;
+  }
+  // A running query or COPY is not idleness, however long the server takes.
+  if (busy) last_activity_ = now;
+  if (passed(config_.idle_client_timeout_ms, true, last_activity_)) {
+    end_reason_ = "idle timeout";
+    final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
+                                      std::to_string(config_.idle_client_timeout_ms) + " ms)");
+    return std::nullopt;
+  }
+  return next;
+}
+
+void Session::time_out_query() {
+  end_reason_ = "query timeout";
+  final_error_ = fatal("57014", "blueshift: terminating connection: the query ran longer than " +
+                                    std::to_string(config_.query_timeout_ms) + " ms (limits.query_timeout_ms)");
+  // Closing the connection alone may leave the query running on the warehouse.
+  if (const std::optional<BackendKey> real = client_key_ ? server_.cancels.find(*client_key_) : std::nullopt)
+    asio::co_spawn(executor_, deliver_cancel(config_.upstream, *real, config_.connect_timeout_ms), asio::detached);
 }
 
 }  // namespace blueshift::proxy

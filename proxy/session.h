@@ -67,7 +67,15 @@ class Session {
   awaitable<bool> upstream_quiet();
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
+  // Counts a large message buffered whole (size bytes) in *reserved against the proxy-wide
+  // budget; false, with final_error_ set, when it does not fit. release_buffer() gives it back.
+  bool reserve_buffer(size_t* reserved, size_t size);
+  void release_buffer(size_t* reserved);
   awaitable<void> watchdog();
+  // When the watchdog looks again, or nullopt when a time limit has passed (final_error_ set).
+  std::optional<std::chrono::steady_clock::time_point> next_check(std::chrono::steady_clock::time_point now);
+  // Ends a query that ran past limits.query_timeout_ms: the server is told to cancel it.
+  void time_out_query();
   void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // Sends the final error, if any, closes both connections and logs the session's end.
@@ -91,6 +99,11 @@ class Session {
   std::string client_address_;
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_activity_;
+  // For query_timeout_ms and upstream_read_timeout_ms (watchdog): since when the upstream owes
+  // an answer, its last bytes, and whether pump_server is waiting for the rest of a message.
+  std::chrono::steady_clock::time_point busy_since_;
+  std::chrono::steady_clock::time_point last_server_read_;
+  bool server_partial_ = false;
 
   std::optional<BackendKey> client_key_;
   // Woken by pump_server when the upstream has answered everything (upstream_quiet).
@@ -100,6 +113,9 @@ class Session {
   size_t client_stream_remaining_ = 0;
   bool client_waits_ = false;  // the client's last message asked for an answer
   size_t server_stream_remaining_ = 0;
+  // Of server_.buffered, for the large message each buffer is filling.
+  size_t client_reserved_ = 0;
+  size_t server_reserved_ = 0;
 
   // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
   // when another ends. They and finish() are started on executor_.

@@ -22,8 +22,9 @@ TEST(Config, Defaults) {
 TEST(Config, ReadsEveryKey) {
   const Config c = parse(R"(
 listen: 0.0.0.0:6000
-upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500}
-limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900}
+upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500, read_timeout_ms: 40}
+limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900,
+         query_timeout_ms: 30, max_buffered_bytes: 4096}
 io_threads: 3
 pin_io_threads: false
 log: {level: debug, stats_interval_seconds: 5}
@@ -41,6 +42,9 @@ policies: {rules: []}
   EXPECT_EQ(c.max_message_size, 2048u);
   EXPECT_EQ(c.login_timeout_ms, 100);
   EXPECT_EQ(c.idle_client_timeout_ms, 900);
+  EXPECT_EQ(c.query_timeout_ms, 30);
+  EXPECT_EQ(c.max_buffered_bytes, 4096u);
+  EXPECT_EQ(c.upstream_read_timeout_ms, 40);
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_FALSE(c.pin_io_threads);
   EXPECT_EQ(c.log_level, "debug");
@@ -92,6 +96,17 @@ TEST(Config, ValidateFindsInconsistencies) {
 
   c = parse("limits: {max_message_size: 10}\nlog: {level: loud}");
   EXPECT_EQ(validate(c).size(), 2u);
+
+  c = parse("limits: {max_message_size: 4096, max_buffered_bytes: 2048}");
+  problems = validate(c);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("limits.max_buffered_bytes"), std::string::npos);
+
+  c = parse("limits: {query_timeout_ms: -1}\nupstream: {read_timeout_ms: -1}");
+  problems = validate(c);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("limits.query_timeout_ms"), std::string::npos);
+  EXPECT_NE(problems[1].find("upstream.read_timeout_ms"), std::string::npos);
 }
 
 TEST(Config, ReadsPeers) {
