@@ -30,6 +30,11 @@ std::string_view text_of(std::span<const uint8_t> body) {
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
+// A plan that refuses: the statement runs nowhere.
+ProxyError plan_refusal(const rewrite::Plan& plan) {
+  return ProxyError{"ERROR", plan.refusal->sqlstate, plan.refusal->message, "", plan.refusal->hint};
+}
+
 ProxyError reserved_name_error(std::string_view name) {
   return ProxyError{"ERROR", "42939", "blueshift: the name \"" + std::string(name) + "\" is reserved for the proxy",
                     "", "Prepared statement and portal names starting with \"__blueshift\" are the proxy's own."};
@@ -115,6 +120,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
+    if (plan->refusal) return refuse(plan_refusal(*plan), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
       return Verdict::Wait;
@@ -220,6 +226,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
   InfoPtr info;
   rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
+  if (plan && plan->refusal) return refuse(plan_refusal(*plan), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
     i->check = std::move(deferred);

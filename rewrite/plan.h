@@ -44,6 +44,9 @@ struct Plan {
   // when any fails; inside one, a failing step fails the client's block, as PostgreSQL
   // would leave it.
   bool atomic = true;
+  // When set, nothing runs: the client gets this error (a form the rewrite cannot run
+  // exactly, e.g. an upsert with RETURNING), and upstream never sees the statement.
+  std::optional<PlanStep::Error> refusal;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

@@ -345,6 +345,27 @@ TEST(ConversationPlan, ExtendedErrorInAStepIsTheClientsErrorAndTheRestIsSkipped)
   EXPECT_EQ(d.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
 }
 
+Driver refusing() {
+  Conversation::Options o;
+  o.planner = [](std::string_view sql, const policies::SessionContext&) -> rewrite::PlanPtr {
+    if (sql.find("returning") == std::string_view::npos) return nullptr;
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->refusal = rewrite::PlanStep::Error{"0A000", "no RETURNING", ""};
+    return plan;
+  };
+  return Driver(std::move(o));
+}
+
+TEST(ConversationPlan, ARefusingPlanRunsNothingInEitherProtocol) {
+  Driver d = refusing();
+  EXPECT_EQ(d.send(Query{"insert into t values (1) on conflict (k) do nothing returning k"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(0A000) Z(I)");
+  EXPECT_EQ(d.send({Parse{"s", "insert into t values ($1) on conflict (k) do nothing returning k", {}},
+                    Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}, Sync{}}),
+            "B(:__blueshift_refused__:0) S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(0A000) Z(I)");
+}
+
 TEST(ConversationPlan, ExtendedDescribeOfAPlannedStatementReportsItsParameters) {
   Driver d = planned();
   EXPECT_EQ(d.send({Parse{"s", kUpsert, {23}}, Describe{'S', "s"}, Sync{}}), "P(s:) D(Ss) S");
