@@ -441,10 +441,15 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   auto run = std::make_shared<PlanRun>();
   run->plan = portal.plan;
   const auto& steps = portal.plan->steps;
+  const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].block_only && !in_block) continue;
     const protocol::Bind& b = *portal.bind;
     const bool params = steps[i].uses_params;
+    // The Close before Parse drops a step statement left by an earlier batch whose error
+    // made the server skip its closing Close (closing none is no error).
     const protocol::FrontendMessage messages[] = {
+        protocol::Close{'S', kStepName},
         protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}},
         protocol::Bind{kStepName, kStepName, params ? b.param_formats : std::vector<int16_t>{},
                        params ? b.params : std::vector<std::optional<std::string>>{}, {}},

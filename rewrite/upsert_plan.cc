@@ -24,12 +24,15 @@ struct Upsert {
   std::string alias;      // "AS x" as written after the table, or ""
   std::string cols;       // "(a, b)" as written, or ""
   std::string source;     // VALUES ... | SELECT ...
+  std::string loaded;     // the client's text from the column list (or source) to ON CONFLICT
+  int loaded_at = 0;      // where it starts there, in characters
   std::vector<std::string> keys;
   bool update = false;
   std::string set;    // the SET list as written (DO UPDATE)
   std::string where;  // the DO UPDATE condition as written, or ""
   bool source_params = false;
-  bool update_params = false;
+  bool update_params = false;  // in SET or WHERE
+  bool where_params = false;
 };
 
 PlanPtr refusal(std::string message, std::string hint) {
@@ -91,6 +94,11 @@ std::string cut(std::string_view sql, int begin, int end) {
   return std::string(s);
 }
 
+// PostgreSQL counts error positions in characters.
+int characters(std::string_view utf8) {
+  return static_cast<int>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 // The target, its alias and column list, and the source, from the tokens of the text.
 bool read_target(std::string_view sql, const std::vector<Token>& tokens, const PgQuery__InsertStmt& ins,
                  Upsert* u) {
@@ -104,6 +112,8 @@ bool read_target(std::string_view sql, const std::vector<Token>& tokens, const P
     u->alias = cut(sql, tokens[after].start, tokens[after + 1].end);
     after += 2;
   }
+  if (after >= tokens.size()) return false;
+  const int loaded = tokens[after].start;  // the column list, or the source
   if (ins.n_cols > 0) {
     const size_t close = past_group(tokens, after);
     u->cols = cut(sql, tokens[after].start, tokens[close - 1].end);
@@ -111,6 +121,8 @@ bool read_target(std::string_view sql, const std::vector<Token>& tokens, const P
   }
   if (after >= tokens.size() || tokens[after].word == "overriding") return false;
   u->source = cut(sql, tokens[after].start, ins.on_conflict_clause->location);
+  u->loaded = cut(sql, loaded, ins.on_conflict_clause->location);
+  u->loaded_at = characters(sql.substr(0, static_cast<size_t>(loaded)));
   return true;
 }
 
@@ -125,6 +137,7 @@ void read_update(std::string_view sql, const std::vector<Token>& tokens, const P
   u->set = cut(sql, tokens[set + 1].start, set_end);
   if (where) u->where = cut(sql, tokens[*where + 1].start, end);
   u->update_params = has_param(&oc.base);
+  u->where_params = oc.where_clause != nullptr && has_param(&oc.where_clause->base);
 }
 
 std::string key_match(const Upsert& u, std::string_view left, std::string_view right) {
@@ -141,6 +154,13 @@ std::string stage_name() {
   return quote_identifier("blueshift_upsert_" + std::to_string(next.fetch_add(1) + 1));
 }
 
+PlanStep lock(const Upsert& u) {
+  PlanStep s;
+  s.sql = "LOCK " + u.table;
+  s.block_only = true;
+  return s;
+}
+
 PlanStep step(std::string sql, PlanStep::Replies replies = PlanStep::Replies::Swallow, bool params = false) {
   PlanStep s;
   s.sql = std::move(sql);
@@ -149,65 +169,78 @@ PlanStep step(std::string sql, PlanStep::Replies replies = PlanStep::Replies::Sw
   return s;
 }
 
-// New keys only, from the staging table (after its duplicates are settled).
+// New keys only, from the staging table (after its duplicates are settled). Every column
+// comes from the staging table, which took t's defaults as PostgreSQL's EXCLUDED row does.
 PlanStep insert_new(const Upsert& u, const std::string& stage) {
-  const std::string columns = u.cols.empty() ? "*" : u.cols.substr(1, u.cols.size() - 2);
-  return step("INSERT INTO " + u.table + " " + u.cols + (u.cols.empty() ? "" : " ") + "SELECT " + columns +
-                  " FROM " + stage + " AS excluded WHERE NOT EXISTS (SELECT 1 FROM " + u.table +
-                  " AS blueshift_target WHERE " + key_match(u, "blueshift_target", "excluded") + ")",
+  return step("INSERT INTO " + u.table + " SELECT * FROM " + stage + " AS excluded WHERE NOT EXISTS (SELECT 1 FROM " +
+                  u.table + " AS blueshift_target WHERE " + key_match(u, "blueshift_target", "excluded") + ")",
               PlanStep::Replies::Count);
 }
 
-// A key given twice fails DO UPDATE as PostgreSQL's 21000; count(*) / 0 runs only for a
-// duplicate group, so the check costs one aggregate and fails only when it must.
-PlanStep duplicate_check(const Upsert& u, const std::string& stage) {
-  std::string keys, not_null;
-  for (const std::string& k : u.keys) {
-    keys += (keys.empty() ? "" : ", ") + k;
-    not_null += (not_null.empty() ? "" : " AND ") + k + " IS NOT NULL";
-  }
-  PlanStep s = step("SELECT count(*) / 0 FROM " + stage + " WHERE " + not_null + " GROUP BY " + keys +
-                    " HAVING count(*) > 1");
+// PostgreSQL fails DO UPDATE with 21000 when a row meets one this command already
+// inserted or updated: a key given again after a row of it that inserted (the key was
+// new) or whose WHERE held. count(*) / 0 is evaluated only when such a row exists.
+PlanStep duplicate_check(const Upsert& u, const std::string& stage, const std::string& ord) {
+  std::string not_null;
+  for (const std::string& k : u.keys) not_null += " AND excluded." + k + " IS NOT NULL";
+  const std::string target = u.table + (u.alias.empty() ? "" : " " + u.alias);
+  const std::string affects =
+      u.where.empty() ? "TRUE"
+                      : "NOT EXISTS (SELECT 1 FROM " + u.table + " AS blueshift_target WHERE " +
+                            key_match(u, "blueshift_target", "excluded") + ") OR EXISTS (SELECT 1 FROM " + target +
+                            " WHERE " + key_match(u, u.qualifier, "excluded") + " AND (" + u.where + "))";
+  PlanStep s = step("SELECT count(*) / 0 FROM " + stage + " AS excluded WHERE EXISTS (SELECT 1 FROM " + stage +
+                        " AS blueshift_later WHERE " + key_match(u, "blueshift_later", "excluded") +
+                        " AND blueshift_later." + ord + " > excluded." + ord + ")" + not_null + " AND (" + affects +
+                        ") HAVING count(*) > 0",
+                    PlanStep::Replies::Swallow, u.where_params);
   s.error_as = PlanStep::Error{"21000", std::string(kAffectRowTwice),
                                "Ensure that no rows proposed for insertion within the same command have duplicate "
                                "constrained values."};
   return s;
 }
 
+// The staging table numbers its rows in the order they arrive (which of duplicates is
+// first, or affects the target first), then is loaded with the client's source.
+void stage_steps(const Upsert& u, const std::string& stage, const std::string& ord, Plan* plan) {
+  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " (LIKE " + u.table + " INCLUDING DEFAULTS, " + ord +
+                             " BIGINT GENERATED BY DEFAULT AS IDENTITY)"));
+  // The client's own span, so that an error's position maps back to its text.
+  const std::string head = "INSERT INTO " + stage + " ";
+  plan->steps.push_back(step(head + u.loaded, PlanStep::Replies::Swallow, u.source_params));
+  plan->steps.back().position_shift = u.loaded_at - static_cast<int>(head.size());
+}
+
 PlanPtr build_update(const Upsert& u) {
   const std::string stage = stage_name();
+  const std::string ord = quote_identifier("blueshift_ord");
   auto plan = std::make_shared<Plan>();
   plan->tag = "INSERT 0 {rows}";
-  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " (LIKE " + u.table + ")"));
-  plan->steps.push_back(step("INSERT INTO " + stage + " " + u.cols + " " + u.source, PlanStep::Replies::Swallow,
-                             u.source_params));
-  plan->steps.push_back(duplicate_check(u, stage));
-  plan->steps.push_back(step("LOCK " + u.table));
+  stage_steps(u, stage, ord, plan.get());
+  plan->steps.push_back(duplicate_check(u, stage, ord));
+  plan->steps.push_back(lock(u));
   plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
                                  " FROM " + stage + " AS excluded WHERE " + key_match(u, u.qualifier, "excluded") +
                                  (u.where.empty() ? "" : " AND (" + u.where + ")"),
                              PlanStep::Replies::Count, u.update_params));
+  plan->steps.push_back(step("ALTER TABLE " + stage + " DROP COLUMN " + ord));
   plan->steps.push_back(insert_new(u, stage));
   plan->steps.push_back(step("DROP TABLE " + stage));
   return plan;
 }
 
-// DO NOTHING keeps the first of duplicates: the staging table numbers its rows in the
-// order they arrive, later duplicates go, then the numbering column.
+// DO NOTHING keeps the first of duplicates: later ones go, then the numbering column.
 PlanPtr build_nothing(const Upsert& u) {
   const std::string stage = stage_name();
   const std::string ord = quote_identifier("blueshift_ord");
   auto plan = std::make_shared<Plan>();
   plan->tag = "INSERT 0 {rows}";
-  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " (LIKE " + u.table + ", " + ord +
-                             " BIGINT GENERATED BY DEFAULT AS IDENTITY)"));
-  plan->steps.push_back(step("INSERT INTO " + stage + " " + u.cols + " " + u.source, PlanStep::Replies::Swallow,
-                             u.source_params));
+  stage_steps(u, stage, ord, plan.get());
   plan->steps.push_back(step("DELETE FROM " + stage + " USING " + stage + " AS blueshift_first WHERE " +
                              key_match(u, stage, "blueshift_first") + " AND blueshift_first." + ord + " < " + stage +
                              "." + ord));
   plan->steps.push_back(step("ALTER TABLE " + stage + " DROP COLUMN " + ord));
-  plan->steps.push_back(step("LOCK " + u.table));
+  plan->steps.push_back(lock(u));
   plan->steps.push_back(insert_new(u, stage));
   plan->steps.push_back(step("DROP TABLE " + stage));
   return plan;
@@ -267,17 +300,18 @@ bool mentions_conflict(std::string_view sql) {
 
 }  // namespace
 
-PlanPtr plan_upsert(std::string_view text) {
+PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites) {
   if (!mentions_conflict(text)) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
   if (!parsed.tree) return nullptr;
   const auto& tree = *parsed.tree;
-  const bool any = std::any_of(tree.stmts, tree.stmts + tree.n_stmts, is_upsert);
-  if (!any) return nullptr;
+  if (std::none_of(tree.stmts, tree.stmts + tree.n_stmts, is_upsert)) return nullptr;
   if (tree.n_stmts != 1)
     return refusal("INSERT ... ON CONFLICT must be sent as a statement of its own",
                    "Send the upsert in its own query, without other statements in the same text.");
+  const PgQuery__RangeVar& target = *tree.stmts[0]->stmt->insert_stmt->relation;
+  if (rewrites && !rewrites(pg::sv(target.schemaname), pg::sv(target.relname))) return nullptr;
   std::vector<Token> tokens;
   std::string error;
   if (!pg::scan(sql, &tokens, &error)) return nullptr;
