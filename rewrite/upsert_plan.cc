@@ -211,39 +211,48 @@ void stage_steps(const Upsert& u, const std::string& stage, const std::string& o
   plan->steps.back().position_shift = u.loaded_at - static_cast<int>(head.size());
 }
 
-PlanPtr build_update(const Upsert& u) {
-  const std::string stage = stage_name();
-  const std::string ord = quote_identifier("blueshift_ord");
-  auto plan = std::make_shared<Plan>();
-  plan->tag = "INSERT 0 {rows}";
-  stage_steps(u, stage, ord, plan.get());
-  plan->steps.push_back(duplicate_check(u, stage, ord));
-  plan->steps.push_back(lock(u));
-  plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
-                                 " FROM " + stage + " AS excluded WHERE " + key_match(u, u.qualifier, "excluded") +
-                                 (u.where.empty() ? "" : " AND (" + u.where + ")"),
-                             PlanStep::Replies::Count, u.update_params));
-  plan->steps.push_back(step("ALTER TABLE " + stage + " DROP COLUMN " + ord));
-  plan->steps.push_back(insert_new(u, stage));
-  plan->steps.push_back(step("DROP TABLE " + stage));
-  return plan;
+// A plan under way: its staging table and the column numbering its rows.
+struct Staged {
+  std::string stage = stage_name();
+  std::string ord = quote_identifier("blueshift_ord");
+  std::shared_ptr<Plan> plan = std::make_shared<Plan>();
+};
+
+Staged start(const Upsert& u) {
+  Staged s;
+  s.plan->tag = "INSERT 0 {rows}";
+  stage_steps(u, s.stage, s.ord, s.plan.get());
+  return s;
 }
 
-// DO NOTHING keeps the first of duplicates: later ones go, then the numbering column.
+// The numbering goes (the target takes the staging table's columns), then the new keys
+// are inserted and the staging table dropped.
+PlanPtr finish(const Upsert& u, Staged s) {
+  s.plan->steps.push_back(step("ALTER TABLE " + s.stage + " DROP COLUMN " + s.ord));
+  s.plan->steps.push_back(insert_new(u, s.stage));
+  s.plan->steps.push_back(step("DROP TABLE " + s.stage));
+  return s.plan;
+}
+
+PlanPtr build_update(const Upsert& u) {
+  Staged s = start(u);
+  s.plan->steps.push_back(duplicate_check(u, s.stage, s.ord));
+  s.plan->steps.push_back(lock(u));
+  s.plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
+                                   " FROM " + s.stage + " AS excluded WHERE " + key_match(u, u.qualifier, "excluded") +
+                                   (u.where.empty() ? "" : " AND (" + u.where + ")"),
+                               PlanStep::Replies::Count, u.update_params));
+  return finish(u, std::move(s));
+}
+
+// DO NOTHING keeps the first of duplicates: later ones go.
 PlanPtr build_nothing(const Upsert& u) {
-  const std::string stage = stage_name();
-  const std::string ord = quote_identifier("blueshift_ord");
-  auto plan = std::make_shared<Plan>();
-  plan->tag = "INSERT 0 {rows}";
-  stage_steps(u, stage, ord, plan.get());
-  plan->steps.push_back(step("DELETE FROM " + stage + " USING " + stage + " AS blueshift_first WHERE " +
-                             key_match(u, stage, "blueshift_first") + " AND blueshift_first." + ord + " < " + stage +
-                             "." + ord));
-  plan->steps.push_back(step("ALTER TABLE " + stage + " DROP COLUMN " + ord));
-  plan->steps.push_back(lock(u));
-  plan->steps.push_back(insert_new(u, stage));
-  plan->steps.push_back(step("DROP TABLE " + stage));
-  return plan;
+  Staged s = start(u);
+  s.plan->steps.push_back(step("DELETE FROM " + s.stage + " USING " + s.stage + " AS blueshift_first WHERE " +
+                               key_match(u, s.stage, "blueshift_first") + " AND blueshift_first." + s.ord + " < " +
+                               s.stage + "." + s.ord));
+  s.plan->steps.push_back(lock(u));
+  return finish(u, std::move(s));
 }
 
 // Refuses what cannot run exactly; fills the keys otherwise.

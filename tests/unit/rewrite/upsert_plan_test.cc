@@ -63,7 +63,7 @@ TEST(UpsertPlan, DoNothingKeepsTheFirstOfDuplicatesAndInsertsNewKeys) {
                 "INSERT INTO S select * from src",
                 "DELETE FROM S USING S AS blueshift_first WHERE S.\"k1\" = blueshift_first.\"k1\" AND S.\"K2\" = "
                 "blueshift_first.\"K2\" AND blueshift_first.\"blueshift_ord\" < S.\"blueshift_ord\"",
-                "ALTER TABLE S DROP COLUMN \"blueshift_ord\"", "LOCK \"T\"",
+                "LOCK \"T\"", "ALTER TABLE S DROP COLUMN \"blueshift_ord\"",
                 "INSERT INTO \"T\" SELECT * FROM S AS excluded WHERE NOT EXISTS (SELECT 1 FROM \"T\" AS "
                 "blueshift_target WHERE blueshift_target.\"k1\" = excluded.\"k1\" AND blueshift_target.\"K2\" = "
                 "excluded.\"K2\")",
