@@ -268,6 +268,8 @@ Rule parse_rule(const YAML::Node& node, const std::string& path) {
 
 }  // namespace
 
+Scope parse_scope_at(const YAML::Node& node, const std::string& path) { return parse_scope(node, path); }
+
 const char* to_string(RuleType type) {
   switch (type) {
     case RuleType::RequirePartitionFilter: return "require_partition_filter";

@@ -96,6 +96,10 @@ struct PolicySet {
 // governed). Throws std::runtime_error("policies.rules[2].mode: ...") on any error.
 [[nodiscard]] PolicySet parse_policy_set(const YAML::Node& node);
 
+// Parses a `scope:` map (users, groups, applications, databases) found at `path`, for
+// other sections that scope by the same rules (e.g. upserts:). Throws like parse_policy_set.
+[[nodiscard]] Scope parse_scope_at(const YAML::Node& node, const std::string& path);
+
 // fnmatch-style glob with * and ? (no character classes), whole-string match.
 [[nodiscard]] bool glob_match(std::string_view pattern, std::string_view text);
 

@@ -25,6 +25,8 @@ struct Peer {
   Endpoint endpoint;
 };
 
+struct UpsertSettings;  // upsert_settings.h
+
 enum class UpstreamTls { Disable, Require, VerifyFull };
 
 struct Config {
@@ -66,6 +68,8 @@ struct Config {
   // The `policies:` section, handed to policies::Governor (null when absent). Held by
   // pointer because YAML::Node assignment writes through to the node it refers to.
   std::shared_ptr<const YAML::Node> policies;
+  // The `upserts:` section (upsert_settings.h); disabled when absent. Read at start-up.
+  std::shared_ptr<const UpsertSettings> upserts;
 
   std::string source_path;           // the file it was read from, for reloads
 

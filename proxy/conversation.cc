@@ -32,6 +32,11 @@ bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.siz
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
+// A plan that refuses: the statement runs nowhere.
+ProxyError plan_refusal(const rewrite::Plan& plan) {
+  return ProxyError{"ERROR", plan.refusal->sqlstate, plan.refusal->message, "", plan.refusal->hint};
+}
+
 ProxyError reserved_name_error(std::string_view name) {
   return ProxyError{"ERROR", "42939", "blueshift: the name \"" + std::string(name) + "\" is reserved for the proxy",
                     "", "Prepared statement and portal names starting with \"__blueshift\" are the proxy's own."};
@@ -117,6 +122,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
+    if (plan->refusal) return refuse(plan_refusal(*plan), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
       return Verdict::Wait;
@@ -222,6 +228,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
   InfoPtr info;
   rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
+  if (plan && plan->refusal) return refuse(plan_refusal(*plan), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
     i->check = std::move(deferred);
@@ -436,10 +443,15 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   auto run = std::make_shared<PlanRun>();
   run->plan = portal.plan;
   const auto& steps = portal.plan->steps;
+  const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].block_only && !in_block) continue;
     const protocol::Bind& b = *portal.bind;
     const bool params = steps[i].uses_params;
+    // The Close before Parse drops a step statement left by an earlier batch whose error
+    // made the server skip its closing Close (closing none is no error).
     const protocol::FrontendMessage messages[] = {
+        protocol::Close{'S', kStepName},
         protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}},
         protocol::Bind{kStepName, kStepName, params ? b.param_formats : std::vector<int16_t>{},
                        params ? b.params : std::vector<std::optional<std::string>>{}, {}},

@@ -104,6 +104,20 @@ Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
 
 namespace {
 
+// A step's error with its position moved to the same place in the client's text; false
+// when the error needs no change.
+bool shift_position(const rewrite::PlanStep& step, const Frame& f, std::string* out) {
+  auto decoded = protocol::decode_backend(f.code, f.body);
+  if (step.position_shift == 0 || !decoded.ok()) return false;
+  auto& error = std::get<protocol::ErrorResponse>(*decoded);
+  for (auto& [code, value] : error.fields) {
+    const int at = code == 'P' ? std::atoi(value.c_str()) : 0;
+    if (at > 0) value = std::to_string(std::max(1, at + step.position_shift));
+  }
+  protocol::encode(protocol::BackendMessage{std::move(error)}, *out);
+  return true;
+}
+
 // A plan step's reply: whether it is swallowed, or what replaces it (*out).
 bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
   PlanRun& run = *e.run;
@@ -113,7 +127,8 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
       if (run.error_sent) return true;
       run.error_sent = true;
-      if (e.step == nullptr || !e.step->error_as) return false;
+      if (e.step == nullptr) return false;
+      if (!e.step->error_as) return shift_position(*e.step, f, out);
       *out = protocol::encode_error(
           ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
       return true;

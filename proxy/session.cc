@@ -2,6 +2,7 @@
 
 #include "protocol/peek.h"
 #include "proxy/log_text.h"
+#include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
@@ -77,7 +78,7 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
     : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), {}}),
+      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts)}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);

@@ -33,6 +33,13 @@ struct PlanStep {
     std::string hint;
   };
   std::optional<Error> error_as;
+  // PostgreSQL runs it only in a transaction block (LOCK): skipped where the steps run in
+  // the extended protocol's implicit transaction, outside a client block, where the server
+  // would refuse it (25P01).
+  bool block_only = false;
+  // An error position in the step's text, plus this, is the same place in the client's
+  // text (a step that copies a span of it); 0: positions are passed as they are.
+  int position_shift = 0;
 };
 
 struct Plan {
@@ -44,6 +51,9 @@ struct Plan {
   // when any fails; inside one, a failing step fails the client's block, as PostgreSQL
   // would leave it.
   bool atomic = true;
+  // When set, nothing runs: the client gets this error (a form the rewrite cannot run
+  // exactly, e.g. an upsert with RETURNING), and upstream never sees the statement.
+  std::optional<PlanStep::Error> refusal;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

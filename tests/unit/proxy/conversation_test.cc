@@ -359,27 +359,106 @@ TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
   EXPECT_EQ(d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Describe{'P', "p"}}),
             "P(s:) B(p:s:0) D(Pp)");
   EXPECT_EQ(d.send(Execute{"p", 0}),
-            "P(__blueshift_step__:delete from t using s where t.k = s.k) B(__blueshift_step__:__blueshift_step__:0) "
-            "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__) "
-            "P(__blueshift_step__:insert into t select * from s) B(__blueshift_step__:__blueshift_step__:1) "
+            "C(S__blueshift_step__) P(__blueshift_step__:delete from t using s where t.k = s.k) "
+            "B(__blueshift_step__:__blueshift_step__:0) E(__blueshift_step__) C(P__blueshift_step__) "
+            "C(S__blueshift_step__) C(S__blueshift_step__) P(__blueshift_step__:insert into t select * from s) "
+            "B(__blueshift_step__:__blueshift_step__:1) "
             "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__)");
   EXPECT_EQ(d.send(Sync{}), "S");
   EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, NoData{},                                   // the client's
-                     ParseComplete{}, BindComplete{}, CommandComplete{"DELETE 1"}, CloseComplete{}, CloseComplete{},
-                     ParseComplete{}, BindComplete{}, CommandComplete{"INSERT 0 4"}, CloseComplete{}, CloseComplete{},
-                     ready('I')}),
+                     CloseComplete{}, ParseComplete{}, BindComplete{}, CommandComplete{"DELETE 1"}, CloseComplete{},
+                     CloseComplete{}, CloseComplete{}, ParseComplete{}, BindComplete{}, CommandComplete{"INSERT 0 4"},
+                     CloseComplete{}, CloseComplete{}, ready('I')}),
             "1 2 n C(INSERT 0 4) Z(I)");
 }
 
 TEST(ConversationPlan, ExtendedErrorInAStepIsTheClientsErrorAndTheRestIsSkipped) {
   Driver d = planned();
   (void)d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}, Sync{}});
-  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, ParseComplete{}, BindComplete{}, CommandComplete{"DELETE 1"},
-                     CloseComplete{}, CloseComplete{}, ParseComplete{}, error("23505"), ready('I')}),
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, CloseComplete{}, ParseComplete{}, BindComplete{},
+                     CommandComplete{"DELETE 1"}, CloseComplete{}, CloseComplete{}, CloseComplete{}, ParseComplete{},
+                     error("23505"), ready('I')}),
             "1 2 E(23505) Z(I)");
   // The next batch folds normally.
   EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
   EXPECT_EQ(d.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+}
+
+Driver locking() {
+  Conversation::Options o;
+  o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->steps = {{"lock t", rewrite::PlanStep::Replies::Swallow}, {"insert into t select 1", rewrite::PlanStep::Replies::Count}};
+    plan->steps[0].block_only = true;
+    plan->tag = "INSERT 0 {rows}";
+    return plan;
+  };
+  return Driver(std::move(o));
+}
+
+TEST(ConversationPlan, ABlockOnlyStepRunsOnlyInsideABlockInTheExtendedProtocol) {
+  Driver d = locking();
+  (void)d.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
+  EXPECT_EQ(d.send(Execute{"", 0}),
+            "C(S__blueshift_step__) P(__blueshift_step__:insert into t select 1) "
+            "B(__blueshift_step__:__blueshift_step__:0) E(__blueshift_step__) C(P__blueshift_step__) "
+            "C(S__blueshift_step__)");
+  Driver in_block = locking();
+  in_block.conversation.set_transaction_status('T');
+  (void)in_block.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
+  EXPECT_EQ(in_block.send(Execute{"", 0}).substr(0, 51), "C(S__blueshift_step__) P(__blueshift_step__:lock t)");
+  // The simple protocol runs it in its own block.
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(locking().send(Query{kUpsert}), "Q(BEGIN) Q(lock t) Q(insert into t select 1) Q(COMMIT)");
+}
+
+TEST(ConversationPlan, AStepsErrorPositionIsMovedToTheClientsText) {
+  Conversation::Options o;
+  o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->steps = {{"insert into stage values (1)", rewrite::PlanStep::Replies::Count}};
+    plan->steps[0].position_shift = 5;
+    plan->tag = "INSERT 0 {rows}";
+    return plan;
+  };
+  Driver d(std::move(o));
+  d.conversation.set_transaction_status('T');
+  (void)d.send(Query{kUpsert});
+  std::string raw, out;
+  protocol::encode(ErrorResponse{{{{'S', "ERROR"}, {'C', "42804"}, {'M', "type"}, {'P', "20"}}}}, raw);
+  protocol::Frame f;
+  std::string err;
+  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, 1 << 20, &f, &err),
+            protocol::DecodeStatus::ReadyForNext);
+  ASSERT_EQ(d.conversation.on_server(f, &out), Conversation::Verdict::Replace);
+  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(out.data()), out.size()}, 1 << 20, &f, &err),
+            protocol::DecodeStatus::ReadyForNext);
+  const auto decoded = protocol::decode_backend(f.code, f.body);
+  ASSERT_TRUE(decoded.ok());
+  const auto& error = std::get<ErrorResponse>(*decoded);
+  EXPECT_EQ(*error.find('C'), "42804");
+  EXPECT_EQ(*error.find('P'), "25");
+}
+
+Driver refusing() {
+  Conversation::Options o;
+  o.planner = [](std::string_view sql, const policies::SessionContext&) -> rewrite::PlanPtr {
+    if (sql.find("returning") == std::string_view::npos) return nullptr;
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->refusal = rewrite::PlanStep::Error{"0A000", "no RETURNING", ""};
+    return plan;
+  };
+  return Driver(std::move(o));
+}
+
+TEST(ConversationPlan, ARefusingPlanRunsNothingInEitherProtocol) {
+  Driver d = refusing();
+  EXPECT_EQ(d.send(Query{"insert into t values (1) on conflict (k) do nothing returning k"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(0A000) Z(I)");
+  EXPECT_EQ(d.send({Parse{"s", "insert into t values ($1) on conflict (k) do nothing returning k", {}},
+                    Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}, Sync{}}),
+            "B(:__blueshift_refused__:0) S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(0A000) Z(I)");
 }
 
 TEST(ConversationPlan, ExtendedDescribeOfAPlannedStatementReportsItsParameters) {

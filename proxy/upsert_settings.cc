@@ -1,0 +1,79 @@
+#include "proxy/upsert_settings.h"
+
+#include <stdexcept>
+
+#include "policies/evaluate.h"
+#include "rewrite/upsert_plan.h"
+
+namespace blueshift::proxy {
+namespace {
+
+[[noreturn]] void fail(const std::string& key, const std::string& what) {
+  throw std::runtime_error("config: upserts." + key + ": " + what);
+}
+
+std::vector<std::string> strings(const YAML::Node& node, const std::string& key) {
+  if (!node.IsDefined() || node.IsNull()) return {};
+  if (!node.IsSequence()) fail(key, "expected a list of strings");
+  std::vector<std::string> out;
+  for (const YAML::Node& item : node) {
+    if (!item.IsScalar()) fail(key, "expected a list of strings");
+    out.push_back(item.as<std::string>());
+  }
+  return out;
+}
+
+bool in_scope(const policies::Scope& scope, const policies::SessionContext& session) {
+  policies::SessionFacts facts;
+  facts.user = session.user;
+  facts.database = session.database;
+  facts.application_name = session.application_name;
+  facts.client_address = session.client_address;
+  return policies::scope_matches(scope, facts);
+}
+
+// A glob with a dot names schema.table; one without names the table in any schema.
+bool table_listed(const std::vector<std::string>& globs, std::string_view schema, std::string_view table) {
+  if (globs.empty()) return true;
+  const std::string qualified = std::string(schema.empty() ? "*" : schema) + "." + std::string(table);
+  for (const std::string& g : globs) {
+    const bool dotted = g.find('.') != std::string::npos;
+    if (policies::glob_match(g, dotted ? std::string_view(qualified) : table)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+UpsertSettings parse_upsert_settings(const YAML::Node& node) {
+  UpsertSettings s;
+  if (!node.IsDefined() || node.IsNull()) return s;
+  if (!node.IsMap()) fail("", "must be a mapping");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "enabled" && key != "scope" && key != "tables") fail(key, "unknown key (enabled, scope, tables)");
+  }
+  if (const YAML::Node e = node["enabled"]) {
+    try {
+      s.enabled = e.as<bool>();
+    } catch (const YAML::Exception&) {
+      fail("enabled", "expected true or false");
+    }
+  }
+  s.scope = policies::parse_scope_at(node["scope"], "upserts.scope");
+  if (!s.scope.groups.empty()) fail("scope.groups", "not supported yet: scope upserts by users");
+  s.tables = strings(node["tables"], "tables");
+  return s;
+}
+
+Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings) {
+  if (!settings || !settings->enabled) return {};
+  return [settings](std::string_view sql, const policies::SessionContext& session) -> rewrite::PlanPtr {
+    if (!in_scope(settings->scope, session)) return nullptr;
+    return rewrite::plan_upsert(sql, [&](std::string_view schema, std::string_view table) {
+      return table_listed(settings->tables, schema, table);
+    });
+  };
+}
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,27 @@
+// The `upserts:` section: which sessions and tables get INSERT ... ON CONFLICT rewritten
+// into staged transactions (rewrite/upsert_plan.h), and the Conversation's planner for it.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policies/policy_set.h"
+#include "proxy/conversation.h"
+#include "yaml-cpp/yaml.h"
+
+namespace blueshift::proxy {
+
+struct UpsertSettings {
+  bool enabled = false;
+  policies::Scope scope;            // as policies' scopes; groups not yet (no look-up here)
+  std::vector<std::string> tables;  // globs: "schema.table" or "table"; empty: every table
+};
+
+// Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.
+[[nodiscard]] UpsertSettings parse_upsert_settings(const YAML::Node& node);
+
+// The planner for these settings; empty when they are disabled.
+[[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings);
+
+}  // namespace blueshift::proxy

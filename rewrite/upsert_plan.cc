@@ -1,0 +1,330 @@
+#include "rewrite/upsert_plan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rewrite/identifiers.h"
+#include "rewrite/pg_parser.h"
+
+namespace blueshift::rewrite {
+namespace {
+
+using pg::Token;
+using pg::TokenKind;
+
+// What the plan is built from: texts cut from the client's statement at parse-tree and
+// token positions, and the key columns quoted.
+struct Upsert {
+  std::string table;      // as written, e.g. public."Sales"
+  std::string qualifier;  // what names the target's row in SET/WHERE: its alias or relname
+  std::string alias;      // "AS x" as written after the table, or ""
+  std::string cols;       // "(a, b)" as written, or ""
+  std::string source;     // VALUES ... | SELECT ...
+  std::string loaded;     // the client's text from the column list (or source) to ON CONFLICT
+  int loaded_at = 0;      // where it starts there, in characters
+  std::vector<std::string> keys;
+  bool update = false;
+  std::string set;    // the SET list as written (DO UPDATE)
+  std::string where;  // the DO UPDATE condition as written, or ""
+  bool source_params = false;
+  bool update_params = false;  // in SET or WHERE
+  bool where_params = false;
+};
+
+PlanPtr refusal(std::string message, std::string hint) {
+  auto plan = std::make_shared<Plan>();
+  plan->refusal = PlanStep::Error{"0A000", std::move(message), std::move(hint)};
+  return plan;
+}
+
+bool has_param(const ProtobufCMessage* m) {
+  if (m == nullptr) return false;
+  if (pg::is_node(m) && IS(reinterpret_cast<const PgQuery__Node*>(m), PARAM_REF)) return true;
+  bool found = false;
+  pg::for_each_child(m, [&](const ProtobufCMessage* c) { found = found || has_param(c); });
+  return found;
+}
+
+// Index of the first token starting at or after `offset`.
+size_t token_at(const std::vector<Token>& tokens, int offset) {
+  return static_cast<size_t>(
+      std::lower_bound(tokens.begin(), tokens.end(), offset, [](const Token& t, int o) { return t.start < o; }) -
+      tokens.begin());
+}
+
+// Past the dotted name starting at token i (a, a.b, "A" . b).
+size_t past_name(const std::vector<Token>& tokens, size_t i) {
+  const auto part = [&](size_t j) {
+    return j < tokens.size() && (tokens[j].kind == TokenKind::Word || tokens[j].kind == TokenKind::QuotedIdent);
+  };
+  if (!part(i)) return i;
+  ++i;
+  while (i + 1 < tokens.size() && tokens[i].kind == TokenKind::Dot && part(i + 1)) i += 2;
+  return i;
+}
+
+// Past the parenthesised group opening at token i.
+size_t past_group(const std::vector<Token>& tokens, size_t i) {
+  int depth = 0;
+  for (; i < tokens.size(); ++i) {
+    if (tokens[i].kind == TokenKind::LParen) ++depth;
+    if (tokens[i].kind == TokenKind::RParen && --depth == 0) return i + 1;
+  }
+  return i;
+}
+
+// The first top-level keyword `word` from token i on, before offset `end`.
+std::optional<size_t> find_word(const std::vector<Token>& tokens, size_t i, int end, std::string_view word) {
+  int depth = 0;
+  for (; i < tokens.size() && tokens[i].start < end; ++i) {
+    if (tokens[i].kind == TokenKind::LParen) ++depth;
+    if (tokens[i].kind == TokenKind::RParen) --depth;
+    if (depth == 0 && tokens[i].kind == TokenKind::Word && tokens[i].word == word) return i;
+  }
+  return std::nullopt;
+}
+
+std::string cut(std::string_view sql, int begin, int end) {
+  std::string_view s = sql.substr(static_cast<size_t>(begin), static_cast<size_t>(std::max(end - begin, 0)));
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return std::string(s);
+}
+
+// PostgreSQL counts error positions in characters.
+int characters(std::string_view utf8) {
+  return static_cast<int>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// The target, its alias and column list, and the source, from the tokens of the text.
+bool read_target(std::string_view sql, const std::vector<Token>& tokens, const PgQuery__InsertStmt& ins,
+                 Upsert* u) {
+  const PgQuery__RangeVar& rel = *ins.relation;
+  size_t i = token_at(tokens, rel.location);
+  size_t after = past_name(tokens, i);
+  if (i >= tokens.size() || after >= tokens.size()) return false;
+  u->table = cut(sql, tokens[i].start, tokens[after - 1].end);
+  u->qualifier = quote_identifier(rel.alias != nullptr ? pg::sv(rel.alias->aliasname) : pg::sv(rel.relname));
+  if (rel.alias != nullptr && tokens[after].word == "as") {
+    u->alias = cut(sql, tokens[after].start, tokens[after + 1].end);
+    after += 2;
+  }
+  if (after >= tokens.size()) return false;
+  const int loaded = tokens[after].start;  // the column list, or the source
+  if (ins.n_cols > 0) {
+    const size_t close = past_group(tokens, after);
+    u->cols = cut(sql, tokens[after].start, tokens[close - 1].end);
+    after = close;
+  }
+  if (after >= tokens.size() || tokens[after].word == "overriding") return false;
+  u->source = cut(sql, tokens[after].start, ins.on_conflict_clause->location);
+  u->loaded = cut(sql, loaded, ins.on_conflict_clause->location);
+  u->loaded_at = characters(sql.substr(0, static_cast<size_t>(loaded)));
+  return true;
+}
+
+// The SET list and WHERE condition of DO UPDATE, as written up to `end`.
+void read_update(std::string_view sql, const std::vector<Token>& tokens, const PgQuery__OnConflictClause& oc,
+                 int end, Upsert* u) {
+  const std::optional<size_t> found = find_word(tokens, token_at(tokens, oc.location), end, "set");
+  if (!found || *found + 1 >= tokens.size()) return;
+  const size_t set = *found;
+  const std::optional<size_t> where = find_word(tokens, set + 1, end, "where");
+  const int set_end = where ? tokens[*where].start : end;
+  u->set = cut(sql, tokens[set + 1].start, set_end);
+  if (where) u->where = cut(sql, tokens[*where + 1].start, end);
+  u->update_params = has_param(&oc.base);
+  u->where_params = oc.where_clause != nullptr && has_param(&oc.where_clause->base);
+}
+
+std::string key_match(const Upsert& u, std::string_view left, std::string_view right) {
+  std::string out;
+  for (const std::string& k : u.keys) {
+    if (!out.empty()) out += " AND ";
+    out += std::string(left) + "." + k + " = " + std::string(right) + "." + k;
+  }
+  return out;
+}
+
+std::string stage_name() {
+  static std::atomic<uint64_t> next{0};
+  return quote_identifier("blueshift_upsert_" + std::to_string(next.fetch_add(1) + 1));
+}
+
+PlanStep lock(const Upsert& u) {
+  PlanStep s;
+  s.sql = "LOCK " + u.table;
+  s.block_only = true;
+  return s;
+}
+
+PlanStep step(std::string sql, PlanStep::Replies replies = PlanStep::Replies::Swallow, bool params = false) {
+  PlanStep s;
+  s.sql = std::move(sql);
+  s.replies = replies;
+  s.uses_params = params;
+  return s;
+}
+
+// New keys only, from the staging table (after its duplicates are settled). Every column
+// comes from the staging table, which took t's defaults as PostgreSQL's EXCLUDED row does.
+PlanStep insert_new(const Upsert& u, const std::string& stage) {
+  return step("INSERT INTO " + u.table + " SELECT * FROM " + stage + " AS excluded WHERE NOT EXISTS (SELECT 1 FROM " +
+                  u.table + " AS blueshift_target WHERE " + key_match(u, "blueshift_target", "excluded") + ")",
+              PlanStep::Replies::Count);
+}
+
+// PostgreSQL fails DO UPDATE with 21000 when a row meets one this command already
+// inserted or updated: a key given again after a row of it that inserted (the key was
+// new) or whose WHERE held. count(*) / 0 is evaluated only when such a row exists.
+PlanStep duplicate_check(const Upsert& u, const std::string& stage, const std::string& ord) {
+  std::string not_null;
+  for (const std::string& k : u.keys) not_null += " AND excluded." + k + " IS NOT NULL";
+  const std::string target = u.table + (u.alias.empty() ? "" : " " + u.alias);
+  const std::string affects =
+      u.where.empty() ? "TRUE"
+                      : "NOT EXISTS (SELECT 1 FROM " + u.table + " AS blueshift_target WHERE " +
+                            key_match(u, "blueshift_target", "excluded") + ") OR EXISTS (SELECT 1 FROM " + target +
+                            " WHERE " + key_match(u, u.qualifier, "excluded") + " AND (" + u.where + "))";
+  PlanStep s = step("SELECT count(*) / 0 FROM " + stage + " AS excluded WHERE EXISTS (SELECT 1 FROM " + stage +
+                        " AS blueshift_later WHERE " + key_match(u, "blueshift_later", "excluded") +
+                        " AND blueshift_later." + ord + " > excluded." + ord + ")" + not_null + " AND (" + affects +
+                        ") HAVING count(*) > 0",
+                    PlanStep::Replies::Swallow, u.where_params);
+  s.error_as = PlanStep::Error{"21000", std::string(kAffectRowTwice),
+                               "Ensure that no rows proposed for insertion within the same command have duplicate "
+                               "constrained values."};
+  return s;
+}
+
+// The staging table numbers its rows in the order they arrive (which of duplicates is
+// first, or affects the target first), then is loaded with the client's source.
+void stage_steps(const Upsert& u, const std::string& stage, const std::string& ord, Plan* plan) {
+  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " (LIKE " + u.table + " INCLUDING DEFAULTS, " + ord +
+                             " BIGINT GENERATED BY DEFAULT AS IDENTITY)"));
+  // The client's own span, so that an error's position maps back to its text.
+  const std::string head = "INSERT INTO " + stage + " ";
+  plan->steps.push_back(step(head + u.loaded, PlanStep::Replies::Swallow, u.source_params));
+  plan->steps.back().position_shift = u.loaded_at - static_cast<int>(head.size());
+}
+
+// A plan under way: its staging table and the column numbering its rows.
+struct Staged {
+  std::string stage = stage_name();
+  std::string ord = quote_identifier("blueshift_ord");
+  std::shared_ptr<Plan> plan = std::make_shared<Plan>();
+};
+
+Staged start(const Upsert& u) {
+  Staged s;
+  s.plan->tag = "INSERT 0 {rows}";
+  stage_steps(u, s.stage, s.ord, s.plan.get());
+  return s;
+}
+
+// The numbering goes (the target takes the staging table's columns), then the new keys
+// are inserted and the staging table dropped.
+PlanPtr finish(const Upsert& u, Staged s) {
+  s.plan->steps.push_back(step("ALTER TABLE " + s.stage + " DROP COLUMN " + s.ord));
+  s.plan->steps.push_back(insert_new(u, s.stage));
+  s.plan->steps.push_back(step("DROP TABLE " + s.stage));
+  return s.plan;
+}
+
+PlanPtr build_update(const Upsert& u) {
+  Staged s = start(u);
+  s.plan->steps.push_back(duplicate_check(u, s.stage, s.ord));
+  s.plan->steps.push_back(lock(u));
+  s.plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
+                                   " FROM " + s.stage + " AS excluded WHERE " + key_match(u, u.qualifier, "excluded") +
+                                   (u.where.empty() ? "" : " AND (" + u.where + ")"),
+                               PlanStep::Replies::Count, u.update_params));
+  return finish(u, std::move(s));
+}
+
+// DO NOTHING keeps the first of duplicates: later ones go.
+PlanPtr build_nothing(const Upsert& u) {
+  Staged s = start(u);
+  s.plan->steps.push_back(step("DELETE FROM " + s.stage + " USING " + s.stage + " AS blueshift_first WHERE " +
+                               key_match(u, s.stage, "blueshift_first") + " AND blueshift_first." + s.ord + " < " +
+                               s.stage + "." + s.ord));
+  s.plan->steps.push_back(lock(u));
+  return finish(u, std::move(s));
+}
+
+// Refuses what cannot run exactly; fills the keys otherwise.
+PlanPtr check_form(const PgQuery__InsertStmt& ins, Upsert* u) {
+  const PgQuery__OnConflictClause& oc = *ins.on_conflict_clause;
+  if (ins.n_returning_list > 0)
+    return refusal("INSERT ... ON CONFLICT ... RETURNING is not supported: the upsert runs as staged statements "
+                   "on Redshift, which cannot return the rows it inserted or updated",
+                   "Run the upsert without RETURNING, then SELECT the rows by their keys.");
+  if (ins.with_clause != nullptr) return refusal("INSERT ... ON CONFLICT with a WITH clause is not supported", "");
+  if (oc.infer == nullptr || pg::has(oc.infer->conname) || oc.infer->where_clause != nullptr)
+    return refusal("ON CONFLICT without a list of key columns is not supported yet",
+                   "Name the key columns: ON CONFLICT (col, ...).");
+  for (size_t i = 0; i < oc.infer->n_index_elems; ++i) {
+    const PgQuery__Node* n = oc.infer->index_elems[i];
+    if (!IS(n, INDEX_ELEM) || !pg::has(n->index_elem->name))
+      return refusal("ON CONFLICT on an expression is not supported", "Name the key columns: ON CONFLICT (col, ...).");
+    u->keys.push_back(quote_identifier(pg::sv(n->index_elem->name)));
+  }
+  for (size_t i = 0; i < oc.n_target_list; ++i) {
+    const PgQuery__Node* n = oc.target_list[i];
+    if (IS(n, RES_TARGET) && std::find(u->keys.begin(), u->keys.end(), quote_identifier(pg::sv(n->res_target->name))) !=
+                                 u->keys.end())
+      return refusal("ON CONFLICT DO UPDATE that changes a key column is not supported", "");
+  }
+  return nullptr;
+}
+
+PlanPtr plan_one(const std::string& sql, const PgQuery__RawStmt& raw, const std::vector<Token>& tokens) {
+  const PgQuery__InsertStmt& ins = *raw.stmt->insert_stmt;
+  Upsert u;
+  if (PlanPtr refused = check_form(ins, &u)) return refused;
+  if (ins.select_stmt == nullptr || !read_target(sql, tokens, ins, &u))
+    return refusal("this form of INSERT ... ON CONFLICT is not supported", "");
+  u.source_params = has_param(&ins.select_stmt->base);
+  const int end = raw.stmt_len > 0 ? raw.stmt_location + raw.stmt_len : static_cast<int>(sql.size());
+  u.update = ins.on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
+  if (!u.update) return build_nothing(u);
+  read_update(sql, tokens, *ins.on_conflict_clause, end, &u);
+  return build_update(u);
+}
+
+bool is_upsert(const PgQuery__RawStmt* raw) {
+  return raw != nullptr && IS(raw->stmt, INSERT_STMT) && raw->stmt->insert_stmt->on_conflict_clause != nullptr;
+}
+
+// Cheap test before parsing: every statement reaches the planner.
+bool mentions_conflict(std::string_view sql) {
+  constexpr std::string_view word = "conflict";
+  return std::search(sql.begin(), sql.end(), word.begin(), word.end(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         }) != sql.end();
+}
+
+}  // namespace
+
+PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites) {
+  if (!mentions_conflict(text)) return nullptr;
+  const std::string sql(text);
+  const pg::ParseOutcome parsed = pg::parse(sql);
+  if (!parsed.tree) return nullptr;
+  const auto& tree = *parsed.tree;
+  if (std::none_of(tree.stmts, tree.stmts + tree.n_stmts, is_upsert)) return nullptr;
+  if (tree.n_stmts != 1)
+    return refusal("INSERT ... ON CONFLICT must be sent as a statement of its own",
+                   "Send the upsert in its own query, without other statements in the same text.");
+  const PgQuery__RangeVar& target = *tree.stmts[0]->stmt->insert_stmt->relation;
+  if (rewrites && !rewrites(pg::sv(target.schemaname), pg::sv(target.relname))) return nullptr;
+  std::vector<Token> tokens;
+  std::string error;
+  if (!pg::scan(sql, &tokens, &error)) return nullptr;
+  return plan_one(sql, *tree.stmts[0], tokens);
+}
+
+}  // namespace blueshift::rewrite
