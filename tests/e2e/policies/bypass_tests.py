@@ -24,6 +24,7 @@ Usage: bypass_tests.py [sql_text|pruning|user_schema|role_defaults|all]
 from __future__ import annotations
 
 import re
+import os
 import sys
 
 import harness as h
@@ -205,28 +206,31 @@ def test_user_schema():
 # ------------------------------------------------------------------ role_defaults
 
 def test_role_defaults():
-    settings = "select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = 'analyst'"
+    # A role of its own: ALTER ROLE ... SET changes every later session of the role, and
+    # other tests run as analyst at the same time.
+    role = f"rd_{os.getpid()}"
+    settings = f"select count(*) from pg_db_role_setting s join pg_roles r on r.oid = s.setrole where r.rolname = '{role}'"
     with h.Conn(h.dev_port(), "postgres") as su:
-        check_eq(su.query(settings).rows, [("0",)], "analyst has no session defaults before the test")
+        su.query(f"drop role if exists {role}")
+        check(not su.query(f"create role {role} login password 'pw' in role analysts").errors, "CREATE ROLE")
         try:
-            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, "analyst") as c:
-                for sql in ("alter role analyst set search_path = spectrum_schema",
-                            "alter user analyst in database dev set search_path to spectrum_schema",
-                            "alter role analyst reset all"):
+            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, role, password="pw") as c:
+                for sql in (f"alter role {role} set search_path = spectrum_schema",
+                            f"alter user {role} in database dev set search_path to spectrum_schema",
+                            f"alter role {role} reset all"):
                     r = c.query(sql)
                     check(refused(r), f"{sql}: {r.codes} {r.errors}")
                 check_eq(su.query(settings).rows, [("0",)], "the refused ALTERs changed nothing")
-            check(not su.query("alter role analyst in database dev set search_path = spectrum_schema").errors,
+            check(not su.query(f"alter role {role} in database dev set search_path = spectrum_schema").errors,
                   "ALTER ROLE as the superuser")
-            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, "analyst") as c:
+            with h.Proxy(PORTS["role_defaults"]) as p, h.Conn(p.port, role, password="pw") as c:
                 check_eq(c.query("show search_path").rows, [("spectrum_schema",)], "the session's search_path")
                 r = c.query(f"select set_config('{MARKER}', 'yes', false), (select count(*) from sales)")
                 check(refused(r), f"unqualified sales on the role's default search_path: {r.codes} {r.errors}")
                 check(marker(c) != "yes", "the refused statement reached the warehouse")
                 check(not c.query(COUNT + "year = 2024 and month = 3").errors, "a filtered query runs")
         finally:
-            su.query("alter role analyst in database dev reset search_path")
-            su.query("alter role analyst reset search_path")
+            su.query(f"drop role if exists {role}")
 
 
 TESTS = {"sql_text": test_sql_text, "pruning": test_pruning, "user_schema": test_user_schema,
