@@ -20,6 +20,9 @@ import time
 
 import psycopg
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+from tcp_relay import Relay  # noqa: E402
+
 DB = os.environ.get("E2E_DB", "blueshift_e2e_clients")
 # Rows of 3 KB read by a client a little slower than the server: the proxy then reads large
 # chunks from the server, and the last record of a result is often nearly 16 KiB while libpq
@@ -34,48 +37,20 @@ DEADLINE_S = 30
 MAX_RECORD = 8192 + 256
 
 
-class Relay:
-    """Accepts one client at a time and relays it to the proxy, recording server->client bytes."""
+class ServerBytes:
+    """The relay's tap: what the proxy sends after its one-byte answer to SSLRequest."""
 
-    def __init__(self, target_port):
-        self.target_port = target_port
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.from_server = bytearray()  # everything after the SSLRequest answer
-        threading.Thread(target=self.accept_loop, daemon=True).start()
+    def __init__(self):
+        self.data = bytearray()
+        self.answered = False
 
-    def accept_loop(self):
-        while True:
-            client, _ = self.listener.accept()
-            server = socket.create_connection(("127.0.0.1", self.target_port))
-            threading.Thread(target=self.pipe, args=(client, server, False), daemon=True).start()
-            threading.Thread(target=self.pipe, args=(server, client, True), daemon=True).start()
-
-    def pipe(self, src, dst, record):
-        first = True
-        try:
-            while True:
-                data = src.recv(65536)
-                if not data:
-                    break
-                if record:
-                    if first:  # the one-byte answer to SSLRequest precedes the TLS stream
-                        if data[:1] != b"S":
-                            raise SystemExit(f"FAIL: the proxy answered SSLRequest with {data[:1]!r}")
-                        data_tls = data[1:]
-                        first = False
-                    else:
-                        data_tls = data
-                    self.from_server += data_tls
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+    def __call__(self, chunk):
+        if not self.answered:
+            if chunk[:1] != b"S":
+                raise SystemExit(f"FAIL: the proxy answered SSLRequest with {chunk[:1]!r}")
+            chunk = chunk[1:]
+            self.answered = True
+        self.data += chunk
 
 
 def record_lengths(stream):
@@ -131,10 +106,11 @@ def run_copies(port, iterations, what):
 def main():
     proxy_port = int(sys.argv[1])
     run_copies(proxy_port, ITERATIONS, "straight to the proxy")
-    relay = Relay(proxy_port)
+    tap = ServerBytes()
+    relay = Relay(proxy_port, tap=tap)
     run_copies(relay.port, 20, "through the recording relay")
 
-    lengths = record_lengths(relay.from_server)
+    lengths = record_lengths(tap.data)
     biggest = max(lengths)
     large = sum(1 for n in lengths if n > 4096)
     print(f"{len(lengths)} TLS records from the proxy, the largest {biggest} bytes, {large} over 4 KiB")

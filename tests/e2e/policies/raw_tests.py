@@ -702,55 +702,10 @@ def test_session():
         check_eq(r.error and r.error["C"], "42501", "refusal after the reserved-name attempt")
 
 
-class SlowRelay:
-    """TCP relay to the dev warehouse whose new connections wait `delay` seconds first."""
-
-    def __init__(self):
-        import socket
-        import threading
-        self.delay = 0.0
-        self.server = socket.create_server(("127.0.0.1", 0))  # a port of its own, whatever runs beside
-        self.port = self.server.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        import socket
-        import threading
-        while True:
-            try:
-                client, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client, self.delay), daemon=True).start()
-
-    def _serve(self, client, delay):
-        import socket
-        import threading
-        time.sleep(delay)
-        upstream = socket.create_connection(("127.0.0.1", h.dev_port()))
-
-        def pipe(a, b):
-            try:
-                while data := a.recv(65536):
-                    b.sendall(data)
-            except OSError:
-                pass
-            finally:
-                for s in (a, b):
-                    try:
-                        s.shutdown(socket.SHUT_RDWR)
-                    except OSError:
-                        pass
-        threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
-        pipe(upstream, client)
-
-    def close(self):
-        self.server.close()
-
-
 def test_group_lookup():
     import threading
-    relay = SlowRelay()
+    from tcp_relay import Relay  # tests/lib, on the path through harness
+    relay = Relay(h.dev_port())
     relay_port = relay.port
     user = f"newbie_{int(time.time() * 1000) % 100000000}"
     overrides = {f"port={h.dev_port()} dbname=dev user=etl": f"port={relay_port} dbname=dev user=etl",

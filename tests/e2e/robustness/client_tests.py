@@ -52,17 +52,6 @@ def superuser_sql(sql):
     return out.stdout.strip()
 
 
-def send_in_background(client, data):
-    """Sends data from a thread (the proxy may stop reading and close midway)."""
-    def run():
-        try:
-            client.sock.sendall(data)
-        except OSError:
-            pass
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
-
 
 # ------------------------------------------------------------------ 7. oversized messages
 
@@ -80,7 +69,7 @@ def test_oversize(track, cleanups):
     # 2 MB Query: FATAL 08P01 naming the limit, then the connection closes.
     big = w.query("select length('" + "b" * (2 << 20) + "')")
     t0 = time.monotonic()
-    sender = send_in_background(c, big)
+    sender = w.send_in_background(c, big)
     fields = c.expect_error("08P01", timeout=5, severity="FATAL")
     w.check("1048576" in fields.get("M", "") and "limit" in fields.get("M", ""),
             f"the error does not name the limit: {fields}")

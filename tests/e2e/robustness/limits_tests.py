@@ -224,17 +224,6 @@ def buffering():
     return handler
 
 
-def send_in_background(client, data):
-    """Sends data from a thread: the proxy may refuse the message and close midway."""
-    def run():
-        try:
-            client.sock.sendall(data)
-        except OSError:
-            pass
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
-
 
 def huge_query_head(size):
     """A Query message of size bytes (length field size - 1), without its last byte."""
@@ -260,7 +249,7 @@ def test_buffers(track, cleanups):
         c = w.Client(base)
         cleanups.append(c.close)
         w.check(w.login(c, "analyst", "", extra=[("application_name", "healthy")]) is None, "login failed")
-        holders.append((c, send_in_background(c, huge_query_head(7 * MB))))
+        holders.append((c, w.send_in_background(c, huge_query_head(7 * MB))))
     for _, sender in holders:
         sender.join(10)
     holders = [c for c, _ in holders]
@@ -299,7 +288,7 @@ def test_buffers(track, cleanups):
     c.send(w.startup_packet([("user", "analyst"), ("application_name", "sasl")]))
     m = c.read_msg(timeout=5)
     w.check(m is not None and m[0] == "R", f"no SASL request: {m}")
-    send_in_background(c, b"p" + w.i32(100_000) + b"SCRAM-SHA-256\0" + b"y" * 60_000)
+    w.send_in_background(c, b"p" + w.i32(100_000) + b"SCRAM-SHA-256\0" + b"y" * 60_000)
     c.expect_error("08P01", timeout=5, severity="FATAL")
     check_healthy(healthy, "the oversized SASL message")
     rss = proxy.rss_kb()

@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # The wire pieces are shared with the other suites (tests/lib/pgwire_codec.py) and re-exported
@@ -213,6 +214,18 @@ class Client:
             self.sock.close()
         except OSError:
             pass
+
+
+def send_in_background(client, data):
+    """Sends data from a thread: the proxy may stop reading, refuse the message and close midway."""
+    def run():
+        try:
+            client.sock.sendall(data)
+        except OSError:
+            pass
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
 
 
 def login(client, user, password, database="dev", extra=(), timeout=WAIT):
