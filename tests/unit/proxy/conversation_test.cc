@@ -346,6 +346,28 @@ TEST(ConversationPlan, AnErrorAtEachStepIsReportedOnce) {
   }
 }
 
+// A plan is another way for a statement to reach the upstream: a statement policies refuse
+// is never planned, in either protocol, whatever the planner would do with it.
+TEST_F(Governed, AStatementPoliciesRefuseIsNeverPlanned) {
+  Conversation::Options o{governor.get(), [](std::string_view, const policies::SessionContext&) {
+                            return upsert_plan();  // plans everything
+                          }};
+  Driver p(std::move(o));
+  p.conversation.identity() = d.conversation.identity();
+  const std::string hidden =
+      "insert into public.t select * from spectrum_schema.sales on conflict (k) do nothing";
+  EXPECT_EQ(p.send(Query{hidden}), kRefusedUpstream);
+  EXPECT_EQ(p.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+  EXPECT_EQ(p.send(Parse{"s", hidden, {}}), "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(p.send({Bind{"", "s", {}, {}, {}}, Execute{"", 0}}), "");
+  EXPECT_EQ(p.send(Sync{}), "S");
+  EXPECT_EQ(p.reply({error("26000"), ready('I')}), "E(42501) Z(I)");
+  // A Bind-time check still applies to a planned statement's values.
+  EXPECT_EQ(p.send({Parse{"w", kParamScan, {}}, Sync{}}), "P(w:) S");
+  EXPECT_EQ(p.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
+  EXPECT_EQ(p.send(Bind{"", "w", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+}
+
 TEST(ConversationPlan, WaitsForEarlierRepliesToKnowTheTransactionState) {
   Driver d = planned();
   EXPECT_EQ(d.send(Query{"begin"}), "Q(begin)");
