@@ -20,6 +20,9 @@
 #   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with 4 targets; quick 2]
 #                          (not 10: 5 rounds x 3 modes x 3-4 targets must fit in ~8 minutes)
 #   BENCH_ROUNDS           interleaved rounds per mode, median reported          [5; quick 1]
+#   BENCH_LOADS            machine conditions measured in turn: "quiet", "contended" (one busy
+#                          process per core at nice 0 beside the benchmark)   ["quiet contended"]
+#   BENCH_CONTENDED_ROUNDS, BENCH_CONTENDED_LAT_ROUNDS  rounds when contended     [3, 4; quick 1, 1]
 #   BENCH_MODES            pgbench -M modes          ["simple extended prepared"]
 #   BENCH_CLIENTS/BENCH_JOBS  pgbench -c / -j        [16 / 2]
 #   BENCH_LAT_SECONDS, BENCH_LAT_ROUNDS   single-client latency runs  [1, 7; quick 1, 3]
@@ -30,7 +33,10 @@
 #   BENCH_COPY_QUERY       replaces the COPY statement, e.g. "COPY (SELECT g, md5(g::text)
 #                          FROM generate_series(1, 3000000) g) TO STDOUT" (that one mostly
 #                          measures md5() on the warehouse, not the proxy)
-#   BENCH_IDLE_CLIENTS     idle sessions for the memory test                     [1000; quick 100]
+#   BENCH_IDLE_CLIENTS     idle sessions for the memory test via the warehouse  [1000; quick 100]
+#   BENCH_IDLE_COUNTS      idle session counts for the memory test via tests/bench/idle_upstream.py
+#                          (no warehouse backends: scales past max_connections); "" to skip
+#                                                                           ["1000 5000"; quick 500]
 #   BENCH_SCALE            pgbench -i scale of database "bench" (kept between runs)       [10]
 #   BENCH_OS_USER          unprivileged OS user PgBouncer runs as when we are root  [nobody]
 #   BENCH_PGB_FRESH        1: also measure "pgbouncer-fresh", PgBouncer with its server
@@ -39,7 +45,7 @@
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
-#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed  [900; quick 80]
+#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 150]
 #
 # PgBouncer: session pool mode, auth_type=md5 with an auth_file holding etl's MD5 hash, so
 # that it authenticates clients itself and logs in to the warehouse with the same hash, as a
@@ -58,12 +64,15 @@ DB_PASSWORD=etl-dev-pw
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_SECONDS:=2}" "${BENCH_ROUNDS:=1}" "${BENCH_LAT_SECONDS:=1}" "${BENCH_LAT_ROUNDS:=3}"
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
-  : "${BENCH_TIME_LIMIT:=80}" "${BENCH_PGB_FRESH:=0}"
+  : "${BENCH_TIME_LIMIT:=150}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
+  : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}"
 fi
-export BENCH_ROUNDS="${BENCH_ROUNDS:-5}"
+export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
+export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
 export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-2}"
 export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
+BENCH_IDLE_COUNTS="${BENCH_IDLE_COUNTS-1000 5000}"
 export BENCH_SCALE="${BENCH_SCALE:-10}"
 SCALE="$BENCH_SCALE"
 RESULTS="${BENCH_RESULTS_FILE:-$HERE/results-latest.txt}"
@@ -112,9 +121,9 @@ trap 'exit 143' TERM
 # (A test runner's own timeout would SIGKILL us and leave the proxies behind.)
 (
   trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-  sleep "${BENCH_TIME_LIMIT:-900}" & nap=$!
+  sleep "${BENCH_TIME_LIMIT:-1800}" & nap=$!
   wait "$nap"
-  echo "bench: time limit of ${BENCH_TIME_LIMIT:-900} s reached, stopping" >&2
+  echo "bench: time limit of ${BENCH_TIME_LIMIT:-1800} s reached, stopping" >&2
   kill -TERM $$
 ) &
 WATCHDOG=$!
@@ -183,13 +192,13 @@ fi
 MD5_HASH="md5$(printf '%s%s' "$DB_PASSWORD" "$DB_USER" | md5sum | cut -d' ' -f1)"
 PGB_NOTE="$(pgbouncer --version | head -n 1), session pool, auth_type=md5 (auth_file with etl's md5 hash), run as OS user $PGB_USER"
 
-start_pgbouncer() {  # name port -> sets LAST_PID
-  local dir="$WORK/$1"
+start_pgbouncer() {  # name port [upstream-port [clients]] -> sets LAST_PID
+  local dir="$WORK/$1" upstream="${3:-$DEV_PORT}" clients="${4:-$BENCH_IDLE_CLIENTS}"
   mkdir -p "$dir"
   printf '"%s" "%s"\n' "$DB_USER" "$MD5_HASH" >"$dir/userlist.txt"
   cat >"$dir/pgbouncer.ini" <<EOF
 [databases]
-$DB = host=127.0.0.1 port=$DEV_PORT dbname=$DB
+$DB = host=127.0.0.1 port=$upstream dbname=$DB
 
 [pgbouncer]
 listen_addr = 127.0.0.1
@@ -198,8 +207,8 @@ unix_socket_dir =
 auth_type = md5
 auth_file = $dir/userlist.txt
 pool_mode = session
-max_client_conn = $((BENCH_IDLE_CLIENTS + 200))
-default_pool_size = $((BENCH_IDLE_CLIENTS + 100))
+max_client_conn = $((clients + 200))
+default_pool_size = $((clients + 100))
 logfile = $dir/pgbouncer.log
 admin_users = $DB_USER
 EOF
@@ -214,7 +223,7 @@ EOF
 
 start_blueshift() {  # name port [extra args...] -> sets LAST_PID
   local name="$1" port="$2"; shift 2
-  local args=(--listen "127.0.0.1:$port" --upstream "127.0.0.1:$DEV_PORT" "$@")
+  local args=(--listen "127.0.0.1:$port" --upstream "127.0.0.1:${UPSTREAM_PORT:-$DEV_PORT}" "$@")
   [[ -n "${BENCH_IO_THREADS:-}" ]] && args+=(--io-threads "$BENCH_IO_THREADS")
   mkdir -p "$WORK/$name"
   "$BIN" "${args[@]}" >"$WORK/$name/blueshift.log" 2>&1 &
@@ -267,6 +276,23 @@ if [[ -n "$POL_JSON" ]]; then export BENCH_SECONDS="${BENCH_SECONDS:-6}"; else e
 # Fresh processes for the memory test, so their RSS is not inflated by earlier benchmark runs.
 start_blueshift blueshift-idle "$P_BS_IDLE"; PID_BS_IDLE=$LAST_PID
 start_pgbouncer pgbouncer-idle "$P_PGB_IDLE"; PID_PGB_IDLE=$LAST_PID
+# Idle memory at scale (BENCH_IDLE_COUNTS sessions) against tests/bench/idle_upstream.py, which
+# holds thousands of sessions where the warehouse could not: a fresh pair of proxies per count.
+IDLE_SCRIPTED_JSON=""
+if [[ -n "$BENCH_IDLE_COUNTS" ]]; then
+  python3 "$HERE/idle_upstream.py" >"$WORK/idle_upstream.log" 2>&1 &
+  PIDS+=("$!")
+  for ((i = 0; i < 100; i++)); do grep -q '^listening' "$WORK/idle_upstream.log" && break; sleep 0.1; done
+  P_IDLE_UP="$(awk '/^listening/ {print $2}' "$WORK/idle_upstream.log")"
+  [[ -n "$P_IDLE_UP" ]] || die "idle_upstream.py did not start: $(cat "$WORK/idle_upstream.log")"
+  for n in $BENCH_IDLE_COUNTS; do
+    read -r p_bs p_pgb <<<"$(free_ports 2)"
+    UPSTREAM_PORT="$P_IDLE_UP" start_blueshift "blueshift-idle-$n" "$p_bs"; pid_bs=$LAST_PID
+    start_pgbouncer "pgbouncer-idle-$n" "$p_pgb" "$P_IDLE_UP" "$n"; pid_pgb=$LAST_PID
+    IDLE_SCRIPTED_JSON+="${IDLE_SCRIPTED_JSON:+, }\"$n\": {\"blueshift\": {\"port\": $p_bs, \"pid\": $pid_bs},"
+    IDLE_SCRIPTED_JSON+=" \"pgbouncer\": {\"port\": $p_pgb, \"pid\": $pid_pgb}}"
+  done
+fi
 say "direct 127.0.0.1:$DEV_PORT, pgbouncer :$P_PGB (pid $PID_PGB), blueshift :$P_BS (pid $PID_BS, $BIN)"
 
 # "pgbouncer-fresh": the same PgBouncer, its server connections dropped (admin KILL + RESUME)
@@ -281,7 +307,8 @@ cat >"$WORK/targets.json" <<EOF
          "pgbouncer": {"port": $P_PGB, "pid": $PID_PGB}, $FRESH_JSON
          "blueshift": {"port": $P_BS, "pid": $PID_BS}$POL_JSON},
  "idle": {"blueshift": {"port": $P_BS_IDLE, "pid": $PID_BS_IDLE},
-          "pgbouncer": {"port": $P_PGB_IDLE, "pid": $PID_PGB_IDLE}}}
+          "pgbouncer": {"port": $P_PGB_IDLE, "pid": $PID_PGB_IDLE}},
+ "idle_scripted": {$IDLE_SCRIPTED_JSON}}
 EOF
 
 say "loadavg before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,275 @@
+"""The summary half of tests/bench/bench.py: tables and TARGET verdicts from its measurements.
+
+A phase is one machine condition ("quiet", or "contended": one busy process per core beside
+the benchmark) with its throughput and latency runs; COPY and idle memory are measured once,
+on the quiet machine. Verdicts follow issue 15's targets, as paired ratios measured in the
+same run: TPS at least PgBouncer's (and at least 0.85 of direct when quiet), added latency
+(p50 and mean) at most PgBouncer's, COPY within 5 % of direct, an idle client at most 2 KiB.
+"""
+
+import os
+import statistics
+import time
+
+from bench_stats import fmt, geomean, median, paired_ratios, percentile, ratio
+
+DIRECT_SHARE = 0.85   # quiet-mode TPS through Blueshift / direct
+COPY_SLACK = 1.05     # COPY seconds through Blueshift / direct
+IDLE_KIB = 2.0        # KiB of proxy RSS per idle logged-in client
+
+
+class Report:
+    def __init__(self, bench):
+        self.b = bench
+        self.out = []
+        self.verdicts = []
+
+    def e(self, line=""):
+        self.out.append(line)
+
+    def target(self, ok, text):
+        self.verdicts.append(f"TARGET {'MET   ' if ok else 'MISSED'}: {text}")
+
+    # ---- header ------------------------------------------------------------------------------
+    def header(self, phases):
+        a = self.b.args
+        self.e("=" * 100)
+        self.e("BLUESHIFT BENCHMARK SUMMARY")
+        self.e(f"date {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  host cores {os.cpu_count()}  "
+               f"loadavg at end {open('/proc/loadavg').read().split()[:3]}")
+        self.e(f"binary {a.binary}")
+        self.e(f"pgbouncer: {a.pgbouncer_note}")
+        self.e(f"blueshift+policies: {a.policies_note}")
+        for load, ph in phases.items():
+            self.e(f"phase {load}: {ph['note']}; loadavg at start {ph['load_start']}, at end "
+                   f"{ph['load_end']}; blueshift {ph['placement']}")
+        self.e("NOTE: shared, noisy VM; medians of interleaved rounds. Compare ratios, not absolutes.")
+        self.e()
+
+    # ---- throughput --------------------------------------------------------------------------
+    def tps_table(self, load, tps, rounds):
+        b, names = self.b, list(self.b.targets["tps"])
+        pol = "blueshift+policies" in names
+        self.e(f"[{load}] Throughput: pgbench -S, {b.clients} clients, -j {b.jobs}, {b.seconds} s runs, "
+               f"median of {rounds} interleaved rounds (TPS)")
+        w = {n: max(14, len(n) + 2) for n in names}
+        self.e(f"{'mode':10}" + "".join(f"{n:>{w[n]}}" for n in names) +
+               f"{'bs/direct':>11}{'pgb/direct':>11}{'bs/pgb':>9}" + (f"{'bs+pol/bs':>11}" if pol else ""))
+        med = {}
+        for mode in b.modes:
+            m = med[mode] = {n: median([r.get("tps") for r in tps[mode][n]]) for n in names}
+            line = f"{mode:10}" + "".join(fmt(m[n], width=w[n]) for n in names)
+            for num, den, width in (("blueshift", "direct", 11), ("pgbouncer", "direct", 11),
+                                    ("blueshift", "pgbouncer", 9)):
+                line += fmt(ratio(m.get(num), m.get(den)), ".3f", width)
+                if ratio(m.get(num), m.get(den)) is None:
+                    b.problems.append(f"[{load}] no {num}/{den} ratio in mode {mode}")
+            if pol:
+                line += fmt(ratio(m.get("blueshift+policies"), m.get("blueshift")), ".3f", 11)
+            self.e(line)
+        return med
+
+    def paired_lines(self, tps, num, den):
+        """Per-mode paired num/den TPS ratios of the same round (runs seconds apart, so the
+        VM's slow drift cancels), printed; returns {mode: [ratios]}."""
+        modes = self.b.modes
+        paired = {mode: paired_ratios(tps[mode].get(num, []), tps[mode].get(den, [])) for mode in modes}
+        flat = [x for mode in modes for x in paired[mode]]
+        self.e(f"paired {num}/{den} per round: " + "; ".join(
+            f"{mode} " + " ".join(f"{x:.3f}" for x in paired[mode]) +
+            f" (median {fmt(median(paired[mode]), '.3f', 0)})" for mode in modes) +
+            f"; all modes: geometric mean {fmt(geomean(flat), '.3f', 0)} of {len(flat)} pairs,"
+            f" {sum(x > 1 for x in flat)} above 1")
+        return paired
+
+    def run_lines(self, tps):
+        names, modes = list(self.b.targets["tps"]), self.b.modes
+        self.e("per-round TPS: " + "; ".join(
+            f"{mode}/{n}=" + ",".join("ERR" if "error" in r else f"{r['tps']:.0f}" for r in tps[mode][n])
+            for mode in modes for n in names))
+        failures = [f"{mode}/{n}: {r['error']}" for mode in modes for n in names
+                    for r in tps[mode][n] if "error" in r]
+        for f in failures[:6]:
+            self.e(f"FAILED RUN {f}")
+        self.e()
+
+    def cpu_table(self, load, tps):
+        proxies = [n for n, t in self.b.targets["tps"].items() if t.get("pid")]
+        self.e(f"[{load}] Proxy CPU-seconds per 100k transactions (utime+stime of the proxy process over"
+               " all rounds; 1.000 = 10 us of proxy CPU per transaction), and the proxy's context"
+               " switches per transaction (all threads, voluntary + involuntary)")
+        self.e(f"{'mode':10}" + "".join(f"{n + ' cpu':>20}{'cs/tx':>8}" for n in proxies))
+        for mode in self.b.modes:
+            cells = ""
+            for n in proxies:
+                for key, scale, spec, width in (("cpu", 1e5, ".3f", 20), ("cs", 1, ".2f", 8)):
+                    ok = [r for r in tps[mode][n] if key in r and r.get("txs")]
+                    txs = sum(r["txs"] for r in ok)
+                    cells += fmt(sum(r[key] for r in ok) / txs * scale if txs else None, spec, width)
+            self.e(f"{mode:10}" + cells)
+        self.e()
+
+    # ---- latency -----------------------------------------------------------------------------
+    def latency_table(self, load, lat):
+        b = self.b
+        self.e(f"[{load}] Single-client latency: pgbench -S -c 1 -M simple -l, {b.lat_seconds} s runs x "
+               f"{len(next(iter(lat.values()), []))} interleaved rounds. best p50: the lowest per-round "
+               f"median (noise only adds latency, and on this VM it comes in bursts that spoil whole "
+               f"rounds); p50/p90/p99/mean: over every transaction of all rounds")
+        self.e(f"{'target':20}{'best p50':>9}{'added':>7}{'p50 us':>8}{'added':>7}{'p90 us':>8}"
+               f"{'added':>7}{'p99 us':>8}{'mean us':>9}{'added':>7}{'transactions':>14}")
+        pct = {n: latency_figures(lat[n]) for n in lat}
+        for n, p in pct.items():
+            self.e(f"{n:20}{fmt(p['best'], 'd', 9)}{fmt(added(pct, 'best', n), '+d', 7)}"
+                   f"{fmt(p['p50'], 'd', 8)}{fmt(added(pct, 'p50', n), '+d', 7)}"
+                   f"{fmt(p['p90'], 'd', 8)}{fmt(added(pct, 'p90', n), '+d', 7)}"
+                   f"{fmt(p['p99'], 'd', 8)}{fmt(p['mean'], '.1f', 9)}{fmt(added(pct, 'mean', n), '+.0f', 7)}"
+                   f"{p['n']:>14,}")
+        self.e()
+        return pct
+
+    # ---- COPY and idle memory ----------------------------------------------------------------
+    def copy_table(self, copy):
+        b = self.b
+        what = (f"{b.copy_rows:,} rows of pgbench_accounts" if "BENCH_COPY_QUERY" not in os.environ
+                else b.copy_query)
+        self.e(f"COPY TO STDOUT via psql: {what}, median of {b.copy_rounds} rounds (quiet machine)")
+        self.e(f"{'target':20}{'seconds':>10}{'MB':>9}{'MB/s':>9}{'vs direct':>11}{'proxy CPU s/GB':>16}")
+        copy_med = {}
+        for n in copy:
+            ok = [r for r in copy[n] if "error" not in r]
+            secs = copy_med[n] = median([r["seconds"] for r in ok])
+            mb = median([r["bytes"] / 1e6 for r in ok])
+            cpu_ok = [r for r in ok if "cpu" in r]
+            cpu_gb = (sum(r["cpu"] for r in cpu_ok) / (sum(r["bytes"] for r in cpu_ok) / 1e9)
+                      if cpu_ok else None)
+            self.e(f"{n:20}{fmt(secs, '.2f')}{fmt(mb, '.1f', 9)}"
+                   f"{fmt(mb / secs if mb and secs else None, '.1f', 9)}"
+                   f"{fmt(ratio(copy_med.get('direct'), secs), '.3f', 11)}{fmt(cpu_gb, '.2f', 16)}")
+            for r in copy[n]:
+                if "error" in r:
+                    self.e(f"FAILED COPY {n}: {r['error']}")
+        self.e()
+        return copy_med
+
+    def idle_table(self, title, rows):
+        self.e(title)
+        self.e(f"{'target':24}{'clients':>9}{'errors':>8}{'RSS before KiB':>16}{'RSS after KiB':>15}"
+               f"{'KiB/client':>12}")
+        for n, r in rows.items():
+            self.e(f"{n:24}{r.get('clients', 0):>9}{r.get('errors', 0):>8}{fmt(r.get('before'), 'd', 16)}"
+                   f"{fmt(r.get('after'), 'd', 15)}{fmt(r.get('per_client'), '.1f', 12)}")
+            if r.get("first_error"):
+                self.e(f"  first error: {r['first_error']}")
+        self.e()
+
+    # ---- verdicts ----------------------------------------------------------------------------
+    def tps_targets(self, load, med, vs_pgb, vs_direct, label="blueshift"):
+        for mode in self.b.modes:
+            pm = median(vs_pgb[mode])
+            self.target(pm is not None and pm >= 1,
+                        f"[{load}] {label} TPS >= pgbouncer TPS ({mode}): median paired ratio "
+                        f"{fmt(pm, '.3f', 0)}  [median TPS {fmt(med[mode].get(label), '.0f', 0)} vs "
+                        f"{fmt(med[mode].get('pgbouncer'), '.0f', 0)}]")
+            if load == "quiet" and vs_direct is not None:
+                pd = median(vs_direct[mode])
+                self.target(pd is not None and pd >= DIRECT_SHARE,
+                            f"[{load}] {label} TPS >= {DIRECT_SHARE} x direct TPS ({mode}): median "
+                            f"paired ratio {fmt(pd, '.3f', 0)}")
+        flat = [x for mode in self.b.modes for x in vs_pgb[mode]]
+        g = geomean(flat)
+        self.target(g is not None and g >= 1,
+                    f"[{load}] {label} TPS >= pgbouncer TPS (all modes): geometric mean of "
+                    f"{len(flat)} paired ratios {fmt(g, '.3f', 0)}")
+
+    def latency_targets(self, load, pct):
+        for key, what in (("p50", "all-transaction p50"), ("mean", "mean")):
+            ab, ap = added(pct, key, "blueshift"), added(pct, key, "pgbouncer")
+            self.target(ab is not None and ap is not None and ab <= ap,
+                        f"[{load}] blueshift added latency <= pgbouncer added latency ({what}): "
+                        f"{fmt(ab, '+.0f', 0)} us vs {fmt(ap, '+.0f', 0)} us  [best-round p50: "
+                        f"{fmt(added(pct, 'best', 'blueshift'), '+d', 0)} vs "
+                        f"{fmt(added(pct, 'best', 'pgbouncer'), '+d', 0)} us]")
+            if ab is None or ap is None:
+                self.b.problems.append(f"[{load}] no added-latency figure ({key})")
+
+    def copy_target(self, copy_med):
+        r = ratio(copy_med.get("blueshift"), copy_med.get("direct"))
+        self.target(r is not None and r <= COPY_SLACK,
+                    f"COPY TO STDOUT through blueshift within {COPY_SLACK - 1:.0%} of direct: "
+                    f"{fmt(r, '.3f', 0)} x direct's time")
+
+    def idle_target(self, label, r):
+        per = r.get("per_client")
+        self.target(per is not None and per <= IDLE_KIB,
+                    f"idle logged-in client <= {IDLE_KIB} KiB ({label}): {fmt(per, '.1f', 0)} KiB")
+
+    def fresh_line(self, tps):
+        fresh = {mode: paired_ratios(tps[mode].get("blueshift", []), tps[mode].get("pgbouncer-fresh", []))
+                 for mode in self.b.modes}
+        flat = [x for mode in self.b.modes for x in fresh[mode]]
+        self.e("INFO: blueshift / pgbouncer-fresh (PgBouncer with new server connections each run, as "
+               "Blueshift has), median paired ratio: " +
+               ", ".join(f"{mode} {fmt(median(fresh[mode]), '.3f', 0)}" for mode in self.b.modes) +
+               f"; all modes: geometric mean {fmt(geomean(flat), '.3f', 0)} of {len(flat)} pairs")
+
+    # ---- the whole summary -------------------------------------------------------------------
+    def phase(self, load, ph):
+        names = list(self.b.targets["tps"])
+        med = self.tps_table(load, ph["tps"], ph["rounds"])
+        vs_pgb = self.paired_lines(ph["tps"], "blueshift", "pgbouncer")
+        vs_direct = self.paired_lines(ph["tps"], "blueshift", "direct")
+        pol = "blueshift+policies" in names
+        pol_pgb = self.paired_lines(ph["tps"], "blueshift+policies", "pgbouncer") if pol else None
+        pol_direct = self.paired_lines(ph["tps"], "blueshift+policies", "direct") if pol else None
+        self.run_lines(ph["tps"])
+        self.cpu_table(load, ph["tps"])
+        pct = self.latency_table(load, ph["lat"])
+        self.tps_targets(load, med, vs_pgb, vs_direct)
+        if pol:
+            self.tps_targets(load, med, pol_pgb, pol_direct, label="blueshift+policies")
+        self.latency_targets(load, pct)
+        if "pgbouncer-fresh" in names:
+            self.fresh_line(ph["tps"])
+
+    def render(self, phases, copy, idle, idle_scripted):
+        self.header(phases)
+        for load, ph in phases.items():
+            self.phase(load, ph)
+            self.e()
+        self.copy_target(self.copy_table(copy))
+        self.idle_table("Memory per idle logged-in client via the warehouse (VmRSS delta of a fresh proxy "
+                        "process / clients; each client logged in as etl with SCRAM and ran SELECT 1)", idle)
+        if "blueshift" in idle:
+            self.idle_target(f"{idle['blueshift'].get('clients', 0)} via the warehouse", idle["blueshift"])
+        rows = {f"{n} x{count}": r for count, pair in idle_scripted.items() for n, r in pair.items()}
+        if rows:
+            self.idle_table("Memory per idle logged-in client at scale, via tests/bench/idle_upstream.py (VmRSS "
+                            "delta of a fresh proxy process / clients; trust login, one SELECT; no warehouse "
+                            "backends, so thousands fit)", rows)
+            for count, pair in idle_scripted.items():
+                if "blueshift" in pair:
+                    self.idle_target(f"{count} via idle_upstream", pair["blueshift"])
+        self.out.extend(self.verdicts)
+        if not any("blueshift+policies" in n for n in self.b.targets["tps"]):
+            self.e(f"policies-loaded run: {self.b.args.policies_note}")
+        for prob in self.b.problems:
+            self.e(f"HARNESS PROBLEM: {prob}")
+        self.e("=" * 100)
+        return self.out
+
+
+def latency_figures(runs):
+    all_us = sorted(v for r in runs for v in r.get("tx_us", []))
+    round_p50 = [percentile(sorted(r["tx_us"]), 0.5) for r in runs if r.get("tx_us")]
+    return {"p50": percentile(all_us, 0.5), "p90": percentile(all_us, 0.9),
+            "p99": percentile(all_us, 0.99), "mean": statistics.fmean(all_us) if all_us else None,
+            "n": len(all_us), "best": min(round_p50) if round_p50 else None}
+
+
+def added(pct, key, n):
+    """Latency a target adds over a direct connection by one figure (p50, mean, ...)."""
+    if n == "direct" or n not in pct or "direct" not in pct:
+        return None
+    mine, direct = pct[n][key], pct["direct"][key]
+    return None if mine is None or direct is None else mine - direct
