@@ -6,16 +6,19 @@
 
 #include <thread>
 
+#include "proxy/cgroup_cpu.h"
 #include "proxy/session.h"
 #include "proxy/thread_placement.h"
 
 namespace blueshift::proxy {
 
-unsigned io_thread_count(const Config& config) {
-  const unsigned threads =
-      config.io_threads > 0 ? static_cast<unsigned>(config.io_threads) : std::thread::hardware_concurrency();
-  return threads == 0 ? 1 : threads;
+IoThreadPlan io_thread_plan(const Config& config) {
+  const size_t allowed = allowed_cores().size();
+  return plan_io_threads(config.io_threads, config.pin_io_threads,
+                         allowed > 0 ? allowed : std::thread::hardware_concurrency(), cgroup_cpu_limit());
 }
+
+unsigned io_thread_count(const Config& config) { return io_thread_plan(config).threads; }
 
 Listener::Listener(ServerContext& context, unsigned threads) : context_(context) {
   for (unsigned i = 0; i < threads; ++i) loops_.push_back(std::make_unique<asio::io_context>(1));
@@ -81,8 +84,9 @@ void Listener::run() {
   asio::co_spawn(main_loop(), accept_loop(), asio::detached);
   // One core per I/O thread (thread_placement.h); the main thread runs the first loop and
   // is pinned last, after starting the others, which would otherwise inherit its core.
-  const Config& c = *context_.config;
-  const std::vector<int> cores = c.pin_io_threads ? io_thread_cores(allowed_cores(), loops_.size()) : std::vector<int>{};
+  const IoThreadPlan plan = io_thread_plan(*context_.config);
+  spdlog::info("{}", plan.why);
+  const std::vector<int> cores = plan.pin ? io_thread_cores(allowed_cores(), loops_.size()) : std::vector<int>{};
   auto pin = [](int core) {
     if (core >= 0 && !pin_current_thread(core)) spdlog::warn("could not pin an I/O thread to core {}", core);
   };

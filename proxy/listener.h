@@ -7,10 +7,13 @@
 #include <vector>
 
 #include "proxy/server_context.h"
+#include "proxy/thread_placement.h"
 
 namespace blueshift::proxy {
 
-// The configured io_threads, or one per core when 0.
+// How many I/O threads and whether pinned: io_threads and pin_io_threads, weighed against the
+// cores this process may use and its cgroup's CPU limit (thread_placement.h).
+[[nodiscard]] IoThreadPlan io_thread_plan(const Config& config);
 [[nodiscard]] unsigned io_thread_count(const Config& config);
 
 class Listener {

@@ -3,6 +3,9 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <cmath>
+#include <cstdio>
+
 namespace blueshift::proxy {
 
 std::vector<int> io_thread_cores(const std::vector<int>& allowed, size_t threads) {
@@ -19,6 +22,25 @@ std::vector<int> allowed_cores() {
     if (CPU_ISSET(cpu, &set)) cores.push_back(cpu);
   }
   return cores;
+}
+
+IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit) {
+  allowed = std::max<size_t>(allowed, 1);
+  const bool shared = cpu_limit && *cpu_limit < static_cast<double>(allowed);
+  const size_t budget = shared ? std::max<size_t>(1, static_cast<size_t>(std::ceil(*cpu_limit - 1e-9))) : allowed;
+  IoThreadPlan plan;
+  plan.threads = configured > 0 ? static_cast<unsigned>(configured) : static_cast<unsigned>(budget);
+  plan.pin = pin && !shared && plan.threads <= allowed;
+  char limit[48] = "no CPU limit";
+  if (cpu_limit) std::snprintf(limit, sizeof limit, "a CPU limit of %.2f", *cpu_limit);
+  plan.why = std::to_string(plan.threads) + " I/O thread(s) (" +
+             (configured > 0 ? "io_threads" : "one per usable core") + "; " + std::to_string(allowed) +
+             " core(s) allowed, " + limit + "), " +
+             (plan.pin ? "pinned"
+              : !pin   ? "not pinned (pin_io_threads: false)"
+              : shared ? "not pinned: under the CPU limit the cores are shared"
+                       : "not pinned: more threads than cores");
+  return plan;
 }
 
 bool pin_current_thread(int core) {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace blueshift::proxy {
@@ -20,6 +22,19 @@ namespace blueshift::proxy {
 
 // The cores this process may run on; empty when that cannot be read.
 [[nodiscard]] std::vector<int> allowed_cores();
+
+// How many I/O threads to run and whether to pin them. configured: io_threads (0 = choose);
+// allowed: how many cores the process may use; cpu_limit: the cgroup's CPU limit in cores
+// (cgroup_cpu.h). Chosen: one thread per allowed core, but no more than the limit rounded
+// up. Pinned only when asked and when the process has its cores to itself: under a CPU limit
+// below the cores allowed it shares them with other containers, and a pinned thread could
+// not leave a busy one.
+struct IoThreadPlan {
+  unsigned threads = 1;
+  bool pin = false;
+  std::string why;  // for the start-up log line
+};
+[[nodiscard]] IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit);
 
 // Pins the calling thread to core; false (errno set) when the system refuses.
 bool pin_current_thread(int core);

@@ -34,5 +34,32 @@ TEST(ThreadPlacement, PinsTheCallingThreadToAnAllowedCore) {
   EXPECT_EQ(allowed_cores(), allowed);
 }
 
+TEST(IoThreadPlan, OneThreadPerCorePinnedWithoutALimit) {
+  const IoThreadPlan plan = plan_io_threads(0, true, 4, std::nullopt);
+  EXPECT_EQ(plan.threads, 4u);
+  EXPECT_TRUE(plan.pin);
+  // A limit at or above the cores allowed limits nothing.
+  EXPECT_EQ(plan_io_threads(0, true, 4, 4.0).threads, 4u);
+  EXPECT_TRUE(plan_io_threads(0, true, 4, 8.0).pin);
+}
+
+TEST(IoThreadPlan, ACpuLimitCapsTheThreadsAndStopsPinning) {
+  // Kubernetes limits.cpu: 1500m on a 16-core node: two threads, free to move.
+  const IoThreadPlan plan = plan_io_threads(0, true, 16, 1.5);
+  EXPECT_EQ(plan.threads, 2u);
+  EXPECT_FALSE(plan.pin);
+  EXPECT_NE(plan.why.find("CPU limit"), std::string::npos) << plan.why;
+  EXPECT_EQ(plan_io_threads(0, true, 16, 0.25).threads, 1u);
+  EXPECT_EQ(plan_io_threads(0, true, 16, 2.0).threads, 2u);
+}
+
+TEST(IoThreadPlan, ConfiguredThreadsWinButArePinnedOnlyOneToACore) {
+  EXPECT_EQ(plan_io_threads(3, true, 16, 1.0).threads, 3u);
+  EXPECT_FALSE(plan_io_threads(3, true, 2, std::nullopt).pin);
+  EXPECT_TRUE(plan_io_threads(2, true, 2, std::nullopt).pin);
+  EXPECT_FALSE(plan_io_threads(2, false, 2, std::nullopt).pin);
+  EXPECT_EQ(plan_io_threads(0, true, 0, std::nullopt).threads, 1u);
+}
+
 }  // namespace
 }  // namespace blueshift::proxy

@@ -1,0 +1,116 @@
+"""Where the proxy's I/O threads run, inside a real cgroup with a CPU limit (issue 14: container-
+aware threads; issue 15: a pinned thread cannot leave a busy core).
+
+Under a CPU limit below the cores it may use, the proxy runs no more I/O threads than the
+limit rounded up and pins none of them: the cores are shared with other containers. Needs a
+writable cgroup filesystem (v1 `cpu` controller or v2 with `cpu` delegated); skipped (77)
+where there is none, e.g. in an unprivileged container.
+
+Usage: python3 placement_tests.py cpu_limit
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pgwire as w
+
+SKIP = 77
+
+
+def make_cgroup(quota_us, period_us=100000):
+    """A child cgroup limited to quota/period cores; returns (procs file, remover) or None."""
+    name = f"blueshift-test-{os.getpid()}"
+    v1 = "/sys/fs/cgroup/cpu"
+    if os.path.isfile(f"{v1}/cpu.cfs_quota_us"):
+        path = f"{v1}/{name}"
+        try:
+            os.mkdir(path)
+            with open(f"{path}/cpu.cfs_period_us", "w") as f:
+                f.write(str(period_us))
+            with open(f"{path}/cpu.cfs_quota_us", "w") as f:
+                f.write(str(quota_us))
+        except OSError:
+            return None
+        return f"{path}/cgroup.procs", lambda: os.rmdir(path)
+    v2 = "/sys/fs/cgroup"
+    if os.path.isfile(f"{v2}/cgroup.controllers"):
+        path = f"{v2}/{name}"
+        try:
+            with open(f"{v2}/cgroup.subtree_control", "w") as f:
+                f.write("+cpu")
+            os.mkdir(path)
+            with open(f"{path}/cpu.max", "w") as f:
+                f.write(f"{quota_us} {period_us}")
+        except OSError:
+            return None
+        return f"{path}/cgroup.procs", lambda: os.rmdir(path)
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind((w.HOST, 0))
+        return s.getsockname()[1]
+
+
+def thread_cpus(pid):
+    cpus = []
+    for task in glob.glob(f"/proc/{pid}/task/*/status"):
+        with open(task) as f:
+            cpus += [line.split()[1] for line in f if line.startswith("Cpus_allowed_list:")]
+    return cpus
+
+
+def test_cpu_limit(track, cleanups):
+    allowed = len(os.sched_getaffinity(0))
+    if allowed < 2:
+        print("SKIP: one core: a limit below the cores allowed needs two")
+        sys.exit(SKIP)
+    made = make_cgroup(50000)  # half a core
+    if made is None:
+        print("SKIP: no writable cgroup cpu controller here")
+        sys.exit(SKIP)
+    procs, remove = made
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="blueshift-placement-", suffix=".log", delete=False)
+    cleanups.append(lambda: os.unlink(log.name))
+
+    def enter_cgroup():
+        with open(procs, "w") as f:
+            f.write(str(os.getpid()))
+
+    proc = subprocess.Popen([w.blueshift_bin(), "--listen", f"{w.HOST}:{port}", "--upstream", f"{w.HOST}:1"],
+                            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=enter_cgroup)
+
+    def stop():
+        proc.kill()
+        proc.wait()
+        time.sleep(0.1)
+        remove()
+    cleanups.append(stop)
+    deadline = time.monotonic() + 10
+    while "I/O thread" not in open(log.name).read():
+        w.check(proc.poll() is None and time.monotonic() < deadline, f"no I/O thread line: {open(log.name).read()}")
+        time.sleep(0.05)
+    text = open(log.name).read()
+    w.check("1 I/O thread(s)" in text and "a CPU limit of 0.50" in text and "not pinned" in text,
+            f"expected one unpinned I/O thread under a 0.5-core limit:\n{text}")
+    every = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
+    cpus = thread_cpus(proc.pid)
+    w.check(cpus and all(c != str(core) for c in cpus for core in os.sched_getaffinity(0)),
+            f"a thread is pinned to one core under the CPU limit: {cpus} (allowed {every})")
+    w.check(proc.poll() is None, "the proxy died")
+
+
+TESTS = {"cpu_limit": test_cpu_limit}
+
+if __name__ == "__main__":
+    w.blueshift_bin()
+    sys.exit(w.run(TESTS, sys.argv[1:]))
