@@ -95,7 +95,7 @@ Config config_from_yaml(const YAML::Node& root) {
   Config c;
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
-  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "log", "catalog",
+  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "unpin_when_crowded", "log", "catalog",
                             "audit", "policies", "upserts", "peer_id", "peers"});
   if (root["listen"]) {
     try {
@@ -144,6 +144,7 @@ Config config_from_yaml(const YAML::Node& root) {
   }
   read(root, "io_threads", "", &c.io_threads);
   read(root, "pin_io_threads", "", &c.pin_io_threads);
+  read(root, "unpin_when_crowded", "", &c.unpin_when_crowded);
   read(root, "peer_id", "", &c.peer_id);
   c.peers = read_peers(root["peers"]);
   if (const YAML::Node log = root["log"]) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "proxy/cgroup_cpu.h"
+#include "proxy/pin_keeper.h"
 #include "proxy/session.h"
 #include "proxy/thread_placement.h"
 
@@ -90,6 +91,9 @@ void Listener::run() {
   auto pin = [](int core) {
     if (core >= 0 && !pin_current_thread(core)) spdlog::warn("could not pin an I/O thread to core {}", core);
   };
+  if (context_.config->unpin_when_crowded) {
+    for (size_t i = 0; i < cores.size(); ++i) start_pin_keeper(*loops_[i], cores[i], allowed_cores());
+  }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < loops_.size(); ++i) {
     threads.emplace_back([loop = loops_[i].get(), core = cores.empty() ? -1 : cores[i], &pin] {

@@ -43,11 +43,13 @@ IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::opti
   return plan;
 }
 
-bool pin_current_thread(int core) {
+bool pin_current_thread(int core) { return set_current_thread_cores({core}); }
+
+bool set_current_thread_cores(const std::vector<int>& cores) {
   cpu_set_t set;
   CPU_ZERO(&set);
-  CPU_SET(core, &set);
-  return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+  for (int core : cores) CPU_SET(core, &set);
+  return !cores.empty() && pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
 }
 
 }  // namespace blueshift::proxy

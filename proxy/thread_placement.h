@@ -38,5 +38,7 @@ struct IoThreadPlan {
 
 // Pins the calling thread to core; false (errno set) when the system refuses.
 bool pin_current_thread(int core);
+// Lets the calling thread run on any of `cores` (undoing a pin); false when refused.
+bool set_current_thread_cores(const std::vector<int>& cores);
 
 }  // namespace blueshift::proxy

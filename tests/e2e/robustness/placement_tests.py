@@ -6,7 +6,10 @@ limit rounded up and pins none of them: the cores are shared with other containe
 writable cgroup filesystem (v1 `cpu` controller or v2 with `cpu` delegated); skipped (77)
 where there is none, e.g. in an unprivileged container.
 
-Usage: python3 placement_tests.py cpu_limit
+And with `unpin_when_crowded`, a pinned I/O thread whose core two other processes keep busy
+unpins itself, and pins itself again once the core is quiet.
+
+Usage: python3 placement_tests.py {cpu_limit|crowded_core}
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ import sys
 import tempfile
 import time
 
+import threading
+
 import pgwire as w
+import scripted_upstream as su
 
 SKIP = 77
 
@@ -109,7 +115,69 @@ def test_cpu_limit(track, cleanups):
     w.check(proc.poll() is None, "the proxy died")
 
 
-TESTS = {"cpu_limit": test_cpu_limit}
+def serve_ok(conn):
+    if conn.read_startup() is None:
+        return
+    su.login_ok(conn)
+    su.serve_queries(conn)
+
+
+def hammer(port, stop, errors):
+    """One client running `select 1` as fast as it can until stop is set."""
+    try:
+        c = w.Client(port)
+        w.check(w.login(c, "load", "") is None, "a load client could not log in")
+        while not stop.is_set():
+            _, _, err = c.simple_query("select 1")
+            w.check(err is None, f"select 1 failed: {err}")
+        c.close()
+    except Exception as e:  # reported by the test
+        errors.append(e)
+
+
+def wait_for_log(proxy, text, seconds):
+    deadline = time.monotonic() + seconds
+    while text not in proxy.log_text():
+        w.check(time.monotonic() < deadline, f"no '{text}' in the log within {seconds} s:\n{proxy.log_text()[-3000:]}")
+        time.sleep(0.2)
+
+
+def test_crowded_core(track, cleanups):
+    allowed = sorted(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        print("SKIP: one core: no other core to move to")
+        sys.exit(SKIP)
+    up_port, proxy_port = free_port(), free_port()
+    upstream = su.ScriptedUpstream(up_port, serve_ok)
+    cleanups.append(upstream.stop)
+    proxy = track(w.Proxy(proxy_port, up_port, config=f"io_threads: {len(allowed)}\nunpin_when_crowded: true\n"))
+    wait_for_log(proxy, "pinned to cores", 5)
+    core = allowed[0]
+    hogs = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", "while True: pass"]) for _ in range(2)]
+
+    def stop_hogs():
+        for h in hogs:
+            h.kill()
+            h.wait()
+    cleanups.append(stop_hogs)
+    stop, errors = threading.Event(), []
+    clients = [threading.Thread(target=hammer, args=(proxy_port, stop, errors)) for _ in range(2 * len(allowed))]
+    for t in clients:
+        t.start()
+    cleanups.append(lambda: (stop.set(), [t.join() for t in clients]))
+    try:
+        wait_for_log(proxy, f"I/O thread pinned to core {core} unpinned", 15)
+    finally:
+        stop.set()
+        for t in clients:
+            t.join()
+    w.check(not errors, f"load clients failed: {errors[:2]}")
+    stop_hogs()
+    wait_for_log(proxy, f"I/O thread pinned to core {core} again", 20)
+    w.check(proxy.alive(), "the proxy died")
+
+
+TESTS = {"cpu_limit": test_cpu_limit, "crowded_core": test_crowded_core}
 
 if __name__ == "__main__":
     w.blueshift_bin()
