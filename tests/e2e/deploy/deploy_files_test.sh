@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Checks the deploy files against the built binary, so that they cannot silently rot:
+#  - every shared library the binary links directly comes from a package in
+#    deploy/runtime-packages.txt (what the Docker image installs), or from the base image;
+#  - the systemd unit passes `systemd-analyze verify` (skipped where systemd is absent);
+#  - the config inside deploy/k8s/blueshift.yaml passes `blueshift --check-config`.
+# Usage: deploy_files_test.sh <blueshift binary>
+set -euo pipefail
+BIN="$(realpath "$1")"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+# 1. Runtime packages. libc6 and libgcc-s1 are in every Debian image.
+mapfile -t listed < <(grep -v '^\s*#' "$ROOT/deploy/runtime-packages.txt" | sed '/^\s*$/d')
+base=(libc6 libgcc-s1)
+for lib in $(objdump -p "$BIN" | awk '/NEEDED/ {print $2}'); do
+  path="$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64/ {print $NF; exit}')"
+  [[ -n "$path" ]] || fail "$lib: not found by ldconfig"
+  pkg="$(dpkg -S "$(realpath "$path")" 2>/dev/null | head -n1 | cut -d: -f1)" \
+    || pkg="$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)"
+  [[ -n "$pkg" ]] || fail "$lib ($path): no Debian package owns it"
+  [[ " ${listed[*]} ${base[*]} " == *" $pkg "* ]] \
+    || fail "$lib comes from $pkg, which deploy/runtime-packages.txt does not list"
+done
+echo "runtime packages: every NEEDED library is covered"
+
+# 2. The systemd unit, with the binary where the unit expects it.
+if command -v systemd-analyze >/dev/null; then
+  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  sed "s#/usr/local/bin/blueshift#$BIN#g" "$ROOT/deploy/systemd/blueshift.service" >"$tmp/blueshift.service"
+  out="$(systemd-analyze verify "$tmp/blueshift.service" 2>&1)" || fail "systemd-analyze verify: $out"
+  [[ -z "$out" ]] || fail "systemd-analyze verify warned: $out"
+  echo "systemd unit: verified"
+else
+  echo "systemd unit: not verified (no systemd-analyze here)"
+fi
+
+# 3. The Kubernetes ConfigMap's config.
+if [[ -f "$ROOT/deploy/k8s/blueshift.yaml" ]]; then
+  tmp2="$(mktemp)"
+  python3 - "$ROOT/deploy/k8s/blueshift.yaml" >"$tmp2" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+maps = [d for d in docs if d.get("kind") == "ConfigMap"]
+assert maps, "no ConfigMap"
+print(maps[0]["data"]["blueshift.yaml"])
+PY
+  out="$("$BIN" --config "$tmp2" --check-config 2>&1)" || { rm -f "$tmp2"; fail "k8s config: $out"; }
+  rm -f "$tmp2"
+  echo "k8s config: accepted by --check-config"
+fi
+echo PASS
