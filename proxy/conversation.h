@@ -60,7 +60,6 @@ class Conversation {
     Forward,  // the message's own bytes go on
     Replace,  // *out goes on in its place (possibly nothing)
     Wait,     // call again with the same message once !awaiting_reply()
-    Fatal,    // end the session with fatal_error()
   };
 
   // ---- client -> server, every logged-in message in order.
@@ -82,8 +81,6 @@ class Conversation {
   [[nodiscard]] char transaction_status() const { return transaction_status_; }
   void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
   [[nodiscard]] bool upstream_sent_fatal() const { return upstream_sent_fatal_; }
-  // The error ending the session after a Fatal verdict.
-  [[nodiscard]] const protocol::ProxyError* fatal_error() const { return fatal_.get(); }
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
 
@@ -97,7 +94,8 @@ class Conversation {
   Verdict on_close(const protocol::Frame& f, std::string* out);
   Verdict on_function_call(std::string* out);
   Verdict refuse(const protocol::ProxyError& error, bool extended, std::string* out);
-  Verdict fail_closed(std::string_view why);
+  // A message the proxy cannot decode (postgres_reason: PostgreSQL's words for why).
+  Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
@@ -126,7 +124,6 @@ class Conversation {
   bool upstream_sent_fatal_ = false;
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
-  std::unique_ptr<protocol::ProxyError> fatal_;
 };
 
 }  // namespace blueshift::proxy

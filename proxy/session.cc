@@ -831,11 +831,6 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
       pos += f.size;
       continue;
     }
-    if (verdict == Conversation::Verdict::Fatal) {
-      end_reason_ = "malformed message from client";
-      final_error_ = std::make_unique<ProxyError>(*conversation_.fatal_error());
-      return false;
-    }
     if (verdict == Conversation::Verdict::Wait) {
       *wait = true;
       break;

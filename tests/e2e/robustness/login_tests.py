@@ -4,7 +4,7 @@ stop mid-SASL) held at the limits for them, while logged-in users and healthy lo
 encryption requests asked twice, answered as PostgreSQL answers them.
 
 Usage: python3 login_tests.py {login_slots|ssl_repeat}
-Ports (127.0.0.1): 6740-6749. Clients connect from several loopback addresses (127.0.0.x).
+Ports (127.0.0.1): 6770-6779. Clients connect from several loopback addresses (127.0.0.x).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def test_login_slots(track, cleanups):
     the refusals' bound closed unread) while logged-in sessions go on; the warehouse backends
     held by clients that stopped mid-login never exceed the total, and all go when the
     handshake timeout ends those clients; then logins succeed again."""
-    base = 6740
+    base = 6770
     wport = w.warehouse_port()
     total, per_address, handshake_ms = 8, 4, 3000
     proxy = track(w.Proxy(base, wport, config=(
@@ -136,7 +136,7 @@ def test_login_slots(track, cleanups):
 def test_ssl_repeat(track, cleanups):
     """A second SSLRequest after the first was answered N: PostgreSQL reads it as a protocol
     version and answers FATAL 0A000; the proxy answers the same, word for word."""
-    base = 6745
+    base = 6775
     proxy = track(w.Proxy(base, w.warehouse_port()))
     answers = {}
     for port, who in ((w.warehouse_port(), "the warehouse"), (base, "the proxy")):
