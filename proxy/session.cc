@@ -1,7 +1,7 @@
 #include "proxy/session.h"
 
 #include "protocol/peek.h"
-#include "proxy/log_text.h"
+#include "policies/log_text.h"
 #include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
@@ -20,6 +20,7 @@ using namespace asio::experimental::awaitable_operators;
 using protocol::DecodeStatus;
 using protocol::Frame;
 using protocol::ProxyError;
+using policies::log_text;
 
 // A message the proxy does not inspect and that is larger than this streams through
 // without being buffered whole (large DataRows, CopyData).
