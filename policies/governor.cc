@@ -1,6 +1,7 @@
 // The Governor: evaluate() behind a snapshot, a fast path, an analysis cache, audit lines
 // and counters. See governor.h for the contract the proxy relies on.
 #include "policies/governor.h"
+#include "policies/log_text.h"
 
 #include <algorithm>
 #include <atomic>
@@ -275,7 +276,7 @@ class GovernorImpl final : public Governor {
     if (!looked_up.ok()) {
       spdlog::warn("policies: could not look up the groups of user {} (every group-scoped rule applies until a "
                    "look-up succeeds; next attempt after {} s): {}",
-                   user, backoff.count(), std::string(looked_up.status().message()));
+                   log_text(user), backoff.count(), log_message(std::string(looked_up.status().message())));
     }
   }
 

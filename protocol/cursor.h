@@ -15,8 +15,23 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/strings/cord.h"
 
 namespace blueshift::protocol {
+
+// PostgreSQL's own words for a malformed message body (the errors of its pq_getmsg*
+// readers, all 08P01), carried as a payload of the decoding status so that the proxy can
+// answer a client as the server would.
+inline constexpr const char* kPostgresReasonPayload = "blueshift/postgres-reason";
+inline constexpr std::string_view kInsufficientData = "insufficient data left in message";
+inline constexpr std::string_view kInvalidString = "invalid string in message";
+inline constexpr std::string_view kInvalidFormat = "invalid message format";
+
+// The words PostgreSQL would give for a decoding failure (kInvalidFormat when none recorded).
+[[nodiscard]] inline std::string postgres_reason(const absl::Status& status) {
+  const auto reason = status.GetPayload(kPostgresReasonPayload);
+  return reason ? std::string(*reason) : std::string(kInvalidFormat);
+}
 
 inline std::span<const uint8_t> byte_span(std::string_view s) {
   return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
@@ -61,7 +76,7 @@ class Cursor {
   [[nodiscard]] bool cstring(std::string_view& v) {
     const void* nul = at_end() ? nullptr : std::memchr(p_, 0, remaining());
     if (nul == nullptr) {
-      return fail("string at byte " + std::to_string(offset()) + " has no NUL terminator");
+      return fail("string at byte " + std::to_string(offset()) + " has no NUL terminator", kInvalidString);
     }
     const auto* q = static_cast<const uint8_t*>(nul);
     v = std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(q - p_));
@@ -95,7 +110,8 @@ class Cursor {
     n = static_cast<uint16_t>(raw);
     if (n * min_item_size > remaining()) {
       return fail("count of " + std::string(items) + " at byte " + std::to_string(at) + " is " +
-                  std::to_string(n) + ", but only " + n_bytes(remaining()) + " follow");
+                      std::to_string(n) + ", but only " + n_bytes(remaining()) + " follow",
+                  kInsufficientData);
     }
     return true;
   }
@@ -108,10 +124,12 @@ class Cursor {
       v.reset();
       return true;
     }
-    if (len < 0) return fail("value length at byte " + std::to_string(at) + " is " + std::to_string(len));
+    if (len < 0)
+      return fail("value length at byte " + std::to_string(at) + " is " + std::to_string(len), kInsufficientData);
     if (static_cast<size_t>(len) > remaining()) {
       return fail("value at byte " + std::to_string(at) + " claims " + n_bytes(static_cast<size_t>(len)) +
-                  ", but only " + std::to_string(remaining()) + " follow");
+                      ", but only " + std::to_string(remaining()) + " follow",
+                  kInsufficientData);
     }
     v.emplace(reinterpret_cast<const char*>(p_), static_cast<size_t>(len));
     p_ += len;
@@ -122,11 +140,12 @@ class Cursor {
     if (at_end()) return true;
     return fail(n_bytes(remaining()) + " left over after byte " + std::to_string(offset()));
   }
-  // Records reason (the first one wins) and returns false.
-  [[nodiscard]] bool fail(std::string_view reason) {
+  // Records reason, and PostgreSQL's words for it (the first failure wins), and returns false.
+  [[nodiscard]] bool fail(std::string_view reason, std::string_view postgres = kInvalidFormat) {
     if (status_.ok()) {
       status_ = absl::InvalidArgumentError(std::string("invalid ") + std::string(what_) + ": " +
                                            std::string(reason));
+      status_.SetPayload(kPostgresReasonPayload, absl::Cord(absl::string_view(postgres.data(), postgres.size())));
     }
     p_ = end_;  // later reads fail too, so a caller that ignores one failure still stops
     return false;
@@ -137,7 +156,8 @@ class Cursor {
   [[nodiscard]] bool need(size_t n, const char* type) {
     if (n <= remaining()) return true;
     return fail("truncated at byte " + std::to_string(offset()) + ": " + type + " needs " + n_bytes(n) + ", " +
-                std::to_string(remaining()) + " left");
+                    std::to_string(remaining()) + " left",
+                kInsufficientData);
   }
 
   const uint8_t* begin_;

@@ -134,11 +134,17 @@ Config config_from_yaml(const YAML::Node& root) {
   if (const YAML::Node limits = root["limits"]) {
     require_map(limits, "limits");
     reject_unknown(limits, "limits.", {"max_client_connections", "max_message_size", "login_timeout_ms",
-                                       "idle_client_timeout_ms", "query_timeout_ms", "max_buffered_bytes"});
+                                       "idle_client_timeout_ms", "query_timeout_ms", "max_buffered_bytes",
+                                       "max_unauthenticated_connections", "max_unauthenticated_per_address",
+                                       "handshake_timeout_ms", "offload_analysis_bytes"});
     read(limits, "max_client_connections", "limits.", &c.max_client_connections);
     read(limits, "max_message_size", "limits.", &c.max_message_size);
     read(limits, "max_buffered_bytes", "limits.", &c.max_buffered_bytes);
     read(limits, "login_timeout_ms", "limits.", &c.login_timeout_ms);
+    read(limits, "max_unauthenticated_connections", "limits.", &c.max_unauthenticated_connections);
+    read(limits, "max_unauthenticated_per_address", "limits.", &c.max_unauthenticated_per_address);
+    read(limits, "handshake_timeout_ms", "limits.", &c.handshake_timeout_ms);
+    read(limits, "offload_analysis_bytes", "limits.", &c.offload_analysis_bytes);
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
     read(limits, "query_timeout_ms", "limits.", &c.query_timeout_ms);
   }
@@ -226,6 +232,9 @@ std::vector<std::string> validate(const Config& c) {
   if (c.max_buffered_bytes < c.max_message_size)
     problems.push_back("limits.max_buffered_bytes must be at least limits.max_message_size");
   if (c.login_timeout_ms <= 0) problems.push_back("limits.login_timeout_ms must be > 0");
+  if (c.max_unauthenticated_connections == 0) problems.push_back("limits.max_unauthenticated_connections must be > 0");
+  if (c.max_unauthenticated_per_address == 0) problems.push_back("limits.max_unauthenticated_per_address must be > 0");
+  if (c.handshake_timeout_ms <= 0) problems.push_back("limits.handshake_timeout_ms must be > 0");
   if (c.idle_client_timeout_ms < 0) problems.push_back("limits.idle_client_timeout_ms must be >= 0");
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
   if (c.query_timeout_ms < 0) problems.push_back("limits.query_timeout_ms must be >= 0 (0: no limit)");

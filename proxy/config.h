@@ -47,6 +47,13 @@ struct Config {
   size_t max_message_size = 64u << 20;
   size_t max_buffered_bytes = 256u << 20;  // large messages buffered whole, all sessions together
   int login_timeout_ms = 30000;
+  // Connections that have not logged in yet, counted apart from max_client_connections
+  // (connection_slots.h), and how long the proxy waits for each of their steps.
+  size_t max_unauthenticated_connections = 256;
+  size_t max_unauthenticated_per_address = 64;
+  int handshake_timeout_ms = 10000;
+  // A governed statement at least this long is analysed off the I/O threads (0: never).
+  size_t offload_analysis_bytes = 64u << 10;
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
   int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)
   int io_threads = 0;                // 0: one per core

@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "protocol/cursor.h"
 #include "protocol/peek.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/proxy_statement.h"
@@ -99,16 +100,17 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
   }
 }
 
-Conversation::Verdict Conversation::fail_closed(std::string_view why) {
-  // What the proxy cannot decode it cannot vouch for.
-  fatal_ = std::make_unique<ProxyError>(ProxyError{"FATAL", "08P01", "blueshift: malformed message from client: " + std::string(why), "", ""});
-  return Verdict::Fatal;
+Conversation::Verdict Conversation::malformed(std::string_view postgres_reason, bool extended, std::string* out) {
+  // What the proxy cannot decode it cannot vouch for: none of it goes upstream. The client
+  // gets the server's own ERROR for it, and the session goes on (in the extended protocol
+  // after skipping to Sync), as on PostgreSQL.
+  return refuse(ProxyError{"ERROR", "08P01", "blueshift: " + std::string(postgres_reason), "", ""}, extended, out);
 }
 
 Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (held_plan_) return plan_query(std::exchange(held_plan_, nullptr), out);
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Query message without a terminated text");
+  if (!names) return malformed(protocol::kInvalidString, false, out);
   const std::string_view sql = names->first;
   const auto proxy = rewrite::scan_proxy_statement(sql);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
@@ -117,8 +119,14 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (options_.governor == nullptr && !options_.planner) return forward(f.code);
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
-  const policies::Checked checked =
-      options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
+  policies::Checked checked;
+  if (options_.governor != nullptr) {
+    auto done = this->checked(sql, [governor = options_.governor, sql = std::string(sql), session = identity_] {
+      return governor->check_query(sql, session);
+    });
+    if (!done) return Verdict::Analyse;
+    checked = std::move(*done);
+  }
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
@@ -133,6 +141,15 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   search_path_effect(checked.effect, at);
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
   return Verdict::Forward;
+}
+
+std::optional<policies::Checked> Conversation::checked(std::string_view sql, std::function<policies::Checked()> check) {
+  if (analysed_) return std::exchange(analysed_, std::nullopt);
+  if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) return check();
+  // A long text may take seconds to analyse: not on the I/O thread, where every other
+  // session of the thread would wait for it.
+  analysis_ = std::move(check);
+  return std::nullopt;
 }
 
 void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPosition at) {
@@ -198,7 +215,7 @@ Conversation::Verdict Conversation::answer_query(const rewrite::ProxyStatement& 
 
 Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Parse message without terminated names");
+  if (!names) return malformed(protocol::kInvalidString, true, out);
   if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
   const auto proxy = rewrite::scan_proxy_statement(names->second);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_parse(names->first, proxy.statement, out);
@@ -217,12 +234,17 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     return Verdict::Forward;
   }
   auto decoded = protocol::decode_frontend(f.code, f.body);
-  if (!decoded.ok()) return fail_closed(std::string(decoded.status().message()));
+  if (!decoded.ok()) return malformed(protocol::postgres_reason(decoded.status()), true, out);
   const auto& p = std::get<protocol::Parse>(*decoded);
   // The parameter types let binary Bind values be read at Bind time.
-  const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
-  policies::Checked checked =
-      options_.governor != nullptr ? options_.governor->check_parse(p.query, identity_, types) : policies::Checked{};
+  std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
+  policies::Checked checked;
+  if (options_.governor != nullptr) {
+    auto done = this->checked(p.query, [governor = options_.governor, sql = p.query, session = identity_,
+                                        types = std::move(types)] { return governor->check_parse(sql, session, types); });
+    if (!done) return Verdict::Analyse;
+    checked = std::move(*done);
+  }
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
@@ -288,7 +310,7 @@ InfoPtr Conversation::latest(const std::vector<ObjectTable::Candidate>& candidat
 
 Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Bind message without terminated names");
+  if (!names) return malformed(protocol::kInvalidString, true, out);
   if (reserved(names->first) || reserved(names->second))
     return refuse(reserved_name_error(reserved(names->first) ? names->first : names->second), true, out);
   const auto* candidates = statements_.find(names->second);
@@ -297,7 +319,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
 
   const InfoPtr kind = candidates != nullptr ? latest(*candidates) : nullptr;
   auto decoded = protocol::decode_frontend(f.code, f.body);
-  if (!decoded.ok()) return fail_closed(std::string(decoded.status().message()));
+  if (!decoded.ok()) return malformed(protocol::postgres_reason(decoded.status()), true, out);
   auto& b = std::get<protocol::Bind>(*decoded);
   if (candidates != nullptr && options_.governor != nullptr) {
     // Every check of every statement the name may be on the server now.
@@ -335,7 +357,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
 
 Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Describe message without a terminated name");
+  if (!names) return malformed(protocol::kInvalidString, true, out);
   if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
   const auto* candidates = (names->kind == 'S' ? statements_ : portals_).find(names->first);
   if (candidates == nullptr) return forward(f.code);
@@ -361,7 +383,7 @@ Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out
 
 Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Execute message without a terminated name");
+  if (!names) return malformed(protocol::kInvalidString, true, out);
   if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
   const auto* candidates = portals_.find(names->first);
   if (candidates == nullptr) return forward(f.code);
@@ -380,7 +402,7 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
 
 Conversation::Verdict Conversation::on_close(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names) return fail_closed("Close message without a terminated name");
+  if (!names) return malformed(protocol::kInvalidString, true, out);
   if (reserved(names->first)) return refuse(reserved_name_error(names->first), true, out);
   ObjectTable& table = names->kind == 'S' ? statements_ : portals_;
   if (!table.tracks(names->first)) return forward(f.code);

@@ -71,13 +71,12 @@ awaitable<void> Listener::accept_loop() {
   }
 }
 
-// Every client gets a Session: one over the limit is told so by it, in the protocol.
+// Every client gets a Session: one over a limit is told so by it (connection_slots.h).
 void Listener::admit(tcp::socket socket, asio::io_context& loop) {
   ProxyMetrics& m = context_.metrics;
   m.connections_total.inc();
-  const bool over = m.connections_active.add(1) > static_cast<int64_t>(context_.config->max_client_connections);
-  if (over) m.connections_rejected.inc();
-  auto session = std::make_shared<Session>(context_, loop.get_executor(), std::move(socket), over);
+  m.connections_active.add(1);
+  auto session = std::make_shared<Session>(context_, loop.get_executor(), std::move(socket));
   asio::co_spawn(loop, session->run(session), &Session::log_unexpected);
 }
 

@@ -1,6 +1,6 @@
 // The data plane's front door: N single-threaded io_contexts (one loop per I/O thread, each
 // pinned to a core of its own when configured), the acceptor, and the accept loop that hands
-// each client to a Session on the next loop and accounts it against the connection limit.
+// each client to a Session on the next loop, which accounts it against the connection limits.
 #pragma once
 
 #include <memory>

@@ -9,7 +9,7 @@ namespace blueshift::proxy {
 struct ProxyMetrics {
   explicit ProxyMetrics(metrics::Registry& registry);
 
-  metrics::Gauge& connections_active;  // also the count max_client_connections is checked against
+  metrics::Gauge& connections_active;
   metrics::Counter& connections_total;
   metrics::Counter& connections_rejected;
   metrics::Counter& cancels_forwarded;

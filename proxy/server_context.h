@@ -10,6 +10,7 @@
 #include "proxy/cancel_registry.h"
 #include "proxy/cancel_throttle.h"
 #include "proxy/config.h"
+#include "proxy/connection_slots.h"
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
@@ -24,6 +25,7 @@ struct ServerContext {
   std::unique_ptr<ssl::context> client_tls;    // null: no TLS offered to clients
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream
   CancelRegistry cancels;
+  ConnectionSlots slots;  // connections not logged in yet, and clients under max_client_connections
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
   metrics::Registry registry;          // everything the stats line and metrics report
   ProxyMetrics metrics{registry};      // the handles sessions update

@@ -1,7 +1,7 @@
 #include "proxy/session.h"
 
 #include "protocol/peek.h"
-#include "proxy/log_text.h"
+#include "policies/log_text.h"
 #include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
@@ -20,6 +20,7 @@ using namespace asio::experimental::awaitable_operators;
 using protocol::DecodeStatus;
 using protocol::Frame;
 using protocol::ProxyError;
+using policies::log_text;
 
 // A message the proxy does not inspect and that is larger than this streams through
 // without being buffered whole (large DataRows, CopyData).
@@ -76,9 +77,10 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 
 }  // namespace
 
-Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
-    : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts)}),
+Session::Session(ServerContext& server, Executor executor, tcp::socket client)
+    : server_(server), config_(*server.config), client_(std::move(client)),
+      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts),
+                                         server.config->offload_analysis_bytes}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
@@ -86,6 +88,11 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client, b
   client_.socket().set_option(tcp::no_delay(true), ec);
   identity_.client_address = ec ? "unknown" : remote.address().to_string();
   started_ = last_activity_ = std::chrono::steady_clock::now();
+  handshake_deadline_ = started_ + std::chrono::milliseconds(config_.handshake_timeout_ms);
+  admission_ = server_.slots.admit(
+      identity_.client_address, {config_.max_unauthenticated_connections, config_.max_unauthenticated_per_address},
+      &login_place_);
+  if (admission_ != ConnectionSlots::Admission::Admit) server_.metrics.connections_rejected.inc();
 }
 
 Session::~Session() {
@@ -115,6 +122,11 @@ void Session::release_buffer(size_t* reserved) {
 awaitable<void> Session::run(std::shared_ptr<Session> self) {
   // self is a coroutine parameter, so it lives in the frame: the session outlives every
   // wait even when it is started on another thread's loop.
+  if (admission_ == ConnectionSlots::Admission::Close) {
+    end_reason_ = "too many connections not logged in: closed before reading";
+    co_await finish(std::move(self));
+    co_return;
+  }
   asio::steady_timer login_timer(co_await asio::this_coro::executor);
   login_timer.expires_after(std::chrono::milliseconds(config_.login_timeout_ms));
 
@@ -134,6 +146,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   }
 
   if (logged_in) {
+    login_place_.release();
     co_await look_up_groups();
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
@@ -191,6 +204,8 @@ awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   } else {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
+  if (client_counted_) server_.slots.leave_client();
+  login_place_.release();
   server_.metrics.connections_active.dec();
 }
 
@@ -235,9 +250,10 @@ awaitable<std::optional<protocol::StartupPacket>> Session::read_startup_packet()
       co_return std::move(*packet);
     }
     auto space = client_in_.writable(512);
-    auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), std::min<size_t>(space.size(), 512)));
+    auto [ec, n] = co_await read_client_step(asio::buffer(space.data(), std::min<size_t>(space.size(), 512)));
     if (ec) {
       // Nothing at all is how health checks and port scanners leave: not worth a line.
+      if (ec == asio::error::timed_out) co_return std::nullopt;  // handshake_timed_out() said why
       if (client_in_.size() == 0) end_reason_ = "closed before startup: " + ec.message();
       else drop_startup(DroppedStartup::Incomplete, "incomplete startup packet: " + ec.message());
       co_return std::nullopt;
@@ -262,14 +278,25 @@ void Session::refuse_unanswered_data(const std::string& request) {
                        "This could be either a client-software bug or evidence of an attempted man-in-the-middle attack.");
 }
 
+void Session::refuse_repeated_request(int32_t code) {
+  // PostgreSQL reads the code as a protocol version, as it does once a request was answered.
+  end_reason_ = "encryption request repeated";
+  final_error_ = fatal("0A000", "blueshift: unsupported frontend protocol " + std::to_string(code >> 16) + "." +
+                                    std::to_string(code & 0xffff) + ": server supports 3.0 to 3.0");
+}
+
 awaitable<Session::Startup> Session::negotiate_startup() {
+  // Which encryption requests were answered, as PostgreSQL 15's ProcessStartupPacket keeps
+  // them: one asked again gets FATAL 0A000 (TLS rules out both; a GSSENCRequest refused
+  // allows a new SSLRequest, as there).
+  bool ssl_done = false;
+  bool gss_done = false;
   for (;;) {
     auto packet = co_await read_startup_packet();
     if (!packet) co_return Startup::Done;
     if (std::holds_alternative<protocol::SslRequest>(*packet)) {
-      if (client_.is_tls()) {
-        end_reason_ = "SSLRequest inside TLS";
-        final_error_ = fatal("08P01", "blueshift: SSLRequest received over an encrypted connection");
+      if (ssl_done) {
+        refuse_repeated_request(protocol::kSslRequestCode);
         co_return Startup::Done;
       }
       const char answer = server_.client_tls ? 'S' : 'N';
@@ -284,15 +311,21 @@ awaitable<Session::Startup> Session::negotiate_startup() {
           end_reason_ = "unencrypted data after SSLRequest";
           co_return Startup::Done;
         }
-        if (auto hs = co_await client_.accept_tls(*server_.client_tls)) {
+        if (auto hs = co_await accept_client_tls()) {
           end_reason_ = "TLS handshake failed: " + hs.message();
           spdlog::info("connection from {} failed TLS handshake: {}", client_address_, hs.message());
           co_return Startup::Done;
         }
       }
+      ssl_done = true;
+      gss_done = answer == 'S';
       continue;
     }
     if (std::holds_alternative<protocol::GssEncRequest>(*packet)) {
+      if (gss_done) {
+        refuse_repeated_request(protocol::kGssEncRequestCode);
+        co_return Startup::Done;
+      }
       const char answer = 'N';
       auto [ec, n] = co_await client_.write(asio::buffer(&answer, 1));
       if (ec) co_return Startup::Done;
@@ -300,6 +333,8 @@ awaitable<Session::Startup> Session::negotiate_startup() {
         refuse_unanswered_data("GSSAPI encryption request");
         co_return Startup::Done;
       }
+      ssl_done = false;
+      gss_done = true;
       continue;
     }
     if (auto* cancel = std::get_if<protocol::CancelRequest>(&*packet)) {
@@ -341,11 +376,8 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       final_error_ = fatal("28000", "blueshift: no PostgreSQL user name specified in startup packet");
       co_return Startup::Done;
     }
-    if (over_limit_) {
+    if ((final_error_ = over_limit())) {
       end_reason_ = "too many clients";
-      final_error_ = fatal("53300", "blueshift: sorry, too many clients already",
-                           "The proxy accepts at most " + std::to_string(config_.max_client_connections) +
-                               " client connections (limits.max_client_connections).");
       co_return Startup::Done;
     }
     if (config_.tls_require && !client_.is_tls()) {
@@ -357,6 +389,54 @@ awaitable<Session::Startup> Session::negotiate_startup() {
     }
     co_return Startup::Proceed;
   }
+}
+
+std::unique_ptr<ProxyError> Session::over_limit() {
+  std::string detail;
+  switch (admission_) {
+    case ConnectionSlots::Admission::RefuseTotal:
+      detail = "The proxy holds at most " + std::to_string(config_.max_unauthenticated_connections) +
+               " connections that have not logged in yet (limits.max_unauthenticated_connections).";
+      break;
+    case ConnectionSlots::Admission::RefuseAddress:
+      detail = "The proxy holds at most " + std::to_string(config_.max_unauthenticated_per_address) +
+               " connections that have not logged in yet from one client address "
+               "(limits.max_unauthenticated_per_address).";
+      break;
+    default:
+      if (server_.slots.enter_client(config_.max_client_connections)) {
+        client_counted_ = true;
+        return nullptr;
+      }
+      server_.metrics.connections_rejected.inc();
+      detail = "The proxy accepts at most " + std::to_string(config_.max_client_connections) +
+               " client connections (limits.max_client_connections).";
+  }
+  return fatal("53300", "blueshift: sorry, too many clients already", detail);
+}
+
+awaitable<std::tuple<error_code, size_t>> Session::read_client_step(asio::mutable_buffer space) {
+  asio::steady_timer timer(executor_, handshake_deadline_);
+  auto outcome = co_await (client_.read_some(space) || timer.async_wait(use_nothrow));
+  if (outcome.index() == 0) co_return std::get<0>(outcome);
+  // Only if nothing is half-written to the client: not before a startup packet arrived.
+  handshake_timed_out(startup_received_);
+  co_return std::tuple<error_code, size_t>{asio::error::timed_out, 0};
+}
+
+awaitable<error_code> Session::accept_client_tls() {
+  asio::steady_timer timer(executor_, handshake_deadline_);
+  auto outcome = co_await (client_.accept_tls(*server_.client_tls) || timer.async_wait(use_nothrow));
+  if (outcome.index() == 0) co_return std::get<0>(outcome);
+  handshake_timed_out(false);  // an interrupted TLS handshake cannot carry an error
+  co_return asio::error::timed_out;
+}
+
+void Session::handshake_timed_out(bool answer) {
+  end_reason_ = "handshake timeout";
+  if (answer)
+    final_error_ = fatal("08006", "blueshift: the client did not send its next login message within " +
+                                      std::to_string(config_.handshake_timeout_ms) + " ms (limits.handshake_timeout_ms)");
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
@@ -468,7 +548,9 @@ awaitable<bool> Session::read_frame(Stream& stream, Buffer& buffer, size_t max_s
     // Read what arrives, never reserve what a peer merely claims.
     auto space = buffer.writable(frame->size > buffer.size() ? std::min(frame->size - buffer.size(), kReadChunk)
                                                              : kReadChunk);
-    auto [ec, n] = co_await stream.read_some(asio::buffer(space));
+    auto [ec, n] = &stream == &client_ ? co_await read_client_step(asio::buffer(space))
+                                       : co_await stream.read_some(asio::buffer(space));
+    if (ec == asio::error::timed_out && &stream == &client_) co_return false;  // handshake_timed_out() said why
     if (ec) {
       end_reason_ = &stream == &client_ ? "client closed during login" : "upstream closed during login";
       if (&stream != &client_)
@@ -526,6 +608,7 @@ awaitable<bool> Session::relay_authentication() {
           break;
         // Every other request waits for the client's answer, whatever its type ('p', or
         // Redshift's 'd' digest and 'i' identity-provider token): relay it unchanged.
+        handshake_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
         Frame answer;
         if (!co_await read_frame(client_, client_in_, std::min(config_.max_message_size, kMaxAuthMessageSize), &answer))
           co_return false;
@@ -626,9 +709,10 @@ awaitable<void> Session::pump_client() {
       }
       co_return;
     }
-    // A held message is framed again, without a read, once the upstream is quiet.
+    // A held message is framed again, without a read, once the upstream is quiet or its
+    // analysis is done.
     read_more = !wait;
-    if (wait && !co_await upstream_quiet()) co_return;
+    if (wait && !co_await (conversation_.analysis_pending() ? analyse_off_thread() : upstream_quiet())) co_return;
   }
 }
 
@@ -651,6 +735,21 @@ awaitable<void> Session::look_up_groups() {
     co_return;
   };
   co_await asio::co_spawn(server_.blocking, lookup(), use_nothrow);
+}
+
+awaitable<bool> Session::analyse_off_thread() {
+  // The task holds copies of the text and the session's facts: the I/O thread goes on with
+  // other sessions (and this one's replies) meanwhile.
+  std::function<policies::Checked()> task = conversation_.take_analysis();
+  policies::Checked result;
+  auto run = [&task, &result]() -> asio::awaitable<void> {
+    result = task();
+    co_return;
+  };
+  auto [error] = co_await asio::co_spawn(server_.blocking, run(), use_nothrow);
+  if (error) std::rethrow_exception(error);  // a bug: never decide without the check
+  conversation_.analysed(std::move(result));
+  co_return !stopping_;
 }
 
 awaitable<void> Session::pump_server() {
@@ -750,12 +849,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
       pos += f.size;
       continue;
     }
-    if (verdict == Conversation::Verdict::Fatal) {
-      end_reason_ = "malformed message from client";
-      final_error_ = std::make_unique<ProxyError>(*conversation_.fatal_error());
-      return false;
-    }
-    if (verdict == Conversation::Verdict::Wait) {
+    if (verdict == Conversation::Verdict::Wait || verdict == Conversation::Verdict::Analyse) {
       *wait = true;
       break;
     }

@@ -33,7 +33,8 @@ namespace blueshift::proxy {
 class Session {
  public:
   // executor: the I/O thread's loop that runs the session (client's socket belongs to it).
-  Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit);
+  // Takes the connection's place among those not logged in yet (connection_slots.h).
+  Session(ServerContext& server, Executor executor, tcp::socket client);
   ~Session();
   // Runs the session's login, then starts the tasks that carry it to its end; self keeps it
   // alive meanwhile.
@@ -48,10 +49,20 @@ class Session {
   // Logs (rate-limited) and ends a session whose startup packet a server drops silently.
   void drop_startup(DroppedStartup kind, const std::string& why);
   void refuse_unanswered_data(const std::string& request);
+  // An SSLRequest or GSSENCRequest (code) after one was answered.
+  void refuse_repeated_request(int32_t code);
   awaitable<void> forward_cancel(const protocol::CancelRequest& request);
   awaitable<bool> connect_upstream();
   awaitable<bool> relay_authentication();
   awaitable<bool> read_frame(Stream& stream, Buffer& buffer, size_t max_size, protocol::Frame* frame);
+  // A read (or TLS handshake) of the client's during login, until handshake_deadline_; an
+  // error (timed_out, with end_reason_ and final_error_ set) when the deadline passes first.
+  awaitable<std::tuple<error_code, size_t>> read_client_step(asio::mutable_buffer space);
+  awaitable<error_code> accept_client_tls();
+  void handshake_timed_out(bool answer);  // answer: the client is told, in the protocol
+  // The refusal a client over a connection limit gets once its startup packet is read, or
+  // null when it may go on (then it holds a place under max_client_connections).
+  std::unique_ptr<protocol::ProxyError> over_limit();
   awaitable<bool> write_client(std::string_view bytes);
   awaitable<void> pump_client();
   awaitable<void> pump_server();
@@ -67,6 +78,8 @@ class Session {
   awaitable<bool> upstream_quiet();
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
+  // The check of a long governed text, on the blocking pool (false when the session stops).
+  awaitable<bool> analyse_off_thread();
   // Counts a large message buffered whole (size bytes) in *reserved against the proxy-wide
   // budget; false, with final_error_ set, when it does not fit. release_buffer() gives it back.
   bool reserve_buffer(size_t* reserved, size_t size);
@@ -87,7 +100,11 @@ class Session {
   const Config& config_;
   Stream client_;
   std::optional<Stream> upstream_;
-  bool over_limit_;
+  ConnectionSlots::Admission admission_;
+  ConnectionSlots::Place login_place_;  // given back once logged in
+  bool client_counted_ = false;         // holds a place under max_client_connections
+  // By when the client must have sent its next login message (limits.handshake_timeout_ms).
+  std::chrono::steady_clock::time_point handshake_deadline_;
   Buffer client_in_;
   Buffer server_in_;
   Conversation conversation_;

@@ -101,8 +101,11 @@ class ScramServer:
 class Client:
     """A raw protocol client. Every byte received is kept in .received, in order."""
 
-    def __init__(self, port, timeout=WAIT):
-        self.sock = socket.create_connection((HOST, port), timeout=timeout)
+    def __init__(self, port, timeout=WAIT, source=None):
+        """source: the local address to connect from (any 127.x.y.z on Linux loopback), so
+        that a test can be several client addresses at once."""
+        self.sock = socket.create_connection((HOST, port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.local_port = self.sock.getsockname()[1]  # names this client in the proxy's log
         self.buf = bytearray()

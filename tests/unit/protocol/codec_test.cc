@@ -1,6 +1,7 @@
 // Typed messages: round trips, codes, framing at every byte, several messages per read,
 // malformed peer bytes, and Redshift's extended RowDescription.
 #include "protocol/codec.h"
+#include "protocol/cursor.h"
 
 #include <gtest/gtest.h>
 
@@ -363,6 +364,25 @@ TEST(Malformed, BadBodiesGiveClearReasons) {
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.name;
     EXPECT_EQ(s.message(), c.error) << c.name;
   }
+}
+
+// What PostgreSQL's pq_getmsg* readers say for each kind of failure, for the proxy to answer
+// a client in the server's words.
+TEST(Malformed, CarryPostgresWords) {
+  const std::pair<std::string, std::string_view> cases[] = {
+      {Bytes().str("").str("").i16(0).i16(1000).i32(1).body(), kInsufficientData},          // count beyond body
+      {Bytes().str("").str("").i16(0).i16(1).i32(10).raw("abc").body(), kInsufficientData},  // value beyond body
+      {Bytes().str("").str("").i16(0).i16(1).i32(-2).i16(0).body(), kInsufficientData},      // negative length
+      {Bytes().str("").str("").i16(0).i16(0).body(), kInsufficientData},                     // result formats cut
+      {Bytes().str("").raw("s1").body(), kInvalidString},                                   // name without NUL
+      {Bytes().str("").str("").i16(0).i16(0).i16(0).raw("xy").body(), kInvalidFormat},        // bytes left over
+  };
+  for (const auto& [body, words] : cases) {
+    const absl::Status s = decode_frontend('B', span_of(body)).status();
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(postgres_reason(s), words) << s;
+  }
+  EXPECT_EQ(postgres_reason(absl::InvalidArgumentError("no payload")), kInvalidFormat);
 }
 
 // ------------------------------------------------------------------ Redshift RowDescription

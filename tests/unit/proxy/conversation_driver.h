@@ -70,27 +70,32 @@ class Driver {
  public:
   explicit Driver(Conversation::Options options = {}) : conversation(std::move(options)) {}
 
-  // What goes upstream for one client message ("WAIT"/"FATAL" for those verdicts).
+  // What goes upstream for one client message ("WAIT", "ANALYSE" for those verdicts).
   std::string send(const protocol::FrontendMessage& m) {
     std::string raw;
     protocol::encode(m, raw);
+    return send_raw(raw);
+  }
+  // The same for one message given as its bytes, malformed ones included.
+  std::string send_raw(const std::string& raw) {
     std::string out;
     switch (conversation.on_client(frame(raw), &out)) {
       case Conversation::Verdict::Forward: return describe<true>(raw);
       case Conversation::Verdict::Replace: return describe<true>(out);
       case Conversation::Verdict::Wait: return "WAIT";
-      case Conversation::Verdict::Fatal: return "FATAL";
+      case Conversation::Verdict::Analyse: return "ANALYSE";
     }
     return "?";
   }
   std::string send(const std::vector<protocol::FrontendMessage>& ms) { return join(ms, [&](auto& m) { return send(m); }); }
 
-  // What the client gets for one server message ("" when swallowed).
-  std::string reply(const protocol::BackendMessage& m) {
+  // What the client gets for one server message ("" when swallowed); *bytes: those bytes.
+  std::string reply(const protocol::BackendMessage& m, std::string* bytes = nullptr) {
     std::string raw;
     protocol::encode(m, raw);
     std::string out;
-    if (conversation.on_server(frame(raw), &out) == Conversation::Verdict::Forward) return describe<false>(raw);
+    if (conversation.on_server(frame(raw), &out) == Conversation::Verdict::Forward) out = raw;
+    if (bytes != nullptr) *bytes = out;
     return describe<false>(out);
   }
   std::string reply(const std::vector<protocol::BackendMessage>& ms) { return join(ms, [&](auto& m) { return reply(m); }); }

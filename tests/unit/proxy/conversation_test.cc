@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <thread>
+
 #include "conversation_driver.h"
 #include "policies/governor_options.h"
 #include "tests/unit/policies/fixtures.h"
@@ -505,17 +508,92 @@ TEST(Conversation, ParameterStatusSearchPathIsAuthoritative) {
   EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
 }
 
-TEST(Conversation, MalformedClientMessageIsFatal) {
-  Driver d;
-  const std::string raw("P\0\0\0\x06s", 7);  // Parse with an unterminated name
-  protocol::Frame f;
-  std::string err;
-  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, 1 << 20, &f, &err),
-            protocol::DecodeStatus::ReadyForNext);
-  std::string out;
-  EXPECT_EQ(d.conversation.on_client(f, &out), Conversation::Verdict::Fatal);
-  ASSERT_NE(d.conversation.fatal_error(), nullptr);
-  EXPECT_EQ(d.conversation.fatal_error()->sqlstate, "08P01");
+// A governed text over Options::offload_bytes is analysed by a task the session runs off
+// the I/O thread; the message presented again is decided by that task's result.
+TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
+  auto governor = demo_governor();
+  Driver d{Conversation::Options{governor.get(), {}, 200}};
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  const std::string padding = " /*" + std::string(200, 'x') + "*/";
+  auto analyse_elsewhere = [&] {
+    ASSERT_TRUE(d.conversation.analysis_pending());
+    auto task = d.conversation.take_analysis();
+    policies::Checked result;
+    std::thread([&] { result = task(); }).join();
+    d.conversation.analysed(std::move(result));
+  };
+  const std::string scan = kFullScan + padding;
+  EXPECT_EQ(d.send(Query{scan}), "ANALYSE");
+  analyse_elsewhere();
+  EXPECT_EQ(d.send(Query{scan}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+  EXPECT_FALSE(d.conversation.analysis_pending());
+
+  const std::string filtered =
+      std::string("select count(*) from spectrum_schema.sales where year = 2024 and month = 3") + padding;
+  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "ANALYSE");
+  analyse_elsewhere();
+  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "P(s:" + filtered + ")");
+  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "ANALYSE");
+  analyse_elsewhere();
+  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "B(:__blueshift_refused__:0)");
+
+  EXPECT_EQ(d.send(Sync{}), "S");
+  (void)d.reply({ParseComplete{}, error("26000"), ready('I')});
+  EXPECT_EQ(d.send(Query{kFullScan}), kRefusedUpstream) << "a short text is checked at once";
+}
+
+// A message's bytes with its body changed by edit (the length follows the new body).
+std::string reframed(const FrontendMessage& m, const std::function<void(std::string&)>& edit) {
+  std::string raw;
+  encode(m, raw);
+  std::string body = raw.substr(5);
+  edit(body);
+  const uint32_t length = static_cast<uint32_t>(body.size() + 4);
+  const char header[] = {raw[0], static_cast<char>(length >> 24), static_cast<char>(length >> 16),
+                         static_cast<char>(length >> 8), static_cast<char>(length)};
+  return std::string(header, 5) + body;
+}
+
+// PostgreSQL answers a Bind or Parse it cannot read with ERROR 08P01 and keeps the session,
+// skipping to Sync: so does the proxy, and nothing of the message reaches the server, so a
+// malformed Bind can never run a governed statement with values nobody checked.
+TEST_F(Governed, AMalformedBindIsAnErrorAndRunsNothing) {
+  EXPECT_EQ(d.send({Parse{"s", kParamScan, {}}, Sync{}}), std::string("P(s:") + kParamScan + ") S");
+  EXPECT_EQ(d.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
+  const struct {
+    std::function<void(std::string&)> edit;
+    const char* words;
+  } cases[] = {
+      {[](std::string& b) { b.resize(b.size() - 3); }, "insufficient data left in message"},  // truncated
+      {[](std::string& b) { b += "xy"; }, "invalid message format"},                         // over-long
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(d.send_raw(reframed(Bind{"", "s", {}, kWide, {}}, c.edit)), "B(:__blueshift_refused__:0)");
+    EXPECT_EQ(d.send({Execute{"", 0}, Sync{}}), "S") << "the rest up to Sync is skipped";
+    std::string bytes;
+    EXPECT_EQ(d.reply(error("26000"), &bytes), "E(08P01)");
+    EXPECT_NE(bytes.find(std::string("blueshift: ") + c.words), std::string::npos) << c.words;
+    EXPECT_EQ(d.reply(ready('I')), "Z(I)");
+  }
+  // The session goes on, its statement still checked.
+  EXPECT_EQ(d.send(Bind{"", "s", {}, {"2024", "2024"}, {}}), "B(:s:2)");
+  EXPECT_EQ(d.send(Bind{"", "s", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+}
+
+TEST_F(Governed, AMalformedParseOrQueryIsAnError) {
+  // Parameter types cut short: the governed text never reaches the server.
+  EXPECT_EQ(d.send_raw(reframed(Parse{"s", kFullScan, {23}}, [](std::string& b) { b.resize(b.size() - 2); })),
+            "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(d.send(Sync{}), "S");
+  EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(08P01) Z(I)");
+  // A Query without its terminator, in the simple protocol: an error, then ReadyForQuery.
+  EXPECT_EQ(d.send_raw(reframed(Query{kFullScan}, [](std::string& b) { b.pop_back(); })), kRefusedUpstream);
+  std::string bytes;
+  EXPECT_EQ(d.reply(error("42601"), &bytes), "E(08P01)");
+  EXPECT_NE(bytes.find("blueshift: invalid string in message"), std::string::npos);
+  EXPECT_EQ(d.reply(ready('I')), "Z(I)");
 }
 
 }  // namespace

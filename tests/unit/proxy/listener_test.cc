@@ -1,6 +1,7 @@
 // The listener over loopback TCP: every accepted client is counted, one over
-// max_client_connections is counted as rejected (its Session then refuses it in the
-// protocol), and the active gauge comes back down as clients leave.
+// max_unauthenticated_connections (sockets that never send a startup packet) is counted as
+// rejected (its Session then refuses it in the protocol), and the active gauge comes back
+// down as clients leave.
 #include "proxy/listener.h"
 
 #include <gtest/gtest.h>
@@ -24,11 +25,11 @@ bool eventually(const std::function<bool()>& done) {
   return true;
 }
 
-TEST(Listener, CountsClientsAgainstTheConnectionLimit) {
+TEST(Listener, CountsClientsAgainstTheUnauthenticatedLimit) {
   auto config = std::make_shared<Config>();
   config->listen = Endpoint{"127.0.0.1", 0};
   config->pin_io_threads = false;
-  config->max_client_connections = 2;
+  config->max_unauthenticated_connections = 2;
   ServerContext context;
   context.config = config;
   Listener listener(context, 2);

@@ -1,8 +1,8 @@
-#include "proxy/log_text.h"
+#include "policies/log_text.h"
 
 #include <gtest/gtest.h>
 
-namespace blueshift::proxy {
+namespace blueshift::policies {
 namespace {
 
 TEST(LogText, KeepsOrdinaryNames) {
@@ -21,5 +21,11 @@ TEST(LogText, EscapesWhatCouldForgeOrSplitALine) {
   EXPECT_EQ(log_text("caf\xc3\xa9"), "caf\\xc3\\xa9");
 }
 
+TEST(LogText, MessagesKeepTheirSpacesAndQuotes) {
+  EXPECT_EQ(log_message("role \"x\" does not exist"), "role \"x\" does not exist");
+  EXPECT_EQ(log_message("a\n[info] forged"), "a\\x0a[info] forged");
+  EXPECT_EQ(log_message("back\\slash \x1b"), "back\\x5cslash \\x1b");
+}
+
 }  // namespace
-}  // namespace blueshift::proxy
+}  // namespace blueshift::policies
