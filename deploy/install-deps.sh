@@ -36,6 +36,7 @@ PACKAGES=(
   pgbouncer
   python3
   python3-psycopg
+  python3-prometheus-client
   libpostgresql-jdbc-java
   "default-jdk-headless|openjdk-17-jdk-headless"
   odbc-postgresql

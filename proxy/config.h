@@ -62,6 +62,11 @@ struct Config {
   int peer_id = 0;
   std::vector<Peer> peers;           // every instance (this one may be listed too)
 
+  // The operations HTTP endpoint (/metrics, /healthz, /readyz); port 0: off.
+  Endpoint http_listen{"127.0.0.1", 0};
+  // After SIGTERM, how long sessions may take to finish their statement and transaction.
+  int drain_timeout_ms = 30000;
+
   std::string catalog_conninfo;      // libpq service connection for the catalog ("": none)
   int catalog_refresh_seconds = 300;
   std::string audit_file;            // "": no audit file

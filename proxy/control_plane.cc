@@ -6,10 +6,12 @@
 namespace blueshift::proxy {
 
 ControlPlane::ControlPlane(asio::io_context& main_loop, std::shared_ptr<const Config> config,
-                           std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown)
+                           std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown,
+                           std::function<void(bool ok)> reloaded)
     : config_(std::move(config)),
       governor_(std::move(governor)),
       shutdown_(std::move(shutdown)),
+      reloaded_(std::move(reloaded)),
       stop_signals_(main_loop, SIGINT, SIGTERM),
       reload_signal_(main_loop, SIGHUP),
       refresh_(control_) {
@@ -29,6 +31,7 @@ void ControlPlane::wait_for_stop() {
     if (e) return;
     spdlog::info("signal {} received, shutting down", signal);
     shutdown_();
+    wait_for_stop();
   });
 }
 
@@ -52,12 +55,14 @@ void ControlPlane::reload() const {
     std::string error;
     if (governor_->reload(fresh.policies ? *fresh.policies : YAML::Node(), &error)) {
       spdlog::info("policies reloaded from {}", path);
-    } else {
-      spdlog::error("reload failed, keeping the previous policies: {}", error);
+      if (reloaded_) reloaded_(true);
+      return;
     }
+    spdlog::error("reload failed, keeping the previous policies: {}", error);
   } catch (const std::exception& ex) {
     spdlog::error("reload failed, keeping the previous policies: {}", ex.what());
   }
+  if (reloaded_) reloaded_(false);
 }
 
 // The timer runs on the control thread, so the refresh's libpq work blocks only that thread.

@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "proxy/control_plane.h"
+#include "proxy/drain.h"
 #include "proxy/governor_metrics.h"
+#include "proxy/http_server.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
 
@@ -50,6 +54,17 @@ struct Server::Impl {
   Listener listener;
 };
 
+namespace {
+
+// For /readyz: why new clients should go elsewhere now, "" when they need not.
+std::string not_ready(const ServerContext& context) {
+  if (context.draining.load(std::memory_order_relaxed)) return "draining";
+  if (context.governor && !context.governor->catalog_ready()) return "the catalog has not loaded yet";
+  return "";
+}
+
+}  // namespace
+
 Server::Server(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Server::~Server() = default;
 
@@ -62,8 +77,18 @@ int Server::run() {
                c.upstream_tls == UpstreamTls::Disable ? "off" : c.upstream_tls == UpstreamTls::Require ? "require" : "verify-full",
                c.tls_enabled() ? (c.tls_require ? "required" : "offered") : "off", listener.thread_count(),
                impl_->context.governor ? "on" : "off");
-  ControlPlane control(listener.main_loop(), impl_->context.config, impl_->context.governor,
-                       [&listener] { listener.stop(); });
+  ServerContext& context = impl_->context;
+  std::optional<HttpServer> http;
+  if (c.http_listen.port != 0) {
+    http.emplace(listener.main_loop(), HttpSources{&context.registry, [&context] { return not_ready(context); }});
+    if (!http->open(c.http_listen)) return 2;
+    http->start();
+    spdlog::info("metrics and health on http://{}/metrics, /healthz, /readyz", c.http_listen.to_string());
+  }
+  Drain drain(listener.main_loop(), context, [&listener] { listener.stop_accepting(); }, [&listener] { listener.stop(); });
+  ProxyMetrics& m = context.metrics;
+  ControlPlane control(listener.main_loop(), context.config, context.governor, [&drain] { drain.begin(); },
+                       [&m](bool ok) { (ok ? m.reloads_ok : m.reloads_failed).inc(); });
   StatsReporter stats(listener.main_loop(), impl_->context.registry, c.stats_interval_seconds);
   listener.run();
   return 0;

@@ -2,6 +2,7 @@
 // registry, the policy governor and the metrics. Owned by Server, outlives all sessions.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "policies/governor.h"
@@ -13,6 +14,7 @@
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
+#include "proxy/session_table.h"
 
 namespace blueshift::proxy {
 
@@ -33,6 +35,10 @@ struct ServerContext {
   BufferBudget buffered;  // limits.max_buffered_bytes
   CancelThrottle cancel_throttle;
   LogLimiter<1> unknown_cancels;  // one line a second at most, with the count left out
+  SessionTable sessions;
+  // Set once by a stop signal (drain.h); sessions read it when a query ends.
+  std::atomic<bool> draining{false};
+  std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
 };
 
 }  // namespace blueshift::proxy

@@ -40,6 +40,10 @@ class Session {
   awaitable<void> run(std::shared_ptr<Session> self);
   // Completion handler of a session's coroutines: logs the exception that ended one (a bug).
   static void log_unexpected(std::exception_ptr error);
+  // The proxy drains (run on the session's executor, SessionTable::post_each): a session
+  // idle between statements ends at once with FATAL 57P01; a busy one ends when its query
+  // and transaction are done, or now when force is set (the drain's deadline passed).
+  void drain(bool force);
 
  private:
   enum class Startup { Proceed, Done };
@@ -76,6 +80,12 @@ class Session {
   std::optional<std::chrono::steady_clock::time_point> next_check(std::chrono::steady_clock::time_point now);
   // Ends a query that ran past limits.query_timeout_ms: the server is told to cancel it.
   void time_out_query();
+  void cancel_upstream_query();
+  // A query ended (ReadyForQuery): counted and timed from busy_since_.
+  void count_query();
+  [[nodiscard]] bool idle_between_statements() const;
+  // Sets the end a shutdown gives: FATAL 57P01, as PostgreSQL's.
+  void end_for_shutdown();
   void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // Sends the final error, if any, closes both connections and logs the session's end.
@@ -84,6 +94,7 @@ class Session {
 
 
   ServerContext& server_;
+  uint64_t table_id_ = 0;  // in server_.sessions
   const Config& config_;
   Stream client_;
   std::optional<Stream> upstream_;
