@@ -104,7 +104,7 @@ Config config_from_yaml(const YAML::Node& root) {
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
   reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "log", "catalog",
-                            "audit", "policies", "upserts", "peer_id", "peers", "http", "drain"});
+                            "audit", "policies", "upserts", "peer_id", "peers", "http", "drain", "proxy_protocol"});
   if (root["listen"]) c.listen = read_endpoint(root["listen"], "listen");
   if (const YAML::Node up = root["upstream"]) {
     require_map(up, "upstream");
@@ -151,6 +151,18 @@ Config config_from_yaml(const YAML::Node& root) {
     read(http, "listen", "http.", &listen);
     if (!listen.empty()) c.http_listen = read_endpoint(http["listen"], "http.listen");
   }
+  if (const YAML::Node pp = root["proxy_protocol"]) {
+    require_map(pp, "proxy_protocol");
+    reject_unknown(pp, "proxy_protocol.", {"trusted", "required"});
+    std::vector<std::string> networks;
+    read(pp, "trusted", "proxy_protocol.", &networks);
+    for (const std::string& text : networks) {
+      const auto cidr = parse_cidr(text);
+      if (!cidr) fail("proxy_protocol.trusted", "'" + text + "' is not an address or network (10.0.0.0/8, fd00::/8)");
+      c.proxy_trusted.push_back(*cidr);
+    }
+    read(pp, "required", "proxy_protocol.", &c.proxy_required);
+  }
   if (const YAML::Node drain = root["drain"]) {
     require_map(drain, "drain");
     reject_unknown(drain, "drain.", {"timeout_ms"});
@@ -184,6 +196,14 @@ Config config_from_yaml(const YAML::Node& root) {
     c.policies = std::make_shared<const YAML::Node>(YAML::Clone(policies));
   }
   return c;
+}
+
+void apply_overrides(const Overrides& o, Config& c) {
+  if (!o.listen.empty()) c.listen = parse_endpoint(o.listen);
+  if (!o.upstream.empty()) c.upstream = parse_endpoint(o.upstream);
+  if (!o.log_level.empty()) c.log_level = o.log_level;
+  if (o.io_threads >= 0) c.io_threads = o.io_threads;
+  c.overrides = o;
 }
 
 Config load_config(const std::string& path) {

@@ -7,11 +7,11 @@ namespace blueshift::proxy {
 
 ControlPlane::ControlPlane(asio::io_context& main_loop, std::shared_ptr<const Config> config,
                            std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown,
-                           std::function<void(bool ok)> reloaded)
+                           std::function<void()> reload)
     : config_(std::move(config)),
       governor_(std::move(governor)),
       shutdown_(std::move(shutdown)),
-      reloaded_(std::move(reloaded)),
+      reload_(std::move(reload)),
       stop_signals_(main_loop, SIGINT, SIGTERM),
       reload_signal_(main_loop, SIGHUP),
       refresh_(control_) {
@@ -45,6 +45,10 @@ void ControlPlane::wait_for_reload() {
 
 // On the control thread: reading the file and reloading block.
 void ControlPlane::reload() const {
+  if (reload_) {
+    reload_();
+    return;
+  }
   const std::string& path = config_->source_path;
   if (!governor_ || path.empty()) {
     spdlog::info("SIGHUP: no policies configured from a file, nothing to reload");
@@ -55,14 +59,12 @@ void ControlPlane::reload() const {
     std::string error;
     if (governor_->reload(fresh.policies ? *fresh.policies : YAML::Node(), &error)) {
       spdlog::info("policies reloaded from {}", path);
-      if (reloaded_) reloaded_(true);
-      return;
+    } else {
+      spdlog::error("reload failed, keeping the previous policies: {}", error);
     }
-    spdlog::error("reload failed, keeping the previous policies: {}", error);
   } catch (const std::exception& ex) {
     spdlog::error("reload failed, keeping the previous policies: {}", ex.what());
   }
-  if (reloaded_) reloaded_(false);
 }
 
 // The timer runs on the control thread, so the refresh's libpq work blocks only that thread.

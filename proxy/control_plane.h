@@ -17,10 +17,11 @@ namespace blueshift::proxy {
 class ControlPlane {
  public:
   // shutdown: called on main_loop when a stop signal arrives. governor may be null.
-  // reloaded: told on the control thread whether each reload succeeded (metrics).
+  // reload: what SIGHUP does, on the control thread (config_reload.h); without it, SIGHUP
+  // reloads the governor's policies alone.
   ControlPlane(asio::io_context& main_loop, std::shared_ptr<const Config> config,
                std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown,
-               std::function<void(bool ok)> reloaded = {});
+               std::function<void()> reload = {});
   // Stops the refresh timer and joins the control thread.
   ~ControlPlane();
 
@@ -33,7 +34,7 @@ class ControlPlane {
   std::shared_ptr<const Config> config_;
   std::shared_ptr<policies::Governor> governor_;
   std::function<void()> shutdown_;
-  std::function<void(bool ok)> reloaded_;
+  std::function<void()> reload_;
   asio::thread_pool control_{1};
   asio::signal_set stop_signals_;
   asio::signal_set reload_signal_;

@@ -14,16 +14,18 @@
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
+#include "proxy/reloadable.h"
 #include "proxy/session_table.h"
 
 namespace blueshift::proxy {
 
 // Startup packets that PostgreSQL drops without a word (session.cc logs them, rate-limited).
-enum class DroppedStartup : size_t { InvalidLength, Incomplete, kCount };
+enum class DroppedStartup : size_t { InvalidLength, Incomplete, ProxyHeader, kCount };
 
 struct ServerContext {
-  std::shared_ptr<const Config> config;
-  std::unique_ptr<ssl::context> client_tls;    // null: no TLS offered to clients
+  // Both replaced by a reload (config_reload.h); a session keeps the ones it started with.
+  Reloadable<const Config> config;
+  Reloadable<ssl::context> client_tls;         // null: no TLS offered to clients
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream
   CancelRegistry cancels;
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed

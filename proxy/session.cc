@@ -121,6 +121,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   login_timer.expires_after(std::chrono::milliseconds(config_.login_timeout_ms));
 
   auto login = [this]() -> awaitable<bool> {
+    if (!co_await accept_proxy_header()) co_return false;
     if (co_await negotiate_startup() == Startup::Done) co_return false;
     if (!co_await connect_upstream()) co_return false;
     co_return co_await relay_authentication();
@@ -258,6 +259,45 @@ void Session::drop_startup(DroppedStartup kind, const std::string& why) {
   if (!suppressed) return;
   spdlog::info("connection from {} closed without a reply, as PostgreSQL does: {}{}", client_address_, why,
                *suppressed ? " (and " + std::to_string(*suppressed) + " more like it since the last such line)" : "");
+}
+
+awaitable<bool> Session::accept_proxy_header() {
+  if (config_.proxy_trusted.empty()) co_return true;
+  const bool trusted = in_networks(config_.proxy_trusted, identity_.client_address);
+  for (;;) {
+    const ProxyHeaderParse parse = parse_proxy_header(client_in_.readable());
+    using Status = ProxyHeaderParse::Status;
+    if (parse.status == Status::NeedMore) {
+      auto space = client_in_.writable(kMaxProxyHeaderSize);
+      auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), kMaxProxyHeaderSize - client_in_.size()));
+      if (ec) {
+        end_reason_ = "closed before startup: " + ec.message();
+        co_return false;
+      }
+      client_in_.commit(n);
+      continue;
+    }
+    if (parse.status == Status::Absent) {
+      if (!trusted || !config_.proxy_required) co_return true;
+      end_reason_ = "no PROXY protocol header";
+      final_error_ = fatal("08P01", "blueshift: a PROXY protocol header is required from " + identity_.client_address,
+                           "This address is in proxy_protocol.trusted: connect through the load balancer.");
+      co_return false;
+    }
+    if (parse.status == Status::Invalid) co_return refuse_proxy_header("invalid PROXY protocol header: " + parse.error);
+    if (!trusted) co_return refuse_proxy_header("PROXY protocol header from an untrusted address");
+    client_in_.consume(parse.consumed);
+    if (!parse.header.local) {
+      identity_.client_address = parse.header.source_address;
+      client_address_ = parse.header.source_address + ":" + std::to_string(parse.header.source_port);
+    }
+    co_return true;
+  }
+}
+
+bool Session::refuse_proxy_header(const std::string& why) {
+  drop_startup(DroppedStartup::ProxyHeader, why);  // what sent it is not a PostgreSQL client
+  return false;
 }
 
 void Session::refuse_unanswered_data(const std::string& request) {

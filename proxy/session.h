@@ -47,6 +47,10 @@ class Session {
 
  private:
   enum class Startup { Proceed, Done };
+  // The PROXY protocol header before the startup packet (proxy_protocol.trusted): the real
+  // client address replaces the balancer's. false: refused (logged), the session ends.
+  awaitable<bool> accept_proxy_header();
+  bool refuse_proxy_header(const std::string& why);
   awaitable<Startup> negotiate_startup();
   awaitable<std::optional<protocol::StartupPacket>> read_startup_packet();
   // Logs (rate-limited) and ends a session whose startup packet a server drops silently.

@@ -1,11 +1,12 @@
 """Running it in production (issue 14), each test with a private blueshift in front of the dev
 warehouse: the operations HTTP endpoint (/metrics parsed by prometheus_client's parser and
 checked line by line against the text format, counters moving with traffic; /healthz, /readyz),
-and the graceful drain on SIGTERM (idle sessions ended with FATAL 57P01, a transaction and a
-running statement let finish, a deadline that ends what is left).
+the graceful drain on SIGTERM (idle sessions ended with FATAL 57P01, a transaction and a
+running statement let finish, a deadline that ends what is left), and SIGHUP reloads (good,
+bad and restart-only changes), and PROXY protocol v1/v2 headers from trusted and untrusted peers.
 
-Usage: /usr/bin/python3 ops_tests.py {metrics|readyz_catalog|drain|drain_deadline}
-Ports (127.0.0.1): 6760-6779, a block of four per test (proxy = base, http = base + 1).
+Usage: /usr/bin/python3 ops_tests.py {metrics|readyz_catalog|drain|drain_deadline|reload|proxy_protocol}
+Ports (127.0.0.1): 6760-6783, a block of four per test (proxy = base, http = base + 1).
 Needs Debian's python3-psycopg and python3-prometheus-client (the system interpreter).
 """
 
@@ -304,7 +305,122 @@ def test_drain_deadline(track, cleanups):
             time.sleep(0.2)
 
 
+# ------------------------------------------------------------------ 3. reload
+
+def test_reload(track, cleanups):
+    """SIGHUP applies the whole file again: limits for new sessions and the log level at once;
+    a bad file is rejected with the key named and changes nothing; a restart-only key says so
+    and keeps its running value. Open sessions carry on throughout."""
+    base = 6776
+    upstream = w.warehouse_port()
+    # No --log-level flag: flags stay over the file through reloads, and log.level is reloaded.
+    proxy = track(w.Proxy(base, upstream, config=config(base + 1, "limits:\n  max_client_connections: 100\n"),
+                          log_level=""))
+    path = os.path.join(proxy.dir, "config.yaml")
+    first = connect(base, autocommit=True)
+    cleanups.append(first.close)
+
+    def reload(text):
+        with open(path, "w") as f:
+            f.write(text)
+        before = scrape(base + 1)
+        proxy.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + w.WAIT
+        while True:
+            after = scrape(base + 1)
+            for result in ("ok", "failed"):
+                if value(after, "blueshift_reloads_total", result=result) > value(
+                        before, "blueshift_reloads_total", result=result):
+                    return result
+            w.check(time.monotonic() < deadline, "SIGHUP did not reload within the wait")
+            time.sleep(0.05)
+
+    w.check(reload(config(base + 1, "limits:\n  max_client_connections: 0\n")) == "failed", "a limit of 0 was accepted")
+    w.check("reload rejected" in proxy.log_text() and "limits.max_client_connections must be > 0" in proxy.log_text(),
+            "the rejection does not name the key")
+    w.check(reload(config(base + 1, "limits:\n  max_clients: 1\n")) == "failed", "an unknown key was accepted")
+    w.check("'limits.max_clients': unknown key" in proxy.log_text(), "the unknown key is not named")
+    connect(base).close()  # the running limit of 100 stands
+
+    w.check(reload(config(base + 1, "limits:\n  max_client_connections: 1\nlog:\n  level: debug\n")) == "ok",
+            "a good file was rejected")
+    refused = sqlstate_of(lambda: connect(base).close())
+    w.check(refused is not None and ("53300" in refused or "too many clients" in refused),
+            f"a second client past the reloaded limit of 1: {refused}")
+    w.check(first.execute("select 41 + 1").fetchone()[0] == 42, "the open session did not carry on")
+    silent = w.Client(base)  # leaves before its startup packet: a line logged at debug only
+    silent.close()
+    deadline = time.monotonic() + w.WAIT
+    while "ended before login" not in proxy.log_text():
+        w.check(time.monotonic() < deadline, "log.level: debug was not applied")
+        time.sleep(0.05)
+
+    w.check(reload(config(base + 2, "limits:\n  max_client_connections: 1\n")) == "ok", "the http.listen change failed")
+    w.check("'http.listen' changed, which takes a restart" in proxy.log_text(), "the restart-only key is not named")
+    w.check(proxy.alive(), "the proxy died")
+
+
+# ------------------------------------------------------------------ 4. PROXY protocol
+
+def v2_header(address, port, proxy_port):
+    """A PROXY protocol v2 header for TCP over IPv4, with a NOOP TLV as NLB adds TLVs."""
+    body = bytes(int(x) for x in address.split(".")) + bytes([127, 0, 0, 1])
+    body += port.to_bytes(2, "big") + proxy_port.to_bytes(2, "big") + b"\x04\x00\x02ok"
+    return b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x11]) + len(body).to_bytes(2, "big") + body
+
+
+def login_through(port, header):
+    """A raw client that sends header, then logs in as analyst and runs a statement."""
+    c = w.Client(port)
+    c.send(header)
+    error = w.login(c, *w.ANALYST)
+    if error is None:
+        rows, _, err = c.simple_query("select 41 + 1")
+        error = err if err is not None else (None if rows == [["42"]] else f"rows {rows}")
+    c.close()
+    return error
+
+
+def test_proxy_protocol(track, cleanups):
+    """Headers from a trusted peer (127.0.0.1 here) carry the client address into the log; a
+    trusted peer without one gets FATAL 08P01; a bad header, or any header from an untrusted
+    peer, is closed without a byte, and a direct client of an untrusted address logs in."""
+    base = 6780
+    upstream = w.warehouse_port()
+    trusting = track(w.Proxy(base, upstream, config="proxy_protocol:\n  trusted: [127.0.0.0/8]\n"))
+    error = login_through(base, f"PROXY TCP4 203.0.113.9 127.0.0.1 50000 {base}\r\n".encode())
+    w.check(error is None, f"a v1 header from a trusted peer: {error}")
+    error = login_through(base, v2_header("198.51.100.4", 40000, base))
+    w.check(error is None, f"a v2 header from a trusted peer: {error}")
+    log = trusting.log_text()
+    w.check("connection open client=203.0.113.9:50000 user=analyst" in log, "the v1 client address is not logged")
+    w.check("connection open client=198.51.100.4:40000 user=analyst" in log, "the v2 client address is not logged")
+
+    bare = w.Client(base)
+    cleanups.append(bare.close)
+    bare.send(w.startup_packet([("user", "analyst"), ("database", "dev")]))
+    fields = bare.expect_error("08P01", timeout=5, severity="FATAL")
+    w.check("PROXY protocol header is required" in fields.get("M", ""), f"no header: {fields}")
+    bad = w.Client(base)
+    cleanups.append(bad.close)
+    bad.send(f"PROXY TCP4 203.0.113.999 127.0.0.1 50000 {base}\r\n".encode())
+    w.check(bad.read_to_eof(timeout=5) == b"", "an invalid header got an answer")
+
+    untrusting = track(w.Proxy(base + 2, upstream, config="proxy_protocol:\n  trusted: [10.0.0.0/8]\n"))
+    for header in (f"PROXY TCP4 203.0.113.9 127.0.0.1 50000 {base}\r\n".encode(), v2_header("203.0.113.9", 1, base)):
+        c = w.Client(base + 2)
+        cleanups.append(c.close)
+        c.send(header + w.startup_packet([("user", "analyst"), ("database", "dev")]))
+        w.check(c.read_to_eof(timeout=5) == b"", "a header from an untrusted peer got an answer")
+    w.check("PROXY protocol header from an untrusted address" in untrusting.log_text(), "the refusal is not logged")
+    w.check(login_through(base + 2, b"") is None, "a direct client of an untrusted address could not log in")
+    w.check("203.0.113.9" not in untrusting.log_text().replace("PROXY", ""), "an untrusted header's address was used")
+    w.check(trusting.alive() and untrusting.alive(), "a proxy died")
+
+
 TESTS = {
+    "proxy_protocol": test_proxy_protocol,
+    "reload": test_reload,
     "metrics": test_metrics,
     "readyz_catalog": test_readyz_catalog,
     "drain": test_drain,

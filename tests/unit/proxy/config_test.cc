@@ -118,6 +118,11 @@ TEST(Config, ReadsTheOperationsKeys) {
   EXPECT_EQ(c.drain_timeout_ms, 1500);
   EXPECT_TRUE(validate(c).empty());
   EXPECT_EQ(parse("http: {listen: \"\"}").http_listen.port, 0);
+  EXPECT_TRUE(off.proxy_trusted.empty()) << "no PROXY header is read by default";
+  const Config pp = parse("proxy_protocol: {trusted: [10.0.0.0/8, \"::1\"], required: false}\n");
+  ASSERT_EQ(pp.proxy_trusted.size(), 2u);
+  EXPECT_EQ(pp.proxy_trusted[1].prefix, 128);
+  EXPECT_FALSE(pp.proxy_required);
 }
 
 TEST(Config, RejectsBadOperationsKeys) {
@@ -132,6 +137,8 @@ TEST(Config, RejectsBadOperationsKeys) {
   EXPECT_NE(error("http: {listen: nowhere}").find("'http.listen'"), std::string::npos);
   EXPECT_NE(error("http: {port: 9187}").find("'http.port': unknown key"), std::string::npos);
   EXPECT_NE(error("drain: {timeout: 3}").find("'drain.timeout'"), std::string::npos);
+  EXPECT_NE(error("proxy_protocol: {trusted: [10.0.0.0/40]}").find("'proxy_protocol.trusted': '10.0.0.0/40'"),
+            std::string::npos);
   const auto problems = validate(parse("listen: 127.0.0.1:7000\nhttp: {listen: 127.0.0.1:7000}\ndrain: {timeout_ms: -1}"));
   ASSERT_EQ(problems.size(), 2u);
   EXPECT_NE(problems[0].find("drain.timeout_ms"), std::string::npos);
