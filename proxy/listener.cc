@@ -12,9 +12,10 @@
 namespace blueshift::proxy {
 
 unsigned io_thread_count(const Config& config) {
-  const unsigned threads =
-      config.io_threads > 0 ? static_cast<unsigned>(config.io_threads) : std::thread::hardware_concurrency();
-  return threads == 0 ? 1 : threads;
+  if (config.io_threads > 0) return static_cast<unsigned>(config.io_threads);
+  const ThreadPlan plan = default_thread_plan(allowed_cores().size(), cgroup_cpu_quota());
+  spdlog::info("io_threads: {} ({})", plan.threads, plan.why);
+  return static_cast<unsigned>(plan.threads);
 }
 
 Listener::Listener(ServerContext& context, unsigned threads) : context_(context) {
@@ -82,7 +83,10 @@ void Listener::run() {
   // One core per I/O thread (thread_placement.h); the main thread runs the first loop and
   // is pinned last, after starting the others, which would otherwise inherit its core.
   const Config& c = *context_.config;
-  const std::vector<int> cores = c.pin_io_threads ? io_thread_cores(allowed_cores(), loops_.size()) : std::vector<int>{};
+  // Unpinned by default under a CPU quota smaller than the cores allowed (thread_placement.h).
+  const bool pinned =
+      c.pin_io_threads && (c.io_threads > 0 || default_thread_plan(allowed_cores().size(), cgroup_cpu_quota()).pin);
+  const std::vector<int> cores = pinned ? io_thread_cores(allowed_cores(), loops_.size()) : std::vector<int>{};
   auto pin = [](int core) {
     if (core >= 0 && !pin_current_thread(core)) spdlog::warn("could not pin an I/O thread to core {}", core);
   };

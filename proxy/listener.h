@@ -10,7 +10,8 @@
 
 namespace blueshift::proxy {
 
-// The configured io_threads, or one per core when 0.
+// The configured io_threads, or when 0 one per core the process may use, at most the
+// cgroup CPU quota rounded up (logged with the reason).
 [[nodiscard]] unsigned io_thread_count(const Config& config);
 
 class Listener {

@@ -10,6 +10,8 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace blueshift::proxy {
@@ -23,5 +25,21 @@ namespace blueshift::proxy {
 
 // Pins the calling thread to core; false (errno set) when the system refuses.
 bool pin_current_thread(int core);
+
+// The CPUs' worth of time a cgroup v2 quota allows ("200000 100000" in cpu.max is 2.0), or
+// nullopt when there is none ("max ...") or the file cannot be read. Kubernetes CPU limits
+// and `docker run --cpus` set it.
+[[nodiscard]] std::optional<double> cgroup_cpu_quota(const std::string& cpu_max_path = "/sys/fs/cgroup/cpu.max");
+
+// How many I/O threads by default, and whether to pin them: one per allowed core, but no
+// more than the quota rounded up; threads are pinned only when the quota (if any) covers
+// every allowed core, since a container allowed 2 CPUs' worth on a 64-core node runs where
+// the scheduler puts it. `why` says what decided, for the start-up log.
+struct ThreadPlan {
+  size_t threads = 1;
+  bool pin = true;
+  std::string why;
+};
+[[nodiscard]] ThreadPlan default_thread_plan(size_t allowed_cores, std::optional<double> quota);
 
 }  // namespace blueshift::proxy
