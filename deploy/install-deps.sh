@@ -37,6 +37,7 @@ PACKAGES=(
   python3
   python3-psycopg
   python3-yaml
+  python3-prometheus-client
   libpostgresql-jdbc-java
   "default-jdk-headless|openjdk-17-jdk-headless"
   odbc-postgresql

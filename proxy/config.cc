@@ -40,6 +40,14 @@ void reject_unknown(const YAML::Node& node, const std::string& prefix,
   }
 }
 
+Endpoint read_endpoint(const YAML::Node& node, const std::string& key) {
+  try {
+    return parse_endpoint(node.as<std::string>());
+  } catch (const std::exception& e) {
+    fail(key, e.what());
+  }
+}
+
 std::vector<Peer> read_peers(const YAML::Node& node) {
   std::vector<Peer> peers;
   if (!node || node.IsNull()) return peers;
@@ -96,14 +104,8 @@ Config config_from_yaml(const YAML::Node& root) {
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
   reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "unpin_when_crowded", "log", "catalog",
-                            "audit", "policies", "upserts", "peer_id", "peers"});
-  if (root["listen"]) {
-    try {
-      c.listen = parse_endpoint(root["listen"].as<std::string>());
-    } catch (const std::exception& e) {
-      fail("listen", e.what());
-    }
-  }
+                            "audit", "policies", "upserts", "peer_id", "peers", "http", "drain", "proxy_protocol"});
+  if (root["listen"]) c.listen = read_endpoint(root["listen"], "listen");
   if (const YAML::Node up = root["upstream"]) {
     require_map(up, "upstream");
     reject_unknown(up, "upstream.", {"host", "port", "tls", "ca_file", "server_name", "connect_timeout_ms",
@@ -148,6 +150,30 @@ Config config_from_yaml(const YAML::Node& root) {
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
     read(limits, "query_timeout_ms", "limits.", &c.query_timeout_ms);
   }
+  if (const YAML::Node http = root["http"]) {
+    require_map(http, "http");
+    reject_unknown(http, "http.", {"listen"});
+    std::string listen;
+    read(http, "listen", "http.", &listen);
+    if (!listen.empty()) c.http_listen = read_endpoint(http["listen"], "http.listen");
+  }
+  if (const YAML::Node pp = root["proxy_protocol"]) {
+    require_map(pp, "proxy_protocol");
+    reject_unknown(pp, "proxy_protocol.", {"trusted", "required"});
+    std::vector<std::string> networks;
+    read(pp, "trusted", "proxy_protocol.", &networks);
+    for (const std::string& text : networks) {
+      const auto cidr = parse_cidr(text);
+      if (!cidr) fail("proxy_protocol.trusted", "'" + text + "' is not an address or network (10.0.0.0/8, fd00::/8)");
+      c.proxy_trusted.push_back(*cidr);
+    }
+    read(pp, "required", "proxy_protocol.", &c.proxy_required);
+  }
+  if (const YAML::Node drain = root["drain"]) {
+    require_map(drain, "drain");
+    reject_unknown(drain, "drain.", {"timeout_ms"});
+    read(drain, "timeout_ms", "drain.", &c.drain_timeout_ms);
+  }
   read(root, "io_threads", "", &c.io_threads);
   read(root, "pin_io_threads", "", &c.pin_io_threads);
   read(root, "unpin_when_crowded", "", &c.unpin_when_crowded);
@@ -177,6 +203,14 @@ Config config_from_yaml(const YAML::Node& root) {
     c.policies = std::make_shared<const YAML::Node>(YAML::Clone(policies));
   }
   return c;
+}
+
+void apply_overrides(const Overrides& o, Config& c) {
+  if (!o.listen.empty()) c.listen = parse_endpoint(o.listen);
+  if (!o.upstream.empty()) c.upstream = parse_endpoint(o.upstream);
+  if (!o.log_level.empty()) c.log_level = o.log_level;
+  if (o.io_threads >= 0) c.io_threads = o.io_threads;
+  c.overrides = o;
 }
 
 Config load_config(const std::string& path) {
@@ -239,6 +273,9 @@ std::vector<std::string> validate(const Config& c) {
   if (c.connect_timeout_ms <= 0) problems.push_back("upstream.connect_timeout_ms must be > 0");
   if (c.query_timeout_ms < 0) problems.push_back("limits.query_timeout_ms must be >= 0 (0: no limit)");
   if (c.upstream_read_timeout_ms < 0) problems.push_back("upstream.read_timeout_ms must be >= 0 (0: no limit)");
+  if (c.drain_timeout_ms < 0) problems.push_back("drain.timeout_ms must be >= 0 (0: close every session at once)");
+  if (c.http_listen.port != 0 && c.http_listen.port == c.listen.port && c.http_listen.host == c.listen.host)
+    problems.push_back("http.listen must differ from listen");
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
   if (c.stats_interval_seconds < 0) problems.push_back("log.stats_interval_seconds must be >= 0 (0: never)");
   if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/proxy_protocol.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::proxy {
@@ -28,6 +29,15 @@ struct Peer {
 struct UpsertSettings;  // upsert_settings.h
 
 enum class UpstreamTls { Disable, Require, VerifyFull };
+
+// Command-line flags that override the file; kept in the Config so a reload applies them
+// again (a proxy started with --upstream must not move to the file's upstream on SIGHUP).
+struct Overrides {
+  std::string listen;
+  std::string upstream;
+  std::string log_level;
+  int io_threads = -1;
+};
 
 struct Config {
   Endpoint listen{"127.0.0.1", 5439};
@@ -70,6 +80,16 @@ struct Config {
   int peer_id = 0;
   std::vector<Peer> peers;           // every instance (this one may be listed too)
 
+  // PROXY protocol (v1, v2): peers in these networks (load balancers) send a header with the
+  // client's address; from anyone else a header is refused. Empty: no header is read.
+  std::vector<Cidr> proxy_trusted;
+  bool proxy_required = true;  // a trusted peer must send one (false: it may connect directly)
+
+  // The operations HTTP endpoint (/metrics, /healthz, /readyz); port 0: off.
+  Endpoint http_listen{"127.0.0.1", 0};
+  // After SIGTERM, how long sessions may take to finish their statement and transaction.
+  int drain_timeout_ms = 30000;
+
   std::string catalog_conninfo;      // libpq service connection for the catalog ("": none)
   int catalog_refresh_seconds = 300;
   std::string audit_file;            // "": no audit file
@@ -80,6 +100,7 @@ struct Config {
   std::shared_ptr<const UpsertSettings> upserts;
 
   std::string source_path;           // the file it was read from, for reloads
+  Overrides overrides;
 
   [[nodiscard]] bool tls_enabled() const { return !tls_cert_file.empty(); }
 };
@@ -91,6 +112,10 @@ Endpoint parse_endpoint(const std::string& text);
 // key at fault.
 Config load_config(const std::string& path);
 Config config_from_yaml(const YAML::Node& root);
+
+// Sets config's overridden keys and records the overrides in it. Throws
+// std::invalid_argument for a bad address.
+void apply_overrides(const Overrides& overrides, Config& config);
 
 // Checks values that only make sense together (TLS files present, limits positive).
 // Returns the problems found, empty when valid.

@@ -6,10 +6,12 @@
 namespace blueshift::proxy {
 
 ControlPlane::ControlPlane(asio::io_context& main_loop, std::shared_ptr<const Config> config,
-                           std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown)
+                           std::shared_ptr<policies::Governor> governor, std::function<void()> shutdown,
+                           std::function<void()> reload)
     : config_(std::move(config)),
       governor_(std::move(governor)),
       shutdown_(std::move(shutdown)),
+      reload_(std::move(reload)),
       stop_signals_(main_loop, SIGINT, SIGTERM),
       reload_signal_(main_loop, SIGHUP),
       refresh_(control_) {
@@ -29,6 +31,7 @@ void ControlPlane::wait_for_stop() {
     if (e) return;
     spdlog::info("signal {} received, shutting down", signal);
     shutdown_();
+    wait_for_stop();
   });
 }
 
@@ -42,6 +45,10 @@ void ControlPlane::wait_for_reload() {
 
 // On the control thread: reading the file and reloading block.
 void ControlPlane::reload() const {
+  if (reload_) {
+    reload_();
+    return;
+  }
   const std::string& path = config_->source_path;
   if (!governor_ || path.empty()) {
     spdlog::info("SIGHUP: no policies configured from a file, nothing to reload");

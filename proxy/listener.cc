@@ -110,9 +110,13 @@ void Listener::run() {
   for (auto& t : threads) t.join();
 }
 
-void Listener::stop() {
+void Listener::stop_accepting() {
   error_code ignored;
   acceptor_->close(ignored);
+}
+
+void Listener::stop() {
+  stop_accepting();
   for (auto& loop : loops_) loop->stop();
 }
 

@@ -31,6 +31,8 @@ class Listener {
   size_t thread_count() const { return loops_.size(); }
   // Accepts on the main loop, pins and runs every loop; blocks until stop().
   void run();
+  // Closes the listening socket; sessions carry on. Call on the main loop.
+  void stop_accepting();
   // Stops accepting and stops every loop (sessions end with them). Call on the main loop.
   void stop();
 

@@ -25,10 +25,7 @@ void usage() {
 int main(int argc, char** argv) {
   using namespace blueshift::proxy;
   std::string config_path;
-  std::string listen;
-  std::string upstream;
-  std::string log_level;
-  int io_threads = -1;
+  Overrides flags;
   bool check_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -43,10 +40,10 @@ int main(int argc, char** argv) {
     };
     auto is = [&](const char* name) { return arg == name || arg.rfind(std::string(name) + "=", 0) == 0; };
     if (is("--config")) config_path = value("--config");
-    else if (is("--listen")) listen = value("--listen");
-    else if (is("--upstream")) upstream = value("--upstream");
-    else if (is("--log-level")) log_level = value("--log-level");
-    else if (is("--io-threads")) io_threads = std::atoi(value("--io-threads").c_str());
+    else if (is("--listen")) flags.listen = value("--listen");
+    else if (is("--upstream")) flags.upstream = value("--upstream");
+    else if (is("--log-level")) flags.log_level = value("--log-level");
+    else if (is("--io-threads")) flags.io_threads = std::atoi(value("--io-threads").c_str());
     else if (arg == "--check-config") check_only = true;
     else if (arg == "--help" || arg == "-h") {
       usage();
@@ -61,10 +58,7 @@ int main(int argc, char** argv) {
   Config config;
   try {
     config = load_config(config_path);
-    if (!listen.empty()) config.listen = parse_endpoint(listen);
-    if (!upstream.empty()) config.upstream = parse_endpoint(upstream);
-    if (!log_level.empty()) config.log_level = log_level;
-    if (io_threads >= 0) config.io_threads = io_threads;
+    apply_overrides(flags, config);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "blueshift: %s\n", e.what());
     return 2;

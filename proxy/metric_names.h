@@ -12,6 +12,14 @@ inline constexpr std::string_view kConnections = "blueshift_connections_total";
 inline constexpr std::string_view kConnectionsRejected = "blueshift_connections_rejected_total";
 inline constexpr std::string_view kCancelRequests = "blueshift_cancel_requests_total";  // label result
 inline constexpr std::string_view kUpstreamFailures = "blueshift_upstream_failures_total";
+inline constexpr std::string_view kUpstreamConnects = "blueshift_upstream_connects_total";
+inline constexpr std::string_view kQueries = "blueshift_queries_total";
+inline constexpr std::string_view kQueryDuration = "blueshift_query_duration_seconds";
+inline constexpr std::string_view kBytes = "blueshift_bytes_total";  // label direction
+
+// The control plane.
+inline constexpr std::string_view kReloads = "blueshift_reloads_total";  // label result
+inline constexpr std::string_view kDraining = "blueshift_draining";
 
 // policies/, read from the governor's own counters at collection time.
 inline constexpr std::string_view kPolicyChecks = "blueshift_policy_statements_checked_total";

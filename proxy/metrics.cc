@@ -40,6 +40,12 @@ bool same_label_names(const Labels& a, const Labels& b) {
 
 }  // namespace
 
+size_t counter_shard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed) % kCounterShards;
+  return shard;
+}
+
 Histogram::Histogram(std::vector<double> bounds)
     : bounds_(std::move(bounds)), counts_(std::make_unique<std::atomic<uint64_t>[]>(bounds_.size() + 1)) {
   check_bounds(bounds_);

@@ -25,14 +25,27 @@ using Labels = std::vector<std::pair<std::string, std::string>>;
 // for unbounded values such as users or statements.
 inline constexpr size_t kMaxSeriesPerFamily = 64;
 
-// One cache line each, so that counters bumped by different I/O threads do not share one.
-class alignas(64) Counter {
+// The cell of a sharded counter that the calling thread bumps: I/O threads get cells of
+// their own (round robin on first use), so a counter bumped per message or per read never
+// moves a cache line between cores.
+inline constexpr size_t kCounterShards = 8;
+size_t counter_shard();
+
+// A cache line per shard; value() adds them up (only the registry's readers call it).
+class Counter {
  public:
-  void inc(uint64_t n = 1) { value_.fetch_add(n, std::memory_order_relaxed); }
-  [[nodiscard]] uint64_t value() const { return value_.load(std::memory_order_relaxed); }
+  void inc(uint64_t n = 1) { cells_[counter_shard()].value.fetch_add(n, std::memory_order_relaxed); }
+  [[nodiscard]] uint64_t value() const {
+    uint64_t sum = 0;
+    for (const Cell& c : cells_) sum += c.value.load(std::memory_order_relaxed);
+    return sum;
+  }
 
  private:
-  std::atomic<uint64_t> value_{0};
+  struct alignas(64) Cell {
+    std::atomic<uint64_t> value{0};
+  };
+  Cell cells_[kCounterShards];
 };
 
 class alignas(64) Gauge {

@@ -1,5 +1,6 @@
 // The metrics proxy/ updates on its hot path, registered once; sessions and the listener
-// hold these references and bump them with one relaxed atomic operation per event.
+// hold these references and bump them with one relaxed atomic operation per event (counters
+// in a cell of the thread's own, metrics.h).
 #pragma once
 
 #include "proxy/metrics.h"
@@ -15,7 +16,17 @@ struct ProxyMetrics {
   metrics::Counter& cancels_forwarded;
   metrics::Counter& cancels_unknown;
   metrics::Counter& cancels_throttled;
+  metrics::Counter& upstream_connects;
   metrics::Counter& upstream_failures;
+  // A query: what the client sent between two ReadyForQuery, timed from its first byte
+  // sent upstream to the ReadyForQuery that ends it.
+  metrics::Counter& queries;
+  metrics::Histogram& query_duration;
+  metrics::Counter& bytes_from_client;
+  metrics::Counter& bytes_from_upstream;
+  metrics::Counter& reloads_ok;
+  metrics::Counter& reloads_failed;
+  metrics::Gauge& draining;  // 1 from a stop signal on
 };
 
 }  // namespace blueshift::proxy

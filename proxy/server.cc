@@ -2,8 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
+#include "proxy/config_reload.h"
 #include "proxy/control_plane.h"
+#include "proxy/drain.h"
 #include "proxy/governor_metrics.h"
+#include "proxy/http_server.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
 
@@ -50,6 +55,43 @@ struct Server::Impl {
   Listener listener;
 };
 
+namespace {
+
+// For /readyz: why new clients should go elsewhere now, "" when they need not.
+std::string not_ready(const ServerContext& context) {
+  if (context.draining.load(std::memory_order_relaxed)) return "draining";
+  if (context.governor && !context.governor->catalog_ready()) return "the catalog has not loaded yet";
+  return "";
+}
+
+// SIGHUP, on the control thread: the whole file again. What can fail (reading, validation,
+// TLS files, the policies) runs before anything is applied, so a bad file changes nothing.
+void reload_configuration(ServerContext& context) {
+  const Config& running = *context.config;
+  try {
+    std::vector<std::string> restart;
+    auto fresh = std::make_shared<const Config>(reread_config(running, &restart));
+    for (const auto& key : restart)
+      spdlog::warn("reload: '{}' changed, which takes a restart; it keeps its running value until then", key);
+    auto tls = make_client_tls_context(*fresh);
+    std::string error;
+    if (context.governor && !context.governor->reload(fresh->policies ? *fresh->policies : YAML::Node(), &error))
+      throw std::runtime_error(error);
+    context.client_tls = std::move(tls);
+    spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+    context.config = fresh;
+    context.metrics.reloads_ok.inc();
+    spdlog::info("configuration reloaded from {}: new sessions take it, open ones keep their limits; policies "
+                 "apply to every session from its next statement",
+                 fresh->source_path);
+  } catch (const std::exception& e) {
+    context.metrics.reloads_failed.inc();
+    spdlog::error("reload rejected, the running configuration stays: {}", e.what());
+  }
+}
+
+}  // namespace
+
 Server::Server(std::shared_ptr<const Config> config) : impl_(std::make_unique<Impl>(std::move(config))) {}
 Server::~Server() = default;
 
@@ -62,8 +104,17 @@ int Server::run() {
                c.upstream_tls == UpstreamTls::Disable ? "off" : c.upstream_tls == UpstreamTls::Require ? "require" : "verify-full",
                c.tls_enabled() ? (c.tls_require ? "required" : "offered") : "off", listener.thread_count(),
                impl_->context.governor ? "on" : "off");
-  ControlPlane control(listener.main_loop(), impl_->context.config, impl_->context.governor,
-                       [&listener] { listener.stop(); });
+  ServerContext& context = impl_->context;
+  std::optional<HttpServer> http;
+  if (c.http_listen.port != 0) {
+    http.emplace(listener.main_loop(), HttpSources{&context.registry, [&context] { return not_ready(context); }});
+    if (!http->open(c.http_listen)) return 2;
+    http->start();
+    spdlog::info("metrics and health on http://{}/metrics, /healthz, /readyz", c.http_listen.to_string());
+  }
+  Drain drain(listener.main_loop(), context, [&listener] { listener.stop_accepting(); }, [&listener] { listener.stop(); });
+  ControlPlane control(listener.main_loop(), context.config.shared(), context.governor, [&drain] { drain.begin(); },
+                       [&context] { reload_configuration(context); });
   StatsReporter stats(listener.main_loop(), impl_->context.registry, c.stats_interval_seconds);
   listener.run();
   return 0;

@@ -2,6 +2,7 @@
 // registry, the policy governor and the metrics. Owned by Server, outlives all sessions.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "policies/governor.h"
@@ -14,15 +15,18 @@
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
+#include "proxy/reloadable.h"
+#include "proxy/session_table.h"
 
 namespace blueshift::proxy {
 
 // Startup packets that PostgreSQL drops without a word (session.cc logs them, rate-limited).
-enum class DroppedStartup : size_t { InvalidLength, Incomplete, kCount };
+enum class DroppedStartup : size_t { InvalidLength, Incomplete, ProxyHeader, kCount };
 
 struct ServerContext {
-  std::shared_ptr<const Config> config;
-  std::unique_ptr<ssl::context> client_tls;    // null: no TLS offered to clients
+  // Both replaced by a reload (config_reload.h); a session keeps the ones it started with.
+  Reloadable<const Config> config;
+  Reloadable<ssl::context> client_tls;         // null: no TLS offered to clients
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream
   CancelRegistry cancels;
   ConnectionSlots slots;  // connections not logged in yet, and clients under max_client_connections
@@ -35,6 +39,10 @@ struct ServerContext {
   BufferBudget buffered;  // limits.max_buffered_bytes
   CancelThrottle cancel_throttle;
   LogLimiter<1> unknown_cancels;  // one line a second at most, with the count left out
+  SessionTable sessions;
+  // Set once by a stop signal (drain.h); sessions read it when a query ends.
+  std::atomic<bool> draining{false};
+  std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
 };
 
 }  // namespace blueshift::proxy

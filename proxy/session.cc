@@ -96,6 +96,7 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
 }
 
 Session::~Session() {
+  if (table_id_ != 0) server_.sessions.remove(table_id_);
   if (client_key_) server_.cancels.remove(*client_key_);
   release_buffer(&client_reserved_);
   release_buffer(&server_reserved_);
@@ -122,6 +123,7 @@ void Session::release_buffer(size_t* reserved) {
 awaitable<void> Session::run(std::shared_ptr<Session> self) {
   // self is a coroutine parameter, so it lives in the frame: the session outlives every
   // wait even when it is started on another thread's loop.
+  table_id_ = server_.sessions.add(self, executor_);
   if (admission_ == ConnectionSlots::Admission::Close) {
     end_reason_ = "too many connections not logged in: closed before reading";
     co_await finish(std::move(self));
@@ -131,6 +133,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   login_timer.expires_after(std::chrono::milliseconds(config_.login_timeout_ms));
 
   auto login = [this]() -> awaitable<bool> {
+    if (!co_await accept_proxy_header()) co_return false;
     if (co_await negotiate_startup() == Startup::Done) co_return false;
     if (!co_await connect_upstream()) co_return false;
     co_return co_await relay_authentication();
@@ -145,6 +148,10 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
                                         std::to_string(config_.login_timeout_ms) + " ms");
   }
 
+  if (logged_in && server_.draining.load(std::memory_order_relaxed)) {
+    logged_in = false;  // the drain began during the login: not one statement more
+    end_for_shutdown();
+  }
   if (logged_in) {
     login_place_.release();
     co_await look_up_groups();
@@ -268,6 +275,45 @@ void Session::drop_startup(DroppedStartup kind, const std::string& why) {
   if (!suppressed) return;
   spdlog::info("connection from {} closed without a reply, as PostgreSQL does: {}{}", client_address_, why,
                *suppressed ? " (and " + std::to_string(*suppressed) + " more like it since the last such line)" : "");
+}
+
+awaitable<bool> Session::accept_proxy_header() {
+  if (config_.proxy_trusted.empty()) co_return true;
+  const bool trusted = in_networks(config_.proxy_trusted, identity_.client_address);
+  for (;;) {
+    const ProxyHeaderParse parse = parse_proxy_header(client_in_.readable());
+    using Status = ProxyHeaderParse::Status;
+    if (parse.status == Status::NeedMore) {
+      auto space = client_in_.writable(kMaxProxyHeaderSize);
+      auto [ec, n] = co_await client_.read_some(asio::buffer(space.data(), kMaxProxyHeaderSize - client_in_.size()));
+      if (ec) {
+        end_reason_ = "closed before startup: " + ec.message();
+        co_return false;
+      }
+      client_in_.commit(n);
+      continue;
+    }
+    if (parse.status == Status::Absent) {
+      if (!trusted || !config_.proxy_required) co_return true;
+      end_reason_ = "no PROXY protocol header";
+      final_error_ = fatal("08P01", "blueshift: a PROXY protocol header is required from " + identity_.client_address,
+                           "This address is in proxy_protocol.trusted: connect through the load balancer.");
+      co_return false;
+    }
+    if (parse.status == Status::Invalid) co_return refuse_proxy_header("invalid PROXY protocol header: " + parse.error);
+    if (!trusted) co_return refuse_proxy_header("PROXY protocol header from an untrusted address");
+    client_in_.consume(parse.consumed);
+    if (!parse.header.local) {
+      identity_.client_address = parse.header.source_address;
+      client_address_ = parse.header.source_address + ":" + std::to_string(parse.header.source_port);
+    }
+    co_return true;
+  }
+}
+
+bool Session::refuse_proxy_header(const std::string& why) {
+  drop_startup(DroppedStartup::ProxyHeader, why);  // what sent it is not a PostgreSQL client
+  return false;
 }
 
 void Session::refuse_unanswered_data(const std::string& request) {
@@ -501,6 +547,7 @@ awaitable<bool> Session::connect_upstream() {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   upstream_.emplace(std::move(socket));
+  server_.metrics.upstream_connects.inc();
 
   if (server_.upstream_tls) {
     std::string request;
@@ -687,6 +734,7 @@ awaitable<void> Session::pump_client() {
         if (end_reason_.empty() || end_reason_ == "client closed") end_reason_ = "client closed";
         co_return;
       }
+      server_.metrics.bytes_from_client.inc(n);
       if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
       if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
       else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
@@ -697,8 +745,8 @@ awaitable<void> Session::pump_client() {
     bool wait = false;
     const bool was_busy = conversation_.awaiting_reply();
     if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
-    if (!was_busy && config_.query_timeout_ms > 0 && conversation_.awaiting_reply())
-      busy_since_ = std::chrono::steady_clock::now();  // for watchdog()
+    if (!was_busy && conversation_.awaiting_reply())
+      busy_since_ = std::chrono::steady_clock::now();  // for watchdog() and the query duration
     error_code wec;
     if (!upstream_->write_now(pending, wec)) std::tie(wec, std::ignore) = co_await upstream_->write(pending);
     client_in_.consume(consumed);
@@ -780,6 +828,7 @@ awaitable<void> Session::pump_server() {
       }
       co_return;
     }
+    server_.metrics.bytes_from_upstream.inc(n);
     if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
     if (config_.upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
@@ -787,6 +836,7 @@ awaitable<void> Session::pump_server() {
 
     asio::const_buffer pending;
     size_t consumed = 0;
+    const bool was_busy = conversation_.awaiting_reply();
     if (!frame_server_input(out, &pending, &consumed)) co_return;
     server_partial_ = false;  // a slow client is not a stalled server
     error_code wec;
@@ -797,6 +847,14 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     server_partial_ = server_in_.size() != 0 || server_stream_remaining_ != 0;
+    if (was_busy && !conversation_.awaiting_reply()) {
+      count_query();
+      // Draining: a session leaves once its query and transaction are done.
+      if (server_.draining.load(std::memory_order_relaxed) && idle_between_statements()) {
+        end_for_shutdown();
+        co_return;
+      }
+    }
     if (quiet_ && !conversation_.awaiting_reply()) quiet_->cancel();
   }
 }
@@ -981,9 +1039,46 @@ void Session::time_out_query() {
   end_reason_ = "query timeout";
   final_error_ = fatal("57014", "blueshift: terminating connection: the query ran longer than " +
                                     std::to_string(config_.query_timeout_ms) + " ms (limits.query_timeout_ms)");
+  cancel_upstream_query();
+}
+
+void Session::cancel_upstream_query() {
   // Closing the connection alone may leave the query running on the warehouse.
-  if (const std::optional<BackendKey> real = client_key_ ? server_.cancels.find(*client_key_) : std::nullopt)
-    asio::co_spawn(executor_, deliver_cancel(config_.upstream, *real, config_.connect_timeout_ms), asio::detached);
+  const std::optional<BackendKey> real = client_key_ ? server_.cancels.find(*client_key_) : std::nullopt;
+  if (!real) return;
+  server_.cancels_in_flight.fetch_add(1);  // the drain waits for them before it exits
+  asio::co_spawn(executor_, deliver_cancel(config_.upstream, *real, config_.connect_timeout_ms),
+                 [&server = server_](std::exception_ptr, bool) { server.cancels_in_flight.fetch_sub(1); });
+}
+
+// ------------------------------------------------------------------ drain
+
+void Session::count_query() {
+  server_.metrics.queries.inc();
+  server_.metrics.query_duration.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - busy_since_).count());
+}
+
+bool Session::idle_between_statements() const {
+  return !conversation_.awaiting_reply() && conversation_.transaction_status() == 'I' &&
+         client_stream_remaining_ == 0 && server_stream_remaining_ == 0;
+}
+
+void Session::end_for_shutdown() {
+  end_reason_ = "shutdown";
+  // PostgreSQL's own words and code at a shutdown: drivers and poolers recognise them.
+  final_error_ = fatal("57P01", "terminating connection due to administrator command");
+}
+
+void Session::drain(bool force) {
+  if (tasks_running_ == 0 || stopping_) return;  // logging in (run() looks) or ending already
+  const bool idle = idle_between_statements();
+  if (!idle && !force) return;  // pump_server looks again when the query ends
+  if (!idle) cancel_upstream_query();
+  end_for_shutdown();
+  if (!idle) end_reason_ = "shutdown: drain deadline passed";
+  // Ends pump_client, which ends the others (task_ended), as a client leaving would.
+  stops_[0].emit(asio::cancellation_type::terminal);
 }
 
 }  // namespace blueshift::proxy

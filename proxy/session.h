@@ -41,9 +41,17 @@ class Session {
   awaitable<void> run(std::shared_ptr<Session> self);
   // Completion handler of a session's coroutines: logs the exception that ended one (a bug).
   static void log_unexpected(std::exception_ptr error);
+  // The proxy drains (run on the session's executor, SessionTable::post_each): a session
+  // idle between statements ends at once with FATAL 57P01; a busy one ends when its query
+  // and transaction are done, or now when force is set (the drain's deadline passed).
+  void drain(bool force);
 
  private:
   enum class Startup { Proceed, Done };
+  // The PROXY protocol header before the startup packet (proxy_protocol.trusted): the real
+  // client address replaces the balancer's. false: refused (logged), the session ends.
+  awaitable<bool> accept_proxy_header();
+  bool refuse_proxy_header(const std::string& why);
   awaitable<Startup> negotiate_startup();
   awaitable<std::optional<protocol::StartupPacket>> read_startup_packet();
   // Logs (rate-limited) and ends a session whose startup packet a server drops silently.
@@ -89,6 +97,12 @@ class Session {
   std::optional<std::chrono::steady_clock::time_point> next_check(std::chrono::steady_clock::time_point now);
   // Ends a query that ran past limits.query_timeout_ms: the server is told to cancel it.
   void time_out_query();
+  void cancel_upstream_query();
+  // A query ended (ReadyForQuery): counted and timed from busy_since_.
+  void count_query();
+  [[nodiscard]] bool idle_between_statements() const;
+  // Sets the end a shutdown gives: FATAL 57P01, as PostgreSQL's.
+  void end_for_shutdown();
   void start_tasks(const std::shared_ptr<Session>& self);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // Sends the final error, if any, closes both connections and logs the session's end.
@@ -97,6 +111,7 @@ class Session {
 
 
   ServerContext& server_;
+  uint64_t table_id_ = 0;  // in server_.sessions
   const Config& config_;
   Stream client_;
   std::optional<Stream> upstream_;

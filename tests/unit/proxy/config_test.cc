@@ -124,6 +124,42 @@ TEST(Config, ValidateFindsInconsistencies) {
   EXPECT_NE(problems[2].find("limits.handshake_timeout_ms"), std::string::npos);
 }
 
+TEST(Config, ReadsTheOperationsKeys) {
+  const Config off = parse("");
+  EXPECT_EQ(off.http_listen.port, 0) << "the HTTP endpoint must be off by default";
+  EXPECT_EQ(off.drain_timeout_ms, 30000);
+  const Config c = parse("http: {listen: 0.0.0.0:9187}\ndrain: {timeout_ms: 1500}\n");
+  EXPECT_EQ(c.http_listen.to_string(), "0.0.0.0:9187");
+  EXPECT_EQ(c.drain_timeout_ms, 1500);
+  EXPECT_TRUE(validate(c).empty());
+  EXPECT_EQ(parse("http: {listen: \"\"}").http_listen.port, 0);
+  EXPECT_TRUE(off.proxy_trusted.empty()) << "no PROXY header is read by default";
+  const Config pp = parse("proxy_protocol: {trusted: [10.0.0.0/8, \"::1\"], required: false}\n");
+  ASSERT_EQ(pp.proxy_trusted.size(), 2u);
+  EXPECT_EQ(pp.proxy_trusted[1].prefix, 128);
+  EXPECT_FALSE(pp.proxy_required);
+}
+
+TEST(Config, RejectsBadOperationsKeys) {
+  auto error = [](const std::string& yaml) {
+    try {
+      parse(yaml);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(error("http: {listen: nowhere}").find("'http.listen'"), std::string::npos);
+  EXPECT_NE(error("http: {port: 9187}").find("'http.port': unknown key"), std::string::npos);
+  EXPECT_NE(error("drain: {timeout: 3}").find("'drain.timeout'"), std::string::npos);
+  EXPECT_NE(error("proxy_protocol: {trusted: [10.0.0.0/40]}").find("'proxy_protocol.trusted': '10.0.0.0/40'"),
+            std::string::npos);
+  const auto problems = validate(parse("listen: 127.0.0.1:7000\nhttp: {listen: 127.0.0.1:7000}\ndrain: {timeout_ms: -1}"));
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_NE(problems[0].find("drain.timeout_ms"), std::string::npos);
+  EXPECT_NE(problems[1].find("http.listen"), std::string::npos);
+}
+
 TEST(Config, ReadsPeers) {
   const Config c = parse(R"(
 peer_id: 2

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -41,6 +42,19 @@ TEST(Metrics, CounterIncrementsFromSeveralThreadsAddUp) {
   const uint64_t steps = on_threads_for_a_while(4, [&counter](int) { counter.inc(); });
   EXPECT_EQ(counter.value(), steps);
   EXPECT_EQ(find_value(registry.collect(), "blueshift_test_total"), static_cast<double>(steps));
+}
+
+// Threads bump cells of their own: the first kCounterShards threads never share one.
+TEST(Metrics, ThreadsCountInCellsOfTheirOwn) {
+  std::vector<size_t> shards(kCounterShards);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < kCounterShards; ++i) {
+    threads.emplace_back([&shards, i] { shards[i] = counter_shard(); });
+  }
+  for (auto& t : threads) t.join();
+  std::sort(shards.begin(), shards.end());
+  EXPECT_EQ(std::unique(shards.begin(), shards.end()), shards.end()) << "two threads share a counter cell";
+  EXPECT_LT(shards.back(), kCounterShards);
 }
 
 TEST(Metrics, CounterIncrementsByAnAmount) {

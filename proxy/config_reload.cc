@@ -1,0 +1,89 @@
+// Reload rules; see config_reload.h.
+#include "proxy/config_reload.h"
+
+#include <functional>
+#include <stdexcept>
+
+namespace blueshift::proxy {
+namespace {
+
+bool same(const Endpoint& a, const Endpoint& b) { return a.host == b.host && a.port == b.port; }
+
+bool same_peers(const std::vector<Peer>& a, const std::vector<Peer>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].id != b[i].id || !same(a[i].endpoint, b[i].endpoint)) return false;
+  }
+  return true;
+}
+
+// One restart-only key: whether it changed, and how to put the running value back.
+struct RestartKey {
+  const char* name;
+  std::function<bool(const Config&, const Config&)> same;
+  std::function<void(const Config&, Config&)> keep;
+};
+
+template <typename T>
+RestartKey field(const char* name, T Config::*member) {
+  return {name, [member](const Config& a, const Config& b) { return a.*member == b.*member; },
+          [member](const Config& from, Config& to) { to.*member = from.*member; }};
+}
+
+RestartKey endpoint(const char* name, Endpoint Config::*member) {
+  return {name, [member](const Config& a, const Config& b) { return same(a.*member, b.*member); },
+          [member](const Config& from, Config& to) { to.*member = from.*member; }};
+}
+
+const std::vector<RestartKey>& restart_keys() {
+  static const std::vector<RestartKey> keys = {
+      endpoint("listen", &Config::listen),
+      endpoint("http.listen", &Config::http_listen),
+      field("io_threads", &Config::io_threads),
+      field("pin_io_threads", &Config::pin_io_threads),
+      field("peer_id", &Config::peer_id),
+      {"peers", [](const Config& a, const Config& b) { return same_peers(a.peers, b.peers); },
+       [](const Config& from, Config& to) { to.peers = from.peers; }},
+      field("upstream.tls", &Config::upstream_tls),
+      field("upstream.ca_file", &Config::upstream_ca_file),
+      field("log.file", &Config::log_file),
+      field("log.stats_interval_seconds", &Config::stats_interval_seconds),
+      field("catalog.conninfo", &Config::catalog_conninfo),
+      field("catalog.refresh_seconds", &Config::catalog_refresh_seconds),
+      field("audit.file", &Config::audit_file),
+      // The governor exists from start-up or not at all; its rules reload, its presence not.
+      {"policies", [](const Config& a, const Config& b) { return (a.policies == nullptr) == (b.policies == nullptr); },
+       [](const Config& from, Config& to) {
+         if (!from.policies) to.policies = nullptr;
+       }},
+  };
+  return keys;
+}
+
+}  // namespace
+
+std::vector<std::string> keep_restart_only_keys(const Config& running, Config& fresh) {
+  std::vector<std::string> changed;
+  for (const RestartKey& key : restart_keys()) {
+    if (key.same(running, fresh)) continue;
+    changed.emplace_back(key.name);
+    key.keep(running, fresh);
+  }
+  return changed;
+}
+
+Config reread_config(const Config& running, std::vector<std::string>* restart_keys) {
+  if (running.source_path.empty()) throw std::runtime_error("no configuration file was given (--config)");
+  Config fresh = load_config(running.source_path);
+  apply_overrides(running.overrides, fresh);
+  *restart_keys = keep_restart_only_keys(running, fresh);
+  const auto problems = validate(fresh);
+  if (!problems.empty()) {
+    std::string all;
+    for (const auto& p : problems) all += (all.empty() ? "" : "; ") + p;
+    throw std::runtime_error(all);
+  }
+  return fresh;
+}
+
+}  // namespace blueshift::proxy
