@@ -27,6 +27,10 @@ struct Upsert {
   std::string loaded;     // the client's text from the column list (or source) to ON CONFLICT
   int loaded_at = 0;      // where it starts there, in characters
   std::vector<std::string> keys;
+  // DO NOTHING without a target meets a row on any of the table's declared keys: all of
+  // them when there are several (keys then stays empty); none declared: a plain INSERT.
+  std::vector<std::vector<std::string>> any_keys;
+  bool no_keys = false;
   bool update = false;
   std::string set;    // the SET list as written (DO UPDATE)
   std::string where;  // the DO UPDATE condition as written, or ""
@@ -35,9 +39,9 @@ struct Upsert {
   bool where_params = false;
 };
 
-PlanPtr refusal(std::string message, std::string hint) {
+PlanPtr refusal(std::string message, std::string hint, std::string sqlstate = "0A000") {
   auto plan = std::make_shared<Plan>();
-  plan->refusal = PlanStep::Error{"0A000", std::move(message), std::move(hint)};
+  plan->refusal = PlanStep::Error{std::move(sqlstate), std::move(message), std::move(hint)};
   return plan;
 }
 
@@ -140,13 +144,25 @@ void read_update(std::string_view sql, const std::vector<Token>& tokens, const P
   u->where_params = oc.where_clause != nullptr && has_param(&oc.where_clause->base);
 }
 
-std::string key_match(const Upsert& u, std::string_view left, std::string_view right) {
+std::string key_match(const std::vector<std::string>& keys, std::string_view left, std::string_view right) {
   std::string out;
-  for (const std::string& k : u.keys) {
+  for (const std::string& k : keys) {
     if (!out.empty()) out += " AND ";
     out += std::string(left) + "." + k + " = " + std::string(right) + "." + k;
   }
   return out;
+}
+
+std::string key_match(const Upsert& u, std::string_view left, std::string_view right) {
+  return key_match(u.keys, left, right);
+}
+
+// Rows that meet on any of the keys.
+std::string any_key_match(const Upsert& u, std::string_view left, std::string_view right) {
+  std::string out;
+  for (const std::vector<std::string>& key : u.any_keys)
+    out += (out.empty() ? "(" : " OR (") + key_match(key, left, right) + ")";
+  return "(" + out + ")";
 }
 
 std::string stage_name() {
@@ -255,18 +271,93 @@ PlanPtr build_nothing(const Upsert& u) {
   return finish(u, std::move(s));
 }
 
+// DO NOTHING without target on a table with several keys: a row goes when it meets a row
+// of t on any key, or an earlier row of the statement that was inserted. Dropping every
+// row that meets any earlier one is that, unless a row met only rows that went themselves
+// (a chain over different keys): such a statement is refused rather than guessed at.
+PlanPtr build_nothing_any(const Upsert& u) {
+  Staged s = start(u);
+  s.plan->steps.push_back(lock(u));
+  s.plan->steps.push_back(step("DELETE FROM " + s.stage + " WHERE EXISTS (SELECT 1 FROM " + u.table +
+                               " AS blueshift_target WHERE " + any_key_match(u, "blueshift_target", s.stage) + ")"));
+  const std::string a = "blueshift_a", b = "blueshift_b", c = "blueshift_c";
+  PlanStep chain = step("SELECT count(*) / 0 FROM " + s.stage + " AS " + a + " JOIN " + s.stage + " AS " + b + " ON " +
+                        b + "." + s.ord + " > " + a + "." + s.ord + " AND " + any_key_match(u, a, b) + " JOIN " +
+                        s.stage + " AS " + c + " ON " + c + "." + s.ord + " > " + b + "." + s.ord + " AND " +
+                        any_key_match(u, b, c) + " WHERE NOT " + any_key_match(u, a, c) + " HAVING count(*) > 0");
+  chain.error_as = PlanStep::Error{"0A000", std::string(kKeysChain),
+                                   "Name the conflict target (ON CONFLICT (col, ...)), or send such rows in "
+                                   "separate statements."};
+  s.plan->steps.push_back(std::move(chain));
+  s.plan->steps.push_back(step("DELETE FROM " + s.stage + " USING " + s.stage + " AS blueshift_first WHERE " +
+                               any_key_match(u, s.stage, "blueshift_first") + " AND blueshift_first." + s.ord + " < " +
+                               s.stage + "." + s.ord));
+  s.plan->steps.push_back(step("ALTER TABLE " + s.stage + " DROP COLUMN " + s.ord));
+  s.plan->steps.push_back(step("INSERT INTO " + u.table + " SELECT * FROM " + s.stage, PlanStep::Replies::Count));
+  s.plan->steps.push_back(step("DROP TABLE " + s.stage));
+  return s.plan;
+}
+
+// DO NOTHING without target on a table without declared keys inserts every row.
+PlanPtr build_plain(const Upsert& u) {
+  auto plan = std::make_shared<Plan>();
+  plan->tag = "INSERT 0 {rows}";
+  const std::string head = "INSERT INTO " + u.table + " ";
+  plan->steps.push_back(step(head + u.loaded, PlanStep::Replies::Count, u.source_params));
+  plan->steps.back().position_shift = u.loaded_at - static_cast<int>(head.size());
+  return plan;
+}
+
+// The keys of `ON CONFLICT ON CONSTRAINT name` or of a DO NOTHING without target, from the
+// catalog; a refusal when it cannot tell.
+PlanPtr catalog_keys(const PgQuery__InsertStmt& ins, const KeyLookup& lookup, Upsert* u) {
+  const PgQuery__OnConflictClause& oc = *ins.on_conflict_clause;
+  const bool named = oc.infer != nullptr;
+  if (!named && oc.action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE)
+    return refusal("ON CONFLICT DO UPDATE requires inference specification or constraint name",
+                   "For example, ON CONFLICT (column_name).", "42601");
+  const std::string hint = "Name the key columns instead: ON CONFLICT (col, ...).";
+  if (!lookup) return refusal("the table's keys are not known: Blueshift has no catalog to read them from", hint);
+  const PgQuery__RangeVar& rel = *ins.relation;
+  const absl::StatusOr<std::vector<UpsertKey>> keys = lookup(pg::sv(rel.schemaname), pg::sv(rel.relname));
+  if (!keys.ok()) return refusal(std::string(keys.status().message()), hint, "55000");
+  const auto quoted = [](const UpsertKey& k) {
+    std::vector<std::string> out;
+    for (const std::string& c : k.columns) out.push_back(quote_identifier(c));
+    return out;
+  };
+  if (named) {
+    const std::string_view name = pg::sv(oc.infer->conname);
+    const auto it = std::find_if(keys->begin(), keys->end(), [&](const UpsertKey& k) { return k.name == name; });
+    if (it == keys->end())
+      return refusal("constraint \"" + std::string(name) + "\" for table \"" + std::string(pg::sv(rel.relname)) +
+                         "\" does not exist",
+                     "Blueshift reads constraints from the catalog, which it refreshes periodically. " + hint, "42704");
+    u->keys = quoted(*it);
+  } else if (keys->size() == 1) {
+    u->keys = quoted(keys->front());
+  } else {
+    for (const UpsertKey& k : *keys) u->any_keys.push_back(quoted(k));
+    u->no_keys = keys->empty();
+  }
+  return nullptr;
+}
+
 // Refuses what cannot run exactly; fills the keys otherwise.
-PlanPtr check_form(const PgQuery__InsertStmt& ins, Upsert* u) {
+PlanPtr check_form(const PgQuery__InsertStmt& ins, const KeyLookup& lookup, Upsert* u) {
   const PgQuery__OnConflictClause& oc = *ins.on_conflict_clause;
   if (ins.n_returning_list > 0)
     return refusal("INSERT ... ON CONFLICT ... RETURNING is not supported: the upsert runs as staged statements "
                    "on Redshift, which cannot return the rows it inserted or updated",
                    "Run the upsert without RETURNING, then SELECT the rows by their keys.");
   if (ins.with_clause != nullptr) return refusal("INSERT ... ON CONFLICT with a WITH clause is not supported", "");
-  if (oc.infer == nullptr || pg::has(oc.infer->conname) || oc.infer->where_clause != nullptr)
-    return refusal("ON CONFLICT without a list of key columns is not supported yet",
-                   "Name the key columns: ON CONFLICT (col, ...).");
-  for (size_t i = 0; i < oc.infer->n_index_elems; ++i) {
+  if (oc.infer == nullptr || pg::has(oc.infer->conname)) {
+    if (PlanPtr refused = catalog_keys(ins, lookup, u)) return refused;
+  } else if (oc.infer->where_clause != nullptr) {
+    return refusal("ON CONFLICT with a WHERE on its key columns (a partial index) is not supported",
+                   "Name the key columns of a constraint: ON CONFLICT (col, ...).");
+  }
+  for (size_t i = 0; oc.infer != nullptr && !pg::has(oc.infer->conname) && i < oc.infer->n_index_elems; ++i) {
     const PgQuery__Node* n = oc.infer->index_elems[i];
     if (!IS(n, INDEX_ELEM) || !pg::has(n->index_elem->name))
       return refusal("ON CONFLICT on an expression is not supported", "Name the key columns: ON CONFLICT (col, ...).");
@@ -281,16 +372,17 @@ PlanPtr check_form(const PgQuery__InsertStmt& ins, Upsert* u) {
   return nullptr;
 }
 
-PlanPtr plan_one(const std::string& sql, const PgQuery__RawStmt& raw, const std::vector<Token>& tokens) {
+PlanPtr plan_one(const std::string& sql, const PgQuery__RawStmt& raw, const std::vector<Token>& tokens,
+                 const KeyLookup& keys) {
   const PgQuery__InsertStmt& ins = *raw.stmt->insert_stmt;
   Upsert u;
-  if (PlanPtr refused = check_form(ins, &u)) return refused;
+  if (PlanPtr refused = check_form(ins, keys, &u)) return refused;
   if (ins.select_stmt == nullptr || !read_target(sql, tokens, ins, &u))
     return refusal("this form of INSERT ... ON CONFLICT is not supported", "");
   u.source_params = has_param(&ins.select_stmt->base);
   const int end = raw.stmt_len > 0 ? raw.stmt_location + raw.stmt_len : static_cast<int>(sql.size());
   u.update = ins.on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
-  if (!u.update) return build_nothing(u);
+  if (!u.update) return u.no_keys ? build_plain(u) : u.any_keys.empty() ? build_nothing(u) : build_nothing_any(u);
   read_update(sql, tokens, *ins.on_conflict_clause, end, &u);
   return build_update(u);
 }
@@ -309,7 +401,7 @@ bool mentions_conflict(std::string_view sql) {
 
 }  // namespace
 
-PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites) {
+PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites, const KeyLookup& keys) {
   if (!mentions_conflict(text)) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
@@ -324,7 +416,7 @@ PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites) {
   std::vector<Token> tokens;
   std::string error;
   if (!pg::scan(sql, &tokens, &error)) return nullptr;
-  return plan_one(sql, *tree.stmts[0], tokens);
+  return plan_one(sql, *tree.stmts[0], tokens, keys);
 }
 
 }  // namespace blueshift::rewrite
