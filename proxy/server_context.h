@@ -13,6 +13,7 @@
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
+#include "proxy/upsert_keys.h"
 
 namespace blueshift::proxy {
 
@@ -33,6 +34,7 @@ struct ServerContext {
   BufferBudget buffered;  // limits.max_buffered_bytes
   CancelThrottle cancel_throttle;
   LogLimiter<1> unknown_cancels;  // one line a second at most, with the count left out
+  std::shared_ptr<UpsertKeys> upsert_keys;  // null: upserts off or no catalog connection
 };
 
 }  // namespace blueshift::proxy

@@ -8,6 +8,7 @@
 
 #include "policies/policy_set.h"
 #include "proxy/conversation.h"
+#include "proxy/upsert_keys.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::proxy {
@@ -21,7 +22,9 @@ struct UpsertSettings {
 // Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.
 [[nodiscard]] UpsertSettings parse_upsert_settings(const YAML::Node& node);
 
-// The planner for these settings; empty when they are disabled.
-[[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings);
+// The planner for these settings; empty when they are disabled. `keys` resolves the forms
+// without a key column list (null: no catalog, they are refused).
+[[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings,
+                                     std::shared_ptr<UpsertKeys> keys = nullptr);
 
 }  // namespace blueshift::proxy
