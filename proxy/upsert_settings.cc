@@ -52,7 +52,13 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
   if (!node.IsMap()) fail("", "must be a mapping");
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "enabled" && key != "scope" && key != "tables") fail(key, "unknown key (enabled, scope, tables)");
+    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse")
+      fail(key, "unknown key (enabled, scope, tables, warehouse)");
+  }
+  if (const YAML::Node w = node["warehouse"]) {
+    const std::string name = w.IsScalar() ? w.as<std::string>() : "";
+    if (name != "redshift" && name != "postgresql") fail("warehouse", "expected redshift or postgresql");
+    s.warehouse = name == "redshift" ? rewrite::Warehouse::Redshift : rewrite::Warehouse::PostgreSQL;
   }
   if (const YAML::Node e = node["enabled"]) {
     try {
@@ -79,7 +85,7 @@ Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shar
     if (keys) lookup = [&](std::string_view schema, std::string_view table) { return keys->lookup(session, schema, table); };
     return rewrite::plan_upsert(
         sql, [&](std::string_view schema, std::string_view table) { return table_listed(settings->tables, schema, table); },
-        lookup);
+        lookup, settings->warehouse);
   };
 }
 

@@ -9,6 +9,7 @@
 #include "policies/policy_set.h"
 #include "proxy/conversation.h"
 #include "proxy/upsert_keys.h"
+#include "rewrite/upsert_plan.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::proxy {
@@ -17,6 +18,9 @@ struct UpsertSettings {
   bool enabled = false;
   policies::Scope scope;            // as policies' scopes; groups not yet (no look-up here)
   std::vector<std::string> tables;  // globs: "schema.table" or "table"; empty: every table
+  // What the upstream is: the staged statements' spelling differs (Redshift by default;
+  // "postgresql" for the dev warehouse and the differential tests).
+  rewrite::Warehouse warehouse = rewrite::Warehouse::Redshift;
 };
 
 // Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.

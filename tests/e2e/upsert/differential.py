@@ -246,6 +246,26 @@ def executemany_side(ports, rnd):
     return failures
 
 
+def unnest_side(ports, rnd):
+    """Django 5.2's bulk_create(update_conflicts=True): one row per array element, the arrays
+    as $n parameters (prepared), and a DO UPDATE of the named columns."""
+    native, proxied = conn(ports[0], NATIVE), conn(ports[1], PROXIED)
+    sql = ("INSERT INTO upsert_t1 (k, a, b) SELECT * FROM UNNEST(%s::integer[], %s::integer[], %s::text[]) "
+           "ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a, b = EXCLUDED.b")
+    failures = []
+    for i in range(6):
+        n = rnd.randint(1, 8)
+        params = [[rnd.randint(0, 30) for _ in range(n)], [rnd.randint(0, 9) for _ in range(n)],
+                  [f"u{rnd.randint(0, 9)}" for _ in range(n)]]
+        want, got = run(native, sql, params, True), run(proxied, sql, params, True)
+        OUTCOMES["unnest " + want.split(" 0 ")[0]] += 1
+        if want != got:
+            failures.append(f"unnest {i}: {params}\n  native:  {want}\n  proxied: {got}")
+    if contents(native) != contents(proxied):
+        failures.append("unnest: contents differ")
+    return failures
+
+
 def psql_side(ports, script):
     """The same statements as one psql script on each side: output and errors equal."""
     outs = []
@@ -314,6 +334,7 @@ def main():
     failures += psql_side(ports, simple)
     failures += psycopg_side(ports, Gen(rnd).script(args.statements, extended=True), True)[0]
     failures += executemany_side(ports, rnd)
+    failures += unnest_side(ports, rnd)
     failures += chain_check(ports[1])
     failures += log_check(ports[0], log, start)
     for f in failures[:20]:

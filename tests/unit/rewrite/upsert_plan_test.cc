@@ -82,6 +82,13 @@ TEST(UpsertPlan, OnlyTheStepsThatCarryParametersBindThem) {
   EXPECT_TRUE(where->steps[2].uses_params);  // the duplicate check evaluates the WHERE
 }
 
+// Redshift numbers the staging rows with its own spelling (PostgreSQL cannot run it: text only).
+TEST(UpsertPlan, RedshiftSpellsTheNumberingColumnItsOwnWay) {
+  const PlanPtr p = plan_upsert("insert into t values (1) on conflict (k) do nothing", {}, {}, Warehouse::Redshift);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(steps(p)[0], "CREATE TEMP TABLE S (LIKE t INCLUDING DEFAULTS, \"blueshift_ord\" BIGINT IDENTITY(1, 1))");
+}
+
 TEST(UpsertPlan, EachPlanHasItsOwnStagingTable) {
   const char* sql = "insert into t values (1) on conflict (k) do nothing";
   EXPECT_NE(plan_upsert(sql)->steps[0].sql, plan_upsert(sql)->steps[0].sql);
