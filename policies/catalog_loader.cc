@@ -64,6 +64,18 @@ const char* const kUserGroupsPostgres =
 const char* const kUserGroupsRedshift =
     "SELECT true, g.groname FROM pg_catalog.pg_user u "
     "LEFT JOIN pg_catalog.pg_group g ON u.usesysid = ANY(g.grolist) WHERE u.usename = $1";
+// Declared primary keys and unique constraints (informational on Redshift), with every
+// table, keyed or not: an unqualified name resolves to the first schema that has it.
+const char* const kTableKeys =
+    "SELECT n.nspname, c.relname, k.conname, a.attname "
+    "FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    "LEFT JOIN pg_catalog.pg_constraint k ON k.conrelid = c.oid AND k.contype IN ('p', 'u') "
+    "LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY (k.conkey) "
+    "WHERE c.relkind IN ('r', 'p') "
+    "AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_internal') "
+    "AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%' "
+    "ORDER BY n.nspname, c.relname, k.conname, a.attnum";
 }  // namespace catalog_sql
 
 namespace {
@@ -83,11 +95,14 @@ std::string one_line(std::string s) {
   return s;
 }
 
-absl::StatusOr<Conn> connect(const std::string& conninfo) {
+// `database`, when given, replaces the conninfo's own (libpq expands only the first
+// dbname; a later one is a plain database name and wins).
+absl::StatusOr<Conn> connect(const std::string& conninfo, const std::string& database = "") {
   // connect_timeout and application_name come first so the operator's conninfo (expanded
   // from dbname) overrides them.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"10", "blueshift-catalog", conninfo.c_str(), nullptr};
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", database.empty() ? nullptr : "dbname",
+                        nullptr};
+  const char* values[] = {"10", "blueshift-catalog", conninfo.c_str(), database.c_str(), nullptr};
   Conn conn(PQconnectdbParams(keys, values, 1));
   if (!conn) return absl::ResourceExhaustedError("libpq could not allocate a connection");
   if (PQstatus(conn.get()) != CONNECTION_OK) {
@@ -290,6 +305,22 @@ absl::StatusOr<std::optional<std::vector<std::string>>> load_user_groups(const s
   std::sort(groups.begin(), groups.end());
   groups.erase(std::unique(groups.begin(), groups.end()), groups.end());
   return std::optional<std::vector<std::string>>(std::move(groups));
+}
+
+absl::StatusOr<TableKeys> load_table_keys(const std::string& conninfo, const std::string& database) {
+  auto conn = connect(conninfo, database);
+  if (!conn.ok()) return conn.status();
+  auto r = query(conn->get(), catalog_sql::kTableKeys);
+  if (!r.ok()) return r.status();
+  TableKeys out;
+  for (int i = 0; i < PQntuples(r->get()); ++i) {
+    auto& keys = out.tables[cell(r->get(), i, 0) + "." + cell(r->get(), i, 1)];
+    if (PQgetisnull(r->get(), i, 2) || PQgetisnull(r->get(), i, 3)) continue;  // a table without keys
+    const std::string name = cell(r->get(), i, 2);
+    if (keys.empty() || keys.back().name != name) keys.push_back(rewrite::UpsertKey{name, {}});
+    keys.back().columns.push_back(cell(r->get(), i, 3));
+  }
+  return out;
 }
 
 }  // namespace blueshift::policies

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "policies/catalog.h"
+#include "rewrite/upsert_plan.h"
 
 namespace blueshift::policies {
 
@@ -30,6 +31,7 @@ extern const char* const kUsersPostgres;
 extern const char* const kUsersRedshift;
 extern const char* const kUserGroupsPostgres;  // $1 = user name
 extern const char* const kUserGroupsRedshift;  // $1 = user name
+extern const char* const kTableKeys;
 }  // namespace catalog_sql
 
 [[nodiscard]] absl::StatusOr<Catalog> load_catalog(const std::string& conninfo);
@@ -38,6 +40,15 @@ extern const char* const kUserGroupsRedshift;  // $1 = user name
 // the warehouse has no such user.
 [[nodiscard]] absl::StatusOr<std::optional<std::vector<std::string>>> load_user_groups(const std::string& conninfo,
                                                                                       const std::string& user);
+
+// The declared keys of one database's tables, for staged upserts without a conflict target
+// (rewrite/upsert_plan.h): "schema.name" of every table -> its primary key and unique
+// constraints (none declared: empty).
+struct TableKeys {
+  std::map<std::string, std::vector<rewrite::UpsertKey>> tables;
+};
+// Reads them from `database` (the conninfo's own when empty) with the catalog's conninfo.
+[[nodiscard]] absl::StatusOr<TableKeys> load_table_keys(const std::string& conninfo, const std::string& database);
 
 // Parses svv_external_partitions.values: a JSON array of strings (Redshift), or a
 // PostgreSQL array literal {2024,01} as a fallback.

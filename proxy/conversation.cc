@@ -33,8 +33,12 @@ bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.siz
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
-// A plan that refuses: the statement runs nowhere.
-ProxyError plan_refusal(const rewrite::Plan& plan) {
+// A plan that refuses: the statement runs nowhere. In a failed block PostgreSQL would not
+// have looked at it: the client gets the failed block's error, as from the server.
+ProxyError plan_refusal(const rewrite::Plan& plan, char transaction_status) {
+  if (transaction_status == 'E')
+    return ProxyError{"ERROR", "25P02", "current transaction is aborted, commands ignored until end of transaction block",
+                      "", ""};
   return ProxyError{"ERROR", plan.refusal->sqlstate, plan.refusal->message, "", plan.refusal->hint};
 }
 
@@ -130,7 +134,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
-    if (plan->refusal) return refuse(plan_refusal(*plan), false, out);
+    if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
       return Verdict::Wait;
@@ -250,7 +254,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
   InfoPtr info;
   rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
-  if (plan && plan->refusal) return refuse(plan_refusal(*plan), true, out);
+  if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
     i->check = std::move(deferred);

@@ -11,6 +11,7 @@
 #include "proxy/http_server.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
+#include "proxy/upsert_settings.h"
 
 namespace blueshift::proxy {
 
@@ -49,6 +50,16 @@ struct Server::Impl {
       context.governor = policies::Governor::create(*c.policies, c.catalog_conninfo, c.audit_file);
       add_governor_collector(context.registry, context.governor);
     }
+    if (c.upserts && c.upserts->enabled && !c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
+  }
+
+  // Keys read with the catalog's connection, on the blocking pool.
+  std::shared_ptr<UpsertKeys> upsert_keys(const Config& c) {
+    UpsertKeys::Options o;
+    o.load = [conninfo = c.catalog_conninfo](const std::string& db) { return policies::load_table_keys(conninfo, db); };
+    o.post = [this](std::function<void()> read) { asio::post(context.blocking, std::move(read)); };
+    o.max_age = std::chrono::seconds(c.catalog_refresh_seconds);
+    return std::make_shared<UpsertKeys>(std::move(o));
   }
 
   ServerContext context;

@@ -17,6 +17,7 @@
 #include "proxy/proxy_metrics.h"
 #include "proxy/reloadable.h"
 #include "proxy/session_table.h"
+#include "proxy/upsert_keys.h"
 
 namespace blueshift::proxy {
 
@@ -43,6 +44,7 @@ struct ServerContext {
   // Set once by a stop signal (drain.h); sessions read it when a query ends.
   std::atomic<bool> draining{false};
   std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
+  std::shared_ptr<UpsertKeys> upsert_keys;  // null: upserts off or no catalog connection
 };
 
 }  // namespace blueshift::proxy

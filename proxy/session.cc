@@ -79,7 +79,7 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(*server.config), client_(std::move(client)),
-      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts),
+      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
                                          server.config->offload_analysis_bytes}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;

@@ -1,6 +1,7 @@
 #include "proxy/upsert_settings.h"
 
 #include <stdexcept>
+#include <utility>
 
 #include "policies/evaluate.h"
 #include "rewrite/upsert_plan.h"
@@ -51,7 +52,13 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
   if (!node.IsMap()) fail("", "must be a mapping");
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "enabled" && key != "scope" && key != "tables") fail(key, "unknown key (enabled, scope, tables)");
+    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse")
+      fail(key, "unknown key (enabled, scope, tables, warehouse)");
+  }
+  if (const YAML::Node w = node["warehouse"]) {
+    const std::string name = w.IsScalar() ? w.as<std::string>() : "";
+    if (name != "redshift" && name != "postgresql") fail("warehouse", "expected redshift or postgresql");
+    s.warehouse = name == "redshift" ? rewrite::Warehouse::Redshift : rewrite::Warehouse::PostgreSQL;
   }
   if (const YAML::Node e = node["enabled"]) {
     try {
@@ -66,13 +73,19 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
   return s;
 }
 
-Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings) {
+Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shared_ptr<UpsertKeys> keys) {
   if (!settings || !settings->enabled) return {};
-  return [settings](std::string_view sql, const policies::SessionContext& session) -> rewrite::PlanPtr {
+  // The session's first statement starts reading its database's keys, so that they are
+  // there when an upsert needs them.
+  return [settings, keys, prefetched = false](std::string_view sql,
+                                              const policies::SessionContext& session) mutable -> rewrite::PlanPtr {
     if (!in_scope(settings->scope, session)) return nullptr;
-    return rewrite::plan_upsert(sql, [&](std::string_view schema, std::string_view table) {
-      return table_listed(settings->tables, schema, table);
-    });
+    if (keys && !std::exchange(prefetched, true)) keys->prefetch(session.database);
+    rewrite::KeyLookup lookup;
+    if (keys) lookup = [&](std::string_view schema, std::string_view table) { return keys->lookup(session, schema, table); };
+    return rewrite::plan_upsert(
+        sql, [&](std::string_view schema, std::string_view table) { return table_listed(settings->tables, schema, table); },
+        lookup, settings->warehouse);
   };
 }
 

@@ -8,6 +8,8 @@
 
 #include "policies/policy_set.h"
 #include "proxy/conversation.h"
+#include "proxy/upsert_keys.h"
+#include "rewrite/upsert_plan.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::proxy {
@@ -16,12 +18,17 @@ struct UpsertSettings {
   bool enabled = false;
   policies::Scope scope;            // as policies' scopes; groups not yet (no look-up here)
   std::vector<std::string> tables;  // globs: "schema.table" or "table"; empty: every table
+  // What the upstream is: the staged statements' spelling differs (Redshift by default;
+  // "postgresql" for the dev warehouse and the differential tests).
+  rewrite::Warehouse warehouse = rewrite::Warehouse::Redshift;
 };
 
 // Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.
 [[nodiscard]] UpsertSettings parse_upsert_settings(const YAML::Node& node);
 
-// The planner for these settings; empty when they are disabled.
-[[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings);
+// The planner for these settings; empty when they are disabled. `keys` resolves the forms
+// without a key column list (null: no catalog, they are refused).
+[[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings,
+                                     std::shared_ptr<UpsertKeys> keys = nullptr);
 
 }  // namespace blueshift::proxy

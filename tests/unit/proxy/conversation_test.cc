@@ -486,6 +486,17 @@ TEST(ConversationPlan, ARefusingPlanRunsNothingInEitherProtocol) {
   EXPECT_EQ(d.reply({error("26000"), ready('I')}), "E(0A000) Z(I)");
 }
 
+// PostgreSQL looks at no statement in a failed block: 25P02, whatever the plan says.
+TEST(ConversationPlan, ARefusingPlanInAFailedBlockGetsTheBlocksError) {
+  Driver d = refusing();
+  d.conversation.set_transaction_status('E');
+  EXPECT_EQ(d.send(Query{"insert into t values (1) on conflict (k) do nothing returning k"}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({error("42601"), ready('E')}), "E(25P02) Z(E)");
+  EXPECT_EQ(d.send({Parse{"s", "insert into t values ($1) on conflict (k) do nothing returning k", {}}, Sync{}}),
+            "B(:__blueshift_refused__:0) S");
+  EXPECT_EQ(d.reply({error("25P02"), ready('E')}), "E(25P02) Z(E)");
+}
+
 TEST(ConversationPlan, ExtendedDescribeOfAPlannedStatementReportsItsParameters) {
   Driver d = planned();
   EXPECT_EQ(d.send({Parse{"s", kUpsert, {23}}, Describe{'S', "s"}, Sync{}}), "P(s:) D(Ss) S");

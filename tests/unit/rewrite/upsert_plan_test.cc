@@ -82,6 +82,13 @@ TEST(UpsertPlan, OnlyTheStepsThatCarryParametersBindThem) {
   EXPECT_TRUE(where->steps[2].uses_params);  // the duplicate check evaluates the WHERE
 }
 
+// Redshift numbers the staging rows with its own spelling (PostgreSQL cannot run it: text only).
+TEST(UpsertPlan, RedshiftSpellsTheNumberingColumnItsOwnWay) {
+  const PlanPtr p = plan_upsert("insert into t values (1) on conflict (k) do nothing", {}, {}, Warehouse::Redshift);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(steps(p)[0], "CREATE TEMP TABLE S (LIKE t INCLUDING DEFAULTS, \"blueshift_ord\" BIGINT IDENTITY(1, 1))");
+}
+
 TEST(UpsertPlan, EachPlanHasItsOwnStagingTable) {
   const char* sql = "insert into t values (1) on conflict (k) do nothing";
   EXPECT_NE(plan_upsert(sql)->steps[0].sql, plan_upsert(sql)->steps[0].sql);
@@ -101,6 +108,86 @@ TEST(UpsertPlan, FormsItCannotRunExactlyAreRefused) {
     ASSERT_TRUE(p->refusal) << sql;
     EXPECT_EQ(p->refusal->sqlstate, "0A000") << sql;
     EXPECT_TRUE(p->steps.empty()) << sql;
+  }
+}
+
+// A catalog with one table, public.t: primary key t_pkey (k), unique t_code_key (code, "Region").
+absl::StatusOr<std::vector<UpsertKey>> two_keys(std::string_view schema, std::string_view table) {
+  if (table != "t" || (schema != "" && schema != "public")) return absl::NotFoundError("no table " + std::string(table));
+  return std::vector<UpsertKey>{{"t_pkey", {"k"}}, {"t_code_key", {"code", "Region"}}};
+}
+
+TEST(UpsertPlan, OnConstraintTakesTheConstraintsColumnsFromTheCatalog) {
+  const PlanPtr p = plan_upsert("insert into public.t values (1, 'a') on conflict on constraint t_code_key "
+                                "do update set a = excluded.a", {}, two_keys);
+  ASSERT_NE(p, nullptr);
+  ASSERT_FALSE(p->refusal) << p->refusal->message;
+  EXPECT_EQ(steps(p)[4], "UPDATE public.t SET a = excluded.a FROM S AS excluded WHERE \"t\".\"code\" = "
+                         "excluded.\"code\" AND \"t\".\"Region\" = excluded.\"Region\"");
+  // The same plan as with the columns written out.
+  EXPECT_EQ(steps(p), steps(plan_upsert("insert into public.t values (1, 'a') on conflict (code, \"Region\") "
+                                        "do update set a = excluded.a")));
+  const PlanPtr nothing = plan_upsert("insert into t values (1) on conflict on constraint t_pkey do nothing", {}, two_keys);
+  EXPECT_EQ(steps(nothing), steps(plan_upsert("insert into t values (1) on conflict (k) do nothing")));
+}
+
+TEST(UpsertPlan, DoNothingWithoutTargetMeetsEveryDeclaredKey) {
+  const PlanPtr one = plan_upsert("insert into t values (1) on conflict do nothing", {},
+                                  [](std::string_view, std::string_view) -> absl::StatusOr<std::vector<UpsertKey>> {
+                                    return std::vector<UpsertKey>{{"t_pkey", {"k"}}};
+                                  });
+  EXPECT_EQ(steps(one), steps(plan_upsert("insert into t values (1) on conflict (k) do nothing")));
+
+  const PlanPtr none = plan_upsert("insert into t as x (k) values ($1) on conflict do nothing", {},
+                                   [](std::string_view, std::string_view) -> absl::StatusOr<std::vector<UpsertKey>> {
+                                     return std::vector<UpsertKey>{};
+                                   });
+  ASSERT_NE(none, nullptr);
+  EXPECT_EQ(steps(none), std::vector<std::string>{"INSERT INTO t (k) values ($1)"});
+  EXPECT_EQ(none->steps[0].replies, PlanStep::Replies::Count);
+  EXPECT_TRUE(none->steps[0].uses_params);
+
+  const PlanPtr two = plan_upsert("insert into t values (1, 'a', 'b') on conflict do nothing", {}, two_keys);
+  ASSERT_NE(two, nullptr);
+  ASSERT_FALSE(two->refusal);
+  const std::vector<std::string> s = steps(two);
+  ASSERT_EQ(s.size(), 9u);
+  EXPECT_EQ(s[2], "LOCK t");
+  EXPECT_EQ(s[3], "DELETE FROM S WHERE EXISTS (SELECT 1 FROM t AS blueshift_target WHERE ((blueshift_target.\"k\" = "
+                  "S.\"k\") OR (blueshift_target.\"code\" = S.\"code\" AND blueshift_target.\"Region\" = "
+                  "S.\"Region\")))");
+  ASSERT_TRUE(two->steps[4].error_as);
+  EXPECT_EQ(two->steps[4].error_as->sqlstate, "0A000");
+  EXPECT_EQ(two->steps[4].error_as->message, kKeysChain);
+  EXPECT_EQ(s[5], "DELETE FROM S USING S AS blueshift_first WHERE ((S.\"k\" = blueshift_first.\"k\") OR "
+                  "(S.\"code\" = blueshift_first.\"code\" AND S.\"Region\" = blueshift_first.\"Region\")) AND "
+                  "blueshift_first.\"blueshift_ord\" < S.\"blueshift_ord\"");
+  EXPECT_EQ(s[7], "INSERT INTO t SELECT * FROM S");
+  EXPECT_EQ(two->steps[7].replies, PlanStep::Replies::Count);
+}
+
+TEST(UpsertPlan, TargetsTheCatalogCannotResolveAreRefused) {
+  const struct {
+    const char* sql;
+    const char* sqlstate;
+    const char* message;
+  } cases[] = {
+      {"insert into t values (1) on conflict on constraint nope do nothing", "42704",
+       "constraint \"nope\" for table \"t\" does not exist"},
+      {"insert into other values (1) on conflict do nothing", "55000", "no table other"},
+      {"insert into s2.t values (1) on conflict on constraint t_pkey do nothing", "55000", "no table t"},
+      {"insert into t values (1) on conflict do update set a = 1", "42601",
+       "ON CONFLICT DO UPDATE requires inference specification or constraint name"},
+      {"insert into t values (1) on conflict on constraint t_pkey do update set k = 2", "0A000",
+       "ON CONFLICT DO UPDATE that changes a key column is not supported"},
+  };
+  for (const auto& c : cases) {
+    const PlanPtr p = plan_upsert(c.sql, {}, two_keys);
+    ASSERT_NE(p, nullptr) << c.sql;
+    ASSERT_TRUE(p->refusal) << c.sql;
+    EXPECT_EQ(p->refusal->sqlstate, c.sqlstate) << c.sql;
+    EXPECT_EQ(p->refusal->message, c.message) << c.sql;
+    EXPECT_TRUE(p->steps.empty()) << c.sql;
   }
 }
 
