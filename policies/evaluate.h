@@ -73,7 +73,7 @@ struct Decision {
 
 // How many of the table's partitions the scan may read: those whose values satisfy the
 // scan's per-column bounds and, in each of its disjunctions, some branch. A $n still in a
-// bound matches every value.
+// bound matches every value. None when the scan reads nothing (Scan::reads_nothing).
 [[nodiscard]] int64_t count_matching_partitions(const ExternalTable& table, const rewrite::Scan& scan);
 
 struct EvaluateOptions {
