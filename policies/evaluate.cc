@@ -415,8 +415,9 @@ class Evaluator {
 
 }  // namespace
 
-int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) {
-  if (scan.reads_nothing) return 0;
+std::vector<size_t> matching_partitions(const ExternalTable& table, const Scan& scan) {
+  std::vector<size_t> out;
+  if (scan.reads_nothing) return out;
   const auto& cols = table.partition_columns;
   // Per partition column, its bound (nullptr: any value); the same for each branch of
   // every disjunction that restricts the partition columns in all its branches.
@@ -450,15 +451,19 @@ int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) 
     }
     return true;
   };
-  int64_t n = 0;
-  for (const auto& values : table.partitions) {
+  for (size_t i = 0; i < table.partitions.size(); ++i) {
+    const auto& values = table.partitions[i];
     if (!matches(bounds, values)) continue;
     const bool all = std::all_of(alternatives.begin(), alternatives.end(), [&](const std::vector<Row>& branches) {
       return std::any_of(branches.begin(), branches.end(), [&](const Row& row) { return matches(row, values); });
     });
-    if (all) ++n;
+    if (all) out.push_back(i);
   }
-  return n;
+  return out;
+}
+
+int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) {
+  return static_cast<int64_t>(matching_partitions(table, scan).size());
 }
 
 bool scope_matches(const Scope& scope, const SessionFacts& session) {
