@@ -21,6 +21,11 @@ struct ExternalTable {
   std::vector<std::string> partition_columns;  // in part_key order
   // One entry per partition: its values, in partition_columns order.
   std::vector<std::vector<std::string>> partitions;
+  // Where each partition's files are (svv_external_partitions.location), in the order of
+  // `partitions`; empty when not loaded (tables built by hand). Pricing looks sizes up by it.
+  std::vector<std::string> partition_locations;
+  std::string location;      // the table's own (svv_external_tables.location)
+  std::string input_format;  // svv_external_tables.input_format: says whether it is columnar
   [[nodiscard]] std::string qualified() const { return schema + "." + name; }
 };
 

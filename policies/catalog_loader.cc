@@ -16,12 +16,14 @@ namespace blueshift::policies {
 
 namespace catalog_sql {
 const char* const kExternalTables =
-    "SELECT schemaname, tablename FROM svv_external_tables ORDER BY 1, 2";
+    "SELECT schemaname, tablename, location, input_format FROM svv_external_tables ORDER BY 1, 2";
 const char* const kExternalColumns =
     "SELECT schemaname, tablename, columnname, columnnum, part_key FROM svv_external_columns "
     "ORDER BY 1, 2, 4";
 const char* const kExternalPartitions =
-    "SELECT schemaname, tablename, \"values\" FROM svv_external_partitions ORDER BY 1, 2";
+    "SELECT schemaname, tablename, \"values\", location FROM svv_external_partitions ORDER BY 1, 2";
+const char* const kPartitionFileSizes =
+    "SELECT location, sum(size_bytes)::bigint FROM blueshift_external_partition_files GROUP BY 1";
 const char* const kRelations =
     "SELECT n.nspname, c.relname, a.attname "
     "FROM pg_catalog.pg_class c "
@@ -214,6 +216,8 @@ absl::StatusOr<Catalog> load_catalog(const std::string& conninfo) {
       ExternalTable t;
       t.schema = cell(r->get(), i, 0);
       t.name = cell(r->get(), i, 1);
+      t.location = cell(r->get(), i, 2);
+      t.input_format = cell(r->get(), i, 3);
       ext[t.qualified()] = t;
     }
   }
@@ -248,6 +252,7 @@ absl::StatusOr<Catalog> load_catalog(const std::string& conninfo) {
                                    cell(r->get(), i, 2));
       }
       it->second.partitions.push_back(std::move(*values));
+      it->second.partition_locations.push_back(cell(r->get(), i, 3));
     }
   }
   {
@@ -287,6 +292,19 @@ absl::StatusOr<Catalog> load_catalog(const std::string& conninfo) {
   for (auto& [key, t] : ext) catalog.add_external(std::move(t));
   catalog.loaded = true;
   return catalog;
+}
+
+absl::StatusOr<PartitionSizes> load_partition_file_sizes(const std::string& conninfo) {
+  auto conn = connect(conninfo);
+  if (!conn.ok()) return conn.status();
+  auto r = query(conn->get(), catalog_sql::kPartitionFileSizes);
+  if (!r.ok()) return r.status();
+  PartitionSizes sizes;
+  for (int i = 0; i < PQntuples(r->get()); ++i) {
+    if (PQgetisnull(r->get(), i, 1)) continue;  // a file that could not be measured: unknown
+    sizes.add(cell(r->get(), i, 0), std::strtoll(PQgetvalue(r->get(), i, 1), nullptr, 10));
+  }
+  return sizes;
 }
 
 absl::StatusOr<std::optional<std::vector<std::string>>> load_user_groups(const std::string& conninfo,

@@ -15,6 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "policies/catalog.h"
+#include "policies/partition_sizes.h"
 #include "rewrite/upsert_plan.h"
 
 namespace blueshift::policies {
@@ -24,6 +25,7 @@ namespace catalog_sql {
 extern const char* const kExternalColumns;
 extern const char* const kExternalTables;
 extern const char* const kExternalPartitions;
+extern const char* const kPartitionFileSizes;
 extern const char* const kRelations;
 extern const char* const kGroupsPostgres;
 extern const char* const kGroupsRedshift;
@@ -35,6 +37,10 @@ extern const char* const kTableKeys;
 }  // namespace catalog_sql
 
 [[nodiscard]] absl::StatusOr<Catalog> load_catalog(const std::string& conninfo);
+
+// The partitions' file sizes as the warehouse reports them: the dev warehouse's
+// blueshift_external_partition_files (Redshift has no such view; use a sizes file there).
+[[nodiscard]] absl::StatusOr<PartitionSizes> load_partition_file_sizes(const std::string& conninfo);
 
 // Groups of one user, for a user who logged in after the last catalog load. nullopt when
 // the warehouse has no such user.

@@ -8,6 +8,7 @@
 #include "policies/finding_text.h"
 #include "policies/governed_table.h"
 #include "rewrite/bounds.h"
+#include "rewrite/empty_bound.h"
 
 namespace blueshift::policies {
 namespace {
@@ -98,6 +99,19 @@ std::vector<text::ColumnState> column_states(const GovernedTable& table, const S
     out.push_back(std::move(s));
   }
   return out;
+}
+
+// The scan provably reads no partition: nothing at all (`WHERE 1 <> 1`, `LIMIT 0`), or a
+// partition column's pruning bound no value satisfies (`year > 2024 AND year < 2023`).
+bool reads_no_partition(const GovernedTable& table, const Scan& scan) {
+  if (scan.reads_nothing) return true;
+  auto empty_on = [&](const std::vector<std::string>& columns) {
+    return std::any_of(columns.begin(), columns.end(), [&](const std::string& c) {
+      const Bound* b = bound_of(scan, c);
+      return b != nullptr && rewrite::is_empty(*b);
+    });
+  };
+  return empty_on(table.partition_columns) || (table.external && empty_on(table.external->partition_columns));
 }
 
 class Evaluator {
@@ -209,6 +223,7 @@ class Evaluator {
 
   // `unpruned`: comparisons the warehouse does not prune on were left out of `scan`.
   void require_filter(const Rule& rule, int index, const GovernedTable& table, const Scan& scan, bool unpruned) {
+    if (reads_no_partition(table, scan)) return;  // a probe: nothing to filter
     std::vector<std::string> required;
     if (rule.columns == Rule::Columns::Listed) {
       for (const auto& c : rule.column_list) {
@@ -400,7 +415,9 @@ class Evaluator {
 
 }  // namespace
 
-int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) {
+std::vector<size_t> matching_partitions(const ExternalTable& table, const Scan& scan) {
+  std::vector<size_t> out;
+  if (scan.reads_nothing) return out;
   const auto& cols = table.partition_columns;
   // Per partition column, its bound (nullptr: any value); the same for each branch of
   // every disjunction that restricts the partition columns in all its branches.
@@ -434,15 +451,19 @@ int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) 
     }
     return true;
   };
-  int64_t n = 0;
-  for (const auto& values : table.partitions) {
+  for (size_t i = 0; i < table.partitions.size(); ++i) {
+    const auto& values = table.partitions[i];
     if (!matches(bounds, values)) continue;
     const bool all = std::all_of(alternatives.begin(), alternatives.end(), [&](const std::vector<Row>& branches) {
       return std::any_of(branches.begin(), branches.end(), [&](const Row& row) { return matches(row, values); });
     });
-    if (all) ++n;
+    if (all) out.push_back(i);
   }
-  return n;
+  return out;
+}
+
+int64_t count_matching_partitions(const ExternalTable& table, const Scan& scan) {
+  return static_cast<int64_t>(matching_partitions(table, scan).size());
 }
 
 bool scope_matches(const Scope& scope, const SessionFacts& session) {

@@ -73,8 +73,10 @@ struct Decision {
 
 // How many of the table's partitions the scan may read: those whose values satisfy the
 // scan's per-column bounds and, in each of its disjunctions, some branch. A $n still in a
-// bound matches every value.
+// bound matches every value. None when the scan reads nothing (Scan::reads_nothing).
 [[nodiscard]] int64_t count_matching_partitions(const ExternalTable& table, const rewrite::Scan& scan);
+// The same partitions, as indices into table.partitions (pricing sums their sizes).
+[[nodiscard]] std::vector<size_t> matching_partitions(const ExternalTable& table, const rewrite::Scan& scan);
 
 struct EvaluateOptions {
   // Bind time: every value that will ever be known is substituted. A $n still in a bound

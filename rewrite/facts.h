@@ -128,6 +128,11 @@ struct Scan {
   // a longer one is left out, which only loses precision). They never loosen `bounds`:
   // a row satisfies every bound and, in each disjunction, some branch. Usually empty.
   std::vector<Disjunction> disjunctions;
+  // The scan provably reads nothing: a WHERE or INNER JOIN ... ON above it that no row can
+  // pass (`WHERE 1 <> 1`, `WHERE false`), or a LIMIT 0 of a query it feeds (not through a
+  // data-modifying CTE, which runs whatever the query takes of it). The probes BI tools
+  // send to learn a result's columns.
+  bool reads_nothing = false;
 };
 
 // The most branches a Disjunction keeps; an OR of more is represented by `bounds` alone.

@@ -23,6 +23,7 @@ std::string describe(const Scan& scan) {
     out += (first ? " WHERE (" : " AND (") + describe(d) + ")";
     first = false;
   }
+  if (scan.reads_nothing) out += " READS NOTHING";
   return out;
 }
 

@@ -85,6 +85,18 @@ bool cast_operand(const std::string& sql, const std::vector<pg::Token>& tokens, 
   return k < last_word && k > 0 && tokens[k].kind == pg::TokenKind::LParen && is_word(sql, tokens[k - 1], "convert");
 }
 
+bool is_literal(const pg::Token& t) { return t.kind == pg::TokenKind::Number || t.kind == pg::TokenKind::String; }
+
+// Whether the constant at tokens[i] is compared with another constant (`1 <> 1`, `1 = 0`):
+// analysis folds such a comparison (a probe that reads nothing, rewrite/constant_truth.h)
+// only while both literals are there to see. Also true of `a + 1 <> 0`, which then merely
+// keeps its text.
+bool beside_literal(const std::vector<pg::Token>& tokens, size_t i) {
+  const bool after = i >= 2 && tokens[i - 1].kind == pg::TokenKind::Op && is_literal(tokens[i - 2]);
+  const bool before = i + 2 < tokens.size() && tokens[i + 1].kind == pg::TokenKind::Op && is_literal(tokens[i + 2]);
+  return after || before;
+}
+
 }  // namespace
 
 std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
@@ -140,7 +152,7 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
     } else {
       continue;
     }
-    if (!opens_operand(sql, prev) || cast_operand(sql, tokens, i)) continue;
+    if (!opens_operand(sql, prev) || cast_operand(sql, tokens, i) || beside_literal(tokens, i)) continue;
     if (prev.kind == pg::TokenKind::Op) {
       // A sign: "- 5" after an operator, '(' , ',' or a keyword is a negative literal, which
       // the analysis reads as one value; keep it as written.

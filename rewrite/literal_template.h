@@ -13,7 +13,7 @@
 // (pg_query_scan), never by pattern matching: unsigned numbers and standard '...' strings
 // that follow an operator, '(' or ',' or one of AND OR NOT BETWEEN LIKE ILIKE WHEN THEN
 // ELSE. A typed literal (DATE '...', INTERVAL '1 day'), the operand of a cast ('1'::int,
-// CAST('1' AS int), CONVERT(int, '1')), a signed number, E'...', $$...$$, LIMIT/TOP counts
+// CAST('1' AS int), CONVERT(int, '1')), a literal compared with another (`1 <> 1`), a signed number, E'...', $$...$$, LIMIT/TOP counts
 // and anything after another word keep their text. Only a single SELECT or WITH statement
 // is lifted; anything else (utility statements, several statements, text that already has
 // $n, text the scanner rejects) is analysed as written.

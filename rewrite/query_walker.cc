@@ -28,6 +28,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "rewrite/constant_truth.h"
 #include "rewrite/constants.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/name_resolution.h"
@@ -84,7 +85,11 @@ class Walker : public NameResolver {
         if (IS(cte->ctequery, SELECT_STMT)) {
           body = w_->select_block(cte->ctequery->select_stmt, outer);
         } else {
-          w_->body(cte->ctequery);  // data-modifying CTE: its reads and writes count
+          // A data-modifying CTE: its reads and writes count, and it runs to the end
+          // whatever the query takes of it (a LIMIT 0 does not stop it).
+          const size_t first = w_->out_->scans.size();
+          w_->body(cte->ctequery);
+          w_->modifying_scans_.emplace_back(first, w_->out_->scans.size());
           body = std::make_shared<Block>();
           body->safe = false;
         }
@@ -197,6 +202,20 @@ class Walker : public NameResolver {
     ScopeColumns columns(this, scope);
     restrict_scans(where, eligible, columns, &out_->scans);
   }
+
+  // ---- scans that read nothing ---------------------------------------------------
+  // Scans [begin, end) provably read nothing (Scan::reads_nothing), except those of a
+  // data-modifying CTE.
+  void reads_nothing(size_t begin, size_t end) {
+    for (size_t i = begin; i < end && i < out_->scans.size(); ++i) {
+      const bool modifying = std::any_of(modifying_scans_.begin(), modifying_scans_.end(),
+                                         [&](const auto& r) { return i >= r.first && i < r.second; });
+      if (!modifying) out_->scans[i].reads_nothing = true;
+    }
+  }
+
+  // Scan ranges of data-modifying CTEs.
+  std::vector<std::pair<size_t, size_t>> modifying_scans_;
 
   // ---- FROM ---------------------------------------------------------------------
   using Items = std::vector<std::pair<const Entry*, bool>>;  // entry, nullable
@@ -328,6 +347,7 @@ class Walker : public NameResolver {
   }
 
   Items join(const PgQuery__JoinExpr* j, Block& b, Scope& scope, const Scope* outer) {
+    const size_t first_scan = out_->scans.size();
     Items left = from_item(j->larg, b, scope, outer);
     Items right = from_item(j->rarg, b, scope, outer);
     // ON sees only the join's inputs (and enclosing queries).
@@ -353,6 +373,8 @@ class Walker : public NameResolver {
         break;
     }
     apply(j->quals, &on, eligible);
+    // An outer join keeps its preserved side's rows whatever ON says: only INNER reads nothing.
+    if (j->jointype == PG_QUERY__JOIN_TYPE__JOIN_INNER && never_true(j->quals)) reads_nothing(first_scan, out_->scans.size());
     if (j->n_using_clause > 0) {
       UsingJoin u;
       for (size_t i = 0; i < j->n_using_clause; ++i) u.columns.push_back(fold(str_node(j->using_clause[i])));
@@ -426,6 +448,14 @@ class Walker : public NameResolver {
   }
 
   std::shared_ptr<Block> select_block(const PgQuery__SelectStmt* s, const Scope* outer) {
+    const size_t first_scan = out_->scans.size();
+    auto block = select_body(s, outer);
+    // The query's LIMIT 0 stops everything it would have read, its CTEs included.
+    if (s != nullptr && is_zero_limit(s->limit_count)) reads_nothing(first_scan, out_->scans.size());
+    return block;
+  }
+
+  std::shared_ptr<Block> select_body(const PgQuery__SelectStmt* s, const Scope* outer) {
     auto block = std::make_shared<Block>();
     if (s == nullptr) return block;
     CteFrame frame(this, s->with_clause, outer);
@@ -450,10 +480,14 @@ class Walker : public NameResolver {
       return block;
     }
     Items items;
+    const size_t from_scan = out_->scans.size();
     for (size_t i = 0; i < s->n_from_clause; ++i) {
       Items more = from_item(s->from_clause[i], *block, scope, outer);
       items.insert(items.end(), more.begin(), more.end());
     }
+    // No row passes the WHERE: its FROM is never read. (The select list may still be:
+    // an aggregate without GROUP BY gives one row, subqueries in it included.)
+    if (never_true(s->where_clause)) reads_nothing(from_scan, out_->scans.size());
     for (const auto& [e, nullable] : items) block->nullable[e] = nullable;
 
     std::vector<std::string> aliases;  // output names given with AS

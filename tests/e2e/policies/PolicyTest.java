@@ -161,6 +161,25 @@ public class PolicyTest {
         }
       }
 
+      // Metabase's metadata probes read nothing: no row, the columns, not refused (Statement
+      // and server-prepared).
+      try (Statement s = c.createStatement();
+           ResultSet rs = s.executeQuery("SELECT TRUE FROM \"spectrum_schema\".\"sales\" WHERE 1 <> 1 LIMIT 0")) {
+        check(!rs.next() && rs.getMetaData().getColumnCount() == 1, "Metabase probe (Statement)");
+      } catch (SQLException e) {
+        check(false, "Metabase probe (Statement): " + e.getSQLState() + " " + e.getMessage());
+      }
+      for (int i = 0; i < 2; i++) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM spectrum_schema.sales WHERE 1 <> 1 LIMIT 0");
+             ResultSet rs = ps.executeQuery()) {
+          check(!rs.next() && rs.getMetaData().getColumnCount() == 6, "Metabase probe (prepared)");
+        } catch (SQLException e) {
+          check(false, "Metabase probe (prepared): " + e.getSQLState() + " " + e.getMessage());
+        }
+      }
+      refused(c, "1 <> 1 OR true reads everything", "select count(*) from spectrum_schema.sales where 1 <> 1 or true",
+          ps -> {}, RULE_FILTER);
+
       // In a transaction: the refusal fails it (25P02 next), rollback recovers.
       c.setAutoCommit(false);
       same(c, "analyst", "in a transaction", BOTH, ints(2024, 2));

@@ -185,6 +185,31 @@ class Policies(unittest.TestCase):
             self.assertIsInstance(exc.exception, errors.DivisionByZero)
             self.assertSameAsDirect(BOTH_TEXT, (2024, 7), conn=conn)
 
+    # --- probes that read nothing (Metabase, dbt): not refused, no row, the columns
+    def test_metabase_probe(self):
+        for prepare in (False, True):
+            cur = self.conn.execute("SELECT TRUE FROM spectrum_schema.sales WHERE 1 <> 1 LIMIT 0", prepare=prepare)
+            self.assertEqual(cur.fetchall(), [], f"prepare={prepare}")
+            self.assertEqual(len(cur.description), 1)
+            cur = self.conn.execute("select sale_id, amount from spectrum_schema.sales where false", prepare=prepare)
+            self.assertEqual([d.name for d in cur.description], ["sale_id", "amount"])
+            self.assertEqual(cur.fetchall(), [])
+
+    def test_dbt_probe(self):
+        with connect(proxy.port, autocommit=True) as conn:  # a temp table of its own
+            conn.execute('create temporary table "sales__dbt_tmp" as (select * from spectrum_schema.sales where 1 = 0)')
+            cols = conn.execute("select * from sales__dbt_tmp limit 0").description
+            self.assertEqual([d.name for d in cols], ["sale_id", "customer_id", "amount", "sale_date", "year", "month"])
+
+    def test_not_a_probe_refused(self):
+        for sql in ("select count(*) from spectrum_schema.sales where 1 <> 1 or true",
+                    "select count(*) from spectrum_schema.sales where year in "
+                    "(select year from spectrum_schema.sales where 1 = 0)"):
+            for prepare in (False, True):
+                with self.assertRaises(psycopg.Error) as exc:
+                    self.conn.execute(sql, prepare=prepare)
+                self.assertRefused(exc, h.RULE_FILTER)
+
     # --- warn mode and exemptions
     def test_select_star_warning(self):
         notices = []  # a Diagnostic is valid only inside the handler: copy its fields

@@ -1,0 +1,85 @@
+// What a statement's Spectrum scans will cost, before it runs: the partitions each scan
+// of an external table matches (the very matching the partition rules use:
+// policies::matching_partitions over the scan's pruning bounds, Bind values in), their bytes (from
+// PartitionSizes, times the share of the columns read for a columnar format), and the
+// dollars Spectrum bills for the statement: bytes rounded up to the megabyte, at least the
+// per-query minimum when anything is read, at the configured price per terabyte.
+// Pure functions: the Governor and the tests call them with a catalog and sizes snapshot.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "policies/catalog.h"
+#include "policies/partition_sizes.h"
+#include "rewrite/bounds.h"
+#include "rewrite/facts.h"
+
+namespace blueshift::policies {
+
+inline constexpr int64_t kMiB = int64_t{1} << 20;
+inline constexpr int64_t kTiB = int64_t{1} << 40;
+
+// Per table: how its files store columns.
+struct TableCost {
+  enum class Format {
+    Auto,      // columnar when the catalog's input_format names Parquet or ORC, else text
+    Text,      // CSV, JSON, ...: every byte of every row is read, whatever columns are used
+    Columnar,  // Parquet, ORC: only the columns read
+  } format = Format::Auto;
+  // Columnar: the share of the bytes each column holds (0..1). Columns not listed share
+  // what is left equally; with none listed, every column holds an equal share.
+  std::map<std::string, double> column_fractions;
+};
+
+struct CostSettings {
+  double usd_per_tb = 5.0;                 // Spectrum's price (more in some regions); TB = 2^40 bytes
+  int64_t min_billed_bytes = 10 * kMiB;    // per query, when it reads anything
+  int64_t round_to_bytes = kMiB;           // bytes are billed rounded up to this
+  // A partition whose size the statistics do not know is assumed this big (stated as an
+  // assumption in every estimate that uses it, never taken as zero).
+  int64_t default_partition_bytes = 128 * kMiB;
+  std::map<std::string, TableCost> tables;  // by "schema.name"
+};
+
+struct ScanEstimate {
+  std::string table;                 // "schema.name"
+  int64_t partitions_matched = 0;
+  int64_t partitions_total = 0;
+  int64_t partitions_unknown = 0;    // matched partitions priced at default_partition_bytes
+  int64_t file_bytes = 0;            // the matched partitions' bytes, whole
+  double column_fraction = 1.0;      // the share of those bytes read
+  int64_t bytes = 0;                 // file_bytes * column_fraction, rounded up
+  std::vector<size_t> partitions;    // indices into ExternalTable::partitions
+};
+
+struct StatementEstimate {
+  std::vector<ScanEstimate> scans;   // one per scan of an external table
+  int64_t bytes = 0;                 // all scans
+  int64_t billed_bytes = 0;          // rounded, with the minimum
+  double usd = 0;
+  int64_t partitions_unknown = 0;    // over all scans
+};
+
+// Billing: `bytes` rounded up to round_to_bytes, at least min_billed_bytes when `reads`
+// (the statement reads some partition), and 0 when it reads nothing.
+[[nodiscard]] int64_t billed_bytes(int64_t bytes, bool reads, const CostSettings& settings);
+[[nodiscard]] double cost_usd(int64_t billed, const CostSettings& settings);
+
+// The share of a scan's file bytes read: 1 for text formats and SELECT *; for columnar,
+// the fractions of the non-partition columns it reads (partition values are in the
+// location, not the files).
+[[nodiscard]] double column_fraction(const ExternalTable& table, const rewrite::Scan& scan, const TableCost& cost);
+
+[[nodiscard]] ScanEstimate estimate_scan(const ExternalTable& table, const rewrite::Scan& scan,
+                                         const PartitionSizes& sizes, const CostSettings& settings);
+
+// Every scan of an external table in the statement, with `params` (Bind's, may be null)
+// substituted and the bounds the warehouse does not prune on left out.
+[[nodiscard]] StatementEstimate estimate_statement(const rewrite::StatementFacts& statement, const Catalog& catalog,
+                                                   const PartitionSizes& sizes, const CostSettings& settings,
+                                                   const std::vector<rewrite::ParamValue>* params = nullptr);
+
+}  // namespace blueshift::policies
