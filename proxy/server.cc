@@ -97,7 +97,7 @@ void reload_configuration(ServerContext& context) {
                  fresh->source_path);
   } catch (const std::exception& e) {
     context.metrics.reloads_failed.inc();
-    spdlog::error("reload rejected, the running configuration stays: {}", e.what());
+    spdlog::error("reload failed, the running configuration stays: {}", e.what());
   }
 }
 

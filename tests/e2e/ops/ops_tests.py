@@ -336,7 +336,7 @@ def test_reload(track, cleanups):
             time.sleep(0.05)
 
     w.check(reload(config(base + 1, "limits:\n  max_client_connections: 0\n")) == "failed", "a limit of 0 was accepted")
-    w.check("reload rejected" in proxy.log_text() and "limits.max_client_connections must be > 0" in proxy.log_text(),
+    w.check("reload failed, the running configuration stays" in proxy.log_text() and "limits.max_client_connections must be > 0" in proxy.log_text(),
             "the rejection does not name the key")
     w.check(reload(config(base + 1, "limits:\n  max_clients: 1\n")) == "failed", "an unknown key was accepted")
     w.check("'limits.max_clients': unknown key" in proxy.log_text(), "the unknown key is not named")
