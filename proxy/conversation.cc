@@ -445,7 +445,8 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT");
   std::vector<const rewrite::PlanStep*> steps;
   if (wrap) steps.push_back(&begin);
-  for (const auto& s : plan->steps) steps.push_back(&s);
+  for (const auto& s : plan->steps)
+    if (wrap || !s.own_transaction_only) steps.push_back(&s);
   if (wrap) steps.push_back(&commit);
   for (size_t i = 0; i < steps.size(); ++i) {
     encode_to(protocol::Query{steps[i]->sql}, out);
@@ -471,7 +472,7 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   const auto& steps = portal.plan->steps;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
-    if (steps[i].block_only && !in_block) continue;
+    if ((steps[i].block_only && !in_block) || steps[i].own_transaction_only) continue;
     const protocol::Bind& b = *portal.bind;
     const bool params = steps[i].uses_params;
     // The Close before Parse drops a step statement left by an earlier batch whose error

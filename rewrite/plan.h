@@ -37,6 +37,10 @@ struct PlanStep {
   // the extended protocol's implicit transaction, outside a client block, where the server
   // would refuse it (25P01).
   bool block_only = false;
+  // Runs only where the steps run in a transaction of the proxy's own (simple protocol,
+  // outside a client block), which ends its effect (SET LOCAL-like planner settings); skipped
+  // elsewhere, where it would outlive the plan in the client's transaction.
+  bool own_transaction_only = false;
   // An error position in the step's text, plus this, is the same place in the client's
   // text (a step that copies a span of it); 0: positions are passed as they are.
   int position_shift = 0;

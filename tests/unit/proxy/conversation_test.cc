@@ -437,6 +437,29 @@ TEST(ConversationPlan, ABlockOnlyStepRunsOnlyInsideABlockInTheExtendedProtocol) 
   EXPECT_EQ(locking().send(Query{kUpsert}), "Q(BEGIN) Q(lock t) Q(insert into t select 1) Q(COMMIT)");
 }
 
+Driver tuning() {
+  Conversation::Options o;
+  o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->steps = {{"set local x", rewrite::PlanStep::Replies::Swallow}, {"insert into t select 1", rewrite::PlanStep::Replies::Count}};
+    plan->steps[0].own_transaction_only = true;
+    plan->tag = "INSERT 0 {rows}";
+    return plan;
+  };
+  return Driver(std::move(o));
+}
+
+// A setting that lasts to the end of the transaction runs only in the proxy's own one.
+TEST(ConversationPlan, AnOwnTransactionStepRunsOnlyInTheProxysOwnTransaction) {
+  EXPECT_EQ(tuning().send(Query{kUpsert}), "Q(BEGIN) Q(set local x) Q(insert into t select 1) Q(COMMIT)");
+  Driver in_block = tuning();
+  in_block.conversation.set_transaction_status('T');
+  EXPECT_EQ(in_block.send(Query{kUpsert}), "Q(insert into t select 1)");
+  Driver extended = tuning();
+  (void)extended.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
+  EXPECT_EQ(extended.send(Execute{"", 0}).find("set local"), std::string::npos);
+}
+
 TEST(ConversationPlan, AStepsErrorPositionIsMovedToTheClientsText) {
   Conversation::Options o;
   o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
