@@ -312,6 +312,16 @@ InfoPtr Conversation::latest(const std::vector<ObjectTable::Candidate>& candidat
   return nullptr;
 }
 
+std::span<const ObjectTable::Candidate> Conversation::in_effect_at_bind(
+    const std::vector<ObjectTable::Candidate>& candidates) const {
+  // A request in the Bind's own batch is what the server has when the Bind runs: had it
+  // failed, the server would skip the Bind too (until Sync). Across batches, any candidate
+  // may still be the server's, so all are checked.
+  const ObjectTable::Candidate& last = candidates.back();
+  if (last.ticket != 0 && last.batch == positions_.next_send().batch) return {&last, 1};
+  return candidates;
+}
+
 Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
   const auto names = protocol::leading_names(f.code, f.body);
   if (!names) return malformed(protocol::kInvalidString, true, out);
@@ -327,7 +337,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
   auto& b = std::get<protocol::Bind>(*decoded);
   if (candidates != nullptr && options_.governor != nullptr) {
     // Every check of every statement the name may be on the server now.
-    for (const auto& c : *candidates) {
+    for (const auto& c : in_effect_at_bind(*candidates)) {
       if (!c.info || !c.info->check) continue;
       policies::Verdict v = options_.governor->check_bind(*c.info->check, b.params, b.param_formats, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);

@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -119,6 +120,9 @@ class Conversation {
   void search_path_effect(const policies::SessionEffect& effect, ReplyPosition at);
   // What a name is on the server when the next message runs: its latest request.
   static InfoPtr latest(const std::vector<ObjectTable::Candidate>& candidates);
+  // The candidates whose checks apply to a Bind sent now.
+  [[nodiscard]] std::span<const ObjectTable::Candidate> in_effect_at_bind(
+      const std::vector<ObjectTable::Candidate>& candidates) const;
   void expect(Expectation e);
   // Server side.
   Verdict fold(const protocol::Frame& f, std::string* out);

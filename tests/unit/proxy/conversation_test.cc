@@ -182,6 +182,19 @@ TEST_F(Governed, BindOfTheStatementASkippedParseWouldHaveReplacedIsStillChecked)
   EXPECT_EQ(d.send(Bind{"", "", {}, kWide, {}}), "B(::2)");
 }
 
+TEST_F(Governed, ARefusedBindDoesNotFollowTheNextParseOfTheName) {
+  // psycopg: each query is Parse/Bind/Execute/Sync on the unnamed statement. A refused Bind
+  // must not make the next query's Bind be checked against the refused one's statement.
+  EXPECT_EQ(d.send({Parse{"", kParamScan, {}}, Bind{"", "", {}, kWide, {}}}), std::string("P(:") + kParamScan + ") B(:__blueshift_refused__:0)");
+  EXPECT_EQ(d.send({Execute{"", 0}, Sync{}}), "S");
+  EXPECT_EQ(d.reply({ParseComplete{}, error("26000"), ready('I')}), "1 E(42501) Z(I)");
+  EXPECT_EQ(d.send({Parse{"", "select $1::int + $2::int", {}}, Bind{"", "", {}, kWide, {}}}),
+            "P(:select $1::int + $2::int) B(::2)");
+  EXPECT_EQ(d.send({Execute{"", 0}, Sync{}}), "E() S");
+  // The other way round: a governed Parse in the Bind's batch is what the Bind runs on.
+  EXPECT_EQ(d.send({Parse{"", kParamScan, {}}, Bind{"", "", {}, kWide, {}}}), std::string("P(:") + kParamScan + ") B(:__blueshift_refused__:0)");
+}
+
 TEST_F(Governed, ACloseTheServerSkippedKeepsTheStatementsCheck) {
   EXPECT_EQ(d.send({Parse{"s", kParamScan, {}}, Sync{}}), std::string("P(s:") + kParamScan + ") S");
   EXPECT_EQ(d.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
