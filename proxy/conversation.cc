@@ -32,6 +32,16 @@ bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.siz
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
+// A refusal of a routed text says so: the policies saw the routed statement.
+ProxyError to_error(const policies::Verdict& v, const std::optional<rewrite::RoutedText>& routed) {
+  ProxyError e = to_error(v);
+  if (!routed) return e;
+  std::string routes;
+  for (const auto& r : routed->routes) routes += (routes.empty() ? "" : "; ") + r;
+  e.detail += std::string(e.detail.empty() ? "" : "\n") + "Checked as routed by Blueshift: " + routes + ".";
+  return e;
+}
+
 // A plan that refuses: the statement runs nowhere.
 ProxyError plan_refusal(const rewrite::Plan& plan) {
   return ProxyError{"ERROR", plan.refusal->sqlstate, plan.refusal->message, "", plan.refusal->hint};
@@ -109,18 +119,19 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (held_plan_) return plan_query(std::exchange(held_plan_, nullptr), out);
   const auto names = protocol::leading_names(f.code, f.body);
   if (!names) return fail_closed("Query message without a terminated text");
-  const std::string_view sql = names->first;
-  const auto proxy = rewrite::scan_proxy_statement(sql);
+  const auto proxy = rewrite::scan_proxy_statement(names->first);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, false, out);
-  if (options_.governor == nullptr && !options_.planner) return forward(f.code);
+  if (options_.governor == nullptr && !options_.planner && !options_.router) return forward(f.code);
+  const auto routed = route(names->first);
+  const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
   const policies::Checked checked =
       options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
-  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
     if (plan->refusal) return refuse(plan_refusal(*plan), false, out);
     if (positions_.awaiting_reply()) {
@@ -132,7 +143,14 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const ReplyPosition at = positions_.on_forward(f.code);
   search_path_effect(checked.effect, at);
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
-  return Verdict::Forward;
+  if (!routed) return Verdict::Forward;
+  encode_to(protocol::Query{routed->sql}, out);
+  return Verdict::Replace;
+}
+
+std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
+  if (!options_.router) return std::nullopt;
+  return options_.router(sql, identity_);
 }
 
 void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPosition at) {
@@ -205,7 +223,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
-  if (options_.governor == nullptr && !options_.planner) {
+  if (options_.governor == nullptr && !options_.planner && !options_.router) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -219,15 +237,17 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   auto decoded = protocol::decode_frontend(f.code, f.body);
   if (!decoded.ok()) return fail_closed(std::string(decoded.status().message()));
   const auto& p = std::get<protocol::Parse>(*decoded);
+  const auto routed = route(p.query);
+  const std::string& query = routed ? routed->sql : p.query;
   // The parameter types let binary Bind values be read at Bind time.
   const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
   policies::Checked checked =
-      options_.governor != nullptr ? options_.governor->check_parse(p.query, identity_, types) : policies::Checked{};
+      options_.governor != nullptr ? options_.governor->check_parse(query, identity_, types) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
-  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
-  rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
+  rewrite::PlanPtr plan = options_.planner ? options_.planner(query, identity_) : nullptr;
   if (plan && plan->refusal) return refuse(plan_refusal(*plan), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
@@ -239,6 +259,8 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (plan) {
     // Upstream the statement is empty; its Execute runs the plan's steps.
     encode_to(protocol::Parse{p.statement, "", {}}, out);
+  } else if (routed) {
+    encode_to(protocol::Parse{p.statement, routed->sql, p.param_types}, out);
   }
   const ReplyPosition at = positions_.on_forward(f.code);
   if (info || tracked) {
@@ -255,7 +277,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     identity_.search_path_uncertain = true;
   }
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
-  return plan ? Verdict::Replace : Verdict::Forward;
+  return plan || routed ? Verdict::Replace : Verdict::Forward;
 }
 
 Conversation::Verdict Conversation::answer_parse(std::string_view name, const rewrite::ProxyStatement& statement,

@@ -32,12 +32,20 @@
 #include "proxy/proxy_settings.h"
 #include "proxy/reply_positions.h"
 #include "rewrite/plan.h"
+#include "rewrite/routed_text.h"
 
 namespace blueshift::proxy {
 
 // Asks whether a statement is to be run as a plan (null: forward it). Routing and staged
 // upserts provide one; none is set while no rewrite is configured.
 using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&)>;
+
+// Asks whether a statement runs upstream as another text (routing: partition predicates
+// added to external scans): nullopt runs it as written. Unlike a plan, a routed text is
+// one statement whose replies all pass, so it takes the client's own message's place
+// (Query or Parse, so Describe and Bind behave as for the client's text), and it is the
+// routed text that the policies check and the planner sees.
+using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&)>;
 
 struct Expectation;
 struct PlanRun;
@@ -47,6 +55,7 @@ class Conversation {
   struct Options {
     policies::Governor* governor = nullptr;  // null: nothing governed
     Planner planner;                         // empty: no rewrites
+    Router router;                           // empty: nothing routed
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -97,6 +106,8 @@ class Conversation {
   Verdict on_close(const protocol::Frame& f, std::string* out);
   Verdict on_function_call(std::string* out);
   Verdict refuse(const protocol::ProxyError& error, bool extended, std::string* out);
+  // The routed text of sql, or nullopt (no router, or nothing to route).
+  std::optional<rewrite::RoutedText> route(std::string_view sql);
   Verdict fail_closed(std::string_view why);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);

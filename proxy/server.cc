@@ -4,6 +4,7 @@
 
 #include "proxy/control_plane.h"
 #include "proxy/governor_metrics.h"
+#include "proxy/routing_settings.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
 
@@ -44,6 +45,7 @@ struct Server::Impl {
       context.governor = policies::Governor::create(*c.policies, c.catalog_conninfo, c.audit_file);
       add_governor_collector(context.registry, context.governor);
     }
+    context.router = make_router(c.routing);
   }
 
   ServerContext context;

@@ -10,6 +10,7 @@
 #include "proxy/cancel_registry.h"
 #include "proxy/cancel_throttle.h"
 #include "proxy/config.h"
+#include "proxy/conversation.h"
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
@@ -25,6 +26,7 @@ struct ServerContext {
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream
   CancelRegistry cancels;
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
+  Router router;                                 // empty: nothing routed (routing_settings.h)
   metrics::Registry registry;          // everything the stats line and metrics report
   ProxyMetrics metrics{registry};      // the handles sessions update
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.

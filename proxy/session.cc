@@ -78,7 +78,8 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client, bool over_limit)
     : server_(server), config_(*server.config), client_(std::move(client)), over_limit_(over_limit),
-      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts)}),
+      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts),
+                                          server.router}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);

@@ -231,38 +231,44 @@ std::optional<std::string> year_text(const std::optional<absl::CivilDay>& d) {
   return std::to_string(d->year());
 }
 
-// Year/month: a partial first year, whole years, a partial last year, ORed.
+// Year/month: a partial first year, whole years, a partial last year, ORed. Every branch
+// bounds the month too (whole years by 1..12): a rule that wants each partition column
+// held to finitely many values then sees the months the dates allow.
 std::string year_month(const DateInterval& in, const std::string& year, const std::string& month) {
+  struct Piece {
+    std::optional<int64_t> from, to;  // years, open when absent
+    int first_month, last_month;
+  };
+  std::vector<Piece> pieces;
   const int m1 = in.first ? in.first->month() : 1;
   const int m2 = in.last ? in.last->month() : 12;
   if (in.first && in.last && in.first->year() == in.last->year()) {
-    const std::string y = year + " = " + std::to_string(in.first->year());
-    if (m1 == 1 && m2 == 12) return y;
-    return "(" + y + " AND " + range(month, std::to_string(m1), std::to_string(m2)) + ")";
+    pieces.push_back({in.first->year(), in.first->year(), m1, m2});
+  } else {
+    std::optional<int64_t> from = in.first ? std::optional<int64_t>(in.first->year()) : std::nullopt;
+    std::optional<int64_t> to = in.last ? std::optional<int64_t>(in.last->year()) : std::nullopt;
+    if (m1 > 1) {
+      pieces.push_back({from, from, m1, 12});
+      from = *from + 1;
+    }
+    std::optional<Piece> tail;
+    if (m2 < 12) {
+      tail = Piece{to, to, 1, m2};
+      to = *to - 1;
+    }
+    if (!from || !to || *from <= *to) pieces.push_back({from, to, 1, 12});
+    if (tail) pieces.push_back(*tail);
   }
-  const bool partial_first = in.first && m1 > 1, partial_last = in.last && m2 < 12;
-  const std::optional<int64_t> whole_from =
-      in.first ? std::optional<int64_t>(in.first->year() + (partial_first ? 1 : 0)) : std::nullopt;
-  const std::optional<int64_t> whole_to =
-      in.last ? std::optional<int64_t>(in.last->year() - (partial_last ? 1 : 0)) : std::nullopt;
-  std::vector<std::string> parts;
-  if (partial_first) {
-    parts.push_back("(" + year + " = " + std::to_string(in.first->year()) + " AND " + month +
-                    " >= " + std::to_string(m1) + ")");
+  auto text = [](const std::optional<int64_t>& y) {
+    return y ? std::optional<std::string>(std::to_string(*y)) : std::nullopt;
+  };
+  std::string out;
+  for (const auto& p : pieces) {
+    if (!out.empty()) out += " OR ";
+    out += "(" + range(year, text(p.from), text(p.to)) + " AND " +
+           range(month, std::to_string(p.first_month), std::to_string(p.last_month)) + ")";
   }
-  std::string last_part;
-  if (partial_last) {
-    last_part = "(" + year + " = " + std::to_string(in.last->year()) + " AND " + month + " <= " + std::to_string(m2) + ")";
-  }
-  if (!whole_from || !whole_to || *whole_from <= *whole_to) {
-    parts.push_back(range(year, whole_from ? std::optional(std::to_string(*whole_from)) : std::nullopt,
-                          whole_to ? std::optional(std::to_string(*whole_to)) : std::nullopt));
-  }
-  if (!last_part.empty()) parts.push_back(last_part);
-  if (parts.size() == 1) return parts[0];
-  std::string out = "(";
-  for (size_t i = 0; i < parts.size(); ++i) out += (i ? " OR " : "") + parts[i];
-  return out + ")";
+  return pieces.size() == 1 ? out : "(" + out + ")";
 }
 
 }  // namespace

@@ -53,17 +53,17 @@ const Row kRows[] = {
      "s.sale_date = '2023-07-04'"},
     {"AS alias kept, quoted written name copied",
      "SELECT * FROM \"spectrum_schema\".\"sales\" AS x WHERE x.sale_date BETWEEN '2022-11-15' AND '2023-02-01'",
-     "SELECT * FROM (SELECT * FROM \"spectrum_schema\".\"sales\" WHERE ((\"year\" = 2022 AND \"month\" >= 11) OR "
-     "(\"year\" = 2023 AND \"month\" <= 2))) AS x WHERE x.sale_date BETWEEN '2022-11-15' AND '2023-02-01'"},
+     "SELECT * FROM (SELECT * FROM \"spectrum_schema\".\"sales\" WHERE ((\"year\" = 2022 AND \"month\" BETWEEN 11 AND 12) OR "
+     "(\"year\" = 2023 AND \"month\" BETWEEN 1 AND 2))) AS x WHERE x.sale_date BETWEEN '2022-11-15' AND '2023-02-01'"},
     {"across three years",
      "SELECT count(*) FROM spectrum_schema.sales WHERE sale_date >= '2022-03-01' AND sale_date <= '2024-05-31'",
-     "SELECT count(*) FROM (SELECT \"sale_date\" FROM spectrum_schema.sales WHERE ((\"year\" = 2022 AND \"month\" >= 3) OR \"year\" = "
-     "2023 OR (\"year\" = 2024 AND \"month\" <= 5))) AS \"sales\" WHERE sale_date >= '2022-03-01' AND sale_date <= "
+     "SELECT count(*) FROM (SELECT \"sale_date\" FROM spectrum_schema.sales WHERE ((\"year\" = 2022 AND \"month\" BETWEEN 3 AND 12) OR "
+     "(\"year\" = 2023 AND \"month\" BETWEEN 1 AND 12) OR (\"year\" = 2024 AND \"month\" BETWEEN 1 AND 5))) AS \"sales\" WHERE sale_date >= '2022-03-01' AND sale_date <= "
      "'2024-05-31'"},
     {"relative to the clock",
      "SELECT * FROM spectrum_schema.sales WHERE sale_date >= current_date - INTERVAL '30 days'",
-     "SELECT * FROM (SELECT * FROM spectrum_schema.sales WHERE ((\"year\" = 2024 AND \"month\" >= 4) OR \"year\" >= "
-     "2025)) AS \"sales\" WHERE sale_date >= current_date - INTERVAL '30 days'"},
+     "SELECT * FROM (SELECT * FROM spectrum_schema.sales WHERE ((\"year\" = 2024 AND \"month\" BETWEEN 4 AND 12) OR "
+     "(\"year\" >= 2025 AND \"month\" BETWEEN 1 AND 12))) AS \"sales\" WHERE sale_date >= current_date - INTERVAL '30 days'"},
     {"join: only the external scan changes",
      "SELECT c.name, sum(s.amount) FROM public.customers c JOIN spectrum_schema.sales s ON s.customer_id = c.id "
      "WHERE s.sale_date >= '2024-02-01' AND s.sale_date < '2024-03-01' GROUP BY c.name",
@@ -80,7 +80,7 @@ const Row kRows[] = {
      "sale_date >= '2024-12-01'",
      "INSERT INTO public.sales_fact SELECT sale_id, customer_id, amount, sale_date FROM (SELECT \"sale_id\", "
      "\"customer_id\", \"amount\", \"sale_date\" FROM "
-     "spectrum_schema.sales WHERE ((\"year\" = 2024 AND \"month\" >= 12) OR \"year\" >= 2025)) AS \"sales\" WHERE "
+     "spectrum_schema.sales WHERE ((\"year\" = 2024 AND \"month\" = 12) OR (\"year\" >= 2025 AND \"month\" BETWEEN 1 AND 12))) AS \"sales\" WHERE "
      "sale_date >= '2024-12-01'"},
     {"hive dt",
      "SELECT * FROM lake.events WHERE event_time >= TIMESTAMP '2024-02-27 08:00:00' AND event_time < '2024-03-02'",
