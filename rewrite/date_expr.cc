@@ -247,23 +247,13 @@ std::optional<Bound> year_bound(Bound::Op op, const Value& year) {
     v.prunes = false;
     return v;
   };
-  auto atom = [](Bound::Op o, Value v) {
-    Bound b;
-    b.op = o;
-    b.values.push_back(std::move(v));
-    return b;
-  };
   switch (op) {
-    case Bound::Op::Eq: {
-      Bound b;
-      b.op = Bound::Op::And;
-      b.children = {atom(Bound::Op::Ge, date(*y)), atom(Bound::Op::Lt, date(*y + 1))};
-      return b;
-    }
-    case Bound::Op::Lt: return atom(Bound::Op::Lt, date(*y));
-    case Bound::Op::Le: return atom(Bound::Op::Lt, date(*y + 1));
-    case Bound::Op::Gt: return atom(Bound::Op::Ge, date(*y + 1));
-    case Bound::Op::Ge: return atom(Bound::Op::Ge, date(*y));
+    case Bound::Op::Eq:
+      return Bound{Bound::Op::And, {}, {Bound{Bound::Op::Ge, {date(*y)}, {}}, Bound{Bound::Op::Lt, {date(*y + 1)}, {}}}};
+    case Bound::Op::Lt: return Bound{Bound::Op::Lt, {date(*y)}, {}};
+    case Bound::Op::Le: return Bound{Bound::Op::Lt, {date(*y + 1)}, {}};
+    case Bound::Op::Gt: return Bound{Bound::Op::Ge, {date(*y + 1)}, {}};
+    case Bound::Op::Ge: return Bound{Bound::Op::Ge, {date(*y)}, {}};
     default: return std::nullopt;
   }
 }
