@@ -143,6 +143,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const ReplyPosition at = positions_.on_forward(f.code);
   search_path_effect(checked.effect, at);
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  explain_routing(routed, at);
   if (!routed) return Verdict::Forward;
   encode_to(protocol::Query{routed->sql}, out);
   return Verdict::Replace;
@@ -170,14 +171,23 @@ void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPos
 }
 
 void Conversation::notice(const policies::Verdict& v, ReplyPosition at) {
+  notice(ProxyError{"WARNING", v.sqlstate, v.message, v.detail, v.hint}, at);
+}
+
+void Conversation::notice(const ProxyError& n, ReplyPosition at) {
   Expectation e;
   e.kind = Expectation::Kind::Notice;
   e.at = at;
   e.whole_batch = true;
-  protocol::encode(protocol::BackendMessage{protocol::make_notice(
-                       ProxyError{"WARNING", v.sqlstate, v.message, v.detail, v.hint})},
-                   e.bytes);
+  protocol::encode(protocol::BackendMessage{protocol::make_notice(n)}, e.bytes);
   expect(std::move(e));
+}
+
+void Conversation::explain_routing(const std::optional<rewrite::RoutedText>& routed, ReplyPosition at) {
+  if (!routed || !settings_.enabled("blueshift.explain_routing")) return;
+  std::string routes;
+  for (const auto& r : routed->routes) routes += (routes.empty() ? "" : "; ") + r;
+  notice(ProxyError{"NOTICE", "00000", "blueshift: routed: " + routed->sql, routes, ""}, at);
 }
 
 Conversation::Verdict Conversation::refuse(const ProxyError& error, bool extended, std::string* out) {
@@ -277,6 +287,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     identity_.search_path_uncertain = true;
   }
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  explain_routing(routed, at);
   return plan || routed ? Verdict::Replace : Verdict::Forward;
 }
 

@@ -114,6 +114,9 @@ class Conversation {
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
+  void notice(const protocol::ProxyError& notice, ReplyPosition at);
+  // SET blueshift.explain_routing = on: a NOTICE with the routed text, as a policy warning is.
+  void explain_routing(const std::optional<rewrite::RoutedText>& routed, ReplyPosition at);
   void search_path_effect(const policies::SessionEffect& effect, ReplyPosition at);
   // What a name is on the server when the next message runs: its latest request.
   static InfoPtr latest(const std::vector<ObjectTable::Candidate>& candidates);

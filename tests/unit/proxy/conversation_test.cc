@@ -392,6 +392,27 @@ TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
   EXPECT_EQ(widening.send(Parse{"", "select 1", {}}), "B(:__blueshift_refused__:0)");
 }
 
+// SET blueshift.explain_routing = on: a NOTICE with the routed text, only for routed ones.
+TEST_F(Governed, ExplainRoutingSendsTheRoutedTextAsANotice) {
+  Driver r{Conversation::Options{governor.get(), {}, demo_router()}};
+  r.conversation.identity() = d.conversation.identity();
+  EXPECT_EQ(r.send(Query{"show blueshift.explain_routing"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "T(blueshift.explain_routing) D(off) C(SHOW) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.explain_routing = maybe"}), kRefusedUpstream);
+  EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(22023) Z(I)");
+  (void)r.send(Query{kDateRange});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.explain_routing = on"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "C(SET) Z(I)");
+  (void)r.send(Query{kDateRange});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) N(00000) Z(I)");
+  (void)r.send(Parse{"s", kDateRange, {}});
+  (void)r.send(Sync{});
+  EXPECT_EQ(r.reply({ParseComplete{}, ready('I')}), "1 N(00000) Z(I)");
+  (void)r.send(Query{"select 1"});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+}
+
 // A plan is another way for a statement to reach the upstream: a statement policies refuse
 // is never planned, in either protocol, whatever the planner would do with it.
 TEST_F(Governed, AStatementPoliciesRefuseIsNeverPlanned) {
