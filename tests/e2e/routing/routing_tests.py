@@ -91,6 +91,13 @@ ROWS = [
      "SELECT 'a', COUNT(*) FROM spectrum_schema.sales WHERE sale_date >= '2022-01-01' AND sale_date < '2022-02-01' "
      "UNION ALL SELECT 'b', COUNT(*) FROM spectrum_schema.sales x WHERE x.sale_date BETWEEN '2024-12-01' AND "
      "'2024-12-31' ORDER BY 1"),
+    ("left_join_on",  # the date filter restricts the nullable side, in ON
+     "SELECT COUNT(*), COUNT(s.sale_id), SUM(s.amount) FROM public.customers c LEFT JOIN spectrum_schema.sales s "
+     "ON s.customer_id = c.customer_id AND s.sale_date >= '2024-06-01' AND s.sale_date < '2024-07-01'"),
+    ("ctas_insert_select",
+     "CREATE TEMP TABLE routed_side AS SELECT sale_id, amount FROM spectrum_schema.sales "
+     "WHERE sale_date BETWEEN '2023-01-10' AND '2023-01-20'; INSERT INTO routed_side SELECT sale_id, amount "
+     "FROM spectrum_schema.sales WHERE sale_date = '2024-02-02'; SELECT COUNT(*), SUM(amount) FROM routed_side"),
     ("select_star", "SELECT * FROM spectrum_schema.sales WHERE sale_date = '2024-10-05' ORDER BY sale_id"),
     ("subquery_in",
      "SELECT COUNT(*) FROM public.customers WHERE customer_id IN (SELECT customer_id FROM spectrum_schema.sales "

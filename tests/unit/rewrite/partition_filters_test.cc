@@ -95,6 +95,19 @@ const Row kRows[] = {
      "SELECT count(*) FROM spectrum_schema.sales NATURAL JOIN public.customers WHERE sale_date = '2024-01-01'",
      "SELECT count(*) FROM (SELECT * FROM spectrum_schema.sales WHERE (\"year\" = 2024 AND \"month\" = 1)) AS "
      "\"sales\" NATURAL JOIN public.customers WHERE sale_date = '2024-01-01'"},
+    {"ON of a left join does not restrict the preserved side",
+     "SELECT count(*) FROM spectrum_schema.sales s LEFT JOIN public.customers c ON c.id = s.customer_id AND "
+     "s.sale_date = '2024-01-01'",
+     ""},
+    {"nor of a full join",
+     "SELECT count(*) FROM public.customers c FULL JOIN spectrum_schema.sales s ON c.id = s.customer_id AND "
+     "s.sale_date = '2024-01-01'",
+     ""},
+    {"ON of a left join restricts the nullable side",
+     "SELECT count(*) FROM public.customers c LEFT JOIN spectrum_schema.sales s ON c.id = s.customer_id AND "
+     "s.sale_date = '2024-01-01'",
+     "SELECT count(*) FROM public.customers c LEFT JOIN (SELECT \"customer_id\", \"sale_date\" FROM "
+     "spectrum_schema.sales WHERE (\"year\" = 2024 AND \"month\" = 1)) s ON c.id = s.customer_id AND s.sale_date = '2024-01-01'"},
     {"partition filter already there", "SELECT * FROM spectrum_schema.sales WHERE year = 2024 AND sale_date >= '2024-01-01'", ""},
     {"no date filter", "SELECT * FROM spectrum_schema.sales WHERE amount > 10", ""},
     {"unreadable date filter", "SELECT * FROM spectrum_schema.sales WHERE sale_date >= some_function()", ""},
