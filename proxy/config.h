@@ -26,7 +26,8 @@ struct Peer {
   Endpoint endpoint;
 };
 
-struct UpsertSettings;  // upsert_settings.h
+struct UpsertSettings;   // upsert_settings.h
+struct RoutingSettings;  // routing_settings.h
 
 enum class UpstreamTls { Disable, Require, VerifyFull };
 
@@ -98,6 +99,8 @@ struct Config {
   std::shared_ptr<const YAML::Node> policies;
   // The `upserts:` section (upsert_settings.h); disabled when absent. Read at start-up.
   std::shared_ptr<const UpsertSettings> upserts;
+  // The `routing:` section (routing_settings.h); nothing routed when absent. Read at start-up.
+  std::shared_ptr<const RoutingSettings> routing;
 
   std::string source_path;           // the file it was read from, for reloads
   Overrides overrides;

@@ -33,6 +33,16 @@ bool reserved(std::string_view name) { return name.substr(0, kReservedPrefix.siz
 
 ProxyError to_error(const policies::Verdict& v) { return ProxyError{"ERROR", v.sqlstate, v.message, v.detail, v.hint}; }
 
+// A refusal of a routed text says so: the policies saw the routed statement.
+ProxyError to_error(const policies::Verdict& v, const std::optional<rewrite::RoutedText>& routed) {
+  ProxyError e = to_error(v);
+  if (!routed) return e;
+  std::string routes;
+  for (const auto& r : routed->routes) routes += (routes.empty() ? "" : "; ") + r;
+  e.detail += std::string(e.detail.empty() ? "" : "\n") + "Checked as routed by Blueshift: " + routes + ".";
+  return e;
+}
+
 // A plan that refuses: the statement runs nowhere. In a failed block PostgreSQL would not
 // have looked at it: the client gets the failed block's error, as from the server.
 ProxyError plan_refusal(const rewrite::Plan& plan, char transaction_status) {
@@ -115,12 +125,13 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (held_plan_) return plan_query(std::exchange(held_plan_, nullptr), out);
   const auto names = protocol::leading_names(f.code, f.body);
   if (!names) return malformed(protocol::kInvalidString, false, out);
-  const std::string_view sql = names->first;
-  const auto proxy = rewrite::scan_proxy_statement(sql);
+  const auto proxy = rewrite::scan_proxy_statement(names->first);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, false, out);
-  if (options_.governor == nullptr && !options_.planner) return forward(f.code);
+  if (options_.governor == nullptr && !options_.planner && !options_.router) return forward(f.code);
+  const auto routed = route(names->first);
+  const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
   policies::Checked checked;
@@ -132,7 +143,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
     checked = std::move(*done);
   }
   const policies::Verdict& v = checked.verdict;
-  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), false, out);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
@@ -144,7 +155,15 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const ReplyPosition at = positions_.on_forward(f.code);
   search_path_effect(checked.effect, at);
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
-  return Verdict::Forward;
+  explain_routing(routed, at);
+  if (!routed) return Verdict::Forward;
+  encode_to(protocol::Query{routed->sql}, out);
+  return Verdict::Replace;
+}
+
+std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
+  if (!options_.router) return std::nullopt;
+  return options_.router(sql, identity_);
 }
 
 std::optional<policies::Checked> Conversation::checked(std::string_view sql, std::function<policies::Checked()> check) {
@@ -173,14 +192,23 @@ void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPos
 }
 
 void Conversation::notice(const policies::Verdict& v, ReplyPosition at) {
+  notice(ProxyError{"WARNING", v.sqlstate, v.message, v.detail, v.hint}, at);
+}
+
+void Conversation::notice(const ProxyError& n, ReplyPosition at) {
   Expectation e;
   e.kind = Expectation::Kind::Notice;
   e.at = at;
   e.whole_batch = true;
-  protocol::encode(protocol::BackendMessage{protocol::make_notice(
-                       ProxyError{"WARNING", v.sqlstate, v.message, v.detail, v.hint})},
-                   e.bytes);
+  protocol::encode(protocol::BackendMessage{protocol::make_notice(n)}, e.bytes);
   expect(std::move(e));
+}
+
+void Conversation::explain_routing(const std::optional<rewrite::RoutedText>& routed, ReplyPosition at) {
+  if (!routed || !settings_.enabled("blueshift.explain_routing")) return;
+  std::string routes;
+  for (const auto& r : routed->routes) routes += (routes.empty() ? "" : "; ") + r;
+  notice(ProxyError{"NOTICE", "00000", "blueshift: routed: " + routed->sql, routes, ""}, at);
 }
 
 Conversation::Verdict Conversation::refuse(const ProxyError& error, bool extended, std::string* out) {
@@ -226,7 +254,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
-  if (options_.governor == nullptr && !options_.planner) {
+  if (options_.governor == nullptr && !options_.planner && !options_.router) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -240,20 +268,22 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   auto decoded = protocol::decode_frontend(f.code, f.body);
   if (!decoded.ok()) return malformed(protocol::postgres_reason(decoded.status()), true, out);
   const auto& p = std::get<protocol::Parse>(*decoded);
+  const auto routed = route(p.query);
+  const std::string& query = routed ? routed->sql : p.query;
   // The parameter types let binary Bind values be read at Bind time.
   std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
   policies::Checked checked;
   if (options_.governor != nullptr) {
-    auto done = this->checked(p.query, [governor = options_.governor, sql = p.query, session = identity_,
-                                        types = std::move(types)] { return governor->check_parse(sql, session, types); });
+    auto done = this->checked(query, [governor = options_.governor, sql = query, session = identity_,
+                                      types = std::move(types)] { return governor->check_parse(sql, session, types); });
     if (!done) return Verdict::Analyse;
     checked = std::move(*done);
   }
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
-  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
-  rewrite::PlanPtr plan = options_.planner ? options_.planner(p.query, identity_) : nullptr;
+  rewrite::PlanPtr plan = options_.planner ? options_.planner(query, identity_) : nullptr;
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
@@ -265,6 +295,8 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (plan) {
     // Upstream the statement is empty; its Execute runs the plan's steps.
     encode_to(protocol::Parse{p.statement, "", {}}, out);
+  } else if (routed) {
+    encode_to(protocol::Parse{p.statement, routed->sql, p.param_types}, out);
   }
   const ReplyPosition at = positions_.on_forward(f.code);
   if (info || tracked) {
@@ -281,7 +313,8 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     identity_.search_path_uncertain = true;
   }
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
-  return plan ? Verdict::Replace : Verdict::Forward;
+  explain_routing(routed, at);
+  return plan || routed ? Verdict::Replace : Verdict::Forward;
 }
 
 Conversation::Verdict Conversation::answer_parse(std::string_view name, const rewrite::ProxyStatement& statement,

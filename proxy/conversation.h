@@ -34,12 +34,20 @@
 #include "proxy/proxy_settings.h"
 #include "proxy/reply_positions.h"
 #include "rewrite/plan.h"
+#include "rewrite/routed_text.h"
 
 namespace blueshift::proxy {
 
 // Asks whether a statement is to be run as a plan (null: forward it). Routing and staged
 // upserts provide one; none is set while no rewrite is configured.
 using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&)>;
+
+// Asks whether a statement runs upstream as another text (routing: partition predicates
+// added to external scans): nullopt runs it as written. Unlike a plan, a routed text is
+// one statement whose replies all pass, so it takes the client's own message's place
+// (Query or Parse, so Describe and Bind behave as for the client's text), and it is the
+// routed text that the policies check and the planner sees.
+using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&)>;
 
 struct Expectation;
 struct PlanRun;
@@ -52,6 +60,7 @@ class Conversation {
     // A governed Query or Parse text at least this long is analysed off the I/O thread
     // (Verdict::Analyse); 0: never.
     size_t offload_bytes = 0;
+    Router router;                           // empty: nothing routed
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -109,6 +118,8 @@ class Conversation {
   Verdict refuse(const protocol::ProxyError& error, bool extended, std::string* out);
   // A message the proxy cannot decode (postgres_reason: PostgreSQL's words for why).
   Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
+  // The routed text of sql, or nullopt (no router, or nothing to route).
+  std::optional<rewrite::RoutedText> route(std::string_view sql);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   // The check of a governed text: the one analysed off the thread for it, or check() now.
   // nullopt (with the Analyse task set) when the text is long enough to be analysed off it.
@@ -117,6 +128,9 @@ class Conversation {
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
+  void notice(const protocol::ProxyError& notice, ReplyPosition at);
+  // SET blueshift.explain_routing = on: a NOTICE with the routed text, as a policy warning is.
+  void explain_routing(const std::optional<rewrite::RoutedText>& routed, ReplyPosition at);
   void search_path_effect(const policies::SessionEffect& effect, ReplyPosition at);
   // What a name is on the server when the next message runs: its latest request.
   static InfoPtr latest(const std::vector<ObjectTable::Candidate>& candidates);

@@ -17,13 +17,31 @@ struct Setting {
   std::string_view name;
   std::vector<std::string_view> columns;  // SHOW's columns (one, named as the setting, for scalars)
   bool read_only;
+  std::string_view default_value = {};    // writable: what SHOW says until a SET
+  bool boolean = false;                   // writable: SET takes on/off/true/false/1/0/yes/no
 };
+
+std::string lower(std::string_view v) {
+  std::string out(v);
+  for (char& c : out) c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  return out;
+}
+bool is_true(std::string_view v) {
+  const std::string l = lower(v);
+  return l == "on" || l == "true" || l == "1" || l == "yes";
+}
+bool is_boolean(std::string_view v) {
+  const std::string l = lower(v);
+  return is_true(l) || l == "off" || l == "false" || l == "0" || l == "no";
+}
 
 // Every blueshift.* setting the proxy knows.
 const std::vector<Setting>& settings() {
   static const std::vector<Setting> all = {
       {"blueshift.version", {"blueshift.version"}, true},
       {"blueshift.rules", {"name", "type", "mode", "tables"}, true},
+      // A NOTICE with the text a routed statement runs as (rewrite/partition_filters.h).
+      {"blueshift.explain_routing", {"blueshift.explain_routing"}, false, "off", true},
   };
   return all;
 }
@@ -69,6 +87,11 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
   if (statement.action != rewrite::ProxyStatement::Action::Show) {
     if (setting->read_only)
       return protocol::ProxyError{"ERROR", "55P02", "parameter \"" + statement.name + "\" cannot be changed", "", ""};
+    if (setting->boolean && statement.action == rewrite::ProxyStatement::Action::Set && !statement.to_default &&
+        !is_boolean(statement.value)) {
+      return protocol::ProxyError{"ERROR", "22023", "parameter \"" + statement.name + "\" requires a Boolean value",
+                                  "", ""};
+    }
     a.tag = statement.action == rewrite::ProxyStatement::Action::Set ? "SET" : "RESET";
     return a;
   }
@@ -80,11 +103,19 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
     if (rules_) {
       for (const auto& rule : rules_()) append_row({rule[0], rule[1], rule[2], rule[3]}, a.rows);
     }
-  } else if (const auto it = values_.find(setting->name); it != values_.end()) {
-    append_row({it->second}, a.rows);
+  } else {
+    append_row({value(setting->name)}, a.rows);
   }
   return a;
 }
+
+std::string ProxySettings::value(std::string_view name) const {
+  if (const auto it = values_.find(name); it != values_.end()) return it->second;
+  const Setting* setting = find_setting(name);
+  return setting != nullptr ? std::string(setting->default_value) : "";
+}
+
+bool ProxySettings::enabled(std::string_view name) const { return is_true(value(name)); }
 
 void ProxySettings::apply(const rewrite::ProxyStatement& statement) {
   const Setting* setting = find_setting(statement.name);

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -38,6 +39,9 @@ class ProxySettings {
   // A SET/RESET takes effect (the server ran the carrier; the session is not in a failed
   // block). Non-transactional, like PgBouncer's own settings: it survives a ROLLBACK.
   void apply(const rewrite::ProxyStatement& statement);
+  // A writable setting's value (its default until a SET), and whether a boolean one is on.
+  [[nodiscard]] std::string value(std::string_view name) const;
+  [[nodiscard]] bool enabled(std::string_view name) const;
 
  private:
   RulesSource rules_;

@@ -9,6 +9,7 @@
 #include "proxy/drain.h"
 #include "proxy/governor_metrics.h"
 #include "proxy/http_server.h"
+#include "proxy/routing_settings.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
 #include "proxy/upsert_settings.h"
@@ -51,6 +52,7 @@ struct Server::Impl {
       add_governor_collector(context.registry, context.governor);
     }
     if (c.upserts && c.upserts->enabled && !c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
+    context.router = make_router(c.routing);
   }
 
   // Keys read with the catalog's connection, on the blocking pool.

@@ -12,6 +12,7 @@
 #include "proxy/cancel_throttle.h"
 #include "proxy/config.h"
 #include "proxy/connection_slots.h"
+#include "proxy/conversation.h"
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
 #include "proxy/proxy_metrics.h"
@@ -32,6 +33,7 @@ struct ServerContext {
   CancelRegistry cancels;
   ConnectionSlots slots;  // connections not logged in yet, and clients under max_client_connections
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
+  Router router;                                 // empty: nothing routed (routing_settings.h)
   metrics::Registry registry;          // everything the stats line and metrics report
   ProxyMetrics metrics{registry};      // the handles sessions update
   // Blocking work a session waits for (group lookups over libpq), off the I/O threads.

@@ -109,7 +109,7 @@ int compare_decimal(const Decimal& a, const Decimal& b) {
 enum class Cmp { Less, Equal, Greater, Unknown, Null };
 
 Cmp compare_with(std::string_view partition_value, const Value& v) {
-  if (v.kind == Value::Kind::Param) return Cmp::Unknown;
+  if (v.kind == Value::Kind::Param || v.kind == Value::Kind::DateExpr) return Cmp::Unknown;
   if (v.kind == Value::Kind::Null) return Cmp::Null;
   const int c = compare_values(partition_value, v.text);
   return c < 0 ? Cmp::Less : c == 0 ? Cmp::Equal : Cmp::Greater;
@@ -650,6 +650,7 @@ std::string describe(const Value& v) {
   switch (v.kind) {
     case Value::Kind::Param: return "$" + std::to_string(v.param);
     case Value::Kind::Null: return "NULL";
+    case Value::Kind::DateExpr: return "(" + v.text + ")";
     case Value::Kind::Constant: break;
   }
   if (v.numeric) return v.text;

@@ -42,7 +42,9 @@ enum class StatementKind {
 // A value a predicate compares with: a constant as written (string literal content or
 // numeric text), or a $n placeholder resolved at Bind.
 struct Value {
-  enum class Kind { Constant, Param, Null } kind = Kind::Constant;
+  // DateExpr: a date the warehouse computes (now() - INTERVAL '7 days', DATE_TRUNC(...)),
+  // `text` its recipe (rewrite/date_expr.h); never pruned on, compared as unknown.
+  enum class Kind { Constant, Param, Null, DateExpr } kind = Kind::Constant;
   std::string text;   // Constant: the literal's text ("2024", "01", "2024-01-05")
   int param = 0;      // Param: n of $n (1-based)
   bool numeric = false;  // the literal was a number, not a string

@@ -18,6 +18,7 @@
 
 #include "rewrite/bounds.h"
 #include "rewrite/constants.h"
+#include "rewrite/date_expr.h"
 #include "rewrite/pg_parser.h"
 
 namespace blueshift::rewrite {
@@ -48,6 +49,12 @@ Bound make_atom(Bound::Op op, std::vector<Value> values) {
 Bound in_list(std::vector<Value> values) {
   const Bound::Op op = values.size() == 1 && !values[0].array ? Bound::Op::Eq : Bound::Op::In;
   return make_atom(op, std::move(values));
+}
+
+// What a column is compared with: a constant, or a date the warehouse computes.
+std::optional<Value> operand_value(const Node* n) {
+  auto v = const_value(n);
+  return v ? v : date_expression(n);
 }
 
 Bound::Op flip(Bound::Op op) {
@@ -452,11 +459,13 @@ class PredicateBuilder {
         bool flipped = false;
         if (!lt.empty() && rt.empty()) {
           ts = std::move(lt);
-          v = const_value(e->rexpr);
+          v = operand_value(e->rexpr);
         } else if (lt.empty() && !rt.empty()) {
           ts = std::move(rt);
-          v = const_value(e->lexpr);
+          v = operand_value(e->lexpr);
           flipped = true;
+        } else if (lt.empty() && rt.empty() && e->kind == PG_QUERY__A__EXPR__KIND__AEXPR_OP) {
+          return year_extract(e, op);
         } else {
           return unknown;  // year = year, a.x = b.y, 1 = 1
         }
@@ -529,8 +538,8 @@ class PredicateBuilder {
         auto ts = column_targets(e->lexpr);
         if (ts.empty()) return unknown;
         if (!IS(e->rexpr, LIST) || e->rexpr->list->n_items != 2) return marker(std::move(ts));
-        auto lo = const_value(e->rexpr->list->items[0]);
-        auto hi = const_value(e->rexpr->list->items[1]);
+        auto lo = operand_value(e->rexpr->list->items[0]);
+        auto hi = operand_value(e->rexpr->list->items[1]);
         if (!lo || !hi) return marker(std::move(ts));
         if (lo->kind == Value::Kind::Null || hi->kind == Value::Kind::Null) {
           Bound f;
@@ -555,6 +564,24 @@ class PredicateBuilder {
       default:
         return unknown;
     }
+  }
+
+  // EXTRACT(YEAR FROM col) <op> 2024 (either side): a date range on col.
+  Pred year_extract(const PgQuery__AExpr* e, std::string_view op) {
+    const Node* col = extracted_year_of(e->lexpr);
+    const Node* other = e->rexpr;
+    bool flipped = false;
+    if (col == nullptr) {
+      col = extracted_year_of(e->rexpr);
+      other = e->lexpr;
+      flipped = true;
+    }
+    auto cmp = comparison(op);
+    auto ts = col != nullptr ? column_targets(col) : std::vector<Target>{};
+    auto year = ts.empty() || !cmp ? std::nullopt : const_value(other);
+    auto b = year ? year_bound(flipped ? flip(*cmp) : *cmp, *year) : std::nullopt;
+    if (!b) return Pred{};
+    return atom(std::move(ts), std::move(*b));
   }
 
  private:

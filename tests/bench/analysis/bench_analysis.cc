@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/partition_filters.h"
 #include "rewrite/prefilter.h"
 
 namespace {
@@ -101,6 +102,44 @@ constexpr int kCount = static_cast<int>(sizeof(kStatements) / sizeof(kStatements
 BENCHMARK(BM_AnalyzeCold)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AnalysisCacheHit)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Prefilter)->DenseRange(0, kCount - 1)->Unit(benchmark::kMicrosecond);
+
+// Routing a date-filtered scan (partition predicates added, rewrite/partition_filters.h):
+// the analysis, cold or cached, plus the rewrite, which parses its output once to check it.
+const Statement kRouted[] = {
+    {"tableau_date_range",
+     "SELECT SUM(\"sales\".\"amount\") AS \"sum:amount:ok\" FROM \"spectrum_schema\".\"sales\" \"sales\" WHERE "
+     "((\"sales\".\"sale_date\" >= DATE '2024-01-01') AND (\"sales\".\"sale_date\" < DATE '2024-03-01'))"},
+    {"looker_relative",
+     "SELECT DATE_TRUNC('week', sales.sale_date) AS w, COUNT(*) FROM spectrum_schema.sales AS sales WHERE "
+     "sales.sale_date >= DATEADD(day, -29, DATE_TRUNC('day', GETDATE())) AND sales.sale_date < "
+     "DATEADD(day, 1, DATE_TRUNC('day', GETDATE())) GROUP BY 1 ORDER BY 1 DESC LIMIT 500"},
+};
+const blueshift::rewrite::DatePartitionedTable kSalesTable{
+    "spectrum_schema", "sales", "sale_date",
+    {{"year", blueshift::rewrite::PartitionField::Year}, {"month", blueshift::rewrite::PartitionField::Month}}};
+
+const blueshift::rewrite::DatePartitionedTable* sales_table(std::string_view schema, std::string_view name) {
+  return schema == kSalesTable.schema && name == kSalesTable.name ? &kSalesTable : nullptr;
+}
+
+template <bool kCached>
+void BM_Route(benchmark::State& state) {
+  const Statement& s = kRouted[state.range(0)];
+  const AnalysisContext ctx = context();
+  AnalysisCache cache(10000);
+  const blueshift::rewrite::PartitionFilterOptions options;
+  state.SetLabel(s.name);
+  for (auto _ : state) {
+    auto facts = kCached ? cache.analyze(s.sql, ctx)
+                         : std::make_shared<const blueshift::rewrite::QueryFacts>(blueshift::rewrite::analyze(s.sql, ctx));
+    auto routed = blueshift::rewrite::add_partition_filters(s.sql, *facts, sales_table, options);
+    if (!routed) state.SkipWithError("not routed");
+    benchmark::DoNotOptimize(routed);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Route<false>)->Name("BM_RouteCold")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Route<true>)->Name("BM_RouteCached")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
 
 // Several threads analysing at once (each call parses: libpg_query keeps per-thread state).
 void BM_AnalyzeColdThreads(benchmark::State& state) {

@@ -11,6 +11,7 @@
 
 #include "conversation_driver.h"
 #include "policies/governor_options.h"
+#include "proxy/routing_settings.h"
 #include "tests/unit/policies/fixtures.h"
 
 namespace blueshift::proxy {
@@ -360,6 +361,72 @@ TEST(ConversationPlan, AnErrorAtEachStepIsReportedOnce) {
       EXPECT_EQ(d.reply(replies), want) << "status " << status << ", failing step " << failing;
     }
   }
+}
+
+// ------------------------------------------------------------------ routing
+
+// The demo routing: spectrum_schema.sales partitioned by year and month of sale_date.
+Router demo_router() {
+  auto settings = std::make_shared<RoutingSettings>(parse_routing_settings(YAML::Load(R"(
+external_tables:
+  spectrum_schema.sales: {date_column: sale_date, partitions: {year: year, month: month}}
+)")));
+  return make_router(std::move(settings));
+}
+
+constexpr const char* kDateRange =
+    "select count(*) from spectrum_schema.sales where sale_date >= DATE '2024-01-01' and sale_date < DATE '2024-03-01'";
+constexpr const char* kDateRangeRouted =
+    "select count(*) from (SELECT \"sale_date\" FROM spectrum_schema.sales WHERE (\"year\" = 2024 AND \"month\" BETWEEN 1 AND 2)) "
+    "AS \"sales\" where sale_date >= DATE '2024-01-01' and sale_date < DATE '2024-03-01'";
+
+// A BI tool's date range, refused as written (no partition filter), runs as routed.
+TEST_F(Governed, ADateRangeRunsRoutedInBothProtocols) {
+  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  r.conversation.identity() = d.conversation.identity();
+  EXPECT_EQ(d.send(Query{kDateRange}), kRefusedUpstream);  // without routing
+  EXPECT_EQ(r.send(Query{kDateRange}), std::string("Q(") + kDateRangeRouted + ")");
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  EXPECT_EQ(r.send(Parse{"s", kDateRange, {}}), std::string("P(s:") + kDateRangeRouted + ")");
+  // What names no routed table goes on as it came.
+  EXPECT_EQ(r.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// The policies check what runs: a range over 24 months is refused after routing.
+TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
+  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  r.conversation.identity() = d.conversation.identity();
+  EXPECT_EQ(r.send(Query{"select 1 from spectrum_schema.sales where sale_date between '2022-01-01' and '2023-12-31'"}),
+            kRefusedUpstream);
+  EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+  // A router can never be a way around them: whatever it makes of a text is checked.
+  Driver widening{Conversation::Options{governor.get(), {}, 0, [](std::string_view, const policies::SessionContext&) {
+                                          return std::optional<rewrite::RoutedText>(rewrite::RoutedText{kFullScan, {"x"}});
+                                        }}};
+  widening.conversation.identity() = d.conversation.identity();
+  EXPECT_EQ(widening.send(Query{"select 1"}), kRefusedUpstream);
+  EXPECT_EQ(widening.send(Parse{"", "select 1", {}}), "B(:__blueshift_refused__:0)");
+}
+
+// SET blueshift.explain_routing = on: a NOTICE with the routed text, only for routed ones.
+TEST_F(Governed, ExplainRoutingSendsTheRoutedTextAsANotice) {
+  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  r.conversation.identity() = d.conversation.identity();
+  EXPECT_EQ(r.send(Query{"show blueshift.explain_routing"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "T(blueshift.explain_routing) D(off) C(SHOW) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.explain_routing = maybe"}), kRefusedUpstream);
+  EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(22023) Z(I)");
+  (void)r.send(Query{kDateRange});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.explain_routing = on"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "C(SET) Z(I)");
+  (void)r.send(Query{kDateRange});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) N(00000) Z(I)");
+  (void)r.send(Parse{"s", kDateRange, {}});
+  (void)r.send(Sync{});
+  EXPECT_EQ(r.reply({ParseComplete{}, ready('I')}), "1 N(00000) Z(I)");
+  (void)r.send(Query{"select 1"});
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
 }
 
 // A plan is another way for a statement to reach the upstream: a statement policies refuse

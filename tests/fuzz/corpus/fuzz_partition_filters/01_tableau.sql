@@ -1,0 +1,1 @@
+SELECT SUM(amount) FROM spectrum_schema.sales WHERE sale_date >= DATE '2024-01-01' AND sale_date < DATE '2024-03-01'

@@ -1,0 +1,1 @@
+select s.amount from sales s join customers c on c.id = s.customer_id where s.sale_date between '2022-11-15' and '2023-02-01' order by 1 limit 5

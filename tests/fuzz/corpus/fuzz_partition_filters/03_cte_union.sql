@@ -1,0 +1,1 @@
+WITH m AS (SELECT * FROM spectrum_schema.sales WHERE sale_date >= current_date - INTERVAL '30 days') SELECT count(*) FROM m UNION ALL SELECT count(*) FROM spectrum_schema.events WHERE dt_time >= now() - interval '2 days'

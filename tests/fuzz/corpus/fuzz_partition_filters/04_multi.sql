@@ -1,0 +1,1 @@
+INSERT INTO t SELECT * FROM spectrum_schema.sales WHERE EXTRACT(YEAR FROM sale_date) = 2023; EXPLAIN SELECT * FROM spectrum_schema.sales x WHERE x.sale_date = TO_DATE('2024-03-05','YYYY-MM-DD')

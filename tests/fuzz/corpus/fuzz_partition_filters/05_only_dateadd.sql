@@ -1,0 +1,1 @@
+SELECT * FROM ONLY spectrum_schema.sales WHERE sale_date >= DATEADD(month, -1, DATE_TRUNC('month', getdate())) AND sale_date IN ('2024-01-01', '2023-01-01')
