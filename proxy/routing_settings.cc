@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "proxy/log_text.h"
+#include "policies/log_text.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/prefilter.h"
