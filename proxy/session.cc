@@ -747,9 +747,6 @@ awaitable<bool> Session::analyse_off_thread() {
     co_return;
   };
   auto [error] = co_await asio::co_spawn(server_.blocking, run(), use_nothrow);
-  // Back on the session's I/O thread before touching the session: the completion may
-  // resume this coroutine on the pool's thread, beside pump_server.
-  co_await asio::post(executor_, use_nothrow);
   if (error) std::rethrow_exception(error);  // a bug: never decide without the check
   conversation_.analysed(std::move(result));
   co_return !stopping_;
