@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <thread>
 
 #include "conversation_driver.h"
 #include "policies/governor_options.h"
@@ -506,42 +505,6 @@ TEST(Conversation, ParameterStatusSearchPathIsAuthoritative) {
   (void)d.reply(ParameterStatus{"search_path", "\"$user\", public, \"My Schema\""});
   EXPECT_EQ(d.conversation.identity().search_path, (std::vector<std::string>{"$user", "public", "My Schema"}));
   EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
-}
-
-// A governed text over Options::offload_bytes is analysed by a task the session runs off
-// the I/O thread; the message presented again is decided by that task's result.
-TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
-  auto governor = demo_governor();
-  Driver d{Conversation::Options{governor.get(), {}, 200}};
-  d.conversation.identity().user = "analyst";
-  d.conversation.identity().database = "dev";
-  const std::string padding = " /*" + std::string(200, 'x') + "*/";
-  auto analyse_elsewhere = [&] {
-    ASSERT_TRUE(d.conversation.analysis_pending());
-    auto task = d.conversation.take_analysis();
-    policies::Checked result;
-    std::thread([&] { result = task(); }).join();
-    d.conversation.analysed(std::move(result));
-  };
-  const std::string scan = kFullScan + padding;
-  EXPECT_EQ(d.send(Query{scan}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Query{scan}), kRefusedUpstream);
-  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
-  EXPECT_FALSE(d.conversation.analysis_pending());
-
-  const std::string filtered =
-      std::string("select count(*) from spectrum_schema.sales where year = 2024 and month = 3") + padding;
-  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "P(s:" + filtered + ")");
-  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "B(:__blueshift_refused__:0)");
-
-  EXPECT_EQ(d.send(Sync{}), "S");
-  (void)d.reply({ParseComplete{}, error("26000"), ready('I')});
-  EXPECT_EQ(d.send(Query{kFullScan}), kRefusedUpstream) << "a short text is checked at once";
 }
 
 // A message's bytes with its body changed by edit (the length follows the new body).
