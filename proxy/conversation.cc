@@ -134,14 +134,8 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
-  policies::Checked checked;
-  if (options_.governor != nullptr) {
-    auto done = this->checked(sql, [governor = options_.governor, sql = std::string(sql), session = identity_] {
-      return governor->check_query(sql, session);
-    });
-    if (!done) return Verdict::Analyse;
-    checked = std::move(*done);
-  }
+  const policies::Checked checked =
+      options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
   if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
@@ -164,15 +158,6 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   if (!options_.router) return std::nullopt;
   return options_.router(sql, identity_);
-}
-
-std::optional<policies::Checked> Conversation::checked(std::string_view sql, std::function<policies::Checked()> check) {
-  if (analysed_) return std::exchange(analysed_, std::nullopt);
-  if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) return check();
-  // A long text may take seconds to analyse: not on the I/O thread, where every other
-  // session of the thread would wait for it.
-  analysis_ = std::move(check);
-  return std::nullopt;
 }
 
 void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPosition at) {
@@ -271,14 +256,9 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   const auto routed = route(p.query);
   const std::string& query = routed ? routed->sql : p.query;
   // The parameter types let binary Bind values be read at Bind time.
-  std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
-  policies::Checked checked;
-  if (options_.governor != nullptr) {
-    auto done = this->checked(query, [governor = options_.governor, sql = query, session = identity_,
-                                      types = std::move(types)] { return governor->check_parse(sql, session, types); });
-    if (!done) return Verdict::Analyse;
-    checked = std::move(*done);
-  }
+  const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
+  policies::Checked checked =
+      options_.governor != nullptr ? options_.governor->check_parse(query, identity_, types) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);

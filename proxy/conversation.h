@@ -24,7 +24,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include "policies/governor.h"
@@ -57,9 +56,6 @@ class Conversation {
   struct Options {
     policies::Governor* governor = nullptr;  // null: nothing governed
     Planner planner;                         // empty: no rewrites
-    // A governed Query or Parse text at least this long is analysed off the I/O thread
-    // (Verdict::Analyse); 0: never.
-    size_t offload_bytes = 0;
     Router router;                           // empty: nothing routed
   };
   explicit Conversation(Options options);
@@ -74,8 +70,6 @@ class Conversation {
     Forward,  // the message's own bytes go on
     Replace,  // *out goes on in its place (possibly nothing)
     Wait,     // call again with the same message once !awaiting_reply()
-    Analyse,  // run take_analysis() off the I/O thread, give its result to analysed(), then
-              // call again with the same message
   };
 
   // ---- client -> server, every logged-in message in order.
@@ -100,12 +94,6 @@ class Conversation {
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
 
-  // ---- long analysis, after an Analyse verdict. The task holds copies of what it needs
-  // (text, session facts) and may run on any thread while the session goes on.
-  [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(analysis_); }
-  [[nodiscard]] std::function<policies::Checked()> take_analysis() { return std::exchange(analysis_, {}); }
-  void analysed(policies::Checked checked) { analysed_ = std::move(checked); }
-
  private:
   Verdict forward(char code);
   Verdict on_query(const protocol::Frame& f, std::string* out);
@@ -121,9 +109,6 @@ class Conversation {
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
-  // The check of a governed text: the one analysed off the thread for it, or check() now.
-  // nullopt (with the Analyse task set) when the text is long enough to be analysed off it.
-  std::optional<policies::Checked> checked(std::string_view sql, std::function<policies::Checked()> check);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
@@ -157,8 +142,6 @@ class Conversation {
   bool upstream_sent_fatal_ = false;
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
-  std::function<policies::Checked()> analysis_;  // Analyse: the check to run off the thread
-  std::optional<policies::Checked> analysed_;     // its result, for the message presented again
 };
 
 }  // namespace blueshift::proxy

@@ -80,7 +80,7 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(*server.config), client_(std::move(client)),
       client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
-                                         server.config->offload_analysis_bytes, server.router}),
+                                         server.router}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
@@ -757,10 +757,9 @@ awaitable<void> Session::pump_client() {
       }
       co_return;
     }
-    // A held message is framed again, without a read, once the upstream is quiet or its
-    // analysis is done.
+    // A held message is framed again, without a read, once the upstream is quiet.
     read_more = !wait;
-    if (wait && !co_await (conversation_.analysis_pending() ? analyse_off_thread() : upstream_quiet())) co_return;
+    if (wait && !co_await upstream_quiet()) co_return;
   }
 }
 
@@ -783,21 +782,6 @@ awaitable<void> Session::look_up_groups() {
     co_return;
   };
   co_await asio::co_spawn(server_.blocking, lookup(), use_nothrow);
-}
-
-awaitable<bool> Session::analyse_off_thread() {
-  // The task holds copies of the text and the session's facts: the I/O thread goes on with
-  // other sessions (and this one's replies) meanwhile.
-  std::function<policies::Checked()> task = conversation_.take_analysis();
-  policies::Checked result;
-  auto run = [&task, &result]() -> asio::awaitable<void> {
-    result = task();
-    co_return;
-  };
-  auto [error] = co_await asio::co_spawn(server_.blocking, run(), use_nothrow);
-  if (error) std::rethrow_exception(error);  // a bug: never decide without the check
-  conversation_.analysed(std::move(result));
-  co_return !stopping_;
 }
 
 awaitable<void> Session::pump_server() {
@@ -907,7 +891,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
       pos += f.size;
       continue;
     }
-    if (verdict == Conversation::Verdict::Wait || verdict == Conversation::Verdict::Analyse) {
+    if (verdict == Conversation::Verdict::Wait) {
       *wait = true;
       break;
     }

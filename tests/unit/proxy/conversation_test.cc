@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <thread>
 
 #include "conversation_driver.h"
 #include "policies/governor_options.h"
@@ -382,7 +381,7 @@ constexpr const char* kDateRangeRouted =
 
 // A BI tool's date range, refused as written (no partition filter), runs as routed.
 TEST_F(Governed, ADateRangeRunsRoutedInBothProtocols) {
-  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  Driver r{Conversation::Options{governor.get(), {}, demo_router()}};
   r.conversation.identity() = d.conversation.identity();
   EXPECT_EQ(d.send(Query{kDateRange}), kRefusedUpstream);  // without routing
   EXPECT_EQ(r.send(Query{kDateRange}), std::string("Q(") + kDateRangeRouted + ")");
@@ -394,13 +393,13 @@ TEST_F(Governed, ADateRangeRunsRoutedInBothProtocols) {
 
 // The policies check what runs: a range over 24 months is refused after routing.
 TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
-  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  Driver r{Conversation::Options{governor.get(), {}, demo_router()}};
   r.conversation.identity() = d.conversation.identity();
   EXPECT_EQ(r.send(Query{"select 1 from spectrum_schema.sales where sale_date between '2022-01-01' and '2023-12-31'"}),
             kRefusedUpstream);
   EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
   // A router can never be a way around them: whatever it makes of a text is checked.
-  Driver widening{Conversation::Options{governor.get(), {}, 0, [](std::string_view, const policies::SessionContext&) {
+  Driver widening{Conversation::Options{governor.get(), {}, [](std::string_view, const policies::SessionContext&) {
                                           return std::optional<rewrite::RoutedText>(rewrite::RoutedText{kFullScan, {"x"}});
                                         }}};
   widening.conversation.identity() = d.conversation.identity();
@@ -410,7 +409,7 @@ TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
 
 // SET blueshift.explain_routing = on: a NOTICE with the routed text, only for routed ones.
 TEST_F(Governed, ExplainRoutingSendsTheRoutedTextAsANotice) {
-  Driver r{Conversation::Options{governor.get(), {}, 0, demo_router()}};
+  Driver r{Conversation::Options{governor.get(), {}, demo_router()}};
   r.conversation.identity() = d.conversation.identity();
   EXPECT_EQ(r.send(Query{"show blueshift.explain_routing"}), "Q()");
   EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "T(blueshift.explain_routing) D(off) C(SHOW) Z(I)");
@@ -620,42 +619,6 @@ TEST(Conversation, ParameterStatusSearchPathIsAuthoritative) {
   (void)d.reply(ParameterStatus{"search_path", "\"$user\", public, \"My Schema\""});
   EXPECT_EQ(d.conversation.identity().search_path, (std::vector<std::string>{"$user", "public", "My Schema"}));
   EXPECT_FALSE(d.conversation.identity().search_path_uncertain);
-}
-
-// A governed text over Options::offload_bytes is analysed by a task the session runs off
-// the I/O thread; the message presented again is decided by that task's result.
-TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
-  auto governor = demo_governor();
-  Driver d{Conversation::Options{governor.get(), {}, 200}};
-  d.conversation.identity().user = "analyst";
-  d.conversation.identity().database = "dev";
-  const std::string padding = " /*" + std::string(200, 'x') + "*/";
-  auto analyse_elsewhere = [&] {
-    ASSERT_TRUE(d.conversation.analysis_pending());
-    auto task = d.conversation.take_analysis();
-    policies::Checked result;
-    std::thread([&] { result = task(); }).join();
-    d.conversation.analysed(std::move(result));
-  };
-  const std::string scan = kFullScan + padding;
-  EXPECT_EQ(d.send(Query{scan}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Query{scan}), kRefusedUpstream);
-  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
-  EXPECT_FALSE(d.conversation.analysis_pending());
-
-  const std::string filtered =
-      std::string("select count(*) from spectrum_schema.sales where year = 2024 and month = 3") + padding;
-  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Parse{"s", filtered, {}}), "P(s:" + filtered + ")");
-  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "ANALYSE");
-  analyse_elsewhere();
-  EXPECT_EQ(d.send(Parse{"t", scan, {}}), "B(:__blueshift_refused__:0)");
-
-  EXPECT_EQ(d.send(Sync{}), "S");
-  (void)d.reply({ParseComplete{}, error("26000"), ready('I')});
-  EXPECT_EQ(d.send(Query{kFullScan}), kRefusedUpstream) << "a short text is checked at once";
 }
 
 // A message's bytes with its body changed by edit (the length follows the new body).
