@@ -89,10 +89,10 @@ class PartitionRouter {
     if (routed) {
       for (const auto& r : routed->routes) {
         // The route line is built from the configuration and dates, not client text.
-        spdlog::info("routed user={} application_name={} route: {}", log_text(session.user),
-                     log_text(session.application_name), r);
+        spdlog::info("routed user={} application_name={} route: {}", policies::log_text(session.user),
+                     policies::log_text(session.application_name), r);
       }
-      spdlog::debug("routed text: {}", log_text(routed->sql));
+      spdlog::debug("routed text: {}", policies::log_text(routed->sql));
     }
     return routed;
   }
