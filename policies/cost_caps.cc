@@ -1,6 +1,7 @@
 #include "policies/cost_caps.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "absl/strings/str_format.h"
 #include "policies/governed_table.h"
@@ -42,7 +43,14 @@ std::string bytes_text(int64_t bytes) {
   return absl::StrFormat("%.3g %s", v, units[u]);
 }
 
-std::string usd_text(double usd) { return usd == 0 ? "$0" : absl::StrFormat("$%.2g", usd); }
+std::string usd_text(double usd) {
+  if (usd == 0) return "$0";
+  // Two significant digits, without an exponent: $0.000048, $0.38, $5, $120.
+  std::string s = absl::StrFormat("$%.*f", usd >= 1 ? 2 : std::max(2, 1 - static_cast<int>(std::floor(std::log10(usd)))), usd);
+  while (s.back() == '0') s.pop_back();
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
 
 std::string cap_detail(const Rule& rule, const StatementEstimate& covered, const CostSettings& settings) {
   std::string out;

@@ -94,6 +94,19 @@ TEST(CostCaps, ParamsWaitForBind) {
   EXPECT_EQ(lake.decide(sql, &many).outcome, O::Refuse);
 }
 
+TEST(CostCaps, HintAtBind) {
+  const Lake lake;
+  const std::vector<rewrite::ParamValue> year = {{"2024", false, 23}};
+  const Decision d = lake.decide("select * from spectrum_schema.sales where year = $1 and month between 1 and 12", &year);
+  ASSERT_EQ(d.outcome, O::Refuse);
+  EXPECT_EQ(d.shown()->hint,
+            "filter on the partition columns of spectrum_schema.sales (year, month); name the columns you need instead of *");
+  EXPECT_EQ(usd_text(4.8e-05), "$0.000048");
+  EXPECT_EQ(usd_text(0.375), "$0.38");
+  EXPECT_EQ(usd_text(5), "$5");
+  EXPECT_EQ(bytes_text(84622), "82.6 KB");
+}
+
 TEST(CostSettingsYaml, ParsesAndRejects) {
   const PolicySet p = policy(R"(
 cost:
