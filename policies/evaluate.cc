@@ -5,6 +5,7 @@
 #include <set>
 #include <utility>
 
+#include "policies/cost_caps.h"
 #include "policies/finding_text.h"
 #include "policies/governed_table.h"
 #include "rewrite/bounds.h"
@@ -175,10 +176,13 @@ class Evaluator {
                   text::star_detail(qualified, table->external != nullptr), text::star_hint());
             }
             break;
-          case RuleType::DenyStatements: break;
+          case RuleType::DenyStatements:
+          case RuleType::MaxScanBytes:
+          case RuleType::MaxCostUsd: break;  // per statement: caps()
         }
       }
     }
+    caps(index, st);
     if (!st.opaque.empty()) {
       fail_closed(index, st, text::opaque_detail(st.opaque, st.opaque_dynamic), text::opaque_hint(),
                   !st.opaque_dynamic.empty());
@@ -219,6 +223,37 @@ class Evaluator {
       add(*rule, index, q, text::catalog_missing_message(*rule, text::query_on(q)), text::catalog_missing_detail(q),
           text::catalog_missing_hint());
     }
+  }
+
+  // The cost caps, on the statement's estimate (computed once, only when a cap applies).
+  // With a $n in a partition bound the estimate waits for Bind, as max_partitions does.
+  void caps(int index, const StatementFacts& st) {
+    std::optional<StatementEstimate> estimate;
+    for (const Rule* rule : rules_) {
+      if (rule->type != RuleType::MaxScanBytes && rule->type != RuleType::MaxCostUsd) continue;
+      if (!estimate) {
+        if (!options_.params_final && partition_params(st)) {
+          d_->needs_params = true;
+          return;
+        }
+        static const PartitionSizes kNone;
+        estimate = estimate_statement(st, catalog_, options_.sizes ? *options_.sizes : kNone, policy_.cost,
+                                      options_.params);
+      }
+      const StatementEstimate covered = covered_estimate(*estimate, *rule, policy_.cost);
+      if (!breaks_cap(*rule, covered)) continue;
+      const std::string& q = covered.scans.front().table;
+      add(*rule, index, q, text::message(*rule, text::query_on(q)), cap_detail(*rule, covered, policy_.cost),
+          cap_hint(st, covered, catalog_));
+    }
+  }
+
+  // A $n in a partition bound of an external table the statement scans.
+  [[nodiscard]] bool partition_params(const StatementFacts& st) const {
+    return std::any_of(st.scans.begin(), st.scans.end(), [&](const Scan& scan) {
+      const ExternalTable* t = catalog_.find_external(scan.table.qualified());
+      return t != nullptr && bounds_have_params(t->partition_columns, scan);
+    });
   }
 
   // `unpruned`: comparisons the warehouse does not prune on were left out of `scan`.

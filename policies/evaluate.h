@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policies/catalog.h"
+#include "policies/partition_sizes.h"
 #include "policies/policy_set.h"
 #include "rewrite/bounds.h"
 #include "rewrite/facts.h"
@@ -90,6 +91,9 @@ struct EvaluateOptions {
   // decision is the one on rewrite::substitute_params(facts, *params), but only the scans
   // a rule reads the bounds of are copied to put the values in.
   const std::vector<rewrite::ParamValue>* params = nullptr;
+  // Partition sizes for the cost caps (max_scan_bytes, max_cost_usd); null: none known,
+  // every partition priced at policy.cost.default_partition_bytes.
+  const PartitionSizes* sizes = nullptr;
 };
 [[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
                                 const SessionFacts& session, const Catalog& catalog, const EvaluateOptions& options);

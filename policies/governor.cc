@@ -48,6 +48,7 @@ constexpr std::chrono::seconds kMaxLookupBackoff{60};
 struct Snapshot {
   std::shared_ptr<const PolicySet> policy;
   std::shared_ptr<const Catalog> catalog;
+  std::shared_ptr<const PartitionSizes> sizes;  // for the cost caps
   std::shared_ptr<rewrite::AnalysisCache> cache;
   // Decisions on the cache's facts; they depend on the policies and catalog too, so they
   // are dropped with the snapshot.
@@ -75,10 +76,12 @@ struct Snapshot {
 
 std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> policy,
                                               std::shared_ptr<const Catalog> catalog,
-                                              std::shared_ptr<rewrite::AnalysisCache> cache) {
+                                              std::shared_ptr<rewrite::AnalysisCache> cache,
+                                              std::shared_ptr<const PartitionSizes> sizes) {
   auto s = std::make_shared<Snapshot>();
   s->policy = std::move(policy);
   s->catalog = std::move(catalog);
+  s->sizes = sizes ? std::move(sizes) : std::make_shared<const PartitionSizes>();
   s->cache = std::move(cache);
   const auto governed = governed_tables(*s->policy, *s->catalog);
   const std::vector<std::string> search_path = {"search_path"};
@@ -189,7 +192,9 @@ class GovernorImpl final : public Governor {
                       std::string(loaded.status().message()));
       }
     }
-    snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>());
+    auto sizes = load_sizes(*policy, nullptr);
+    snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>(),
+                              std::move(sizes));
   }
 
   Checked check_query(std::string_view sql, const SessionContext& session) override {
@@ -221,7 +226,7 @@ class GovernorImpl final : public Governor {
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
-    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values});
+    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
     return finish(d, facts, qf.fingerprint);
   }
 
@@ -293,7 +298,7 @@ class GovernorImpl final : public Governor {
     {
       std::lock_guard update(update_mutex_);
       // Declared tables take part in resolving unqualified names: a fresh cache.
-      swap(make_snapshot(policy, snapshot()->catalog, std::make_shared<rewrite::AnalysisCache>()));
+      swap(make_snapshot(policy, snapshot()->catalog, std::make_shared<rewrite::AnalysisCache>(), snapshot()->sizes));
     }
     std::string catalog_error;
     if (options_.load_catalog && !refresh_catalog(&catalog_error)) {
@@ -313,9 +318,11 @@ class GovernorImpl final : public Governor {
       return false;
     }
     auto catalog = std::make_shared<const Catalog>(std::move(*loaded));
+    auto sizes = load_sizes(*snapshot()->policy, snapshot()->sizes);
     std::lock_guard update(update_mutex_);
     // Resolution of unqualified names may change with the relation list: a fresh cache.
-    swap(make_snapshot(snapshot()->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>()));
+    swap(make_snapshot(snapshot()->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>(),
+                       std::move(sizes)));
     catalog_loaded_ = true;
     std::lock_guard users(users_mutex_);
     // The new catalog knows the users who existed at its load; a look-up in flight keeps
@@ -339,6 +346,19 @@ class GovernorImpl final : public Governor {
   }
 
  private:
+  // Partition sizes per the policies' cost settings; on failure the previous ones (logged).
+  std::shared_ptr<const PartitionSizes> load_sizes(const PolicySet& policy,
+                                                   std::shared_ptr<const PartitionSizes> previous) const {
+    if (!options_.load_sizes) return previous;
+    auto loaded = options_.load_sizes(policy.cost);
+    if (!loaded.ok()) {
+      spdlog::warn("policies: partition sizes not loaded, keeping the previous ones: {}",
+                   std::string(loaded.status().message()));
+      return previous;
+    }
+    return std::make_shared<const PartitionSizes>(std::move(*loaded));
+  }
+
   std::shared_ptr<const Snapshot> snapshot() const {
     std::lock_guard lock(mutex_);
     return snapshot_;
@@ -489,7 +509,7 @@ class GovernorImpl final : public Governor {
       }
     }
     const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
-    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values});
+    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values, snap->sizes.get()});
     if (d.outcome != Decision::Outcome::Refuse && (d.needs_params || (parse && unpruned_types(param_types)))) {
       if (parse) {
         out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
@@ -497,7 +517,7 @@ class GovernorImpl final : public Governor {
       }
       // No Bind will follow (a simple Query, e.g. SQL PREPARE whose EXECUTE supplies the
       // values as text): decide now, with every unknown value matching every partition.
-      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values});
+      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values, snap->sizes.get()});
     }
     if (!memo) {
       out.verdict = finish(d, facts, qf->fingerprint);
@@ -561,6 +581,14 @@ std::shared_ptr<Governor> Governor::create(const YAML::Node& policies, const Gov
     if (!options.load_user_groups) {
       options.load_user_groups = [conninfo](const std::string& user) { return load_user_groups(conninfo, user); };
     }
+  }
+  if (!options.load_sizes) {
+    const std::string conninfo = options.catalog_conninfo;
+    options.load_sizes = [conninfo](const CostSettings& cost) -> absl::StatusOr<PartitionSizes> {
+      if (!cost.sizes_file.empty()) return read_partition_sizes_file(cost.sizes_file);
+      if (cost.sizes_from_warehouse && !conninfo.empty()) return load_partition_file_sizes(conninfo);
+      return PartitionSizes{};
+    };
   }
   std::shared_ptr<AuditLog> audit = options.audit_log;
   if (!audit && !options.audit_path.empty()) {

@@ -13,6 +13,8 @@
 #include "absl/status/statusor.h"
 #include "policies/audit_log.h"
 #include "policies/catalog.h"
+#include "policies/cost_settings.h"
+#include "policies/partition_sizes.h"
 
 namespace blueshift::policies {
 
@@ -33,6 +35,10 @@ struct GovernorOptions {
   // conninfo is set. Called by Governor::lookup_groups only (never from a check), once
   // per user per catalog snapshot, again after a failure once its backoff has passed.
   std::function<absl::StatusOr<std::optional<std::vector<std::string>>>(const std::string& user)> load_user_groups;
+  // Partition sizes for the cost caps, per the policies' cost settings. Called at start-up
+  // and with every catalog refresh (off the I/O threads). Default: the settings' sizes_file,
+  // or with sizes_from_warehouse load_partition_file_sizes(catalog_conninfo), else none.
+  std::function<absl::StatusOr<PartitionSizes>(const CostSettings&)> load_sizes;
   // Simple-protocol literals are lifted into $n so that statements differing only in their
   // values share one cached analysis (rewrite/literal_template.h). Tests turn it off to
   // check that lifting never changes a verdict.

@@ -147,12 +147,15 @@ Scope parse_scope(const YAML::Node& node, const std::string& path) {
 }
 
 RuleType parse_type(const YAML::Node& node, const std::string& path) {
-  if (!node.IsDefined()) fail(path, node, "missing (one of require_partition_filter, max_partitions, deny_select_star, deny_statements)");
+  constexpr const char* kTypes =
+      "require_partition_filter, max_partitions, deny_select_star, deny_statements, max_scan_bytes, max_cost_usd";
+  if (!node.IsDefined()) fail(path, node, std::string("missing (one of ") + kTypes + ")");
   const std::string v = scalar(node, path);
-  for (RuleType t : {RuleType::RequirePartitionFilter, RuleType::MaxPartitions, RuleType::DenySelectStar, RuleType::DenyStatements}) {
+  for (RuleType t : {RuleType::RequirePartitionFilter, RuleType::MaxPartitions, RuleType::DenySelectStar,
+                     RuleType::DenyStatements, RuleType::MaxScanBytes, RuleType::MaxCostUsd}) {
     if (v == to_string(t)) return t;
   }
-  fail(path, node, "expected one of require_partition_filter, max_partitions, deny_select_star, deny_statements; got \"" + v + "\"");
+  fail(path, node, std::string("expected one of ") + kTypes + "; got \"" + v + "\"");
 }
 
 Mode parse_mode(const YAML::Node& node, const std::string& path) {
@@ -185,6 +188,78 @@ void add_kinds(const std::string& name, const YAML::Node& node, const std::strin
   fail(path, node, "unknown statement kind \"" + name + "\" (known: " + list + ")");
 }
 
+// A number > 0 (a cap), or a clear error saying what it is.
+double positive_number(const YAML::Node& node, const std::string& path, const std::string& what) {
+  if (!node.IsDefined()) fail(path, node, "missing: the most " + what);
+  double v = 0;
+  try {
+    v = node.as<double>();
+  } catch (const YAML::Exception&) {
+    fail(path, node, "expected a number, got " + describe_node(node));
+  }
+  if (!(v > 0) || v > 9e18) fail(path, node, "must be a number above 0, got " + describe_node(node));
+  return v;
+}
+
+// `cost:` (cost_settings.h).
+CostSettings parse_cost(const YAML::Node& node, const std::string& path) {
+  CostSettings c;
+  if (!node.IsDefined() || node.IsNull()) return c;
+  if (!node.IsMap()) fail(path, node, "expected a map, got " + describe_node(node));
+  check_keys(node, path, {"price_per_tb_usd", "min_billed_mb", "default_partition_mb", "sizes_file",
+                          "sizes_from_warehouse", "tables"});
+  if (node["price_per_tb_usd"].IsDefined()) c.usd_per_tb = positive_number(node["price_per_tb_usd"], path + ".price_per_tb_usd", "dollars per TB");
+  if (node["min_billed_mb"].IsDefined()) {
+    c.min_billed_bytes = static_cast<int64_t>(positive_number(node["min_billed_mb"], path + ".min_billed_mb", "MB") * kMiB);
+  }
+  if (node["default_partition_mb"].IsDefined()) {
+    c.default_partition_bytes = static_cast<int64_t>(
+        positive_number(node["default_partition_mb"], path + ".default_partition_mb", "MB") * kMiB);
+  }
+  if (node["sizes_file"].IsDefined()) c.sizes_file = scalar(node["sizes_file"], path + ".sizes_file");
+  if (node["sizes_from_warehouse"].IsDefined()) c.sizes_from_warehouse = boolean(node["sizes_from_warehouse"], path + ".sizes_from_warehouse");
+  if (!c.sizes_file.empty() && c.sizes_from_warehouse) {
+    fail(path + ".sizes_file", node["sizes_file"], "give sizes_file or sizes_from_warehouse, not both");
+  }
+  const YAML::Node tables = node["tables"];
+  if (!tables.IsDefined() || tables.IsNull()) return c;
+  if (!tables.IsMap()) fail(path + ".tables", tables, "expected a map of schema.table to {format, columns}, got " + describe_node(tables));
+  for (const auto& kv : tables) {
+    const std::string name = kv.first.as<std::string>();
+    const std::string tpath = path + ".tables." + name;
+    const auto [schema, table] = split_table(name, kv.first, tpath, false);
+    const YAML::Node t = kv.second;
+    if (!t.IsMap()) fail(tpath, t, "expected a map with format, columns, got " + describe_node(t));
+    check_keys(t, tpath, {"format", "columns"});
+    TableCost tc;
+    if (t["format"].IsDefined()) {
+      const std::string f = lower(scalar(t["format"], tpath + ".format"));
+      if (f == "text") {
+        tc.format = TableCost::Format::Text;
+      } else if (f == "columnar") {
+        tc.format = TableCost::Format::Columnar;
+      } else if (f != "auto") {
+        fail(tpath + ".format", t["format"], "expected one of auto, text, columnar; got \"" + f + "\"");
+      }
+    }
+    const YAML::Node cols = t["columns"];
+    if (cols.IsDefined() && !cols.IsNull()) {
+      if (!cols.IsMap()) fail(tpath + ".columns", cols, "expected a map of column to fraction, got " + describe_node(cols));
+      double sum = 0;
+      for (const auto& col : cols) {
+        const std::string cpath = tpath + ".columns." + col.first.as<std::string>();
+        const double f = positive_number(col.second, cpath, "share of the table's bytes");
+        if (f > 1) fail(cpath, col.second, "a column's share is at most 1, got " + describe_node(col.second));
+        sum += f;
+        tc.column_fractions[lower(col.first.as<std::string>())] = f;
+      }
+      if (sum > 1.000001) fail(tpath + ".columns", cols, "the shares add up to more than 1");
+    }
+    c.tables[schema + "." + table] = std::move(tc);
+  }
+  return c;
+}
+
 Rule parse_rule(const YAML::Node& node, const std::string& path) {
   if (!node.IsMap()) fail(path, node, "expected a rule (a map with name, type, ...), got " + describe_node(node));
   Rule rule;
@@ -196,6 +271,8 @@ Rule parse_rule(const YAML::Node& node, const std::string& path) {
     case RuleType::MaxPartitions: allowed.insert(allowed.end(), {"tables", "max"}); break;
     case RuleType::DenySelectStar: allowed.insert(allowed.end(), {"tables"}); break;
     case RuleType::DenyStatements: allowed.insert(allowed.end(), {"kinds", "schemas"}); break;
+    case RuleType::MaxScanBytes:
+    case RuleType::MaxCostUsd: allowed.insert(allowed.end(), {"tables", "max"}); break;
   }
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
@@ -247,6 +324,12 @@ Rule parse_rule(const YAML::Node& node, const std::string& path) {
       break;
     }
     case RuleType::DenySelectStar: break;
+    case RuleType::MaxScanBytes:
+      rule.max_scan_bytes = static_cast<int64_t>(positive_number(node["max"], path + ".max", "bytes one statement may scan"));
+      break;
+    case RuleType::MaxCostUsd:
+      rule.max_cost_usd = positive_number(node["max"], path + ".max", "dollars one statement may cost");
+      break;
     case RuleType::DenyStatements: {
       const YAML::Node kinds = node["kinds"];
       if (!kinds.IsDefined() || kinds.IsNull() || (kinds.IsSequence() && kinds.size() == 0)) {
@@ -276,6 +359,8 @@ const char* to_string(RuleType type) {
     case RuleType::MaxPartitions: return "max_partitions";
     case RuleType::DenySelectStar: return "deny_select_star";
     case RuleType::DenyStatements: return "deny_statements";
+    case RuleType::MaxScanBytes: return "max_scan_bytes";
+    case RuleType::MaxCostUsd: return "max_cost_usd";
   }
   return "?";
 }
@@ -336,7 +421,8 @@ PolicySet parse_policy_set(const YAML::Node& node) {
   const std::string root = "policies";
   if (!node.IsDefined() || node.IsNull()) return set;
   if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
-  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes"});
+  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes", "cost"});
+  set.cost = parse_cost(node["cost"], root + ".cost");
   if (const YAML::Node m = node["max_statement_bytes"]; m.IsDefined()) {
     const std::string path = root + ".max_statement_bytes";
     try {

@@ -11,12 +11,13 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/cost_settings.h"
 #include "rewrite/facts.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::policies {
 
-enum class RuleType { RequirePartitionFilter, MaxPartitions, DenySelectStar, DenyStatements };
+enum class RuleType { RequirePartitionFilter, MaxPartitions, DenySelectStar, DenyStatements, MaxScanBytes, MaxCostUsd };
 enum class Mode { Enforce, Warn, Audit };
 
 [[nodiscard]] const char* to_string(RuleType type);  // as written in YAML
@@ -53,6 +54,10 @@ struct Rule {
   std::vector<std::string> column_list;  // Listed (lower case)
   // max_partitions
   int64_t max_partitions = 0;
+  // max_scan_bytes, max_cost_usd: the most one statement may scan of the tables the rule
+  // covers, as estimated (scan_estimate.h): bytes read, or dollars billed.
+  int64_t max_scan_bytes = 0;
+  double max_cost_usd = 0;
   // deny_statements: kinds refused, and the schemas (globs, lower case) whose tables the
   // statement must touch for the rule to apply; empty = any statement of those kinds.
   std::vector<rewrite::StatementKind> kinds;
@@ -89,6 +94,7 @@ struct PolicySet {
   size_t max_statement_bytes = 1u << 20;
   std::vector<DeclaredTable> tables;
   std::vector<Rule> rules;
+  CostSettings cost;  // `cost:`
   [[nodiscard]] bool empty() const { return rules.empty(); }
 };
 

@@ -167,7 +167,7 @@ TEST(PolicySet, InvalidConfigurationsNameTheKey) {
       {"rule without type", "rules: [{name: r}]", "policies.rules[0].type"},
       {"unknown type", "rules: [{name: r, type: deny_everything}]",
        "policies.rules[0].type (line 1, column 25): expected one of require_partition_filter, max_partitions, "
-       "deny_select_star, deny_statements; got \"deny_everything\""},
+       "deny_select_star, deny_statements, max_scan_bytes, max_cost_usd; got \"deny_everything\""},
       {"rule without name", "rules: [{type: deny_select_star}]", "policies.rules[0].name"},
       {"duplicate names", "rules: [{name: r, type: deny_select_star}, {name: r, type: deny_select_star}]",
        "policies.rules[1].name (line 1, column 51): rule name \"r\" is used twice"},
