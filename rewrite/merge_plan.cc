@@ -322,6 +322,19 @@ PlanPtr build(const Merge& m) {
   return plan;
 }
 
+// PostgreSQL refuses a clause after an unconditional one of the same kind (42601).
+bool unreachable_clause(const PgQuery__MergeStmt& ms) {
+  bool after_matched = false, after_not_matched = false;
+  for (size_t i = 0; i < ms.n_merge_when_clauses; ++i) {
+    if (!IS(ms.merge_when_clauses[i], MERGE_WHEN_CLAUSE)) continue;
+    const PgQuery__MergeWhenClause& wc = *ms.merge_when_clauses[i]->merge_when_clause;
+    bool& after = wc.matched ? after_matched : after_not_matched;
+    if (after) return true;
+    after = wc.condition == nullptr;
+  }
+  return false;
+}
+
 bool is_merge(const PgQuery__RawStmt* raw) { return raw != nullptr && IS(raw->stmt, MERGE_STMT); }
 
 }  // namespace
@@ -341,6 +354,8 @@ PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& r
   if (rewrites && !rewrites(pg::sv(ms.relation->schemaname), pg::sv(ms.relation->relname))) return nullptr;
   if (mode == MergeMode::Native && redshift_runs(ms)) return nullptr;
   if (ms.with_clause != nullptr) return staged::refusal("MERGE with a WITH clause is not supported", "");
+  if (unreachable_clause(ms))
+    return staged::refusal("unreachable WHEN clause specified after unconditional WHEN clause", "", "42601");
   std::vector<Token> tokens;
   std::string error;
   if (!pg::scan(sql, &tokens, &error)) return nullptr;

@@ -128,6 +128,14 @@ TEST(MergePlan, RefusesWhatItCannotSpell) {
     ASSERT_NE(p, nullptr) << sql;
     EXPECT_TRUE(p->refusal) << sql;
   }
+  // PostgreSQL's own refusal, before anything runs.
+  const PlanPtr unreachable = plan_merge(
+      "MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN DO NOTHING "
+      "WHEN MATCHED AND s.k > 0 THEN DO NOTHING",
+      MergeMode::Staged);
+  ASSERT_NE(unreachable, nullptr);
+  ASSERT_TRUE(unreachable->refusal);
+  EXPECT_EQ(unreachable->refusal->sqlstate, "42601");
   const PlanPtr two = plan_merge("SELECT 1; MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN DELETE", MergeMode::Staged);
   ASSERT_NE(two, nullptr);
   EXPECT_TRUE(two->refusal);
