@@ -104,6 +104,18 @@ TEST(MergePlan, OneUpdateClauseKeepsItsSetListAndCaseInsideIsNotAClause) {
                          "CASE WHEN (s.v > 0) THEN 1 ELSE 0 END IN (1)");
 }
 
+TEST(MergePlan, AStatementEndsBeforeItsSemicolon) {
+  const PlanPtr p = plan_merge(
+      "MERGE INTO t USING src s ON t.k = s.k WHEN MATCHED AND s.v > 0 THEN UPDATE SET v = 1 "
+      "WHEN MATCHED THEN UPDATE SET v = s.v, w = 2 ; ",
+      MergeMode::Native);
+  ASSERT_NE(p, nullptr);
+  ASSERT_FALSE(p->refusal);
+  const std::string k = "CASE WHEN (s.v > 0) THEN 1 WHEN TRUE THEN 2 ELSE 0 END";
+  EXPECT_EQ(texts(p)[3], "UPDATE t SET \"v\" = CASE " + k + " WHEN 1 THEN 1 WHEN 2 THEN s.v ELSE \"t\".\"v\" END, \"w\" = CASE " +
+                             k + " WHEN 2 THEN 2 ELSE \"t\".\"w\" END FROM S AS \"s\" WHERE (t.k = s.k) AND " + k + " IN (1, 2)");
+}
+
 TEST(MergePlan, OnlyStepsThatCarryParametersBindThem) {
   const PlanPtr p = plan_merge(
       "MERGE INTO t USING (VALUES ($1::int, $2::int)) AS s(k, v) ON t.k = s.k WHEN MATCHED AND t.v < $3 THEN DELETE "
