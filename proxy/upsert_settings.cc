@@ -52,8 +52,15 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
   if (!node.IsMap()) fail("", "must be a mapping");
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse")
-      fail(key, "unknown key (enabled, scope, tables, warehouse)");
+    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse" && key != "merge")
+      fail(key, "unknown key (enabled, scope, tables, warehouse, merge)");
+  }
+  if (const YAML::Node mode = node["merge"]) {
+    const std::string name = mode.IsScalar() ? mode.as<std::string>() : "";
+    if (name != "native" && name != "staged" && name != "off") fail("merge", "expected native, staged or off");
+    s.merge = name == "native" ? rewrite::MergeMode::Native
+              : name == "staged" ? rewrite::MergeMode::Staged
+                                 : rewrite::MergeMode::Off;
   }
   if (const YAML::Node w = node["warehouse"]) {
     const std::string name = w.IsScalar() ? w.as<std::string>() : "";
@@ -83,9 +90,11 @@ Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shar
     if (keys && !std::exchange(prefetched, true)) keys->prefetch(session.database);
     rewrite::KeyLookup lookup;
     if (keys) lookup = [&](std::string_view schema, std::string_view table) { return keys->lookup(session, schema, table); };
-    return rewrite::plan_upsert(
-        sql, [&](std::string_view schema, std::string_view table) { return table_listed(settings->tables, schema, table); },
-        lookup, settings->warehouse);
+    const rewrite::UpsertTargets listed = [&](std::string_view schema, std::string_view table) {
+      return table_listed(settings->tables, schema, table);
+    };
+    if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed)) return merge;
+    return rewrite::plan_upsert(sql, listed, lookup, settings->warehouse);
   };
 }
 

@@ -9,6 +9,7 @@
 #include "policies/policy_set.h"
 #include "proxy/conversation.h"
 #include "proxy/upsert_keys.h"
+#include "rewrite/merge_plan.h"
 #include "rewrite/upsert_plan.h"
 #include "yaml-cpp/yaml.h"
 
@@ -21,6 +22,9 @@ struct UpsertSettings {
   // What the upstream is: the staged statements' spelling differs (Redshift by default;
   // "postgresql" for the dev warehouse and the differential tests).
   rewrite::Warehouse warehouse = rewrite::Warehouse::Redshift;
+  // `merge:` native (the forms Redshift runs pass through, the others are staged), staged
+  // (every MERGE), off (every MERGE passes through untouched).
+  rewrite::MergeMode merge = rewrite::MergeMode::Native;
 };
 
 // Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.

@@ -9,12 +9,21 @@
 
 #include "rewrite/identifiers.h"
 #include "rewrite/pg_parser.h"
+#include "rewrite/staged_text.h"
 
 namespace blueshift::rewrite {
 namespace {
 
 using pg::Token;
 using pg::TokenKind;
+using staged::cut;
+using staged::find_word;
+using staged::has_param;
+using staged::past_group;
+using staged::past_name;
+using staged::refusal;
+using staged::step;
+using staged::token_at;
 
 // What the plan is built from: texts cut from the client's statement at parse-tree and
 // token positions, and the key columns quoted.
@@ -40,70 +49,6 @@ struct Upsert {
   bool where_params = false;
 };
 
-PlanPtr refusal(std::string message, std::string hint, std::string sqlstate = "0A000") {
-  auto plan = std::make_shared<Plan>();
-  plan->refusal = PlanStep::Error{std::move(sqlstate), std::move(message), std::move(hint)};
-  return plan;
-}
-
-bool has_param(const ProtobufCMessage* m) {
-  if (m == nullptr) return false;
-  if (pg::is_node(m) && IS(reinterpret_cast<const PgQuery__Node*>(m), PARAM_REF)) return true;
-  bool found = false;
-  pg::for_each_child(m, [&](const ProtobufCMessage* c) { found = found || has_param(c); });
-  return found;
-}
-
-// Index of the first token starting at or after `offset`.
-size_t token_at(const std::vector<Token>& tokens, int offset) {
-  return static_cast<size_t>(
-      std::lower_bound(tokens.begin(), tokens.end(), offset, [](const Token& t, int o) { return t.start < o; }) -
-      tokens.begin());
-}
-
-// Past the dotted name starting at token i (a, a.b, "A" . b).
-size_t past_name(const std::vector<Token>& tokens, size_t i) {
-  const auto part = [&](size_t j) {
-    return j < tokens.size() && (tokens[j].kind == TokenKind::Word || tokens[j].kind == TokenKind::QuotedIdent);
-  };
-  if (!part(i)) return i;
-  ++i;
-  while (i + 1 < tokens.size() && tokens[i].kind == TokenKind::Dot && part(i + 1)) i += 2;
-  return i;
-}
-
-// Past the parenthesised group opening at token i.
-size_t past_group(const std::vector<Token>& tokens, size_t i) {
-  int depth = 0;
-  for (; i < tokens.size(); ++i) {
-    if (tokens[i].kind == TokenKind::LParen) ++depth;
-    if (tokens[i].kind == TokenKind::RParen && --depth == 0) return i + 1;
-  }
-  return i;
-}
-
-// The first top-level keyword `word` from token i on, before offset `end`.
-std::optional<size_t> find_word(const std::vector<Token>& tokens, size_t i, int end, std::string_view word) {
-  int depth = 0;
-  for (; i < tokens.size() && tokens[i].start < end; ++i) {
-    if (tokens[i].kind == TokenKind::LParen) ++depth;
-    if (tokens[i].kind == TokenKind::RParen) --depth;
-    if (depth == 0 && tokens[i].kind == TokenKind::Word && tokens[i].word == word) return i;
-  }
-  return std::nullopt;
-}
-
-std::string cut(std::string_view sql, int begin, int end) {
-  std::string_view s = sql.substr(static_cast<size_t>(begin), static_cast<size_t>(std::max(end - begin, 0)));
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return std::string(s);
-}
-
-// PostgreSQL counts error positions in characters.
-int characters(std::string_view utf8) {
-  return static_cast<int>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 // The target, its alias and column list, and the source, from the tokens of the text.
 bool read_target(std::string_view sql, const std::vector<Token>& tokens, const PgQuery__InsertStmt& ins,
                  Upsert* u) {
@@ -127,7 +72,7 @@ bool read_target(std::string_view sql, const std::vector<Token>& tokens, const P
   if (after >= tokens.size() || tokens[after].word == "overriding") return false;
   u->source = cut(sql, tokens[after].start, ins.on_conflict_clause->location);
   u->loaded = cut(sql, loaded, ins.on_conflict_clause->location);
-  u->loaded_at = characters(sql.substr(0, static_cast<size_t>(loaded)));
+  u->loaded_at = staged::characters(sql.substr(0, static_cast<size_t>(loaded)));
   return true;
 }
 
@@ -166,23 +111,10 @@ std::string any_key_match(const Upsert& u, std::string_view left, std::string_vi
   return "(" + out + ")";
 }
 
-std::string stage_name() {
-  static std::atomic<uint64_t> next{0};
-  return quote_identifier("blueshift_upsert_" + std::to_string(next.fetch_add(1) + 1));
-}
-
 PlanStep lock(const Upsert& u) {
   PlanStep s;
   s.sql = "LOCK " + u.table;
   s.block_only = true;
-  return s;
-}
-
-PlanStep step(std::string sql, PlanStep::Replies replies = PlanStep::Replies::Swallow, bool params = false) {
-  PlanStep s;
-  s.sql = std::move(sql);
-  s.replies = replies;
-  s.uses_params = params;
   return s;
 }
 
@@ -249,7 +181,7 @@ void stage_steps(const Upsert& u, const std::string& stage, const std::string& o
 
 // A plan under way: its staging table and the column numbering its rows.
 struct Staged {
-  std::string stage = stage_name();
+  std::string stage = staged::stage_name("upsert");
   std::string ord = quote_identifier("blueshift_ord");
   std::shared_ptr<Plan> plan = std::make_shared<Plan>();
 };
@@ -414,18 +346,10 @@ bool is_upsert(const PgQuery__RawStmt* raw) {
   return raw != nullptr && IS(raw->stmt, INSERT_STMT) && raw->stmt->insert_stmt->on_conflict_clause != nullptr;
 }
 
-// Cheap test before parsing: every statement reaches the planner.
-bool mentions_conflict(std::string_view sql) {
-  constexpr std::string_view word = "conflict";
-  return std::search(sql.begin(), sql.end(), word.begin(), word.end(), [](char a, char b) {
-           return std::tolower(static_cast<unsigned char>(a)) == b;
-         }) != sql.end();
-}
-
 }  // namespace
 
 PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites, const KeyLookup& keys, Warehouse warehouse) {
-  if (!mentions_conflict(text)) return nullptr;
+  if (!staged::mentions(text, "conflict")) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
   if (!parsed.tree) return nullptr;

@@ -23,7 +23,8 @@ TEST(UpsertSettings, TheWarehouseChoosesTheStagingSpelling) {
 }
 
 TEST(UpsertSettings, BadValuesNameTheirKey) {
-  for (const char* yaml : {"{warehouse: oracle}", "{warehouse: [redshift]}", "{enabled: maybe}", "{retries: 3}"}) {
+  for (const char* yaml : {"{warehouse: oracle}", "{warehouse: [redshift]}", "{enabled: maybe}", "{retries: 3}",
+                           "{merge: sometimes}"}) {
     try {
       (void)parse_upsert_settings(YAML::Load(yaml));
       ADD_FAILURE() << yaml;
@@ -31,6 +32,24 @@ TEST(UpsertSettings, BadValuesNameTheirKey) {
       EXPECT_NE(std::string(e.what()).find("upserts."), std::string::npos) << e.what();
     }
   }
+}
+
+// Redshift's own MERGE form passes through under `native` (the default), is staged under
+// `staged`; `off` passes every MERGE through; the table globs apply to MERGE too.
+TEST(UpsertSettings, MergeModeChoosesWhatIsStaged) {
+  const auto plans = [](const std::string& yaml, const std::string& sql) {
+    return upsert_planner(std::make_shared<UpsertSettings>(parse_upsert_settings(YAML::Load(yaml))))(sql, {}) != nullptr;
+  };
+  const std::string redshift =
+      "MERGE INTO t USING s ON t.k = s.k WHEN MATCHED THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (s.k)";
+  const std::string conditional =
+      "MERGE INTO t USING s ON t.k = s.k WHEN MATCHED AND s.k > 1 THEN DELETE WHEN NOT MATCHED THEN INSERT VALUES (s.k)";
+  EXPECT_FALSE(plans("enabled: true", redshift));
+  EXPECT_TRUE(plans("enabled: true", conditional));
+  EXPECT_FALSE(plans("{enabled: true, merge: native}", redshift));
+  EXPECT_TRUE(plans("{enabled: true, merge: staged}", redshift));
+  EXPECT_FALSE(plans("{enabled: true, merge: off}", conditional));
+  EXPECT_FALSE(plans("{enabled: true, tables: [u]}", conditional));
 }
 
 TEST(UpsertSettings, DisabledGivesNoPlanner) {

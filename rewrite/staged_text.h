@@ -1,0 +1,45 @@
+// What the staged plans (upsert_plan, merge_plan) share: cutting the client's text at
+// token positions, the steps and refusals they are made of, and the staging table's name.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rewrite/pg_parser.h"
+#include "rewrite/plan.h"
+
+namespace blueshift::rewrite::staged {
+
+// A plan that only refuses, with this error.
+[[nodiscard]] PlanPtr refusal(std::string message, std::string hint, std::string sqlstate = "0A000");
+
+// A step with its replies and whether it binds the client's parameters.
+[[nodiscard]] PlanStep step(std::string sql, PlanStep::Replies replies = PlanStep::Replies::Swallow,
+                            bool params = false);
+
+// Whether the subtree holds a $n.
+[[nodiscard]] bool has_param(const ProtobufCMessage* m);
+
+// Index of the first token starting at or after `offset`.
+[[nodiscard]] size_t token_at(const std::vector<pg::Token>& tokens, int offset);
+// Past the dotted name starting at token i (a, a.b, "A" . b).
+[[nodiscard]] size_t past_name(const std::vector<pg::Token>& tokens, size_t i);
+// Past the parenthesised group opening at token i.
+[[nodiscard]] size_t past_group(const std::vector<pg::Token>& tokens, size_t i);
+// The first top-level keyword `word` from token i on, before offset `end`.
+[[nodiscard]] std::optional<size_t> find_word(const std::vector<pg::Token>& tokens, size_t i, int end,
+                                              std::string_view word);
+// sql[begin, end) without trailing blanks.
+[[nodiscard]] std::string cut(std::string_view sql, int begin, int end);
+// The length of `utf8` in characters (PostgreSQL counts error positions in them).
+[[nodiscard]] int characters(std::string_view utf8);
+
+// A staging table's name, unique in the process, quoted: "blueshift_<kind>_<n>".
+[[nodiscard]] std::string stage_name(std::string_view kind);
+
+// Whether `sql` holds `word` in any case (a cheap test before parsing).
+[[nodiscard]] bool mentions(std::string_view sql, std::string_view word);
+
+}  // namespace blueshift::rewrite::staged
