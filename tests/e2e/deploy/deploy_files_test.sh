@@ -14,10 +14,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 mapfile -t listed < <(grep -v '^\s*#' "$ROOT/deploy/runtime-packages.txt" | sed '/^\s*$/d')
 base=(libc6 libgcc-s1)
 for lib in $(objdump -p "$BIN" | awk '/NEEDED/ {print $2}'); do
-  path="$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64/ {print $NF; exit}')"
+  # awk reads every line (no early exit): under pipefail a writer cut off by SIGPIPE would
+  # end the script without a word.
+  path="$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64|x86_64/ && !found {print $NF; found = 1}')"
   [[ -n "$path" ]] || fail "$lib: not found by ldconfig"
-  pkg="$(dpkg -S "$(realpath "$path")" 2>/dev/null | head -n1 | cut -d: -f1)" \
-    || pkg="$(dpkg -S "$path" 2>/dev/null | head -n1 | cut -d: -f1)"
+  pkg="$( (dpkg -S "$(realpath "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null || true) | awk -F: 'NR == 1 {print $1}')"
   [[ -n "$pkg" ]] || fail "$lib ($path): no Debian package owns it"
   [[ " ${listed[*]} ${base[*]} " == *" $pkg "* ]] \
     || fail "$lib comes from $pkg, which deploy/runtime-packages.txt does not list"
