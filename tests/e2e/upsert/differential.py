@@ -305,11 +305,29 @@ def chain_check(port):
     return [] if (got, rows) == ("ERROR 0A000", 0) else [f"chain: {got}, {rows} rows (want ERROR 0A000, 0 rows)"]
 
 
-def log_check(dev_port, log, start):
+def proxied_statements(dev_port, log, start):
+    """The server log's statement entries from the proxied database since `start`."""
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
         text = su.execute("SELECT pg_read_file(%s, %s, (pg_stat_file(%s)).size - %s)", (log, start, log, start)).fetchone()[0]
     entries = re.split(r"\n(?=\d{4}-\d\d-\d\d )", text)
-    mine = [e for e in entries if f"@{PROXIED} " in e and "statement:" in e or f"@{PROXIED} " in e and "execute" in e]
+    return [e for e in entries if f"@{PROXIED} " in e and ("statement:" in e or "execute" in e)]
+
+
+def ports_and_seed(env_seed, statements):
+    """Command line and environment: (args, (dev port, proxy port)), or None to skip."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seed", type=int, default=int(os.environ.get(env_seed, random.randrange(1 << 30))))
+    ap.add_argument("--statements", type=int, default=statements)
+    args = ap.parse_args()
+    if "BLUESHIFT_DEV_PORT" not in os.environ or "BLUESHIFT_TEST_PROXY_PORT" not in os.environ:
+        print("skipped: needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT")
+        return None
+    print(f"seed {args.seed} (rerun with --seed {args.seed})", flush=True)
+    return args, (int(os.environ["BLUESHIFT_DEV_PORT"]), int(os.environ["BLUESHIFT_TEST_PROXY_PORT"]))
+
+
+def log_check(dev_port, log, start):
+    mine = proxied_statements(dev_port, log, start)
     failures = [f"the warehouse received ON CONFLICT: {e[:300]}" for e in mine if re.search(r"on\s+conflict", e, re.I)]
     if not any("blueshift_upsert_" in e for e in mine):
         failures.append("the statement log shows no staged upsert from the proxied database")
@@ -317,15 +335,10 @@ def log_check(dev_port, log, start):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=int(os.environ.get("UPSERT_SEED", random.randrange(1 << 30))))
-    ap.add_argument("--statements", type=int, default=300)
-    args = ap.parse_args()
-    if "BLUESHIFT_DEV_PORT" not in os.environ or "BLUESHIFT_TEST_PROXY_PORT" not in os.environ:
-        print("skipped: needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT")
+    setup_args = ports_and_seed("UPSERT_SEED", 300)
+    if setup_args is None:
         return 77
-    ports = (int(os.environ["BLUESHIFT_DEV_PORT"]), int(os.environ["BLUESHIFT_TEST_PROXY_PORT"]))
-    print(f"seed {args.seed} (rerun with --seed {args.seed})", flush=True)
+    args, ports = setup_args
     log, start = setup(ports[0])
     rnd = random.Random(args.seed)
     failures = []

@@ -12,8 +12,6 @@ other MERGE from the proxied database.
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh); else skips (77).
 Usage: merge_differential.py [--seed N] [--statements N]
 """
-import argparse
-import os
 import random
 import re
 import sys
@@ -149,11 +147,7 @@ def side(ports, script, extended):
 
 def log_check(dev_port, log, start):
     """Only the native forms reached the warehouse as MERGE; the staged ones did run."""
-    with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
-        text = su.execute("SELECT pg_read_file(%s, %s, (pg_stat_file(%s)).size - %s)",
-                          (log, start, log, start)).fetchone()[0]
-    entries = re.split(r"\n(?=\d{4}-\d\d-\d\d )", text)
-    mine = [e for e in entries if f"@{d.PROXIED} " in e and ("statement:" in e or "execute" in e)]
+    mine = d.proxied_statements(dev_port, log, start)
     merges = [e for e in mine if re.search(r"\bmerge\s+into\b", e, re.I)]
     failures = [f"the warehouse received a staged form's MERGE: {e[:300]}" for e in merges
                 if not any(f in e for f in NATIVE_FORMS)]
@@ -165,15 +159,10 @@ def log_check(dev_port, log, start):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seed", type=int, default=int(os.environ.get("MERGE_SEED", random.randrange(1 << 30))))
-    ap.add_argument("--statements", type=int, default=200)
-    args = ap.parse_args()
-    if "BLUESHIFT_DEV_PORT" not in os.environ or "BLUESHIFT_TEST_PROXY_PORT" not in os.environ:
-        print("skipped: needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT")
+    setup_args = d.ports_and_seed("MERGE_SEED", 200)
+    if setup_args is None:
         return 77
-    ports = (int(os.environ["BLUESHIFT_DEV_PORT"]), int(os.environ["BLUESHIFT_TEST_PROXY_PORT"]))
-    print(f"seed {args.seed} (rerun with --seed {args.seed})", flush=True)
+    args, ports = setup_args
     log, start = d.setup(ports[0])
     rnd = random.Random(args.seed)
     failures = side(ports, Gen(rnd).script(args.statements), False)
