@@ -350,10 +350,15 @@ def main():
     failures += unnest_side(ports, rnd)
     failures += chain_check(ports[1])
     failures += log_check(ports[0], log, start)
+    return verdict(failures, OUTCOMES, len(simple))
+
+
+def verdict(failures, outcomes, statements):
+    """Prints the first failures and the outcome counts; the exit status."""
     for f in failures[:20]:
         print("FAIL:", f)
-    print("outcomes:", dict(OUTCOMES))
-    print(f"{len(simple)} statements a side; {len(failures)} failures")
+    print("outcomes:", dict(outcomes))
+    print(f"{statements} statements a side; {len(failures)} failures")
     return 1 if failures else 0
 
 

@@ -168,11 +168,7 @@ def main():
     failures = side(ports, Gen(rnd).script(args.statements), False)
     failures += side(ports, Gen(rnd).script(args.statements, extended=True), True)
     failures += log_check(ports[0], log, start)
-    for f in failures[:20]:
-        print("FAIL:", f)
-    print("outcomes:", dict(OUTCOMES))
-    print(f"{args.statements} statements a side; {len(failures)} failures")
-    return 1 if failures else 0
+    return d.verdict(failures, OUTCOMES, args.statements)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@
 
 #include "conversation_driver.h"
 #include "policies/governor_options.h"
+#include "rewrite/merge_plan.h"
 #include "proxy/routing_settings.h"
 #include "tests/unit/policies/fixtures.h"
 
@@ -448,6 +449,32 @@ TEST_F(Governed, AStatementPoliciesRefuseIsNeverPlanned) {
   EXPECT_EQ(p.send({Parse{"w", kParamScan, {}}, Sync{}}), "P(w:) S");
   EXPECT_EQ(p.reply({ParseComplete{}, ready('I')}), "1 Z(I)");
   EXPECT_EQ(p.send(Bind{"", "w", {}, kWide, {}}), "B(:__blueshift_refused__:0)");
+}
+
+TEST_F(Governed, AStagedMergeReadingAnUnfilteredLakeScanIsRefusedNotStaged) {
+  // The real MERGE planner stages the source as CREATE TEMP TABLE ... AS SELECT: a way to
+  // run the full scan if the policies saw only the steps, or not the source at all.
+  Conversation::Options o{governor.get(), [](std::string_view sql, const policies::SessionContext&) {
+                            return rewrite::plan_merge(sql, rewrite::MergeMode::Staged);
+                          }};
+  Driver p(std::move(o));
+  p.conversation.identity() = d.conversation.identity();
+  const std::string full =
+      "merge into public.t using (select sale_id from spectrum_schema.sales) s on t.k = s.sale_id "
+      "when not matched then insert (k) values (s.sale_id)";
+  ASSERT_NE(rewrite::plan_merge(full, rewrite::MergeMode::Staged), nullptr) << "the planner would stage it";
+  EXPECT_EQ(p.send(Query{full}), kRefusedUpstream);
+  EXPECT_EQ(p.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+  EXPECT_EQ(p.send(Parse{"m", full, {}}), "B(:__blueshift_refused__:0)");
+  // The same MERGE over one month's partitions is staged: BEGIN goes first, not the text.
+  const std::string bounded =
+      "merge into public.t using (select sale_id from spectrum_schema.sales where year = 2024 and month = 1) s "
+      "on t.k = s.sale_id when not matched then insert (k) values (s.sale_id)";
+  (void)p.send(Sync{});
+  (void)p.reply({error("26000"), ready('I')});
+  const std::string staged = p.send(Query{bounded});
+  EXPECT_EQ(staged.rfind("Q(BEGIN) Q(", 0), 0u) << staged;
+  EXPECT_NE(staged.find("spectrum_schema.sales where year = 2024"), std::string::npos) << staged;
 }
 
 TEST(ConversationPlan, WaitsForEarlierRepliesToKnowTheTransactionState) {
