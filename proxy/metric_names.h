@@ -16,6 +16,7 @@ inline constexpr std::string_view kUpstreamConnects = "blueshift_upstream_connec
 inline constexpr std::string_view kQueries = "blueshift_queries_total";
 inline constexpr std::string_view kQueryDuration = "blueshift_query_duration_seconds";
 inline constexpr std::string_view kBytes = "blueshift_bytes_total";  // label direction
+inline constexpr std::string_view kParkedTasks = "blueshift_parked_session_tasks";
 
 // The control plane.
 inline constexpr std::string_view kReloads = "blueshift_reloads_total";  // label result

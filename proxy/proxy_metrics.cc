@@ -39,6 +39,7 @@ ProxyMetrics::ProxyMetrics(metrics::Registry& registry)
       bytes_from_upstream(registry.counter(kBytes, kBytesHelp, {{"direction", "from_upstream"}})),
       reloads_ok(registry.counter(kReloads, kReloadHelp, {{"result", "ok"}})),
       reloads_failed(registry.counter(kReloads, kReloadHelp, {{"result", "failed"}})),
-      draining(registry.gauge(kDraining, "1 while the proxy drains its sessions before exiting.")) {}
+      draining(registry.gauge(kDraining, "1 while the proxy drains its sessions before exiting.")),
+      parked_tasks(registry.gauge(kParkedTasks, "Session pumps parked through an idle spell, holding no coroutine.")) {}
 
 }  // namespace blueshift::proxy

@@ -27,6 +27,8 @@ struct ProxyMetrics {
   metrics::Counter& reloads_ok;
   metrics::Counter& reloads_failed;
   metrics::Gauge& draining;  // 1 from a stop signal on
+  // Session pumps parked through an idle spell (Readiness::Sleeper): no coroutine held.
+  metrics::Gauge& parked_tasks;
 };
 
 }  // namespace blueshift::proxy

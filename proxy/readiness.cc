@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <memory>
 #include <system_error>
+#include <utility>
 
 #include <unistd.h>
 
@@ -66,7 +67,9 @@ uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
     op.release();
     set_fd_ = epoll_fd;
     executor_.emplace(executor);
+    ticker_.emplace(executor);
   }
+  if (!ticking_) schedule_tick();
   uint32_t index;
   if (free_.empty()) {
     index = static_cast<uint32_t>(slots_.size());
@@ -95,6 +98,12 @@ void Readiness::remove(uint64_t key) {
   for (Waiter& waiter : slot->waiters) {
     if (waiter) fail(std::move(*take(waiter)), asio::error::operation_aborted);
   }
+  if (slot->sleeper && !shut_down_) {
+    // Posted: waking may drop the last reference to what owns this watch.
+    asio::post(*executor_, [sleeper = std::exchange(slot->sleeper, {})] {
+      sleeper.wake(sleeper.target, asio::error::operation_aborted);
+    });
+  }
   slot->fd = -1;
   slot->events = 0;
   ++slot->generation;  // stale keys (a harvested event, a late cancel) now find nothing
@@ -113,7 +122,7 @@ error_code Readiness::ask(Slot& slot, uint64_t key, uint32_t events) {
   return {};
 }
 
-void Readiness::wait(uint64_t key, int kind, Handler handler) {
+void Readiness::wait(uint64_t key, int kind, Handler handler, bool may_park) {
   Slot* slot = find(key);
   if (!slot || shut_down_) return fail(std::move(handler), asio::error::bad_descriptor);
   if (slot->waiters[kind]) return fail(std::move(handler), asio::error::already_started);
@@ -123,6 +132,51 @@ void Readiness::wait(uint64_t key, int kind, Handler handler) {
   const uint32_t wanted = kind == kRead ? EPOLLIN | EPOLLRDHUP : EPOLLOUT;
   if (auto ec = ask(*slot, key, slot->events | wanted)) return fail(std::move(handler), ec);
   slot->waiters[kind].emplace(std::move(handler));
+  if (kind == kRead) {
+    slot->read_since = tick_;
+    slot->parkable = may_park;
+  }
+}
+
+void Readiness::sleep(uint64_t key, Sleeper sleeper) {
+  Slot* slot = find(key);
+  // Gone already (or shutting down): the wake's abort says so, as remove() would.
+  if (!slot || shut_down_ || ask(*slot, key, slot->events | EPOLLIN | EPOLLRDHUP)) {
+    if (!shut_down_ && executor_)
+      asio::post(*executor_, [sleeper = std::move(sleeper)] { sleeper.wake(sleeper.target, asio::error::operation_aborted); });
+    return;
+  }
+  slot->sleeper = std::move(sleeper);
+}
+
+Readiness::Sleeper Readiness::take_sleeper(uint64_t key) {
+  Slot* slot = find(key);
+  return slot ? std::exchange(slot->sleeper, {}) : Sleeper{};
+}
+
+void Readiness::schedule_tick() {
+  ticking_ = true;
+  ticker_->expires_after(kParkTick);
+  ticker_->async_wait([this](error_code ec) {
+    if (ec || shut_down_) return;
+    tick();
+  });
+}
+
+void Readiness::tick() {
+  ++tick_;
+  bool watching = false;
+  for (Slot& slot : slots_) {
+    if (slot.fd < 0) continue;
+    watching = true;
+    // Began before the previous tick: it has waited a whole tick at least.
+    if (slot.parkable && slot.waiters[kRead] && tick_ - slot.read_since >= 2) {
+      slot.parkable = false;
+      fail(std::move(*take(slot.waiters[kRead])), kParkRequest);
+    }
+  }
+  ticking_ = false;
+  if (watching) schedule_tick();
 }
 
 void Readiness::cancel(uint64_t key, int kind) {
@@ -171,7 +225,8 @@ int Readiness::harvest() {
     const bool readable = got & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
     const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
     const bool wake_writer = writable && slot->waiters[kWrite];
-    const bool wake_reader = readable && slot->waiters[kRead];
+    const bool wake_sleeper = readable && !slot->waiters[kRead] && slot->sleeper;
+    const bool wake_reader = (readable && slot->waiters[kRead]) || wake_sleeper;
     if (wake_reader && (got & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) again_ = true;
     uint32_t keep = slot->events;
     if (writable) keep &= ~EPOLLOUT;  // write interest is asked for per wait
@@ -179,8 +234,10 @@ int Readiness::harvest() {
     // someone reads again, or the socket would be reported at every harvest.
     if (readable && !wake_reader) keep &= ~(EPOLLIN | EPOLLRDHUP);
     Waiter writer = wake_writer ? take(slot->waiters[kWrite]) : Waiter();
-    Waiter reader = wake_reader ? take(slot->waiters[kRead]) : Waiter();
+    Waiter reader = wake_reader && !wake_sleeper ? take(slot->waiters[kRead]) : Waiter();
+    const Sleeper sleeper = wake_sleeper ? std::exchange(slot->sleeper, {}) : Sleeper{};
     (void)ask(*slot, key, keep);  // on failure the interest stays as it was: reported again
+    if (sleeper) sleeper.wake(sleeper.target, error_code{});  // starts its reader again
     // Both resumed even if the first ends the session: the other finds its stream closed.
     for (Waiter* waiter : {&reader, &writer}) {
       if (!*waiter) continue;
@@ -195,11 +252,15 @@ void Readiness::shutdown() {
   shut_down_ = true;
   // Waiting coroutines are destroyed with the rest of the io_context's pending work.
   std::vector<Waiter> pending;
+  std::vector<Sleeper> sleepers;  // dropped after the loop: that may end what owns other slots
   pending.reserve(2 * slots_.size());
   for (Slot& slot : slots_) {
     for (Waiter& waiter : slot.waiters) pending.push_back(take(waiter));
+    if (slot.sleeper) sleepers.push_back(std::exchange(slot.sleeper, {}));
   }
   pending.clear();
+  sleepers.clear();
+  ticker_.reset();  // its service is shut down already, and destroyed before this one
   // Out of the reactor while it still runs (it was created before this service, so it is
   // shut down after it); deregistering destroys the harvest operation.
   if (set_fd_ >= 0) {

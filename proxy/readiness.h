@@ -24,12 +24,19 @@
 // wakes one set, not two; waits for room to write go through here as well, with EPOLLOUT
 // asked for only while someone waits for it.
 //
+// An idle session need not keep its waiting coroutines: a read wait that may park and has
+// waited through a whole tick completes with kParkRequest, and its pump ends, leaving a
+// Sleeper (a reference to the session and a function that starts the pump again) to be
+// woken by the next readiness. Busy sessions never wait that long, so they pay nothing.
+//
 // Single-threaded like the io_context it belongs to: every call happens on its thread.
 #pragma once
 
 #include <sys/epoll.h>
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -43,6 +50,21 @@ class Readiness : public asio::execution_context::service {
  public:
   using key_type = Readiness;
   static asio::execution_context::id id;
+
+  // What a parkable read wait completes with once it has waited through a whole tick
+  // (kParkTick): its coroutine may end and leave a Sleeper in its place.
+  static constexpr asio::error::basic_errors kParkRequest = asio::error::would_block;
+  static constexpr std::chrono::milliseconds kParkTick{100};
+
+  // A reader parked without a coroutine: an idle session keeps this (a reference and a
+  // function) instead of its waiting coroutines' frames. wake() is called once: with no
+  // error when the socket has something to read, with operation_aborted when the watch
+  // goes away first.
+  struct Sleeper {
+    std::shared_ptr<void> target;
+    void (*wake)(const std::shared_ptr<void>& target, error_code ec) = nullptr;
+    explicit operator bool() const { return wake != nullptr; }
+  };
 
   explicit Readiness(asio::execution_context& context);
   ~Readiness() override;
@@ -61,17 +83,22 @@ class Readiness : public asio::execution_context::service {
     // Completes when the socket has something to read (data, end of stream or an error),
     // or with operation_aborted when the waiting coroutine is cancelled. One read wait at
     // a time.
+    // may_park: after a tick of waiting it may complete with kParkRequest instead.
     template <typename Token>
-    auto readable(Token&& token) {
+    auto readable(Token&& token, bool may_park = false) {
       return asio::async_initiate<Token, void(error_code)>(
-          [this](auto handler) { owner_->start_wait(key_, kRead, std::move(handler)); }, token);
+          [this, may_park](auto handler) { owner_->start_wait(key_, kRead, std::move(handler), may_park); }, token);
     }
     // The same for room to write (or an error). One write wait at a time.
     template <typename Token>
     auto writable(Token&& token) {
       return asio::async_initiate<Token, void(error_code)>(
-          [this](auto handler) { owner_->start_wait(key_, kWrite, std::move(handler)); }, token);
+          [this](auto handler) { owner_->start_wait(key_, kWrite, std::move(handler), false); }, token);
     }
+    // Parks a reader: sleeper is woken when the socket is readable (no read wait may be
+    // pending). take_sleeper() takes it back unwoken.
+    void sleep(Sleeper sleeper) { owner_->sleep(key_, std::move(sleeper)); }
+    Sleeper take_sleeper() { return owner_->take_sleeper(key_); }
 
    private:
     Readiness* owner_;
@@ -91,7 +118,10 @@ class Readiness : public asio::execution_context::service {
     int fd = -1;
     uint32_t generation = 0;
     uint32_t events = 0;  // what the epoll set is asked to report for fd; 0: not in the set
-    Waiter waiters[2];    // kRead, kWrite
+    uint32_t read_since = 0;  // the tick its read wait began
+    bool parkable = false;    // that wait may be asked to park
+    Waiter waiters[2];        // kRead, kWrite
+    Sleeper sleeper;          // a parked reader, instead of waiters[kRead]
   };
   struct CancelWait {
     Readiness* owner;
@@ -105,11 +135,11 @@ class Readiness : public asio::execution_context::service {
   void remove(uint64_t key);
   Slot* find(uint64_t key);
   template <typename H>
-  void start_wait(uint64_t key, int kind, H handler) {
+  void start_wait(uint64_t key, int kind, H handler, bool may_park) {
     static_assert(std::is_same_v<H, Handler>, "Readiness waits are co_awaited with use_nothrow");
     auto cancellation = asio::get_associated_cancellation_slot(handler);
     if (cancellation.is_connected()) cancellation.template emplace<CancelWait>(CancelWait{this, key, kind});
-    wait(key, kind, std::move(handler));
+    wait(key, kind, std::move(handler), may_park);
   }
   static Waiter take(Waiter& waiter) {
     Waiter out;
@@ -117,8 +147,13 @@ class Readiness : public asio::execution_context::service {
     waiter.reset();
     return out;
   }
-  void wait(uint64_t key, int kind, Handler handler);
+  void wait(uint64_t key, int kind, Handler handler, bool may_park);
   void cancel(uint64_t key, int kind);
+  void sleep(uint64_t key, Sleeper sleeper);
+  Sleeper take_sleeper(uint64_t key);
+  // Every kParkTick while sockets are watched: asks read waits older than a tick to park.
+  void schedule_tick();
+  void tick();
   error_code ask(Slot& slot, uint64_t key, uint32_t events);
   void fail(Handler handler, error_code ec);
   void harvest_all();
@@ -131,6 +166,9 @@ class Readiness : public asio::execution_context::service {
   asio::detail::reactor::per_descriptor_data reactor_data_ = nullptr;
   int set_fd_ = -1;
   std::optional<asio::any_io_executor> executor_;  // where failed waits complete
+  std::optional<asio::steady_timer> ticker_;
+  bool ticking_ = false;
+  uint32_t tick_ = 0;
   bool shut_down_ = false;
   bool again_ = false;  // a harvest woke a reader whose socket stays readable (harvest_all)
   std::vector<Slot> slots_;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <set>
 #include <string_view>
@@ -170,25 +171,49 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // its own holding the session; the first to end cancels the others (terminal
 // cancellation, as the operator emits), and the last to end finishes the session.
 void Session::start_tasks(const std::shared_ptr<Session>& self) {
-  awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
   const bool timed =
       config_.idle_client_timeout_ms > 0 || config_.query_timeout_ms > 0 || config_.upstream_read_timeout_ms > 0;
   const uint8_t count = timed ? 3 : 2;
-  static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
   // All counted before any starts: a task that ends at once completes through a post,
   // after this loop, and must find every other task started.
   tasks_running_ = count;
-  for (uint8_t i = 0; i < count; ++i) {
-    asio::co_spawn(executor_, (this->*tasks[i])(),
-                   asio::bind_cancellation_slot(stops_[i].slot(), [self, i](std::exception_ptr error) {
-                     self->task_ended(self, i, error);
-                   }));
-  }
+  for (uint8_t i = 0; i < count; ++i) spawn_task(self, i);
+}
+
+void Session::spawn_task(const std::shared_ptr<Session>& self, uint8_t index) {
+  awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
+  asio::co_spawn(executor_, (this->*tasks[index])(),
+                 asio::bind_cancellation_slot(stops_[index].slot(), [self, index](std::exception_ptr error) {
+                   self->task_ended(self, index, error);
+                 }));
+}
+
+template <uint8_t Index>
+void Session::wake_task(const std::shared_ptr<void>& target, error_code ec) {
+  auto self = std::static_pointer_cast<Session>(target);
+  // Stopping: the session's end does not wait for parked tasks.
+  if (self->stopping_ || !(self->parked_ & (1u << Index))) return;
+  self->unpark(1u << Index);
+  ++self->tasks_running_;
+  if (ec) return self->task_ended(self, Index, nullptr);  // the watch failed: as a read error would
+  self->spawn_task(self, Index);
 }
 
 void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error) {
   // An exception is a bug; it ends the session like any other end of a task.
   if (error) log_unexpected(error);
+  const auto bit = static_cast<uint8_t>(1u << index);
+  const bool park = (parking_ & bit) && !error && !stopping_ && !(index == 0 && client_stop_requested_);
+  parking_ &= ~bit;
+  if (park) {
+    // An idle pump's frames go; a Sleeper (this session and wake_task) waits in their place.
+    --tasks_running_;
+    parked_ |= bit;
+    server_.metrics.parked_tasks.add(1);
+    if (index == 0) client_.sleep({self, &Session::wake_task<0>});
+    else upstream_->sleep({self, &Session::wake_task<1>});
+    return;
+  }
   if (!stopping_) {
     stopping_ = true;
     for (uint8_t i = 0; i < stops_.size(); ++i) {
@@ -199,6 +224,7 @@ void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, st
 }
 
 awaitable<void> Session::finish(std::shared_ptr<Session> self) {
+  unpark(parked_);  // their Sleepers go with the streams
   if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
   client_.close();
   if (upstream_) upstream_->close();
@@ -724,8 +750,12 @@ awaitable<void> Session::pump_client() {
       size_t n = 0;
       if (client_.watched()) {
         while (!client_.read_now(client_in_, chunk, client_waits_, ec, n)) {
-          std::tie(ec) = co_await client_.readable();
+          std::tie(ec) = co_await client_.readable(/*may_park=*/true);
           if (ec) break;
+        }
+        if (ec == Readiness::kParkRequest) {
+          parking_ |= 1u;  // task_ended parks it
+          co_return;
         }
       } else {
         std::tie(ec, n) = co_await client_.read_into(client_in_, chunk, client_waits_);
@@ -765,7 +795,7 @@ awaitable<void> Session::pump_client() {
 
 awaitable<bool> Session::upstream_quiet() {
   if (!conversation_.awaiting_reply()) co_return true;
-  if (!quiet_) quiet_.emplace(executor_);
+  if (!quiet_) quiet_ = std::make_unique<asio::steady_timer>(executor_);
   quiet_->expires_at(asio::steady_timer::time_point::max());
   // pump_server cancels the timer when the last reply arrived; the session's stop
   // cancels this wait too.
@@ -794,8 +824,12 @@ awaitable<void> Session::pump_server() {
     size_t n = 0;
     if (upstream_->watched()) {
       while (!upstream_->read_now(server_in_, chunk, quiet, ec, n)) {
-        std::tie(ec) = co_await upstream_->readable();
+        std::tie(ec) = co_await upstream_->readable(/*may_park=*/true);
         if (ec) break;
+      }
+      if (ec == Readiness::kParkRequest) {
+        parking_ |= 2u;  // task_ended parks it
+        co_return;
       }
     } else {
       std::tie(ec, n) = co_await upstream_->read_into(server_in_, chunk, quiet);
@@ -1055,14 +1089,33 @@ void Session::end_for_shutdown() {
 }
 
 void Session::drain(bool force) {
-  if (tasks_running_ == 0 || stopping_) return;  // logging in (run() looks) or ending already
+  if (!tasks_started() || stopping_) return;  // logging in (run() looks) or ending already
   const bool idle = idle_between_statements();
   if (!idle && !force) return;  // pump_server looks again when the query ends
   if (!idle) cancel_upstream_query();
   end_for_shutdown();
   if (!idle) end_reason_ = "shutdown: drain deadline passed";
-  // Ends pump_client, which ends the others (task_ended), as a client leaving would.
-  stops_[0].emit(asio::cancellation_type::terminal);
+  end_client_pump();
+}
+
+void Session::unpark(uint8_t bits) {
+  bits &= parked_;
+  parked_ &= ~bits;
+  server_.metrics.parked_tasks.add(-std::popcount(bits));
+}
+
+void Session::end_client_pump() {
+  client_stop_requested_ = true;  // one about to park ends instead (task_ended)
+  if (!(parked_ & 1u)) {
+    stops_[0].emit(asio::cancellation_type::terminal);
+    return;
+  }
+  // Parked: it ends where it sleeps, holding the session (its Sleeper's reference) meanwhile.
+  const Readiness::Sleeper sleeper = client_.take_sleeper();
+  if (!sleeper) return;  // its wake is on its way (wake_task ends it)
+  unpark(1u);
+  ++tasks_running_;
+  task_ended(std::static_pointer_cast<Session>(sleeper.target), 0, nullptr);
 }
 
 }  // namespace blueshift::proxy

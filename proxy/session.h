@@ -102,7 +102,16 @@ class Session {
   // Sets the end a shutdown gives: FATAL 57P01, as PostgreSQL's.
   void end_for_shutdown();
   void start_tasks(const std::shared_ptr<Session>& self);
+  void spawn_task(const std::shared_ptr<Session>& self, uint8_t index);
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
+  // A pump parked through an idle spell (Readiness::kParkRequest) is started again by its
+  // stream's readiness (no error), or not at all (the stream went: the session is ending).
+  template <uint8_t Index>
+  static void wake_task(const std::shared_ptr<void>& target, error_code ec);
+  [[nodiscard]] bool tasks_started() const { return tasks_running_ != 0 || parked_ != 0; }
+  void unpark(uint8_t bit);
+  // Ends pump_client, which ends the others (task_ended), as a client leaving would.
+  void end_client_pump();
   // Sends the final error, if any, closes both connections and logs the session's end.
   awaitable<void> finish(std::shared_ptr<Session> self);
   awaitable<void> send_fatal(const protocol::ProxyError& error);
@@ -137,7 +146,7 @@ class Session {
 
   std::optional<BackendKey> client_key_;
   // Woken by pump_server when the upstream has answered everything (upstream_quiet).
-  std::optional<asio::steady_timer> quiet_;
+  std::unique_ptr<asio::steady_timer> quiet_;  // rarely used: not in every idle session
 
   // Bytes of a large non-inspected message still to stream through, per direction.
   size_t client_stream_remaining_ = 0;
@@ -152,6 +161,9 @@ class Session {
   std::array<asio::cancellation_signal, 3> stops_;
   Executor executor_;
   uint8_t tasks_running_ = 0;
+  uint8_t parking_ = 0;  // bit i: task i is ending to park (task_ended decides)
+  uint8_t parked_ = 0;   // bit i: task i is parked; its stream holds its Sleeper
+  bool client_stop_requested_ = false;  // end_client_pump() was called
   bool stopping_ = false;
 
   // Set by a pump that ends the session with an error for the client.

@@ -90,10 +90,14 @@ class Stream {
     if (quiet && buffer.size() == 0) buffer.release();
     return false;
   }
-  auto readable() {
+  // may_park: see Readiness::kParkRequest.
+  auto readable(bool may_park = false) {
     drained_ = false;  // whatever the wait ends with, the next read_now() tries the socket
-    return watch_->readable(use_nothrow);
+    return watch_->readable(use_nothrow, may_park);
   }
+  // A parked reader of a watched stream (Readiness::Sleeper).
+  void sleep(Readiness::Sleeper sleeper) { watch_->sleep(std::move(sleeper)); }
+  Readiness::Sleeper take_sleeper() { return watch_ ? watch_->take_sleeper() : Readiness::Sleeper{}; }
 
   // Reads at least one byte into buffer, making room for min_free bytes first; the read of
   // unwatched streams (TLS, and the login phase).

@@ -158,6 +158,86 @@ TEST_F(Watched, CancelledThroughOrWhileWaiting) {
   }());
 }
 
+// A wait that may park completes with kParkRequest once it has waited a whole tick; one
+// that may not park waits on.
+TEST_F(Watched, ALongParkableWaitIsAskedToPark) {
+  const auto start = std::chrono::steady_clock::now();
+  run_for(ctx, [&]() -> awaitable<void> {
+    auto [ec] = co_await stream.readable(/*may_park=*/true);
+    EXPECT_EQ(ec, Readiness::kParkRequest);
+  }(), 4000ms);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(waited, Readiness::kParkTick);
+  EXPECT_LT(waited, 20 * Readiness::kParkTick);  // generous: the machine may be busy
+
+  asio::io_context& c = ctx;
+  c.restart();  // a wait that may not park is never asked to
+  run_for(ctx, [&]() -> awaitable<void> {
+    asio::steady_timer timer(c, 10 * Readiness::kParkTick);
+    auto first = co_await (stream.readable(/*may_park=*/false) || timer.async_wait(use_nothrow));
+    EXPECT_EQ(first.index(), 1u) << "a wait that may not park ended before the timer";
+  }(), 4000ms);
+}
+
+struct Woken {
+  int calls = 0;
+  error_code ec;
+  static void wake(const std::shared_ptr<void>& target, error_code ec) {
+    auto* w = static_cast<Woken*>(target.get());
+    ++w->calls;
+    w->ec = ec;
+  }
+};
+
+// A parked reader is woken once, with no error, by the next arrival; the bytes are still
+// there for the reader that starts again.
+TEST_F(Watched, ASleeperIsWokenByTheNextArrival) {
+  auto woken = std::make_shared<Woken>();
+  stream.sleep({woken, &Woken::wake});
+  ctx.run_for(50ms);
+  EXPECT_EQ(woken->calls, 0) << "woken with nothing to read";
+  asio::write(peer, asio::buffer(std::string("ping")));
+  ctx.restart();
+  for (int i = 0; i < 100 && woken->calls == 0; ++i) ctx.run_for(10ms);
+  EXPECT_EQ(woken->calls, 1);
+  EXPECT_FALSE(woken->ec);
+  ctx.restart();
+  run_for(ctx, [&]() -> awaitable<void> {
+    Buffer buffer;
+    error_code ec;
+    size_t n = 0;
+    while (!stream.read_now(buffer, 16, true, ec, n)) std::tie(ec) = co_await stream.readable();
+    EXPECT_EQ(std::string(reinterpret_cast<const char*>(buffer.head()), buffer.size()), "ping");
+  }());
+  EXPECT_EQ(woken->calls, 1);
+}
+
+// A parked reader whose stream closes is told so (operation_aborted), after the close, and
+// only then lets go of its target; take_sleeper() takes one back unwoken.
+TEST_F(Watched, ASleeperOfAClosedStreamIsAbortedAndReleased) {
+  auto woken = std::make_shared<Woken>();
+  stream.sleep({woken, &Woken::wake});
+  EXPECT_EQ(woken.use_count(), 2);
+  stream.close();
+  EXPECT_EQ(woken->calls, 0) << "woken inside close()";
+  ctx.restart();
+  ctx.run_for(50ms);
+  EXPECT_EQ(woken->calls, 1);
+  EXPECT_EQ(woken->ec, asio::error::operation_aborted);
+  EXPECT_EQ(woken.use_count(), 1);
+}
+
+TEST_F(Watched, ATakenSleeperIsNotWoken) {
+  auto woken = std::make_shared<Woken>();
+  stream.sleep({woken, &Woken::wake});
+  Readiness::Sleeper back = stream.take_sleeper();
+  EXPECT_EQ(back.target, woken);
+  asio::write(peer, asio::buffer(std::string("x")));
+  ctx.restart();
+  ctx.run_for(100ms);
+  EXPECT_EQ(woken->calls, 0);
+}
+
 TEST(Readiness, SocketClosedWhileItsEventIsHarvestedIsSkipped) {
   asio::io_context ctx(1);
   auto [mine_a, peer_a] = connected_pair(ctx);
