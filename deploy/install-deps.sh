@@ -34,6 +34,7 @@ PACKAGES=(
   libgmock-dev
   libbenchmark-dev
   pgbouncer
+  haproxy
   python3
   python3-psycopg
   python3-yaml

@@ -509,13 +509,19 @@ bool scope_matches(const Scope& scope, const SessionFacts& session) {
   }
   if (!scope.applications.empty() && !any_glob(scope.applications, session.application_name)) return false;
   if (!scope.databases.empty() && !any_glob(scope.databases, session.database)) return false;
+  // An address that is not one (the socket's could not be read) is in every network: fail
+  // closed, as unknown groups do.
+  if (!scope.client_addresses.empty() && is_address(session.client_address) &&
+      !in_networks(scope.client_addresses, session.client_address))
+    return false;
   return true;
 }
 
 bool exempt_matches(const Scope& exempt, const SessionFacts& session) {
   const bool in_group = !session.groups_unknown && any_glob_of(exempt.groups, session.groups);
   return any_glob(exempt.users, session.user) || in_group ||
-         any_glob(exempt.applications, session.application_name) || any_glob(exempt.databases, session.database);
+         any_glob(exempt.applications, session.application_name) || any_glob(exempt.databases, session.database) ||
+         in_networks(exempt.client_addresses, session.client_address);
 }
 
 bool in_scope(const Rule& rule, const SessionFacts& session) {

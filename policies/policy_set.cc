@@ -134,15 +134,34 @@ std::pair<std::string, std::string> split_table(const std::string& text, const Y
   return {lower(text.substr(0, dot)), lower(text.substr(dot + 1))};
 }
 
+// CIDR networks, IPv4 or IPv6 ("10.0.0.0/8", "fd00::/8", "192.0.2.7").
+std::vector<Cidr> network_list(const YAML::Node& node, const std::string& path) {
+  std::vector<Cidr> out;
+  const auto texts = string_list(node, path);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    auto cidr = parse_cidr(texts[i]);
+    if (!cidr) {
+      const bool listed = node.IsSequence();  // else one string, a list of one
+      fail(listed ? path + "[" + std::to_string(i) + "]" : path, listed ? node[i] : node,
+           "expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8, got \"" + texts[i] + "\"");
+    }
+    out.push_back(std::move(*cidr));
+  }
+  return out;
+}
+
 Scope parse_scope(const YAML::Node& node, const std::string& path) {
   Scope scope;
   if (!node.IsDefined() || node.IsNull()) return scope;
-  if (!node.IsMap()) fail(path, node, "expected a map with users, groups, applications, databases; got " + describe_node(node));
-  check_keys(node, path, {"users", "groups", "applications", "databases"});
+  if (!node.IsMap())
+    fail(path, node, "expected a map with users, groups, applications, databases, client_addresses; got " +
+                         describe_node(node));
+  check_keys(node, path, {"users", "groups", "applications", "databases", "client_addresses"});
   scope.users = string_list(node["users"], path + ".users");
   scope.groups = string_list(node["groups"], path + ".groups");
   scope.applications = string_list(node["applications"], path + ".applications");
   scope.databases = string_list(node["databases"], path + ".databases");
+  scope.client_addresses = network_list(node["client_addresses"], path + ".client_addresses");
   return scope;
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policies/cost_settings.h"
+#include "policies/networks.h"
 #include "rewrite/facts.h"
 #include "yaml-cpp/yaml.h"
 
@@ -25,18 +26,20 @@ enum class Mode { Enforce, Warn, Audit };
 // YAML name of a statement kind ("delete", "create_table_as", ...).
 [[nodiscard]] const char* kind_name(rewrite::StatementKind kind);
 
-// Who a rule is for. Every entry is a glob (* and ?), matched case-sensitively, as
-// PostgreSQL and Redshift compare role and database names.
-//   scope:  (users OR groups) AND applications AND databases; an empty list does not
-//           restrict, so an empty scope is everyone.
+// Who a rule is for. Every name entry is a glob (* and ?), matched case-sensitively, as
+// PostgreSQL and Redshift compare role and database names; client_addresses are CIDR
+// networks matched against the real client address (after the PROXY protocol header).
+//   scope:  (users OR groups) AND applications AND databases AND client_addresses; an
+//           empty list does not restrict, so an empty scope is everyone.
 //   exempt: any one entry that matches exempts the session.
 struct Scope {
   std::vector<std::string> users;
   std::vector<std::string> groups;
   std::vector<std::string> applications;  // application_name
   std::vector<std::string> databases;
+  std::vector<Cidr> client_addresses;
   [[nodiscard]] bool empty() const {
-    return users.empty() && groups.empty() && applications.empty() && databases.empty();
+    return users.empty() && groups.empty() && applications.empty() && databases.empty() && client_addresses.empty();
   }
 };
 
@@ -102,7 +105,7 @@ struct PolicySet {
 // governed). Throws std::runtime_error("policies.rules[2].mode: ...") on any error.
 [[nodiscard]] PolicySet parse_policy_set(const YAML::Node& node);
 
-// Parses a `scope:` map (users, groups, applications, databases) found at `path`, for
+// Parses a `scope:` map (users, groups, applications, databases, client_addresses) found at `path`, for
 // other sections that scope by the same rules (e.g. upserts:). Throws like parse_policy_set.
 [[nodiscard]] Scope parse_scope_at(const YAML::Node& node, const std::string& path);
 

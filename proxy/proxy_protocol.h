@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/networks.h"
+
 namespace blueshift::proxy {
 
 struct ProxyHeader {
@@ -37,13 +39,9 @@ inline constexpr size_t kMaxProxyHeaderSize = 4096;
 // Absent as soon as the bytes cannot begin a header (a startup packet, an SSLRequest).
 [[nodiscard]] ProxyHeaderParse parse_proxy_header(std::span<const uint8_t> bytes);
 
-// An IPv4 or IPv6 network, "10.0.0.0/8", "fd00::/8" or one address ("192.0.2.7").
-struct Cidr {
-  std::vector<uint8_t> network;  // 4 or 16 bytes
-  int prefix = 0;
-};
-[[nodiscard]] std::optional<Cidr> parse_cidr(std::string_view text);
-// address: textual IPv4 or IPv6 (an IPv4-mapped IPv6 address matches IPv4 networks).
-[[nodiscard]] bool in_networks(const std::vector<Cidr>& networks, const std::string& address);
+// Trusted networks are written as CIDR (policies/networks.h).
+using policies::Cidr;
+using policies::in_networks;
+using policies::parse_cidr;
 
 }  // namespace blueshift::proxy

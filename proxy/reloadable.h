@@ -1,7 +1,7 @@
 // A value replaced whole at run time (the configuration, the client TLS context) and read
 // from every thread without a lock: one acquire load. Every value stored stays alive as long
-// as the holder, so a reader may keep a reference to what it read (a session keeps its
-// configuration for its life). Reloads are rare and operator-driven; what they keep is small.
+// as the holder, so a reader may keep a reference to what it read (a session keeps the
+// configuration it logged in with, and takes a newer one between statements). Reloads are rare and operator-driven; what they keep is small.
 #pragma once
 
 #include <atomic>

@@ -94,8 +94,7 @@ void reload_configuration(ServerContext& context) {
     spdlog::set_level(spdlog::level::from_str(fresh->log_level));
     context.config = fresh;
     context.metrics.reloads_ok.inc();
-    spdlog::info("configuration reloaded from {}: new sessions take it, open ones keep their limits; policies "
-                 "apply to every session from its next statement",
+    spdlog::info("configuration reloaded from {}: new sessions take it, open ones from their next statement",
                  fresh->source_path);
   } catch (const std::exception& e) {
     context.metrics.reloads_failed.inc();

@@ -26,7 +26,8 @@ namespace blueshift::proxy {
 enum class DroppedStartup : size_t { InvalidLength, Incomplete, ProxyHeader, kCount };
 
 struct ServerContext {
-  // Both replaced by a reload (config_reload.h); a session keeps the ones it started with.
+  // Both replaced by a reload (config_reload.h). A session keeps the TLS context it started
+  // with and takes a reloaded configuration between statements (session_reload.h).
   Reloadable<const Config> config;
   Reloadable<ssl::context> client_tls;         // null: no TLS offered to clients
   std::unique_ptr<ssl::context> upstream_tls;  // null: plain upstream

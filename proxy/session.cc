@@ -1,4 +1,5 @@
 #include "proxy/session.h"
+#include "proxy/session_reload.h"
 
 #include "protocol/peek.h"
 #include "policies/log_text.h"
@@ -79,7 +80,7 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 }  // namespace
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client)
-    : server_(server), config_(*server.config), client_(std::move(client)),
+    : server_(server), config_(server.config.get()), login_config_(config_), client_(std::move(client)),
       client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
                                          server.router}),
       identity_(conversation_.identity()), executor_(executor) {
@@ -89,9 +90,9 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
   client_.socket().set_option(tcp::no_delay(true), ec);
   identity_.client_address = ec ? "unknown" : remote.address().to_string();
   started_ = last_activity_ = std::chrono::steady_clock::now();
-  handshake_deadline_ = started_ + std::chrono::milliseconds(config_.handshake_timeout_ms);
+  handshake_deadline_ = started_ + std::chrono::milliseconds(config_->handshake_timeout_ms);
   admission_ = server_.slots.admit(
-      identity_.client_address, {config_.max_unauthenticated_connections, config_.max_unauthenticated_per_address},
+      identity_.client_address, {config_->max_unauthenticated_connections, config_->max_unauthenticated_per_address},
       &login_place_);
   if (admission_ != ConnectionSlots::Admission::Admit) server_.metrics.connections_rejected.inc();
 }
@@ -105,7 +106,7 @@ Session::~Session() {
 
 bool Session::reserve_buffer(size_t* reserved, size_t size) {
   if (size <= *reserved) return true;
-  if (server_.buffered.reserve(size - *reserved, config_.max_buffered_bytes)) {
+  if (server_.buffered.reserve(size - *reserved, config_->max_buffered_bytes)) {
     *reserved = size;
     return true;
   }
@@ -113,7 +114,7 @@ bool Session::reserve_buffer(size_t* reserved, size_t size) {
   final_error_ = fatal("53200", "blueshift: out of memory for buffered messages",
                        "A message of " + std::to_string(size) + " bytes does not fit in what the proxy may buffer for "
                        "all sessions together (limits.max_buffered_bytes = " +
-                           std::to_string(config_.max_buffered_bytes) + "). Retry later, or send a smaller message.");
+                           std::to_string(config_->max_buffered_bytes) + "). Retry later, or send a smaller message.");
   return false;
 }
 
@@ -131,7 +132,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     co_return;
   }
   asio::steady_timer login_timer(co_await asio::this_coro::executor);
-  login_timer.expires_after(std::chrono::milliseconds(config_.login_timeout_ms));
+  login_timer.expires_after(std::chrono::milliseconds(config_->login_timeout_ms));
 
   auto login = [this]() -> awaitable<bool> {
     if (!co_await accept_proxy_header()) co_return false;
@@ -146,7 +147,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     // Only if nothing is half-written to the client; an interrupted SSL handshake is not.
     if (startup_received_ || client_.is_tls())
       final_error_ = fatal("08006", "blueshift: login did not complete within " +
-                                        std::to_string(config_.login_timeout_ms) + " ms");
+                                        std::to_string(config_->login_timeout_ms) + " ms");
   }
 
   if (logged_in && server_.draining.load(std::memory_order_relaxed)) {
@@ -171,17 +172,16 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // its own holding the session; the first to end cancels the others (terminal
 // cancellation, as the operator emits), and the last to end finishes the session.
 void Session::start_tasks(const std::shared_ptr<Session>& self) {
-  const bool timed =
-      config_.idle_client_timeout_ms > 0 || config_.query_timeout_ms > 0 || config_.upstream_read_timeout_ms > 0;
-  const uint8_t count = timed ? 3 : 2;
+  const uint8_t count = has_time_limits(*config_) ? 3 : 2;
   // All counted before any starts: a task that ends at once completes through a post,
   // after this loop, and must find every other task started.
   tasks_running_ = count;
-  for (uint8_t i = 0; i < count; ++i) spawn_task(self, i);
+  for (uint8_t i = 0; i < count; ++i) start_task(self, i);
 }
 
-void Session::spawn_task(const std::shared_ptr<Session>& self, uint8_t index) {
+void Session::start_task(const std::shared_ptr<Session>& self, uint8_t index) {
   awaitable<void> (Session::*const tasks[])() = {&Session::pump_client, &Session::pump_server, &Session::watchdog};
+  static_assert(std::size(tasks) == std::tuple_size_v<decltype(stops_)>);
   asio::co_spawn(executor_, (this->*tasks[index])(),
                  asio::bind_cancellation_slot(stops_[index].slot(), [self, index](std::exception_ptr error) {
                    self->task_ended(self, index, error);
@@ -196,7 +196,7 @@ void Session::wake_task(const std::shared_ptr<void>& target, error_code ec) {
   self->unpark(1u << Index);
   ++self->tasks_running_;
   if (ec) return self->task_ended(self, Index, nullptr);  // the watch failed: as a read error would
-  self->spawn_task(self, Index);
+  self->start_task(self, Index);
 }
 
 void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error) {
@@ -304,8 +304,8 @@ void Session::drop_startup(DroppedStartup kind, const std::string& why) {
 }
 
 awaitable<bool> Session::accept_proxy_header() {
-  if (config_.proxy_trusted.empty()) co_return true;
-  const bool trusted = in_networks(config_.proxy_trusted, identity_.client_address);
+  if (config_->proxy_trusted.empty()) co_return true;
+  const bool trusted = in_networks(config_->proxy_trusted, identity_.client_address);
   for (;;) {
     const ProxyHeaderParse parse = parse_proxy_header(client_in_.readable());
     using Status = ProxyHeaderParse::Status;
@@ -320,7 +320,7 @@ awaitable<bool> Session::accept_proxy_header() {
       continue;
     }
     if (parse.status == Status::Absent) {
-      if (!trusted || !config_.proxy_required) co_return true;
+      if (!trusted || !config_->proxy_required) co_return true;
       end_reason_ = "no PROXY protocol header";
       final_error_ = fatal("08P01", "blueshift: a PROXY protocol header is required from " + identity_.client_address,
                            "This address is in proxy_protocol.trusted: connect through the load balancer.");
@@ -452,7 +452,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       end_reason_ = "too many clients";
       co_return Startup::Done;
     }
-    if (config_.tls_require && !client_.is_tls()) {
+    if (config_->tls_require && !client_.is_tls()) {
       end_reason_ = "TLS required";
       final_error_ = std::make_unique<ProxyError>(ProxyError{"FATAL", "28000",
                                                              "blueshift: this proxy accepts only TLS connections", "",
@@ -467,21 +467,21 @@ std::unique_ptr<ProxyError> Session::over_limit() {
   std::string detail;
   switch (admission_) {
     case ConnectionSlots::Admission::RefuseTotal:
-      detail = "The proxy holds at most " + std::to_string(config_.max_unauthenticated_connections) +
+      detail = "The proxy holds at most " + std::to_string(config_->max_unauthenticated_connections) +
                " connections that have not logged in yet (limits.max_unauthenticated_connections).";
       break;
     case ConnectionSlots::Admission::RefuseAddress:
-      detail = "The proxy holds at most " + std::to_string(config_.max_unauthenticated_per_address) +
+      detail = "The proxy holds at most " + std::to_string(config_->max_unauthenticated_per_address) +
                " connections that have not logged in yet from one client address "
                "(limits.max_unauthenticated_per_address).";
       break;
     default:
-      if (server_.slots.enter_client(config_.max_client_connections)) {
+      if (server_.slots.enter_client(config_->max_client_connections)) {
         client_counted_ = true;
         return nullptr;
       }
       server_.metrics.connections_rejected.inc();
-      detail = "The proxy accepts at most " + std::to_string(config_.max_client_connections) +
+      detail = "The proxy accepts at most " + std::to_string(config_->max_client_connections) +
                " client connections (limits.max_client_connections).";
   }
   return fatal("53300", "blueshift: sorry, too many clients already", detail);
@@ -508,7 +508,7 @@ void Session::handshake_timed_out(bool answer) {
   end_reason_ = "handshake timeout";
   if (answer)
     final_error_ = fatal("08006", "blueshift: the client did not send its next login message within " +
-                                      std::to_string(config_.handshake_timeout_ms) + " ms (limits.handshake_timeout_ms)");
+                                      std::to_string(config_->handshake_timeout_ms) + " ms (limits.handshake_timeout_ms)");
 }
 
 awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) {
@@ -517,12 +517,12 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
     co_return;
   }
   const BackendKey received{request.process_id, request.secret_key};
-  const CancelRoute route = route_cancel(received, config_.peer_id, config_.peers);
+  const CancelRoute route = route_cancel(received, config_->peer_id, config_->peers);
   if (route.kind == CancelRoute::Kind::Peer) {
     // The key names another instance: its session lives there.
-    const auto peer = std::find_if(config_.peers.begin(), config_.peers.end(),
+    const auto peer = std::find_if(config_->peers.begin(), config_->peers.end(),
                                    [&](const Peer& p) { return p.id == route.peer; });
-    if (co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_.connect_timeout_ms)) {
+    if (co_await deliver_cancel(peer->endpoint, mark_forwarded(received), config_->connect_timeout_ms)) {
       server_.metrics.cancels_forwarded.inc();
       spdlog::debug("cancel request from {} forwarded to peer {}", client_address_, route.peer);
     } else {
@@ -540,19 +540,19 @@ awaitable<void> Session::forward_cancel(const protocol::CancelRequest& request) 
                    *left_out ? " (and " + std::to_string(*left_out) + " more since the last such line)" : "");
     co_return;
   }
-  if (co_await deliver_cancel(config_.upstream, *target, config_.connect_timeout_ms))
+  if (co_await deliver_cancel(config_->upstream, *target, config_->connect_timeout_ms))
     server_.metrics.cancels_forwarded.inc();
 }
 
 awaitable<bool> Session::connect_upstream() {
   auto executor = co_await asio::this_coro::executor;
   tcp::resolver resolver(executor);
-  auto [rec, endpoints] = co_await resolver.async_resolve(config_.upstream.host, std::to_string(config_.upstream.port),
+  auto [rec, endpoints] = co_await resolver.async_resolve(config_->upstream.host, std::to_string(config_->upstream.port),
                                                           use_nothrow);
   auto unavailable = [&](const std::string& why) {
     server_.metrics.upstream_failures.inc();
     end_reason_ = "upstream unavailable: " + why;
-    final_error_ = fatal("08006", "blueshift: could not connect to the upstream server " + config_.upstream.to_string(), why);
+    final_error_ = fatal("08006", "blueshift: could not connect to the upstream server " + config_->upstream.to_string(), why);
   };
   if (rec) {
     unavailable(rec.message());
@@ -560,7 +560,7 @@ awaitable<bool> Session::connect_upstream() {
   }
   tcp::socket socket(executor);
   asio::steady_timer timer(executor);
-  timer.expires_after(std::chrono::milliseconds(config_.connect_timeout_ms));
+  timer.expires_after(std::chrono::milliseconds(config_->connect_timeout_ms));
   auto connected = co_await (asio::async_connect(socket, endpoints, use_nothrow) || timer.async_wait(use_nothrow));
   if (connected.index() != 0) {
     unavailable("connect timed out");
@@ -587,11 +587,11 @@ awaitable<bool> Session::connect_upstream() {
     }
     if (answer != 'S') {
       unavailable("the server does not accept TLS (upstream.tls is " +
-                  std::string(config_.upstream_tls == UpstreamTls::VerifyFull ? "verify-full" : "require") + ")");
+                  std::string(config_->upstream_tls == UpstreamTls::VerifyFull ? "verify-full" : "require") + ")");
       co_return false;
     }
-    const bool verify = config_.upstream_tls == UpstreamTls::VerifyFull;
-    const std::string name = config_.upstream_server_name.empty() ? config_.upstream.host : config_.upstream_server_name;
+    const bool verify = config_->upstream_tls == UpstreamTls::VerifyFull;
+    const std::string name = config_->upstream_server_name.empty() ? config_->upstream.host : config_->upstream_server_name;
     if (auto hs = co_await upstream_->connect_tls(*server_.upstream_tls, name, verify)) {
       unavailable("TLS handshake failed: " + hs.message());
       co_return false;
@@ -681,9 +681,9 @@ awaitable<bool> Session::relay_authentication() {
           break;
         // Every other request waits for the client's answer, whatever its type ('p', or
         // Redshift's 'd' digest and 'i' identity-provider token): relay it unchanged.
-        handshake_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.handshake_timeout_ms);
+        handshake_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_->handshake_timeout_ms);
         Frame answer;
-        if (!co_await read_frame(client_, client_in_, std::min(config_.max_message_size, kMaxAuthMessageSize), &answer))
+        if (!co_await read_frame(client_, client_in_, std::min(config_->max_message_size, kMaxAuthMessageSize), &answer))
           co_return false;
         auto [ec, n] = co_await upstream_->write(asio::buffer(client_in_.head(), answer.size));
         client_in_.consume(answer.size);
@@ -711,7 +711,7 @@ awaitable<bool> Session::relay_authentication() {
         const auto& real = std::get<protocol::BackendKeyData>(*decoded);
         // The server's own pid (pg_backend_pid(), NOTIFY and pg_terminate_backend agree with
         // it) and a secret of the proxy's: the server's secret never leaves the proxy.
-        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key}, config_.peer_id);
+        client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key}, config_->peer_id);
         std::string out;
         protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
                          out);
@@ -765,7 +765,7 @@ awaitable<void> Session::pump_client() {
         co_return;
       }
       server_.metrics.bytes_from_client.inc(n);
-      if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
+      if (config_->idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
       if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
       else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
     }
@@ -774,6 +774,7 @@ awaitable<void> Session::pump_client() {
     size_t consumed = 0;
     bool wait = false;
     const bool was_busy = conversation_.awaiting_reply();
+    if (!was_busy) take_reloaded_config();  // between statements (session_reload.cc)
     if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
     if (!was_busy && conversation_.awaiting_reply())
       busy_since_ = std::chrono::steady_clock::now();  // for watchdog() and the query duration
@@ -847,8 +848,8 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     server_.metrics.bytes_from_upstream.inc(n);
-    if (config_.idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
-    if (config_.upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
+    if (config_->idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
+    if (config_->upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
     else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
 
@@ -897,7 +898,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
     Frame f;
     std::string error;
     const DecodeStatus status =
-        protocol::decode_frame({base + pos, avail - pos}, config_.max_message_size, &f, &error);
+        protocol::decode_frame({base + pos, avail - pos}, config_->max_message_size, &f, &error);
     if (status == DecodeStatus::Error) {
       end_reason_ = "invalid message from client: " + error;
       final_error_ = fatal("08P01", "blueshift: invalid message from client: " + error);
@@ -974,11 +975,11 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
         server_stream_remaining_ = f.size - (avail - pos);
         pos = avail;
       } else if (f.size > kStreamThreshold) {
-        if (!bulk && f.size > config_.max_message_size) {
+        if (!bulk && f.size > config_->max_message_size) {
           end_reason_ = "message from upstream over limits.max_message_size";
           final_error_ = fatal("08P01", "blueshift: the upstream server sent a message too large to inspect",
                                "A message of type '" + std::string(1, f.code) + "' and " + std::to_string(f.size) +
-                                   " bytes; limits.max_message_size is " + std::to_string(config_.max_message_size) +
+                                   " bytes; limits.max_message_size is " + std::to_string(config_->max_message_size) +
                                    ".");
           return false;
         }
@@ -1007,14 +1008,17 @@ bool Session::frame_server_input(std::string& out, asio::const_buffer* pending, 
 
 awaitable<void> Session::watchdog() {
   asio::steady_timer timer(co_await asio::this_coro::executor);
+  watchdog_timer_ = &timer;  // take_reloaded_config wakes it to look at new limits
   for (;;) {
     const auto next = next_check(std::chrono::steady_clock::now());
-    if (!next) co_return;
+    if (!next) break;
     timer.expires_at(*next);
-    auto [ec] = co_await timer.async_wait(use_nothrow);
-    // stopping_: another task ended after this wait had completed; a new wait would throw.
-    if (ec == asio::error::operation_aborted || stopping_) co_return;
+    co_await timer.async_wait(use_nothrow);
+    // stopping_: another task ended (its stop aborts this wait, or it ended after this wait
+    // had completed, and a new wait would throw). Aborted otherwise: new limits to look at.
+    if (stopping_) break;
   }
+  watchdog_timer_ = nullptr;
 }
 
 std::optional<std::chrono::steady_clock::time_point> Session::next_check(std::chrono::steady_clock::time_point now) {
@@ -1030,24 +1034,24 @@ std::optional<std::chrono::steady_clock::time_point> Session::next_check(std::ch
     return false;
   };
   const bool busy = conversation_.awaiting_reply();
-  if (passed(config_.upstream_read_timeout_ms, server_partial_, last_server_read_)) {
+  if (passed(config_->upstream_read_timeout_ms, server_partial_, last_server_read_)) {
     server_.metrics.upstream_failures.inc();
     end_reason_ = "upstream read timeout";
     final_error_ = fatal("08006", "blueshift: the upstream server stopped in the middle of a message",
-                         "Nothing more arrived for " + std::to_string(config_.upstream_read_timeout_ms) +
+                         "Nothing more arrived for " + std::to_string(config_->upstream_read_timeout_ms) +
                              " ms (upstream.read_timeout_ms); the query in progress is lost.");
     return std::nullopt;
   }
-  if (passed(config_.query_timeout_ms, busy, busy_since_)) {
+  if (passed(config_->query_timeout_ms, busy, busy_since_)) {
     time_out_query();
     return std::nullopt;
   }
   // A running query or COPY is not idleness, however long the server takes.
   if (busy) last_activity_ = now;
-  if (passed(config_.idle_client_timeout_ms, true, last_activity_)) {
+  if (passed(config_->idle_client_timeout_ms, true, last_activity_)) {
     end_reason_ = "idle timeout";
     final_error_ = fatal("57P05", "blueshift: terminating connection due to idle timeout (" +
-                                      std::to_string(config_.idle_client_timeout_ms) + " ms)");
+                                      std::to_string(config_->idle_client_timeout_ms) + " ms)");
     return std::nullopt;
   }
   return next;
@@ -1056,7 +1060,7 @@ std::optional<std::chrono::steady_clock::time_point> Session::next_check(std::ch
 void Session::time_out_query() {
   end_reason_ = "query timeout";
   final_error_ = fatal("57014", "blueshift: terminating connection: the query ran longer than " +
-                                    std::to_string(config_.query_timeout_ms) + " ms (limits.query_timeout_ms)");
+                                    std::to_string(config_->query_timeout_ms) + " ms (limits.query_timeout_ms)");
   cancel_upstream_query();
 }
 
@@ -1065,7 +1069,7 @@ void Session::cancel_upstream_query() {
   const std::optional<BackendKey> real = client_key_ ? server_.cancels.find(*client_key_) : std::nullopt;
   if (!real) return;
   server_.cancels_in_flight.fetch_add(1);  // the drain waits for them before it exits
-  asio::co_spawn(executor_, deliver_cancel(config_.upstream, *real, config_.connect_timeout_ms),
+  asio::co_spawn(executor_, deliver_cancel(login_config_->upstream, *real, login_config_->connect_timeout_ms),
                  [&server = server_](std::exception_ptr, bool) { server.cancels_in_flight.fetch_sub(1); });
 }
 

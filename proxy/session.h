@@ -30,7 +30,8 @@
 
 namespace blueshift::proxy {
 
-class Session {
+// Shared ownership from inside: a reload may start the watchdog of a logged-in session.
+class Session : public std::enable_shared_from_this<Session> {
  public:
   // executor: the I/O thread's loop that runs the session (client's socket belongs to it).
   // Takes the connection's place among those not logged in yet (connection_slots.h).
@@ -102,7 +103,10 @@ class Session {
   // Sets the end a shutdown gives: FATAL 57P01, as PostgreSQL's.
   void end_for_shutdown();
   void start_tasks(const std::shared_ptr<Session>& self);
-  void spawn_task(const std::shared_ptr<Session>& self, uint8_t index);
+  void start_task(const std::shared_ptr<Session>& self, uint8_t index);
+  // Between statements: the configuration a reload stored since login or the last
+  // statement, for the limits from this statement on (session_reload.cc).
+  void take_reloaded_config();
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // A pump parked through an idle spell (Readiness::kParkRequest) is started again by its
   // stream's readiness (no error), or not at all (the stream went: the session is ending).
@@ -119,7 +123,12 @@ class Session {
 
   ServerContext& server_;
   uint64_t table_id_ = 0;  // in server_.sessions
-  const Config& config_;
+  // The configuration the session's limits follow, replaced between statements by what a
+  // reload stored (take_reloaded_config); the one it logged in with, for what its upstream
+  // connection was made with (the upstream to send a cancel to). Both stay alive as long as
+  // server_.config (reloadable.h).
+  const Config* config_;
+  const Config* login_config_;
   Stream client_;
   std::optional<Stream> upstream_;
   ConnectionSlots::Admission admission_;
@@ -159,6 +168,7 @@ class Session {
   // The logged-in tasks (pump_client, pump_server, watchdog): a signal each, to stop it
   // when another ends. They and finish() are started on executor_.
   std::array<asio::cancellation_signal, 3> stops_;
+  asio::steady_timer* watchdog_timer_ = nullptr;  // the running watchdog's, null when none runs
   Executor executor_;
   uint8_t tasks_running_ = 0;
   uint8_t parking_ = 0;  // bit i: task i is ending to park (task_ended decides)
