@@ -87,8 +87,17 @@ Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
     return Verdict::Replace;
   }
   bool replaced = false;
-  for (auto& e : pending_) {
+  // Expectations are in send order and positions only grow: those of an earlier position
+  // are done with, and the first of a later one ends the search. A pipelined batch (psycopg's
+  // executemany, a JDBC batch) of planned Executes holds thousands; scanning all of them
+  // for every reply made it quadratic.
+  while (fold_from_ < pending_.size() && pending_[fold_from_].at.batch == at.batch &&
+         !pending_[fold_from_].whole_batch && pending_[fold_from_].at.completion < at.completion)
+    ++fold_from_;
+  for (size_t i = fold_from_; i < pending_.size(); ++i) {
+    Expectation& e = pending_[i];
     if (e.at.batch != at.batch) break;  // later batches; earlier ones ended at their ReadyForQuery
+    if (!e.whole_batch && e.at.completion > at.completion) break;
     const bool mine = e.whole_batch ? at.completion >= e.at.completion : at.completion == e.at.completion;
     if (!mine) continue;
     std::string replacement;
@@ -221,6 +230,7 @@ void Conversation::finish_batch(char status, std::string* prefix, bool* swallow_
     ++done;
   }
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+  fold_from_ = 0;
 }
 
 void Conversation::finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready) {

@@ -503,6 +503,27 @@ TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
             "1 2 n C(INSERT 0 4) Z(I)");
 }
 
+// A pipelined batch (executemany, a JDBC batch): every Execute folds into its own tag, at
+// its own place among the client's own replies.
+TEST(ConversationPlan, ExtendedBatchOfExecutesFoldsEachInItsPlace) {
+  Driver d = planned();
+  (void)d.send(Parse{"s", kUpsert, {}});
+  for (int i = 0; i < 3; ++i) (void)d.send({Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}});
+  (void)d.send(Sync{});
+  std::vector<BackendMessage> replies{ParseComplete{}};
+  for (int i = 1; i <= 3; ++i) {
+    replies.push_back(BindComplete{});
+    for (const char* tag : {"DELETE 1", "INSERT 0 1"}) {
+      for (BackendMessage m : std::vector<BackendMessage>{CloseComplete{}, ParseComplete{}, BindComplete{},
+                                                           CommandComplete{std::string(tag) + std::to_string(i)},
+                                                           CloseComplete{}, CloseComplete{}})
+        replies.push_back(std::move(m));
+    }
+  }
+  replies.push_back(ready('I'));
+  EXPECT_EQ(d.reply(replies), "1 2 C(INSERT 0 11) 2 C(INSERT 0 12) 2 C(INSERT 0 13) Z(I)");
+}
+
 TEST(ConversationPlan, ExtendedErrorInAStepIsTheClientsErrorAndTheRestIsSkipped) {
   Driver d = planned();
   (void)d.send({Parse{"s", kUpsert, {}}, Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}, Sync{}});
