@@ -1,6 +1,7 @@
 #include "proxy/conversation.h"
 
 #include "proxy/expectation.h"
+#include "proxy/plan_script.h"
 
 #include <utility>
 
@@ -465,24 +466,34 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   const bool wrap = plan->atomic && transaction_status_ == 'I';
   auto run = std::make_shared<PlanRun>();
   run->plan = plan;
-  static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT");
+  static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT"),
+                                 rollback = swallowed_step("ROLLBACK");
   std::vector<const rewrite::PlanStep*> steps;
   if (wrap) steps.push_back(&begin);
   for (const auto& s : plan->steps)
     if (wrap || !s.own_transaction_only) steps.push_back(&s);
   if (wrap) steps.push_back(&commit);
-  for (size_t i = 0; i < steps.size(); ++i) {
-    encode_to(protocol::Query{steps[i]->sql}, out);
-    Expectation e;
-    e.kind = Expectation::Kind::PlanStep;
-    e.at = positions_.on_forward(protocol::Query::kCode);
-    e.whole_batch = true;
-    e.run = run;
-    e.replies = steps[i]->replies;
-    e.step = steps[i];
-    e.last = i + 1 == steps.size();
-    expect(std::move(e));
-  }
+  run->script = plan_script(steps);
+  encode_to(protocol::Query{run->script.text}, out);
+  Expectation e;
+  e.kind = Expectation::Kind::PlanStep;
+  e.at = positions_.on_forward(protocol::Query::kCode);
+  e.whole_batch = true;
+  e.run = run;
+  e.replies = steps.front()->replies;
+  e.step = steps.front();
+  e.script = true;
+  e.last = !wrap;
+  expect(e);
+  if (!wrap) return Verdict::Replace;
+  // An error leaves the script's own block failed: this ends it (after COMMIT, it warns).
+  encode_to(protocol::Query{rollback.sql}, out);
+  e.at = positions_.on_forward(protocol::Query::kCode);
+  e.replies = rollback.replies;
+  e.step = &rollback;
+  e.script = false;
+  e.last = true;
+  expect(std::move(e));
   return Verdict::Replace;
 }
 

@@ -137,6 +137,7 @@ class Conversation {
   ObjectTable statements_;
   ObjectTable portals_;
   std::vector<Expectation> pending_;  // in reply order; rarely non-empty
+  size_t fold_from_ = 0;              // pending_ before it are past their position (fold)
   char transaction_status_ = 'I';
   bool discarding_until_sync_ = false;
   bool upstream_sent_fatal_ = false;

@@ -87,8 +87,17 @@ Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
     return Verdict::Replace;
   }
   bool replaced = false;
-  for (auto& e : pending_) {
+  // Expectations are in send order and positions only grow: those of an earlier position
+  // are done with, and the first of a later one ends the search. A pipelined batch (psycopg's
+  // executemany, a JDBC batch) of planned Executes holds thousands; scanning all of them
+  // for every reply made it quadratic.
+  while (fold_from_ < pending_.size() && pending_[fold_from_].at.batch == at.batch &&
+         !pending_[fold_from_].whole_batch && pending_[fold_from_].at.completion < at.completion)
+    ++fold_from_;
+  for (size_t i = fold_from_; i < pending_.size(); ++i) {
+    Expectation& e = pending_[i];
     if (e.at.batch != at.batch) break;  // later batches; earlier ones ended at their ReadyForQuery
+    if (!e.whole_batch && e.at.completion > at.completion) break;
     const bool mine = e.whole_batch ? at.completion >= e.at.completion : at.completion == e.at.completion;
     if (!mine) continue;
     std::string replacement;
@@ -104,18 +113,28 @@ Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
 
 namespace {
 
-// A step's error with its position moved to the same place in the client's text; false
-// when the error needs no change.
-bool shift_position(const rewrite::PlanStep& step, const Frame& f, std::string* out) {
+// A step's error with its position moved to the same place in the client's text (`offset`:
+// where the step starts in the text sent); false when the error needs no change.
+bool shift_position(const rewrite::PlanStep& step, int offset, const Frame& f, std::string* out) {
   auto decoded = protocol::decode_backend(f.code, f.body);
   if (step.position_shift == 0 || !decoded.ok()) return false;
   auto& error = std::get<protocol::ErrorResponse>(*decoded);
   for (auto& [code, value] : error.fields) {
     const int at = code == 'P' ? std::atoi(value.c_str()) : 0;
-    if (at > 0) value = std::to_string(std::max(1, at + step.position_shift));
+    if (at > 0) value = std::to_string(std::max(1, at - offset + step.position_shift));
   }
   protocol::encode(protocol::BackendMessage{std::move(error)}, *out);
   return true;
+}
+
+// The script's next statement: its replies come after the previous one's CommandComplete.
+void next_script_step(Expectation& e) {
+  PlanRun& run = *e.run;
+  if (!e.script || run.script_at + 1 >= run.script.steps.size()) return;
+  const ScriptStep& next = run.script.steps[++run.script_at];
+  e.step = next.step;
+  e.replies = next.step->replies;
+  e.text_offset = next.offset;
 }
 
 // A plan step's reply: whether it is swallowed, or what replaces it (*out).
@@ -128,7 +147,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       if (run.error_sent) return true;
       run.error_sent = true;
       if (e.step == nullptr) return false;
-      if (!e.step->error_as) return shift_position(*e.step, f, out);
+      if (!e.step->error_as) return shift_position(*e.step, e.text_offset, f, out);
       *out = protocol::encode_error(
           ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
       return true;
@@ -146,6 +165,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       // Extended protocol: the last step's Execute completes the client's; simple: its
       // ReadyForQuery does (finish_one).
       if (e.last && e.execute && !run.error_sent) *out = command_complete(rewrite::plan_tag(*run.plan, run.rows));
+      next_script_step(e);
       return true;
     }
     default:
@@ -210,6 +230,7 @@ void Conversation::finish_batch(char status, std::string* prefix, bool* swallow_
     ++done;
   }
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(done));
+  fold_from_ = 0;
 }
 
 void Conversation::finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "protocol/codec.h"
+#include "proxy/plan_script.h"
 #include "proxy/reply_positions.h"
 #include "rewrite/plan.h"
 #include "rewrite/proxy_statement.h"
@@ -54,6 +55,8 @@ struct Expectation {
   const rewrite::PlanStep* step = nullptr;  // PlanStep: the plan's step (null for BEGIN/COMMIT)
   bool last = false;  // PlanStep: the step whose completion or ReadyForQuery ends the plan
   bool execute = false;  // PlanStep (extended): the step's Execute
+  bool script = false;   // PlanStep (simple): the Query of the run's script; `step` follows it
+  int text_offset = 0;   // PlanStep: where `step`'s text starts in the text sent (script)
 };
 
 // The folding state of one plan being run.
@@ -61,6 +64,8 @@ struct PlanRun {
   rewrite::PlanPtr plan;
   uint64_t rows = 0;
   bool error_sent = false;  // the client has its statement's error; later ones are the plan's own
+  PlanScript script;        // simple protocol: the steps sent as one Query
+  size_t script_at = 0;     // the script's step whose replies come now
 };
 
 }  // namespace blueshift::proxy

@@ -155,15 +155,32 @@ PlanStep duplicate_check(const Upsert& u, const std::string& stage, const std::s
 }
 
 // PostgreSQL costs a hash of the whole target below 1,000 index probes into it until the
-// target is large, so the staged joins read all of it per batch (0.1 of native rows/s into
-// 100,000 rows) where native ON CONFLICT probes its index: nested loops it is, for the
-// steps that join the target. Only in the proxy's own transaction, which ends the setting;
-// Redshift has no index to probe.
+// target is large, and takes the never analysed staging table for a thousand rows: the
+// staged joins would read all of the target per batch (0.1 of native rows/s into 100,000
+// rows; in the extended protocol, where a batch is often one row, 3 rows/s) where native
+// ON CONFLICT probes its index. Nested loops it is, for the steps that join the target.
+// Transaction-local, and given back once the joins are done (planner_restored), so that
+// the rest of the client's transaction (its block, or the extended protocol's implicit
+// one) plans as before. Redshift has no index to probe.
+constexpr std::string_view kJoins[] = {"enable_hashjoin", "enable_mergejoin"};
+
 void planner_settings(const Upsert& u, Plan* plan) {
   if (u.warehouse != Warehouse::PostgreSQL) return;
-  PlanStep s = step("SELECT set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)");
-  s.own_transaction_only = true;
-  plan->steps.push_back(std::move(s));
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('blueshift_staged." + std::string(j) + "', current_setting('" + std::string(j) + "'), true), ";
+  for (const std::string_view j : kJoins) sql += "set_config('" + std::string(j) + "', 'off', true), ";
+  sql.resize(sql.size() - 2);
+  plan->steps.push_back(step(std::move(sql)));
+}
+
+void planner_restored(const Upsert& u, Plan* plan) {
+  if (u.warehouse != Warehouse::PostgreSQL) return;
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('" + std::string(j) + "', current_setting('blueshift_staged." + std::string(j) + "'), true), ";
+  sql.resize(sql.size() - 2);
+  plan->steps.push_back(step(std::move(sql)));
 }
 
 // The staging table numbers its rows in the order they arrive (which of duplicates is
@@ -198,6 +215,7 @@ Staged start(const Upsert& u) {
 PlanPtr finish(const Upsert& u, Staged s) {
   s.plan->steps.push_back(step("ALTER TABLE " + s.stage + " DROP COLUMN " + s.ord));
   s.plan->steps.push_back(insert_new(u, s.stage));
+  planner_restored(u, s.plan.get());
   s.plan->steps.push_back(step("DROP TABLE " + s.stage));
   return s.plan;
 }

@@ -278,20 +278,29 @@ Driver planned(rewrite::PlanPtr plan = upsert_plan()) {
 
 constexpr const char* kUpsert = "insert into t values (1) on conflict (k) do nothing";
 
+// The Query a plan's steps go upstream in (simple protocol): one text, its statements apart.
+std::string script(std::initializer_list<std::string_view> statements) {
+  std::string text;
+  for (const std::string_view s : statements) text += (text.empty() ? "" : "\n;\n") + std::string(s);
+  return "Q(" + text + ")";
+}
+const std::string kOwnScript = script({"BEGIN", "delete from t using s where t.k = s.k", "insert into t select * from s",
+                                       "COMMIT"}) + " Q(ROLLBACK)";
+const std::string kBlockScript = script({"delete from t using s where t.k = s.k", "insert into t select * from s"});
+
 TEST(ConversationPlan, SimpleOutsideABlockRunsInItsOwnTransaction) {
   Driver d = planned();
-  EXPECT_EQ(d.send(Query{kUpsert}),
-            "Q(BEGIN) Q(delete from t using s where t.k = s.k) Q(insert into t select * from s) Q(COMMIT)");
-  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), CommandComplete{"DELETE 2"}, ready('T'),
-                     CommandComplete{"INSERT 0 3"}, ready('T'), CommandComplete{"COMMIT"}, ready('I')}),
+  EXPECT_EQ(d.send(Query{kUpsert}), kOwnScript);
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, CommandComplete{"DELETE 2"}, CommandComplete{"INSERT 0 3"},
+                     CommandComplete{"COMMIT"}, ready('I'), NoticeResponse{{{{'C', "25P01"}}}},
+                     CommandComplete{"ROLLBACK"}, ready('I')}),
             "C(INSERT 0 3) Z(I)");
 }
 
 TEST(ConversationPlan, SimpleErrorOutsideABlockRollsBackAndReportsTheFirstError) {
   Driver d = planned();
   (void)d.send(Query{kUpsert});
-  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("42P01"), ready('E'), error("25P02"), ready('E'),
-                     CommandComplete{"ROLLBACK"}, ready('I')}),
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, error("42P01"), ready('E'), CommandComplete{"ROLLBACK"}, ready('I')}),
             "E(42P01) Z(I)");
 }
 
@@ -300,32 +309,31 @@ TEST(ConversationPlan, AStepsErrorReachesTheClientAsTheStepSays) {
   plan->steps[0].error_as = rewrite::PlanStep::Error{"21000", "a row a second time", ""};
   Driver d = planned(plan);
   (void)d.send(Query{kUpsert});
-  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), error("22012"), ready('E'), error("25P02"), ready('E'),
-                     CommandComplete{"ROLLBACK"}, ready('I')}),
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, error("22012"), ready('E'), CommandComplete{"ROLLBACK"}, ready('I')}),
             "E(21000) Z(I)");
 }
 
 TEST(ConversationPlan, SimpleErrorAtTheLastStepIsTheClientsError) {
   Driver d = planned();
   (void)d.send(Query{kUpsert});
-  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T'), CommandComplete{"DELETE 0"}, ready('T'),
-                     CommandComplete{"INSERT 0 1"}, ready('T'), error("40001"), ready('I')}),
+  EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, CommandComplete{"DELETE 0"}, CommandComplete{"INSERT 0 1"},
+                     error("40001"), ready('I'), NoticeResponse{{{{'C', "25P01"}}}}, CommandComplete{"ROLLBACK"},
+                     ready('I')}),
             "E(40001) Z(I)");
 }
 
 TEST(ConversationPlan, SimpleInsideABlockFailsTheBlock) {
   Driver d = planned();
   d.conversation.set_transaction_status('T');
-  EXPECT_EQ(d.send(Query{kUpsert}), "Q(delete from t using s where t.k = s.k) Q(insert into t select * from s)");
-  EXPECT_EQ(d.reply({error("23505"), ready('E'), error("25P02"), ready('E')}), "E(23505) Z(E)");
+  EXPECT_EQ(d.send(Query{kUpsert}), kBlockScript);
+  EXPECT_EQ(d.reply({error("23505"), ready('E')}), "E(23505) Z(E)");
 }
 
 TEST(ConversationPlan, SimpleInsideABlockSucceeds) {
   Driver d = planned();
   d.conversation.set_transaction_status('T');
   (void)d.send(Query{kUpsert});
-  EXPECT_EQ(d.reply({CommandComplete{"DELETE 1"}, ready('T'), CommandComplete{"INSERT 0 2"}, ready('T')}),
-            "C(INSERT 0 2) Z(T)");
+  EXPECT_EQ(d.reply({CommandComplete{"DELETE 1"}, CommandComplete{"INSERT 0 2"}, ready('T')}), "C(INSERT 0 2) Z(T)");
 }
 
 // An error at each upstream step of the plan: the client gets that error once, and the
@@ -339,22 +347,14 @@ TEST(ConversationPlan, AnErrorAtEachStepIsReportedOnce) {
       d.conversation.set_transaction_status(status);
       (void)d.send(Query{kUpsert});
       std::vector<BackendMessage> replies;
-      char now = status == 'I' ? 'T' : status;
-      for (size_t i = 0; i < steps; ++i) {
-        const bool commit = status == 'I' && i + 1 == steps;
-        if (i == failing && !commit) {
-          replies.push_back(error("XX000"));
-          now = 'E';
-        } else if (i > failing && !commit) {
-          replies.push_back(error("25P02"));
-        } else if (commit) {
-          replies.push_back(i == failing ? BackendMessage{error("40001")}
-                                         : BackendMessage{CommandComplete{now == 'E' ? "ROLLBACK" : "COMMIT"}});
-          now = 'I';
-        } else {
-          replies.push_back(CommandComplete{"INSERT 0 1"});
-        }
-        replies.push_back(ready(now));
+      // The script: each statement completes until one fails; the server skips the rest.
+      for (size_t i = 0; i < failing; ++i) replies.push_back(CommandComplete{"INSERT 0 1"});
+      const bool commit = status == 'I' && failing + 1 == steps;
+      replies.push_back(error(commit ? "40001" : "XX000"));
+      replies.push_back(ready(commit ? 'I' : 'E'));
+      if (status == 'I') {  // the ROLLBACK after it
+        replies.push_back(CommandComplete{"ROLLBACK"});
+        replies.push_back(ready('I'));
       }
       const std::string want = std::string(status == 'I' && failing + 1 == steps ? "E(40001)" : "E(XX000)") + " Z(" +
                                (status == 'I' ? 'I' : 'E') + ")";
@@ -473,7 +473,7 @@ TEST_F(Governed, AStagedMergeReadingAnUnfilteredLakeScanIsRefusedNotStaged) {
   (void)p.send(Sync{});
   (void)p.reply({error("26000"), ready('I')});
   const std::string staged = p.send(Query{bounded});
-  EXPECT_EQ(staged.rfind("Q(BEGIN) Q(", 0), 0u) << staged;
+  EXPECT_EQ(staged.rfind("Q(BEGIN\n;\n", 0), 0u) << staged;
   EXPECT_NE(staged.find("spectrum_schema.sales where year = 2024"), std::string::npos) << staged;
 }
 
@@ -482,7 +482,7 @@ TEST(ConversationPlan, WaitsForEarlierRepliesToKnowTheTransactionState) {
   EXPECT_EQ(d.send(Query{"begin"}), "Q(begin)");
   EXPECT_EQ(d.send(Query{kUpsert}), "WAIT");
   EXPECT_EQ(d.reply({CommandComplete{"BEGIN"}, ready('T')}), "C(BEGIN) Z(T)");
-  EXPECT_EQ(d.send(Query{kUpsert}), "Q(delete from t using s where t.k = s.k) Q(insert into t select * from s)");
+  EXPECT_EQ(d.send(Query{kUpsert}), kBlockScript);
 }
 
 TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
@@ -501,6 +501,27 @@ TEST(ConversationPlan, ExtendedRunsTheStepsAtExecute) {
                      CloseComplete{}, CloseComplete{}, ParseComplete{}, BindComplete{}, CommandComplete{"INSERT 0 4"},
                      CloseComplete{}, CloseComplete{}, ready('I')}),
             "1 2 n C(INSERT 0 4) Z(I)");
+}
+
+// A pipelined batch (executemany, a JDBC batch): every Execute folds into its own tag, at
+// its own place among the client's own replies.
+TEST(ConversationPlan, ExtendedBatchOfExecutesFoldsEachInItsPlace) {
+  Driver d = planned();
+  (void)d.send(Parse{"s", kUpsert, {}});
+  for (int i = 0; i < 3; ++i) (void)d.send({Bind{"p", "s", {}, {"1"}, {}}, Execute{"p", 0}});
+  (void)d.send(Sync{});
+  std::vector<BackendMessage> replies{ParseComplete{}};
+  for (int i = 1; i <= 3; ++i) {
+    replies.push_back(BindComplete{});
+    for (const char* tag : {"DELETE 1", "INSERT 0 1"}) {
+      for (BackendMessage m : std::vector<BackendMessage>{CloseComplete{}, ParseComplete{}, BindComplete{},
+                                                           CommandComplete{std::string(tag) + std::to_string(i)},
+                                                           CloseComplete{}, CloseComplete{}})
+        replies.push_back(std::move(m));
+    }
+  }
+  replies.push_back(ready('I'));
+  EXPECT_EQ(d.reply(replies), "1 2 C(INSERT 0 11) 2 C(INSERT 0 12) 2 C(INSERT 0 13) Z(I)");
 }
 
 TEST(ConversationPlan, ExtendedErrorInAStepIsTheClientsErrorAndTheRestIsSkipped) {
@@ -540,7 +561,7 @@ TEST(ConversationPlan, ABlockOnlyStepRunsOnlyInsideABlockInTheExtendedProtocol) 
   EXPECT_EQ(in_block.send(Execute{"", 0}).substr(0, 51), "C(S__blueshift_step__) P(__blueshift_step__:lock t)");
   // The simple protocol runs it in its own block.
   EXPECT_EQ(d.send(Sync{}), "S");
-  EXPECT_EQ(locking().send(Query{kUpsert}), "Q(BEGIN) Q(lock t) Q(insert into t select 1) Q(COMMIT)");
+  EXPECT_EQ(locking().send(Query{kUpsert}), script({"BEGIN", "lock t", "insert into t select 1", "COMMIT"}) + " Q(ROLLBACK)");
 }
 
 Driver tuning() {
@@ -557,41 +578,59 @@ Driver tuning() {
 
 // A setting that lasts to the end of the transaction runs only in the proxy's own one.
 TEST(ConversationPlan, AnOwnTransactionStepRunsOnlyInTheProxysOwnTransaction) {
-  EXPECT_EQ(tuning().send(Query{kUpsert}), "Q(BEGIN) Q(set local x) Q(insert into t select 1) Q(COMMIT)");
+  EXPECT_EQ(tuning().send(Query{kUpsert}),
+            script({"BEGIN", "set local x", "insert into t select 1", "COMMIT"}) + " Q(ROLLBACK)");
   Driver in_block = tuning();
   in_block.conversation.set_transaction_status('T');
-  EXPECT_EQ(in_block.send(Query{kUpsert}), "Q(insert into t select 1)");
+  EXPECT_EQ(in_block.send(Query{kUpsert}), script({"insert into t select 1"}));
   Driver extended = tuning();
   (void)extended.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
   EXPECT_EQ(extended.send(Execute{"", 0}).find("set local"), std::string::npos);
 }
 
-TEST(ConversationPlan, AStepsErrorPositionIsMovedToTheClientsText) {
+// The position the client gets for an error the server reports at `position`.
+std::string client_position(Driver& d, int position) {
+  std::string raw, out;
+  protocol::encode(ErrorResponse{{{{'S', "ERROR"}, {'C', "42804"}, {'M', "type"}, {'P', std::to_string(position)}}}},
+                   raw);
+  protocol::Frame f;
+  std::string err;
+  if (protocol::decode_frame({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, 1 << 20, &f, &err) !=
+          protocol::DecodeStatus::ReadyForNext ||
+      d.conversation.on_server(f, &out) != Conversation::Verdict::Replace ||
+      protocol::decode_frame({reinterpret_cast<const uint8_t*>(out.data()), out.size()}, 1 << 20, &f, &err) !=
+          protocol::DecodeStatus::ReadyForNext)
+    return "not replaced";
+  const auto decoded = protocol::decode_backend(f.code, f.body);
+  if (!decoded.ok()) return "bad bytes";
+  const auto& error = std::get<ErrorResponse>(*decoded);
+  return *error.find('C') + " at " + *error.find('P');
+}
+
+Driver positioned(std::vector<rewrite::PlanStep> steps) {
   Conversation::Options o;
-  o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
+  o.planner = [steps](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
     auto plan = std::make_shared<rewrite::Plan>();
-    plan->steps = {{"insert into stage values (1)", rewrite::PlanStep::Replies::Count}};
-    plan->steps[0].position_shift = 5;
+    plan->steps = steps;
     plan->tag = "INSERT 0 {rows}";
     return plan;
   };
-  Driver d(std::move(o));
+  return Driver(std::move(o));
+}
+
+TEST(ConversationPlan, AStepsErrorPositionIsMovedToTheClientsText) {
+  rewrite::PlanStep load{"insert into stage values (1)", rewrite::PlanStep::Replies::Count};
+  load.position_shift = 5;
+  Driver d = positioned({load});
   d.conversation.set_transaction_status('T');
   (void)d.send(Query{kUpsert});
-  std::string raw, out;
-  protocol::encode(ErrorResponse{{{{'S', "ERROR"}, {'C', "42804"}, {'M', "type"}, {'P', "20"}}}}, raw);
-  protocol::Frame f;
-  std::string err;
-  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(raw.data()), raw.size()}, 1 << 20, &f, &err),
-            protocol::DecodeStatus::ReadyForNext);
-  ASSERT_EQ(d.conversation.on_server(f, &out), Conversation::Verdict::Replace);
-  ASSERT_EQ(protocol::decode_frame({reinterpret_cast<const uint8_t*>(out.data()), out.size()}, 1 << 20, &f, &err),
-            protocol::DecodeStatus::ReadyForNext);
-  const auto decoded = protocol::decode_backend(f.code, f.body);
-  ASSERT_TRUE(decoded.ok());
-  const auto& error = std::get<ErrorResponse>(*decoded);
-  EXPECT_EQ(*error.find('C'), "42804");
-  EXPECT_EQ(*error.find('P'), "25");
+  EXPECT_EQ(client_position(d, 20), "42804 at 25");
+  // A later statement of the script: its place in the text sent is taken off first.
+  Driver later = positioned({{"select 1"}, load});
+  later.conversation.set_transaction_status('T');
+  EXPECT_EQ(later.send(Query{kUpsert}), script({"select 1", "insert into stage values (1)"}));
+  EXPECT_EQ(later.reply(std::vector<BackendMessage>{CommandComplete{"SELECT 1"}}), "");
+  EXPECT_EQ(client_position(later, 11 + 20), "42804 at 25");
 }
 
 Driver refusing() {

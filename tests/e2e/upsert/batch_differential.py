@@ -1,0 +1,161 @@
+#!/usr/bin/python3
+"""Batches of one upsert statement against PostgreSQL's native ON CONFLICT as the oracle
+(issue 12): JDBC batches (one prepared statement, many Bind/Execute, one Sync), with and
+without reWriteBatchedInserts (which turns a batch into multi-row statements), and psycopg's
+executemany (pipelined Bind/Execute), run natively on one database and through Blueshift on
+another. Seeded random batches: DO UPDATE with t.col + EXCLUDED.col, DO UPDATE ... WHERE, a
+partial SET list, DO NOTHING; keys repeated within a batch (across its Executes, and within
+one rewritten statement: 21000) or not, NULL keys; autocommit, or a transaction the client
+commits or rolls back. Per batch what the client sees must be equal (JDBC's update counts,
+or the SQLSTATE and the counts of the Executes before the failing one; executemany's row
+count or SQLSTATE), and at the end the table's contents; the warehouse's statement log must
+show no ON CONFLICT from the proxied database.
+Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh) and java; else skips (77).
+Usage: batch_differential.py [--seed N] [--statements N]   (N: batches a side)
+"""
+import os
+import random
+import shutil
+import subprocess
+import sys
+from collections import Counter
+
+import psycopg
+
+import differential as d
+
+# Its own databases (differential.py's functions read these module names).
+d.NATIVE, d.PROXIED = "blueshift_e2e_batch_native", "blueshift_e2e_batch_proxied"
+d.TABLES = {"upsert_b": "k int UNIQUE, a int, b text"}
+OUTCOMES = Counter()
+JAR = "/usr/share/java/postgresql.jar"
+HEAD = "INSERT INTO upsert_b (k, a, b) VALUES (?, ?, ?) ON CONFLICT (k) "
+FORMS = [
+    "DO UPDATE SET a = upsert_b.a + EXCLUDED.a, b = EXCLUDED.b",
+    "DO UPDATE SET a = EXCLUDED.a WHERE upsert_b.a < 5",
+    "DO UPDATE SET b = EXCLUDED.b",
+    "DO NOTHING",
+]
+
+
+def batches(rnd, n):
+    """(autocommit, end, sql, rows): rows as (k or None, a, b)."""
+    out = []
+    for _ in range(n):
+        size = rnd.randint(1, 12)
+        distinct = rnd.random() < 0.5
+        ks = rnd.sample(range(20), size) if distinct else [rnd.randint(0, 15) for _ in range(size)]
+        rows = [(None if rnd.random() < 0.1 else k, rnd.randint(0, 9), f"b{rnd.randint(0, 99)}") for k in ks]
+        out.append((rnd.random() < 0.6, rnd.choice(["commit", "rollback"]), HEAD + rnd.choice(FORMS), rows))
+    return out
+
+
+def jdbc_line(batch):
+    autocommit, end, sql, rows = batch
+    cells = [(f"NULL,{a},{b}" if k is None else f"{k},{a},{b}") for k, a, b in rows]
+    return "\t".join(["1" if autocommit else "0", end, sql] + cells)
+
+
+def jdbc(port, db, rewrite, script):
+    """Every batch's outcome line, through one JDBC connection."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run(["java", "-cp", JAR, os.path.join(here, "UpsertBatch.java"), str(port), db,
+                        "true" if rewrite else "false"], input="\n".join(map(jdbc_line, script)) + "\n",
+                       capture_output=True, text=True, timeout=180)
+    if p.returncode != 0:
+        raise RuntimeError(f"UpsertBatch.java failed ({p.returncode}): {p.stderr[-2000:]}")
+    return p.stdout.splitlines()
+
+
+def jdbc_side(ports, script, rewrite):
+    native, proxied = d.conn(ports[0], d.NATIVE), d.conn(ports[1], d.PROXIED)
+    for c in (native, proxied):
+        d.reset_tables(c)
+    want, got = jdbc(ports[0], d.NATIVE, rewrite, script), jdbc(ports[1], d.PROXIED, rewrite, script)
+    failures = []
+    for i, (w, g) in enumerate(zip(want, got)):
+        OUTCOMES[f"jdbc{' rewritten' if rewrite else ''} " + (" ".join(w.split()[:2]) if "error" in w else "ok")] += 1
+        if w != g:
+            failures.append(f"jdbc rewrite={rewrite} batch {i}: {jdbc_line(script[i])}\n  native:  {w}\n  proxied: {g}")
+    if len(want) != len(script) or len(got) != len(script):
+        failures.append(f"jdbc rewrite={rewrite}: {len(want)} native and {len(got)} proxied outcomes for "
+                        f"{len(script)} batches")
+    if d.contents(native) != d.contents(proxied):
+        failures.append(f"jdbc rewrite={rewrite}: contents differ:\n  native:  {d.contents(native)}\n"
+                        f"  proxied: {d.contents(proxied)}")
+    return failures
+
+
+def executemany(c, batch):
+    autocommit, end, sql, rows = batch
+    try:
+        if not autocommit:
+            c.execute("BEGIN")
+        with c.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)
+            outcome = f"rows {cur.rowcount}"
+    except psycopg.Error as e:
+        outcome = f"error {e.sqlstate}"
+    if not autocommit:
+        c.execute("COMMIT" if end == "commit" else "ROLLBACK")
+        outcome += " " + end
+    return outcome
+
+
+def executemany_side(ports, script):
+    native, proxied = d.conn(ports[0], d.NATIVE), d.conn(ports[1], d.PROXIED)
+    for c in (native, proxied):
+        d.reset_tables(c)
+    failures = []
+    for i, batch in enumerate(script):
+        want, got = executemany(native, batch), executemany(proxied, batch)
+        OUTCOMES["executemany " + want.split(" ")[0]] += 1
+        if want != got:
+            failures.append(f"executemany batch {i}: {batch}\n  native:  {want}\n  proxied: {got}")
+    if d.contents(native) != d.contents(proxied):
+        failures.append(f"executemany: contents differ:\n  native:  {d.contents(native)}\n"
+                        f"  proxied: {d.contents(proxied)}")
+    return failures
+
+
+def settings_check(ports):
+    """The staged joins' planner settings are the plan's own: the rest of the client's
+    transaction plans as before (its block; the extended protocol's implicit one)."""
+    failures = []
+    for port, db in ((ports[0], d.NATIVE), (ports[1], d.PROXIED)):
+        c = d.conn(port, db)
+        c.execute("BEGIN")
+        c.execute(HEAD.replace("?", "%s") + FORMS[0], (1, 1, "s"))
+        seen = c.execute("SHOW enable_hashjoin").fetchone()[0]
+        c.execute("ROLLBACK")
+        with c.pipeline():  # one Sync: the upsert and the SHOW share the implicit transaction
+            c.execute(HEAD.replace("?", "%s") + FORMS[0], (1, 1, "s"))
+            cur = c.execute("SHOW enable_mergejoin")
+        seen += " " + cur.fetchone()[0]
+        c.close()
+        if seen != "on on":
+            failures.append(f"{db}: the planner settings after an upsert are {seen}, not on on")
+    return failures
+
+
+def main():
+    setup_args = d.ports_and_seed("BATCH_SEED", 40)
+    if setup_args is None:
+        return 77
+    if shutil.which("java") is None or not os.path.exists(JAR):
+        print(f"skipped: needs java and {JAR}")
+        return 77
+    args, ports = setup_args
+    log, start = d.setup(ports[0])
+    rnd = random.Random(args.seed)
+    script = batches(rnd, args.statements)
+    failures = executemany_side(ports, script)
+    for rewrite in (False, True):
+        failures += jdbc_side(ports, script, rewrite)
+    failures += settings_check(ports)
+    failures += d.log_check(ports[0], log, start)
+    return d.verdict(failures, OUTCOMES, len(script))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
