@@ -37,8 +37,28 @@ std::string iso8601_utc(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
+namespace {
+
+// The estimate as the line carries it: totals, then per scan.
+nlohmann::json estimate_json(const StatementEstimate& e) {
+  using nlohmann::json;
+  int64_t matched = 0, total = 0;
+  json tables = json::array();
+  for (const auto& s : e.scans) {
+    matched += s.partitions_matched;
+    total += s.partitions_total;
+    tables.push_back({{"table", s.table}, {"partitions_matched", s.partitions_matched},
+                      {"partitions_total", s.partitions_total}, {"bytes", s.bytes}});
+  }
+  return {{"partitions_matched", matched}, {"partitions_total", total}, {"bytes", e.bytes},
+          {"billed_bytes", e.billed_bytes}, {"usd", e.usd}, {"partitions_unknown", e.partitions_unknown},
+          {"tables", std::move(tables)}};
+}
+
+}  // namespace
+
 std::string audit_line(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
-                       std::chrono::system_clock::time_point now) {
+                       std::chrono::system_clock::time_point now, const StatementEstimate* estimate) {
   using nlohmann::json;
   json j;
   j["time"] = iso8601_utc(now);
@@ -69,6 +89,8 @@ std::string audit_line(const Decision& decision, const SessionFacts& session, co
   }
   j["outcome"] = outcome_word(decision.outcome);
   j["findings"] = std::move(findings);
+  if (estimate != nullptr) j["estimate"] = estimate_json(*estimate);
+  if (session.backend_pid != 0) j["backend_pid"] = session.backend_pid;
   // Replace rather than throw on invalid UTF-8 in a user or application name: the line
   // must be written whatever the client sent.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -104,8 +126,9 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
-void AuditLog::write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint) {
-  std::string line = audit_line(decision, session, fingerprint, clock_());
+void AuditLog::write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
+                     const StatementEstimate* estimate) {
+  std::string line = audit_line(decision, session, fingerprint, clock_(), estimate);
   line += '\n';
   enqueue(std::move(line));
 }

@@ -1,5 +1,5 @@
 // The audit trail: one JSON line per decision that is not a plain pass (refused, warned,
-// audited), appended to a file shared by every session. The checking thread (a proxy I/O
+// audited), and per passed statement that scans an external table (with its estimate), appended to a file shared by every session. The checking thread (a proxy I/O
 // thread) only builds the line and queues it: a background writer thread of the log
 // writes and flushes, so a slow disk never stalls a session. The queue is bounded; a line
 // that does not fit is dropped and counted, and the count is logged once per interval.
@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "policies/evaluate.h"
+#include "policies/scan_estimate.h"
 
 namespace blueshift::policies {
 
@@ -36,8 +37,12 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 // client_address, database, fingerprint, tables, rule, rule_type, mode, outcome, message,
 // detail, and findings (every rule that fired); groups_unknown when the session's groups
 // were not known (every group-scoped rule was applied).
+// With an estimate (scans of external tables), the line carries it: "estimate" with
+// partitions_matched, partitions_total, bytes, billed_bytes, usd, partitions_unknown and
+// per table the same; and backend_pid when known (reconcile matches by it).
 [[nodiscard]] std::string audit_line(const Decision& decision, const SessionFacts& session,
-                                     const std::string& fingerprint, std::chrono::system_clock::time_point now);
+                                     const std::string& fingerprint, std::chrono::system_clock::time_point now,
+                                     const StatementEstimate* estimate = nullptr);
 
 // How far the audit writer may fall behind, and how often drops are logged.
 struct AuditLimits {
@@ -62,7 +67,8 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   // Never blocks on the sink: queues the line, or drops it when the queue is full.
-  void write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint);
+  void write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
+             const StatementEstimate* estimate = nullptr);
   // Blocks until every line queued before the call has been handed to the sink.
   void flush();
   [[nodiscard]] uint64_t dropped() const;

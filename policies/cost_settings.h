@@ -24,6 +24,16 @@ struct TableCost {
   std::map<std::string, double> column_fractions;
 };
 
+// Reconcile (policies/reconcile.h): where the warehouse says what statements really
+// scanned, how often to compare, and where to record estimate beside actual.
+struct ReconcileSettings {
+  std::string view;                            // "" = off; svl_s3query_summary on Redshift
+  std::string table = "blueshift_reconcile";   // created if missing, over the service connection
+  int64_t interval_seconds = 60;
+  int64_t slack_seconds = 2;       // how far the proxy's and the warehouse's clocks may differ
+  int64_t max_wait_seconds = 900;  // an estimate the view has not matched by then is dropped
+};
+
 struct CostSettings {
   double usd_per_tb = 5.0;                 // Spectrum's price (more in some regions); TB = 2^40 bytes
   int64_t min_billed_bytes = 10 * kMiB;    // per query, when it reads anything
@@ -37,6 +47,7 @@ struct CostSettings {
   // Neither: every partition is priced at default_partition_bytes.
   std::string sizes_file;
   bool sizes_from_warehouse = false;
+  ReconcileSettings reconcile;
 };
 
 }  // namespace blueshift::policies

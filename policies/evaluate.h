@@ -26,6 +26,7 @@ struct SessionFacts {
   // The groups are not known (the look-up has not run, or failed): fail closed. The
   // session is then in every group a scope names and in none an exemption names.
   bool groups_unknown = false;
+  int32_t backend_pid = 0;  // the session's server process (0: not known)
 };
 
 // Scope semantics are documented on policies::Scope.

@@ -17,10 +17,12 @@
 #include "policies/audit_log.h"
 #include "policies/catalog_loader.h"
 #include "policies/decision_memo.h"
+#include "policies/dry_run.h"
 #include "policies/evaluate.h"
 #include "policies/governed_table.h"
 #include "policies/governor_options.h"
 #include "policies/policy_set.h"
+#include "policies/reconcile_job.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
 #include "rewrite/literal_template.h"
@@ -147,6 +149,23 @@ struct LateUser {
   std::chrono::system_clock::time_point retry_at;  // after a failure: no new attempt before
 };
 
+// A Bind's parameters as the decision reads them.
+std::vector<rewrite::ParamValue> bind_values(const std::vector<std::optional<std::string>>& params,
+                                             const std::vector<int16_t>& param_formats,
+                                             const std::vector<uint32_t>& param_types) {
+  std::vector<rewrite::ParamValue> values(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    values[i].value = params[i];
+    const int16_t format = param_formats.empty()      ? 0
+                           : param_formats.size() == 1 ? param_formats[0]
+                           : i < param_formats.size()  ? param_formats[i]
+                                                       : 0;
+    values[i].binary = format == 1;
+    values[i].type_oid = i < param_types.size() ? param_types[i] : 0;
+  }
+  return values;
+}
+
 Verdict to_verdict(const Decision& d) {
   Verdict v;
   const Finding* f = d.shown();
@@ -195,6 +214,10 @@ class GovernorImpl final : public Governor {
     auto sizes = load_sizes(*policy, nullptr);
     snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>(),
                               std::move(sizes));
+    if (!options_.catalog_conninfo.empty()) {
+      reconcile_ = std::make_unique<ReconcileJob>(
+          options_.catalog_conninfo, [this] { return snapshot()->policy->cost.reconcile; }, recorder_);
+    }
   }
 
   Checked check_query(std::string_view sql, const SessionContext& session) override {
@@ -213,21 +236,32 @@ class GovernorImpl final : public Governor {
     const SessionFacts facts = session_facts(*snap, session);
     const auto rules = rules_in_scope(*snap->policy, facts);
     if (rules.empty()) return Verdict{};
-    std::vector<rewrite::ParamValue> values(params.size());
-    for (size_t i = 0; i < params.size(); ++i) {
-      values[i].value = params[i];
-      const int16_t format = param_formats.empty()      ? 0
-                             : param_formats.size() == 1 ? param_formats[0]
-                             : i < param_formats.size()  ? param_formats[i]
-                                                         : 0;
-      values[i].binary = format == 1;
-      values[i].type_oid = i < prepared.param_types.size() ? prepared.param_types[i] : 0;
-    }
+    const std::vector<rewrite::ParamValue> values = bind_values(params, param_formats, prepared.param_types);
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
     const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
-    return finish(d, facts, qf.fingerprint);
+    return finish(d, facts, *snap, qf, &values);
+  }
+
+  DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
+                 const std::vector<std::optional<std::string>>* params,
+                 const std::vector<int16_t>& param_formats) override {
+    const auto snap = snapshot();
+    const auto qf = snap->cache->analyze(sql, analysis_context(*snap, session));
+    DryRun out;
+    out.runs = runs_in_dry_run(*qf);
+    out.params = qf->max_param;
+    if (out.runs) return out;
+    const SessionFacts facts = session_facts(*snap, session);
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    std::vector<rewrite::ParamValue> values;
+    if (params) values = bind_values(*params, param_formats, param_types);
+    const auto* given = params ? &values : nullptr;
+    const Decision d =
+        evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, given, snap->sizes.get()});
+    out.rows = dry_run_rows(*qf, d, *snap->catalog, *snap->sizes, snap->policy->cost, given);
+    return out;
   }
 
   std::vector<RuleSummary> rules_for(const SessionContext& session) override {
@@ -376,6 +410,7 @@ class GovernorImpl final : public Governor {
   // (SessionFacts::groups_unknown) until lookup_groups learns them.
   SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) const {
     SessionFacts f{ctx.user, ctx.database, ctx.application_name, ctx.client_address, {}};
+    f.backend_pid = ctx.backend_pid;
     if (!snap.any_group_rule) return f;
     const auto it = snap.catalog->user_groups.find(ctx.user);
     if (it != snap.catalog->user_groups.end()) {
@@ -504,7 +539,7 @@ class GovernorImpl final : public Governor {
     if (memo && names_user) (scope += '\x1f') += session.user;
     if (memo) {
       if (const auto known = snap->decisions->find(qf.get(), scope)) {
-        out.verdict = finish(*known, facts, qf->fingerprint);
+        out.verdict = finish(*known, facts, *snap, *qf, lifted ? &lifted->values : nullptr);
         return out;
       }
     }
@@ -520,27 +555,37 @@ class GovernorImpl final : public Governor {
       d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values, snap->sizes.get()});
     }
     if (!memo) {
-      out.verdict = finish(d, facts, qf->fingerprint);
+      out.verdict = finish(d, facts, *snap, *qf, values);
       return out;
     }
     auto decided = std::make_shared<const Decision>(std::move(d));
     snap->decisions->insert(qf, std::move(scope), decided);
-    out.verdict = finish(*decided, facts, qf->fingerprint);
+    out.verdict = finish(*decided, facts, *snap, *qf, values);
     return out;
   }
 
-  // Counts the decision and writes its audit line; the verdict the client sees.
-  Verdict finish(const Decision& d, const SessionFacts& facts, const std::string& fingerprint) {
+  // Counts the decision and writes its audit line, with the text's estimate when it scans
+  // an external table (a passed one only then), and records what runs for reconcile; the
+  // verdict the client sees.
+  Verdict finish(const Decision& d, const SessionFacts& facts, const Snapshot& snap, const rewrite::QueryFacts& qf,
+                 const std::vector<rewrite::ParamValue>* values) {
+    const StatementEstimate estimate = estimate_text(qf, *snap.catalog, *snap.sizes, snap.policy->cost, values);
+    const StatementEstimate* priced = estimate.scans.empty() ? nullptr : &estimate;
     switch (d.outcome) {
-      case Decision::Outcome::Pass: return Verdict{};
+      case Decision::Outcome::Pass: if (!priced) return Verdict{}; break;
       case Decision::Outcome::Audit: audited_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
     }
     if (audit_) {
-      audit_->write(d, facts, fingerprint);
+      audit_->write(d, facts, qf.fingerprint, priced);
     } else {
-      spdlog::info("policies audit: {}", audit_line(d, facts, fingerprint, options_.clock()));
+      spdlog::info("policies audit: {}", audit_line(d, facts, qf.fingerprint, options_.clock(), priced));
+    }
+    const bool runs = d.outcome != Decision::Outcome::Refuse;
+    if (runs && estimate.billed_bytes > 0 && facts.backend_pid != 0 && !snap.policy->cost.reconcile.view.empty()) {
+      recorder_->record(EstimateRecord{options_.clock(), facts.backend_pid, facts.user, qf.fingerprint, estimate.bytes,
+                                       estimate.billed_bytes, estimate.usd});
     }
     return to_verdict(d);
   }
@@ -557,6 +602,10 @@ class GovernorImpl final : public Governor {
   std::condition_variable lookup_done_;
   std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
+  const std::shared_ptr<EstimateRecorder> recorder_ = std::make_shared<EstimateRecorder>();
+  // Last: it reads the snapshot, so it stops before the rest goes. Only with a service
+  // connection; idle while policies.cost.reconcile.view is unset.
+  std::unique_ptr<ReconcileJob> reconcile_;
 };
 
 }  // namespace

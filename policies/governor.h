@@ -30,6 +30,9 @@ struct SessionContext {
   // transaction block that may roll back, set_config(), startup options). Unqualified names
   // then resolve to governed tables first: the proxy never under-governs on a guess.
   bool search_path_uncertain = false;
+  // The server process of the session (BackendKeyData): reconcile matches the warehouse's
+  // record of what a statement scanned to the estimate by it (policies/reconcile.h).
+  int32_t backend_pid = 0;
 };
 
 // What running a text would do to the session, whatever the decision on it: the proxy
@@ -82,6 +85,9 @@ struct RuleSummary {
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
 
+// SET blueshift.dry_run = on: see policies/dry_run.h.
+struct DryRun;
+
 class Governor {
  public:
   // policies: the `policies:` node of the config (may be null: nothing is governed).
@@ -118,6 +124,14 @@ class Governor {
                                            const std::vector<std::optional<std::string>>& params,
                                            const std::vector<int16_t>& param_formats,
                                            const SessionContext& session) = 0;
+
+  // What running the text would scan, with what each table's decision would be, for a
+  // dry run: no audit line, no counter, nothing recorded. params: a Bind's values (null:
+  // none, every $n matches every partition). Non-blocking, like the checks.
+  [[nodiscard]] virtual DryRun dry_run(std::string_view sql, const SessionContext& session,
+                                       const std::vector<uint32_t>& param_types,
+                                       const std::vector<std::optional<std::string>>* params,
+                                       const std::vector<int16_t>& param_formats) = 0;
 
   // The rules that apply to the session, in policy order (SHOW blueshift.rules), and
   // whether there is any (the proxy refuses the FunctionCall message for such sessions:

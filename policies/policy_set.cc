@@ -220,13 +220,41 @@ double positive_number(const YAML::Node& node, const std::string& path, const st
   return v;
 }
 
+// A table or view name the reconcile job puts in its SQL: [schema.]name, plain words only.
+std::string sql_name(const YAML::Node& node, const std::string& path) {
+  const std::string name = scalar(node, path);
+  const bool plain = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+  if (!plain) fail(path, node, "expected a [schema.]name of letters, digits and _, got \"" + name + "\"");
+  return name;
+}
+
+// `cost.reconcile:` (cost_settings.h, ReconcileSettings).
+ReconcileSettings parse_reconcile(const YAML::Node& node, const std::string& path) {
+  ReconcileSettings r;
+  if (!node.IsDefined() || node.IsNull()) return r;
+  if (!node.IsMap()) fail(path, node, "expected a map, got " + describe_node(node));
+  check_keys(node, path, {"view", "table", "interval_seconds", "slack_seconds", "max_wait_seconds"});
+  r.view = sql_name(node["view"], path + ".view");
+  if (node["table"].IsDefined()) r.table = sql_name(node["table"], path + ".table");
+  const auto seconds = [&](const char* key, int64_t* out) {
+    if (node[key].IsDefined()) *out = static_cast<int64_t>(positive_number(node[key], path + "." + key, "seconds"));
+  };
+  seconds("interval_seconds", &r.interval_seconds);
+  seconds("slack_seconds", &r.slack_seconds);
+  seconds("max_wait_seconds", &r.max_wait_seconds);
+  return r;
+}
+
 // `cost:` (cost_settings.h).
 CostSettings parse_cost(const YAML::Node& node, const std::string& path) {
   CostSettings c;
   if (!node.IsDefined() || node.IsNull()) return c;
   if (!node.IsMap()) fail(path, node, "expected a map, got " + describe_node(node));
   check_keys(node, path, {"price_per_tb_usd", "min_billed_mb", "default_partition_mb", "sizes_file",
-                          "sizes_from_warehouse", "tables"});
+                          "sizes_from_warehouse", "tables", "reconcile"});
+  c.reconcile = parse_reconcile(node["reconcile"], path + ".reconcile");
   if (node["price_per_tb_usd"].IsDefined()) c.usd_per_tb = positive_number(node["price_per_tb_usd"], path + ".price_per_tb_usd", "dollars per TB");
   if (node["min_billed_mb"].IsDefined()) {
     c.min_billed_bytes = static_cast<int64_t>(positive_number(node["min_billed_mb"], path + ".min_billed_mb", "MB") * kMiB);

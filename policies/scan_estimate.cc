@@ -114,4 +114,18 @@ StatementEstimate estimate_statement(const rewrite::StatementFacts& statement, c
   return out;
 }
 
+StatementEstimate estimate_text(const rewrite::QueryFacts& facts, const Catalog& catalog, const PartitionSizes& sizes,
+                                const CostSettings& settings, const std::vector<rewrite::ParamValue>* params) {
+  StatementEstimate out;
+  for (const auto& st : facts.statements) {
+    StatementEstimate e = estimate_statement(st, catalog, sizes, settings, params);
+    out.bytes += e.bytes;
+    out.billed_bytes += e.billed_bytes;
+    out.usd += e.usd;
+    out.partitions_unknown += e.partitions_unknown;
+    for (auto& s : e.scans) out.scans.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace blueshift::policies

@@ -58,4 +58,10 @@ struct StatementEstimate {
                                                    const PartitionSizes& sizes, const CostSettings& settings,
                                                    const std::vector<rewrite::ParamValue>* params = nullptr);
 
+// Every statement of a text: the scans of all, bytes, billed bytes and dollars summed
+// (each statement is a query of its own, billed with its own minimum).
+[[nodiscard]] StatementEstimate estimate_text(const rewrite::QueryFacts& facts, const Catalog& catalog,
+                                              const PartitionSizes& sizes, const CostSettings& settings,
+                                              const std::vector<rewrite::ParamValue>* params = nullptr);
+
 }  // namespace blueshift::policies

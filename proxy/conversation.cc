@@ -130,6 +130,9 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, false, out);
+  if (dry_running()) {
+    if (auto answered = dry_run_query(names->first, out)) return *answered;
+  }
   if (options_.governor == nullptr && !options_.planner && !options_.router) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
@@ -240,7 +243,8 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
-  if (options_.governor == nullptr && !options_.planner && !options_.router) {
+  const bool dry = dry_running();
+  if (options_.governor == nullptr && !options_.planner && !options_.router && !dry) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -254,6 +258,9 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   auto decoded = protocol::decode_frontend(f.code, f.body);
   if (!decoded.ok()) return malformed(protocol::postgres_reason(decoded.status()), true, out);
   const auto& p = std::get<protocol::Parse>(*decoded);
+  if (dry) {
+    if (auto answered = dry_run_parse(p, out)) return *answered;
+  }
   const auto routed = route(p.query);
   const std::string& query = routed ? routed->sql : p.query;
   // The parameter types let binary Bind values be read at Bind time.
@@ -266,8 +273,9 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   InfoPtr info;
   rewrite::PlanPtr plan = options_.planner ? options_.planner(query, identity_) : nullptr;
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
-  if (deferred || plan) {
+  if (deferred || plan || dry) {
     auto i = std::make_shared<ObjectInfo>();
+    i->dry_run_runs = dry;  // prepared during a dry run, and runs as usual
     i->check = std::move(deferred);
     i->plan = plan;
     i->param_types = p.param_types;
@@ -343,12 +351,16 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
     return refuse(reserved_name_error(reserved(names->first) ? names->first : names->second), true, out);
   const auto* candidates = statements_.find(names->second);
   const bool portal_tracked = portals_.tracks(names->first);
-  if (candidates == nullptr && !portal_tracked) return forward(f.code);
-
   const InfoPtr kind = candidates != nullptr ? latest(*candidates) : nullptr;
+  const bool dry = dry_running() || (kind && kind->dry_run);
+  if (candidates == nullptr && !portal_tracked && !dry) return forward(f.code);
+
   auto decoded = protocol::decode_frontend(f.code, f.body);
   if (!decoded.ok()) return malformed(protocol::postgres_reason(decoded.status()), true, out);
   auto& b = std::get<protocol::Bind>(*decoded);
+  if (dry) {
+    if (auto answered = dry_run_bind(b, kind, out)) return *answered;
+  }
   if (candidates != nullptr && options_.governor != nullptr) {
     // Every check of every statement the name may be on the server now.
     for (const auto& c : in_effect_at_bind(*candidates)) {
@@ -391,6 +403,10 @@ Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out
   if (candidates == nullptr) return forward(f.code);
   const InfoPtr info = latest(*candidates);
   const ReplyPosition at = positions_.on_forward(f.code);
+  if (info && info->dry_run) {
+    dry_run_describe(*info, names->kind, at);
+    return Verdict::Forward;
+  }
   if (!info || (!info->answer && !info->plan)) return Verdict::Forward;
   Expectation e;
   e.at = at;
@@ -418,11 +434,12 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
   const InfoPtr info = latest(*candidates);
   if (info && info->plan) return plan_execute(*info, out);
   const ReplyPosition at = positions_.on_forward(f.code);
-  if (info && info->answer) {
+  if (info && (info->answer || info->dry_run_reply)) {
     Expectation e;
     e.kind = Expectation::Kind::AnswerExecute;
     e.at = at;
     e.answer = info->answer;
+    if (info->dry_run_reply) e.bytes = *info->dry_run_reply;
     expect(std::move(e));
   }
   return Verdict::Forward;

@@ -110,6 +110,14 @@ class Conversation {
   std::optional<rewrite::RoutedText> route(std::string_view sql);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
+  // SET blueshift.dry_run = on (proxy/dry_run.cc); nullopt: the message goes on as usual.
+  [[nodiscard]] bool dry_running() const;
+  std::optional<Verdict> dry_run_query(std::string_view sql, std::string* out);
+  std::optional<Verdict> dry_run_parse(const protocol::Parse& p, std::string* out);
+  std::optional<Verdict> dry_run_bind(const protocol::Bind& b, const InfoPtr& statement, std::string* out);
+  void dry_run_describe(const ObjectInfo& info, char kind, ReplyPosition at);
+  // A Parse (statement) or Bind (portal) sent upstream that gives `name` the state `info`.
+  void track(bool statement, const std::string& name, InfoPtr info, char code);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);

@@ -25,6 +25,12 @@ struct PreparedCheck;
 
 namespace blueshift::proxy {
 
+// A statement prepared during a dry run: its text as routed, and the highest $n it uses.
+struct DryRunStatement {
+  std::string sql;
+  int params = 0;
+};
+
 struct ObjectInfo {
   // Statements: the policy check their Bind must pass (null: none).
   std::shared_ptr<const policies::PreparedCheck> check;
@@ -35,6 +41,12 @@ struct ObjectInfo {
   std::vector<int32_t> param_types;  // planned statements: as the client's Parse declared them
   // Portals of a planned statement: the client's Bind (its parameters and formats).
   std::shared_ptr<const protocol::Bind> bind;
+  // Prepared during a dry run (proxy/dry_run.cc): the text to estimate at each Bind (as
+  // routed; upstream the statement is empty), or, null with dry_run_runs, a statement that
+  // runs as usual (BEGIN, SET, SHOW). Portals of it: the reply its Execute gets.
+  std::shared_ptr<const DryRunStatement> dry_run;
+  bool dry_run_runs = false;
+  std::shared_ptr<const std::string> dry_run_reply;  // DataRows and CommandComplete
 };
 using InfoPtr = std::shared_ptr<const ObjectInfo>;  // null: nothing to say about the object
 

@@ -42,6 +42,8 @@ const std::vector<Setting>& settings() {
       {"blueshift.rules", {"name", "type", "mode", "tables"}, true},
       // A NOTICE with the text a routed statement runs as (rewrite/partition_filters.h).
       {"blueshift.explain_routing", {"blueshift.explain_routing"}, false, "off", true},
+      // Each query answers what it would scan instead of running (proxy/dry_run.cc).
+      {"blueshift.dry_run", {"blueshift.dry_run"}, false, "off", true},
   };
   return all;
 }

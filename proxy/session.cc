@@ -712,6 +712,7 @@ awaitable<bool> Session::relay_authentication() {
         // The server's own pid (pg_backend_pid(), NOTIFY and pg_terminate_backend agree with
         // it) and a secret of the proxy's: the server's secret never leaves the proxy.
         client_key_ = server_.cancels.issue(BackendKey{real.process_id, real.secret_key}, config_->peer_id);
+        identity_.backend_pid = real.process_id;  // reconcile matches the warehouse's records by it
         std::string out;
         protocol::encode(protocol::BackendMessage{protocol::BackendKeyData{client_key_->process_id, client_key_->secret_key}},
                          out);

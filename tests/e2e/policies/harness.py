@@ -71,6 +71,20 @@ def check_eq(actual, expected, what):
 
 # ------------------------------------------------------------------ environment
 
+def import_psycopg():
+    """psycopg, or skip (exit 77) / fail when CI=true: the pyenv python3 lacks it; Debian's
+    /usr/bin/python3 has it."""
+    try:
+        import psycopg
+        return psycopg
+    except ImportError:
+        if os.environ.get("CI") == "true":
+            print("FAIL: psycopg is not importable by", sys.executable)
+            sys.exit(1)
+        print("SKIP: psycopg is not importable by", sys.executable)
+        sys.exit(SKIP)
+
+
 def require_env():
     """BLUESHIFT_BIN and BLUESHIFT_DEV_PORT, or skip (exit 77) / fail when CI=true."""
     missing = [v for v in ("BLUESHIFT_BIN", "BLUESHIFT_DEV_PORT") if not os.environ.get(v)]

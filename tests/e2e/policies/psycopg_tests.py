@@ -17,15 +17,8 @@ import unittest
 
 import harness as h
 
-try:
-    import psycopg
-    from psycopg import errors
-except ImportError:  # the pyenv python3 lacks it; Debian's /usr/bin/python3 has it
-    if os.environ.get("CI") == "true":
-        print("FAIL: psycopg is not importable by", sys.executable)
-        sys.exit(1)
-    print("SKIP: psycopg is not importable by", sys.executable)
-    sys.exit(h.SKIP)
+psycopg = h.import_psycopg()
+from psycopg import errors  # noqa: E402
 
 PORT = 6705
 proxy = None

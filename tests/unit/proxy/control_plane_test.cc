@@ -2,6 +2,7 @@
 // shutdown callback on the main loop, and a reload (SIGHUP) and the catalog refresh run on
 // the control thread while the main loop keeps serving.
 #include "proxy/control_plane.h"
+#include "policies/dry_run.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -44,6 +45,10 @@ class RecordingGovernor : public policies::Governor {
     return true;
   }
   Counters counters() const override { return {}; }
+  policies::DryRun dry_run(std::string_view, const policies::SessionContext&, const std::vector<uint32_t>&,
+                           const std::vector<std::optional<std::string>>*, const std::vector<int16_t>&) override {
+    return {};
+  }
   std::vector<policies::RuleSummary> rules_for(const policies::SessionContext&) override { return {}; }
   bool governs(const policies::SessionContext&) override { return false; }
   bool needs_group_lookup(const std::string&) const override { return false; }
