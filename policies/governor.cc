@@ -21,6 +21,7 @@
 #include "policies/governed_table.h"
 #include "policies/governor_options.h"
 #include "policies/policy_set.h"
+#include "policies/rule_counts.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
 #include "rewrite/literal_template.h"
@@ -333,6 +334,14 @@ class GovernorImpl final : public Governor {
     return true;
   }
 
+  std::vector<RuleTally> rule_tallies() const override {
+    std::vector<RuleTally> out;
+    for (const Rule& r : snapshot()->policy->rules)
+      out.push_back(RuleTally{RuleSummary{r.name, to_string(r.type), to_string(r.mode), join(r.tables)},
+                              rule_counts_.read(r.name)});
+    return out;
+  }
+
   Counters counters() const override {
     Counters c;
     c.checked = checked_.load(std::memory_order_relaxed);
@@ -537,6 +546,7 @@ class GovernorImpl final : public Governor {
       case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
     }
+    rule_counts_.count(d);
     if (audit_) {
       audit_->write(d, facts, fingerprint);
     } else {
@@ -557,6 +567,7 @@ class GovernorImpl final : public Governor {
   std::condition_variable lookup_done_;
   std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
+  RuleCounts rule_counts_;
 };
 
 }  // namespace
