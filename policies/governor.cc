@@ -23,6 +23,7 @@
 #include "policies/governor_options.h"
 #include "policies/policy_set.h"
 #include "policies/reconcile_job.h"
+#include "policies/rule_counts.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
 #include "rewrite/literal_template.h"
@@ -367,6 +368,14 @@ class GovernorImpl final : public Governor {
     return true;
   }
 
+  std::vector<RuleTally> rule_tallies() const override {
+    std::vector<RuleTally> out;
+    for (const Rule& r : snapshot()->policy->rules)
+      out.push_back(RuleTally{RuleSummary{r.name, to_string(r.type), to_string(r.mode), join(r.tables)},
+                              rule_counts_.read(r.name)});
+    return out;
+  }
+
   Counters counters() const override {
     Counters c;
     c.checked = checked_.load(std::memory_order_relaxed);
@@ -577,6 +586,7 @@ class GovernorImpl final : public Governor {
       case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
       case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
     }
+    rule_counts_.count(d);
     if (audit_) {
       audit_->write(d, facts, qf.fingerprint, priced);
     } else {
@@ -602,6 +612,7 @@ class GovernorImpl final : public Governor {
   std::condition_variable lookup_done_;
   std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
+  RuleCounts rule_counts_;
   const std::shared_ptr<EstimateRecorder> recorder_ = std::make_shared<EstimateRecorder>();
   // Last: it reads the snapshot, so it stops before the rest goes. Only with a service
   // connection; idle while policies.cost.reconcile.view is unset.

@@ -6,6 +6,7 @@
 // Governor adds caching, the catalog snapshot, audit lines and counters around them.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -80,6 +81,12 @@ struct RuleSummary {
   std::string type;    // as the config names it: require_partition_filter, max_partitions, ...
   std::string mode;    // enforce, warn, audit
   std::string tables;  // the rule's `tables` globs, comma-separated, as configured ("" = every governed table)
+};
+
+// One rule of the running policies with how often it fired (SHOW RULES, /metrics).
+struct RuleTally {
+  RuleSummary rule;
+  std::array<uint64_t, 3> counts{};  // refused, warned, audited (rule_counts.h)
 };
 
 // Catalog source, audit file and clock; see policies/governor_options.h.
@@ -183,6 +190,8 @@ class Governor {
     uint64_t checked = 0, parsed = 0, cache_hits = 0, refused = 0, warned = 0, audited = 0;
   };
   [[nodiscard]] virtual Counters counters() const = 0;
+  // Every rule of the running policies, in policy order, with its counts by outcome.
+  [[nodiscard]] virtual std::vector<RuleTally> rule_tallies() const { return {}; }
 };
 
 }  // namespace blueshift::policies

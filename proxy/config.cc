@@ -1,6 +1,7 @@
 #include "proxy/config.h"
 
 #include "proxy/cancel_registry.h"
+#include "proxy/console_settings.h"
 #include "proxy/routing_settings.h"
 #include "proxy/upsert_settings.h"
 
@@ -105,7 +106,8 @@ Config config_from_yaml(const YAML::Node& root) {
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
   reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "unpin_when_crowded", "log", "catalog",
-                            "audit", "policies", "upserts", "routing", "peer_id", "peers", "http", "drain", "proxy_protocol"});
+                            "audit", "policies", "upserts", "routing", "peer_id", "peers", "http", "drain", "proxy_protocol",
+                            "console"});
   if (root["listen"]) c.listen = read_endpoint(root["listen"], "listen");
   if (const YAML::Node up = root["upstream"]) {
     require_map(up, "upstream");
@@ -199,6 +201,7 @@ Config config_from_yaml(const YAML::Node& root) {
   }
   c.upserts = std::make_shared<const UpsertSettings>(parse_upsert_settings(root["upserts"]));
   c.routing = std::make_shared<const RoutingSettings>(parse_routing_settings(root["routing"]));
+  c.console = std::make_shared<const ConsoleSettings>(parse_console_settings(root["console"]));
   if (const YAML::Node policies = root["policies"]; policies && !policies.IsNull()) {
     if (!policies.IsMap()) fail("policies", "must be a mapping");
     c.policies = std::make_shared<const YAML::Node>(YAML::Clone(policies));

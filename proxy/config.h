@@ -28,6 +28,7 @@ struct Peer {
 
 struct UpsertSettings;   // upsert_settings.h
 struct RoutingSettings;  // routing_settings.h
+struct ConsoleSettings;  // console_settings.h
 
 enum class UpstreamTls { Disable, Require, VerifyFull };
 
@@ -99,6 +100,8 @@ struct Config {
   std::shared_ptr<const UpsertSettings> upserts;
   // The `routing:` section (routing_settings.h); nothing routed when absent. Read at start-up.
   std::shared_ptr<const RoutingSettings> routing;
+  // The `console:` section (console_settings.h): the admin console's users; off when absent.
+  std::shared_ptr<const ConsoleSettings> console;
 
   std::string source_path;           // the file it was read from, for reloads
   Overrides overrides;

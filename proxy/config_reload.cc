@@ -62,6 +62,13 @@ const std::vector<RestartKey>& restart_keys() {
 
 }  // namespace
 
+bool takes_restart(const std::string& key) {
+  for (const RestartKey& k : restart_keys()) {
+    if (key == k.name || key.rfind(std::string(k.name) + ".", 0) == 0) return true;
+  }
+  return false;
+}
+
 std::vector<std::string> keep_restart_only_keys(const Config& running, Config& fresh) {
   std::vector<std::string> changed;
   for (const RestartKey& key : restart_keys()) {

@@ -15,6 +15,9 @@ namespace blueshift::proxy {
 // names ("listen", "catalog.conninfo"). Sets fresh's values of them to running's.
 std::vector<std::string> keep_restart_only_keys(const Config& running, Config& fresh);
 
+// Whether a key (its config name, "listen") takes a restart to change (SHOW CONFIG).
+[[nodiscard]] bool takes_restart(const std::string& key);
+
 // Reads and checks the file running was loaded from (validate(), restart-only keys kept).
 // Throws std::runtime_error naming the key at fault; nothing is applied here.
 Config reread_config(const Config& running, std::vector<std::string>* restart_keys);

@@ -29,5 +29,6 @@ inline constexpr std::string_view kPolicyCacheHits = "blueshift_policy_cache_hit
 inline constexpr std::string_view kPolicyRefusals = "blueshift_policy_refusals_total";
 inline constexpr std::string_view kPolicyWarnings = "blueshift_policy_warnings_total";
 inline constexpr std::string_view kPolicyAuditLines = "blueshift_policy_audit_lines_total";
+inline constexpr std::string_view kRuleDecisions = "blueshift_rule_decisions_total";
 
 }  // namespace blueshift::proxy::metric_names

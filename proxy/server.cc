@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <optional>
 
 #include "proxy/config_reload.h"
@@ -77,9 +78,12 @@ std::string not_ready(const ServerContext& context) {
   return "";
 }
 
-// SIGHUP, on the control thread: the whole file again. What can fail (reading, validation,
-// TLS files, the policies) runs before anything is applied, so a bad file changes nothing.
-void reload_configuration(ServerContext& context) {
+// SIGHUP (on the control thread) and the console's RELOAD (on the blocking pool): the whole
+// file again. What can fail (reading, validation, TLS files, the policies) runs before
+// anything is applied, so a bad file changes nothing. Returns why it failed, "" when applied.
+std::string reload_configuration(ServerContext& context) {
+  static std::mutex one_at_a_time;
+  std::lock_guard lock(one_at_a_time);
   const Config& running = *context.config;
   try {
     std::vector<std::string> restart;
@@ -99,7 +103,9 @@ void reload_configuration(ServerContext& context) {
   } catch (const std::exception& e) {
     context.metrics.reloads_failed.inc();
     spdlog::error("reload failed, the running configuration stays: {}", e.what());
+    return e.what();
   }
+  return "";
 }
 
 }  // namespace
@@ -127,6 +133,10 @@ int Server::run() {
   Drain drain(listener.main_loop(), context, [&listener] { listener.stop_accepting(); }, [&listener] { listener.stop(); });
   ControlPlane control(listener.main_loop(), context.config.shared(), context.governor, [&drain] { drain.begin(); },
                        [&context] { reload_configuration(context); });
+  context.console.reload = [&context] { return reload_configuration(context); };
+  context.console.shutdown = [&context, &listener, &drain] {
+    if (!context.draining.load()) asio::post(listener.main_loop(), [&drain] { drain.begin(); });
+  };
   StatsReporter stats(listener.main_loop(), impl_->context.registry, c.stats_interval_seconds);
   listener.run();
   return 0;

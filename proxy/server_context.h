@@ -12,6 +12,8 @@
 #include "proxy/cancel_throttle.h"
 #include "proxy/config.h"
 #include "proxy/connection_slots.h"
+#include "proxy/console_hooks.h"
+#include "proxy/console_rows.h"
 #include "proxy/conversation.h"
 #include "proxy/log_limiter.h"
 #include "proxy/metrics.h"
@@ -48,6 +50,9 @@ struct ServerContext {
   std::atomic<bool> draining{false};
   std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
   std::shared_ptr<UpsertKeys> upsert_keys;  // null: upserts off or no catalog connection
+  // The admin console's view (admin_console.h): reload/drain hooks, PAUSE, ended sessions.
+  ConsoleHooks console;
+  ConsoleTotals ended_sessions;
 };
 
 }  // namespace blueshift::proxy

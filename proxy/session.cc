@@ -3,6 +3,7 @@
 
 #include "protocol/peek.h"
 #include "policies/log_text.h"
+#include "proxy/admin_console.h"
 #include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
@@ -99,6 +100,7 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
 
 Session::~Session() {
   if (table_id_ != 0) server_.sessions.remove(table_id_);
+  if (upstream_ && traffic_.queries != 0) server_.ended_sessions.add({identity_.database, identity_.user}, traffic_);
   if (client_key_) server_.cancels.remove(*client_key_);
   release_buffer(&client_reserved_);
   release_buffer(&server_reserved_);
@@ -137,6 +139,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   auto login = [this]() -> awaitable<bool> {
     if (!co_await accept_proxy_header()) co_return false;
     if (co_await negotiate_startup() == Startup::Done) co_return false;
+    if (identity_.database == kConsoleDatabase) co_return co_await console_login();
     if (!co_await connect_upstream()) co_return false;
     co_return co_await relay_authentication();
   };
@@ -156,10 +159,10 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   }
   if (logged_in) {
     login_place_.release();
-    co_await look_up_groups();
+    if (!console_) co_await look_up_groups();
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
-    upstream_->watch();
+    if (upstream_) upstream_->watch();
     // This frame (and the login's) ends here: an idle session keeps only its tasks' frames.
     start_tasks(self);
     co_return;
@@ -172,6 +175,13 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
 // its own holding the session; the first to end cancels the others (terminal
 // cancellation, as the operator emits), and the last to end finishes the session.
 void Session::start_tasks(const std::shared_ptr<Session>& self) {
+  if (console_) {  // the console's one task: the drain and KILL stop it as they stop pump_client
+    tasks_running_ = 1;
+    asio::co_spawn(executor_, console_->serve(), asio::bind_cancellation_slot(stops_[0].slot(), [self](std::exception_ptr e) {
+                     self->task_ended(self, 0, e);
+                   }));
+    return;
+  }
   const uint8_t count = has_time_limits(*config_) ? 3 : 2;
   // All counted before any starts: a task that ends at once completes through a post,
   // after this loop, and must find every other task started.
@@ -225,6 +235,7 @@ void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, st
 
 awaitable<void> Session::finish(std::shared_ptr<Session> self) {
   unpark(parked_);  // their Sleepers go with the streams
+  if (console_ && end_reason_ == "client closed") end_reason_ = console_->end_reason();
   if (final_error_ && server_stream_remaining_ == 0) co_await send_fatal(*final_error_);
   client_.close();
   if (upstream_) upstream_->close();
@@ -766,11 +777,15 @@ awaitable<void> Session::pump_client() {
         co_return;
       }
       server_.metrics.bytes_from_client.inc(n);
+      traffic_.bytes_received += n;
       if (config_->idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
       if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
       else if (n < chunk / 4 && chunk > kReadChunk) chunk /= 2;
     }
 
+    if (server_.console.paused.load(std::memory_order_relaxed) && !conversation_.awaiting_reply() &&
+        !co_await wait_while_paused())
+      co_return;
     asio::const_buffer pending;
     size_t consumed = 0;
     bool wait = false;
@@ -849,6 +864,7 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     server_.metrics.bytes_from_upstream.inc(n);
+    traffic_.bytes_sent += n;
     if (config_->idle_client_timeout_ms > 0) last_activity_ = std::chrono::steady_clock::now();  // for watchdog()
     if (config_->upstream_read_timeout_ms > 0) last_server_read_ = std::chrono::steady_clock::now();
     if (n >= chunk && chunk < kMaxReadChunk) chunk *= 2;
@@ -1077,9 +1093,11 @@ void Session::cancel_upstream_query() {
 // ------------------------------------------------------------------ drain
 
 void Session::count_query() {
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - busy_since_).count();
   server_.metrics.queries.inc();
-  server_.metrics.query_duration.observe(
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - busy_since_).count());
+  server_.metrics.query_duration.observe(took);
+  ++traffic_.queries;
+  traffic_.query_seconds += took;
 }
 
 bool Session::idle_between_statements() const {
@@ -1121,6 +1139,67 @@ void Session::end_client_pump() {
   unpark(1u);
   ++tasks_running_;
   task_ended(std::static_pointer_cast<Session>(sleeper.target), 0, nullptr);
+}
+
+}  // namespace blueshift::proxy
+
+// ------------------------------------------------------------------ admin console
+
+namespace blueshift::proxy {
+
+awaitable<bool> Session::console_login() {
+  console_ = std::make_unique<AdminConsole>(server_, client_, client_in_, identity_);
+  const bool ok = co_await console_->login();
+  if (!ok) end_reason_ = console_->end_reason();
+  co_return ok;
+}
+
+awaitable<bool> Session::wait_while_paused() {
+  // Polled: PAUSE is rare and short, and a wait of its own per session would cost every
+  // session memory while nothing is paused. The session's stop cancels the timer.
+  constexpr std::chrono::milliseconds kLookEvery{20};
+  asio::steady_timer timer(executor_);
+  held_by_pause_ = true;
+  while (server_.console.paused.load(std::memory_order_relaxed) && !stopping_) {
+    timer.expires_after(kLookEvery);
+    auto [ec] = co_await timer.async_wait(use_nothrow);
+    if (ec) break;
+  }
+  held_by_pause_ = false;
+  co_return !stopping_;
+}
+
+ClientRow Session::describe() const {
+  ClientRow r;
+  r.id = table_id_;
+  r.user = identity_.user;
+  r.database = identity_.database;
+  r.application_name = identity_.application_name;
+  r.address = client_address_;
+  r.tls = client_.is_tls();
+  r.console = console_ != nullptr;
+  r.connected_at = connected_at_;
+  const bool busy = conversation_.awaiting_reply();
+  if (!tasks_started()) r.state = stopping_ ? "closing" : "login";
+  else if (console_) r.state = "console";
+  else if (held_by_pause_) r.state = "paused";
+  else if (busy) r.state = "active";
+  else r.state = conversation_.transaction_status() == 'I' ? "idle" : "idle in transaction";
+  if (busy && tasks_started())
+    r.statement_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - busy_since_).count();
+  r.backend_pid = client_key_ ? client_key_->process_id : 0;
+  if (upstream_) r.upstream = config_->upstream.to_string();
+  r.traffic = traffic_;
+  return r;
+}
+
+void Session::kill() {
+  if (!tasks_started() || stopping_) return;  // logging in (the login timeout bounds it) or ending
+  if (!idle_between_statements()) cancel_upstream_query();
+  end_reason_ = "killed from the admin console";
+  final_error_ = fatal("57P01", "terminating connection due to administrator command",
+                       "Ended by KILL in the blueshift admin console.");
+  end_client_pump();
 }
 
 }  // namespace blueshift::proxy

@@ -25,6 +25,7 @@
 #include "proxy/asio.h"
 #include "proxy/buffer.h"
 #include "proxy/conversation.h"
+#include "proxy/console_rows.h"
 #include "proxy/server_context.h"
 #include "proxy/stream.h"
 
@@ -46,6 +47,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // idle between statements ends at once with FATAL 57P01; a busy one ends when its query
   // and transaction are done, or now when force is set (the drain's deadline passed).
   void drain(bool force);
+  // For the admin console (admin_console.h), on the session's executor: what it is and
+  // does now, and KILL, which ends it as drain(true) would, its query cancelled.
+  [[nodiscard]] ClientRow describe() const;
+  void kill();
 
  private:
   enum class Startup { Proceed, Done };
@@ -62,6 +67,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void refuse_repeated_request(int32_t code);
   awaitable<void> forward_cancel(const protocol::CancelRequest& request);
   awaitable<bool> connect_upstream();
+  // A client of the database `blueshift`: the admin console logs it in instead.
+  awaitable<bool> console_login();
+  // PAUSE (admin console): a new statement waits until RESUME; false when the session stops.
+  awaitable<bool> wait_while_paused();
   awaitable<bool> relay_authentication();
   awaitable<bool> read_frame(Stream& stream, Buffer& buffer, size_t max_size, protocol::Frame* frame);
   // A read (or TLS handshake) of the client's during login, until handshake_deadline_; an
@@ -180,6 +189,13 @@ class Session : public std::enable_shared_from_this<Session> {
   // Behind a pointer: five strings that nearly every session carries unused.
   std::unique_ptr<protocol::ProxyError> final_error_;
   std::string end_reason_ = "client closed";
+
+  // The admin console's view: what this session carried, since when, and the console
+  // itself when this is one of its sessions (no upstream then).
+  SessionTraffic traffic_;
+  std::chrono::system_clock::time_point connected_at_ = std::chrono::system_clock::now();
+  bool held_by_pause_ = false;
+  std::unique_ptr<class AdminConsole> console_;
 };
 
 }  // namespace blueshift::proxy

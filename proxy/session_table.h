@@ -22,7 +22,10 @@ class SessionTable {
   void remove(uint64_t id);
   [[nodiscard]] size_t size() const;
   // Runs fn on each live session's own I/O thread, where its state may be touched.
-  void post_each(const std::function<void(Session&)>& fn) const;
+  // Returns how many sessions it was posted to.
+  size_t post_each(const std::function<void(Session&)>& fn) const;
+  // The same for the session with this id; false when there is none (it has ended).
+  bool post_to(uint64_t id, const std::function<void(Session&)>& fn) const;
 
  private:
   struct Entry {

@@ -6,7 +6,7 @@ query, a reply that takes longer than a tick, the client leaving, the warehouse 
 backend, and a drain (SIGTERM).
 
 Usage: python3 park_tests.py {park_wake|park_long_query|park_ends}
-Ports (127.0.0.1): 6840-6851, a block of four per test (proxy = base, http = base + 1).
+Ports (127.0.0.1): 6960-6971, a block of four per test (proxy = base, http = base + 1).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def sessions(base, cleanups, n):
 
 def test_park_wake(track, cleanups):
     """Idle sessions park both pumps; a query wakes them and is answered; they park again."""
-    base = 6840
+    base = 6960
     proxy = proxy_with_metrics(track, base)
     clients = sessions(base, cleanups, SESSIONS)
     wait_gauge(base, 2 * SESSIONS)
@@ -85,7 +85,7 @@ def test_park_wake(track, cleanups):
 def test_park_long_query(track, cleanups):
     """A reply that takes many ticks: the server pump parks while the query runs and wakes for
     its result; a client waiting for it is not idle (the 1 s idle timeout does not end it)."""
-    base = 6844
+    base = 6964
     proxy = track(w.Proxy(base, w.warehouse_port(),
                           config=f"http:\n  listen: 127.0.0.1:{base + 1}\nlimits:\n  idle_client_timeout_ms: 1000\n"))
     c, = sessions(base, cleanups, 1)
@@ -104,7 +104,7 @@ def test_park_long_query(track, cleanups):
 def test_park_ends(track, cleanups):
     """Parked sessions end cleanly: the client leaving, the warehouse ending the backend, and a
     drain, each seen at once and counted out of the gauge."""
-    base = 6848
+    base = 6968
     proxy = proxy_with_metrics(track, base)
     clients = sessions(base, cleanups, 3)
     wait_gauge(base, 6)
