@@ -81,6 +81,7 @@ struct RuleSummary {
 
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
+struct RewriteRecord;  // policies/rewrite_audit.h
 
 class Governor {
  public:
@@ -169,6 +170,9 @@ class Governor {
     uint64_t checked = 0, parsed = 0, cache_hits = 0, refused = 0, warned = 0, audited = 0;
   };
   [[nodiscard]] virtual Counters counters() const = 0;
+
+  // One rewritten statement's audit line (issue 12), queued like a decision's.
+  virtual void audit_rewrite(const RewriteRecord& /*record*/, const SessionContext& /*session*/) {}
 };
 
 }  // namespace blueshift::policies

@@ -110,6 +110,9 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
     case protocol::Execute::kCode: return on_execute(f, out);
     case protocol::Close::kCode: return on_close(f, out);
     case protocol::FunctionCall::kCode: return on_function_call(out);
+    case protocol::CopyDoneF::kCode: case protocol::CopyFail::kCode:
+      if (!copy_in_run_.expired()) return copy_in_end(f, out);
+      return forward(f.code);
     default: return forward(f.code);
   }
 }
@@ -129,7 +132,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Single) return answer_query(proxy.statement, out);
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, false, out);
-  if (options_.governor == nullptr && !options_.planner && !options_.router) return forward(f.code);
+  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
@@ -138,7 +141,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
       options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
-  if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
+  if (auto plan = plan_of(sql, false)) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
@@ -239,7 +242,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   if (proxy.kind == rewrite::ProxyStatementScan::Kind::Mixed)
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
-  if (options_.governor == nullptr && !options_.planner && !options_.router) {
+  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -263,7 +266,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
-  rewrite::PlanPtr plan = options_.planner ? options_.planner(query, identity_) : nullptr;
+  rewrite::PlanPtr plan = plan_of(query, true);
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
   if (deferred || plan) {
     auto i = std::make_shared<ObjectInfo>();
@@ -462,15 +465,21 @@ Conversation::Verdict Conversation::on_function_call(std::string* out) {
 Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std::string* out) {
   // Outside a block the steps run in one transaction of their own; inside one they are
   // part of the client's, which a failing step fails, as PostgreSQL would leave it.
+  if (plan->copy_in) return copy_in_query(plan, out);
   const bool wrap = plan->atomic && transaction_status_ == 'I';
-  auto run = std::make_shared<PlanRun>();
-  run->plan = plan;
+  auto run = start_run(plan);
   static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT");
   std::vector<const rewrite::PlanStep*> steps;
   if (wrap) steps.push_back(&begin);
   for (const auto& s : plan->steps)
     if (wrap || !s.own_transaction_only) steps.push_back(&s);
   if (wrap) steps.push_back(&commit);
+  send_query_steps(run, steps, out);
+  return Verdict::Replace;
+}
+
+void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,
+                                    const std::vector<const rewrite::PlanStep*>& steps, std::string* out) {
   for (size_t i = 0; i < steps.size(); ++i) {
     encode_to(protocol::Query{steps[i]->sql}, out);
     Expectation e;
@@ -483,15 +492,13 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
     e.last = i + 1 == steps.size();
     expect(std::move(e));
   }
-  return Verdict::Replace;
 }
 
 Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::string* out) {
   // In the extended protocol everything up to Sync is one implicit transaction (or part
   // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
   // error the server skips the rest, as it would the client's own statement.
-  auto run = std::make_shared<PlanRun>();
-  run->plan = portal.plan;
+  auto run = start_run(portal.plan);
   const auto& steps = portal.plan->steps;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {

@@ -42,6 +42,8 @@ const std::vector<Setting>& settings() {
       {"blueshift.rules", {"name", "type", "mode", "tables"}, true},
       // A NOTICE with the text a routed statement runs as (rewrite/partition_filters.h).
       {"blueshift.explain_routing", {"blueshift.explain_routing"}, false, "off", true},
+      // The key of every COPY ... FROM of the session: an upsert on it (rewrite/copy_upsert.h).
+      {"blueshift.copy_upsert_key", {"blueshift.copy_upsert_key"}, false, ""},
   };
   return all;
 }
