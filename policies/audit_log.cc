@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
+#include "policies/audit_fields.h"
 #include "spdlog/spdlog.h"
 
 namespace blueshift::policies {
@@ -57,15 +58,19 @@ nlohmann::json estimate_json(const StatementEstimate& e) {
 
 }  // namespace
 
-std::string audit_line(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
-                       std::chrono::system_clock::time_point now, const StatementEstimate* estimate) {
-  using nlohmann::json;
-  json j;
+void put_session_fields(nlohmann::json& j, const SessionFacts& session, std::chrono::system_clock::time_point now) {
   j["time"] = iso8601_utc(now);
   j["user"] = session.user;
   j["application_name"] = session.application_name;
   j["client_address"] = session.client_address;
   j["database"] = session.database;
+}
+
+std::string audit_line(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
+                       std::chrono::system_clock::time_point now, const StatementEstimate* estimate) {
+  using nlohmann::json;
+  json j;
+  put_session_fields(j, session, now);
   if (session.groups_unknown) j["groups_unknown"] = true;
   j["fingerprint"] = fingerprint;
   std::set<std::string> seen;
@@ -129,6 +134,11 @@ AuditLog::~AuditLog() {
 void AuditLog::write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
                      const StatementEstimate* estimate) {
   std::string line = audit_line(decision, session, fingerprint, clock_(), estimate);
+  line += '\n';
+  enqueue(std::move(line));
+}
+
+void AuditLog::write_line(std::string line) {
   line += '\n';
   enqueue(std::move(line));
 }

@@ -69,6 +69,8 @@ class AuditLog {
   // Never blocks on the sink: queues the line, or drops it when the queue is full.
   void write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint,
              const StatementEstimate* estimate = nullptr);
+  // The same for a line built elsewhere (rewrite_audit.h), without its newline.
+  void write_line(std::string line);
   // Blocks until every line queued before the call has been handed to the sink.
   void flush();
   [[nodiscard]] uint64_t dropped() const;

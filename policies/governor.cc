@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "policies/audit_log.h"
+#include "policies/rewrite_audit.h"
 #include "policies/catalog_loader.h"
 #include "policies/decision_memo.h"
 #include "policies/dry_run.h"
@@ -571,6 +572,15 @@ class GovernorImpl final : public Governor {
     snap->decisions->insert(qf, std::move(scope), decided);
     out.verdict = finish(*decided, facts, *snap, *qf, values);
     return out;
+  }
+
+  void audit_rewrite(const RewriteRecord& record, const SessionContext& session) override {
+    std::string line = rewrite_audit_line(record, session, options_.clock());
+    if (audit_) {
+      audit_->write_line(std::move(line));
+    } else {
+      spdlog::info("rewrite audit: {}", line);
+    }
   }
 
   // Counts the decision and writes its audit line, with the text's estimate when it scans

@@ -91,6 +91,7 @@ struct RuleTally {
 
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
+struct RewriteRecord;  // policies/rewrite_audit.h
 
 // SET blueshift.dry_run = on: see policies/dry_run.h.
 struct DryRun;
@@ -192,6 +193,9 @@ class Governor {
   [[nodiscard]] virtual Counters counters() const = 0;
   // Every rule of the running policies, in policy order, with its counts by outcome.
   [[nodiscard]] virtual std::vector<RuleTally> rule_tallies() const { return {}; }
+
+  // One rewritten statement's audit line (issue 12), queued like a decision's.
+  virtual void audit_rewrite(const RewriteRecord& /*record*/, const SessionContext& /*session*/) {}
 };
 
 }  // namespace blueshift::policies

@@ -111,6 +111,9 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
     case protocol::Execute::kCode: return on_execute(f, out);
     case protocol::Close::kCode: return on_close(f, out);
     case protocol::FunctionCall::kCode: return on_function_call(out);
+    case protocol::CopyDoneF::kCode: case protocol::CopyFail::kCode:
+      if (!copy_in_run_.expired()) return copy_in_end(f, out);
+      return forward(f.code);
     default: return forward(f.code);
   }
 }
@@ -133,7 +136,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (dry_running()) {
     if (auto answered = dry_run_query(names->first, out)) return *answered;
   }
-  if (options_.governor == nullptr && !options_.planner && !options_.router) return forward(f.code);
+  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
@@ -142,7 +145,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
       options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
-  if (auto plan = options_.planner ? options_.planner(sql, identity_) : nullptr) {
+  if (auto plan = plan_of(sql, false)) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
@@ -244,7 +247,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
   const bool dry = dry_running();
-  if (options_.governor == nullptr && !options_.planner && !options_.router && !dry) {
+  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner && !dry) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -271,7 +274,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
-  rewrite::PlanPtr plan = options_.planner ? options_.planner(query, identity_) : nullptr;
+  rewrite::PlanPtr plan = plan_of(query, true);
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
   if (deferred || plan || dry) {
     auto i = std::make_shared<ObjectInfo>();
@@ -480,9 +483,9 @@ Conversation::Verdict Conversation::on_function_call(std::string* out) {
 Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std::string* out) {
   // Outside a block the steps run in one transaction of their own; inside one they are
   // part of the client's, which a failing step fails, as PostgreSQL would leave it.
+  if (plan->copy_in) return copy_in_query(plan, out);
   const bool wrap = plan->atomic && transaction_status_ == 'I';
-  auto run = std::make_shared<PlanRun>();
-  run->plan = plan;
+  auto run = start_run(plan);
   static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT"),
                                  rollback = swallowed_step("ROLLBACK");
   std::vector<const rewrite::PlanStep*> steps;
@@ -514,12 +517,27 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   return Verdict::Replace;
 }
 
+void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,
+                                    const std::vector<const rewrite::PlanStep*>& steps, std::string* out) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    encode_to(protocol::Query{steps[i]->sql}, out);
+    Expectation e;
+    e.kind = Expectation::Kind::PlanStep;
+    e.at = positions_.on_forward(protocol::Query::kCode);
+    e.whole_batch = true;
+    e.run = run;
+    e.replies = steps[i]->replies;
+    e.step = steps[i];
+    e.last = i + 1 == steps.size();
+    expect(std::move(e));
+  }
+}
+
 Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::string* out) {
   // In the extended protocol everything up to Sync is one implicit transaction (or part
   // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
   // error the server skips the rest, as it would the client's own statement.
-  auto run = std::make_shared<PlanRun>();
-  run->plan = portal.plan;
+  auto run = start_run(portal.plan);
   const auto& steps = portal.plan->steps;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {

@@ -48,6 +48,11 @@ using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const polic
 // routed text that the policies check and the planner sees.
 using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&)>;
 
+// The plan of an upsert COPY (rewrite/copy_upsert.h), whose key may come from the
+// session's SET blueshift.copy_upsert_key (null: not one).
+using CopyPlanner =
+    std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&, std::string_view key)>;
+
 struct Expectation;
 struct PlanRun;
 
@@ -57,6 +62,7 @@ class Conversation {
     policies::Governor* governor = nullptr;  // null: nothing governed
     Planner planner;                         // empty: no rewrites
     Router router;                           // empty: nothing routed
+    CopyPlanner copy_planner;                // empty: no upsert COPY
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -131,6 +137,17 @@ class Conversation {
   [[nodiscard]] std::span<const ObjectTable::Candidate> in_effect_at_bind(
       const std::vector<ObjectTable::Candidate>& candidates) const;
   void expect(Expectation e);
+  // Each step a Query of its own, its replies folded into the run's.
+  void send_query_steps(const std::shared_ptr<PlanRun>& run, const std::vector<const rewrite::PlanStep*>& steps,
+                        std::string* out);
+  // Upsert COPY (proxy/copy_upsert.cc): the plan for a statement (copy's first), the
+  // COPY ... FROM STDIN started, and the rest of its steps at the client's CopyDone.
+  rewrite::PlanPtr plan_of(std::string_view sql, bool extended);
+  // A plan's run, its steps logged at debug level and its audit line due at its end
+  // (proxy/rewrite_audit.cc).
+  std::shared_ptr<PlanRun> start_run(const rewrite::PlanPtr& plan);
+  Verdict copy_in_query(const rewrite::PlanPtr& plan, std::string* out);
+  Verdict copy_in_end(const protocol::Frame& f, std::string* out);
   // Server side.
   Verdict fold(const protocol::Frame& f, std::string* out);
   bool fold_one(Expectation& e, const protocol::Frame& f, std::string* out);
@@ -151,6 +168,8 @@ class Conversation {
   bool upstream_sent_fatal_ = false;
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
+  std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
+  bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
 };
 
 }  // namespace blueshift::proxy

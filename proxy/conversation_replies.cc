@@ -137,6 +137,12 @@ void next_script_step(Expectation& e) {
   e.text_offset = next.offset;
 }
 
+std::string sqlstate_of(const Frame& f) {
+  auto decoded = protocol::decode_backend(f.code, f.body);
+  const std::string* code = decoded.ok() ? std::get<protocol::ErrorResponse>(*decoded).find('C') : nullptr;
+  return code != nullptr ? *code : "";
+}
+
 // A plan step's reply: whether it is swallowed, or what replaces it (*out).
 bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
   PlanRun& run = *e.run;
@@ -146,6 +152,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
       if (run.error_sent) return true;
       run.error_sent = true;
+      run.sqlstate = e.step != nullptr && e.step->error_as ? e.step->error_as->sqlstate : sqlstate_of(f);
       if (e.step == nullptr) return false;
       if (!e.step->error_as) return shift_position(*e.step, e.text_offset, f, out);
       *out = protocol::encode_error(
@@ -154,6 +161,8 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
     case protocol::ParameterStatus::kCode:
     case protocol::NotificationResponse::kCode:
       return false;  // the session's, not the step's
+    case protocol::CopyInResponse::kCode:
+      return false;  // an upsert COPY's load asks the client for its rows
     case protocol::RowDescription::kCode:
     case protocol::DataRow::kCode:
       return e.replies != rewrite::PlanStep::Replies::Rows;
@@ -164,7 +173,10 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       }
       // Extended protocol: the last step's Execute completes the client's; simple: its
       // ReadyForQuery does (finish_one).
-      if (e.last && e.execute && !run.error_sent) *out = command_complete(rewrite::plan_tag(*run.plan, run.rows));
+      if (e.last && e.execute && !run.error_sent) {
+        *out = command_complete(rewrite::plan_tag(*run.plan, run.rows));
+        run.done = true;
+      }
       next_script_step(e);
       return true;
     }
@@ -282,6 +294,7 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
         *swallow_ready = true;  // one ReadyForQuery for the client's one Query
       } else if (!e.run->error_sent) {
         prefix->append(command_complete(rewrite::plan_tag(*e.run->plan, e.run->rows)));
+        e.run->done = true;
       }
       break;
     default:

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,17 @@ struct PlanRun {
   bool error_sent = false;  // the client has its statement's error; later ones are the plan's own
   PlanScript script;        // simple protocol: the steps sent as one Query
   size_t script_at = 0;     // the script's step whose replies come now
+  bool done = false;        // the client has its statement's tag
+  std::string sqlstate;     // the client's error's
+  // Called once the last reply of the run was folded (its audit line): when the last
+  // expectation holding the run goes, whichever way the plan ended.
+  std::function<void(const PlanRun&)> on_end;
+  PlanRun() = default;
+  PlanRun(const PlanRun&) = delete;
+  PlanRun& operator=(const PlanRun&) = delete;
+  ~PlanRun() {
+    if (on_end) on_end(*this);
+  }
 };
 
 }  // namespace blueshift::proxy

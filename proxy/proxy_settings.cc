@@ -44,6 +44,8 @@ const std::vector<Setting>& settings() {
       {"blueshift.explain_routing", {"blueshift.explain_routing"}, false, "off", true},
       // Each query answers what it would scan instead of running (proxy/dry_run.cc).
       {"blueshift.dry_run", {"blueshift.dry_run"}, false, "off", true},
+      // The key of every COPY ... FROM of the session: an upsert on it (rewrite/copy_upsert.h).
+      {"blueshift.copy_upsert_key", {"blueshift.copy_upsert_key"}, false, ""},
   };
   return all;
 }

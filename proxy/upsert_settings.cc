@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "policies/evaluate.h"
+#include "rewrite/copy_upsert.h"
 #include "rewrite/upsert_plan.h"
 
 namespace blueshift::proxy {
@@ -95,6 +96,18 @@ Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shar
     };
     if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed)) return merge;
     return rewrite::plan_upsert(sql, listed, lookup, settings->warehouse);
+  };
+}
+
+CopyPlanner copy_upsert_planner(std::shared_ptr<const UpsertSettings> settings) {
+  if (!settings || !settings->enabled) return {};
+  return [settings](std::string_view sql, const policies::SessionContext& session,
+                    std::string_view key) -> rewrite::PlanPtr {
+    if (!in_scope(settings->scope, session)) return nullptr;
+    const rewrite::UpsertTargets listed = [&](std::string_view schema, std::string_view table) {
+      return table_listed(settings->tables, schema, table);
+    };
+    return rewrite::plan_copy_upsert(sql, listed, key, settings->warehouse);
   };
 }
 

@@ -35,4 +35,7 @@ struct UpsertSettings {
 [[nodiscard]] Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings,
                                      std::shared_ptr<UpsertKeys> keys = nullptr);
 
+// The upsert COPY planner for these settings (rewrite/copy_upsert.h); empty when disabled.
+[[nodiscard]] CopyPlanner copy_upsert_planner(std::shared_ptr<const UpsertSettings> settings);
+
 }  // namespace blueshift::proxy

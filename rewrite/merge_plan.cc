@@ -306,6 +306,8 @@ void action_steps(const Merge& m, const std::string& stage, const std::string& r
 PlanPtr build(const Merge& m) {
   auto plan = std::make_shared<Plan>();
   plan->tag = "MERGE {rows}";
+  plan->target = m.table;
+  plan->form = "merge";
   const std::string stage = staged::stage_name("merge"), rest = staged::stage_name("merge");
   plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
                              PlanStep::Replies::Swallow, m.source_params));

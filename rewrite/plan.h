@@ -58,6 +58,14 @@ struct Plan {
   // When set, nothing runs: the client gets this error (a form the rewrite cannot run
   // exactly, e.g. an upsert with RETURNING), and upstream never sees the statement.
   std::optional<PlanStep::Error> refusal;
+  // An upsert COPY ... FROM STDIN (rewrite/copy_upsert.h): steps[0] reads the client's
+  // CopyData, the rest run once its CopyDone arrives (simple protocol only). Outside a
+  // client block steps[0] is its own implicit transaction, the rest but the last one of the
+  // proxy's, and the last (dropping the staging table) runs after it, whatever its outcome.
+  bool copy_in = false;
+  // For the audit line: the target as written, and the form (on_conflict, merge, copy).
+  std::string target;
+  std::string form;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

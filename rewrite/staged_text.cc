@@ -78,6 +78,15 @@ int characters(std::string_view utf8) {
   return static_cast<int>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
+std::string key_match(const std::vector<std::string>& keys, std::string_view left, std::string_view right) {
+  std::string out;
+  for (const std::string& k : keys) {
+    if (!out.empty()) out += " AND ";
+    out += std::string(left) + "." + k + " = " + std::string(right) + "." + k;
+  }
+  return out;
+}
+
 std::string stage_name(std::string_view kind) {
   static std::atomic<uint64_t> next{0};
   return quote_identifier("blueshift_" + std::string(kind) + "_" + std::to_string(next.fetch_add(1) + 1));

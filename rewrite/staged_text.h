@@ -36,6 +36,10 @@ namespace blueshift::rewrite::staged {
 // The length of `utf8` in characters (PostgreSQL counts error positions in them).
 [[nodiscard]] int characters(std::string_view utf8);
 
+// `left.k = right.k AND ...` for every (quoted) key column k.
+[[nodiscard]] std::string key_match(const std::vector<std::string>& keys, std::string_view left,
+                                    std::string_view right);
+
 // A staging table's name, unique in the process, quoted: "blueshift_<kind>_<n>".
 [[nodiscard]] std::string stage_name(std::string_view kind);
 

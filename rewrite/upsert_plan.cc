@@ -19,6 +19,7 @@ using pg::TokenKind;
 using staged::cut;
 using staged::find_word;
 using staged::has_param;
+using staged::key_match;
 using staged::past_group;
 using staged::past_name;
 using staged::refusal;
@@ -88,15 +89,6 @@ void read_update(std::string_view sql, const std::vector<Token>& tokens, const P
   if (where) u->where = cut(sql, tokens[*where + 1].start, end);
   u->update_params = has_param(&oc.base);
   u->where_params = oc.where_clause != nullptr && has_param(&oc.where_clause->base);
-}
-
-std::string key_match(const std::vector<std::string>& keys, std::string_view left, std::string_view right) {
-  std::string out;
-  for (const std::string& k : keys) {
-    if (!out.empty()) out += " AND ";
-    out += std::string(left) + "." + k + " = " + std::string(right) + "." + k;
-  }
-  return out;
 }
 
 std::string key_match(const Upsert& u, std::string_view left, std::string_view right) {
@@ -206,6 +198,11 @@ struct Staged {
 Staged start(const Upsert& u) {
   Staged s;
   s.plan->tag = "INSERT 0 {rows}";
+  s.plan->target = u.table;
+  s.plan->form = "on_conflict";
+  // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
+  // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
+  s.plan->steps.push_back(lock(u));
   stage_steps(u, s.stage, s.ord, s.plan.get());
   return s;
 }
@@ -224,7 +221,6 @@ PlanPtr build_update(const Upsert& u) {
   Staged s = start(u);
   planner_settings(u, s.plan.get());
   s.plan->steps.push_back(duplicate_check(u, s.stage, s.ord));
-  s.plan->steps.push_back(lock(u));
   s.plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
                                    " FROM " + s.stage + " AS excluded WHERE " + key_match(u, u.qualifier, "excluded") +
                                    (u.where.empty() ? "" : " AND (" + u.where + ")"),
@@ -239,7 +235,6 @@ PlanPtr build_nothing(const Upsert& u) {
                                key_match(u, s.stage, "blueshift_first") + " AND blueshift_first." + s.ord + " < " +
                                s.stage + "." + s.ord));
   planner_settings(u, s.plan.get());
-  s.plan->steps.push_back(lock(u));
   return finish(u, std::move(s));
 }
 
@@ -249,7 +244,6 @@ PlanPtr build_nothing(const Upsert& u) {
 // (a chain over different keys): such a statement is refused rather than guessed at.
 PlanPtr build_nothing_any(const Upsert& u) {
   Staged s = start(u);
-  s.plan->steps.push_back(lock(u));
   s.plan->steps.push_back(step("DELETE FROM " + s.stage + " WHERE EXISTS (SELECT 1 FROM " + u.table +
                                " AS blueshift_target WHERE " + any_key_match(u, "blueshift_target", s.stage) + ")"));
   const std::string a = "blueshift_a", b = "blueshift_b", c = "blueshift_c";
@@ -274,6 +268,8 @@ PlanPtr build_nothing_any(const Upsert& u) {
 PlanPtr build_plain(const Upsert& u) {
   auto plan = std::make_shared<Plan>();
   plan->tag = "INSERT 0 {rows}";
+  plan->target = u.table;
+  plan->form = "on_conflict";
   const std::string head = "INSERT INTO " + u.table + " ";
   plan->steps.push_back(step(head + u.loaded, PlanStep::Replies::Count, u.source_params));
   plan->steps.back().position_shift = u.loaded_at - static_cast<int>(head.size());

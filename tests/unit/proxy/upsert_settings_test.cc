@@ -9,10 +9,11 @@
 namespace blueshift::proxy {
 namespace {
 
+// The step that creates the staging table (after LOCK).
 std::string first_step(const std::string& yaml) {
   const Planner planner = upsert_planner(std::make_shared<UpsertSettings>(parse_upsert_settings(YAML::Load(yaml))));
   const rewrite::PlanPtr plan = planner("insert into t values (1) on conflict (k) do nothing", {});
-  return plan && !plan->steps.empty() ? plan->steps[0].sql : "";
+  return plan && plan->steps.size() > 1 ? plan->steps[1].sql : "";
 }
 
 TEST(UpsertSettings, TheWarehouseChoosesTheStagingSpelling) {

@@ -1,0 +1,67 @@
+// Conversation, upsert COPY ... FROM STDIN (rewrite/copy_upsert.h): the load step goes up
+// at once and the server's CopyInResponse reaches the client, whose CopyData streams into
+// the staging table untouched; the merge steps go up only after the client's CopyDone (a
+// server in copy-in mode takes nothing else). Had the load already failed, they are not
+// sent: the failed load took its staging table with it (outside a block, its own implicit
+// transaction; inside one, the client's failed block).
+#include "proxy/conversation.h"
+#include "proxy/expectation.h"
+#include "rewrite/staged_text.h"
+
+namespace blueshift::proxy {
+
+namespace {
+
+constexpr std::string_view kCopyKeySetting = "blueshift.copy_upsert_key";
+
+rewrite::PlanPtr extended_copy_refusal() {
+  auto plan = std::make_shared<rewrite::Plan>();
+  plan->refusal = rewrite::PlanStep::Error{"0A000", "blueshift: an upsert COPY FROM STDIN runs only as a simple query",
+                                           "Send the COPY as a simple query (psql, psycopg's copy())."};
+  return plan;
+}
+
+}  // namespace
+
+rewrite::PlanPtr Conversation::plan_of(std::string_view sql, bool extended) {
+  if (options_.copy_planner) {
+    if (auto plan = options_.copy_planner(sql, identity_, settings_.value(kCopyKeySetting))) {
+      return extended && plan->copy_in ? extended_copy_refusal() : plan;
+    }
+  }
+  return options_.planner ? options_.planner(sql, identity_) : nullptr;
+}
+
+Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {
+  auto run = start_run(plan);
+  copy_in_run_ = run;
+  copy_in_wrap_ = transaction_status_ == 'I';
+  // Until the CopyDone it is the last step: an error before then ends the client's COPY.
+  send_query_steps(run, {&plan->steps.front()}, out);
+  return Verdict::Replace;
+}
+
+Conversation::Verdict Conversation::copy_in_end(const protocol::Frame& f, std::string* out) {
+  const std::shared_ptr<PlanRun> run = std::exchange(copy_in_run_, {}).lock();
+  Expectation* load = nullptr;
+  for (auto& e : pending_) {
+    if (run && e.run == run) load = &e;
+  }
+  // A CopyFail fails the load (the server says so); a load that failed already, or ended,
+  // has nothing to merge.
+  if (f.code != protocol::CopyDoneF::kCode || !run || load == nullptr || load->failed) return forward(f.code);
+  load->last = false;
+  protocol::encode(protocol::FrontendMessage{protocol::CopyDoneF{}}, *out);
+  positions_.on_forward(protocol::CopyDoneF::kCode);
+  const auto& steps = run->plan->steps;
+  static const rewrite::PlanStep begin = rewrite::staged::step("BEGIN"), commit = rewrite::staged::step("COMMIT");
+  std::vector<const rewrite::PlanStep*> after;
+  if (copy_in_wrap_) after.push_back(&begin);
+  for (size_t i = 1; i + 1 < steps.size(); ++i) after.push_back(&steps[i]);
+  if (copy_in_wrap_) after.push_back(&commit);
+  after.push_back(&steps.back());  // dropping the staging table, whatever became of the merge
+  send_query_steps(run, after, out);
+  return Verdict::Replace;
+}
+
+}  // namespace blueshift::proxy
