@@ -14,6 +14,10 @@
 #include "rewrite/plan.h"
 #include "rewrite/proxy_statement.h"
 
+namespace blueshift::policies {
+class BudgetReservation;
+}
+
 namespace blueshift::proxy {
 
 // One backend message, encoded (the proxy's own replies).
@@ -36,6 +40,7 @@ struct Expectation {
     AnswerExecute,   // Execute of a proxy-answered portal: EmptyQueryResponse becomes the answer
     PlanDescribe,    // Describe of a planned statement: ParameterDescription becomes `bytes`
     PlanStep,        // one message of a plan's steps
+    Budget,          // holds `reservation` until its batch ends: the statement's estimate is then settled
   };
   Kind kind = Kind::Refusal;
   ReplyPosition at;
@@ -54,6 +59,7 @@ struct Expectation {
   const rewrite::PlanStep* step = nullptr;  // PlanStep: the plan's step (null for BEGIN/COMMIT)
   bool last = false;  // PlanStep: the step whose completion or ReadyForQuery ends the plan
   bool execute = false;  // PlanStep (extended): the step's Execute
+  std::shared_ptr<policies::BudgetReservation> reservation;  // Budget
 };
 
 // The folding state of one plan being run.

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "policies/budgets.h"
 #include "policies/governor.h"
 #include "proxy/asio.h"
 #include "proxy/buffer_budget.h"
@@ -47,6 +48,7 @@ struct ServerContext {
   std::atomic<bool> draining{false};
   std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
   std::shared_ptr<UpsertKeys> upsert_keys;  // null: upserts off or no catalog connection
+  std::shared_ptr<policies::Budgets> budgets;  // null: no budgets (proxy/budget_wait.h)
 };
 
 }  // namespace blueshift::proxy
