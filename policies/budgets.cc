@@ -269,7 +269,6 @@ BudgetOutcome Budgets::reserve(const BudgetCharge& charge, const std::string& us
   bool low = false;
   for (size_t i = 0; i < leases.size(); ++i) {
     Lease& l = *leases[i];
-    const Nanodollars before = l.spent();
     if (fits[i]) {
       l.reserved += charge.cost;
       holds.push_back({BudgetState::lease_key(l.account, l.period), charge.cost});
@@ -278,7 +277,9 @@ BudgetOutcome Budgets::reserve(const BudgetCharge& charge, const std::string& us
     }
     l.last_used = steady;
     low = low || l.available(steady) < l.granted / kLowWaterDivisor;
-    for (const double t : crossed_thresholds(before, l.spent(), l.account.limit, s.options.settings.thresholds)) {
+    // Every threshold reached, not only those this statement crosses: each user of a
+    // pool is told once per period, whoever crossed it.
+    for (const double t : crossed_thresholds(-1, l.spent(), l.account.limit, s.options.settings.thresholds)) {
       if (l.notified.insert({t, user}).second) out.notices.push_back(threshold_notice(l.account, l.spent(), t, now));
     }
   }

@@ -155,7 +155,9 @@ def test_shared():
     allowed, refused, other = [], [], []
     lock = threading.Lock()
     try:
-        with proxy(6792, table, usd) as a, proxy(6793, table, usd) as b:
+        # Large lease shares: each proxy alone would lease most of what is left.
+        share = "    lease: {share: 0.9}\n"
+        with proxy(6792, table, usd, extra=share) as a, proxy(6793, table, usd, extra=share) as b:
             def session(port):
                 with h.Conn(port) as c:
                     for _ in range(12):

@@ -98,8 +98,9 @@ TEST(SettleAndLease, GiveBackCountsWhatStillRunsAsSpent) {
 struct Fixture {
   std::shared_ptr<MemoryLedger> ledger = std::make_shared<MemoryLedger>();
   std::unique_ptr<Budgets> budgets(const std::string& instance, bool fail_open = false,
-                                   std::vector<double> thresholds = {0.8}) {
+                                   std::vector<double> thresholds = {0.8}, double share = 0.25) {
     Budgets::Options o;
+    o.settings.lease_share = share;
     o.settings.instance = instance;
     o.settings.fail_open = fail_open;
     o.settings.thresholds = std::move(thresholds);
@@ -127,17 +128,20 @@ TEST(Budgets, ReservesLocallyAfterOneLeaseAndSettlesWhenTheStatementEnds) {
   BudgetOutcome first = admit(*b, charge);
   ASSERT_EQ(first.kind, BudgetOutcome::Kind::Run);
   // The lease covers more: the next statements need no ledger transaction.
+  std::vector<std::shared_ptr<BudgetReservation>> running;
   for (int i = 0; i < 5; ++i) {
     BudgetOutcome o = b->reserve(charge, "analyst", false);
     ASSERT_EQ(o.kind, BudgetOutcome::Kind::Run) << i;
+    running.push_back(o.reservation);
   }
   EXPECT_EQ(spent_row(f.ledger->rows(charge.accounts[0], Fixture::period())), 0);
   first.reservation.reset();  // settled locally, written at the next ledger transaction
   b->maintain();
   EXPECT_EQ(spent_row(f.ledger->rows(charge.accounts[0], Fixture::period())), 10);
+  running.clear();
   b.reset();  // gives the lease back
   EXPECT_EQ(f.ledger->rows(charge.accounts[0], Fixture::period()).size(), 1u);
-  EXPECT_EQ(spent_row(f.ledger->rows(charge.accounts[0], Fixture::period())), 10);
+  EXPECT_EQ(spent_row(f.ledger->rows(charge.accounts[0], Fixture::period())), 60);
 }
 
 TEST(Budgets, RefusesWhatWouldExceedTheLimitAndWarnsInWarnMode) {
@@ -212,11 +216,18 @@ TEST(Budgets, TwoInstancesUnderConcurrentLoadNeverOverspend) {
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   Fixture f;
-  auto a = f.budgets("a");
-  auto b = f.budgets("b");
+  // Large shares: each instance alone would take most of what is left.
+  auto a = f.budgets("a", false, {0.8}, 0.9);
+  auto b = f.budgets("b", false, {0.8}, 0.9);
   const Nanodollars limit = 100000;
   std::atomic<Nanodollars> allowed{0};
   std::atomic<int> refused{0};
+  // Both instances hold a lease before the load starts, as under steady traffic.
+  for (Budgets* instance : {a.get(), b.get()}) {
+    const BudgetCharge first{50, {account(limit)}};
+    ASSERT_EQ(admit(*instance, first).kind, BudgetOutcome::Kind::Run);
+    allowed += first.cost;
+  }
   std::vector<std::thread> sessions;
   for (int t = 0; t < 8; ++t) {
     sessions.emplace_back([&, t] {
