@@ -27,8 +27,8 @@ std::shared_ptr<policies::Governor> budget_governor(double usd) {
 }
 
 struct Budgeted : ::testing::Test {
-  // Three scans fit: the demo catalog prices a partition at the default 128 MB.
-  std::shared_ptr<policies::Governor> governor = budget_governor(0.002);
+  // 32 scans fit: the demo catalog prices a partition at the default 128 MB ($0.000610352).
+  std::shared_ptr<policies::Governor> governor = budget_governor(0.02);
   std::shared_ptr<policies::MemoryLedger> ledger = std::make_shared<policies::MemoryLedger>();
   std::unique_ptr<policies::Budgets> budgets = [this] {
     policies::Budgets::Options o;
@@ -79,13 +79,13 @@ TEST_F(Budgeted, WaitsForALeaseThenRunsAndSettlesWhenTheRepliesAreDone) {
 }
 
 TEST_F(Budgeted, OverBudgetIsRefusedBeforeAnythingRuns) {
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < 32; ++i) {
     ASSERT_EQ(send_waiting(Query{kScan}), std::string("Q(") + kScan + ")") << i;
     ASSERT_EQ(d.reply({CommandComplete{"SELECT 1"}, ReadyForQuery{'I'}}), "C(SELECT 1) Z(I)");
   }
   EXPECT_EQ(send_waiting(Query{kScan}), kRefusedUpstream);
   EXPECT_EQ(d.reply({ErrorResponse{{{'S', "ERROR"}, {'C', "42601"}}}, ReadyForQuery{'I'}}), "E(53400) Z(I)");
-  EXPECT_EQ(spent(), 3 * cost());
+  EXPECT_EQ(spent(), 32 * cost());
   // Extended protocol: refused at Bind, the rest skipped to Sync.
   EXPECT_EQ(d.send(Parse{"s", kScan, {}}), std::string("P(s:") + kScan + ")");
   EXPECT_EQ(send_waiting(Bind{"", "s", {}, {}, {}}), "B(:__blueshift_refused__:0)");
@@ -99,7 +99,7 @@ TEST_F(Budgeted, ShowSpendIsAnsweredByTheProxy) {
   const std::string answer = d.reply({EmptyQueryResponse{}, ReadyForQuery{'I'}});
   EXPECT_EQ(answer.substr(0, 20), "T(budget,scope,membe") << answer;
   EXPECT_NE(answer.find("D(day,user,analyst,day,"), std::string::npos) << answer;
-  EXPECT_NE(answer.find(",0.002000000," + policies::usd_exact(cost()) + ","), std::string::npos) << answer;
+  EXPECT_NE(answer.find(",0.020000000," + policies::usd_exact(cost()) + ","), std::string::npos) << answer;
 }
 
 TEST_F(Budgeted, SessionsNoBudgetChargesAreNotHeld) {
