@@ -72,6 +72,8 @@ struct Snapshot {
   // governed name at run time ('sa' || 'les'), which no name prefilter sees: they are
   // always analysed.
   uint64_t routine_bits = 0;
+  // Every governed table: budgets charge scans of any of them.
+  uint64_t governed_bits = 0;
   bool any_group_rule = false;
   // The catalog has not loaded and would name governed tables: every text a table rule
   // in scope may care about is analysed (fail closed; see Governor::catalog_ready).
@@ -95,6 +97,9 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   std::vector<std::vector<std::string>> covered;
   std::set<std::string> all(search_path.begin(), search_path.end());
   all.insert(routines.begin(), routines.end());
+  std::vector<std::string> governed_names;
+  for (const auto& t : governed) governed_names.push_back(t.name);
+  if (!s->policy->budgets.empty()) all.insert(governed_names.begin(), governed_names.end());
   for (const auto& rule : s->policy->rules) {
     std::set<std::string> names;
     for (const auto& t : governed) {
@@ -108,6 +113,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   for (const auto& names : covered) s->rule_bits.push_back(s->names.bits_of(names));
   s->search_path_bits = s->names.bits_of(search_path);
   s->routine_bits = s->names.bits_of(routines);
+  s->governed_bits = s->names.bits_of(governed_names);
   s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
   return s;
 }
@@ -237,13 +243,16 @@ class GovernorImpl final : public Governor {
     const auto snap = snapshot();
     const SessionFacts facts = session_facts(*snap, session);
     const auto rules = rules_in_scope(*snap->policy, facts);
-    if (rules.empty()) return Verdict{};
+    auto accounts = budget_accounts(snap->policy->budgets, facts);
+    if (rules.empty() && accounts.empty()) return Verdict{};
     const std::vector<rewrite::ParamValue> values = bind_values(params, param_formats, prepared.param_types);
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
     const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
-    return finish(d, facts, *snap, qf, &values);
+    Verdict v = finish(d, facts, *snap, qf, &values);
+    charge(*snap, qf, std::move(accounts), &values, &v);
+    return v;
   }
 
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
@@ -280,6 +289,11 @@ class GovernorImpl final : public Governor {
     const SessionFacts facts = session_facts(*snap, session);
     return std::any_of(snap->policy->rules.begin(), snap->policy->rules.end(),
                        [&](const Rule& r) { return in_scope(r, facts); });
+  }
+
+  std::vector<BudgetAccount> budget_accounts_for(const SessionContext& session) override {
+    const auto snap = snapshot();
+    return budget_accounts(snap->policy->budgets, session_facts(*snap, session));
   }
 
   bool needs_group_lookup(const std::string& user) const override {
@@ -491,6 +505,11 @@ class GovernorImpl final : public Governor {
     std::string scope((snap->policy->rules.size() + 7) / 8, '\0');
     bool names_user = false;
     const auto rules = rules_in_scope(*snap->policy, facts);
+    auto accounts = budget_accounts(snap->policy->budgets, facts);
+    if (!accounts.empty()) {  // budgets charge every scan of a governed table
+      any_rule = true;
+      wanted |= snap->governed_bits | snap->routine_bits;
+    }
     for (const Rule* rule : rules) {
       const Rule& r = *rule;
       const size_t i = static_cast<size_t>(rule - snap->policy->rules.data());
@@ -547,15 +566,19 @@ class GovernorImpl final : public Governor {
     // A Parse may defer to Bind, which the memo does not model: only simple Queries use it.
     const bool memo = cached && !parse;
     if (memo && names_user) (scope += '\x1f') += session.user;
+    const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     if (memo) {
       if (const auto known = snap->decisions->find(qf.get(), scope)) {
-        out.verdict = finish(*known, facts, *snap, *qf, lifted ? &lifted->values : nullptr);
+        out.verdict = finish(*known, facts, *snap, *qf, values);
+        charge(*snap, *qf, std::move(accounts), values, &out.verdict);
         return out;
       }
     }
-    const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values, snap->sizes.get()});
-    if (d.outcome != Decision::Outcome::Refuse && (d.needs_params || (parse && unpruned_types(param_types)))) {
+    // A prepared statement is charged at each Bind, which runs it, with its values.
+    const bool budget_params = parse && !accounts.empty();
+    if (d.outcome != Decision::Outcome::Refuse &&
+        (d.needs_params || (parse && unpruned_types(param_types)) || budget_params)) {
       if (parse) {
         out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
         return out;
@@ -566,12 +589,21 @@ class GovernorImpl final : public Governor {
     }
     if (!memo) {
       out.verdict = finish(d, facts, *snap, *qf, values);
+      charge(*snap, *qf, std::move(accounts), values, &out.verdict);
       return out;
     }
     auto decided = std::make_shared<const Decision>(std::move(d));
     snap->decisions->insert(qf, std::move(scope), decided);
     out.verdict = finish(*decided, facts, *snap, *qf, values);
+    charge(*snap, *qf, std::move(accounts), values, &out.verdict);
     return out;
+  }
+
+  // Budgets: what a statement that runs costs the session's accounts.
+  static void charge(const Snapshot& snap, const rewrite::QueryFacts& qf, std::vector<BudgetAccount> accounts,
+                     const std::vector<rewrite::ParamValue>* values, Verdict* v) {
+    if (accounts.empty() || v->outcome == Verdict::Outcome::Refuse) return;
+    v->budget = budget_charge(qf, *snap.catalog, *snap.sizes, snap.policy->cost, std::move(accounts), values);
   }
 
   void audit_rewrite(const RewriteRecord& record, const SessionContext& session) override {

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/budget.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::policies {
@@ -62,6 +63,9 @@ struct Verdict {
   std::string message;  // one line naming the table and rule
   std::string detail;   // what was found
   std::string hint;     // how to fix the query
+  // Not refused, and budgets charge the session: the statement's estimate and the
+  // accounts it is charged to (policies/budgets.h); null otherwise.
+  std::shared_ptr<const BudgetCharge> budget;
 };
 
 // Facts of a Parse'd statement whose decision waits for its $n values at Bind.
@@ -147,6 +151,12 @@ class Governor {
   // fail-closed view of a user whose groups are unknown.
   [[nodiscard]] virtual std::vector<RuleSummary> rules_for(const SessionContext& session) = 0;
   [[nodiscard]] virtual bool governs(const SessionContext& session) = 0;
+  // The budgets that charge the session (SHOW blueshift.spend), with the same
+  // fail-closed view of unknown groups.
+  [[nodiscard]] virtual std::vector<BudgetAccount> budget_accounts_for(const SessionContext& session) {
+    (void)session;
+    return {};
+  }
 
   // Group membership of users the catalog does not know (logged in after the last
   // catalog load, or every user while no catalog has loaded).

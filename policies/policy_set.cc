@@ -468,8 +468,10 @@ PolicySet parse_policy_set(const YAML::Node& node) {
   const std::string root = "policies";
   if (!node.IsDefined() || node.IsNull()) return set;
   if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
-  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes", "cost"});
+  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes", "cost",
+                          "budgets"});
   set.cost = parse_cost(node["cost"], root + ".cost");
+  set.budgets = parse_budget_settings(node["budgets"], root + ".budgets");
   if (const YAML::Node m = node["max_statement_bytes"]; m.IsDefined()) {
     const std::string path = root + ".max_statement_bytes";
     try {

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/budget_settings.h"
 #include "policies/cost_settings.h"
 #include "policies/networks.h"
 #include "rewrite/facts.h"
@@ -98,6 +99,7 @@ struct PolicySet {
   std::vector<DeclaredTable> tables;
   std::vector<Rule> rules;
   CostSettings cost;  // `cost:`
+  BudgetSettings budgets;  // `budgets:` (policies/budget_settings.h)
   [[nodiscard]] bool empty() const { return rules.empty(); }
 };
 

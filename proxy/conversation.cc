@@ -62,14 +62,16 @@ void encode_to(protocol::FrontendMessage m, std::string* out) { protocol::encode
 
 }  // namespace
 
-Conversation::Conversation(Options options) : options_(std::move(options)) {
+Conversation::Conversation(Options options) : options_(std::move(options)), budget_(options_.budgets) {
   policies::Governor* governor = options_.governor;
-  settings_ = ProxySettings([this, governor]() {
-    std::vector<std::array<std::string, 4>> rows;
-    if (governor == nullptr) return rows;
-    for (auto& r : governor->rules_for(identity_)) rows.push_back({r.name, r.type, r.mode, r.tables});
-    return rows;
-  });
+  settings_ = ProxySettings(
+      [this, governor]() {
+        std::vector<std::array<std::string, 4>> rows;
+        if (governor == nullptr) return rows;
+        for (auto& r : governor->rules_for(identity_)) rows.push_back({r.name, r.type, r.mode, r.tables});
+        return rows;
+      },
+      [this, governor]() { return budget_.spend(governor, identity_); });
 }
 
 Conversation::~Conversation() = default;
@@ -141,10 +143,19 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
-  const policies::Checked checked =
-      options_.governor != nullptr ? options_.governor->check_query(sql, identity_) : policies::Checked{};
+  const policies::Checked checked = held_check_                    ? *std::exchange(held_check_, std::nullopt)
+                                    : options_.governor != nullptr ? options_.governor->check_query(sql, identity_)
+                                                                   : policies::Checked{};
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
+  ProxyError budget_error;
+  std::vector<ProxyError> budget_notices;
+  std::shared_ptr<policies::BudgetReservation> hold;
+  switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
+    case BudgetGate::Step::Wait: held_check_ = checked; return Verdict::Wait;
+    case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
+    case BudgetGate::Step::Go: break;
+  }
   if (auto plan = plan_of(sql, false)) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
@@ -156,6 +167,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const ReplyPosition at = positions_.on_forward(f.code);
   search_path_effect(checked.effect, at);
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  hold_budget(std::move(hold), budget_notices, at);
   explain_routing(routed, at);
   if (!routed) return Verdict::Forward;
   encode_to(protocol::Query{routed->sql}, out);
@@ -180,6 +192,17 @@ void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPos
   e.new_search_path = v.new_search_path;
   e.path_uncertain = v.search_path_uncertain;
   e.was_certain = was_certain;
+  expect(std::move(e));
+}
+
+void Conversation::hold_budget(std::shared_ptr<policies::BudgetReservation> hold,
+                               const std::vector<ProxyError>& notices, ReplyPosition at) {
+  for (const auto& n : notices) notice(n, at);
+  if (!hold) return;
+  Expectation e;
+  e.kind = Expectation::Kind::Budget;
+  e.at = at;
+  e.reservation = std::move(hold);
   expect(std::move(e));
 }
 
@@ -370,7 +393,16 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       if (!c.info || !c.info->check) continue;
       policies::Verdict v = options_.governor->check_bind(*c.info->check, b.params, b.param_formats, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+      ProxyError budget_error;
+      std::vector<ProxyError> budget_notices;
+      std::shared_ptr<policies::BudgetReservation> hold;
+      switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
+        case BudgetGate::Step::Wait: return Verdict::Wait;
+        case BudgetGate::Step::Refuse: return refuse(budget_error, true, out);
+        case BudgetGate::Step::Go: break;
+      }
       if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, positions_.next_send());
+      hold_budget(std::move(hold), budget_notices, positions_.next_send());
     }
   }
   InfoPtr portal_info;

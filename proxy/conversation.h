@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "policies/governor.h"
+#include "proxy/budget_gate.h"
 #include "protocol/codec.h"
 #include "protocol/error_builder.h"
 #include "proxy/object_table.h"
@@ -63,6 +64,7 @@ class Conversation {
     Planner planner;                         // empty: no rewrites
     Router router;                           // empty: nothing routed
     CopyPlanner copy_planner;                // empty: no upsert COPY
+    policies::Budgets* budgets = nullptr;    // null: no budgets
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -91,6 +93,9 @@ class Conversation {
   // Whether a large server message may stream through to the client unseen.
   [[nodiscard]] bool may_stream_server(char code) const;
   void on_server_streamed(char code);
+
+  // Budgets: a Wait verdict with budget().waiting() set waits for a lease, not the server.
+  [[nodiscard]] BudgetGate& budget() { return budget_; }
 
   // ---- what the server said.
   [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply(); }
@@ -131,6 +136,9 @@ class Conversation {
   // SET blueshift.explain_routing = on: a NOTICE with the routed text, as a policy warning is.
   void explain_routing(const std::optional<rewrite::RoutedText>& routed, ReplyPosition at);
   void search_path_effect(const policies::SessionEffect& effect, ReplyPosition at);
+  // A budgeted statement's notices before its replies, and its hold until they are done.
+  void hold_budget(std::shared_ptr<policies::BudgetReservation> hold, const std::vector<protocol::ProxyError>& notices,
+                   ReplyPosition at);
   // What a name is on the server when the next message runs: its latest request.
   static InfoPtr latest(const std::vector<ObjectTable::Candidate>& candidates);
   // The candidates whose checks apply to a Bind sent now.
@@ -170,6 +178,8 @@ class Conversation {
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
+  BudgetGate budget_{nullptr};
+  std::optional<policies::Checked> held_check_;  // a Query's check while it waits for a budget lease
 };
 
 }  // namespace blueshift::proxy

@@ -233,6 +233,7 @@ bool Conversation::fold_one(Expectation& e, const Frame& f, std::string* out) {
       return fold_plan_step(e, f, out);
     case Expectation::Kind::Notice:
     case Expectation::Kind::SearchPath:
+    case Expectation::Kind::Budget:
       return false;
   }
   return false;

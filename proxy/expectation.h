@@ -16,6 +16,10 @@
 #include "rewrite/plan.h"
 #include "rewrite/proxy_statement.h"
 
+namespace blueshift::policies {
+class BudgetReservation;
+}
+
 namespace blueshift::proxy {
 
 // One backend message, encoded (the proxy's own replies).
@@ -38,6 +42,7 @@ struct Expectation {
     AnswerExecute,   // Execute of a proxy-answered portal: EmptyQueryResponse becomes the answer
     PlanDescribe,    // Describe of a planned statement: ParameterDescription becomes `bytes`
     PlanStep,        // one message of a plan's steps
+    Budget,          // holds `reservation` until its batch ends: the statement's estimate is then settled
   };
   Kind kind = Kind::Refusal;
   ReplyPosition at;
@@ -58,6 +63,7 @@ struct Expectation {
   bool execute = false;  // PlanStep (extended): the step's Execute
   bool script = false;   // PlanStep (simple): the Query of the run's script; `step` follows it
   int text_offset = 0;   // PlanStep: where `step`'s text starts in the text sent (script)
+  std::shared_ptr<policies::BudgetReservation> reservation;  // Budget
 };
 
 // The folding state of one plan being run.

@@ -46,6 +46,10 @@ const std::vector<Setting>& settings() {
       {"blueshift.dry_run", {"blueshift.dry_run"}, false, "off", true},
       // The key of every COPY ... FROM of the session: an upsert on it (rewrite/copy_upsert.h).
       {"blueshift.copy_upsert_key", {"blueshift.copy_upsert_key"}, false, ""},
+      // The session user's budgets: spent and left this period (policies/budgets.h).
+      {"blueshift.spend",
+       {"budget", "scope", "member", "period", "period_start", "limit_usd", "spent_usd", "left_usd", "mode"},
+       true},
   };
   return all;
 }
@@ -106,6 +110,10 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
   } else if (setting->name == "blueshift.rules") {
     if (rules_) {
       for (const auto& rule : rules_()) append_row({rule[0], rule[1], rule[2], rule[3]}, a.rows);
+    }
+  } else if (setting->name == "blueshift.spend") {
+    if (spend_) {
+      for (const auto& row : spend_()) append_row(row, a.rows);
     }
   } else {
     append_row({value(setting->name)}, a.rows);

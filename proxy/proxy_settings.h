@@ -31,7 +31,10 @@ class ProxySettings {
  public:
   // One row per policy rule that applies to the session: name, type, mode, tables.
   using RulesSource = std::function<std::vector<std::array<std::string, 4>>()>;
-  explicit ProxySettings(RulesSource rules = {}) : rules_(std::move(rules)) {}
+  // One row per budget that charges the session (SHOW blueshift.spend, proxy/budget_gate.h).
+  using SpendSource = std::function<std::vector<std::vector<std::string>>()>;
+  explicit ProxySettings(RulesSource rules = {}, SpendSource spend = {})
+      : rules_(std::move(rules)), spend_(std::move(spend)) {}
 
   // The answer to `statement`, or the error PostgreSQL gives for it (unknown parameter
   // 42704, read-only parameter 55P02). Changes nothing.
@@ -45,6 +48,7 @@ class ProxySettings {
 
  private:
   RulesSource rules_;
+  SpendSource spend_;
   std::map<std::string, std::string, std::less<>> values_;  // writable settings set by SET
 };
 

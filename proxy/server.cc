@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 
+#include "proxy/budget_wait.h"
 #include "proxy/config_reload.h"
 #include "proxy/control_plane.h"
 #include "proxy/drain.h"
@@ -51,6 +52,7 @@ struct Server::Impl {
     if (c.policies) {
       context.governor = policies::Governor::create(*c.policies, c.catalog_conninfo, c.audit_file);
       add_governor_collector(context.registry, context.governor);
+      context.budgets = make_budgets(c.policies.get(), c.catalog_conninfo);
     }
     if (c.upserts && c.upserts->enabled && !c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
     context.router = make_router(c.routing);

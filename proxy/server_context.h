@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 
+#include "policies/budgets.h"
 #include "policies/governor.h"
 #include "proxy/asio.h"
 #include "proxy/buffer_budget.h"
@@ -53,6 +54,7 @@ struct ServerContext {
   // The admin console's view (admin_console.h): reload/drain hooks, PAUSE, ended sessions.
   ConsoleHooks console;
   ConsoleTotals ended_sessions;
+  std::shared_ptr<policies::Budgets> budgets;  // null: no budgets (proxy/budget_wait.h)
 };
 
 }  // namespace blueshift::proxy

@@ -4,6 +4,7 @@
 #include "protocol/peek.h"
 #include "policies/log_text.h"
 #include "proxy/admin_console.h"
+#include "proxy/budget_wait.h"
 #include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
@@ -83,7 +84,8 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(server.config.get()), login_config_(config_), client_(std::move(client)),
       client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
-                                         server.router, copy_upsert_planner(server.config->upserts)}),
+                                         server.router, copy_upsert_planner(server.config->upserts),
+                                         server.budgets.get()}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
@@ -806,7 +808,11 @@ awaitable<void> Session::pump_client() {
     }
     // A held message is framed again, without a read, once the upstream is quiet.
     read_more = !wait;
-    if (wait && !co_await upstream_quiet()) co_return;
+    if (wait && conversation_.budget().waiting()) {
+      co_await await_budget(server_.blocking, conversation_.budget());
+    } else if (wait && !co_await upstream_quiet()) {
+      co_return;
+    }
   }
 }
 

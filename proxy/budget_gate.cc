@@ -1,0 +1,47 @@
+#include "proxy/budget_gate.h"
+
+#include <utility>
+
+namespace blueshift::proxy {
+namespace {
+
+protocol::ProxyError to_error(const policies::BudgetMessage& m) {
+  return protocol::ProxyError{m.severity, m.sqlstate, m.message, m.detail, m.hint};
+}
+
+}  // namespace
+
+BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::string& user,
+                                   protocol::ProxyError* error, std::vector<protocol::ProxyError>* notices,
+                                   std::shared_ptr<policies::BudgetReservation>* hold) {
+  if (budgets_ == nullptr || !verdict.budget) return Step::Go;
+  // The same charge once its lease was asked for: what still does not fit is decided.
+  const bool waited = acquired_ != nullptr && acquired_->cost == verdict.budget->cost;
+  acquired_ = nullptr;
+  policies::BudgetOutcome o = budgets_->reserve(*verdict.budget, user, waited);
+  switch (o.kind) {
+    case policies::BudgetOutcome::Kind::NeedLease:
+      waiting_ = verdict.budget;
+      return Step::Wait;
+    case policies::BudgetOutcome::Kind::Refuse:
+      *error = to_error(o.refusal);
+      return Step::Refuse;
+    case policies::BudgetOutcome::Kind::Run:
+      break;
+  }
+  for (const auto& n : o.notices) notices->push_back(to_error(n));
+  *hold = std::move(o.reservation);
+  return Step::Go;
+}
+
+std::vector<std::vector<std::string>> BudgetGate::spend(policies::Governor* governor,
+                                                        const policies::SessionContext& session) const {
+  std::vector<std::vector<std::string>> rows;
+  if (budgets_ == nullptr || governor == nullptr) return rows;
+  for (auto& r : budgets_->spend(governor->budget_accounts_for(session))) {
+    rows.push_back({r.budget, r.scope, r.member, r.period, r.period_start, r.limit_usd, r.spent_usd, r.left_usd, r.mode});
+  }
+  return rows;
+}
+
+}  // namespace blueshift::proxy

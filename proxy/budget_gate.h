@@ -1,0 +1,44 @@
+// Where a session's statements meet their budgets (policies/budgets.h): the Conversation
+// asks admit() for each statement the Governor charged; the session awaits the lease a
+// statement waits for (await_budget, proxy/budget_wait.h) off the I/O thread. Asio-free.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policies/budgets.h"
+#include "policies/governor.h"
+#include "protocol/error_builder.h"
+
+namespace blueshift::proxy {
+
+class BudgetGate {
+ public:
+  explicit BudgetGate(policies::Budgets* budgets) : budgets_(budgets) {}
+
+  enum class Step {
+    Go,      // run it; *hold settles when the statement's replies are done; *notices go first
+    Refuse,  // *error is the client's; nothing runs
+    Wait,    // the session awaits waiting() on a worker, calls acquired(), then admit again
+  };
+  [[nodiscard]] Step admit(const policies::Verdict& verdict, const std::string& user, protocol::ProxyError* error,
+                           std::vector<protocol::ProxyError>* notices,
+                           std::shared_ptr<policies::BudgetReservation>* hold);
+
+  // The charge a statement waits for a lease for (null: none).
+  [[nodiscard]] const std::shared_ptr<const policies::BudgetCharge>& waiting() const { return waiting_; }
+  [[nodiscard]] policies::Budgets* budgets() const { return budgets_; }
+  void acquired() { acquired_ = std::exchange(waiting_, nullptr); }
+
+  // SHOW blueshift.spend: one row per budget that charges the session.
+  [[nodiscard]] std::vector<std::vector<std::string>> spend(policies::Governor* governor,
+                                                            const policies::SessionContext& session) const;
+
+ private:
+  policies::Budgets* budgets_;
+  std::shared_ptr<const policies::BudgetCharge> waiting_;
+  std::shared_ptr<const policies::BudgetCharge> acquired_;  // the lease was asked for this one
+};
+
+}  // namespace blueshift::proxy
