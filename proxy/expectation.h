@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/codec.h"
@@ -23,6 +24,13 @@ inline std::string encode_backend(const protocol::BackendMessage& m) {
   return out;
 }
 
+// The statement requests of one SQL PREPARE, DEALLOCATE [ALL] or DISCARD ALL, in text
+// order: they take effect when the server answers `tag`.
+struct SqlRequest {
+  std::string tag;
+  std::vector<std::pair<std::string, uint64_t>> tickets;  // name, ticket
+};
+
 // What to do with the replies to one message written upstream, beyond passing them.
 struct Expectation {
   enum class Kind : uint8_t {
@@ -36,6 +44,7 @@ struct Expectation {
     AnswerExecute,   // Execute of a proxy-answered portal: EmptyQueryResponse becomes the answer
     PlanDescribe,    // Describe of a planned statement: ParameterDescription becomes `bytes`
     PlanStep,        // one message of a plan's steps
+    SqlPrepared,     // a text's SQL PREPARE/DEALLOCATE: `sql_requests`, confirmed by their tags
   };
   Kind kind = Kind::Refusal;
   ReplyPosition at;
@@ -54,6 +63,7 @@ struct Expectation {
   const rewrite::PlanStep* step = nullptr;  // PlanStep: the plan's step (null for BEGIN/COMMIT)
   bool last = false;  // PlanStep: the step whose completion or ReadyForQuery ends the plan
   bool execute = false;  // PlanStep (extended): the step's Execute
+  std::vector<SqlRequest> sql_requests;  // SqlPrepared: the ones not confirmed yet, in order
 };
 
 // The folding state of one plan being run.
