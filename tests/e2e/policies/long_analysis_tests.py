@@ -6,7 +6,7 @@ on the blocking pool (limits.offload_analysis_bytes). The same run with the offl
 first shows the stall the test guards against, so the gap it asserts is real.
 
 Usage: long_analysis_tests.py [offload|all]     (port 6742)
-Environment: LONG_ANALYSIS_BRANCHES (default 60000) sets the statement's size.
+Environment: LONG_ANALYSIS_BRANCHES (default 80000) sets the statement's size.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import harness as h
 from harness import check
 
 PORT = 6742
-BRANCHES = int(os.environ.get("LONG_ANALYSIS_BRANCHES", "60000"))
+BRANCHES = int(os.environ.get("LONG_ANALYSIS_BRANCHES", "80000"))
 LIMIT = 16 << 20  # policies.max_statement_bytes for this test
 h.WAIT = max(h.WAIT, 120.0)  # the long statement's answer comes after its analysis
 

@@ -71,12 +71,12 @@ def test_lifecycle():
         check(not r.errors, f"PREPARE of a statement decided by its values refused: {r.errors}")
         expect_rows(c, "execute w(2024, 2024)", [("yes", direct_count_range(2024, 2024))], "EXECUTE w(2024, 2024)")
         expect_refused(c, "execute w(2022, 2024)", "EXECUTE w(2022, 2024): 36 partitions")
-        expect_refused(c, "execute w(2024, 2023 + 1)", "EXECUTE w with an expression argument")
+        expect_refused(c, "execute w(2023 + 1, 2024)", "EXECUTE w with an expression argument")
         expect_refused(c, "explain analyze execute w(2022, 2024)", "EXPLAIN ANALYZE EXECUTE w(2022, 2024)")
         expect_refused(c, "create temp table t as execute w(2022, 2024)", "CREATE TABLE AS EXECUTE w(2022, 2024)")
 
         # Re-PREPARE under a new definition: EXECUTE is decided by what the server has.
-        expect_rows(c, "execute p(2022, 2024)", [("yes", 0)], "EXECUTE p(2022, 2024): year 2022, month 2024")
+        expect_rows(c, "execute p(2022, 2024)", [("yes", "0")], "EXECUTE p(2022, 2024): year 2022, month 2024")
         check(not c.query("deallocate p").errors, "DEALLOCATE p")
         check(not c.query(f"prepare p(int, int) as {RANGE}").errors, "re-PREPARE p")
         expect_refused(c, "execute p(2022, 2024)", "EXECUTE of the re-PREPAREd p(2022, 2024)")
