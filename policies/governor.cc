@@ -239,20 +239,7 @@ class GovernorImpl final : public Governor {
 
   Verdict check_bind(const PreparedCheck& prepared, const std::vector<std::optional<std::string>>& params,
                      const std::vector<int16_t>& param_formats, const SessionContext& session) override {
-    checked_.fetch_add(1, std::memory_order_relaxed);
-    const auto snap = snapshot();
-    const SessionFacts facts = session_facts(*snap, session);
-    const auto rules = rules_in_scope(*snap->policy, facts);
-    auto accounts = budget_accounts(snap->policy->budgets, facts);
-    if (rules.empty() && accounts.empty()) return Verdict{};
-    const std::vector<rewrite::ParamValue> values = bind_values(params, param_formats, prepared.param_types);
-    // A value that cannot be read keeps its $n, which may match any partition.
-    static const rewrite::QueryFacts none;
-    const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
-    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
-    Verdict v = finish(d, facts, *snap, qf, &values);
-    charge(*snap, qf, std::move(accounts), &values, &v);
-    return v;
+    return check_values(prepared, bind_values(params, param_formats, prepared.param_types), session);
   }
 
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
@@ -273,6 +260,25 @@ class GovernorImpl final : public Governor {
         evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, given, snap->sizes.get()});
     out.rows = dry_run_rows(*qf, d, *snap->catalog, *snap->sizes, snap->policy->cost, given);
     return out;
+  }
+
+  Verdict check_execute(const PreparedCheck* prepared, bool unknown, const std::vector<ExecuteArgument>& args,
+                        const SessionContext& session) override {
+    if (unknown) return check_unknown_execute(session);
+    if (prepared == nullptr) return Verdict{};
+    std::vector<rewrite::ParamValue> values(args.size());
+    for (size_t i = 0; i < args.size(); ++i) {
+      // Text, as EXECUTE hands its arguments to the statement's declared types; an
+      // unknown one is given as bytes no type reads (a binary int4 of no bytes), so it
+      // keeps its $n.
+      constexpr uint32_t kInt4 = 23;
+      values[i].value = args[i].known ? args[i].text : std::optional<std::string>("");
+      values[i].binary = !args[i].known;
+      values[i].type_oid = !args[i].known                   ? kInt4
+                           : i < prepared->param_types.size() ? prepared->param_types[i]
+                                                             : 0;
+    }
+    return check_values(*prepared, values, session);
   }
 
   std::vector<RuleSummary> rules_for(const SessionContext& session) override {
@@ -489,6 +495,42 @@ class GovernorImpl final : public Governor {
     return a;
   }
 
+  // The decision on a prepared statement's facts with its $n values (a value that cannot
+  // be read keeps its $n, which may match any partition).
+  Verdict check_values(const PreparedCheck& prepared, const std::vector<rewrite::ParamValue>& values,
+                       const SessionContext& session) {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    auto accounts = budget_accounts(snap->policy->budgets, facts);
+    if (rules.empty() && accounts.empty()) return Verdict{};
+    // A value that cannot be read keeps its $n, which may match any partition.
+    static const rewrite::QueryFacts none;
+    const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
+    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
+    Verdict v = finish(d, facts, *snap, qf, &values);
+    charge(*snap, qf, std::move(accounts), &values, &v);
+    return v;
+  }
+
+  // EXECUTE of a statement the proxy never saw prepared: code whose SQL is unknown.
+  Verdict check_unknown_execute(const SessionContext& session) {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    if (rules.empty()) return Verdict{};
+    rewrite::QueryFacts qf;
+    rewrite::StatementFacts st;
+    st.kind = rewrite::StatementKind::Utility;
+    st.opaque = "the EXECUTE of a prepared statement it did not see prepared";
+    st.opaque_dynamic = "PREPARE the statement in this session first, in a statement of its own";
+    qf.statements.push_back(std::move(st));
+    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, nullptr, snap->sizes.get()});
+    return finish(d, facts, *snap, qf, nullptr);
+  }
+
   Checked check(std::string_view sql, const SessionContext& session, bool parse,
                 const std::vector<uint32_t>& param_types) {
     checked_.fetch_add(1, std::memory_order_relaxed);
@@ -583,8 +625,9 @@ class GovernorImpl final : public Governor {
         out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
         return out;
       }
-      // No Bind will follow (a simple Query, e.g. SQL PREPARE whose EXECUTE supplies the
-      // values as text): decide now, with every unknown value matching every partition.
+      // No Bind will follow (a simple Query): decide now, with every unknown value matching
+      // every partition. (The proxy checks a lone SQL PREPARE's body as a Parse, and each
+      // EXECUTE of it with check_execute.)
       d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values, snap->sizes.get()});
     }
     if (!memo) {

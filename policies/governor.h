@@ -79,6 +79,13 @@ struct Checked {
   std::shared_ptr<const PreparedCheck> deferred;
 };
 
+// One argument of SQL EXECUTE name(...) as the server receives it: a constant's text
+// (nullopt: NULL), or not known (an expression), which may then match any partition.
+struct ExecuteArgument {
+  std::optional<std::string> text;
+  bool known = true;
+};
+
 // One rule that applies to a session, as SHOW blueshift.rules lists it.
 struct RuleSummary {
   std::string name;
@@ -136,6 +143,14 @@ class Governor {
                                            const std::vector<std::optional<std::string>>& params,
                                            const std::vector<int16_t>& param_formats,
                                            const SessionContext& session) = 0;
+  // SQL EXECUTE name(args), decided as a Bind is. The proxy checks a SQL PREPARE's body
+  // with check_parse and its declared types; prepared is that check's deferred one (null
+  // when it needs no values: then this passes). unknown: the proxy did not see the
+  // statement prepared, so nothing says what it reads, and it fails closed as code that
+  // builds SQL at run time does.
+  [[nodiscard]] virtual Verdict check_execute(const PreparedCheck* prepared, bool unknown,
+                                              const std::vector<ExecuteArgument>& args,
+                                              const SessionContext& session) = 0;
 
   // What running the text would scan, with what each table's decision would be, for a
   // dry run: no audit line, no counter, nothing recorded. params: a Bind's values (null:

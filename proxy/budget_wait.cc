@@ -1,15 +1,21 @@
 #include "proxy/budget_wait.h"
 
+#include "proxy/off_thread.h"
+
 #include <stdexcept>
 
 namespace blueshift::proxy {
 
 awaitable<void> await_budget(asio::thread_pool& blocking, BudgetGate& gate) {
-  auto acquire = [budgets = gate.budgets(), charge = gate.waiting()]() -> asio::awaitable<void> {
-    budgets->acquire(*charge);
-    co_return;
-  };
-  if (gate.budgets() != nullptr && gate.waiting()) co_await asio::co_spawn(blocking, acquire(), use_nothrow);
+  if (gate.budgets() != nullptr && gate.waiting()) {
+    // run_off_thread, not co_spawn on the pool: see proxy/off_thread.h (the awaiting pump's
+    // cancellation slot is connected).
+    co_await run_off_thread(blocking, co_await asio::this_coro::executor,
+                            [budgets = gate.budgets(), charge = gate.waiting()] {
+                              budgets->acquire(*charge);
+                              return true;
+                            });
+  }
   gate.acquired();
 }
 

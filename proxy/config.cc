@@ -141,7 +141,7 @@ Config config_from_yaml(const YAML::Node& root) {
     reject_unknown(limits, "limits.", {"max_client_connections", "max_message_size", "login_timeout_ms",
                                        "idle_client_timeout_ms", "query_timeout_ms", "max_buffered_bytes",
                                        "max_unauthenticated_connections", "max_unauthenticated_per_address",
-                                       "handshake_timeout_ms"});
+                                       "handshake_timeout_ms", "offload_analysis_bytes"});
     read(limits, "max_client_connections", "limits.", &c.max_client_connections);
     read(limits, "max_message_size", "limits.", &c.max_message_size);
     read(limits, "max_buffered_bytes", "limits.", &c.max_buffered_bytes);
@@ -149,6 +149,7 @@ Config config_from_yaml(const YAML::Node& root) {
     read(limits, "max_unauthenticated_connections", "limits.", &c.max_unauthenticated_connections);
     read(limits, "max_unauthenticated_per_address", "limits.", &c.max_unauthenticated_per_address);
     read(limits, "handshake_timeout_ms", "limits.", &c.handshake_timeout_ms);
+    read(limits, "offload_analysis_bytes", "limits.", &c.offload_analysis_bytes);
     read(limits, "idle_client_timeout_ms", "limits.", &c.idle_client_timeout_ms);
     read(limits, "query_timeout_ms", "limits.", &c.query_timeout_ms);
   }

@@ -64,6 +64,8 @@ struct Config {
   size_t max_unauthenticated_connections = 256;
   size_t max_unauthenticated_per_address = 64;
   int handshake_timeout_ms = 10000;
+  // A governed statement at least this long is analysed off the I/O threads (0: never).
+  size_t offload_analysis_bytes = 64u << 10;
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
   int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)
   int io_threads = 0;                // 0: one per core

@@ -2,6 +2,7 @@
 
 #include "proxy/expectation.h"
 #include "proxy/plan_script.h"
+#include "proxy/sql_steps_checked.h"
 
 #include <utility>
 
@@ -143,11 +144,23 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
-  const policies::Checked checked = held_check_                    ? *std::exchange(held_check_, std::nullopt)
-                                    : options_.governor != nullptr ? options_.governor->check_query(sql, identity_)
-                                                                   : policies::Checked{};
+  const auto steps = sql_steps(sql);
+  const rewrite::SqlPreparedStep* lone = lone_prepare(steps.get());
+  std::optional<policies::Checked> done;
+  if (held_check_) {
+    done = std::exchange(held_check_, std::nullopt);  // presented again after a budget wait
+  } else {
+    done = lone ? check_text(lone->query, &lone->param_types) : check_text(sql, nullptr);
+    if (!done) return Verdict::Analyse;
+  }
+  const policies::Checked checked = std::move(*done);
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
+  std::optional<SqlStepsChecked> sql_checked;
+  if (steps) {
+    sql_checked = check_sql_steps(*steps, nullptr, lone ? &checked : nullptr);
+    if (sql_checked->refusal) return refuse(to_error(*sql_checked->refusal, routed), false, out);
+  }
   ProxyError budget_error;
   std::vector<ProxyError> budget_notices;
   std::shared_ptr<policies::BudgetReservation> hold;
@@ -166,7 +179,8 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   }
   const ReplyPosition at = positions_.on_forward(f.code);
   search_path_effect(checked.effect, at);
-  if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  if (sql_checked) record_sql_steps(*steps, *sql_checked, at, true);
+  if (v.outcome == policies::Verdict::Outcome::Notice && !lone) notice(v, at);
   hold_budget(std::move(hold), budget_notices, at);
   explain_routing(routed, at);
   if (!routed) return Verdict::Forward;
@@ -177,6 +191,24 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   if (!options_.router) return std::nullopt;
   return options_.router(sql, identity_);
+}
+
+std::optional<policies::Checked> Conversation::check_text(std::string_view sql,
+                                                         const std::vector<uint32_t>* parse_types) {
+  if (analysed_) return std::exchange(analysed_, std::nullopt);
+  policies::Governor* governor = options_.governor;
+  if (governor == nullptr) return policies::Checked{};
+  if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) {
+    return parse_types ? governor->check_parse(sql, identity_, *parse_types) : governor->check_query(sql, identity_);
+  }
+  // A long text may take seconds to analyse: not on the I/O thread, where every other
+  // session of the thread would wait for it. The task owns copies of all it reads.
+  std::optional<std::vector<uint32_t>> types;
+  if (parse_types) types = *parse_types;
+  analysis_ = [governor, text = std::string(sql), session = identity_, types = std::move(types)] {
+    return types ? governor->check_parse(text, session, *types) : governor->check_query(text, session);
+  };
+  return std::nullopt;
 }
 
 void Conversation::search_path_effect(const policies::SessionEffect& v, ReplyPosition at) {
@@ -291,19 +323,25 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   const std::string& query = routed ? routed->sql : p.query;
   // The parameter types let binary Bind values be read at Bind time.
   const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
-  policies::Checked checked =
-      options_.governor != nullptr ? options_.governor->check_parse(query, identity_, types) : policies::Checked{};
+  // SQL PREPARE/EXECUTE in the statement run at its Execute; a lone PREPARE's body is
+  // checked now as a Parse, and its $n wait for the EXECUTEs of it.
+  const auto steps = sql_steps(query);
+  const rewrite::SqlPreparedStep* lone = lone_prepare(steps.get());
+  auto done = lone ? check_text(lone->query, &lone->param_types) : check_text(query, &types);
+  if (!done) return Verdict::Analyse;
+  policies::Checked checked = std::move(*done);
   const policies::Verdict& v = checked.verdict;
-  std::shared_ptr<const policies::PreparedCheck> deferred = std::move(checked.deferred);
+  std::shared_ptr<const policies::PreparedCheck> deferred = lone ? nullptr : std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
   rewrite::PlanPtr plan = plan_of(query, true);
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
-  if (deferred || plan || dry) {
+  if (deferred || plan || dry || steps) {
     auto i = std::make_shared<ObjectInfo>();
     i->dry_run_runs = dry;  // prepared during a dry run, and runs as usual
     i->check = std::move(deferred);
     i->plan = plan;
+    i->sql_steps = steps;
     i->param_types = p.param_types;
     info = std::move(i);
   }
@@ -417,6 +455,11 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
     verdict = Verdict::Replace;
   } else if (kind && kind->answer) {
     portal_info = kind;
+  } else if (kind && kind->sql_steps) {
+    auto i = std::make_shared<ObjectInfo>(*kind);
+    i->check = nullptr;
+    i->bind = std::make_shared<const protocol::Bind>(b);  // its $n, for the EXECUTE's arguments
+    portal_info = std::move(i);
   }
   const ReplyPosition at = positions_.on_forward(f.code);
   if (portal_info || portal_tracked) {
@@ -468,6 +511,13 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
   if (candidates == nullptr) return forward(f.code);
   const InfoPtr info = latest(*candidates);
   if (info && info->plan) return plan_execute(*info, out);
+  if (info && info->sql_steps) {
+    // Decided now, not at Bind: the names it executes may have changed since.
+    SqlStepsChecked checked = check_sql_steps(*info->sql_steps, info->bind.get(), nullptr);
+    if (checked.refusal) return refuse(to_error(*checked.refusal), true, out);
+    record_sql_steps(*info->sql_steps, checked, positions_.on_forward(f.code), false);
+    return Verdict::Forward;
+  }
   const ReplyPosition at = positions_.on_forward(f.code);
   if (info && (info->answer || info->dry_run_reply)) {
     Expectation e;

@@ -24,6 +24,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "policies/governor.h"
@@ -56,6 +57,7 @@ using CopyPlanner =
 
 struct Expectation;
 struct PlanRun;
+struct SqlStepsChecked;
 
 class Conversation {
  public:
@@ -65,6 +67,9 @@ class Conversation {
     Router router;                           // empty: nothing routed
     CopyPlanner copy_planner;                // empty: no upsert COPY
     policies::Budgets* budgets = nullptr;    // null: no budgets
+    // A governed Query or Parse text at least this long is analysed off the I/O thread
+    // (Verdict::Analyse); 0: never.
+    size_t offload_bytes = 0;
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -78,6 +83,8 @@ class Conversation {
     Forward,  // the message's own bytes go on
     Replace,  // *out goes on in its place (possibly nothing)
     Wait,     // call again with the same message once !awaiting_reply()
+    Analyse,  // run take_analysis() off the I/O thread, give its result to analysed(), then
+              // call again with the same message
   };
 
   // ---- client -> server, every logged-in message in order.
@@ -105,6 +112,12 @@ class Conversation {
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
 
+  // ---- long analysis, after an Analyse verdict. The task owns copies of what it reads
+  // (the text, the session's facts) and may run on any thread while the session goes on.
+  [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(analysis_); }
+  [[nodiscard]] std::function<policies::Checked()> take_analysis() { return std::exchange(analysis_, {}); }
+  void analysed(policies::Checked checked) { analysed_ = std::move(checked); }
+
  private:
   Verdict forward(char code);
   Verdict on_query(const protocol::Frame& f, std::string* out);
@@ -119,6 +132,10 @@ class Conversation {
   Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
+  // The governor's check of a Query (parse_types null) or Parse text: the one analysed off
+  // the thread for this message, or one run now; nullopt, with analysis_ set, when the
+  // text is long enough to go off the thread.
+  std::optional<policies::Checked> check_text(std::string_view sql, const std::vector<uint32_t>* parse_types);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
   // SET blueshift.dry_run = on (proxy/dry_run.cc); nullopt: the message goes on as usual.
@@ -156,6 +173,20 @@ class Conversation {
   std::shared_ptr<PlanRun> start_run(const rewrite::PlanPtr& plan);
   Verdict copy_in_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict copy_in_end(const protocol::Frame& f, std::string* out);
+  // SQL PREPARE/EXECUTE/DEALLOCATE/DISCARD ALL (conversation_sql_prepared.cc). The steps of
+  // a governed text that may hold any (null: none).
+  [[nodiscard]] std::shared_ptr<const rewrite::SqlPreparedText> sql_steps(std::string_view sql) const;
+  // The text's one statement when it is a PREPARE with a body: checked as a Parse of it.
+  static const rewrite::SqlPreparedStep* lone_prepare(const rewrite::SqlPreparedText* text);
+  // Each EXECUTE decided after the steps before it (bind: the $n of an extended-protocol
+  // statement; lone: the lone PREPARE's check, already run).
+  SqlStepsChecked check_sql_steps(const rewrite::SqlPreparedText& text, const protocol::Bind* bind,
+                                  const policies::Checked* lone);
+  // The text's changes of names, as requests confirmed by their CommandComplete.
+  void record_sql_steps(const rewrite::SqlPreparedText& text, SqlStepsChecked& checked, ReplyPosition at,
+                        bool whole_batch);
+  void fold_sql_prepared(Expectation& e, const protocol::Frame& f);
+  void finish_sql_prepared(Expectation& e);
   // Server side.
   Verdict fold(const protocol::Frame& f, std::string* out);
   bool fold_one(Expectation& e, const protocol::Frame& f, std::string* out);
@@ -180,6 +211,8 @@ class Conversation {
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   BudgetGate budget_{nullptr};
   std::optional<policies::Checked> held_check_;  // a Query's check while it waits for a budget lease
+  std::function<policies::Checked()> analysis_;  // Analyse: the check to run off the thread
+  std::optional<policies::Checked> analysed_;     // its result, for the message presented again
 };
 
 }  // namespace blueshift::proxy

@@ -231,6 +231,9 @@ bool Conversation::fold_one(Expectation& e, const Frame& f, std::string* out) {
     }
     case Expectation::Kind::PlanStep:
       return fold_plan_step(e, f, out);
+    case Expectation::Kind::SqlPrepared:
+      fold_sql_prepared(e, f);
+      return false;
     case Expectation::Kind::Notice:
     case Expectation::Kind::SearchPath:
     case Expectation::Kind::Budget:
@@ -289,6 +292,9 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
       }
       break;
     }
+    case Expectation::Kind::SqlPrepared:
+      finish_sql_prepared(e);
+      break;
     case Expectation::Kind::PlanStep:
       if (!e.whole_batch) break;
       if (!e.last) {

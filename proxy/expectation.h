@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/codec.h"
@@ -29,6 +30,13 @@ inline std::string encode_backend(const protocol::BackendMessage& m) {
   return out;
 }
 
+// The statement requests of one SQL PREPARE, DEALLOCATE [ALL] or DISCARD ALL, in text
+// order: they take effect when the server answers `tag`.
+struct SqlRequest {
+  std::string tag;
+  std::vector<std::pair<std::string, uint64_t>> tickets;  // name, ticket
+};
+
 // What to do with the replies to one message written upstream, beyond passing them.
 struct Expectation {
   enum class Kind : uint8_t {
@@ -43,6 +51,7 @@ struct Expectation {
     PlanDescribe,    // Describe of a planned statement: ParameterDescription becomes `bytes`
     PlanStep,        // one message of a plan's steps
     Budget,          // holds `reservation` until its batch ends: the statement's estimate is then settled
+    SqlPrepared,     // a text's SQL PREPARE/DEALLOCATE: `sql_requests`, confirmed by their tags
   };
   Kind kind = Kind::Refusal;
   ReplyPosition at;
@@ -64,6 +73,7 @@ struct Expectation {
   bool script = false;   // PlanStep (simple): the Query of the run's script; `step` follows it
   int text_offset = 0;   // PlanStep: where `step`'s text starts in the text sent (script)
   std::shared_ptr<policies::BudgetReservation> reservation;  // Budget
+  std::vector<SqlRequest> sql_requests;  // SqlPrepared: the ones not confirmed yet, in order
 };
 
 // The folding state of one plan being run.

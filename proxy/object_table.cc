@@ -50,6 +50,12 @@ const std::vector<ObjectTable::Candidate>* ObjectTable::find(std::string_view na
   return it == names_.end() ? nullptr : &it->second;
 }
 
+std::vector<std::string> ObjectTable::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, list] : names_) out.push_back(name);
+  return out;
+}
+
 void ObjectTable::tidy(std::string_view name) {
   auto it = names_.find(name);
   if (it == names_.end()) return;

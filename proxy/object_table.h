@@ -18,6 +18,7 @@
 #include "protocol/messages.h"
 #include "rewrite/plan.h"
 #include "rewrite/proxy_statement.h"
+#include "rewrite/sql_prepared.h"
 
 namespace blueshift::policies {
 struct PreparedCheck;
@@ -47,6 +48,11 @@ struct ObjectInfo {
   std::shared_ptr<const DryRunStatement> dry_run;
   bool dry_run_runs = false;
   std::shared_ptr<const std::string> dry_run_reply;  // DataRows and CommandComplete
+  // Made by SQL PREPARE: known (its EXECUTE is checked), even without a check.
+  bool sql_prepared = false;
+  // A statement (and its portals) whose text is SQL PREPARE/EXECUTE/DEALLOCATE/DISCARD
+  // ALL: applied and checked at its Execute (conversation_sql_prepared.cc).
+  std::shared_ptr<const rewrite::SqlPreparedText> sql_steps;
 };
 using InfoPtr = std::shared_ptr<const ObjectInfo>;  // null: nothing to say about the object
 
@@ -73,6 +79,8 @@ class ObjectTable {
   // Everything `name` may be on the server now; null when the proxy knows nothing of it.
   [[nodiscard]] const std::vector<Candidate>* find(std::string_view name) const;
   [[nodiscard]] bool empty() const { return names_.empty(); }
+  // Every name with something recorded (DEALLOCATE ALL drops them all).
+  [[nodiscard]] std::vector<std::string> names() const;
 
  private:
   void tidy(std::string_view name);

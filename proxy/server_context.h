@@ -40,7 +40,7 @@ struct ServerContext {
   Router router;                                 // empty: nothing routed (routing_settings.h)
   metrics::Registry registry;          // everything the stats line and metrics report
   ProxyMetrics metrics{registry};      // the handles sessions update
-  // Blocking work a session waits for (group lookups over libpq), off the I/O threads.
+  // Work a session waits for (group lookups over libpq, long analyses), off the I/O threads.
   asio::thread_pool blocking{2};
   LogLimiter<static_cast<size_t>(DroppedStartup::kCount)> dropped_startups;
   BufferBudget buffered;  // limits.max_buffered_bytes

@@ -1,5 +1,6 @@
 #include "proxy/session.h"
 #include "proxy/session_reload.h"
+#include "proxy/off_thread.h"
 
 #include "protocol/peek.h"
 #include "policies/log_text.h"
@@ -85,7 +86,7 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(server.config.get()), login_config_(config_), client_(std::move(client)),
       client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
                                          server.router, copy_upsert_planner(server.config->upserts),
-                                         server.budgets.get()}),
+                                         server.budgets.get(), server.config->offload_analysis_bytes}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);
@@ -806,13 +807,20 @@ awaitable<void> Session::pump_client() {
       }
       co_return;
     }
-    // A held message is framed again, without a read, once the upstream is quiet.
+    // A held message is framed again, without a read, once the upstream is quiet or its
+    // analysis is done.
     read_more = !wait;
-    if (wait && conversation_.budget().waiting()) {
+    if (!wait) continue;
+    // Not `co_await (c ? a() : b())`: GCC 12 destroys that temporary awaitable twice.
+    bool go_on = true;
+    if (conversation_.budget().waiting()) {
       co_await await_budget(server_.blocking, conversation_.budget());
-    } else if (wait && !co_await upstream_quiet()) {
-      co_return;
+    } else if (conversation_.analysis_pending()) {
+      go_on = co_await analyse_off_thread();
+    } else {
+      go_on = co_await upstream_quiet();
     }
+    if (!go_on) co_return;
   }
 }
 
@@ -826,15 +834,28 @@ awaitable<bool> Session::upstream_quiet() {
   co_return !stopping_;
 }
 
+awaitable<bool> Session::analyse_off_thread() {
+  // Only this session waits; an exception (a bug) ends the session, never a decision
+  // without the check.
+  policies::Checked result = co_await run_off_thread(server_.blocking, executor_, conversation_.take_analysis());
+  conversation_.analysed(std::move(result));
+  co_return !stopping_;
+}
+
 awaitable<void> Session::look_up_groups() {
   policies::Governor* governor = server_.governor.get();
   if (governor == nullptr || !governor->needs_group_lookup(identity_.user)) co_return;
   // libpq blocks: the lookup runs on the blocking pool, and only this session waits.
-  auto lookup = [governor, user = identity_.user]() -> asio::awaitable<void> {
-    governor->lookup_groups(user);
-    co_return;
-  };
-  co_await asio::co_spawn(server_.blocking, lookup(), use_nothrow);
+  // (run_off_thread, not co_spawn on the pool: see proxy/off_thread.h.) A lookup that
+  // throws leaves the groups unknown, which the checks treat as failed closed.
+  try {
+    co_await run_off_thread(server_.blocking, executor_, [governor, user = identity_.user] {
+      governor->lookup_groups(user);
+      return true;
+    });
+  } catch (const std::exception& e) {
+    spdlog::warn("group lookup for user {} failed: {}", log_text(identity_.user), e.what());
+  }
 }
 
 awaitable<void> Session::pump_server() {
@@ -949,7 +970,7 @@ bool Session::frame_client_input(std::string& out, asio::const_buffer* pending, 
       pos += f.size;
       continue;
     }
-    if (verdict == Conversation::Verdict::Wait) {
+    if (verdict == Conversation::Verdict::Wait || verdict == Conversation::Verdict::Analyse) {
       *wait = true;
       break;
     }

@@ -96,6 +96,8 @@ class Session : public std::enable_shared_from_this<Session> {
   awaitable<bool> upstream_quiet();
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
+  // The check of a long governed text, on the blocking pool (false when the session stops).
+  awaitable<bool> analyse_off_thread();
   // Counts a large message buffered whole (size bytes) in *reserved against the proxy-wide
   // budget; false, with final_error_ set, when it does not fit. release_buffer() gives it back.
   bool reserve_buffer(size_t* reserved, size_t size);

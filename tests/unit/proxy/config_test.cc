@@ -26,7 +26,7 @@ listen: 0.0.0.0:6000
 upstream: {host: example-cluster.local, port: 5439, tls: require, connect_timeout_ms: 2500, read_timeout_ms: 40}
 limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 100, idle_client_timeout_ms: 900,
          query_timeout_ms: 30, max_buffered_bytes: 4096, max_unauthenticated_connections: 11,
-         max_unauthenticated_per_address: 3, handshake_timeout_ms: 70}
+         max_unauthenticated_per_address: 3, handshake_timeout_ms: 70, offload_analysis_bytes: 512}
 io_threads: 3
 pin_io_threads: false
 unpin_when_crowded: true
@@ -50,6 +50,7 @@ policies: {rules: []}
   EXPECT_EQ(c.max_unauthenticated_connections, 11u);
   EXPECT_EQ(c.max_unauthenticated_per_address, 3u);
   EXPECT_EQ(c.handshake_timeout_ms, 70);
+  EXPECT_EQ(c.offload_analysis_bytes, 512u);
   EXPECT_EQ(c.upstream_read_timeout_ms, 40);
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_FALSE(c.pin_io_threads);

@@ -33,6 +33,10 @@ class RecordingGovernor : public policies::Governor {
                                const std::vector<int16_t>&, const policies::SessionContext&) override {
     return {};
   }
+  policies::Verdict check_execute(const policies::PreparedCheck*, bool, const std::vector<policies::ExecuteArgument>&,
+                                  const policies::SessionContext&) override {
+    return {};
+  }
   bool reload(const YAML::Node& policies, std::string*) override {
     reloaded_rule = policies["rules"][0]["name"].as<std::string>();
     if (reloads.fetch_add(1) > 0) return true;

@@ -70,7 +70,7 @@ class Driver {
  public:
   explicit Driver(Conversation::Options options = {}) : conversation(std::move(options)) {}
 
-  // What goes upstream for one client message ("WAIT" for that verdict).
+  // What goes upstream for one client message ("WAIT", "ANALYSE" for those verdicts).
   std::string send(const protocol::FrontendMessage& m) {
     std::string raw;
     protocol::encode(m, raw);
@@ -83,6 +83,7 @@ class Driver {
       case Conversation::Verdict::Forward: return describe<true>(raw);
       case Conversation::Verdict::Replace: return describe<true>(out);
       case Conversation::Verdict::Wait: return "WAIT";
+      case Conversation::Verdict::Analyse: return "ANALYSE";
     }
     return "?";
   }

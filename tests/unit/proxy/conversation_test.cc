@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "conversation_driver.h"
+#include "demo_governor.h"
 #include "policies/governor_options.h"
 #include "rewrite/merge_plan.h"
 #include "proxy/routing_settings.h"
@@ -19,16 +20,11 @@ namespace {
 
 using namespace protocol;
 using testing::Driver;
+using testing::demo_governor;
 
 ErrorResponse error(const std::string& sqlstate) { return ErrorResponse{{{{'S', "ERROR"}, {'V', "ERROR"}, {'C', sqlstate}, {'M', "boom"}}}}; }
 ReadyForQuery ready(char status) { return ReadyForQuery{status}; }
 
-// A real governor over the demo catalog and policies (tests/unit/policies/fixtures.h).
-std::shared_ptr<policies::Governor> demo_governor() {
-  policies::GovernorOptions options;
-  options.load_catalog = []() -> absl::StatusOr<policies::Catalog> { return policies::testing::demo_catalog(); };
-  return policies::Governor::create(YAML::Load(policies::testing::kDemoPolicies), options);
-}
 
 struct Governed : ::testing::Test {
   std::shared_ptr<policies::Governor> governor = demo_governor();

@@ -1,0 +1,21 @@
+// What checking a text's SQL PREPARE/EXECUTE steps found (an internal header of
+// conversation*.cc; see conversation_sql_prepared.cc).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "policies/governor.h"
+
+namespace blueshift::proxy {
+
+struct SqlStepsChecked {
+  std::optional<policies::Verdict> refusal;
+  std::vector<policies::Verdict> notices;
+  // Per step, for PREPAREs: the check of its body (null: none needed); unset when the body
+  // could not be read, so the name stays unknown.
+  std::vector<std::optional<std::shared_ptr<const policies::PreparedCheck>>> prepares;
+};
+
+}  // namespace blueshift::proxy
