@@ -110,6 +110,11 @@ void AuditLog::write(const Decision& decision, const SessionFacts& session, cons
   enqueue(std::move(line));
 }
 
+void AuditLog::write_line(std::string json) {
+  json += '\n';
+  enqueue(std::move(json));
+}
+
 void AuditLog::enqueue(std::string line) {
   {
     std::lock_guard lock(mutex_);

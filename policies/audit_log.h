@@ -63,6 +63,9 @@ class AuditLog {
 
   // Never blocks on the sink: queues the line, or drops it when the queue is full.
   void write(const Decision& decision, const SessionFacts& session, const std::string& fingerprint);
+  // The same for a line another component built (one JSON object, no newline), e.g.
+  // routing's line per routed statement.
+  void write_line(std::string json);
   // Blocks until every line queued before the call has been handed to the sink.
   void flush();
   [[nodiscard]] uint64_t dropped() const;
