@@ -342,3 +342,16 @@ absl::StatusOr<TableKeys> load_table_keys(const std::string& conninfo, const std
 }
 
 }  // namespace blueshift::policies
+
+namespace blueshift::policies {
+
+absl::StatusOr<std::optional<std::string>> load_one_value(const std::string& conninfo, const std::string& sql) {
+  auto conn = connect(conninfo);
+  if (!conn.ok()) return conn.status();
+  auto r = query(conn->get(), sql.c_str());
+  if (!r.ok()) return r.status();
+  if (PQntuples(r->get()) == 0 || PQnfields(r->get()) == 0 || PQgetisnull(r->get(), 0, 0)) return std::nullopt;
+  return cell(r->get(), 0, 0);
+}
+
+}  // namespace blueshift::policies

@@ -56,6 +56,11 @@ struct TableKeys {
 // Reads them from `database` (the conninfo's own when empty) with the catalog's conninfo.
 [[nodiscard]] absl::StatusOr<TableKeys> load_table_keys(const std::string& conninfo, const std::string& database);
 
+// The first column of the first row `sql` returns on the catalog's connection (nullopt:
+// no row, or NULL), e.g. a tier's watermark (proxy/tier_splits.h).
+[[nodiscard]] absl::StatusOr<std::optional<std::string>> load_one_value(const std::string& conninfo,
+                                                                        const std::string& sql);
+
 // Parses svv_external_partitions.values: a JSON array of strings (Redshift), or a
 // PostgreSQL array literal {2024,01} as a fallback.
 [[nodiscard]] std::optional<std::vector<std::string>> parse_partition_values(const std::string& text);

@@ -190,7 +190,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   if (!options_.router) return std::nullopt;
-  return options_.router(sql, identity_);
+  return options_.router(sql, identity_, settings_.value("blueshift.tier"));
 }
 
 std::optional<policies::Checked> Conversation::check_text(std::string_view sql,

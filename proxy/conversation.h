@@ -47,8 +47,10 @@ using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const polic
 // added to external scans): nullopt runs it as written. Unlike a plan, a routed text is
 // one statement whose replies all pass, so it takes the client's own message's place
 // (Query or Parse, so Describe and Bind behave as for the client's text), and it is the
-// routed text that the policies check and the planner sees.
-using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&)>;
+// routed text that the policies check and the planner sees. `tier`: the session's
+// SET blueshift.tier (auto, local, external).
+using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&,
+                                                                std::string_view tier)>;
 
 // The plan of an upsert COPY (rewrite/copy_upsert.h), whose key may come from the
 // session's SET blueshift.copy_upsert_key (null: not one).

@@ -1,5 +1,6 @@
 #include "proxy/proxy_settings.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "protocol/codec.h"
@@ -19,6 +20,7 @@ struct Setting {
   bool read_only;
   std::string_view default_value = {};    // writable: what SHOW says until a SET
   bool boolean = false;                   // writable: SET takes on/off/true/false/1/0/yes/no
+  std::vector<std::string_view> choices = {};  // writable: SET takes one of these (any case), when listed
 };
 
 std::string lower(std::string_view v) {
@@ -50,6 +52,8 @@ const std::vector<Setting>& settings() {
       {"blueshift.spend",
        {"budget", "scope", "member", "period", "period_start", "limit_usd", "spent_usd", "left_usd", "mode"},
        true},
+      // Which tier serves scans of a routed local table: auto, local, external (rewrite/tier_routing.h).
+      {"blueshift.tier", {"blueshift.tier"}, false, "auto", false, {"auto", "local", "external"}},
   };
   return all;
 }
@@ -100,6 +104,12 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
       return protocol::ProxyError{"ERROR", "22023", "parameter \"" + statement.name + "\" requires a Boolean value",
                                   "", ""};
     }
+    if (!setting->choices.empty() && statement.action == rewrite::ProxyStatement::Action::Set && !statement.to_default &&
+        std::find(setting->choices.begin(), setting->choices.end(), lower(statement.value)) == setting->choices.end()) {
+      return protocol::ProxyError{"ERROR", "22023",
+                                  "invalid value for parameter \"" + statement.name + "\": \"" + statement.value + "\"",
+                                  "", ""};
+    }
     a.tag = statement.action == rewrite::ProxyStatement::Action::Set ? "SET" : "RESET";
     return a;
   }
@@ -131,7 +141,8 @@ bool ProxySettings::enabled(std::string_view name) const { return is_true(value(
 
 void ProxySettings::apply(const rewrite::ProxyStatement& statement) {
   const Setting* setting = find_setting(statement.name);
-  if (setting == nullptr || setting->read_only) return;
+  // A SHOW changes nothing (it used to fall through to the RESET branch and clear the setting).
+  if (setting == nullptr || setting->read_only || statement.action == rewrite::ProxyStatement::Action::Show) return;
   if (statement.action == rewrite::ProxyStatement::Action::Set && !statement.to_default) {
     values_[std::string(setting->name)] = statement.value;
   } else {

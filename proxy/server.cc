@@ -12,6 +12,7 @@
 #include "proxy/governor_metrics.h"
 #include "proxy/http_server.h"
 #include "proxy/routing_settings.h"
+#include "proxy/tier_router.h"
 #include "proxy/listener.h"
 #include "proxy/stats_reporter.h"
 #include "proxy/upsert_settings.h"
@@ -55,7 +56,8 @@ struct Server::Impl {
       context.budgets = make_budgets(c.policies.get(), c.catalog_conninfo);
     }
     if (c.upserts && c.upserts->enabled && !c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
-    context.router = make_router(c.routing);
+    context.routing = std::make_shared<Routing>(c.routing, RoutingSources{c.catalog_conninfo, c.audit_file});
+    context.router = context.routing->router();
   }
 
   // Keys read with the catalog's connection, on the blocking pool.
@@ -97,6 +99,7 @@ std::string reload_configuration(ServerContext& context) {
     if (context.governor && !context.governor->reload(fresh->policies ? *fresh->policies : YAML::Node(), &error))
       throw std::runtime_error(error);
     context.client_tls = std::move(tls);
+    if (context.routing) context.routing->reload(fresh->routing);
     spdlog::set_level(spdlog::level::from_str(fresh->log_level));
     context.config = fresh;
     context.metrics.reloads_ok.inc();

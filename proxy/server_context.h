@@ -21,6 +21,7 @@
 #include "proxy/proxy_metrics.h"
 #include "proxy/reloadable.h"
 #include "proxy/session_table.h"
+#include "proxy/tier_router.h"
 #include "proxy/upsert_keys.h"
 
 namespace blueshift::proxy {
@@ -38,6 +39,7 @@ struct ServerContext {
   ConnectionSlots slots;  // connections not logged in yet, and clients under max_client_connections
   std::shared_ptr<policies::Governor> governor;  // null: nothing governed, nothing parsed
   Router router;                                 // empty: nothing routed (routing_settings.h)
+  std::shared_ptr<Routing> routing;              // what `router` routes with; reloaded (tier_router.h)
   metrics::Registry registry;          // everything the stats line and metrics report
   ProxyMetrics metrics{registry};      // the handles sessions update
   // Work a session waits for (group lookups over libpq, long analyses), off the I/O threads.

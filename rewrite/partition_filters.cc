@@ -11,11 +11,6 @@
 namespace blueshift::rewrite {
 namespace {
 
-bool reads_only(StatementKind kind) {
-  return kind == StatementKind::Select || kind == StatementKind::Insert || kind == StatementKind::CreateTableAs ||
-         kind == StatementKind::Explain;
-}
-
 bool filters_partitions(const Scan& scan, const PartitionScheme& scheme) {
   for (const auto& p : scheme) {
     if (auto it = scan.bounds.find(p.name); it != scan.bounds.end() && it->second.op != Bound::Op::True) return true;
@@ -24,20 +19,6 @@ bool filters_partitions(const Scan& scan, const PartitionScheme& scheme) {
         if (branch.count(p.name) != 0) return true;
       }
     }
-  }
-  return false;
-}
-
-// Whether the statement may name a column through the table's name (`schema.sales.amount`,
-// `"sales".amount` after `FROM spectrum_schema.sales`): under the derived table only the
-// bare name is a range variable, so such text is left as written. Errs towards "yes".
-bool qualifies_columns_by_schema(std::string_view text, const std::string& name) {
-  const std::string lower = ascii_lower(text);
-  for (size_t at = lower.find(name); at != std::string::npos; at = lower.find(name, at + 1)) {
-    size_t before = at, after = at + name.size();
-    if (before > 0 && lower[before - 1] == '"') --before;
-    if (after < lower.size() && lower[after] == '"') ++after;
-    if (before > 0 && lower[before - 1] == '.' && after < lower.size() && lower[after] == '.') return true;
   }
   return false;
 }
@@ -64,6 +45,29 @@ std::string projection(const Scan& scan, const StatementFacts& st, std::string_v
   return out;
 }
 
+}  // namespace
+
+bool reads_only(StatementKind kind) {
+  return kind == StatementKind::Select || kind == StatementKind::Insert || kind == StatementKind::CreateTableAs ||
+         kind == StatementKind::Explain;
+}
+
+std::string_view statement_text(std::string_view sql, const StatementFacts& st) {
+  const size_t end = st.length > 0 ? static_cast<size_t>(st.location + st.length) : sql.size();
+  return sql.substr(static_cast<size_t>(st.location), end - static_cast<size_t>(st.location));
+}
+
+bool qualifies_columns_by_schema(std::string_view text, const std::string& name) {
+  const std::string lower = ascii_lower(text);
+  for (size_t at = lower.find(name); at != std::string::npos; at = lower.find(name, at + 1)) {
+    size_t before = at, after = at + name.size();
+    if (before > 0 && lower[before - 1] == '"') --before;
+    if (after < lower.size() && lower[after] == '"') ++after;
+    if (before > 0 && lower[before - 1] == '.' && after < lower.size() && lower[after] == '.') return true;
+  }
+  return false;
+}
+
 std::string day_text(const std::optional<absl::CivilDay>& d) {
   if (!d) return "";
   char buf[48];
@@ -71,17 +75,22 @@ std::string day_text(const std::optional<absl::CivilDay>& d) {
   return buf;
 }
 
-}  // namespace
-
-std::optional<RoutedText> add_partition_filters(std::string_view sql, const QueryFacts& facts,
-                                                const DatePartitionedLookup& lookup,
-                                                const PartitionFilterOptions& options) {
-  std::vector<Splice> edits;
+std::optional<RoutedText> finish_routing(std::string_view sql, std::vector<Splice> edits,
+                                         std::vector<std::string> routes) {
+  if (edits.empty()) return std::nullopt;
   RoutedText out;
+  out.sql = splice(sql, std::move(edits));
+  out.routes = std::move(routes);
+  if (out.sql.find('\0') != std::string::npos || !pg::parse(out.sql).tree) return std::nullopt;
+  return out;
+}
+
+void partition_filter_edits(std::string_view sql, const QueryFacts& facts, const DatePartitionedLookup& lookup,
+                            const PartitionFilterOptions& options, std::vector<Splice>* edits,
+                            std::vector<std::string>* routes) {
   for (const auto& st : facts.statements) {
     if (!reads_only(st.kind)) continue;
-    const size_t end = st.length > 0 ? static_cast<size_t>(st.location + st.length) : sql.size();
-    const std::string_view statement = sql.substr(static_cast<size_t>(st.location), end - static_cast<size_t>(st.location));
+    const std::string_view statement = statement_text(sql, st);
     for (const auto& scan : st.scans) {
       const TableRef& t = scan.table;
       if (t.location < 0 || t.length <= 0 || t.temporary) continue;
@@ -98,15 +107,20 @@ std::optional<RoutedText> add_partition_filters(std::string_view sql, const Quer
       std::string derived = "(SELECT " + projection(scan, st, statement, table->date_column) + " FROM " + written +
                             " WHERE " + predicate + ")";
       if (t.alias.empty()) derived += " AS " + quote_identifier(t.name);
-      edits.push_back(Splice{t.location, t.length, std::move(derived)});
-      out.routes.push_back(table->qualified() + ": " + table->date_column + " " + day_text(interval.first) + ".." +
+      edits->push_back(Splice{t.location, t.length, std::move(derived)});
+      routes->push_back(table->qualified() + ": " + table->date_column + " " + day_text(interval.first) + ".." +
                            day_text(interval.last) + " -> " + predicate);
     }
   }
-  if (edits.empty()) return std::nullopt;
-  out.sql = splice(sql, std::move(edits));
-  if (out.sql.find('\0') != std::string::npos || !pg::parse(out.sql).tree) return std::nullopt;
-  return out;
+}
+
+std::optional<RoutedText> add_partition_filters(std::string_view sql, const QueryFacts& facts,
+                                                const DatePartitionedLookup& lookup,
+                                                const PartitionFilterOptions& options) {
+  std::vector<Splice> edits;
+  std::vector<std::string> routes;
+  partition_filter_edits(sql, facts, lookup, options, &edits, &routes);
+  return finish_routing(sql, std::move(edits), std::move(routes));
 }
 
 }  // namespace blueshift::rewrite

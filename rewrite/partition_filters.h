@@ -16,9 +16,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "rewrite/date_bounds.h"
 #include "rewrite/facts.h"
+#include "rewrite/plan.h"
 #include "rewrite/routed_text.h"
 
 namespace blueshift::rewrite {
@@ -49,5 +51,29 @@ struct PartitionFilterOptions {
 [[nodiscard]] std::optional<RoutedText> add_partition_filters(std::string_view sql, const QueryFacts& facts,
                                                               const DatePartitionedLookup& lookup,
                                                               const PartitionFilterOptions& options);
+
+// The same edits, appended to *edits and their route lines to *routes, for a caller that
+// splices other edits of the same text in one pass (tier routing, rewrite/tier_routing.h).
+void partition_filter_edits(std::string_view sql, const QueryFacts& facts, const DatePartitionedLookup& lookup,
+                            const PartitionFilterOptions& options, std::vector<Splice>* edits,
+                            std::vector<std::string>* routes);
+
+// ---- shared by the routing rewrites
+
+// Whether routing may change the statement's scans: only reads (SELECT, the query of
+// INSERT ... SELECT and CREATE TABLE AS, EXPLAIN's statement); writes never.
+[[nodiscard]] bool reads_only(StatementKind kind);
+// The statement's own text within sql.
+[[nodiscard]] std::string_view statement_text(std::string_view sql, const StatementFacts& st);
+// Whether the statement may name a column through the table's name (`schema.sales.amount`,
+// `"sales".amount` after `FROM spectrum_schema.sales`): under a derived table only the
+// bare name is a range variable, so such text is left as written. Errs towards "yes".
+[[nodiscard]] bool qualifies_columns_by_schema(std::string_view text, const std::string& name);
+// YYYY-MM-DD, "" for none.
+[[nodiscard]] std::string day_text(const std::optional<absl::CivilDay>& day);
+// sql with the edits spliced in, or nullopt when there is none or the result would not
+// parse (then the text runs as written).
+[[nodiscard]] std::optional<RoutedText> finish_routing(std::string_view sql, std::vector<Splice> edits,
+                                                       std::vector<std::string> routes);
 
 }  // namespace blueshift::rewrite

@@ -8,6 +8,7 @@
 
 #include "rewrite/analyzer.h"
 #include "rewrite/partition_filters.h"
+#include "rewrite/tier_routing.h"
 #include "rewrite/prefilter.h"
 
 namespace {
@@ -140,6 +141,43 @@ void BM_Route(benchmark::State& state) {
 }
 BENCHMARK(BM_Route<false>)->Name("BM_RouteCold")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Route<true>)->Name("BM_RouteCached")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
+
+// Tier routing (rewrite/tier_routing.h): a scan of the local table across the split, served
+// by one UNION ALL derived table, and one before it, served by the lake.
+const Statement kTiered[] = {
+    {"tableau_across_split",
+     "SELECT SUM(\"sales_fact\".\"amount\") AS \"sum:amount:ok\" FROM \"public\".\"sales_fact\" \"sales_fact\" WHERE "
+     "((\"sales_fact\".\"sale_date\" >= DATE '2024-08-15') AND (\"sales_fact\".\"sale_date\" < DATE '2024-11-15'))"},
+    {"join_before_split",
+     "SELECT c.region, COUNT(*) FROM public.sales_fact s JOIN public.customers c ON c.customer_id = s.customer_id "
+     "WHERE s.sale_date BETWEEN '2023-01-01' AND '2023-03-31' GROUP BY c.region ORDER BY 2 DESC LIMIT 10"},
+};
+const blueshift::rewrite::TierPair kSalesPair{
+    "public", "sales_fact", "spectrum_schema", "sales", "sale_date", {"sale_id", "customer_id", "amount", "sale_date"},
+    {}, kSalesTable.partitions};
+
+template <bool kCached>
+void BM_RouteTiers(benchmark::State& state) {
+  const Statement& s = kTiered[state.range(0)];
+  const AnalysisContext ctx = context();
+  AnalysisCache cache(10000);
+  blueshift::rewrite::TierOptions options;
+  options.split = [](const blueshift::rewrite::TierPair&) { return std::optional(absl::CivilDay(2024, 10, 1)); };
+  const auto pair = [](std::string_view schema, std::string_view name) {
+    return schema == "public" && name == "sales_fact" ? &kSalesPair : nullptr;
+  };
+  state.SetLabel(s.name);
+  for (auto _ : state) {
+    auto facts = kCached ? cache.analyze(s.sql, ctx)
+                         : std::make_shared<const blueshift::rewrite::QueryFacts>(blueshift::rewrite::analyze(s.sql, ctx));
+    auto routed = blueshift::rewrite::route_tiers(s.sql, *facts, pair, sales_table, options);
+    if (!routed) state.SkipWithError("not routed");
+    benchmark::DoNotOptimize(routed);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RouteTiers<false>)->Name("BM_RouteTiersCold")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_RouteTiers<true>)->Name("BM_RouteTiersCached")->DenseRange(0, 1)->Unit(benchmark::kMicrosecond);
 
 // Several threads analysing at once (each call parses: libpg_query keeps per-thread state).
 void BM_AnalyzeColdThreads(benchmark::State& state) {

@@ -2,20 +2,18 @@
 // as it is or comes out as SQL the parser accepts, with every statement still there and
 // the configured table still read (the client's predicates are never dropped).
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
 #include "rewrite/analyzer.h"
 #include "rewrite/partition_filters.h"
+#include "routed_checks.h"
 
 namespace {
 
 using namespace blueshift::rewrite;
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using fuzz::check;
+using fuzz::scans_of;
 
 const DatePartitionedTable kSales{"spectrum_schema", "sales", "sale_date",
                                   {{"year", PartitionField::Year}, {"month", PartitionField::Month}}};
@@ -25,14 +23,6 @@ const DatePartitionedTable* lookup(std::string_view schema, std::string_view nam
   if (schema == "spectrum_schema" && name == "sales") return &kSales;
   if (schema == "spectrum_schema" && name == "events") return &kEvents;
   return nullptr;
-}
-
-size_t scans_of(const QueryFacts& facts, std::string_view name) {
-  size_t n = 0;
-  for (const auto& st : facts.statements) {
-    for (const auto& scan : st.scans) n += scan.table.name == name ? 1 : 0;
-  }
-  return n;
 }
 
 }  // namespace
@@ -47,12 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   options.search_path_uncertain = size % 2 == 1;
   const auto routed = add_partition_filters(sql, facts, lookup, options);
   if (!routed) return 0;
-  check(routed->sql != sql && !routed->routes.empty());
-  const QueryFacts after = analyze(routed->sql, ctx);
-  check(after.statements.size() == facts.statements.size());
-  for (size_t i = 0; i < facts.statements.size(); ++i) {
-    check(facts.statements[i].kind == StatementKind::Unparsed || after.statements[i].kind != StatementKind::Unparsed);
-  }
+  const QueryFacts after = fuzz::check_routed(sql, facts, *routed, ctx);
   // Each changed scan is read again inside its derived table: never fewer scans.
   check(scans_of(after, "sales") + scans_of(after, "events") >= scans_of(facts, "sales") + scans_of(facts, "events"));
   // Routing twice adds nothing: the partition columns are filtered now.

@@ -396,7 +396,7 @@ TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
             kRefusedUpstream);
   EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
   // A router can never be a way around them: whatever it makes of a text is checked.
-  Driver widening{Conversation::Options{governor.get(), {}, [](std::string_view, const policies::SessionContext&) {
+  Driver widening{Conversation::Options{governor.get(), {}, [](std::string_view, const policies::SessionContext&, std::string_view) {
                                           return std::optional<rewrite::RoutedText>(rewrite::RoutedText{kFullScan, {"x"}});
                                         }}};
   widening.conversation.identity() = d.conversation.identity();
@@ -423,6 +423,43 @@ TEST_F(Governed, ExplainRoutingSendsTheRoutedTextAsANotice) {
   EXPECT_EQ(r.reply({ParseComplete{}, ready('I')}), "1 N(00000) Z(I)");
   (void)r.send(Query{"select 1"});
   EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+}
+
+// Tier routing: public.sales_fact holds every row from 2024-10-01 on, the lake all of them.
+Router tier_router() {
+  auto settings = std::make_shared<RoutingSettings>(parse_routing_settings(YAML::Load(R"(
+tiers:
+  - {local: public.sales_fact, external: spectrum_schema.sales, date_column: sale_date,
+     columns: [sale_id, sale_date], local_from: {date: 2024-10-01}}
+)")));
+  return make_router(std::move(settings));
+}
+
+// SET blueshift.tier is the proxy's: answered, never sent, and it chooses the tier of the
+// session's next scans (a comment in one statement still overrides it).
+TEST(Conversation, SetBlueshiftTierChoosesTheTier) {
+  Driver r{Conversation::Options{nullptr, {}, tier_router()}};
+  const std::string recent = "select count(*) from public.sales_fact where sale_date = '2024-11-02'";
+  const std::string external = "select count(*) from (SELECT \"sale_id\", \"sale_date\" FROM "
+                               "\"spectrum_schema\".\"sales\") AS \"sales_fact\" where sale_date = '2024-11-02'";
+  EXPECT_EQ(r.send(Query{recent}), "Q(" + recent + ")");  // all local: as written
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  EXPECT_EQ(r.send(Query{"show blueshift.tier"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "T(blueshift.tier) D(auto) C(SHOW) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.tier = sideways"}), "Q(/* blueshift: statement refused by policy */ blueshift_refused)");
+  EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(22023) Z(I)");
+  EXPECT_EQ(r.send(Query{"set blueshift.tier = 'External'"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "C(SET) Z(I)");
+  EXPECT_EQ(r.send(Query{recent}), "Q(" + external + ")");
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  // SHOW reads the setting and leaves it as it is.
+  EXPECT_EQ(r.send(Query{"show blueshift.tier"}), "Q()");
+  EXPECT_EQ(r.reply({EmptyQueryResponse{}, ready('I')}), "T(blueshift.tier) D(External) C(SHOW) Z(I)");
+  EXPECT_EQ(r.send(Query{recent}), "Q(" + external + ")");
+  EXPECT_EQ(r.reply({CommandComplete{"SELECT 1"}, ready('I')}), "C(SELECT 1) Z(I)");
+  EXPECT_EQ(r.send(Parse{"s", recent, {}}), "P(s:" + external + ")");
+  EXPECT_EQ(r.send(Query{"/* blueshift:tier=local */ " + recent}), "Q(/* blueshift:tier=local */ " + recent + ")");
+  EXPECT_EQ(r.send(Query{"reset blueshift.tier"}), "Q()");
 }
 
 // A plan is another way for a statement to reach the upstream: a statement policies refuse

@@ -52,5 +52,59 @@ TEST(RoutingSettings, ErrorsNameTheKey) {
   }
 }
 
+TEST(RoutingSettings, ReadsTierPairsAndRules) {
+  const RoutingSettings s = parse(R"(
+external_tables:
+  spectrum_schema.sales: {date_column: sale_date, partitions: {year: year, month: month}}
+tiers:
+  - local: Public.Sales_Fact
+    external: spectrum_schema.sales
+    date_column: sale_date
+    columns: [sale_id, customer_id, amount, sale_date]
+    external_columns: {amount: amt}
+    local_from: {watermark: "SELECT min(sale_date) FROM public.sales_fact", refresh_seconds: 30}
+tier_rules:
+  - {name: adhoc, scope: {applications: ["psql*"]}, tier: external}
+)");
+  ASSERT_EQ(s.tiers.size(), 1u);
+  const auto& p = s.tiers[0].pair;
+  EXPECT_EQ(p.local(), "public.sales_fact");
+  EXPECT_EQ(p.external(), "spectrum_schema.sales");
+  EXPECT_EQ(p.columns.size(), 4u);
+  EXPECT_EQ(p.external_column("amount"), "amt");
+  EXPECT_EQ(p.external_column("sale_id"), "sale_id");
+  EXPECT_EQ(p.partitions.size(), 2u);  // from external_tables
+  EXPECT_EQ(s.tiers[0].from.kind, LocalFrom::Kind::Watermark);
+  EXPECT_EQ(s.tiers[0].from.refresh_seconds, 30);
+  EXPECT_EQ(s.tiers[0].from.max_age_seconds, 300);
+  ASSERT_EQ(s.tier_rules.size(), 1u);
+  EXPECT_EQ(s.tier_rules[0].tier, rewrite::Tier::External);
+  EXPECT_EQ(s.tier_rules[0].scope.applications, std::vector<std::string>{"psql*"});
+  EXPECT_FALSE(s.empty());
+}
+
+TEST(RoutingSettings, TierErrorsNameTheKey) {
+  const std::string pair = "{local: public.f, external: s.e, date_column: d, columns: [a, d], ";
+  const std::pair<std::string, const char*> rows[] = {
+      {"tiers: {a: b}", "routing.tiers: must be a list"},
+      {"tiers: [" + pair + "local_from: {date: 2024-13-01}}]", "routing.tiers[0].local_from.date: expected a date"},
+      {"tiers: [" + pair + "local_from: {days: 3, months: 1}}]", "routing.tiers[0].local_from: expected exactly one"},
+      {"tiers: [" + pair + "local_from: {watermark: q, refresh_seconds: 600}}]",
+       "routing.tiers[0].local_from.max_age_seconds: must be at least refresh_seconds"},
+      {"tiers: [" + pair + "}]", "routing.tiers[0].local_from: expected where"},
+      {"tiers: [{local: f, external: s.e, date_column: d, columns: [d], local_from: {days: 1}}]",
+       "routing.tiers[0].local: expected schema.table"},
+      {"tiers: [{local: p.f, external: s.e, date_column: d, columns: [a], local_from: {days: 1}}]",
+       "routing.tiers[0].columns: must list the date column"},
+      {"tiers: [" + pair + "external_columns: {zz: y}, local_from: {days: 1}}]",
+       "routing.tiers[0].external_columns.zz: unknown key"},
+      {"tier_rules: [{scope: {users: [a]}, tier: sideways}]", "routing.tier_rules[0].tier: expected external"},
+      {"tier_rules: [{tier: external}]", "routing.tier_rules[0].scope: expected a scope"},
+  };
+  for (const auto& [yaml, error] : rows) {
+    EXPECT_NE(error_of(yaml).find(error), std::string::npos) << yaml << " -> " << error_of(yaml);
+  }
+}
+
 }  // namespace
 }  // namespace blueshift::proxy

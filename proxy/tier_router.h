@@ -1,0 +1,58 @@
+// The routing of a running proxy: the Conversation's Router (conversation.h) for the
+// `routing:` section, reloaded with the policies (SIGHUP). Per statement that names a
+// routed table: one cached analysis, the tier decisions and partition predicates
+// (rewrite/tier_routing.h), a log line and an audit line per routed statement, and the
+// rewritten SQL at debug level. Texts naming no configured table are answered after one
+// prefilter pass, without parsing.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "proxy/conversation.h"
+#include "proxy/reloadable.h"
+
+namespace blueshift::policies {
+class AuditLog;
+}
+namespace blueshift::rewrite {
+class AnalysisCache;
+}
+
+namespace blueshift::proxy {
+
+struct RoutingSettings;
+
+struct RoutingSources {
+  std::string catalog_conninfo;  // where watermark queries run ("": never read, so all external)
+  std::string audit_file;        // one JSON line per routed statement ("": none)
+};
+
+class Routing {
+ public:
+  Routing(std::shared_ptr<const RoutingSettings> settings, RoutingSources sources);
+  ~Routing();
+  Routing(const Routing&) = delete;
+  Routing& operator=(const Routing&) = delete;
+
+  // The section of a reloaded file: every session routes with it from its next statement.
+  void reload(std::shared_ptr<const RoutingSettings> settings);
+  // The sessions' router: empty when the section routed nothing at start (then only a
+  // restart turns routing on, so that proxies without it keep their fast path).
+  [[nodiscard]] Router router();
+
+  // What router() calls: the routed text of sql, or nullopt (run it as written).
+  std::optional<rewrite::RoutedText> route(std::string_view sql, const policies::SessionContext& session,
+                                           std::string_view tier);
+
+  struct State;  // one loaded section (tier_router.cc)
+
+ private:
+  const RoutingSources sources_;
+  bool started_routing_ = false;
+  Reloadable<State> state_;
+  std::unique_ptr<policies::AuditLog> audit_;
+  std::unique_ptr<rewrite::AnalysisCache> cache_;
+};
+
+}  // namespace blueshift::proxy

@@ -1,0 +1,1 @@
+SELECT SUM(amount) FROM public.sales_fact WHERE sale_date >= DATE '2024-08-15' AND sale_date < DATE '2024-11-01'

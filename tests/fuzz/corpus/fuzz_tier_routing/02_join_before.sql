@@ -1,0 +1,1 @@
+SELECT c.region, count(*) FROM public.sales_fact s JOIN public.customers c ON c.customer_id = s.customer_id WHERE s.sale_date BETWEEN '2023-01-01' AND '2023-03-31' GROUP BY 1

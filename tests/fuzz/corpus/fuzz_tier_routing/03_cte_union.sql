@@ -1,0 +1,1 @@
+WITH m AS (SELECT * FROM sales_fact) SELECT count(*) FROM m UNION ALL SELECT count(*) FROM public.sales_fact x WHERE x.sale_date = '2024-11-02'

@@ -1,0 +1,1 @@
+/* blueshift:tier=external */ INSERT INTO public.sales_fact SELECT * FROM public.sales_fact WHERE sale_date = $1; CREATE TABLE t AS SELECT * FROM sales_fact

@@ -1,0 +1,1 @@
+SELECT * FROM public.sales_fact AS f(a, b, c, d) LEFT JOIN spectrum_schema.sales s ON s.sale_date = f.d AND s.sale_date = '2022-02-02'
