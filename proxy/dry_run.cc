@@ -85,7 +85,8 @@ std::optional<Conversation::Verdict> Conversation::dry_run_parse(const protocol:
 std::optional<Conversation::Verdict> Conversation::dry_run_bind(const protocol::Bind& b, const InfoPtr& statement,
                                                                 std::string* out) {
   if (!statement || !statement->dry_run) {
-    if (!dry_running() || (statement && statement->dry_run_runs)) return std::nullopt;
+    // Statements the proxy answers (SET blueshift.dry_run = off) run as usual.
+    if (!dry_running() || (statement && (statement->dry_run_runs || statement->answer))) return std::nullopt;
     return refuse(ProxyError{"ERROR", "55000",
                              "blueshift: prepared statement \"" + b.statement + "\" was prepared before the dry run began",
                              "During SET blueshift.dry_run = on, only statements prepared in the dry run may be bound.",

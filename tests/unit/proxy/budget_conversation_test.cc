@@ -37,7 +37,7 @@ struct Budgeted : ::testing::Test {
     o.settings.instance = "test";
     return std::make_unique<policies::Budgets>(std::move(o));
   }();
-  Driver d{Conversation::Options{governor.get(), {}, {}, budgets.get()}};
+  Driver d{Conversation::Options{governor.get(), {}, {}, {}, budgets.get()}};
   void SetUp() override {
     d.conversation.identity().user = "analyst";
     d.conversation.identity().database = "dev";

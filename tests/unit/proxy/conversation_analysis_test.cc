@@ -19,7 +19,7 @@ const char* kRefused = "Q(/* blueshift: statement refused by policy */ blueshift
 
 TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
   auto governor = testing::demo_governor();
-  Driver d{Conversation::Options{governor.get(), {}, {}, 200}};
+  Driver d{Conversation::Options{governor.get(), {}, {}, {}, nullptr, 200}};
   d.conversation.identity().user = "analyst";
   d.conversation.identity().database = "dev";
   const std::string padding = " /*" + std::string(200, 'x') + "*/";

@@ -119,7 +119,7 @@ TEST_F(SqlPrepared, AnExtendedProtocolExecuteIsDecidedAtItsExecute) {
   // p changes after the Parse: the Execute runs the new p, and is decided against it.
   run("deallocate p", {CommandComplete{"DEALLOCATE"}});
   run("prepare p(int, int) as " + kRange, {CommandComplete{"PREPARE"}});
-  EXPECT_EQ(d.send({Bind{"", "e", {}, {}, {}}}), "B(:e:0)");
+  EXPECT_EQ(d.send(protocol::FrontendMessage{Bind{"", "e", {}, {}, {}}}), "B(:e:0)");
   EXPECT_EQ(d.send(Execute{"", 0}), "B(:__blueshift_refused__:0)");
   EXPECT_EQ(d.send(Sync{}), "S");
 }
