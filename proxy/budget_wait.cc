@@ -9,12 +9,15 @@ namespace blueshift::proxy {
 awaitable<void> await_budget(asio::thread_pool& blocking, BudgetGate& gate) {
   if (gate.budgets() != nullptr && gate.waiting()) {
     // run_off_thread, not co_spawn on the pool: see proxy/off_thread.h (the awaiting pump's
-    // cancellation slot is connected).
-    co_await run_off_thread(blocking, co_await asio::this_coro::executor,
-                            [budgets = gate.budgets(), charge = gate.waiting()] {
-                              budgets->acquire(*charge);
-                              return true;
-                            });
+    // cancellation slot is connected). Named, not temporaries inside the co_await: GCC 12
+    // mishandles those (proxy/off_thread.h).
+    const Executor home = co_await asio::this_coro::executor;
+    auto acquire = [budgets = gate.budgets(), charge = gate.waiting()] {
+      budgets->acquire(*charge);
+      return true;
+    };
+    auto acquired = run_off_thread(blocking, home, std::move(acquire));
+    co_await std::move(acquired);
   }
   gate.acquired();
 }

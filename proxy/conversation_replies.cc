@@ -117,7 +117,7 @@ namespace {
 // where the step starts in the text sent); false when the error needs no change.
 bool shift_position(const rewrite::PlanStep& step, int offset, const Frame& f, std::string* out) {
   auto decoded = protocol::decode_backend(f.code, f.body);
-  if (step.position_shift == 0 || !decoded.ok()) return false;
+  if ((step.position_shift == 0 && offset == 0) || !decoded.ok()) return false;
   auto& error = std::get<protocol::ErrorResponse>(*decoded);
   for (auto& [code, value] : error.fields) {
     const int at = code == 'P' ? std::atoi(value.c_str()) : 0;

@@ -23,12 +23,17 @@ namespace blueshift::proxy {
 // Runs task() on pool and returns its result on home's thread. The task owns everything
 // it reads (copies, shared_ptrs to immutable or thread-safe state): nothing of the
 // session. An exception from the task is rethrown in the awaiting coroutine.
+//
+// A plain function returning the operation's awaitable. Callers name the task and the
+// awaitable (`auto a = run_off_thread(...); co_await std::move(a);`): with a lambda
+// temporary inside the co_await expression, GCC 12 freed its captures twice (a string at a
+// group lookup: "munmap_chunk(): invalid pointer"; a budget charge: garbage at admit).
 template <typename Task>
-awaitable<std::invoke_result_t<Task&>> run_off_thread(asio::thread_pool& pool, Executor home, Task task) {
+auto run_off_thread(asio::thread_pool& pool, Executor home, Task task) {
   using Result = std::invoke_result_t<Task&>;
   static_assert(std::is_default_constructible_v<Result>, "the result travels in a completion handler");
-  auto initiate = [&pool, home](auto handler, Task task) {
-    asio::post(pool, [handler = std::move(handler), task = std::move(task), work = asio::make_work_guard(home)]() mutable {
+  auto initiate = [pool = &pool, home](auto handler, Task task) {
+    asio::post(*pool, [handler = std::move(handler), task = std::move(task), work = asio::make_work_guard(home)]() mutable {
       std::exception_ptr error;
       Result result{};
       try {
@@ -44,7 +49,7 @@ awaitable<std::invoke_result_t<Task&>> run_off_thread(asio::thread_pool& pool, E
     });
   };
   // use_awaitable rethrows a non-null exception_ptr in the awaiting coroutine.
-  co_return co_await asio::async_initiate<const asio::use_awaitable_t<Executor>, void(std::exception_ptr, Result)>(
+  return asio::async_initiate<const asio::use_awaitable_t<Executor>, void(std::exception_ptr, Result)>(
       std::move(initiate), asio::use_awaitable_t<Executor>(), std::move(task));
 }
 

@@ -837,7 +837,8 @@ awaitable<bool> Session::upstream_quiet() {
 awaitable<bool> Session::analyse_off_thread() {
   // Only this session waits; an exception (a bug) ends the session, never a decision
   // without the check.
-  policies::Checked result = co_await run_off_thread(server_.blocking, executor_, conversation_.take_analysis());
+  auto analysed = run_off_thread(server_.blocking, executor_, conversation_.take_analysis());
+  policies::Checked result = co_await std::move(analysed);
   conversation_.analysed(std::move(result));
   co_return !stopping_;
 }
@@ -849,10 +850,13 @@ awaitable<void> Session::look_up_groups() {
   // (run_off_thread, not co_spawn on the pool: see proxy/off_thread.h.) A lookup that
   // throws leaves the groups unknown, which the checks treat as failed closed.
   try {
-    co_await run_off_thread(server_.blocking, executor_, [governor, user = identity_.user] {
+    // Named, not temporaries inside the co_await: GCC 12 mishandles those (off_thread.h).
+    auto lookup = [governor, user = identity_.user] {
       governor->lookup_groups(user);
       return true;
-    });
+    };
+    auto looked_up = run_off_thread(server_.blocking, executor_, std::move(lookup));
+    co_await std::move(looked_up);
   } catch (const std::exception& e) {
     spdlog::warn("group lookup for user {} failed: {}", log_text(identity_.user), e.what());
   }

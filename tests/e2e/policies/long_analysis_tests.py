@@ -80,11 +80,11 @@ def test_offload():
     took, worst = run(64 << 10, big)
     print(f"{len(big)} bytes analysed off it: {took:.2f} s; another session's worst select 1 meanwhile: "
           f"{worst * 1000:.0f} ms")
-    check(took_inline >= 2.0, f"the analysis took {took_inline:.2f} s: too short to show a stall")
+    check(took_inline >= 1.0, f"the analysis took {took_inline:.2f} s: too short to show a stall")
     check(worst_inline >= took_inline / 2, f"with the offload off, the other session stalled only "
           f"{worst_inline:.2f} s of {took_inline:.2f} s: the test shows nothing")
-    check(took >= 2.0, f"the offloaded analysis took {took:.2f} s: too short to show anything")
-    check(worst < 1.0, f"another session stalled {worst:.2f} s during an offloaded analysis of {took:.2f} s")
+    check(took >= 1.0, f"the offloaded analysis took {took:.2f} s: too short to show anything")
+    check(worst < min(0.5, took / 3), f"another session stalled {worst:.2f} s during an offloaded analysis of {took:.2f} s")
 
 
 def main():
