@@ -104,7 +104,8 @@ class SqlLedger final : public LedgerStore {
     if (!created_) {
       // The schema only when the table cannot be made without it: creating a schema takes
       // a right the service role may lack where the schema exists.
-      if (!exec(ledger_ddl(schema_, table_), {}).ok()) {
+      // Twice: IF NOT EXISTS races with another instance creating it at the same moment.
+      if (!exec(ledger_ddl(schema_, table_), {}).ok() && !exec(ledger_ddl(schema_, table_), {}).ok()) {
         if (auto s = exec("CREATE SCHEMA IF NOT EXISTS " + rewrite::quote_identifier(schema_), {}); !s.ok()) return s;
         if (auto s = exec(ledger_ddl(schema_, table_), {}); !s.ok()) return s;
       }

@@ -145,12 +145,23 @@ def side(ports, script, extended):
     return failures
 
 
+# A random statement may itself have a native form's shape (a table source, one WHEN MATCHED
+# THEN UPDATE/DELETE and one WHEN NOT MATCHED THEN INSERT, no conditions): it passes too.
+NATIVE_SHAPE = re.compile(r"MERGE INTO \w+ USING \w+(?: AS \w+)? ON [^()]+? WHEN MATCHED THEN (?:UPDATE SET .+?|DELETE) "
+                          r"WHEN NOT MATCHED THEN INSERT [^;]*$", re.I)
+
+
+def native_shaped(entry):
+    m = NATIVE_SHAPE.search(entry)
+    return m is not None and len(re.findall(r"\bWHEN\b", m.group(0), re.I)) == 2
+
+
 def log_check(dev_port, log, start):
     """Only the native forms reached the warehouse as MERGE; the staged ones did run."""
     mine = d.proxied_statements(dev_port, log, start)
     merges = [e for e in mine if re.search(r"\bmerge\s+into\b", e, re.I)]
     failures = [f"the warehouse received a staged form's MERGE: {e[:300]}" for e in merges
-                if not any(f in e for f in NATIVE_FORMS)]
+                if not any(f in e for f in NATIVE_FORMS) and not native_shaped(e)]
     if len(merges) - len(failures) < 2 * len(NATIVE_FORMS):
         failures.append("the native forms did not reach the warehouse as MERGE")
     if not any("blueshift_merge_" in e for e in mine):
