@@ -148,7 +148,8 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const rewrite::SqlPreparedStep* lone = lone_prepare(steps.get());
   std::optional<policies::Checked> done;
   if (held_check_) {
-    done = std::exchange(held_check_, std::nullopt);  // presented again after a budget wait
+    done = std::move(*held_check_);  // presented again after a budget wait
+    held_check_.reset();
   } else {
     done = lone ? check_text(lone->query, &lone->param_types) : check_text(sql, nullptr);
     if (!done) return Verdict::Analyse;
@@ -165,7 +166,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   std::vector<ProxyError> budget_notices;
   std::shared_ptr<policies::BudgetReservation> hold;
   switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
-    case BudgetGate::Step::Wait: held_check_ = checked; return Verdict::Wait;
+    case BudgetGate::Step::Wait: held_check_ = std::make_unique<policies::Checked>(checked); return Verdict::Wait;
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
   }
@@ -190,12 +191,16 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   if (!options_.router) return std::nullopt;
-  return options_.router(sql, identity_, settings_.value("blueshift.tier"));
+  return options_.router(sql, identity_, settings_.view("blueshift.tier"));
 }
 
 std::optional<policies::Checked> Conversation::check_text(std::string_view sql,
                                                          const std::vector<uint32_t>* parse_types) {
-  if (analysed_) return std::exchange(analysed_, std::nullopt);
+  if (analysed_) {
+    policies::Checked done = std::move(*analysed_);
+    analysed_.reset();
+    return done;
+  }
   policies::Governor* governor = options_.governor;
   if (governor == nullptr) return policies::Checked{};
   if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) {

@@ -118,7 +118,7 @@ class Conversation {
   // (the text, the session's facts) and may run on any thread while the session goes on.
   [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(analysis_); }
   [[nodiscard]] std::function<policies::Checked()> take_analysis() { return std::exchange(analysis_, {}); }
-  void analysed(policies::Checked checked) { analysed_ = std::move(checked); }
+  void analysed(policies::Checked checked) { analysed_ = std::make_unique<policies::Checked>(std::move(checked)); }
 
  private:
   Verdict forward(char code);
@@ -212,9 +212,9 @@ class Conversation {
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   BudgetGate budget_{nullptr};
-  std::optional<policies::Checked> held_check_;  // a Query's check while it waits for a budget lease
+  std::unique_ptr<policies::Checked> held_check_;  // (boxed: rarely set) a Query's check while it waits for a budget lease
   std::function<policies::Checked()> analysis_;  // Analyse: the check to run off the thread
-  std::optional<policies::Checked> analysed_;     // its result, for the message presented again
+  std::unique_ptr<policies::Checked> analysed_;    // its result, for the message presented again
 };
 
 }  // namespace blueshift::proxy

@@ -29,6 +29,7 @@ std::string lower(std::string_view v) {
   return out;
 }
 bool is_true(std::string_view v) {
+  if (v.empty() || v == "off") return false;  // the defaults: asked per message, so no copy
   const std::string l = lower(v);
   return l == "on" || l == "true" || l == "1" || l == "yes";
 }
@@ -131,13 +132,17 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
   return a;
 }
 
-std::string ProxySettings::value(std::string_view name) const {
-  if (const auto it = values_.find(name); it != values_.end()) return it->second;
+std::string ProxySettings::value(std::string_view name) const { return std::string(view(name)); }
+
+std::string_view ProxySettings::view(std::string_view name) const {
+  if (!values_.empty()) {
+    if (const auto it = values_.find(name); it != values_.end()) return it->second;
+  }
   const Setting* setting = find_setting(name);
-  return setting != nullptr ? std::string(setting->default_value) : "";
+  return setting != nullptr ? setting->default_value : std::string_view();
 }
 
-bool ProxySettings::enabled(std::string_view name) const { return is_true(value(name)); }
+bool ProxySettings::enabled(std::string_view name) const { return is_true(view(name)); }
 
 void ProxySettings::apply(const rewrite::ProxyStatement& statement) {
   const Setting* setting = find_setting(statement.name);

@@ -44,6 +44,8 @@ class ProxySettings {
   void apply(const rewrite::ProxyStatement& statement);
   // A writable setting's value (its default until a SET), and whether a boolean one is on.
   [[nodiscard]] std::string value(std::string_view name) const;
+  // The same without a copy (asked per message); valid until the next apply().
+  [[nodiscard]] std::string_view view(std::string_view name) const;
   [[nodiscard]] bool enabled(std::string_view name) const;
 
  private:
