@@ -34,6 +34,7 @@ PACKAGES=(
   libgmock-dev
   libbenchmark-dev
   pgbouncer
+  strace
   haproxy
   python3
   python3-psycopg

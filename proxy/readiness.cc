@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <memory>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 
 #include <unistd.h>
@@ -10,36 +11,53 @@
 namespace blueshift::proxy {
 
 namespace {
-// Taken per epoll_wait; a harvest that fills the array harvests again at once.
-constexpr int kMaxEvents = 64;
-// Harvests per readiness report of the set before the rest is posted (harvest_all).
-constexpr int kMaxRounds = 8;
+static_assert(BOOST_VERSION / 100 == 1081,
+              "Readiness relies on Asio 1.81's epoll reactor internals: check them again (readiness.h)");
+static_assert(std::is_same_v<asio::detail::reactor, asio::detail::epoll_reactor>, "Readiness needs the epoll reactor");
 
 uint32_t index_of(uint64_t key) { return static_cast<uint32_t>(key); }
 uint32_t generation_of(uint64_t key) { return static_cast<uint32_t>(key >> 32); }
+
+// The reactor's epoll descriptor is private; an explicit instantiation may name a private
+// member, and this one hands out a pointer to it.
+struct EpollFdOf {
+  using type = int asio::detail::epoll_reactor::*;
+  friend type member(EpollFdOf);
+};
+template <typename Tag, typename Tag::type Member>
+struct Expose {
+  friend typename Tag::type member(Tag) { return Member; }
+};
+template struct Expose<EpollFdOf, &asio::detail::epoll_reactor::epoll_fd_>;
 }  // namespace
 
 asio::execution_context::id Readiness::id;
 
-// Harvests whenever Asio reports the set readable, and never completes: it stays queued on
-// the set's descriptor until the set is deregistered, which destroys it (owner null).
-class Readiness::HarvestOp : public asio::detail::reactor_op {
+// A watched socket's event data in Asio's epoll set. The reactor queues it with the events
+// it got (it reads and writes only the scheduler_operation part, as it does for its own
+// descriptor state); the scheduler then runs it. It never completes anything of Asio's, so
+// it makes up for the work the scheduler counts off after each operation, as Asio's own
+// descriptor state does when none of its operations completed.
+class Readiness::ReadyOp : public asio::detail::scheduler_operation {
  public:
-  explicit HarvestOp(Readiness* owner) : reactor_op(error_code(), &HarvestOp::perform, &HarvestOp::destroy), owner_(owner) {}
+  ReadyOp(Readiness* owner, uint32_t index) : scheduler_operation(&ReadyOp::run), owner_(owner), index_(index) {}
+  void retire() { owner_ = nullptr; }
 
  private:
-  static status perform(asio::detail::reactor_op* base) {
-    static_cast<HarvestOp*>(base)->owner_->harvest_all();
-    return not_done;
+  static void run(void* scheduler, scheduler_operation* base, const error_code&, std::size_t events) {
+    if (scheduler == nullptr) return;  // destroyed with the scheduler's queue; owned by Readiness
+    static_cast<asio::detail::scheduler*>(scheduler)->compensating_work_started();
+    auto* op = static_cast<ReadyOp*>(base);
+    if (op->owner_ != nullptr) op->owner_->on_events(op->index_, static_cast<uint32_t>(events));
   }
-  static void destroy(void*, asio::detail::scheduler_operation* base, const error_code&, std::size_t) {
-    delete static_cast<HarvestOp*>(base);
-  }
-  Readiness* owner_;
+  Readiness* owner_;  // null once its socket is gone
+  uint32_t index_;
 };
 
 Readiness::Readiness(asio::execution_context& context)
-    : asio::execution_context::service(context), reactor_(asio::use_service<asio::detail::reactor>(context)) {}
+    : asio::execution_context::service(context),
+      scheduler_(asio::use_service<asio::detail::scheduler>(context)),
+      reactor_(asio::use_service<asio::detail::reactor>(context)) {}
 
 Readiness::~Readiness() = default;
 
@@ -53,19 +71,7 @@ void Readiness::CancelWait::operator()(asio::cancellation_type) const { owner->c
 
 uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
   if (set_fd_ < 0) {
-    const int epoll_fd = ::epoll_create1(EPOLL_CLOEXEC);
-    if (epoll_fd < 0) throw std::system_error(errno, std::system_category(), "epoll_create1");
-    auto op = std::make_unique<HarvestOp>(this);
-    if (const int err = reactor_.register_internal_descriptor(asio::detail::reactor::read_op, epoll_fd, reactor_data_, op.get())) {
-      // The reactor took the operation whether or not epoll_ctl worked; deregistering frees it.
-      op.release();
-      reactor_.deregister_internal_descriptor(epoll_fd, reactor_data_);
-      reactor_.cleanup_descriptor_data(reactor_data_);
-      ::close(epoll_fd);
-      throw std::system_error(err, std::system_category(), "registering the readiness set");
-    }
-    op.release();
-    set_fd_ = epoll_fd;
+    set_fd_ = reactor_.*member(EpollFdOf{});
     executor_.emplace(executor);
     ticker_.emplace(executor);
   }
@@ -81,6 +87,7 @@ uint64_t Readiness::add(const asio::any_io_executor& executor, int fd) {
   Slot& slot = slots_[index];
   slot.fd = fd;
   slot.events = 0;
+  slot.op = std::make_unique<ReadyOp>(this, index);
   return (static_cast<uint64_t>(slot.generation) << 32) | index;
 }
 
@@ -106,7 +113,9 @@ void Readiness::remove(uint64_t key) {
   }
   slot->fd = -1;
   slot->events = 0;
-  ++slot->generation;  // stale keys (a harvested event, a late cancel) now find nothing
+  slot->op->retire();
+  retired_[0].push_back(std::move(slot->op));
+  ++slot->generation;  // stale keys (a late cancel) now find nothing
   free_.push_back(index_of(key));
 }
 
@@ -115,7 +124,7 @@ error_code Readiness::ask(Slot& slot, uint64_t key, uint32_t events) {
   if (events == slot.events) return {};
   epoll_event event{};
   event.events = events;
-  event.data.u64 = key;
+  event.data.ptr = slot.op.get();
   const int op = slot.events == 0 ? EPOLL_CTL_ADD : events == 0 ? EPOLL_CTL_DEL : EPOLL_CTL_MOD;
   if (::epoll_ctl(set_fd_, op, slot.fd, &event) != 0) return error_code(errno, asio::error::get_system_category());
   slot.events = events;
@@ -165,6 +174,9 @@ void Readiness::schedule_tick() {
 
 void Readiness::tick() {
   ++tick_;
+  // Two ticks apart, a reactor run has come between: no retired operation is queued still.
+  retired_[1].clear();
+  std::swap(retired_[0], retired_[1]);
   bool watching = false;
   for (Slot& slot : slots_) {
     if (slot.fd < 0) continue;
@@ -195,57 +207,34 @@ void Readiness::fail(Handler handler, error_code ec) {
   });
 }
 
-// Harvests until no event can be left that a new edge would not report: a full harvest
-// may have left events behind, and a socket whose peer has closed (or failed) stays
-// readable after its reader took the last bytes, with nothing new to raise an edge. The
-// reader it woke either takes the end of stream at the next harvest or is no longer
-// waiting, and then the socket is no longer asked about. Bounded, so that the rest of the
-// io_context's work is not held up; the remainder is posted.
-void Readiness::harvest_all() {
-  for (int round = 0; round < kMaxRounds; ++round) {
-    if (shut_down_) return;
-    again_ = false;
-    if (harvest() < kMaxEvents && !again_) return;
+// The events the reactor got for the socket in slot `index`. Level-triggered: whatever is
+// left unread (data, an end of stream) is reported again at the reactor's next wait.
+void Readiness::on_events(uint32_t index, uint32_t got) {
+  if (shut_down_) return;
+  Slot& slot = slots_[index];
+  const uint64_t key = (static_cast<uint64_t>(slot.generation) << 32) | index;
+  // Errors and hang-ups wake both kinds of waiter: their next call reports the error.
+  const bool readable = got & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
+  const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
+  const bool wake_writer = writable && slot.waiters[kWrite];
+  const bool wake_sleeper = readable && !slot.waiters[kRead] && slot.sleeper;
+  const bool wake_reader = (readable && slot.waiters[kRead]) || wake_sleeper;
+  uint32_t keep = slot.events;
+  if (writable) keep &= ~EPOLLOUT;  // write interest is asked for per wait
+  // Readable with nobody reading (its pump waits for room to write): stop asking until
+  // someone reads again, or the socket would be reported at every wait.
+  if (readable && !wake_reader) keep &= ~(EPOLLIN | EPOLLRDHUP);
+  Waiter writer = wake_writer ? take(slot.waiters[kWrite]) : Waiter();
+  Waiter reader = wake_reader && !wake_sleeper ? take(slot.waiters[kRead]) : Waiter();
+  const Sleeper sleeper = wake_sleeper ? std::exchange(slot.sleeper, {}) : Sleeper{};
+  (void)ask(slot, key, keep);  // on failure the interest stays as it was: reported again
+  if (sleeper) sleeper.wake(sleeper.target, error_code{});  // starts its reader again
+  // Both resumed even if the first ends the session: the other finds its stream closed.
+  for (Waiter* waiter : {&reader, &writer}) {
+    if (!*waiter) continue;
+    asio::get_associated_cancellation_slot(**waiter).clear();
+    std::move(**waiter)(error_code{});  // resumes the waiting coroutine here and now
   }
-  asio::post(*executor_, [this] { harvest_all(); });
-}
-
-// One epoll_wait on the set; the number of events it returned.
-int Readiness::harvest() {
-  epoll_event events[kMaxEvents];
-  const int n = ::epoll_wait(set_fd_, events, kMaxEvents, 0);
-  for (int i = 0; i < n; ++i) {
-    // Looked up afresh each time: a coroutine resumed below may end its session and
-    // remove sockets that are further down this list.
-    const uint64_t key = events[i].data.u64;
-    Slot* slot = find(key);
-    if (!slot) continue;
-    const uint32_t got = events[i].events;
-    // Errors and hang-ups wake both kinds of waiter: their next call reports the error.
-    const bool readable = got & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
-    const bool writable = got & (EPOLLOUT | EPOLLERR | EPOLLHUP);
-    const bool wake_writer = writable && slot->waiters[kWrite];
-    const bool wake_sleeper = readable && !slot->waiters[kRead] && slot->sleeper;
-    const bool wake_reader = (readable && slot->waiters[kRead]) || wake_sleeper;
-    if (wake_reader && (got & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))) again_ = true;
-    uint32_t keep = slot->events;
-    if (writable) keep &= ~EPOLLOUT;  // write interest is asked for per wait
-    // Readable with nobody reading (its pump waits for room to write): stop asking until
-    // someone reads again, or the socket would be reported at every harvest.
-    if (readable && !wake_reader) keep &= ~(EPOLLIN | EPOLLRDHUP);
-    Waiter writer = wake_writer ? take(slot->waiters[kWrite]) : Waiter();
-    Waiter reader = wake_reader && !wake_sleeper ? take(slot->waiters[kRead]) : Waiter();
-    const Sleeper sleeper = wake_sleeper ? std::exchange(slot->sleeper, {}) : Sleeper{};
-    (void)ask(*slot, key, keep);  // on failure the interest stays as it was: reported again
-    if (sleeper) sleeper.wake(sleeper.target, error_code{});  // starts its reader again
-    // Both resumed even if the first ends the session: the other finds its stream closed.
-    for (Waiter* waiter : {&reader, &writer}) {
-      if (!*waiter) continue;
-      asio::get_associated_cancellation_slot(**waiter).clear();
-      std::move(**waiter)(error_code{});  // resumes the waiting coroutine here and now
-    }
-  }
-  return n;
 }
 
 void Readiness::shutdown() {
@@ -261,14 +250,9 @@ void Readiness::shutdown() {
   pending.clear();
   sleepers.clear();
   ticker_.reset();  // its service is shut down already, and destroyed before this one
-  // Out of the reactor while it still runs (it was created before this service, so it is
-  // shut down after it); deregistering destroys the harvest operation.
-  if (set_fd_ >= 0) {
-    reactor_.deregister_internal_descriptor(set_fd_, reactor_data_);
-    reactor_.cleanup_descriptor_data(reactor_data_);
-    ::close(set_fd_);
-    set_fd_ = -1;
-  }
+  // The sockets stay in the reactor's set, which is closed with the reactor; retired
+  // operations may still be queued, and are freed with this service, after the scheduler's
+  // shutdown has dropped its queue.
 }
 
 }  // namespace blueshift::proxy

@@ -7,21 +7,19 @@
 // with the last bytes raises no new edge, and the session would never see its peer leave.
 //
 // A level-triggered epoll set has neither the cost nor the risk. A socket with anything
-// unread (data, FIN, RST) is reported at every harvest, so after a short read a pump just
+// unread (data, FIN, RST) is reported at every wait, so after a short read a pump just
 // waits. PgBouncer (libevent) works the same way.
 //
-// There is one Readiness per io_context (an Asio service, so one per I/O thread). Its epoll
-// set is a single descriptor in Asio's reactor, registered as an internal descriptor (as
-// Asio's own signal handling registers its pipe) with an operation that never completes:
-// whenever Asio reports the set readable, that operation's perform step runs one
-// epoll_wait on the set and resumes the coroutines waiting on the ready sockets in place.
-// There is no completion to post and nothing to re-arm. The set sits in Asio's epoll
-// edge-triggered, which is enough: every new event on a watched socket, and every change of
-// interest that finds a socket ready, wakes the outer epoll again. What an edge does not
-// repeat (events left over when a harvest is full, and a closed peer's socket, readable
-// still after its reader took the last bytes) is taken by harvesting again at once.
-// A watched socket is taken out of Asio's reactor (Stream::watch), so that each arrival
-// wakes one set, not two; waits for room to write go through here as well, with EPOLLOUT
+// There is one Readiness per io_context (an Asio service, so one per I/O thread). Its
+// sockets sit level-triggered in Asio's own epoll set, each with a small operation of ours
+// as its event data: Asio's reactor queues that operation with the events it got, as it
+// queues its own per-descriptor state, and the scheduler runs it, which resumes the
+// coroutine waiting on the socket in place. One epoll_wait per wake-up, as PgBouncer has;
+// an earlier design nested a set of our own in Asio's and paid a second epoll_wait per
+// wake. This leans on Asio 1.81's reactor internals (its epoll descriptor, and that it only
+// touches the scheduler_operation part of an event's data): readiness.cc checks the
+// version. A watched socket is first taken out of Asio's own bookkeeping (Stream::watch);
+// waits for room to write go through here as well, with EPOLLOUT
 // asked for only while someone waits for it.
 //
 // An idle session need not keep its waiting coroutines: a read wait that may park and has
@@ -114,6 +112,7 @@ class Readiness : public asio::execution_context::service {
   using Waiter = std::optional<Handler>;  // filled with emplace(), emptied with take()
   static constexpr int kRead = 0;
   static constexpr int kWrite = 1;
+  class ReadyOp;
   struct Slot {
     int fd = -1;
     uint32_t generation = 0;
@@ -122,6 +121,7 @@ class Readiness : public asio::execution_context::service {
     bool parkable = false;    // that wait may be asked to park
     Waiter waiters[2];        // kRead, kWrite
     Sleeper sleeper;          // a parked reader, instead of waiters[kRead]
+    std::unique_ptr<ReadyOp> op;  // the socket's event data in the epoll set
   };
   struct CancelWait {
     Readiness* owner;
@@ -156,22 +156,22 @@ class Readiness : public asio::execution_context::service {
   void tick();
   error_code ask(Slot& slot, uint64_t key, uint32_t events);
   void fail(Handler handler, error_code ec);
-  void harvest_all();
-  int harvest();
-  class HarvestOp;
+  void on_events(uint32_t index, uint32_t got);
 
-  // Asio's reactor of this io_context, created before this service (so that it is shut
-  // down after it), and the epoll set, registered in it with the first watch.
+  // Asio's scheduler and reactor of this io_context, created before this service (so that
+  // they are shut down after it), and the reactor's epoll set (Asio's; never closed here).
+  asio::detail::scheduler& scheduler_;
   asio::detail::reactor& reactor_;
-  asio::detail::reactor::per_descriptor_data reactor_data_ = nullptr;
   int set_fd_ = -1;
   std::optional<asio::any_io_executor> executor_;  // where failed waits complete
   std::optional<asio::steady_timer> ticker_;
   bool ticking_ = false;
   uint32_t tick_ = 0;
   bool shut_down_ = false;
-  bool again_ = false;  // a harvest woke a reader whose socket stays readable (harvest_all)
   std::vector<Slot> slots_;
+  // Operations of removed sockets, freed two ticks later: one may still be queued in the
+  // scheduler with an event the reactor took before the socket went.
+  std::vector<std::unique_ptr<ReadyOp>> retired_[2];
   std::vector<uint32_t> free_;
 };
 

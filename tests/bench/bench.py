@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pg_idle_clients  # noqa: E402
+import syscalls  # noqa: E402
 from bench_report import Report  # noqa: E402
 from bench_stats import percentile  # noqa: E402
 from contention import Contention, thread_placement  # noqa: E402
@@ -205,6 +206,33 @@ class Bench:
             shutil.rmtree(logdir, ignore_errors=True)
         return res
 
+    # ---- system calls ----------------------------------------------------------------------
+    def run_syscalls(self):
+        """System calls per transaction of each proxy (tests/bench/syscalls.py), one client."""
+        if not syscalls.available():
+            return {"skipped": "strace is not installed"}
+        txs = env_int("BENCH_SYSCALL_TXS", 2000)
+        names = [n for n in os.environ.get("BENCH_SYSCALL_TARGETS", "pgbouncer blueshift blueshift+policies").split()
+                 if n in self.targets["tps"]]
+        res = {}
+        for mode in os.environ.get("BENCH_SYSCALL_MODES", "simple extended prepared").split():
+            for name in names:
+                t = self.targets["tps"][name]
+                per_tx, error = syscalls.count_per_transaction(
+                    t["pid"], lambda n: self.pgbench_count(t, mode, n), txs)
+                res.setdefault(mode, {})[name] = per_tx if per_tx else {"error": error}
+                if per_tx:
+                    log(f"syscalls {mode:8} {name:18} {sum(per_tx.values()):.2f} per transaction")
+        return res
+
+    def pgbench_count(self, t, mode, txs):
+        """pgbench -S -c 1 -t txs through target t; the transactions it ran, or None."""
+        cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S", "-c", "1",
+               "-M", mode, "-t", str(txs), self.args.database]
+        p = subprocess.run(cmd, env=self.env, capture_output=True, text=True, timeout=300)
+        done = re.search(r"^number of transactions actually processed: (\d+)", p.stdout, re.M)
+        return int(done.group(1)) if p.returncode == 0 and done else None
+
     # ---- COPY ------------------------------------------------------------------------------
     def copy_once(self, name):
         t = self.targets["tps"][name]
@@ -357,12 +385,13 @@ def main():
     t0 = time.monotonic()
     phases = {load: b.run_phase(load) for load in os.environ.get("BENCH_LOADS", "quiet contended").split()}
     copy = b.run_copy()
+    calls = b.run_syscalls()
     idle = b.run_idle()
     idle_scripted = b.run_idle_scripted()
     for name, t in list(targets["tps"].items()) + list(targets.get("idle", {}).items()):
         if not alive(t.get("pid")):
             b.problems.append(f"{name} process {t['pid']} is gone (crashed?)")
-    out = Report(b).render(phases, copy, idle, idle_scripted)
+    out = Report(b).render(phases, copy, idle, idle_scripted, calls)
     out.append(f"measurement time {time.monotonic() - t0:.0f} s")
     text = "\n".join(out) + "\n"
     print(text, end="")

@@ -232,12 +232,38 @@ class Report:
         if "pgbouncer-fresh" in names:
             self.fresh_line(ph["tps"])
 
-    def render(self, phases, copy, idle, idle_scripted):
+    def syscall_table(self, calls):
+        if "skipped" in calls:
+            self.e(f"System calls per transaction: skipped ({calls['skipped']})")
+            return
+        self.e("System calls per transaction: strace -c of the proxy (all threads) during pgbench -S -c 1 "
+               "(exact counts; runs of N and 2N transactions, the difference over N, so log-ins are left out)")
+        self.e(f"{'mode':10}{'target':20}{'total':>8}{'epoll_wait':>12}{'recvfrom':>10}{'sendto':>8}")
+        for mode, rows in calls.items():
+            for name, r in rows.items():
+                if "error" in r:
+                    self.e(f"{mode:10}{name:20}  FAILED: {r['error']}")
+                    continue
+                self.e(f"{mode:10}{name:20}{sum(r.values()):8.2f}{r.get('epoll_wait', 0):12.2f}"
+                       f"{r.get('recvfrom', 0):10.2f}{r.get('sendto', 0):8.2f}")
+        self.e()
+        for mode, rows in calls.items():
+            bs, pgb = rows.get("blueshift", {}), rows.get("pgbouncer", {})
+            if "error" in bs or "error" in pgb or not bs or not pgb:
+                continue
+            # A tenth of a call per transaction of slack: log-in and timer calls, spread out.
+            self.target(sum(bs.values()) <= sum(pgb.values()) + 0.1,
+                        f"blueshift system calls per transaction <= pgbouncer's ({mode}): "
+                        f"{sum(bs.values()):.2f} vs {sum(pgb.values()):.2f}")
+
+    def render(self, phases, copy, idle, idle_scripted, calls=None):
         self.header(phases)
         for load, ph in phases.items():
             self.phase(load, ph)
             self.e()
         self.copy_target(self.copy_table(copy))
+        if calls:
+            self.syscall_table(calls)
         self.idle_table("Memory per idle logged-in client via the warehouse (VmRSS delta of a fresh proxy "
                         "process / clients; each client logged in as etl with SCRAM and ran SELECT 1)", idle)
         if "blueshift" in idle:

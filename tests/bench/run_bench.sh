@@ -33,6 +33,10 @@
 #   BENCH_COPY_QUERY       replaces the COPY statement, e.g. "COPY (SELECT g, md5(g::text)
 #                          FROM generate_series(1, 3000000) g) TO STDOUT" (that one mostly
 #                          measures md5() on the warehouse, not the proxy)
+#   BENCH_SYSCALL_TXS      system calls per transaction: strace -c over N and 2N transactions,
+#                          the difference over N (skipped without strace)        [2000; quick 300]
+#   BENCH_SYSCALL_MODES, BENCH_SYSCALL_TARGETS  what it counts  [all three modes, pgbouncer,
+#                          blueshift and blueshift+policies; quick: simple, pgbouncer, blueshift]
 #   BENCH_IDLE_CLIENTS     idle sessions for the memory test via the warehouse  [1000; quick 100]
 #   BENCH_IDLE_COUNTS      idle session counts for the memory test via tests/bench/idle_upstream.py
 #                          (no warehouse backends: scales past max_connections); "" to skip
@@ -65,13 +69,15 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_SECONDS:=2}" "${BENCH_ROUNDS:=1}" "${BENCH_LAT_SECONDS:=1}" "${BENCH_LAT_ROUNDS:=3}"
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
   : "${BENCH_TIME_LIMIT:=150}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
-  : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}"
+  : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}" "${BENCH_SYSCALL_TXS:=300}"
+  : "${BENCH_SYSCALL_MODES:=simple}" "${BENCH_SYSCALL_TARGETS:=pgbouncer blueshift}"
 fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
 export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
 export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-2}"
 export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
+export BENCH_SYSCALL_TXS="${BENCH_SYSCALL_TXS:-2000}" BENCH_SYSCALL_MODES BENCH_SYSCALL_TARGETS
 BENCH_IDLE_COUNTS="${BENCH_IDLE_COUNTS-1000 5000}"
 export BENCH_SCALE="${BENCH_SCALE:-10}"
 SCALE="$BENCH_SCALE"

@@ -1,7 +1,7 @@
 // The level-triggered read path of proxy/readiness.h and Stream::read_now over real
 // loopback TCP sockets: what arrives with the last bytes (FIN, RST) is seen, cancellation
-// through || works, a socket removed while its event is being harvested is skipped, and
-// more ready sockets than one harvest takes are all seen.
+// through || works, a socket removed while its event is queued is skipped (its operation
+// outlives it), and more ready sockets than one epoll_wait takes are all seen.
 #include "proxy/readiness.h"
 
 #include <gtest/gtest.h>
@@ -247,7 +247,7 @@ TEST(Readiness, SocketClosedWhileItsEventIsHarvestedIsSkipped) {
   a->watch();
   b->watch();
   int finished = 0;
-  // Whichever wakes first closes the other one, whose event is in the same harvest.
+  // Whichever wakes first closes the other one, whose event is queued in the same batch.
   auto reader = [&](std::unique_ptr<Stream>& self, std::unique_ptr<Stream>& other) -> awaitable<void> {
     Buffer buffer;
     error_code ec;
@@ -264,14 +264,15 @@ TEST(Readiness, SocketClosedWhileItsEventIsHarvestedIsSkipped) {
   asio::write(peer_b, asio::buffer(std::string("2")));
   ctx.run_for(500ms);
   // One reader woke and closed the other, whose wait then ended with operation_aborted;
-  // the closed socket's event, harvested with the first, found no slot and woke nobody.
+  // the closed socket's event, queued with the first, found its operation retired and
+  // woke nobody.
   EXPECT_EQ(finished, 2);
 }
 
-TEST(Readiness, MoreReadySocketsThanOneHarvestTakesAreAllSeen) {
-  // One harvest takes 64 events. Data for many more sockets, all arrived before the set is
-  // harvested, raises no further edge in Asio's reactor once the first harvest is done:
-  // the rest must be taken by harvesting again at once, or those readers wait for ever.
+TEST(Readiness, MoreReadySocketsThanOneWaitTakesAreAllSeen) {
+  // Asio's reactor takes 128 events per epoll_wait. Data for more sockets, all arrived
+  // before the wait, must still reach every reader: level-triggered, the rest are reported
+  // by the next wait (edge-triggered, they would never be reported again).
   constexpr int kSockets = 150;
   asio::io_context ctx(1);
   std::vector<tcp::socket> peers;
