@@ -25,6 +25,7 @@
 #include "policies/policy_set.h"
 #include "policies/reconcile_job.h"
 #include "policies/rule_counts.h"
+#include "policies/scan_spend.h"
 #include "rewrite/analyzer.h"
 #include "rewrite/bounds.h"
 #include "rewrite/literal_template.h"
@@ -75,6 +76,8 @@ struct Snapshot {
   // Every governed table: budgets charge scans of any of them.
   uint64_t governed_bits = 0;
   bool any_group_rule = false;
+  // The labels of the scan estimates by group (scan_spend.h).
+  std::vector<std::string> spend_groups;
   // The catalog has not loaded and would name governed tables: every text a table rule
   // in scope may care about is analysed (fail closed; see Governor::catalog_ready).
   bool analyse_all_tables = false;
@@ -115,6 +118,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
   s->routine_bits = s->names.bits_of(routines);
   s->governed_bits = s->names.bits_of(governed_names);
   s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
+  s->spend_groups = configured_groups(*s->policy);
   return s;
 }
 
@@ -224,7 +228,8 @@ class GovernorImpl final : public Governor {
                               std::move(sizes));
     if (!options_.catalog_conninfo.empty()) {
       reconcile_ = std::make_unique<ReconcileJob>(
-          options_.catalog_conninfo, [this] { return snapshot()->policy->cost.reconcile; }, recorder_);
+          options_.catalog_conninfo, [this] { return snapshot()->policy->cost.reconcile; }, recorder_,
+          reconcile_stats_);
     }
   }
 
@@ -396,6 +401,9 @@ class GovernorImpl final : public Governor {
                               rule_counts_.read(r.name)});
     return out;
   }
+
+  std::vector<ScanSpendTally> scan_spend() const override { return scan_spend_.read(); }
+  ReconcileCounts reconcile_counts() const override { return reconcile_stats_->read(); }
 
   Counters counters() const override {
     Counters c;
@@ -678,6 +686,7 @@ class GovernorImpl final : public Governor {
       spdlog::info("policies audit: {}", audit_line(d, facts, qf.fingerprint, options_.clock(), priced));
     }
     const bool runs = d.outcome != Decision::Outcome::Refuse;
+    if (runs && priced) scan_spend_.count(spend_group(snap.spend_groups, facts), estimate.bytes, estimate.usd);
     if (runs && estimate.billed_bytes > 0 && facts.backend_pid != 0 && !snap.policy->cost.reconcile.view.empty()) {
       recorder_->record(EstimateRecord{options_.clock(), facts.backend_pid, facts.user, qf.fingerprint, estimate.bytes,
                                        estimate.billed_bytes, estimate.usd});
@@ -698,7 +707,9 @@ class GovernorImpl final : public Governor {
   std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
   RuleCounts rule_counts_;
+  ScanSpend scan_spend_;
   const std::shared_ptr<EstimateRecorder> recorder_ = std::make_shared<EstimateRecorder>();
+  const std::shared_ptr<ReconcileStats> reconcile_stats_ = std::make_shared<ReconcileStats>();
   // Last: it reads the snapshot, so it stops before the rest goes. Only with a service
   // connection; idle while policies.cost.reconcile.view is unset.
   std::unique_ptr<ReconcileJob> reconcile_;

@@ -100,6 +100,26 @@ struct RuleTally {
   std::array<uint64_t, 3> counts{};  // refused, warned, audited (rule_counts.h)
 };
 
+// What reconcile paired so far (reconcile_stats.h, /metrics).
+struct ReconcileCounts {
+  uint64_t matched = 0;    // estimates paired with the query the warehouse recorded
+  uint64_t unmatched = 0;  // estimates that waited in vain and were dropped
+  uint64_t estimated_bytes = 0, actual_bytes = 0;  // of the matched ones
+  // (estimated - actual) / actual of the matched ones that scanned something: counts per
+  // bucket of reconcile_error_bounds(), cumulative, the last for +Inf.
+  std::vector<uint64_t> error_cumulative;
+  double error_sum = 0;
+  uint64_t error_count = 0;
+};
+
+// The estimated scans of one group's statements that ran (scan_spend.h, /metrics).
+struct ScanSpendTally {
+  std::string group;
+  uint64_t statements = 0;
+  uint64_t bytes = 0;        // estimated bytes read (before billing's rounding)
+  uint64_t nanodollars = 0;  // estimated dollars billed (rounding and minimum)
+};
+
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
 struct RewriteRecord;  // policies/rewrite_audit.h
@@ -218,6 +238,10 @@ class Governor {
   [[nodiscard]] virtual Counters counters() const = 0;
   // Every rule of the running policies, in policy order, with its counts by outcome.
   [[nodiscard]] virtual std::vector<RuleTally> rule_tallies() const { return {}; }
+  // Estimated scan bytes and dollars of the statements that ran, by group (scan_spend.h).
+  [[nodiscard]] virtual std::vector<ScanSpendTally> scan_spend() const { return {}; }
+  // Estimates against what the warehouse billed (reconcile_stats.h).
+  [[nodiscard]] virtual ReconcileCounts reconcile_counts() const { return {}; }
 
   // One rewritten statement's audit line (issue 12), queued like a decision's.
   virtual void audit_rewrite(const RewriteRecord& /*record*/, const SessionContext& /*session*/) {}

@@ -108,8 +108,9 @@ absl::StatusOr<MatchResult> reconcile_round(const std::string& conninfo, std::ve
 }
 
 ReconcileJob::ReconcileJob(std::string conninfo, std::function<ReconcileSettings()> settings,
-                           std::shared_ptr<EstimateRecorder> recorder)
-    : conninfo_(std::move(conninfo)), settings_(std::move(settings)), recorder_(std::move(recorder)) {
+                           std::shared_ptr<EstimateRecorder> recorder, std::shared_ptr<ReconcileStats> stats)
+    : conninfo_(std::move(conninfo)), settings_(std::move(settings)), recorder_(std::move(recorder)),
+      stats_(std::move(stats)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -150,6 +151,7 @@ void ReconcileJob::round(const ReconcileSettings& settings) {
   }
   waiting_ = std::move(result->waiting);
   if (result->matched.empty() && result->expired == 0) return;
+  stats_->add(*result);
   const auto mean = mean_error(result->matched);
   char error[32] = "n/a";
   if (mean) std::snprintf(error, sizeof error, "%+.1f%%", *mean * 100);

@@ -21,6 +21,7 @@
 
 #include "absl/status/statusor.h"
 #include "policies/reconcile.h"
+#include "policies/reconcile_stats.h"
 
 namespace blueshift::policies {
 
@@ -35,8 +36,9 @@ namespace blueshift::policies {
 class ReconcileJob {
  public:
   // settings: read each round (a reload may turn reconcile on or off).
+  // stats: each round's outcome is added to it (for /metrics).
   ReconcileJob(std::string conninfo, std::function<ReconcileSettings()> settings,
-               std::shared_ptr<EstimateRecorder> recorder);
+               std::shared_ptr<EstimateRecorder> recorder, std::shared_ptr<ReconcileStats> stats);
   ~ReconcileJob();  // stops the thread (a round in progress finishes first)
   ReconcileJob(const ReconcileJob&) = delete;
   ReconcileJob& operator=(const ReconcileJob&) = delete;
@@ -48,6 +50,7 @@ class ReconcileJob {
   const std::string conninfo_;
   const std::function<ReconcileSettings()> settings_;
   const std::shared_ptr<EstimateRecorder> recorder_;
+  const std::shared_ptr<ReconcileStats> stats_;
   std::vector<EstimateRecord> waiting_;
   std::set<int64_t> taken_;
   std::mutex mutex_;

@@ -257,9 +257,10 @@ awaitable<std::string> AdminConsole::run(const ConsoleCommand& command) {
       std::string reply = co_await reload();
       co_return reply;
     }
-    case Kind::Pause:
-      server_.console.paused.store(true);
-      co_return encode_command_complete("PAUSE");
+    case Kind::Pause: {
+      std::string reply = co_await pause();
+      co_return reply;
+    }
     case Kind::Resume:
       server_.console.paused.store(false);
       co_return encode_command_complete("RESUME");

@@ -53,6 +53,8 @@ class AdminConsole {
   // SHOW CLIENTS, SERVERS or STATS of the sessions gathered.
   [[nodiscard]] std::string show_sessions(ConsoleCommand::Kind kind, const std::vector<ClientRow>& sessions) const;
   awaitable<std::string> reload();
+  // PAUSE: holds new statements, and answers once none runs upstream (console_pause.cc).
+  awaitable<std::string> pause();
   awaitable<std::string> kill(uint64_t id);
   // Extended-protocol messages up to and including Sync: one ERROR for the lot.
   awaitable<bool> refuse_extended();

@@ -14,7 +14,8 @@ struct ConsoleHooks {
   std::function<std::string()> reload;
   // Begins the graceful drain (a no-op once it has begun); callable from any thread.
   std::function<void()> shutdown;
-  // PAUSE: sessions hold new statements until RESUME (console_pause in session.cc).
+  // PAUSE: sessions hold new statements until RESUME (Session::wait_while_paused,
+  // session_control.cc; the console's wait for running ones: console_pause.cc).
   std::atomic<bool> paused{false};
 };
 

@@ -66,6 +66,18 @@ ConsoleUser parse_user(const YAML::Node& entry, const std::string& path) {
   return user;
 }
 
+int parse_pause_timeout(const YAML::Node& node) {
+  if (!node) return ConsoleSettings{}.pause_timeout_ms;
+  try {
+    const int ms = node.as<int>();
+    if (ms < 0) fail("console.pause_timeout_ms", "must be 0 (no limit) or more");
+    return ms;
+  } catch (const YAML::Exception&) {
+    fail("console.pause_timeout_ms", "must be a whole number of milliseconds");
+  }
+  return 0;
+}
+
 }  // namespace
 
 const ConsoleUser* ConsoleSettings::find(std::string_view name) const {
@@ -80,8 +92,10 @@ ConsoleSettings parse_console_settings(const YAML::Node& node) {
   if (!node || node.IsNull()) return settings;
   if (!node.IsMap()) fail("console", "must be a mapping");
   for (const auto& kv : node) {
-    if (kv.first.as<std::string>() != "users") fail("console." + kv.first.as<std::string>(), "unknown key");
+    const std::string key = kv.first.as<std::string>();
+    if (key != "users" && key != "pause_timeout_ms") fail("console." + key, "unknown key");
   }
+  settings.pause_timeout_ms = parse_pause_timeout(node["pause_timeout_ms"]);
   const YAML::Node users = node["users"];
   if (!users || users.IsNull()) return settings;
   if (!users.IsSequence()) fail("console.users", "must be a list");

@@ -10,6 +10,7 @@
 //         md5: "md5<md5(password + name)>"                               # PostgreSQL's format
 //       - name: robot
 //         password_env: BLUESHIFT_CONSOLE_PASSWORD    # or password_file: /run/secrets/console
+//     pause_timeout_ms: 60000   # how long PAUSE waits for running statements (0: no limit)
 //
 // A plain password (from the environment or a file, never the YAML itself) is turned into
 // a SCRAM verifier at load, so the password never crosses the wire: SCRAM-SHA-256 for those
@@ -41,6 +42,9 @@ struct ConsoleUser {
 
 struct ConsoleSettings {
   std::vector<ConsoleUser> users;
+  // How long PAUSE waits for the statements running upstream to finish (console_pause.cc);
+  // 0: as long as they run. `console.pause_timeout_ms`.
+  int pause_timeout_ms = 60000;
   [[nodiscard]] bool enabled() const { return !users.empty(); }
   [[nodiscard]] const ConsoleUser* find(std::string_view name) const;
 };

@@ -80,6 +80,11 @@ class Conversation {
 
   // Who the session is (set at login); search_path follows what the session runs.
   policies::SessionContext& identity() { return identity_; }
+  // Between statements: the planners of a reloaded `upserts:` section (session_reload.cc).
+  void set_upsert_planners(Planner planner, CopyPlanner copy_planner) {
+    options_.planner = std::move(planner);
+    options_.copy_planner = std::move(copy_planner);
+  }
 
   enum class Verdict : uint8_t {
     Forward,  // the message's own bytes go on

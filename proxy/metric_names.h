@@ -30,5 +30,13 @@ inline constexpr std::string_view kPolicyRefusals = "blueshift_policy_refusals_t
 inline constexpr std::string_view kPolicyWarnings = "blueshift_policy_warnings_total";
 inline constexpr std::string_view kPolicyAuditLines = "blueshift_policy_audit_lines_total";
 inline constexpr std::string_view kRuleDecisions = "blueshift_rule_decisions_total";
+// Cost estimates of the statements that ran, by group (policies/scan_spend.h).
+inline constexpr std::string_view kEstimatedScans = "blueshift_estimated_scans_total";            // label group
+inline constexpr std::string_view kEstimatedScanBytes = "blueshift_estimated_scan_bytes_total";   // label group
+inline constexpr std::string_view kEstimatedScanUsd = "blueshift_estimated_scan_usd_total";       // label group
+// Reconcile (policies/reconcile_stats.h): estimates against what the warehouse recorded.
+inline constexpr std::string_view kReconciled = "blueshift_reconcile_statements_total";     // label result
+inline constexpr std::string_view kReconciledBytes = "blueshift_reconcile_bytes_total";     // label source
+inline constexpr std::string_view kReconcileError = "blueshift_reconcile_error_ratio";      // histogram
 
 }  // namespace blueshift::proxy::metric_names

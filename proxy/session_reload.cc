@@ -2,6 +2,7 @@
 #include "proxy/session_reload.h"
 
 #include "proxy/session.h"
+#include "proxy/upsert_settings.h"
 
 #include <bit>
 
@@ -14,6 +15,10 @@ bool has_time_limits(const Config& config) {
 void Session::take_reloaded_config() {
   const Config* current = server_.config.get();
   if (current == config_ || stopping_) return;
+  // Each reload parses the section anew: planners for it, as a new session would get.
+  if (current->upserts != config_->upserts)
+    conversation_.set_upsert_planners(upsert_planner(current->upserts, server_.upsert_keys),
+                                      copy_upsert_planner(current->upserts));
   config_ = current;
   // A limit switched on by the reload counts from now, not from the login.
   last_activity_ = last_server_read_ = std::chrono::steady_clock::now();

@@ -1,7 +1,7 @@
 """The admin console (issue 14) through real psql: a private blueshift in front of the dev
 warehouse with console users, each test on its own ports.
 
-Usage: /usr/bin/python3 console_tests.py {login|show|rules|reload|pause|kill|shutdown|proxy_protocol}
+Usage: /usr/bin/python3 console_tests.py {login|show|rules|reload|pause|pause_wait|pause_timeout|kill|shutdown|proxy_protocol}
 Ports (127.0.0.1): 6900-6939, a block of four per test (proxy = base, http = base + 1).
 Needs psql, Debian's python3-psycopg and python3-prometheus-client (the system interpreter).
 """
@@ -270,19 +270,86 @@ def test_pause(track, cleanups):
     conn = ops.connect(base, autocommit=True, application_name="console-pause")
     cleanups.append(conn.close)
     w.check(command(base, "PAUSE") == "PAUSE", "PAUSE did not answer")
+    thread, done = hold_statement(conn, 1.0)
+    held = client_rows(base, application_name="console-pause")
+    w.check(held and held[0]["state"] == "paused", f"SHOW CLIENTS while paused: {held}")
+    resume_releases(base, thread, done)
+
+
+def hold_statement(conn, seconds):
+    """While paused: `select 41 + 1` on conn, in a thread, not answered after `seconds`.
+    (thread, done): done gets its rows and when they came."""
     done = {}
     thread = threading.Thread(target=lambda: done.update(rows=conn.execute("select 41 + 1").fetchall(),
                                                          at=time.monotonic()))
     thread.start()
-    time.sleep(1.0)
+    time.sleep(seconds)
     w.check("rows" not in done, "a statement ran while paused")
-    held = client_rows(base, application_name="console-pause")
-    w.check(held and held[0]["state"] == "paused", f"SHOW CLIENTS while paused: {held}")
+    return thread, done
+
+
+def resume_releases(port, thread, done):
+    """RESUME lets the statement hold_statement sent run, and not before."""
     resumed = time.monotonic()
-    w.check(command(base, "RESUME") == "RESUME", "RESUME did not answer")
+    w.check(command(port, "RESUME") == "RESUME", "RESUME did not answer")
     thread.join(5)
     w.check(done.get("rows") == [(42,)], f"the held statement after RESUME: {done}")
     w.check(done["at"] >= resumed, "the statement ran before RESUME")
+
+
+def sleeper(port, seconds, application_name):
+    """A thread running pg_sleep(seconds) through the proxy; done gets the time it ended."""
+    conn = ops.connect(port, autocommit=True, application_name=application_name)
+    done = {}
+
+    def run():
+        conn.execute(f"select pg_sleep({seconds})").fetchall()
+        done["at"] = time.monotonic()
+        conn.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not client_rows(port, application_name=application_name, state="active"):
+        w.check(time.monotonic() < deadline, f"{application_name}'s pg_sleep is not listed as active")
+        time.sleep(0.05)
+    return thread, done
+
+
+def test_pause_wait(track, cleanups):
+    """PAUSE answers only once no statement runs upstream, as PgBouncer's does: a running
+    pg_sleep finishes first; a statement sent meanwhile is held until RESUME."""
+    base = 6932
+    start(track, base, directory=tempfile_dir(cleanups))
+    idle = ops.connect(base, autocommit=True, application_name="console-pause-idle")
+    cleanups.append(idle.close)
+    sleeping, slept = sleeper(base, 4, "console-pause-sleeper")
+    began = time.monotonic()
+    w.check(command(base, "PAUSE") == "PAUSE", "PAUSE did not answer")
+    paused_at = time.monotonic()
+    sleeping.join(10)
+    w.check("at" in slept and slept["at"] <= paused_at, "PAUSE answered while pg_sleep still ran")
+    w.check(paused_at - began >= 1.0, f"PAUSE answered after {paused_at - began:.2f} s of a 4 s sleep")
+    resume_releases(base, *hold_statement(idle, 0.5))
+
+
+def test_pause_timeout(track, cleanups):
+    """A statement that outlasts console.pause_timeout_ms: PAUSE answers 57014 naming it, the
+    proxy stays paused (new statements wait) until RESUME."""
+    base = 6936
+    start(track, base, extra="  pause_timeout_ms: 300\n", directory=tempfile_dir(cleanups))
+    idle = ops.connect(base, autocommit=True, application_name="console-pause-idle")
+    cleanups.append(idle.close)
+    sleeping, slept = sleeper(base, 6, "console-pause-sleeper")
+    began = time.monotonic()
+    rc, _, err = psql(base, "PAUSE")
+    took = time.monotonic() - began
+    w.check("57014" in err or "timed out" in err, f"PAUSE past its timeout: {rc} {err}")
+    w.check("1 statement" in err, f"the error counts the running statement: {err}")
+    w.check(took < 5 and "at" not in slept, f"PAUSE waited {took:.2f} s, past its 0.3 s timeout")
+    resume_releases(base, *hold_statement(idle, 0.5))  # still paused after the timeout
+    sleeping.join(10)
+    w.check("at" in slept, "the long statement did not finish")
 
 
 # ------------------------------------------------------------------ KILL
@@ -353,6 +420,8 @@ TESTS = {
     "rules": test_rules,
     "reload": test_reload,
     "pause": test_pause,
+    "pause_wait": test_pause_wait,
+    "pause_timeout": test_pause_timeout,
     "kill": test_kill,
     "shutdown": test_shutdown,
     "proxy_protocol": test_proxy_protocol,

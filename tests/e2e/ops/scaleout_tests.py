@@ -5,7 +5,7 @@ scoped by the real client address (client_addresses); and a reload reaching open
 their next statement.
 
 Usage: /usr/bin/python3 scaleout_tests.py {scaleout|client_addresses|reload_open_sessions}
-Ports (127.0.0.1): 6850-6859. Needs haproxy, pgbench and psql (Debian's), and what
+Ports (127.0.0.1): 6850-6859, and 6984-6985 for reload_upserts. Needs haproxy, pgbench and psql (Debian's), and what
 ops_tests.py needs.
 """
 
@@ -299,6 +299,18 @@ policies:
 
 # ------------------------------------------------------------------ reload reaching open sessions
 
+def reload_config(proxy, http, text):
+    """Writes text as the proxy's config, SIGHUP, and waits for the reload to succeed."""
+    before = ops.value(ops.scrape(http), "blueshift_reloads_total", result="ok")
+    with open(os.path.join(proxy.dir, "config.yaml"), "w") as f:
+        f.write(ops.config(http, text))
+    proxy.proc.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + w.WAIT
+    while ops.value(ops.scrape(http), "blueshift_reloads_total", result="ok") == before:
+        w.check(time.monotonic() < deadline, f"the reload of {text!r} did not succeed:\n{proxy.log_text()}")
+        time.sleep(0.05)
+
+
 def test_reload_open_sessions(track, cleanups):
     """Sessions open before a reload follow its limits from their next statement: a
     query_timeout set by a reload ends the next long statement of a session that logged in
@@ -308,17 +320,9 @@ def test_reload_open_sessions(track, cleanups):
     upstream = w.warehouse_port()
     rules = "policies:\n  rules:\n    - {name: no-drop, type: deny_statements, kinds: [drop]}\n"
     proxy = track(w.Proxy(port, upstream, config=ops.config(http, rules), log_level=""))
-    path = os.path.join(proxy.dir, "config.yaml")
 
     def reload(limits):
-        before = ops.value(ops.scrape(http), "blueshift_reloads_total", result="ok")
-        with open(path, "w") as f:
-            f.write(ops.config(http, rules + limits))
-        proxy.proc.send_signal(signal.SIGHUP)
-        deadline = time.monotonic() + w.WAIT
-        while ops.value(ops.scrape(http), "blueshift_reloads_total", result="ok") == before:
-            w.check(time.monotonic() < deadline, f"the reload of {limits!r} did not succeed:\n{proxy.log_text()}")
-            time.sleep(0.05)
+        reload_config(proxy, http, rules + limits)
 
     def cut_after(conn):
         """Runs a 5 s statement; (its SQLSTATE, seconds it took)."""
@@ -351,10 +355,43 @@ def test_reload_open_sessions(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
+def test_reload_upserts(track, cleanups):
+    """A session open before a reload follows its `upserts:` section from its next statement.
+    The table has no unique key: PostgreSQL refuses ON CONFLICT on it natively (42P10), while
+    the staged rewrite (as for Redshift, which enforces no keys) runs it. So the same text
+    fails while the table is not in upserts.tables and works once a reload puts it there."""
+    port, http = 6984, 6985
+    table = f"upsert_reload_{os.getpid()}"
+    section = "upserts:\n  enabled: true\n  tables: [{}]\n  warehouse: postgresql\n"
+    direct = ops.connect(w.warehouse_port(), user=w.ETL, autocommit=True)  # etl may create in public
+    cleanups.append(direct.close)
+    direct.execute(f"DROP TABLE IF EXISTS {table}")
+    direct.execute(f"CREATE TABLE {table} (k int, v text)")
+    cleanups.append(lambda: direct.execute(f"DROP TABLE IF EXISTS {table}"))
+    proxy = track(w.Proxy(port, w.warehouse_port(), config=ops.config(http, section.format('"other_table"'))))
+    conn = ops.connect(port, user=w.ETL, autocommit=True)
+    cleanups.append(conn.close)
+    upsert = f"INSERT INTO {table} (k, v) VALUES (1, %s) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"
+    state = ops.sqlstate_of(lambda: conn.execute(upsert, ("a",)))
+    w.check(state == "42P10", f"before the reload the upsert must reach PostgreSQL as is: {state!r}")
+
+    reload_config(proxy, http, section.format(f'"{table}"'))
+    for value in ("a", "b"):
+        state = ops.sqlstate_of(lambda: conn.execute(upsert, (value,)))
+        w.check(state is None, f"after the reload the open session's upsert must be staged: {state!r}")
+    w.check(conn.execute(f"SELECT k, v FROM {table}").fetchall() == [(1, "b")], "the staged upserts' rows")
+
+    reload_config(proxy, http, "")  # no upserts section: rewrites off
+    state = ops.sqlstate_of(lambda: conn.execute(upsert, ("c",)))
+    w.check(state == "42P10", f"after upserts were reloaded off the upsert must reach PostgreSQL as is: {state!r}")
+    w.check(proxy.alive(), "the proxy died")
+
+
 TESTS = {
     "scaleout": test_scaleout,
     "client_addresses": test_client_addresses,
     "reload_open_sessions": test_reload_open_sessions,
+    "reload_upserts": test_reload_upserts,
 }
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ private proxy each (ports 6790-6793) and the dev warehouse. Run with /usr/bin/py
              the Bind values; nothing reaches the warehouse.
   audit      an allowed governed scan writes an audit line carrying its estimate.
   reconcile  estimates matched to a table shaped like SVL_S3QUERY_SUMMARY: actual bytes and
-             the error ratio recorded in the results table.
+             the error ratio recorded in the results table, and exported in /metrics
+             (blueshift_reconcile_*, metrics endpoint on port 6893).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import urllib.request
 import uuid
 
 import harness as h
@@ -183,6 +185,15 @@ RECONCILE = """    sizes_from_warehouse: true
       slack_seconds: 2"""
 
 
+def scrape(http_port):
+    """Every sample of the proxy's /metrics, parsed by prometheus_client: {(name, labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+    with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/metrics", timeout=10) as r:
+        body = r.read().decode()
+    return {(s.name, tuple(sorted(s.labels.items()))): s.value
+            for family in text_string_to_metric_families(body) for s in family.samples}
+
+
 def test_reconcile():
     with superuser() as su:
         su.execute("DROP SCHEMA IF EXISTS e2e_reconcile CASCADE")
@@ -193,7 +204,8 @@ def test_reconcile():
                    "external_table_name char(136), s3_scanned_rows bigint, s3_scanned_bytes bigint, files int)")
         su.execute("ALTER TABLE e2e_reconcile.s3query_summary OWNER TO etl")
     expected = partition_bytes([1, 2])
-    overrides = {"    sizes_from_warehouse: true": RECONCILE}
+    http = PORTS["reconcile"] + 100  # 6893: the metrics endpoint
+    overrides = {"    sizes_from_warehouse: true": RECONCILE, "audit:\n": f"http:\n  listen: 127.0.0.1:{http}\naudit:\n"}
     with h.Proxy(PORTS["reconcile"], overrides) as p, connect(p.port) as c:
         pid = c.execute("select pg_backend_pid()").fetchone()[0]
         c.execute(TWO_MONTHS).fetchall()
@@ -215,10 +227,20 @@ def test_reconcile():
                     rows = su.execute("SELECT user_name, backend_pid, query, estimated_bytes, actual_bytes, "
                                       "error_ratio FROM e2e_reconcile.results").fetchall()
         log = p.log_text()
+        metrics = scrape(http)
     h.check_eq(len(rows), 1, f"reconciled rows (proxy log:\n{log[-1500:]})")
     user, rpid, query, estimated, actual, ratio = rows[0]
     h.check_eq((user, rpid, query, estimated, actual), ("analyst", pid, 4242, expected, 400000), "reconciled row")
     h.check(abs(ratio - (expected - 400000) / 400000) < 1e-6, f"error ratio {ratio}")
+    # The same in /metrics: one statement matched, the bytes on each side, the ratio observed once.
+    h.check_eq(metrics.get(("blueshift_reconcile_statements_total", (("result", "matched"),))), 1.0, "matched")
+    h.check_eq(metrics.get(("blueshift_reconcile_bytes_total", (("source", "estimated"),))), float(expected),
+               "estimated bytes in /metrics")
+    h.check_eq(metrics.get(("blueshift_reconcile_bytes_total", (("source", "actual"),))), 400000.0,
+               "actual bytes in /metrics")
+    h.check_eq(metrics.get(("blueshift_reconcile_error_ratio_count", ())), 1.0, "error ratios observed")
+    h.check(abs(metrics.get(("blueshift_reconcile_error_ratio_sum", ()), 0) - ratio) < 1e-6,
+            f"error ratio sum in /metrics: {metrics.get(('blueshift_reconcile_error_ratio_sum', ()))}, row {ratio}")
     h.check("reconcile: 1 statements matched to e2e_reconcile.s3query_summary" in log,
             f"no reconcile log line:\n{log[-1500:]}")
     with superuser() as su:
