@@ -47,6 +47,7 @@ constexpr size_t kMaxAlsoLines = 3;
 // A failed group look-up is retried after 1 s, doubling up to a minute.
 constexpr std::chrono::seconds kFirstLookupBackoff{1};
 constexpr std::chrono::seconds kMaxLookupBackoff{60};
+constexpr size_t kCacheEntries = 10000;  // analyses kept at most, besides the byte bound
 
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
 // because cached facts depend on which relations the catalog says exist.
@@ -83,15 +84,15 @@ struct Snapshot {
   bool analyse_all_tables = false;
 };
 
+// Each snapshot gets a fresh analysis cache (see Snapshot), bounded per its policies.
 std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> policy,
                                               std::shared_ptr<const Catalog> catalog,
-                                              std::shared_ptr<rewrite::AnalysisCache> cache,
                                               std::shared_ptr<const PartitionSizes> sizes) {
   auto s = std::make_shared<Snapshot>();
   s->policy = std::move(policy);
   s->catalog = std::move(catalog);
   s->sizes = sizes ? std::move(sizes) : std::make_shared<const PartitionSizes>();
-  s->cache = std::move(cache);
+  s->cache = std::make_shared<rewrite::AnalysisCache>(kCacheEntries, s->policy->analysis_cache_bytes);
   const auto governed = governed_tables(*s->policy, *s->catalog);
   const std::vector<std::string> search_path = {"search_path"};
   // Functions running SQL text may be handed a name built at run time too.
@@ -224,8 +225,7 @@ class GovernorImpl final : public Governor {
       }
     }
     auto sizes = load_sizes(*policy, nullptr);
-    snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::make_shared<rewrite::AnalysisCache>(),
-                              std::move(sizes));
+    snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::move(sizes));
     if (!options_.catalog_conninfo.empty()) {
       reconcile_ = std::make_unique<ReconcileJob>(
           options_.catalog_conninfo, [this] { return snapshot()->policy->cost.reconcile; }, recorder_,
@@ -359,7 +359,7 @@ class GovernorImpl final : public Governor {
     {
       std::lock_guard update(update_mutex_);
       // Declared tables take part in resolving unqualified names: a fresh cache.
-      swap(make_snapshot(policy, snapshot()->catalog, std::make_shared<rewrite::AnalysisCache>(), snapshot()->sizes));
+      swap(make_snapshot(policy, snapshot()->catalog, snapshot()->sizes));
     }
     std::string catalog_error;
     if (options_.load_catalog && !refresh_catalog(&catalog_error)) {
@@ -382,8 +382,7 @@ class GovernorImpl final : public Governor {
     auto sizes = load_sizes(*snapshot()->policy, snapshot()->sizes);
     std::lock_guard update(update_mutex_);
     // Resolution of unqualified names may change with the relation list: a fresh cache.
-    swap(make_snapshot(snapshot()->policy, std::move(catalog), std::make_shared<rewrite::AnalysisCache>(),
-                       std::move(sizes)));
+    swap(make_snapshot(snapshot()->policy, std::move(catalog), std::move(sizes)));
     catalog_loaded_ = true;
     std::lock_guard users(users_mutex_);
     // The new catalog knows the users who existed at its load; a look-up in flight keeps

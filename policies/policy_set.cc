@@ -396,6 +396,20 @@ Rule parse_rule(const YAML::Node& node, const std::string& path) {
   return rule;
 }
 
+// A size in bytes under node[key], if given (0: no limit, to the caller).
+void read_bytes(const YAML::Node& node, const std::string& root, const char* key, size_t* out) {
+  const YAML::Node m = node[key];
+  if (!m.IsDefined()) return;
+  const std::string path = root + "." + key;
+  try {
+    const long long v = m.as<long long>();
+    if (v < 0) fail(path, m, "expected a size in bytes (0 or more), got " + describe_node(m));
+    *out = static_cast<size_t>(v);
+  } catch (const YAML::Exception&) {
+    fail(path, m, "expected a size in bytes (0 or more), got " + describe_node(m));
+  }
+}
+
 }  // namespace
 
 Scope parse_scope_at(const YAML::Node& node, const std::string& path) { return parse_scope(node, path); }
@@ -468,20 +482,12 @@ PolicySet parse_policy_set(const YAML::Node& node) {
   const std::string root = "policies";
   if (!node.IsDefined() || node.IsNull()) return set;
   if (!node.IsMap()) fail(root, node, "expected a map with catalog_tables, tables, rules; got " + describe_node(node));
-  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes", "cost",
-                          "budgets"});
+  check_keys(node, root, {"catalog_tables", "tables", "rules", "sql_text_functions", "max_statement_bytes",
+                          "analysis_cache_bytes", "cost", "budgets"});
   set.cost = parse_cost(node["cost"], root + ".cost");
   set.budgets = parse_budget_settings(node["budgets"], root + ".budgets");
-  if (const YAML::Node m = node["max_statement_bytes"]; m.IsDefined()) {
-    const std::string path = root + ".max_statement_bytes";
-    try {
-      const long long v = m.as<long long>();
-      if (v < 0) fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
-      set.max_statement_bytes = static_cast<size_t>(v);
-    } catch (const YAML::Exception&) {
-      fail(path, m, "expected a size in bytes (0 for no limit), got " + describe_node(m));
-    }
-  }
+  read_bytes(node, root, "max_statement_bytes", &set.max_statement_bytes);
+  read_bytes(node, root, "analysis_cache_bytes", &set.analysis_cache_bytes);
 
   if (node["catalog_tables"].IsDefined()) set.catalog_tables = boolean(node["catalog_tables"], root + ".catalog_tables");
   if (node["sql_text_functions"].IsDefined()) {

@@ -96,6 +96,9 @@ struct PolicySet {
   // unparsed text (fail closed): analysis costs about a microsecond a byte, on the
   // session's I/O thread. `max_statement_bytes:`, 0 for no limit.
   size_t max_statement_bytes = 1u << 20;
+  // What the analysis cache may hold (texts and an estimate of their facts), in bytes;
+  // `analysis_cache_bytes:`, 0 for no cache.
+  size_t analysis_cache_bytes = 64u << 20;
   std::vector<DeclaredTable> tables;
   std::vector<Rule> rules;
   CostSettings cost;  // `cost:`

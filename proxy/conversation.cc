@@ -144,29 +144,30 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
-  const auto steps = sql_steps(sql);
-  const rewrite::SqlPreparedStep* lone = lone_prepare(steps.get());
-  std::optional<policies::Checked> done;
+  std::optional<TextAnalysis> done;
   if (held_check_) {
     done = std::move(*held_check_);  // presented again after a budget wait
     held_check_.reset();
   } else {
-    done = lone ? check_text(lone->query, &lone->param_types) : check_text(sql, nullptr);
+    done = analyse(sql, nullptr);
     if (!done) return Verdict::Analyse;
   }
-  const policies::Checked checked = std::move(*done);
+  const TextAnalysis analysis = std::move(*done);
+  const auto& steps = analysis.steps;
+  const bool lone = lone_prepare(steps.get()) != nullptr;
+  const policies::Checked& checked = analysis.checked;
   const policies::Verdict& v = checked.verdict;
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), false, out);
   std::optional<SqlStepsChecked> sql_checked;
   if (steps) {
-    sql_checked = check_sql_steps(*steps, nullptr, lone ? &checked : nullptr);
+    sql_checked = check_sql_steps(*steps, nullptr, &analysis.prepares);
     if (sql_checked->refusal) return refuse(to_error(*sql_checked->refusal, routed), false, out);
   }
   ProxyError budget_error;
   std::vector<ProxyError> budget_notices;
   std::shared_ptr<policies::BudgetReservation> hold;
   switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
-    case BudgetGate::Step::Wait: held_check_ = std::make_unique<policies::Checked>(checked); return Verdict::Wait;
+    case BudgetGate::Step::Wait: held_check_ = std::make_unique<TextAnalysis>(analysis); return Verdict::Wait;
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
   }
@@ -194,24 +195,24 @@ std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   return options_.router(sql, identity_, settings_.view("blueshift.tier"));
 }
 
-std::optional<policies::Checked> Conversation::check_text(std::string_view sql,
-                                                         const std::vector<uint32_t>* parse_types) {
+std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const std::vector<uint32_t>* parse_types) {
   if (analysed_) {
-    policies::Checked done = std::move(*analysed_);
+    TextAnalysis done = std::move(*analysed_);
     analysed_.reset();
     return done;
   }
   policies::Governor* governor = options_.governor;
-  if (governor == nullptr) return policies::Checked{};
+  if (governor == nullptr) return TextAnalysis{};
   if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) {
-    return parse_types ? governor->check_parse(sql, identity_, *parse_types) : governor->check_query(sql, identity_);
+    return analyse_text(*governor, sql, identity_, parse_types, false);
   }
   // A long text may take seconds to analyse: not on the I/O thread, where every other
-  // session of the thread would wait for it. The task owns copies of all it reads.
+  // session of the thread would wait for it. The task owns copies of all it reads. A
+  // Query's PREPARE bodies are checked there too; a Parse's wait for its Execute.
   std::optional<std::vector<uint32_t>> types;
   if (parse_types) types = *parse_types;
   analysis_ = [governor, text = std::string(sql), session = identity_, types = std::move(types)] {
-    return types ? governor->check_parse(text, session, *types) : governor->check_query(text, session);
+    return analyse_text(*governor, text, session, types ? &*types : nullptr, !types);
   };
   return std::nullopt;
 }
@@ -330,11 +331,11 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   const std::vector<uint32_t> types(p.param_types.begin(), p.param_types.end());
   // SQL PREPARE/EXECUTE in the statement run at its Execute; a lone PREPARE's body is
   // checked now as a Parse, and its $n wait for the EXECUTEs of it.
-  const auto steps = sql_steps(query);
-  const rewrite::SqlPreparedStep* lone = lone_prepare(steps.get());
-  auto done = lone ? check_text(lone->query, &lone->param_types) : check_text(query, &types);
+  auto done = analyse(query, &types);
   if (!done) return Verdict::Analyse;
-  policies::Checked checked = std::move(*done);
+  const auto steps = std::move(done->steps);
+  const bool lone = lone_prepare(steps.get()) != nullptr;
+  policies::Checked checked = std::move(done->checked);
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = lone ? nullptr : std::move(checked.deferred);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "policies/governor.h"
+#include "proxy/text_analysis.h"
 #include "proxy/budget_gate.h"
 #include "protocol/codec.h"
 #include "protocol/error_builder.h"
@@ -122,8 +123,8 @@ class Conversation {
   // ---- long analysis, after an Analyse verdict. The task owns copies of what it reads
   // (the text, the session's facts) and may run on any thread while the session goes on.
   [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(analysis_); }
-  [[nodiscard]] std::function<policies::Checked()> take_analysis() { return std::exchange(analysis_, {}); }
-  void analysed(policies::Checked checked) { analysed_ = std::make_unique<policies::Checked>(std::move(checked)); }
+  [[nodiscard]] std::function<TextAnalysis()> take_analysis() { return std::exchange(analysis_, {}); }
+  void analysed(TextAnalysis analysis) { analysed_ = std::make_unique<TextAnalysis>(std::move(analysis)); }
 
  private:
   Verdict forward(char code);
@@ -139,10 +140,10 @@ class Conversation {
   Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
-  // The governor's check of a Query (parse_types null) or Parse text: the one analysed off
-  // the thread for this message, or one run now; nullopt, with analysis_ set, when the
-  // text is long enough to go off the thread.
-  std::optional<policies::Checked> check_text(std::string_view sql, const std::vector<uint32_t>* parse_types);
+  // The analysis of a Query (parse_types null) or Parse text: the one made off the thread
+  // for this message, or one made now; nullopt, with analysis_ set, when the text is long
+  // enough to go off the thread.
+  std::optional<TextAnalysis> analyse(std::string_view sql, const std::vector<uint32_t>* parse_types);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
   Verdict answer_parse(std::string_view name, const rewrite::ProxyStatement& statement, std::string* out);
   // SET blueshift.dry_run = on (proxy/dry_run.cc); nullopt: the message goes on as usual.
@@ -180,15 +181,11 @@ class Conversation {
   std::shared_ptr<PlanRun> start_run(const rewrite::PlanPtr& plan);
   Verdict copy_in_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict copy_in_end(const protocol::Frame& f, std::string* out);
-  // SQL PREPARE/EXECUTE/DEALLOCATE/DISCARD ALL (conversation_sql_prepared.cc). The steps of
-  // a governed text that may hold any (null: none).
-  [[nodiscard]] std::shared_ptr<const rewrite::SqlPreparedText> sql_steps(std::string_view sql) const;
-  // The text's one statement when it is a PREPARE with a body: checked as a Parse of it.
-  static const rewrite::SqlPreparedStep* lone_prepare(const rewrite::SqlPreparedText* text);
-  // Each EXECUTE decided after the steps before it (bind: the $n of an extended-protocol
-  // statement; lone: the lone PREPARE's check, already run).
+  // SQL PREPARE/EXECUTE/DEALLOCATE/DISCARD ALL (conversation_sql_prepared.cc). Each
+  // EXECUTE decided after the steps before it (bind: the $n of an extended-protocol
+  // statement; prepares: TextAnalysis::prepares, checks already made, or null).
   SqlStepsChecked check_sql_steps(const rewrite::SqlPreparedText& text, const protocol::Bind* bind,
-                                  const policies::Checked* lone);
+                                  const std::vector<std::optional<policies::Checked>>* prepares);
   // The text's changes of names, as requests confirmed by their CommandComplete.
   void record_sql_steps(const rewrite::SqlPreparedText& text, SqlStepsChecked& checked, ReplyPosition at,
                         bool whole_batch);
@@ -217,9 +214,9 @@ class Conversation {
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   BudgetGate budget_{nullptr};
-  std::unique_ptr<policies::Checked> held_check_;  // (boxed: rarely set) a Query's check while it waits for a budget lease
-  std::function<policies::Checked()> analysis_;  // Analyse: the check to run off the thread
-  std::unique_ptr<policies::Checked> analysed_;    // its result, for the message presented again
+  std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
+  std::function<TextAnalysis()> analysis_;  // Analyse: the analysis to run off the thread
+  std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
 };
 
 }  // namespace blueshift::proxy

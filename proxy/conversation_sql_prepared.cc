@@ -40,21 +40,8 @@ policies::ExecuteArgument argument(const rewrite::SqlArgument& a, const protocol
 
 }  // namespace
 
-std::shared_ptr<const rewrite::SqlPreparedText> Conversation::sql_steps(std::string_view sql) const {
-  if (options_.governor == nullptr || !rewrite::may_use_sql_prepared(sql)) return nullptr;
-  auto text = std::make_shared<rewrite::SqlPreparedText>(rewrite::scan_sql_prepared(sql));
-  if (text->steps.empty() && !text->unread) return nullptr;
-  return text;
-}
-
-const rewrite::SqlPreparedStep* Conversation::lone_prepare(const rewrite::SqlPreparedText* text) {
-  if (text == nullptr || text->statements != 1 || text->steps.size() != 1) return nullptr;
-  const SqlPreparedStep& s = text->steps[0];
-  return s.kind == SqlPreparedStep::Kind::Prepare && !s.query.empty() ? &s : nullptr;
-}
-
 SqlStepsChecked Conversation::check_sql_steps(const rewrite::SqlPreparedText& text, const protocol::Bind* bind,
-                                              const policies::Checked* lone) {
+                                              const std::vector<std::optional<policies::Checked>>* prepares) {
   SqlStepsChecked out;
   policies::Governor& governor = *options_.governor;
   if (text.unread) {
@@ -77,7 +64,8 @@ SqlStepsChecked Conversation::check_sql_steps(const rewrite::SqlPreparedText& te
           earlier.erase(s.name);
           break;
         }
-        policies::Checked c = lone ? *lone : governor.check_parse(s.query, identity_, s.param_types);
+        const bool made = prepares != nullptr && i < prepares->size() && (*prepares)[i];
+        policies::Checked c = made ? *(*prepares)[i] : governor.check_parse(s.query, identity_, s.param_types);
         if (c.verdict.outcome == policies::Verdict::Outcome::Refuse) {
           out.refusal = c.verdict;
           break;

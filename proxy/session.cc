@@ -802,7 +802,7 @@ awaitable<bool> Session::analyse_off_thread() {
   // Only this session waits; an exception (a bug) ends the session, never a decision
   // without the check.
   auto analysed = run_off_thread(server_.blocking, executor_, conversation_.take_analysis());
-  policies::Checked result = co_await std::move(analysed);
+  TextAnalysis result = co_await std::move(analysed);
   conversation_.analysed(std::move(result));
   co_return !stopping_;
 }

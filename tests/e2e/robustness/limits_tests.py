@@ -17,14 +17,6 @@ import pgwire as w
 import scripted_upstream as su
 
 
-def start(track, cleanups, base, handler, config=None):
-    w.wait_port_free(base + 1)
-    upstream = su.ScriptedUpstream(base + 1, handler)
-    cleanups.append(upstream.stop)
-    proxy = track(w.Proxy(base, base + 1, config=config))
-    return upstream, proxy
-
-
 def serve_ok(conn):
     if conn.read_startup() is None:
         return
@@ -51,7 +43,7 @@ def test_duplicate_startup(track, cleanups):
     would decide for one identity while the server logs in another. Refused before the upstream
     is even connected."""
     base = 6680
-    upstream, proxy = start(track, cleanups, base, serve_ok)
+    upstream, proxy = su.start(track, cleanups, base, serve_ok)
     cases = {
         "user": [("user", "nobody"), ("database", "dev"), ("user", "analyst")],
         "database": [("user", "analyst"), ("database", "dev"), ("database", "other")],
@@ -130,7 +122,7 @@ def test_query_timeout(track, cleanups):
     CancelRequest; a CancelRequest the server ignored does not change that. A healthy session
     beside it goes on."""
     base = 6684
-    upstream, proxy = start(track, cleanups, base, stalling(), "limits:\n  query_timeout_ms: 1500\n")
+    upstream, proxy = su.start(track, cleanups, base, stalling(), config="limits:\n  query_timeout_ms: 1500\n")
     healthy = healthy_session(base, cleanups)
     t0 = time.monotonic()
     c = stalled_client(base, cleanups, "stall:result")
@@ -165,7 +157,7 @@ def test_upstream_stall(track, cleanups):
     session with FATAL 08006 (or, mid-streamed row, a close) and closes the upstream connection;
     a result that stalls between whole messages is left to query_timeout_ms (off here)."""
     base = 6688
-    upstream, proxy = start(track, cleanups, base, stalling(), "upstream:\n  read_timeout_ms: 1000\n")
+    upstream, proxy = su.start(track, cleanups, base, stalling(), config="upstream:\n  read_timeout_ms: 1000\n")
     healthy = healthy_session(base, cleanups)
     for mode in ("stall:partial", "stall:stream"):
         t0 = time.monotonic()
@@ -238,8 +230,8 @@ def test_buffers(track, cleanups):
     read; a login message is capped at 64 KB. A healthy session goes on and RSS stays within
     the budget."""
     base = 6692
-    upstream, proxy = start(track, cleanups, base, buffering(),
-                            "limits:\n  max_message_size: 8388608\n  max_buffered_bytes: 12582912\n")
+    upstream, proxy = su.start(track, cleanups, base, buffering(),
+                               config="limits:\n  max_message_size: 8388608\n  max_buffered_bytes: 12582912\n")
     healthy = healthy_session(base, cleanups)
     check_healthy(healthy, "warm-up")
     rss0 = proxy.rss_kb()
@@ -312,7 +304,7 @@ def test_log_injection(track, cleanups):
     """A newline in a startup parameter must not forge a log line, nor raw bytes reach the log:
     both in the line at connection open (before authentication) and at close."""
     base = 6696
-    upstream, proxy = start(track, cleanups, base, serve_raw_startup)
+    upstream, proxy = su.start(track, cleanups, base, serve_raw_startup)
     forged = b"[2020-01-01 00:00:00.000] [info] connection open client=10.0.0.1:1 user=admin"
     c = w.Client(base)
     cleanups.append(c.close)
@@ -356,7 +348,7 @@ def test_cancel_flood(track, cleanups):
     flood with a real key reaches the server a burst's worth, not every time; unknown keys are
     counted, not logged one line each."""
     base = 6698
-    upstream, proxy = start(track, cleanups, base, stalling())
+    upstream, proxy = su.start(track, cleanups, base, stalling())
     healthy = healthy_session(base, cleanups)
     for _ in range(60):
         send_cancel(base, healthy.backend_key)

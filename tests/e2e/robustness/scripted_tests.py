@@ -24,14 +24,6 @@ import scripted_upstream as su
 UPSTREAM_KEY = (4242, 0x5EC2E7)
 
 
-def start(track, cleanups, base, handler, log_level="info"):
-    w.wait_port_free(base + 1)
-    upstream = su.ScriptedUpstream(base + 1, handler)
-    cleanups.append(upstream.stop)
-    proxy = track(w.Proxy(base, base + 1, log_level=log_level))
-    return upstream, proxy
-
-
 def check_upstream_clean(upstream):
     w.check(not upstream.errors, f"the scripted upstream hit errors: {upstream.errors}")
 
@@ -69,7 +61,7 @@ def test_digest(track, cleanups):
     base = 6600
     password = "Rs_sha256_PaSsWoRd\u017d".encode()
     salt, server_nonce = os.urandom(16), os.urandom(32)
-    upstream, proxy = start(track, cleanups, base, su.redshift_digest(password, salt, server_nonce), "debug")
+    upstream, proxy = su.start(track, cleanups, base, su.redshift_digest(password, salt, server_nonce), log_level="debug")
 
     for attempt, good in (("correct password", True), ("wrong password", False)):
         c = w.Client(base)
@@ -124,7 +116,7 @@ def test_idp(track, cleanups):
     base = 6604
     token = ("eyJraWQiOiJyb2J1c3QifQ." + base64.urlsafe_b64encode(os.urandom(300)).decode().rstrip("=")
              + ".c2lnbmF0dXJl").encode()
-    upstream, proxy = start(track, cleanups, base, su.redshift_idp(token), "debug")
+    upstream, proxy = su.start(track, cleanups, base, su.redshift_idp(token), log_level="debug")
 
     for driver, answer in (("JDBC (NUL-terminated)", w.msg("i", token + b"\0")), ("Python (no NUL)", w.msg("i", token))):
         c = w.Client(base)
@@ -202,7 +194,7 @@ def test_rowdesc(track, cleanups):
         "simple": row_desc + rows + notice + big_row + w.command_complete("SELECT 51"),
         "extended": w.msg("1") + w.msg("2") + row_desc + rows + w.command_complete("SELECT 50"),
     }
-    upstream, proxy = start(track, cleanups, base, su.redshift_session(replies))
+    upstream, proxy = su.start(track, cleanups, base, su.redshift_session(replies))
 
     common = [("user", "rs_user"), ("database", "dev"), ("client_encoding", "UTF8"), ("DateStyle", "ISO"),
               ("extra_float_digits", "2"), ("application_name", "robust-rowdesc"),
@@ -258,7 +250,7 @@ def test_scram(track, cleanups):
     base = 6612
     password = "scram-pw-\u00e9"
     for offered in (["SCRAM-SHA-256-PLUS", "SCRAM-SHA-256"], ["SCRAM-SHA-256", "SCRAM-SHA-256-PLUS"]):
-        upstream, proxy = start(track, cleanups, base, su.scram(password, offered))
+        upstream, proxy = su.start(track, cleanups, base, su.scram(password, offered))
         for pw, ok in ((password, True), ("wrong", False)):
             c = w.Client(base)
             cleanups.append(c.close)
@@ -295,7 +287,7 @@ def test_scram(track, cleanups):
 
     # Only the channel-binding mechanism offered: nothing usable remains. The client must get a
     # well-formed answer (an empty list or an error), never a hang or a crash.
-    upstream, proxy = start(track, cleanups, base, su.scram(password, ["SCRAM-SHA-256-PLUS"]))
+    upstream, proxy = su.start(track, cleanups, base, su.scram(password, ["SCRAM-SHA-256-PLUS"]))
     c = w.Client(base)
     cleanups.append(c.close)
     c.send(w.startup_packet([("user", "scram_user"), ("database", "dev")]))
@@ -316,7 +308,7 @@ def test_scram(track, cleanups):
         conn.send(w.auth(10, b"SCRAM-SHA-256-PLUS\0SCRAM-SHA-256\0"))
         conn.read_msg(timeout=3)
 
-    upstream, proxy = start(track, cleanups, base, unterminated)
+    upstream, proxy = su.start(track, cleanups, base, unterminated)
     c = w.Client(base)
     cleanups.append(c.close)
     c.send(w.startup_packet([("user", "scram_user"), ("database", "dev")]))
@@ -348,7 +340,7 @@ def session_for(upstream, app):
 
 def test_upstream_death(track, cleanups):
     base = 6616
-    upstream, proxy = start(track, cleanups, base, su.misbehaving())
+    upstream, proxy = su.start(track, cleanups, base, su.misbehaving())
     bystander = open_session(base, "normal")
     cleanups.append(bystander.close)
     expected_prefix = su.TWO_COLUMNS + su._rows(3)
@@ -449,7 +441,7 @@ def test_upstream_death(track, cleanups):
 
 def test_upstream_garbage(track, cleanups):
     base = 6620
-    upstream, proxy = start(track, cleanups, base, su.misbehaving())
+    upstream, proxy = su.start(track, cleanups, base, su.misbehaving())
     bystander = open_session(base, "normal")
     cleanups.append(bystander.close)
 
@@ -506,7 +498,7 @@ def test_client_disconnect(track, cleanups):
     """A client that vanishes (no Terminate) must not leave its upstream session behind, and
     the proxy must not blame the upstream for it."""
     base = 6624
-    upstream, proxy = start(track, cleanups, base, su.misbehaving())
+    upstream, proxy = su.start(track, cleanups, base, su.misbehaving())
 
     # Idle, logged in, then the socket just closes.
     c = open_session(base, "quit:idle")

@@ -172,6 +172,16 @@ SERVER_PARAMS = [("server_version", "8.0.2"), ("client_encoding", "UTF8"), ("Dat
                  ("TimeZone", "UTC"), ("integer_datetimes", "on"), ("standard_conforming_strings", "on")]
 
 
+def start(track, cleanups, base, handler, **proxy_args):
+    """A scripted upstream on base + 1 serving handler, behind a private blueshift on base
+    (proxy_args: pgwire.Proxy's config, log_level). Returns (upstream, proxy)."""
+    w.wait_port_free(base + 1)
+    upstream = ScriptedUpstream(base + 1, handler)
+    cleanups.append(upstream.stop)
+    proxy = track(w.Proxy(base, base + 1, **proxy_args))
+    return upstream, proxy
+
+
 def login_ok(conn, extra_params=(), key=(4242, 0x5EC2E7)):
     """AuthenticationOk, ParameterStatus..., BackendKeyData, ReadyForQuery."""
     out = w.auth(0)

@@ -12,10 +12,7 @@
 #include "protocol/codec.h"
 
 using namespace blueshift::protocol;
-using blueshift::protocol::fuzz::as_span;
-using blueshift::protocol::fuzz::as_view;
-using blueshift::protocol::fuzz::check;
-using blueshift::protocol::fuzz::check_exact;
+using namespace blueshift::protocol::fuzz;
 
 namespace {
 
@@ -50,25 +47,9 @@ void check_one(const Frame& f, std::string_view frame, const BackendOptions& opt
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::span<const uint8_t> rest(data, size);
-  for (;;) {
-    Frame f;
-    std::string error;
-    const DecodeStatus status = decode_frame(rest, kDefaultMaxMessageSize, &f, &error);
-    if (status == DecodeStatus::Error) {
-      check(!error.empty(), "framing error without a reason");
-      break;
-    }
-    if (status == DecodeStatus::NeedMoreData) {
-      check(f.body.empty() && (f.size == 0 || f.size > rest.size()), "NeedMoreData with a complete frame");
-      break;
-    }
-    check(f.size >= kHeaderSize && f.size <= rest.size() && f.body.size() == f.size - kHeaderSize,
-          "frame size out of bounds");
-    const std::string_view frame = as_view(rest.first(f.size));
+  for_each_frame(std::span<const uint8_t>(data, size), [](const Frame& f, std::string_view frame) {
     check_one(f, frame, BackendOptions{.redshift_row_metadata = false});
     check_one(f, frame, BackendOptions{.redshift_row_metadata = true});
-    rest = rest.subspan(f.size);
-  }
+  });
   return 0;
 }

@@ -11,50 +11,36 @@
 #include "protocol/codec.h"
 
 using namespace blueshift::protocol;
-using blueshift::protocol::fuzz::as_span;
-using blueshift::protocol::fuzz::as_view;
-using blueshift::protocol::fuzz::check;
-using blueshift::protocol::fuzz::check_exact;
+using namespace blueshift::protocol::fuzz;
+
+namespace {
+
+void check_one(const Frame& f, std::string_view frame) {
+  auto message = decode_frontend(f.code, f.body);
+  if (!message.ok()) {
+    check(message.status().code() == absl::StatusCode::kInvalidArgument, "decode error is not InvalidArgument");
+    return;
+  }
+  check(code_of(*message) == f.code, "code_of differs from the frame code");
+  std::string again;
+  encode(*message, again);
+  check(again == frame, "re-encoded frontend message differs from the input");
+  auto redecoded = decode_frontend(again[0], as_span(again).subspan(kHeaderSize));
+  check(redecoded.ok() && *redecoded == *message, "re-decoded frontend message differs");
+
+  if (const auto* auth = std::get_if<AuthResponse>(&*message)) {
+    check_exact(auth->payload, parse_sasl_initial_response, encode_sasl_initial_response,
+                "SASLInitialResponse round trip");
+  }
+  if (const auto* copy = std::get_if<CopyDataF>(&*message)) {
+    check_exact(copy->data, parse_redshift_digest_response, encode_redshift_digest_response,
+                "Redshift digest response round trip");
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  std::span<const uint8_t> rest(data, size);
-  for (;;) {
-    Frame f;
-    std::string error;
-    const DecodeStatus status = decode_frame(rest, kDefaultMaxMessageSize, &f, &error);
-    if (status == DecodeStatus::Error) {
-      check(!error.empty(), "framing error without a reason");
-      break;
-    }
-    if (status == DecodeStatus::NeedMoreData) {
-      check(f.body.empty() && (f.size == 0 || f.size > rest.size()), "NeedMoreData with a complete frame");
-      break;
-    }
-    check(f.size >= kHeaderSize && f.size <= rest.size() && f.body.size() == f.size - kHeaderSize,
-          "frame size out of bounds");
-    const std::string_view frame = as_view(rest.first(f.size));
-
-    auto message = decode_frontend(f.code, f.body);
-    if (message.ok()) {
-      check(code_of(*message) == f.code, "code_of differs from the frame code");
-      std::string again;
-      encode(*message, again);
-      check(again == frame, "re-encoded frontend message differs from the input");
-      auto redecoded = decode_frontend(again[0], as_span(again).subspan(kHeaderSize));
-      check(redecoded.ok() && *redecoded == *message, "re-decoded frontend message differs");
-
-      if (const auto* auth = std::get_if<AuthResponse>(&*message)) {
-        check_exact(auth->payload, parse_sasl_initial_response, encode_sasl_initial_response,
-                    "SASLInitialResponse round trip");
-      }
-      if (const auto* copy = std::get_if<CopyDataF>(&*message)) {
-        check_exact(copy->data, parse_redshift_digest_response, encode_redshift_digest_response,
-                    "Redshift digest response round trip");
-      }
-    } else {
-      check(message.status().code() == absl::StatusCode::kInvalidArgument, "decode error is not InvalidArgument");
-    }
-    rest = rest.subspan(f.size);
-  }
+  for_each_frame(std::span<const uint8_t>(data, size), check_one);
   return 0;
 }

@@ -11,9 +11,7 @@
 #include "protocol/codec.h"
 
 using namespace blueshift::protocol;
-using blueshift::protocol::fuzz::as_span;
-using blueshift::protocol::fuzz::as_view;
-using blueshift::protocol::fuzz::check;
+using namespace blueshift::protocol::fuzz;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::span<const uint8_t> rest(data, size);

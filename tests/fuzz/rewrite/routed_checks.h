@@ -3,11 +3,15 @@
 // that parsed becomes unparseable). Aborts on a violation, as libFuzzer expects.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "rewrite/analyzer.h"
+#include "rewrite/partition_filters.h"
 #include "rewrite/routed_text.h"
 
 namespace blueshift::rewrite::fuzz {
@@ -34,6 +38,36 @@ inline QueryFacts check_routed(const std::string& sql, const QueryFacts& facts, 
   for (size_t i = 0; i < facts.statements.size(); ++i) {
     check(facts.statements[i].kind == StatementKind::Unparsed || after.statements[i].kind != StatementKind::Unparsed);
   }
+  return after;
+}
+
+// One fuzz input as SQL text and its analysis under a search_path.
+struct Input {
+  Input(const uint8_t* data, size_t size, std::vector<std::string> search_path)
+      : sql(reinterpret_cast<const char*>(data), size) {
+    ctx.search_path = std::move(search_path);
+    facts = analyze(sql, ctx);
+  }
+  std::string sql;
+  AnalysisContext ctx;
+  QueryFacts facts;
+};
+
+// A routing's filter options: a fixed clock, so that runs repeat, and the search_path
+// uncertain for inputs of odd size.
+inline PartitionFilterOptions filter_options(size_t size, int64_t now_unix_seconds) {
+  PartitionFilterOptions options;
+  options.clock.now = absl::FromUnixSeconds(now_unix_seconds);
+  options.search_path_uncertain = size % 2 == 1;
+  return options;
+}
+
+// check_routed, and no scan lost: each changed scan of table a or b is read again (inside
+// its derived table, or as a scan of the other). Returns the routed text's facts.
+inline QueryFacts check_routed_scans(const Input& in, const RoutedText& routed, std::string_view a,
+                                     std::string_view b) {
+  QueryFacts after = check_routed(in.sql, in.facts, routed, in.ctx);
+  check(scans_of(after, a) + scans_of(after, b) >= scans_of(in.facts, a) + scans_of(in.facts, b));
   return after;
 }
 

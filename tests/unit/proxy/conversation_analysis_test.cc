@@ -26,7 +26,7 @@ TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
   auto analyse_elsewhere = [&] {
     ASSERT_TRUE(d.conversation.analysis_pending());
     auto task = d.conversation.take_analysis();
-    policies::Checked result;
+    TextAnalysis result;
     std::thread([&] { result = task(); }).join();
     d.conversation.analysed(std::move(result));
   };
@@ -48,6 +48,34 @@ TEST(ConversationAnalysis, ALongGovernedTextIsAnalysedOffTheThread) {
   EXPECT_EQ(d.send(Sync{}), "S");
   (void)d.reply({ParseComplete{}, ErrorResponse{{{{'S', "ERROR"}, {'C', "26000"}, {'M', "x"}}}}, ReadyForQuery{'I'}});
   EXPECT_EQ(d.send(Query{"select count(*) from spectrum_schema.sales"}), kRefused) << "a short text is checked at once";
+}
+
+// A long text's SQL PREPARE bodies are scanned and checked by the task too: presented again,
+// the text is decided without a check on the session's thread.
+TEST(ConversationAnalysis, ALongSqlPrepareIsCheckedWhollyOffTheThread) {
+  auto governor = testing::demo_governor();
+  Driver d{Conversation::Options{governor.get(), {}, {}, {}, nullptr, 200}};
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  const std::string padding = " /*" + std::string(200, 'x') + "*/";
+  // A lone PREPARE's $n wait for its EXECUTEs; a text of several statements is checked
+  // as a Query too, so its PREPARE has its values written in.
+  const std::string lone = "prepare p(int, int) as select count(*) from spectrum_schema.sales where year = $1 and "
+                           "month = $2" + padding;
+  const std::string several = "prepare q as select count(*) from spectrum_schema.sales where year = 2024 and "
+                              "month = 1" + padding + "; select 1";
+  for (const std::string& text : {lone, several}) {
+    EXPECT_EQ(d.send(Query{text}), "ANALYSE") << text.substr(0, 40);
+    ASSERT_TRUE(d.conversation.analysis_pending());
+    auto task = d.conversation.take_analysis();
+    TextAnalysis result;
+    std::thread([&] { result = task(); }).join();
+    d.conversation.analysed(std::move(result));
+    const uint64_t checked = governor->counters().checked;
+    EXPECT_EQ(d.send(Query{text}), "Q(" + text + ")");
+    EXPECT_EQ(governor->counters().checked, checked) << "checked on the thread: " << text.substr(0, 40);
+    (void)d.reply({CommandComplete{"PREPARE"}, ReadyForQuery{'I'}});
+  }
 }
 
 }  // namespace
