@@ -2,8 +2,8 @@
 """Bind-time tier routing (issue 11): a prepared statement whose dates are $n parameters is
 routed at each Bind by the values bound, and executed again with other dates, routed again.
 
-The warehouse's own statement log says what ran: the test logs in as `tier_bind` (a member
-of etl whose role has log_statement = 'all') and reads the `execute` lines of its
+The warehouse's own statement log says what ran: the test logs in as `tier_bind` (or
+`tier_bind_jdbc`; members of etl whose roles have log_statement = 'all') and reads the `execute` lines of its
 statements, each naming the lake (spectrum_schema.sales), the local table
 (public.sales_fact) or both. Rows must equal the same statement run directly over the whole
 history.
@@ -39,6 +39,7 @@ from harness import check, check_eq  # noqa: E402
 import tier_tests as tt  # noqa: E402
 
 USER, PASSWORD = "tier_bind", "tier-bind-pw"
+JDBC_USER = "tier_bind_jdbc"  # its own role: its log lines carry no marker, and tests run side by side
 LOCAL, LAKE, BOTH = "local", "lake", "both"
 # The local table holds 2024-10..2024-12; the lake all of it.
 RANGES = [((dt.date(2024, 11, 1), dt.date(2024, 12, 1)), LOCAL),
@@ -51,28 +52,30 @@ def superuser():
     return psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=dev user=postgres", autocommit=True)
 
 
-def setup():
+def setup(user=USER):
     """The logged role, and where the warehouse's log stands now."""
     with superuser() as su:
+        # Tests running side by side may both create it.
         su.execute(f"""DO $$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN
-              CREATE ROLE {USER} LOGIN IN ROLE etl;
-            END IF; END $$""")
-        su.execute(f"ALTER ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
-        su.execute(f"ALTER ROLE {USER} SET log_statement = 'all'")
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') THEN
+              CREATE ROLE {user} LOGIN IN ROLE etl;
+            END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+        su.execute(f"ALTER ROLE {user} LOGIN PASSWORD '{PASSWORD}'")
+        su.execute(f"ALTER ROLE {user} SET log_statement = 'all'")
         log = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
         size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
     return log, size
 
 
-def executed(log, since, marker):
-    """The tiers of each `execute` line of tier_bind's statements holding marker, in order."""
+def executed(log, since, marker, user=USER):
+    """The tiers of each `execute` line of user's statements holding marker, in order."""
     with superuser() as su:
         size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
         text = su.execute("SELECT pg_read_file(%s, %s, %s)", (log, since, size - since)).fetchone()[0]
     out = []
     for line in text.splitlines():
-        if f"{USER}@dev" not in line or "execute" not in line or marker not in line or "CREATE TEMP VIEW" in line:
+        if f"{user}@dev" not in line or "execute" not in line or marker not in line or "CREATE TEMP VIEW" in line:
             continue  # the reference view's creation names the lake too
         lake, local = "spectrum_schema" in line, "public.sales_fact" in line
         if lake or local:
@@ -140,17 +143,17 @@ def test_jdbc():
     if java is None or not os.path.exists("/usr/share/java/postgresql.jar"):
         print("skip: no java or PostgreSQL JDBC driver")
         sys.exit(77)
-    log, since = setup()
+    log, since = setup(JDBC_USER)
     with tt.start_proxy() as proxy:
         with h.Conn(tt.PORT, user="etl", password="etl-dev-pw") as probe:
             tt.wait_for_watermark(proxy, probe)
         run = subprocess.run([java, "-cp", "/usr/share/java/postgresql.jar", os.path.join(HERE, "TierJdbc.java"),
-                              str(tt.PORT), str(h.dev_port()), USER, PASSWORD], capture_output=True, text=True,
+                              str(tt.PORT), str(h.dev_port()), JDBC_USER, PASSWORD], capture_output=True, text=True,
                              timeout=150)
         print(run.stdout + run.stderr)
         check(run.returncode == 0, "JDBC rows through the proxy equal the whole history's")
     time.sleep(0.3)
-    lines = executed(log, since, "SELECT")
+    lines = executed(log, since, "SELECT", JDBC_USER)
     print("\n".join(line for _, line in lines))
     # TierJdbc's ranges: local, lake, both, both (2022..2025), for each of its 3 statements.
     check_eq([t for t, _ in lines], [LOCAL, LAKE, BOTH, BOTH] * 3, "JDBC: each execution routed by its dates")
