@@ -162,23 +162,6 @@ struct LateUser {
   std::chrono::system_clock::time_point retry_at;  // after a failure: no new attempt before
 };
 
-// A Bind's parameters as the decision reads them.
-std::vector<rewrite::ParamValue> bind_values(const std::vector<std::optional<std::string>>& params,
-                                             const std::vector<int16_t>& param_formats,
-                                             const std::vector<uint32_t>& param_types) {
-  std::vector<rewrite::ParamValue> values(params.size());
-  for (size_t i = 0; i < params.size(); ++i) {
-    values[i].value = params[i];
-    const int16_t format = param_formats.empty()      ? 0
-                           : param_formats.size() == 1 ? param_formats[0]
-                           : i < param_formats.size()  ? param_formats[i]
-                                                       : 0;
-    values[i].binary = format == 1;
-    values[i].type_oid = i < param_types.size() ? param_types[i] : 0;
-  }
-  return values;
-}
-
 Verdict to_verdict(const Decision& d) {
   Verdict v;
   const Finding* f = d.shown();
@@ -244,7 +227,7 @@ class GovernorImpl final : public Governor {
 
   Verdict check_bind(const PreparedCheck& prepared, const std::vector<std::optional<std::string>>& params,
                      const std::vector<int16_t>& param_formats, const SessionContext& session) override {
-    return check_values(prepared, bind_values(params, param_formats, prepared.param_types), session);
+    return check_values(prepared, rewrite::bind_values(params, param_formats, prepared.param_types), session);
   }
 
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
@@ -259,7 +242,7 @@ class GovernorImpl final : public Governor {
     const SessionFacts facts = session_facts(*snap, session);
     const auto rules = rules_in_scope(*snap->policy, facts);
     std::vector<rewrite::ParamValue> values;
-    if (params) values = bind_values(*params, param_formats, param_types);
+    if (params) values = rewrite::bind_values(*params, param_formats, param_types);
     const auto* given = params ? &values : nullptr;
     const Decision d =
         evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, given, snap->sizes.get()});

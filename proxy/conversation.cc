@@ -1,5 +1,6 @@
 #include "proxy/conversation.h"
 
+#include "proxy/bind_routing.h"
 #include "proxy/expectation.h"
 #include "proxy/plan_script.h"
 #include "proxy/sql_steps_checked.h"
@@ -139,7 +140,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (dry_running()) {
     if (auto answered = dry_run_query(names->first, out)) return *answered;
   }
-  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner) return forward(f.code);
+  if (options_.governor == nullptr && !options_.planner && !routing() && !options_.copy_planner) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
@@ -191,8 +192,8 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 }
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
-  if (!options_.router) return std::nullopt;
-  return options_.router(sql, identity_, settings_.view("blueshift.tier"));
+  if (!routing()) return std::nullopt;
+  return options_.router(sql, identity_, settings_.view("blueshift.tier"), nullptr);
 }
 
 std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const std::vector<uint32_t>* parse_types) {
@@ -308,7 +309,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
   const bool dry = dry_running();
-  if (options_.governor == nullptr && !options_.planner && !options_.router && !options_.copy_planner && !dry) {
+  if (options_.governor == nullptr && !options_.planner && !routing() && !options_.copy_planner && !dry) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -338,16 +339,23 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   policies::Checked checked = std::move(done->checked);
   const policies::Verdict& v = checked.verdict;
   std::shared_ptr<const policies::PreparedCheck> deferred = lone ? nullptr : std::move(checked.deferred);
-  if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
+  // Routed by its $n at each Bind: each Bind checks the text it runs (proxy/bind_routing.h).
+  auto bind_route = steps ? nullptr : bind_route_of(p.query, routed);
+  if (v.outcome == policies::Verdict::Outcome::Refuse && !bind_route) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
   rewrite::PlanPtr plan = plan_of(query, true);
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
-  if (deferred || plan || dry || steps) {
+  if (plan && bind_route) {
+    if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
+    bind_route = nullptr;
+  }
+  if (deferred || plan || dry || steps || bind_route) {
     auto i = std::make_shared<ObjectInfo>();
     i->dry_run_runs = dry;  // prepared during a dry run, and runs as usual
     i->check = std::move(deferred);
     i->plan = plan;
     i->sql_steps = steps;
+    i->bind_route = std::move(bind_route);
     i->param_types = p.param_types;
     info = std::move(i);
   }
@@ -431,12 +439,19 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
   if (dry) {
     if (auto answered = dry_run_bind(b, kind, out)) return *answered;
   }
-  if (candidates != nullptr && options_.governor != nullptr) {
+  std::optional<Rebound> rebound;  // the text a statement routed by its $n runs with these values
+  if (candidates != nullptr) {
     // Every check of every statement the name may be on the server now.
-    for (const auto& c : in_effect_at_bind(*candidates)) {
-      if (!c.info || !c.info->check) continue;
-      policies::Verdict v = options_.governor->check_bind(*c.info->check, b.params, b.param_formats, identity_);
-      if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v), true, out);
+    const auto in_effect = in_effect_at_bind(*candidates);
+    for (const auto& c : in_effect) {
+      rebound = c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
+      if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
+        return refuse(to_error(rebound->verdict, rebound->routed), true, out);
+      const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
+      if (!check || options_.governor == nullptr) continue;
+      policies::Verdict v = options_.governor->check_bind(*check, b.params, b.param_formats, identity_);
+      if (v.outcome == policies::Verdict::Outcome::Refuse)
+        return refuse(rebound ? to_error(v, rebound->routed) : to_error(v), true, out);
       ProxyError budget_error;
       std::vector<ProxyError> budget_notices;
       std::shared_ptr<policies::BudgetReservation> hold;
@@ -467,7 +482,8 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
     i->bind = std::make_shared<const protocol::Bind>(b);  // its $n, for the EXECUTE's arguments
     portal_info = std::move(i);
   }
-  const ReplyPosition at = positions_.on_forward(f.code);
+  if (rebound && !rebound->rebind) rebound.reset();
+  const ReplyPosition at = rebound ? bind_rebound(b, *rebound, out) : positions_.on_forward(f.code);
   if (portal_info || portal_tracked) {
     Expectation e;
     e.kind = Expectation::Kind::Portal;
@@ -476,7 +492,10 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
     e.ticket = portals_.request(b.portal, std::move(portal_info), at.batch);
     expect(std::move(e));
   }
-  return verdict;
+  if (!rebound) return verdict;
+  close_rebound(out);
+  explain_routing(rebound->routed, at);
+  return Verdict::Replace;
 }
 
 Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out) {

@@ -17,6 +17,7 @@
 // fake; Odyssey applies a step's state change only when it succeeds: so does this).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,10 @@
 #include "rewrite/plan.h"
 #include "rewrite/routed_text.h"
 
+namespace blueshift::rewrite {
+struct ParamValue;
+}
+
 namespace blueshift::proxy {
 
 // Asks whether a statement is to be run as a plan (null: forward it). Routing and staged
@@ -49,9 +54,11 @@ using Planner = std::function<rewrite::PlanPtr(std::string_view sql, const polic
 // one statement whose replies all pass, so it takes the client's own message's place
 // (Query or Parse, so Describe and Bind behave as for the client's text), and it is the
 // routed text that the policies check and the planner sees. `tier`: the session's
-// SET blueshift.tier (auto, local, external).
+// SET blueshift.tier (auto, local, external). `params`: a Bind's values, by which $n dates
+// route (null: at Parse, where a $n date spans both tiers).
 using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view sql, const policies::SessionContext&,
-                                                                std::string_view tier)>;
+                                                                std::string_view tier,
+                                                                const std::vector<rewrite::ParamValue>* params)>;
 
 // The plan of an upsert COPY (rewrite/copy_upsert.h), whose key may come from the
 // session's SET blueshift.copy_upsert_key (null: not one).
@@ -60,6 +67,7 @@ using CopyPlanner =
 
 struct Expectation;
 struct PlanRun;
+struct Rebound;
 struct SqlStepsChecked;
 
 class Conversation {
@@ -73,6 +81,8 @@ class Conversation {
     // A governed Query or Parse text at least this long is analysed off the I/O thread
     // (Verdict::Analyse); 0: never.
     size_t offload_bytes = 0;
+    // With a router: whether it routes anything now (a reload may turn it on); null: always.
+    const std::atomic<bool>* routing_on = nullptr;
   };
   explicit Conversation(Options options);
   ~Conversation();
@@ -138,6 +148,10 @@ class Conversation {
   Verdict refuse(const protocol::ProxyError& error, bool extended, std::string* out);
   // A message the proxy cannot decode (postgres_reason: PostgreSQL's words for why).
   Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
+  // Whether a router routes anything now.
+  [[nodiscard]] bool routing() const {
+    return options_.router && (options_.routing_on == nullptr || options_.routing_on->load(std::memory_order_acquire));
+  }
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
   // The analysis of a Query (parse_types null) or Parse text: the one made off the thread
@@ -154,6 +168,15 @@ class Conversation {
   void dry_run_describe(const ObjectInfo& info, char kind, ReplyPosition at);
   // A Parse (statement) or Bind (portal) sent upstream that gives `name` the state `info`.
   void track(bool statement, const std::string& name, InfoPtr info, char code);
+  // Bind-time routing (proxy/bind_routing.cc): the text a statement routed by its $n runs
+  // with a Bind's values, and the policies' word on it (nullopt: not such a statement).
+  // may_rebind: the name is surely this statement on the server, so its portal may be made
+  // from another text; otherwise the parsed text runs, and is what is checked.
+  std::optional<Rebound> route_bind(const ObjectInfo& kind, const protocol::Bind& b, bool may_rebind);
+  // The client's portal made from the rebound text; returns the Bind's reply position.
+  ReplyPosition bind_rebound(const protocol::Bind& b, const Rebound& r, std::string* out);
+  void close_rebound(std::string* out);
+  void send_swallowed(const protocol::FrontendMessage& m, std::string* out);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);

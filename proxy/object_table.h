@@ -26,6 +26,8 @@ struct PreparedCheck;
 
 namespace blueshift::proxy {
 
+struct BindRoute;  // proxy/bind_routing.h
+
 // A statement prepared during a dry run: its text as routed, and the highest $n it uses.
 struct DryRunStatement {
   std::string sql;
@@ -53,6 +55,8 @@ struct ObjectInfo {
   // A statement (and its portals) whose text is SQL PREPARE/EXECUTE/DEALLOCATE/DISCARD
   // ALL: applied and checked at its Execute (conversation_sql_prepared.cc).
   std::shared_ptr<const rewrite::SqlPreparedText> sql_steps;
+  // A statement routed at Parse whose $n dates route each Bind (proxy/bind_routing.h).
+  std::shared_ptr<const BindRoute> bind_route;
 };
 using InfoPtr = std::shared_ptr<const ObjectInfo>;  // null: nothing to say about the object
 

@@ -72,9 +72,8 @@ RoutingSettings parse_routing_settings(const YAML::Node& node) {
 Router make_router(std::shared_ptr<const RoutingSettings> settings) {
   if (!settings || settings->empty()) return {};
   auto routing = std::make_shared<Routing>(std::move(settings), RoutingSources{});
-  return [routing](std::string_view sql, const policies::SessionContext& session, std::string_view tier) {
-    return routing->route(sql, session, tier);
-  };
+  return [routing](std::string_view sql, const policies::SessionContext& session, std::string_view tier,
+                   const std::vector<rewrite::ParamValue>* params) { return routing->route(sql, session, tier, params); };
 }
 
 }  // namespace blueshift::proxy

@@ -83,7 +83,8 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(server.config.get()), login_config_(config_), client_(std::move(client)),
       client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
                                          server.router, copy_upsert_planner(server.config->upserts),
-                                         server.budgets.get(), server.config->offload_analysis_bytes}),
+                                         server.budgets.get(), server.config->offload_analysis_bytes,
+                                         server.routing ? server.routing->on() : nullptr}),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);

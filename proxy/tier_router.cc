@@ -12,6 +12,7 @@
 #include "proxy/routing_settings.h"
 #include "proxy/tier_splits.h"
 #include "rewrite/analyzer.h"
+#include "rewrite/bounds.h"
 #include "rewrite/prefilter.h"
 
 namespace blueshift::proxy {
@@ -115,7 +116,6 @@ std::string audit_json(const policies::SessionContext& session, const std::vecto
 
 Routing::Routing(std::shared_ptr<const RoutingSettings> settings, RoutingSources sources)
     : sources_(std::move(sources)), cache_(std::make_unique<rewrite::AnalysisCache>(2000, 16u << 20)) {
-  started_routing_ = settings && !settings->empty();
   if (!sources_.audit_file.empty()) {
     auto log = policies::AuditLog::open(sources_.audit_file, [] { return std::chrono::system_clock::now(); });
     if (log.ok()) audit_ = std::move(*log);
@@ -130,28 +130,32 @@ void Routing::reload(std::shared_ptr<const RoutingSettings> settings) {
   auto fresh = std::make_shared<State>(std::move(settings), sources_);
   fresh->splits.start();
   if (State* old = state_.get()) old->splits.stop();  // its last reads age out: all external, never less
+  on_.store(!fresh->settings->empty(), std::memory_order_release);
   state_.store(std::move(fresh));
 }
 
 Router Routing::router() {
-  if (!started_routing_) return {};
-  return [this](std::string_view sql, const policies::SessionContext& session, std::string_view tier) {
-    return route(sql, session, tier);
-  };
+  return [this](std::string_view sql, const policies::SessionContext& session, std::string_view tier,
+                const std::vector<rewrite::ParamValue>* params) { return route(sql, session, tier, params); };
 }
 
 std::optional<rewrite::RoutedText> Routing::route(std::string_view sql, const policies::SessionContext& session,
-                                                  std::string_view tier) {
+                                                  std::string_view tier,
+                                                  const std::vector<rewrite::ParamValue>* params) {
   const State& s = *state_;
   if (s.settings->empty() || !s.prefilter.may_reference(sql)) return std::nullopt;
   rewrite::TierOptions options;
   const rewrite::AnalysisContext ctx = analysis_context(session, &options.filters.search_path_uncertain);
   options.tier = session_tier(*s.settings, session, tier);
   options.split = [&s](const rewrite::TierPair& pair) { return s.splits.split(pair); };
-  const auto facts = cache_->analyze(sql, ctx);
+  const auto cached = cache_->analyze(sql, ctx);
+  // A Bind's values in place of its $n: the dates they are choose tiers and partitions.
+  const std::optional<rewrite::QueryFacts> bound =
+      params ? std::make_optional(rewrite::substitute_params(*cached, *params)) : std::nullopt;
+  const rewrite::QueryFacts& facts = bound ? *bound : *cached;
   std::vector<rewrite::TierRoute> tiers;
   auto routed = rewrite::route_tiers(
-      sql, *facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); },
+      sql, facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); },
       [&s](std::string_view schema, std::string_view name) { return s.external(schema, name); }, options, &tiers);
   if (!routed && tiers.empty()) return routed;
   // The route lines are built from the configuration and dates, not client text.

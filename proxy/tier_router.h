@@ -6,6 +6,7 @@
 // prefilter pass, without parsing.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -37,19 +38,23 @@ class Routing {
 
   // The section of a reloaded file: every session routes with it from its next statement.
   void reload(std::shared_ptr<const RoutingSettings> settings);
-  // The sessions' router: empty when the section routed nothing at start (then only a
-  // restart turns routing on, so that proxies without it keep their fast path).
+  // The sessions' router, present even while the section routes nothing, so that a reload
+  // turns routing on for open sessions too; on() says whether it routes anything now, so
+  // that sessions keep their fast path while it does not.
   [[nodiscard]] Router router();
+  [[nodiscard]] const std::atomic<bool>* on() const { return &on_; }
 
-  // What router() calls: the routed text of sql, or nullopt (run it as written).
+  // What router() calls: the routed text of sql, or nullopt (run it as written). params:
+  // a Bind's values, read for the $n dates (null: none, a $n date bounds nothing).
   std::optional<rewrite::RoutedText> route(std::string_view sql, const policies::SessionContext& session,
-                                           std::string_view tier);
+                                           std::string_view tier,
+                                           const std::vector<rewrite::ParamValue>* params = nullptr);
 
   struct State;  // one loaded section (tier_router.cc)
 
  private:
   const RoutingSources sources_;
-  bool started_routing_ = false;
+  std::atomic<bool> on_{false};
   Reloadable<State> state_;
   std::unique_ptr<policies::AuditLog> audit_;
   std::unique_ptr<rewrite::AnalysisCache> cache_;

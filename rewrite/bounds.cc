@@ -527,6 +527,22 @@ Scan substitute_params(const Scan& scan, const std::vector<ParamValue>& params) 
   return out;
 }
 
+std::vector<ParamValue> bind_values(const std::vector<std::optional<std::string>>& params,
+                                    const std::vector<int16_t>& param_formats,
+                                    const std::vector<uint32_t>& param_types) {
+  std::vector<ParamValue> values(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    values[i].value = params[i];
+    const int16_t format = param_formats.empty()      ? 0
+                           : param_formats.size() == 1 ? param_formats[0]
+                           : i < param_formats.size()  ? param_formats[i]
+                                                       : 0;
+    values[i].binary = format == 1;
+    values[i].type_oid = i < param_types.size() ? param_types[i] : 0;
+  }
+  return values;
+}
+
 QueryFacts substitute_params(const QueryFacts& facts, const std::vector<ParamValue>& params) {
   QueryFacts out = facts;
   for (auto& st : out.statements) {

@@ -24,6 +24,12 @@ struct ParamValue {
   uint32_t type_oid = 0;
 };
 
+// A Bind's parameters (nullopt = NULL) as ParamValues: each with its format (none given:
+// text; one: every parameter's) and the type the Parse declared (0 beyond them).
+[[nodiscard]] std::vector<ParamValue> bind_values(const std::vector<std::optional<std::string>>& params,
+                                                  const std::vector<int16_t>& param_formats,
+                                                  const std::vector<uint32_t>& param_types);
+
 // The constant a parameter denotes, or nullopt when its bytes cannot be read (binary
 // data of a type not understood here: it then stays a $n and matches conservatively).
 // Text format: the text itself, numeric when the type is numeric or the text reads as

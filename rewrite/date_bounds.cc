@@ -15,8 +15,15 @@ bool number_at(std::string_view s, size_t at, size_t n, int* out) {
   return r.ec == std::errc() && r.ptr == s.data() + at + n;
 }
 
-// 'YYYY-MM-DD', optionally followed by [ T]HH:MM[:SS[.ffffff]] and a zone. A zone (or
-// anything else after the time) makes the instant approximate: `computed`, so widened.
+// A zone offset after a date, as PostgreSQL JDBC's setDate sends one (" +00", " -05:30").
+bool zone_offset(std::string_view s) {
+  if (s.size() < 3 || s.size() > 7 || s[0] != ' ' || (s[1] != '+' && s[1] != '-')) return false;
+  return std::all_of(s.begin() + 2, s.end(), [](char c) { return (c >= '0' && c <= '9') || c == ':'; });
+}
+
+// 'YYYY-MM-DD', optionally followed by [ T]HH:MM[:SS[.ffffff]] and a zone, or by a zone
+// alone. A zone (or anything else after the time) makes the instant approximate:
+// `computed`, so widened.
 std::optional<DateValue> parse_iso(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   if (s.size() < 10 || s[4] != '-' || s[7] != '-' || !number_at(s, 0, 4, &y) || !number_at(s, 5, 2, &mo) ||
@@ -28,6 +35,10 @@ std::optional<DateValue> parse_iso(std::string_view s) {
   v.at = absl::CivilSecond(y, mo, d);
   if (absl::CivilDay(v.at).day() != d) return std::nullopt;  // 2024-02-31
   if (s.size() == 10) return v;
+  if (zone_offset(s.substr(10))) {
+    v.computed = true;
+    return v;
+  }
   if ((s[10] != ' ' && s[10] != 'T') || s.size() < 16 || s[13] != ':' || !number_at(s, 11, 2, &h) ||
       !number_at(s, 14, 2, &mi) || h > 24 || mi > 59) {
     return std::nullopt;

@@ -1,8 +1,9 @@
 // Tier routing through PostgreSQL JDBC with date parameters (server-side prepared,
 // prepareThreshold=1, each statement executed again with other dates): the rows through the
 // proxy must equal the same statement's rows run directly over the whole history (a temp
-// view pg_temp.sales_fact over the lake). Args: proxy port, warehouse port. Run by
-// tier_clients.py; exits non-zero on any difference.
+// view pg_temp.sales_fact over the lake). Args: proxy port, warehouse port, and optionally
+// user and password (default etl). Run by tier_clients.py and tier_bind.py; exits non-zero
+// on any difference.
 import java.sql.*;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +19,12 @@ public class TierJdbc {
       "SELECT * FROM public.sales_fact WHERE sale_date >= ?::date AND sale_date < ?::date ORDER BY amount DESC, sale_id LIMIT 5",
   };
 
+  static String user = "etl", password = "etl-dev-pw";
+
   static Connection connect(String port) throws SQLException {
     Properties p = new Properties();
-    p.setProperty("user", "etl");
-    p.setProperty("password", "etl-dev-pw");
+    p.setProperty("user", user);
+    p.setProperty("password", password);
     p.setProperty("prepareThreshold", "1");
     p.setProperty("ApplicationName", "e2e_tier_jdbc");
     return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/dev", p);
@@ -49,6 +52,10 @@ public class TierJdbc {
   }
 
   public static void main(String[] args) throws Exception {
+    if (args.length >= 4) {
+      user = args[2];
+      password = args[3];
+    }
     List<String> proxy, direct;
     try (Connection c = connect(args[0])) {
       proxy = run(c, false);

@@ -18,8 +18,10 @@ refusals:  an analyst's query routed over too many lake partitions (or, with no 
            over a lake part open towards the past) is refused naming the routing; a narrow
            one runs.
 reload:    SIGHUP with a fixed split in the future sends every recent scan to the lake.
+reload_on: a proxy started without `routing:` routes once a reload adds it, in open and new
+           sessions.
 
-Usage: tier_tests.py [rows|overrides|refusals|reload] (default: all).
+Usage: tier_tests.py [rows|overrides|refusals|reload|reload_on] (default: all).
 """
 
 from __future__ import annotations
@@ -255,7 +257,28 @@ def test_reload():
         check_eq(tier_records(proxy, before), [[EXT]], "after reload")
 
 
-TESTS = {"rows": test_rows, "overrides": test_overrides, "refusals": test_refusals, "reload": test_reload}
+def test_reload_on():
+    """A proxy started without `routing:` routes after a reload adds it: open sessions too."""
+    old = "SELECT COUNT(*), SUM(amount) FROM public.sales_fact WHERE sale_date >= '2023-02-01' AND sale_date < '2023-04-01'"
+    with start_proxy(routing="") as proxy, etl() as before_reload, reference() as raw:
+        check_eq(before_reload.query(old).rows, [("0", None)], "no routing: the local table holds no 2023")
+        with open(proxy.config) as f:
+            text = f.read()
+        check("routing:" not in text, "the config starts without routing")
+        with open(proxy.config, "w") as f:
+            f.write(text + ROUTING)
+        proxy.reload()
+        with etl() as after_reload:
+            wait_for_watermark(proxy, after_reload)
+            for conn, what in ((before_reload, "a session open before the reload"), (after_reload, "a new session")):
+                before = routed_count(proxy)
+                got = same_rows(conn, raw, what, old)
+                check(got.rows[0][0] != "0", f"{what}: the lake's rows")
+                check_eq(tier_records(proxy, before), [[EXT]], f"{what}: tiers")
+
+
+TESTS = {"rows": test_rows, "overrides": test_overrides, "refusals": test_refusals, "reload": test_reload,
+         "reload_on": test_reload_on}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

@@ -396,7 +396,8 @@ TEST_F(Governed, TheRoutedStatementIsWhatPoliciesCheck) {
             kRefusedUpstream);
   EXPECT_EQ(r.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
   // A router can never be a way around them: whatever it makes of a text is checked.
-  Driver widening{Conversation::Options{governor.get(), {}, [](std::string_view, const policies::SessionContext&, std::string_view) {
+  Driver widening{Conversation::Options{governor.get(), {}, [](std::string_view, const policies::SessionContext&, std::string_view,
+                                                                   const std::vector<rewrite::ParamValue>*) {
                                           return std::optional<rewrite::RoutedText>(rewrite::RoutedText{kFullScan, {"x"}});
                                         }}};
   widening.conversation.identity() = d.conversation.identity();

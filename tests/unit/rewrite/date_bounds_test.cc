@@ -65,6 +65,8 @@ const IntervalRow kIntervalRows[] = {
     {"sale_date < TO_TIMESTAMP('20240305', 'YYYYMMDD')", "-..2024-03-04"},
     {"sale_date >= DATE '2024-01-31' + INTERVAL '1 month'", "2024-02-29..-"},
     {"sale_date >= DATE_TRUNC('month', DATE '2024-03-17')", "2024-03-01..-"},
+    // A zone after a date (PostgreSQL JDBC's setDate) is approximate: widened by a day.
+    {"sale_date >= '2024-01-01 +02' AND sale_date < '2024-02-01 -05:30'", "2023-12-31..2024-02-02"},
     // From the clock (2024-05-15 10:30 UTC), widened by a day each way.
     {"sale_date >= current_date", "2024-05-14..-"},
     {"sale_date >= now() - INTERVAL '7 days'", "2024-05-07..-"},
@@ -78,6 +80,8 @@ const IntervalRow kIntervalRows[] = {
     // Nothing readable: unbounded.
     {"sale_date >= $1", "-..-"},
     {"sale_date >= '05/01/2024'", "-..-"},
+    {"sale_date >= '2024-01-01 BC'", "-..-"},
+    {"sale_date >= '2024-01-01 +02x'", "-..-"},
     {"sale_date >= some_function()", "-..-"},
     {"sale_date >= now() - INTERVAL '1' DAY", "-..-"},
     {"sale_date > 20240101", "-..-"},
