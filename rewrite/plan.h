@@ -66,6 +66,9 @@ struct Plan {
   // For the audit line: the target as written, and the form (on_conflict, merge, copy).
   std::string target;
   std::string form;
+  // The staging table's name as the steps spell it (quoted), "" when none: the policies
+  // check the steps knowing it is the session's temporary table (proxy/copy_upsert.cc).
+  std::string stage;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;
