@@ -17,6 +17,7 @@
 // fake; Odyssey applies a step's state change only when it succeeds: so does this).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -107,12 +108,18 @@ class Conversation {
   [[nodiscard]] BudgetGate& budget() { return budget_; }
 
   // ---- what the server said.
-  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply(); }
+  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply() || retry_due_ != nullptr; }
   [[nodiscard]] char transaction_status() const { return transaction_status_; }
   void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
   [[nodiscard]] bool upstream_sent_fatal() const { return upstream_sent_fatal_; }
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
+
+  // ---- a staged transaction tried again (proxy/plan_retry.cc): after retry_wait(), the
+  // bytes of retry() go upstream; client messages wait until then.
+  [[nodiscard]] bool retry_due() const { return retry_due_ != nullptr; }
+  [[nodiscard]] std::chrono::milliseconds retry_wait() const;
+  void retry(std::string* out);
 
   // ---- long analysis, after an Analyse verdict. The task owns copies of what it reads
   // (the text, the session's facts) and may run on any thread while the session goes on.
@@ -149,6 +156,10 @@ class Conversation {
   // A Parse (statement) or Bind (portal) sent upstream that gives `name` the state `info`.
   void track(bool statement, const std::string& name, InfoPtr info, char code);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
+  // A run's steps as one Query script (in its own transaction when run->own_transaction).
+  void send_script(const std::shared_ptr<PlanRun>& run, std::string* out);
+  // The end of a run's attempt: its retry is due, or the run is done.
+  void end_attempt(const std::shared_ptr<PlanRun>& run);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
   void notice(const protocol::ProxyError& notice, ReplyPosition at);
@@ -215,6 +226,8 @@ class Conversation {
   std::optional<policies::Checked> held_check_;  // a Query's check while it waits for a budget lease
   std::function<policies::Checked()> analysis_;  // Analyse: the check to run off the thread
   std::optional<policies::Checked> analysed_;     // its result, for the message presented again
+  std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait
+  std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
 };
 
 }  // namespace blueshift::proxy

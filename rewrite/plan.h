@@ -69,6 +69,13 @@ struct Plan {
   // The staging table's name as the steps spell it (quoted), "" when none: the policies
   // check the steps knowing it is the session's temporary table (proxy/copy_upsert.cc).
   std::string stage;
+  // The whole staged transaction tried again on a serialization failure (proxy/plan_retry.h):
+  // up to `attempts` more times, waiting backoff_ms, doubled each time; 0: never.
+  struct Retry {
+    uint32_t attempts = 0;
+    uint32_t backoff_ms = 0;
+  };
+  Retry retry;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;
