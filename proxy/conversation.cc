@@ -2,6 +2,7 @@
 
 #include "proxy/bind_routing.h"
 #include "proxy/expectation.h"
+#include "proxy/plan_retry.h"
 #include "proxy/plan_script.h"
 #include "proxy/sql_steps_checked.h"
 
@@ -81,7 +82,7 @@ Conversation::~Conversation() = default;
 // ------------------------------------------------------------------ client side
 
 bool Conversation::inspects_client(char code) const {
-  if (discarding_until_sync_) return true;
+  if (discarding_until_sync_ || retryable_run_) return true;
   switch (code) {
     case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
     case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
@@ -100,6 +101,8 @@ Conversation::Verdict Conversation::forward(char code) {
 }
 
 Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) {
+  // Nothing may go upstream between a retryable run's attempts (proxy/plan_retry.cc).
+  if (retryable_run_) return Verdict::Wait;
   if (discarding_until_sync_) {
     // After a refusal in the extended protocol everything up to Sync is discarded, as a
     // server does after an error (the server, seeing the substitute fail, would too).
@@ -591,8 +594,16 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   // Outside a block the steps run in one transaction of their own; inside one they are
   // part of the client's, which a failing step fails, as PostgreSQL would leave it.
   if (plan->copy_in) return copy_in_query(plan, out);
-  const bool wrap = plan->atomic && transaction_status_ == 'I';
   auto run = start_run(plan);
+  run->own_transaction = plan->atomic && transaction_status_ == 'I';
+  if (run->own_transaction && retries(*plan)) retryable_run_ = run;
+  send_script(run, out);
+  return Verdict::Replace;
+}
+
+void Conversation::send_script(const std::shared_ptr<PlanRun>& run, std::string* out) {
+  const rewrite::PlanPtr& plan = run->plan;
+  const bool wrap = run->own_transaction;
   static const rewrite::PlanStep begin = swallowed_step("BEGIN"), commit = swallowed_step("COMMIT"),
                                  rollback = swallowed_step("ROLLBACK");
   std::vector<const rewrite::PlanStep*> steps;
@@ -612,7 +623,7 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   e.script = true;
   e.last = !wrap;
   expect(e);
-  if (!wrap) return Verdict::Replace;
+  if (!wrap) return;
   // An error leaves the script's own block failed: this ends it (after COMMIT, it warns).
   encode_to(protocol::Query{rollback.sql}, out);
   e.at = positions_.on_forward(protocol::Query::kCode);
@@ -621,7 +632,6 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   e.script = false;
   e.last = true;
   expect(std::move(e));
-  return Verdict::Replace;
 }
 
 void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,

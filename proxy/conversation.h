@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -123,12 +124,18 @@ class Conversation {
   [[nodiscard]] BudgetGate& budget() { return budget_; }
 
   // ---- what the server said.
-  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply(); }
+  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply() || retry_due_ != nullptr; }
   [[nodiscard]] char transaction_status() const { return transaction_status_; }
   void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
   [[nodiscard]] bool upstream_sent_fatal() const { return upstream_sent_fatal_; }
   // A ParameterStatus (login or later).
   void on_parameter_status(std::span<const uint8_t> body);
+
+  // ---- a staged transaction tried again (proxy/plan_retry.cc): after retry_wait(), the
+  // bytes of retry() go upstream; client messages wait until then.
+  [[nodiscard]] bool retry_due() const { return retry_due_ != nullptr; }
+  [[nodiscard]] std::chrono::milliseconds retry_wait() const;
+  void retry(std::string* out);
 
   // ---- long analysis, after an Analyse verdict. The task owns copies of what it reads
   // (the text, the session's facts) and may run on any thread while the session goes on.
@@ -178,6 +185,10 @@ class Conversation {
   void close_rebound(std::string* out);
   void send_swallowed(const protocol::FrontendMessage& m, std::string* out);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
+  // A run's steps as one Query script (in its own transaction when run->own_transaction).
+  void send_script(const std::shared_ptr<PlanRun>& run, std::string* out);
+  // The end of a run's attempt: its retry is due, or the run is done.
+  void end_attempt(const std::shared_ptr<PlanRun>& run);
   Verdict plan_execute(const ObjectInfo& portal, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
   void notice(const protocol::ProxyError& notice, ReplyPosition at);
@@ -240,6 +251,8 @@ class Conversation {
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
   std::function<TextAnalysis()> analysis_;  // Analyse: the analysis to run off the thread
   std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
+  std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait
+  std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
 };
 
 }  // namespace blueshift::proxy

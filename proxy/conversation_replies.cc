@@ -2,6 +2,7 @@
 // expectations the client side left at its reply position (conversation.cc).
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
+#include "proxy/plan_retry.h"
 #include "rewrite/identifiers.h"
 
 namespace blueshift::proxy {
@@ -150,7 +151,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
     case protocol::ErrorResponse::kCode:
       // The first error is the client's statement's error; the rest follow from it
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
-      if (run.error_sent) return true;
+      if (run.error_sent || run.retrying || retry_on_failure(run, f)) return true;  // plan_retry.h
       run.error_sent = true;
       run.sqlstate = e.step != nullptr && e.step->error_as ? e.step->error_as->sqlstate : sqlstate_of(f);
       if (e.step == nullptr) return false;
@@ -297,12 +298,13 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
       break;
     case Expectation::Kind::PlanStep:
       if (!e.whole_batch) break;
-      if (!e.last) {
+      if (!e.last || e.run->retrying) {
         *swallow_ready = true;  // one ReadyForQuery for the client's one Query
       } else if (!e.run->error_sent) {
         prefix->append(command_complete(rewrite::plan_tag(*e.run->plan, e.run->rows)));
         e.run->done = true;
       }
+      if (e.last) end_attempt(e.run);
       break;
     default:
       break;

@@ -85,6 +85,11 @@ struct PlanRun {
   size_t script_at = 0;     // the script's step whose replies come now
   bool done = false;        // the client has its statement's tag
   std::string sqlstate;     // the client's error's
+  // Retry (plan_retry.h): the run is the proxy's own transaction; which attempt this is;
+  // the attempt failed in a way that is retried.
+  bool own_transaction = false;
+  uint32_t attempt = 1;
+  bool retrying = false;
   // Called once the last reply of the run was folded (its audit line): when the last
   // expectation holding the run goes, whichever way the plan ended.
   std::function<void(const PlanRun&)> on_end;

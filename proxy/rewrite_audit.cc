@@ -23,6 +23,7 @@ std::shared_ptr<PlanRun> Conversation::start_run(const rewrite::PlanPtr& plan) {
     record.rows = r.error_sent ? 0 : r.rows;
     record.outcome = r.error_sent ? "error" : r.done ? "ok" : "unfinished";
     record.sqlstate = r.sqlstate;
+    record.retries = r.attempt - 1;
     governor->audit_rewrite(record, session);
   };
   return run;

@@ -879,6 +879,7 @@ awaitable<void> Session::pump_server() {
       co_return;
     }
     server_partial_ = server_in_.size() != 0 || server_stream_remaining_ != 0;
+    if (conversation_.retry_due() && !co_await retry_plan()) co_return;
     if (was_busy && !conversation_.awaiting_reply()) {
       count_query();
       // Draining: a session leaves once its query and transaction are done.

@@ -94,6 +94,8 @@ class Session : public std::enable_shared_from_this<Session> {
   bool frame_server_input(std::string& out, asio::const_buffer* pending, size_t* consumed);
   // Until every batch sent upstream has its ReadyForQuery (false when the session stops).
   awaitable<bool> upstream_quiet();
+  // A staged transaction's next attempt, after its backoff (session_retry.cc).
+  awaitable<bool> retry_plan();
   // Group membership looked up off the I/O thread before the first statement.
   awaitable<void> look_up_groups();
   // The check of a long governed text, on the blocking pool (false when the session stops).

@@ -45,6 +45,37 @@ bool table_listed(const std::vector<std::string>& globs, std::string_view schema
   return false;
 }
 
+uint32_t whole_number(const YAML::Node& node, const std::string& key, uint32_t max) {
+  if (!node.IsDefined() || node.IsNull()) return 0;
+  int64_t v = -1;
+  try {
+    v = node.as<int64_t>();
+  } catch (const YAML::Exception&) {
+  }
+  if (v < 0 || v > max) fail(key, "expected a whole number from 0 to " + std::to_string(max));
+  return static_cast<uint32_t>(v);
+}
+
+rewrite::Plan::Retry parse_retry(const YAML::Node& node) {
+  if (!node.IsMap()) fail("retry", "expected a mapping {attempts, backoff_ms}");
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    if (key != "attempts" && key != "backoff_ms") fail("retry." + key, "unknown key (attempts, backoff_ms)");
+  }
+  rewrite::Plan::Retry r;
+  r.attempts = whole_number(node["attempts"], "retry.attempts", 10);
+  r.backoff_ms = whole_number(node["backoff_ms"], "retry.backoff_ms", 5000);
+  return r;
+}
+
+// The plan to run, with the configured retry (a copy: plans are shared immutable values).
+rewrite::PlanPtr with_retry(rewrite::PlanPtr plan, const rewrite::Plan::Retry& retry) {
+  if (!plan || plan->refusal || retry.attempts == 0) return plan;
+  auto retried = std::make_shared<rewrite::Plan>(*plan);
+  retried->retry = retry;
+  return retried;
+}
+
 }  // namespace
 
 UpsertSettings parse_upsert_settings(const YAML::Node& node) {
@@ -53,9 +84,11 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
   if (!node.IsMap()) fail("", "must be a mapping");
   for (const auto& kv : node) {
     const std::string key = kv.first.as<std::string>();
-    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse" && key != "merge")
-      fail(key, "unknown key (enabled, scope, tables, warehouse, merge)");
+    if (key != "enabled" && key != "scope" && key != "tables" && key != "warehouse" && key != "merge" &&
+        key != "retry")
+      fail(key, "unknown key (enabled, scope, tables, warehouse, merge, retry)");
   }
+  if (const YAML::Node r = node["retry"]) s.retry = parse_retry(r);
   if (const YAML::Node mode = node["merge"]) {
     const std::string name = mode.IsScalar() ? mode.as<std::string>() : "";
     if (name != "native" && name != "staged" && name != "off") fail("merge", "expected native, staged or off");
@@ -94,8 +127,9 @@ Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shar
     const rewrite::UpsertTargets listed = [&](std::string_view schema, std::string_view table) {
       return table_listed(settings->tables, schema, table);
     };
-    if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed)) return merge;
-    return rewrite::plan_upsert(sql, listed, lookup, settings->warehouse);
+    if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed))
+      return with_retry(std::move(merge), settings->retry);
+    return with_retry(rewrite::plan_upsert(sql, listed, lookup, settings->warehouse), settings->retry);
   };
 }
 

@@ -25,6 +25,9 @@ struct UpsertSettings {
   // `merge:` native (the forms Redshift runs pass through, the others are staged), staged
   // (every MERGE), off (every MERGE passes through untouched).
   rewrite::MergeMode merge = rewrite::MergeMode::Native;
+  // `retry: {attempts, backoff_ms}`: a staged transaction of the proxy's own that the
+  // warehouse aborts as a serialization failure is run again (proxy/plan_retry.h).
+  rewrite::Plan::Retry retry;
 };
 
 // Parses the section (null or missing: disabled). Throws std::runtime_error naming the key.

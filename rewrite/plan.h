@@ -66,6 +66,16 @@ struct Plan {
   // For the audit line: the target as written, and the form (on_conflict, merge, copy).
   std::string target;
   std::string form;
+  // The staging table's name as the steps spell it (quoted), "" when none: the policies
+  // check the steps knowing it is the session's temporary table (proxy/copy_upsert.cc).
+  std::string stage;
+  // The whole staged transaction tried again on a serialization failure (proxy/plan_retry.h):
+  // up to `attempts` more times, waiting backoff_ms, doubled each time; 0: never.
+  struct Retry {
+    uint32_t attempts = 0;
+    uint32_t backoff_ms = 0;
+  };
+  Retry retry;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

@@ -10,27 +10,18 @@
   table is unchanged and no staging table is left.
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh); else skips (77).
 """
-import os
 import sys
 import threading
 import time
 
 import psycopg
 
+from upsert_e2e import check, connect, run_checks
+
 DB = "blueshift_e2e_upsert_concurrency"
 KEYS = 200
 SESSIONS = 4
 ROUNDS = 5
-RESULTS = []
-
-
-def connect(port, user="analyst", password="analyst-dev-pw", db=DB):
-    return psycopg.connect(f"host=127.0.0.1 port={port} dbname={db} user={user} password={password}",
-                           autocommit=True)
-
-
-def check(name, ok, detail=""):
-    RESULTS.append((name, bool(ok), detail))
 
 
 def run_sessions(proxy_port, work):
@@ -38,7 +29,7 @@ def run_sessions(proxy_port, work):
 
     def session(i):
         try:
-            with connect(proxy_port) as c:
+            with connect(proxy_port, DB) as c:
                 for r in range(ROUNDS):
                     work(c, i, r)
         except Exception as e:  # noqa: BLE001 - reported as a failed check
@@ -85,7 +76,7 @@ def test_killed_mid_copy(direct, proxy_port):
     direct.execute("CREATE TABLE upsert_conc_kill (k int, v text)")
     direct.execute("INSERT INTO upsert_conc_kill VALUES (1, 'kept'), (2, 'kept')")
     outcome = []
-    with connect(proxy_port) as c:
+    with connect(proxy_port, DB) as c:
         try:
             with c.cursor().copy("COPY upsert_conc_kill FROM STDIN /* blueshift:upsert key=(k) */") as cp:
                 cp.write_row((1, "lost"))
@@ -111,23 +102,15 @@ def test_killed_mid_copy(direct, proxy_port):
     check("killed: table unchanged", rows == [(1, "kept"), (2, "kept")], rows)
 
 
-def main():
-    if "BLUESHIFT_DEV_PORT" not in os.environ or "BLUESHIFT_TEST_PROXY_PORT" not in os.environ:
-        print("skipped: needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh)")
-        return 77
-    dev, proxy_port = int(os.environ["BLUESHIFT_DEV_PORT"]), int(os.environ["BLUESHIFT_TEST_PROXY_PORT"])
-    with connect(dev, "postgres", "", "postgres") as su:
-        su.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        su.execute(f"CREATE DATABASE {DB} OWNER analyst")
-    with connect(dev) as direct:  # a role may end its own backends
+def checks(dev, proxy_port):
+    with connect(dev, DB) as direct:  # a role may end its own backends
         test_concurrent_copies(direct, proxy_port)
         test_concurrent_on_conflict(direct, proxy_port)
         test_killed_mid_copy(direct, proxy_port)
-    failed = [r for r in RESULTS if not r[1]]
-    for name, _, detail in failed:
-        print(f"FAILED {name}: {detail}")
-    print(f"{len(RESULTS) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+
+
+def main():
+    return run_checks(DB, checks)
 
 
 if __name__ == "__main__":

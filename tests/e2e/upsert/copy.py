@@ -15,18 +15,10 @@ import sys
 
 import psycopg
 
+from upsert_e2e import check, connect, run_checks
+
 DB = "blueshift_e2e_upsert_copy"
 COLUMNS = "k int, v text, n int DEFAULT 5"
-RESULTS = []  # (name, ok, detail)
-
-
-def connect(port, user="analyst", password="analyst-dev-pw", db=DB):
-    return psycopg.connect(f"host=127.0.0.1 port={port} dbname={db} user={user} password={password}",
-                           autocommit=True)
-
-
-def check(name, ok, detail=""):
-    RESULTS.append((name, bool(ok), detail))
 
 
 def contents(c, table="upsert_copy_t"):
@@ -145,25 +137,17 @@ def test_psql_session_key(direct, proxy_port):
     check("psql \\copy: contents as native ON CONFLICT", contents(direct) == oracle(direct, rows), contents(direct))
 
 
-def main():
-    if "BLUESHIFT_DEV_PORT" not in os.environ or "BLUESHIFT_TEST_PROXY_PORT" not in os.environ:
-        print("skipped: needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh)")
-        return 77
-    dev, proxy_port = int(os.environ["BLUESHIFT_DEV_PORT"]), int(os.environ["BLUESHIFT_TEST_PROXY_PORT"])
-    with connect(dev, "postgres", "", "postgres") as su:
-        su.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        su.execute(f"CREATE DATABASE {DB} OWNER analyst")
-    with connect(dev) as direct, connect(proxy_port) as proxy:
+def checks(dev, proxy_port):
+    with connect(dev, DB) as direct, connect(proxy_port, DB) as proxy:
         test_upsert(direct, proxy)
         test_large_streams(direct, proxy)
         test_failures_change_nothing(direct, proxy)
         test_in_client_block(direct, proxy)
         test_psql_session_key(direct, proxy_port)
-    failed = [r for r in RESULTS if not r[1]]
-    for name, _, detail in failed:
-        print(f"FAILED {name}: {detail}")
-    print(f"{len(RESULTS) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+
+
+def main():
+    return run_checks(DB, checks)
 
 
 if __name__ == "__main__":

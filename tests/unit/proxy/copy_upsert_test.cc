@@ -163,11 +163,21 @@ struct Audited {
   }
 };
 
+// The client's COPY only writes; the merge behind it deletes from public.t, which the demo
+// policies deny a user not known to be exempt: refused before anything runs.
+TEST(CopyUpsertSession, TheStepsPassThePolicies) {
+  Audited audit;
+  Driver d{copy_options(audit.governor.get())};
+  d.conversation.identity().user = "loader";
+  EXPECT_EQ(d.send(Query{kCopy}), "Q(/* blueshift: statement refused by policy */ blueshift_refused)");
+  EXPECT_EQ(d.reply({error("42601"), ready('I')}), "E(42501) Z(I)");
+}
+
 TEST(CopyUpsertSession, EachRewrittenStatementLeavesOneAuditLine) {
   Audited audit;
   {
     Driver d{copy_options(audit.governor.get())};
-    d.conversation.identity().user = "loader";
+    d.conversation.identity().user = "etl";  // exempt from the rule the merge's DELETE meets
     (void)start(d);
     (void)d.send(CopyDoneF{});
     (void)d.reply({CommandComplete{"COPY 2"}, ready('I'), CommandComplete{"BEGIN"}, ready('T'),
@@ -178,7 +188,7 @@ TEST(CopyUpsertSession, EachRewrittenStatementLeavesOneAuditLine) {
     (void)d.reply({error("42P01"), ready('I')});
   }
   const std::string lines = audit.all();
-  EXPECT_NE(lines.find(R"("user":"loader")"), std::string::npos) << lines;
+  EXPECT_NE(lines.find(R"("user":"etl")"), std::string::npos) << lines;
   EXPECT_NE(lines.find(R"("event":"rewrite","form":"copy","outcome":"ok","retries":0,"rows":2,"table":"t")"),
             std::string::npos)
       << lines;

@@ -25,7 +25,8 @@ TEST(UpsertSettings, TheWarehouseChoosesTheStagingSpelling) {
 
 TEST(UpsertSettings, BadValuesNameTheirKey) {
   for (const char* yaml : {"{warehouse: oracle}", "{warehouse: [redshift]}", "{enabled: maybe}", "{retries: 3}",
-                           "{merge: sometimes}"}) {
+                           "{merge: sometimes}", "{retry: 3}", "{retry: {attempts: 11}}", "{retry: {attempts: -1}}",
+                           "{retry: {backoff_ms: 9000}}", "{retry: {tries: 2}}"}) {
     try {
       (void)parse_upsert_settings(YAML::Load(yaml));
       ADD_FAILURE() << yaml;
@@ -51,6 +52,17 @@ TEST(UpsertSettings, MergeModeChoosesWhatIsStaged) {
   EXPECT_TRUE(plans("{enabled: true, merge: staged}", redshift));
   EXPECT_FALSE(plans("{enabled: true, merge: off}", conditional));
   EXPECT_FALSE(plans("{enabled: true, tables: [u]}", conditional));
+}
+
+// `retry:` reaches the plans the planner gives (proxy/plan_retry.h reads it there).
+TEST(UpsertSettings, RetryReachesThePlans) {
+  const auto retry = [](const std::string& yaml) {
+    const Planner planner = upsert_planner(std::make_shared<UpsertSettings>(parse_upsert_settings(YAML::Load(yaml))));
+    const rewrite::PlanPtr plan = planner("insert into t values (1) on conflict (k) do nothing", {});
+    return plan ? std::pair{plan->retry.attempts, plan->retry.backoff_ms} : std::pair{99u, 99u};
+  };
+  EXPECT_EQ(retry("enabled: true"), std::pair(0u, 0u));
+  EXPECT_EQ(retry("{enabled: true, retry: {attempts: 3, backoff_ms: 20}}"), std::pair(3u, 20u));
 }
 
 TEST(UpsertSettings, DisabledGivesNoPlanner) {

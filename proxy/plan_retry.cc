@@ -1,0 +1,65 @@
+// Conversation's side of a staged transaction's retry (plan_retry.h): the failed attempt's
+// error and ReadyForQuery are swallowed (conversation_replies.cc), the session waits the
+// backoff (session_retry.cc) and the same script goes up again, folded into the same run.
+#include "proxy/plan_retry.h"
+
+#include <algorithm>
+
+#include "proxy/conversation.h"
+#include "proxy/expectation.h"
+
+namespace blueshift::proxy {
+
+bool serialization_failure(std::string_view sqlstate, std::string_view message) {
+  // Redshift reports its error 1023 under SQLSTATE XX000, naming it in the message.
+  return sqlstate == "40001" || message.find("Serializable isolation violation") != std::string_view::npos;
+}
+
+std::chrono::milliseconds retry_delay(uint32_t backoff_ms, uint32_t attempt) {
+  const uint64_t doubled = static_cast<uint64_t>(backoff_ms) << std::min<uint32_t>(attempt - 1, 16);
+  return std::min(std::chrono::milliseconds(doubled), kMaxRetryDelay);
+}
+
+bool retries(const rewrite::Plan& plan) {
+  return plan.retry.attempts > 0 && std::none_of(plan.steps.begin(), plan.steps.end(), [](const rewrite::PlanStep& s) {
+           return s.replies == rewrite::PlanStep::Replies::Rows;
+         });
+}
+
+bool retry_on_failure(PlanRun& run, const protocol::Frame& f) {
+  if (!run.own_transaction || run.error_sent || run.attempt > run.plan->retry.attempts || !retries(*run.plan))
+    return false;
+  auto decoded = protocol::decode_backend(f.code, f.body);
+  if (!decoded.ok()) return false;
+  const auto& error = std::get<protocol::ErrorResponse>(*decoded);
+  const std::string* sqlstate = error.find('C');
+  const std::string* message = error.find('M');
+  if (!serialization_failure(sqlstate != nullptr ? *sqlstate : "", message != nullptr ? *message : "")) return false;
+  run.retrying = true;
+  return true;
+}
+
+void Conversation::end_attempt(const std::shared_ptr<PlanRun>& run) {
+  if (run->retrying) {
+    retry_due_ = run;
+    return;
+  }
+  if (retryable_run_ == run) retryable_run_ = nullptr;
+}
+
+std::chrono::milliseconds Conversation::retry_wait() const {
+  return retry_due_ ? retry_delay(retry_due_->plan->retry.backoff_ms, retry_due_->attempt)
+                    : std::chrono::milliseconds(0);
+}
+
+void Conversation::retry(std::string* out) {
+  const std::shared_ptr<PlanRun> run = std::exchange(retry_due_, nullptr);
+  if (!run) return;
+  run->retrying = false;
+  run->rows = 0;
+  run->script_at = 0;
+  ++run->attempt;
+  send_script(run, out);
+}
+
+}  // namespace blueshift::proxy

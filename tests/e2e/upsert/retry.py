@@ -1,0 +1,141 @@
+#!/usr/bin/python3
+"""A staged upsert the warehouse aborts with a serialization failure is tried again (issue
+12, proxy/plan_retry.h), against a private proxy (port 6882) configured with
+`upserts.retry: {attempts: 3, backoff_ms: 20}`. The failure is scripted: a statement trigger
+on the target raises the chosen SQLSTATE while a sequence (which no rollback resets) is
+below a limit, so the sequence also counts the attempts.
+
+  retried    40001 twice: the client gets PostgreSQL's tag and contents, after 3 attempts.
+  exhausted  40001 every time: the client gets the 40001 after 1 + 3 attempts; unchanged.
+  other      a non-retryable error (23514) is not retried.
+  block      inside the client's transaction block a 40001 is not retried: the block fails.
+Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies"))
+import harness as h  # noqa: E402
+
+psycopg = h.import_psycopg()
+
+DB = "blueshift_e2e_upsert_retry"
+PORT = 6882
+UPSERTS = ('upserts:\n  enabled: true\n  tables: ["upsert_*"]\n  warehouse: postgresql\n'
+           '  retry: {attempts: 3, backoff_ms: 20}\npolicies:\n')
+UPSERT = "INSERT INTO upsert_retry (k, v) VALUES (1, 'new'), (2, 'new') ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v"
+BEFORE = [(1, "old")]
+FAIL = """CREATE OR REPLACE FUNCTION upsert_retry_fail() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF nextval('upsert_retry_calls') <= TG_ARGV[0]::int THEN
+    RAISE EXCEPTION 'scripted failure' USING ERRCODE = TG_ARGV[1];
+  END IF;
+  RETURN NULL;
+END $$"""
+
+
+def connect(port, user="etl", db=DB):
+    return psycopg.connect(f"host=127.0.0.1 port={port} dbname={db} user={user} password={h.USERS[user]} "
+                           "connect_timeout=10", autocommit=True, cursor_factory=psycopg.ClientCursor)
+
+
+def fresh():
+    with psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=postgres user=postgres", autocommit=True) as su:
+        su.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        su.execute(f"CREATE DATABASE {DB} OWNER etl")
+    direct = connect(h.dev_port())
+    direct.execute("CREATE TABLE upsert_retry (k int PRIMARY KEY, v text)")
+    direct.execute("CREATE SEQUENCE upsert_retry_calls")
+    direct.execute(FAIL)
+    return direct
+
+
+def arm(direct, failures, sqlstate):
+    """The target back to BEFORE; its next `failures` writing statements fail with sqlstate."""
+    direct.execute("DROP TRIGGER IF EXISTS fail ON upsert_retry")
+    direct.execute("TRUNCATE upsert_retry")
+    direct.execute("INSERT INTO upsert_retry VALUES (1, 'old')")
+    direct.execute("ALTER SEQUENCE upsert_retry_calls RESTART WITH 1")
+    direct.execute(f"CREATE TRIGGER fail BEFORE INSERT OR UPDATE ON upsert_retry FOR EACH STATEMENT "
+                   f"EXECUTE FUNCTION upsert_retry_fail('{failures}', '{sqlstate}')")
+
+
+def calls(direct):
+    """How many writing statements reached the target (the sequence's last value)."""
+    value, called = direct.execute("SELECT last_value, is_called FROM upsert_retry_calls").fetchone()
+    return value if called else 0
+
+
+def upsert(c):
+    try:
+        cur = c.execute(UPSERT)
+        return cur.statusmessage
+    except psycopg.Error as e:
+        return f"ERROR {e.sqlstate}"
+
+
+def contents(direct):
+    return direct.execute("SELECT k, v FROM upsert_retry ORDER BY k").fetchall()
+
+
+def staging_tables(direct):
+    return direct.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'blueshift_upsert%'").fetchone()[0]
+
+
+def run(body):
+    with fresh() as direct, h.Proxy(PORT, {"policies:\n": UPSERTS}) as proxy, connect(proxy.port) as c:
+        body(direct, c, proxy)
+        h.check_eq(staging_tables(direct), 0, "no staging table left")
+        h.check_eq(c.execute("SELECT 1").fetchone(), (1,), "the session goes on")
+
+
+def test_retried():
+    def body(direct, c, proxy):
+        arm(direct, 2, "40001")
+        h.check_eq(upsert(c), "INSERT 0 2", "tag after two serialization failures")
+        h.check_eq(contents(direct), [(1, "new"), (2, "new")], "contents as native ON CONFLICT")
+        # Two attempts failed at their UPDATE; the third ran its UPDATE and its INSERT.
+        h.check_eq(calls(direct), 4, "writing statements: 1 + 1 failed, 2 in the attempt that ran")
+        audit = [(a.get("outcome"), a.get("retries")) for a in proxy.audit_lines() if a.get("event") == "rewrite"]
+        h.check_eq(audit, [("ok", 2)], "the audit line counts the retries")
+    run(body)
+
+
+def test_exhausted():
+    def body(direct, c, _proxy):
+        arm(direct, 100, "40001")
+        h.check_eq(upsert(c), "ERROR 40001", "the last attempt's error")
+        h.check_eq(calls(direct), 4, "attempts: the first and 3 retries")
+        h.check_eq(contents(direct), BEFORE, "target unchanged")
+        h.check_eq(c.info.transaction_status, psycopg.pq.TransactionStatus.IDLE, "no transaction left open")
+    run(body)
+
+
+def test_other():
+    def body(direct, c, _proxy):
+        arm(direct, 1, "23514")
+        h.check_eq(upsert(c), "ERROR 23514", "a non-retryable error reaches the client")
+        h.check_eq(calls(direct), 1, "not retried")
+        h.check_eq(contents(direct), BEFORE, "target unchanged")
+    run(body)
+
+
+def test_block():
+    def body(direct, c, _proxy):
+        arm(direct, 1, "40001")
+        c.execute("BEGIN")
+        h.check_eq(upsert(c), "ERROR 40001", "in the client's block the failure is the client's")
+        h.check_eq(c.info.transaction_status, psycopg.pq.TransactionStatus.INERROR, "the block failed")
+        c.execute("ROLLBACK")
+        h.check_eq(calls(direct), 1, "not retried")
+        h.check_eq(contents(direct), BEFORE, "target unchanged")
+    run(body)
+
+
+if __name__ == "__main__":
+    h.run_tests({"retried": test_retried, "exhausted": test_exhausted, "other": test_other, "block": test_block},
+                sys.argv)
