@@ -14,6 +14,7 @@
 #include "proxy/console_result.h"
 #include "proxy/console_views.h"
 #include "proxy/listener.h"
+#include "proxy/off_thread.h"
 #include "proxy/session.h"
 
 namespace blueshift::proxy {
@@ -308,12 +309,19 @@ awaitable<std::vector<ClientRow>> AdminConsole::gather_sessions() {
 }
 
 awaitable<std::string> AdminConsole::reload() {
-  auto run_reload = [this]() -> asio::awaitable<std::string> {
-    co_return server_.console.reload ? server_.console.reload() : std::string("reload is not available");
+  // Reading files and the catalog blocks: off this I/O thread (run_off_thread, not co_spawn
+  // on the pool: see proxy/off_thread.h).
+  auto task = [reload = server_.console.reload]() -> std::string {
+    return reload ? reload() : std::string("reload is not available");
   };
-  // Reading files and the catalog blocks: off this I/O thread.
-  auto outcome = co_await asio::co_spawn(server_.blocking, run_reload(), use_nothrow);
-  std::string why = std::get<0>(outcome) ? "the reload ended by an unexpected exception" : std::get<1>(outcome);
+  const Executor home = co_await asio::this_coro::executor;
+  std::string why;
+  try {
+    auto done = run_off_thread(server_.blocking, home, std::move(task));
+    why = co_await std::move(done);
+  } catch (const std::exception&) {
+    why = "the reload ended by an unexpected exception";
+  }
   if (why.empty()) co_return encode_command_complete("RELOAD");
   co_return error("F0000", "reload failed, the running configuration stays", why,
                   "Fix the file (" + server_.config->source_path + ") and run RELOAD again.");
