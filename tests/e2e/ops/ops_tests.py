@@ -36,13 +36,21 @@ def config(http_port, extra=""):
 
 
 def get(port, path, method="GET"):
-    """(status, content type, body) of one request to the proxy's HTTP endpoint."""
+    """(status, content type, body) of one request to the proxy's HTTP endpoint. The proxy
+    opens its HTTP port just after its client port (which w.Proxy waits for): a refused
+    connection is tried again for up to 2 s."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=w.WAIT) as r:
-            return r.status, r.headers.get("Content-Type", ""), r.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+    deadline = time.monotonic() + 2
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=w.WAIT) as r:
+                return r.status, r.headers.get("Content-Type", ""), r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.headers.get("Content-Type", ""), e.read().decode()
+        except urllib.error.URLError as e:
+            if not isinstance(e.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def connect(port, user=w.ANALYST, **kwargs):
