@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies"))
 import harness as h  # noqa: E402
@@ -86,6 +87,17 @@ def staging_tables(direct):
     return direct.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'blueshift_upsert%'").fetchone()[0]
 
 
+def rewrite_audit(proxy):
+    """(outcome, retries) of the rewrite audit lines, once there are any (the audit log is
+    written after the client's reply, and flushed in the background)."""
+    deadline = time.monotonic() + h.WAIT
+    while True:
+        lines = [(a.get("outcome"), a.get("retries")) for a in proxy.audit_lines() if a.get("event") == "rewrite"]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
 def run(body):
     with fresh() as direct, h.Proxy(PORT, {"policies:\n": UPSERTS}) as proxy, connect(proxy.port) as c:
         body(direct, c, proxy)
@@ -100,8 +112,7 @@ def test_retried():
         h.check_eq(contents(direct), [(1, "new"), (2, "new")], "contents as native ON CONFLICT")
         # Two attempts failed at their UPDATE; the third ran its UPDATE and its INSERT.
         h.check_eq(calls(direct), 4, "writing statements: 1 + 1 failed, 2 in the attempt that ran")
-        audit = [(a.get("outcome"), a.get("retries")) for a in proxy.audit_lines() if a.get("event") == "rewrite"]
-        h.check_eq(audit, [("ok", 2)], "the audit line counts the retries")
+        h.check_eq(rewrite_audit(proxy), [("ok", 2)], "the audit line counts the retries")
     run(body)
 
 
