@@ -55,7 +55,9 @@ struct Server::Impl {
       add_governor_collector(context.registry, context.governor);
       context.budgets = make_budgets(c.policies.get(), c.catalog_conninfo);
     }
-    if (c.upserts && c.upserts->enabled && !c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
+    // Made whenever there is a catalog (it reads nothing until asked), so that a reload
+    // that switches upserts on finds the key look-up there.
+    if (!c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
     context.routing = std::make_shared<Routing>(c.routing, RoutingSources{c.catalog_conninfo, c.audit_file});
     context.router = context.routing->router();
   }

@@ -52,7 +52,7 @@ struct ServerContext {
   // Set once by a stop signal (drain.h); sessions read it when a query ends.
   std::atomic<bool> draining{false};
   std::atomic<int> cancels_in_flight{0};  // sent for sessions that have ended (session.cc)
-  std::shared_ptr<UpsertKeys> upsert_keys;  // null: upserts off or no catalog connection
+  std::shared_ptr<UpsertKeys> upsert_keys;  // null: no catalog connection
   // The admin console's view (admin_console.h): reload/drain hooks, PAUSE, ended sessions.
   ConsoleHooks console;
   ConsoleTotals ended_sessions;

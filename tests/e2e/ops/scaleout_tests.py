@@ -386,6 +386,31 @@ def test_reload_upserts(track, cleanups):
     w.check(state == "42P10", f"after upserts were reloaded off the upsert must reach PostgreSQL as is: {state!r}")
     w.check(proxy.alive(), "the proxy died")
 
+    # Started with upserts off, then switched on by a reload: a form whose key comes from the
+    # catalog (ON CONFLICT DO NOTHING without a target) is staged too, with no restart.
+    conn.close()
+    proxy.stop()
+    keyed = f"{table}_keyed"
+    direct.execute(f"DROP TABLE IF EXISTS {keyed}")
+    direct.execute(f"CREATE TABLE {keyed} (k int UNIQUE, v text)")
+    cleanups.append(lambda: direct.execute(f"DROP TABLE IF EXISTS {keyed}"))
+    catalog = (f'catalog:\n  conninfo: "host=127.0.0.1 port={w.warehouse_port()} dbname=dev user=etl '
+               f'password=etl-dev-pw connect_timeout=10"\n')
+    proxy = track(w.Proxy(port, w.warehouse_port(), config=ops.config(http, catalog)))
+    conn = ops.connect(port, user=w.ETL, autocommit=True)
+    cleanups.append(conn.close)
+    reload_config(proxy, http, catalog + section.format(f'"{keyed}"'))
+    nothing = f"INSERT INTO {keyed} (k, v) VALUES (1, %s) ON CONFLICT DO NOTHING"
+    deadline = time.monotonic() + w.WAIT
+    for value in ("a", "b"):
+        state = ops.sqlstate_of(lambda: conn.execute(nothing, (value,)))
+        while state == "55000" and time.monotonic() < deadline:  # the keys are being read
+            time.sleep(0.2)
+            state = ops.sqlstate_of(lambda: conn.execute(nothing, (value,)))
+        w.check(state is None, f"a targetless upsert after upserts were reloaded on: {state!r}")
+    w.check(conn.execute(f"SELECT k, v FROM {keyed}").fetchall() == [(1, "a")], "the targetless upserts' rows")
+    w.check(proxy.alive(), "the proxy died")
+
 
 TESTS = {
     "scaleout": test_scaleout,
