@@ -29,7 +29,7 @@ std::optional<Rebound> Conversation::route_bind(const ObjectInfo& kind, const pr
   r.sql = kind.bind_route->parsed_sql;
   if (may_rebind) {
     const auto values = rewrite::bind_values(b.params, b.param_formats, types);
-    r.routed = options_.router(kind.bind_route->client_sql, identity_, settings_.value("blueshift.tier"), &values);
+    r.routed = options_.router(kind.bind_route->client_sql, identity_, settings_.view("blueshift.tier"), &values);
     r.sql = r.routed ? r.routed->sql : kind.bind_route->client_sql;
     r.rebind = r.sql != kind.bind_route->parsed_sql;
   }

@@ -12,11 +12,14 @@ psycopg:     server-side binding (prepare_threshold=0), text and binary (%b) dat
              local only, lake only (with partition literals) and both, in that order, from
              one prepared statement.
 jdbc:        TierJdbc.java as tier_bind: the same order for each of its statements.
+refusals:   an analyst's one prepared statement, bound with dates whose lake part matches too
+             many partitions, is refused at that Bind by the rule (nothing runs), and the
+             same statement bound with narrower dates runs: each Bind is checked as routed.
 adversarial: values that would be unsafe in a text (quotes, NULL, infinity, out of range,
              not a date) route conservatively or fail as the warehouse fails them directly:
              never a lost row, never a different error, never SQL from a value.
 
-Usage: tier_bind.py [psycopg|jdbc|adversarial] (default: all). Run with the system python3,
+Usage: tier_bind.py [psycopg|jdbc|refusals|adversarial] (default: all). Run with the system python3,
 which has Debian's python3-psycopg.
 """
 
@@ -188,7 +191,31 @@ def test_adversarial():
         check(got[0][0][0] > 0, "the local table still holds its rows")
 
 
-TESTS = {"psycopg": test_psycopg, "jdbc": test_jdbc, "adversarial": test_adversarial}
+def test_refusals():
+    """The Bind's routed text is what the policies check: a prepared date query cannot be used
+    to scan more of the lake than the analysts' rule allows by binding wider dates later."""
+    import psycopg
+    sql = "SELECT COUNT(*) FROM public.sales_fact WHERE sale_date >= %s AND sale_date < %s"
+    info = f"host=127.0.0.1 port={tt.PORT} dbname=dev user=analyst password={h.USERS['analyst']} " \
+           "application_name=e2e_tier_bind_refusals"
+    with tt.start_proxy() as proxy:
+        with h.Conn(tt.PORT, user="etl", password="etl-dev-pw") as probe:
+            tt.wait_for_watermark(proxy, probe)
+        with psycopg.connect(info, prepare_threshold=0, autocommit=True) as analyst:
+            narrow = analyst.execute(sql, (dt.date(2024, 8, 1), dt.date(2024, 10, 20)), prepare=True).fetchall()
+            check(narrow[0][0] > 0, f"two lake months and the local table run: {narrow}")
+            # 2023-01..2024-09 from the lake: 21 partitions, over the analysts' 12.
+            try:
+                analyst.execute(sql, (dt.date(2023, 1, 1), dt.date(2024, 12, 1)), prepare=True).fetchall()
+                check(False, "a Bind whose dates read 21 lake months ran")
+            except psycopg.Error as e:
+                check_eq(e.sqlstate, "42501", f"the wide Bind is refused: {e}")
+                check(h.RULE_MAX in str(e), f"the refusal names the rule: {e}")
+            local = analyst.execute(sql, (dt.date(2024, 11, 1), dt.date(2024, 12, 1)), prepare=True).fetchall()
+            check(local[0][0] > 0, f"the same statement, local dates, after the refusal: {local}")
+
+
+TESTS = {"psycopg": test_psycopg, "jdbc": test_jdbc, "refusals": test_refusals, "adversarial": test_adversarial}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)
