@@ -23,20 +23,20 @@ std::shared_ptr<const BindRoute> bind_route_of(std::string_view client_sql,
 }
 
 std::optional<Rebound> Conversation::route_bind(const ObjectInfo& kind, const protocol::Bind& b, bool may_rebind) {
-  if (!kind.bind_route || kind.plan || kind.sql_steps || !options_.router) return std::nullopt;
+  if (!kind.bind_route || kind.plan || kind.sql_steps || !options_->router) return std::nullopt;
   const std::vector<uint32_t> types(kind.param_types.begin(), kind.param_types.end());
   Rebound r;
   r.sql = kind.bind_route->parsed_sql;
   if (may_rebind) {
     const auto values = rewrite::bind_values(b.params, b.param_formats, types);
-    r.routed = options_.router(kind.bind_route->client_sql, identity_, settings_.view("blueshift.tier"), &values);
+    r.routed = options_->router(kind.bind_route->client_sql, identity_, settings_.view("blueshift.tier"), &values);
     r.sql = r.routed ? r.routed->sql : kind.bind_route->client_sql;
     r.rebind = r.sql != kind.bind_route->parsed_sql;
   }
   r.param_types = kind.param_types;
-  if (options_.governor != nullptr) {
+  if (options_->governor != nullptr) {
     // The policies see the text that runs; check_bind then sees it with the values.
-    policies::Checked checked = options_.governor->check_parse(r.sql, identity_, types);
+    policies::Checked checked = options_->governor->check_parse(r.sql, identity_, types);
     r.verdict = std::move(checked.verdict);
     r.check = std::move(checked.deferred);
     if (r.verdict.outcome == policies::Verdict::Outcome::Notice) notice(r.verdict, positions_.next_send());

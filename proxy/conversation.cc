@@ -65,8 +65,11 @@ void encode_to(protocol::FrontendMessage m, std::string* out) { protocol::encode
 
 }  // namespace
 
-Conversation::Conversation(Options options) : options_(std::move(options)), budget_(options_.budgets) {
-  policies::Governor* governor = options_.governor;
+Conversation::Conversation(Options options) : Conversation(std::make_shared<const Options>(std::move(options))) {}
+
+Conversation::Conversation(std::shared_ptr<const Options> options)
+    : options_(std::move(options)), budget_(options_->budgets) {
+  policies::Governor* governor = options_->governor;
   settings_ = ProxySettings(
       [this, governor]() {
         std::vector<std::array<std::string, 4>> rows;
@@ -143,7 +146,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (dry_running()) {
     if (auto answered = dry_run_query(names->first, out)) return *answered;
   }
-  if (options_.governor == nullptr && !options_.planner && !routing() && !options_.copy_planner) return forward(f.code);
+  if (options_->governor == nullptr && !options_->planner && !routing() && !options_->copy_planner) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
@@ -196,7 +199,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   if (!routing()) return std::nullopt;
-  return options_.router(sql, identity_, settings_.view("blueshift.tier"), nullptr);
+  return options_->router(sql, identity_, settings_.view("blueshift.tier"), nullptr);
 }
 
 std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const std::vector<uint32_t>* parse_types) {
@@ -205,9 +208,9 @@ std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const st
     analysed_.reset();
     return done;
   }
-  policies::Governor* governor = options_.governor;
+  policies::Governor* governor = options_->governor;
   if (governor == nullptr) return TextAnalysis{};
-  if (options_.offload_bytes == 0 || sql.size() < options_.offload_bytes) {
+  if (options_->offload_bytes == 0 || sql.size() < options_->offload_bytes) {
     return analyse_text(*governor, sql, identity_, parse_types, false);
   }
   // A long text may take seconds to analyse: not on the I/O thread, where every other
@@ -312,7 +315,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
   const bool dry = dry_running();
-  if (options_.governor == nullptr && !options_.planner && !routing() && !options_.copy_planner && !dry) {
+  if (options_->governor == nullptr && !options_->planner && !routing() && !options_->copy_planner && !dry) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;
@@ -451,8 +454,8 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(to_error(rebound->verdict, rebound->routed), true, out);
       const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
-      if (!check || options_.governor == nullptr) continue;
-      policies::Verdict v = options_.governor->check_bind(*check, b.params, b.param_formats, identity_);
+      if (!check || options_->governor == nullptr) continue;
+      policies::Verdict v = options_->governor->check_bind(*check, b.params, b.param_formats, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(rebound ? to_error(v, rebound->routed) : to_error(v), true, out);
       ProxyError budget_error;
@@ -578,7 +581,7 @@ Conversation::Verdict Conversation::on_close(const Frame& f, std::string* out) {
 Conversation::Verdict Conversation::on_function_call(std::string* out) {
   // A FunctionCall's arguments may be SQL text (query_to_xml): nothing the proxy can
   // analyse, so sessions that policies govern may not use the message at all.
-  if (options_.governor != nullptr && options_.governor->governs(identity_)) {
+  if (options_->governor != nullptr && options_->governor->governs(identity_)) {
     return refuse(ProxyError{"ERROR", "42501",
                              "blueshift: the FunctionCall protocol message is not allowed for sessions that policies "
                              "govern",

@@ -86,17 +86,17 @@ class Conversation {
     const std::atomic<bool>* routing_on = nullptr;
   };
   explicit Conversation(Options options);
+  // Options shared by the sessions of one configuration: a Conversation keeps 16 bytes of
+  // them, not a copy each (an idle session's memory counts, issue 15).
+  explicit Conversation(std::shared_ptr<const Options> options);
   ~Conversation();
   Conversation(const Conversation&) = delete;
   Conversation& operator=(const Conversation&) = delete;
 
   // Who the session is (set at login); search_path follows what the session runs.
   policies::SessionContext& identity() { return identity_; }
-  // Between statements: the planners of a reloaded `upserts:` section (session_reload.cc).
-  void set_upsert_planners(Planner planner, CopyPlanner copy_planner) {
-    options_.planner = std::move(planner);
-    options_.copy_planner = std::move(copy_planner);
-  }
+  // Between statements: the options of a reloaded configuration (session_reload.cc).
+  void set_options(std::shared_ptr<const Options> options) { options_ = std::move(options); }
 
   enum class Verdict : uint8_t {
     Forward,  // the message's own bytes go on
@@ -157,7 +157,7 @@ class Conversation {
   Verdict malformed(std::string_view postgres_reason, bool extended, std::string* out);
   // Whether a router routes anything now.
   [[nodiscard]] bool routing() const {
-    return options_.router && (options_.routing_on == nullptr || options_.routing_on->load(std::memory_order_acquire));
+    return options_->router && (options_->routing_on == nullptr || options_->routing_on->load(std::memory_order_acquire));
   }
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
@@ -232,7 +232,7 @@ class Conversation {
   void finish_one(Expectation& e, char status, std::string* prefix, bool* swallow_ready);
   void note_server_state(const protocol::Frame& f);
 
-  Options options_;
+  std::shared_ptr<const Options> options_;
   policies::SessionContext identity_;
   ProxySettings settings_;
   ReplyPositions positions_;

@@ -43,7 +43,7 @@ policies::ExecuteArgument argument(const rewrite::SqlArgument& a, const protocol
 SqlStepsChecked Conversation::check_sql_steps(const rewrite::SqlPreparedText& text, const protocol::Bind* bind,
                                               const std::vector<std::optional<policies::Checked>>* prepares) {
   SqlStepsChecked out;
-  policies::Governor& governor = *options_.governor;
+  policies::Governor& governor = *options_->governor;
   if (text.unread) {
     out.refusal = governor.check_execute(nullptr, true, {}, identity_);
     if (out.refusal->outcome != policies::Verdict::Outcome::Refuse) out.refusal.reset();

@@ -53,13 +53,13 @@ rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::Se
 }  // namespace
 
 rewrite::PlanPtr Conversation::plan_of(std::string_view sql, bool extended) {
-  if (options_.copy_planner) {
-    if (auto plan = options_.copy_planner(sql, identity_, settings_.value(kCopyKeySetting))) {
+  if (options_->copy_planner) {
+    if (auto plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting))) {
       if (extended && plan->copy_in) return extended_copy_refusal();
-      return governed_steps(options_.governor, identity_, std::move(plan));
+      return governed_steps(options_->governor, identity_, std::move(plan));
     }
   }
-  return options_.planner ? options_.planner(sql, identity_) : nullptr;
+  return options_->planner ? options_->planner(sql, identity_) : nullptr;
 }
 
 Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {

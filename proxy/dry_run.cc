@@ -56,7 +56,7 @@ bool Conversation::dry_running() const { return settings_.enabled(kDryRun); }
 
 std::optional<Conversation::Verdict> Conversation::dry_run_query(std::string_view sql, std::string* out) {
   const auto routed = route(sql);
-  const auto dry = dry_run_of(options_.governor, routed ? std::string_view(routed->sql) : sql, identity_, {}, nullptr);
+  const auto dry = dry_run_of(options_->governor, routed ? std::string_view(routed->sql) : sql, identity_, {}, nullptr);
   if (dry.runs) return std::nullopt;
   const ProxyAnswer a = dry_run_answer(dry.rows);
   protocol::encode(protocol::Query{""}, *out);
@@ -72,7 +72,7 @@ std::optional<Conversation::Verdict> Conversation::dry_run_query(std::string_vie
 std::optional<Conversation::Verdict> Conversation::dry_run_parse(const protocol::Parse& p, std::string* out) {
   const auto routed = route(p.query);
   const std::string& sql = routed ? routed->sql : p.query;
-  const auto dry = dry_run_of(options_.governor, sql, identity_, p.param_types, nullptr);
+  const auto dry = dry_run_of(options_->governor, sql, identity_, p.param_types, nullptr);
   if (dry.runs) return std::nullopt;
   protocol::encode(protocol::Parse{p.statement, "", {}}, *out);
   auto info = std::make_shared<ObjectInfo>();
@@ -99,7 +99,7 @@ std::optional<Conversation::Verdict> Conversation::dry_run_bind(const protocol::
                                "Request text result format for dry-run statements."},
                     true, out);
   }
-  const auto dry = dry_run_of(options_.governor, statement->dry_run->sql, identity_, statement->param_types, &b);
+  const auto dry = dry_run_of(options_->governor, statement->dry_run->sql, identity_, statement->param_types, &b);
   auto portal = std::make_shared<ObjectInfo>();
   portal->dry_run = statement->dry_run;
   portal->dry_run_reply = std::make_shared<const std::string>(reply_of(dry_run_answer(dry.rows)));

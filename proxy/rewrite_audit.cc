@@ -15,8 +15,8 @@ std::shared_ptr<PlanRun> Conversation::start_run(const rewrite::PlanPtr& plan) {
     for (const auto& s : plan->steps)
       spdlog::debug("rewrite {} {} step: {}", plan->form, policies::log_text(plan->target), policies::log_message(s.sql));
   }
-  if (options_.governor == nullptr || plan->form.empty()) return run;
-  run->on_end = [governor = options_.governor, session = identity_](const PlanRun& r) {
+  if (options_->governor == nullptr || plan->form.empty()) return run;
+  run->on_end = [governor = options_->governor, session = identity_](const PlanRun& r) {
     policies::RewriteRecord record;
     record.table = r.plan->target;
     record.form = r.plan->form;

@@ -1,4 +1,5 @@
 #include "proxy/server.h"
+#include "proxy/session_options.h"
 
 #include <spdlog/spdlog.h>
 
@@ -60,6 +61,7 @@ struct Server::Impl {
     if (!c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
     context.routing = std::make_shared<Routing>(c.routing, RoutingSources{c.catalog_conninfo, c.audit_file});
     context.router = context.routing->router();
+    context.conversation_options = make_conversation_options(context, c);
   }
 
   // Keys read with the catalog's connection, on the blocking pool.
@@ -103,6 +105,7 @@ std::string reload_configuration(ServerContext& context) {
     context.client_tls = std::move(tls);
     if (context.routing) context.routing->reload(fresh->routing);
     spdlog::set_level(spdlog::level::from_str(fresh->log_level));
+    context.conversation_options = make_conversation_options(context, *fresh);
     context.config = fresh;
     context.metrics.reloads_ok.inc();
     spdlog::info("configuration reloaded from {}: new sessions take it, open ones from their next statement",

@@ -57,6 +57,10 @@ struct ServerContext {
   ConsoleHooks console;
   ConsoleTotals ended_sessions;
   std::shared_ptr<policies::Budgets> budgets;  // null: no budgets (proxy/budget_wait.h)
+  // What each session's Conversation runs with, one per configuration (session_options.h);
+  // stored before the configuration it belongs to, so a session that sees a configuration
+  // finds its options.
+  Reloadable<const Conversation::Options> conversation_options;
 };
 
 }  // namespace blueshift::proxy

@@ -1,4 +1,5 @@
 #include "proxy/session.h"
+#include "proxy/session_options.h"
 #include "proxy/session_fatal.h"
 #include "proxy/session_reload.h"
 #include "proxy/off_thread.h"
@@ -7,7 +8,6 @@
 #include "policies/log_text.h"
 #include "proxy/admin_console.h"
 #include "proxy/budget_wait.h"
-#include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
@@ -81,10 +81,7 @@ awaitable<bool> deliver_cancel(const Endpoint& to, BackendKey key, int connect_t
 
 Session::Session(ServerContext& server, Executor executor, tcp::socket client)
     : server_(server), config_(server.config.get()), login_config_(config_), client_(std::move(client)),
-      client_in_(), server_in_(), conversation_(Conversation::Options{server.governor.get(), upsert_planner(server.config->upserts, server.upsert_keys),
-                                         server.router, copy_upsert_planner(server.config->upserts),
-                                         server.budgets.get(), server.config->offload_analysis_bytes,
-                                         server.routing ? server.routing->on() : nullptr}),
+      client_in_(), server_in_(), conversation_(current_conversation_options(server)),
       identity_(conversation_.identity()), executor_(executor) {
   error_code ec;
   auto remote = client_.socket().remote_endpoint(ec);

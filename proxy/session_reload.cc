@@ -2,7 +2,7 @@
 #include "proxy/session_reload.h"
 
 #include "proxy/session.h"
-#include "proxy/upsert_settings.h"
+#include "proxy/session_options.h"
 
 #include <bit>
 
@@ -15,10 +15,8 @@ bool has_time_limits(const Config& config) {
 void Session::take_reloaded_config() {
   const Config* current = server_.config.get();
   if (current == config_ || stopping_) return;
-  // Each reload parses the section anew: planners for it, as a new session would get.
-  if (current->upserts != config_->upserts)
-    conversation_.set_upsert_planners(upsert_planner(current->upserts, server_.upsert_keys),
-                                      copy_upsert_planner(current->upserts));
+  // The options were stored before the configuration: these are the ones made for it.
+  conversation_.set_options(current_conversation_options(server_));
   config_ = current;
   // A limit switched on by the reload counts from now, not from the login.
   last_activity_ = last_server_read_ = std::chrono::steady_clock::now();
