@@ -1,5 +1,6 @@
 // The listener; see listener.h.
 #include "proxy/listener.h"
+#include "proxy/block_pool.h"
 
 #include <spdlog/fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -76,7 +77,8 @@ void Listener::admit(tcp::socket socket, asio::io_context& loop) {
   ProxyMetrics& m = context_.metrics;
   m.connections_total.inc();
   m.connections_active.add(1);
-  auto session = std::make_shared<Session>(context_, loop.get_executor(), std::move(socket));
+  // Pooled: sessions are the long-lived objects that come in thousands (block_pool.h).
+  auto session = std::allocate_shared<Session>(PooledAllocator<Session>(), context_, loop.get_executor(), std::move(socket));
   asio::co_spawn(loop, session->run(session), &Session::log_unexpected);
 }
 

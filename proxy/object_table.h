@@ -73,7 +73,7 @@ class ObjectTable {
   // object the proxy has nothing to say about); returns its ticket.
   uint64_t request(std::string_view name, InfoPtr info, uint64_t batch);
   // Whether a request for `name` with null info needs recording (it shadows candidates).
-  [[nodiscard]] bool tracks(std::string_view name) const { return !names_.empty() && names_.count(name) > 0; }
+  [[nodiscard]] bool tracks(std::string_view name) const { return names_ && names_->count(name) > 0; }
   // The request's completion arrived: it is now the server's state.
   void confirm(std::string_view name, uint64_t ticket);
   // The request failed or was skipped: it never took effect.
@@ -82,13 +82,16 @@ class ObjectTable {
   void end_transaction(uint64_t batch);
   // Everything `name` may be on the server now; null when the proxy knows nothing of it.
   [[nodiscard]] const std::vector<Candidate>* find(std::string_view name) const;
-  [[nodiscard]] bool empty() const { return names_.empty(); }
+  [[nodiscard]] bool empty() const { return !names_ || names_->empty(); }
   // Every name with something recorded (DEALLOCATE ALL drops them all).
   [[nodiscard]] std::vector<std::string> names() const;
 
  private:
   void tidy(std::string_view name);
-  std::map<std::string, std::vector<Candidate>, std::less<>> names_;
+  using Names = std::map<std::string, std::vector<Candidate>, std::less<>>;
+  // Made at the first request: most sessions never prepare anything, and an idle session's
+  // memory counts (48 bytes of empty map each, twice).
+  std::unique_ptr<Names> names_;
   uint64_t next_ticket_ = 1;
 };
 

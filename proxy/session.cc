@@ -89,11 +89,11 @@ Session::Session(ServerContext& server, Executor executor, tcp::socket client)
   client_.socket().set_option(tcp::no_delay(true), ec);
   identity_.client_address = ec ? "unknown" : remote.address().to_string();
   started_ = last_activity_ = std::chrono::steady_clock::now();
-  handshake_deadline_ = started_ + std::chrono::milliseconds(config_->handshake_timeout_ms);
-  admission_ = server_.slots.admit(
+  login_->handshake_deadline = started_ + std::chrono::milliseconds(config_->handshake_timeout_ms);
+  login_->admission = server_.slots.admit(
       identity_.client_address, {config_->max_unauthenticated_connections, config_->max_unauthenticated_per_address},
-      &login_place_);
-  if (admission_ != ConnectionSlots::Admission::Admit) server_.metrics.connections_rejected.inc();
+      &login_->place);
+  if (login_->admission != ConnectionSlots::Admission::Admit) server_.metrics.connections_rejected.inc();
 }
 
 Session::~Session() {
@@ -126,7 +126,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   // self is a coroutine parameter, so it lives in the frame: the session outlives every
   // wait even when it is started on another thread's loop.
   table_id_ = server_.sessions.add(self, executor_);
-  if (admission_ == ConnectionSlots::Admission::Close) {
+  if (login_->admission == ConnectionSlots::Admission::Close) {
     end_reason_ = "too many connections not logged in: closed before reading";
     co_await finish(std::move(self));
     co_return;
@@ -156,7 +156,7 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
     end_for_shutdown();
   }
   if (logged_in) {
-    login_place_.release();
+    login_.reset();
     if (!console_) co_await look_up_groups();
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
@@ -214,7 +214,7 @@ awaitable<void> Session::finish(std::shared_ptr<Session> self) {
     spdlog::debug("connection from {} ended before login: {}", client_address_, end_reason_);
   }
   if (client_counted_) server_.slots.leave_client();
-  login_place_.release();
+  login_.reset();
   server_.metrics.connections_active.dec();
 }
 
@@ -390,32 +390,32 @@ awaitable<Session::Startup> Session::negotiate_startup() {
       end_reason_ = "cancel request";
       co_return Startup::Done;
     }
-    startup_ = std::get<protocol::StartupMessage>(std::move(*packet));
-    if (const std::string* name = repeated_parameter(startup_)) {
+    login_->startup = std::get<protocol::StartupMessage>(std::move(*packet));
+    if (const std::string* name = repeated_parameter(login_->startup)) {
       end_reason_ = "repeated startup parameter";
       final_error_ = fatal("08P01", "blueshift: invalid startup packet: parameter \"" + *name + "\" given more than once",
                            "Give each connection parameter once.");
       co_return Startup::Done;
     }
     auto param = [&](std::string_view name) {
-      const std::string* v = startup_.find(name);
+      const std::string* v = login_->startup.find(name);
       return v ? *v : std::string();
     };
     identity_.user = param("user");
     identity_.database = param("database");
     if (identity_.database.empty()) identity_.database = identity_.user;
     identity_.application_name = param("application_name");
-    if (const std::string* sp = startup_.find("search_path")) {
+    if (const std::string* sp = login_->startup.find("search_path")) {
       identity_.search_path = rewrite::parse_search_path(*sp);
     }
-    if (const std::string* options = startup_.find("options");
+    if (const std::string* options = login_->startup.find("options");
         options && rewrite::ascii_lower(*options).find("search_path") != std::string::npos) {
       identity_.search_path_uncertain = true;  // -c search_path=... set at startup
     }
     // The proxy relays bytes it cannot decompress: never let the server turn on
     // Redshift's wire compression.
-    startup_.erase("_pq_.compression");
-    startup_received_ = !startup_.parameters.empty();
+    login_->startup.erase("_pq_.compression");
+    startup_received_ = !login_->startup.parameters.empty();
     spdlog::info("connection open client={} user={} database={} application_name={} tls={}", client_address_,
                  log_text(identity_.user), log_text(identity_.database), log_text(identity_.application_name),
                  client_.is_tls() ? "yes" : "no");
@@ -441,7 +441,7 @@ awaitable<Session::Startup> Session::negotiate_startup() {
 
 std::unique_ptr<ProxyError> Session::over_limit() {
   std::string detail;
-  switch (admission_) {
+  switch (login_->admission) {
     case ConnectionSlots::Admission::RefuseTotal:
       detail = "The proxy holds at most " + std::to_string(config_->max_unauthenticated_connections) +
                " connections that have not logged in yet (limits.max_unauthenticated_connections).";
@@ -464,7 +464,7 @@ std::unique_ptr<ProxyError> Session::over_limit() {
 }
 
 awaitable<std::tuple<error_code, size_t>> Session::read_client_step(asio::mutable_buffer space) {
-  asio::steady_timer timer(executor_, handshake_deadline_);
+  asio::steady_timer timer(executor_, login_->handshake_deadline);
   auto outcome = co_await (client_.read_some(space) || timer.async_wait(use_nothrow));
   if (outcome.index() == 0) co_return std::get<0>(outcome);
   // Only if nothing is half-written to the client: not before a startup packet arrived.
@@ -473,7 +473,7 @@ awaitable<std::tuple<error_code, size_t>> Session::read_client_step(asio::mutabl
 }
 
 awaitable<error_code> Session::accept_client_tls() {
-  asio::steady_timer timer(executor_, handshake_deadline_);
+  asio::steady_timer timer(executor_, login_->handshake_deadline);
   auto outcome = co_await (client_.accept_tls(*server_.client_tls) || timer.async_wait(use_nothrow));
   if (outcome.index() == 0) co_return std::get<0>(outcome);
   handshake_timed_out(false);  // an interrupted TLS handshake cannot carry an error
@@ -575,7 +575,7 @@ awaitable<bool> Session::connect_upstream() {
   }
   std::string bytes;
   // Sent once: the parameters' memory goes now rather than at the end of the session.
-  protocol::encode(protocol::StartupPacket{std::exchange(startup_, {})}, bytes);
+  protocol::encode(protocol::StartupPacket{std::exchange(login_->startup, {})}, bytes);
   auto [ec, n] = co_await upstream_->write(asio::buffer(bytes));
   if (ec) {
     unavailable(ec.message());
@@ -657,7 +657,7 @@ awaitable<bool> Session::relay_authentication() {
           break;
         // Every other request waits for the client's answer, whatever its type ('p', or
         // Redshift's 'd' digest and 'i' identity-provider token): relay it unchanged.
-        handshake_deadline_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_->handshake_timeout_ms);
+        login_->handshake_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_->handshake_timeout_ms);
         Frame answer;
         if (!co_await read_frame(client_, client_in_, std::min(config_->max_message_size, kMaxAuthMessageSize), &answer))
           co_return false;

@@ -127,6 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
   static void wake_task(const std::shared_ptr<void>& target, error_code ec);
   [[nodiscard]] bool tasks_started() const { return tasks_running_ != 0 || parked_ != 0; }
   void unpark(uint8_t bit);
+  void release_stop(uint8_t index);
   // Ends pump_client, which ends the others (task_ended), as a client leaving would.
   void end_client_pump();
   // Sends the final error, if any, closes both connections and logs the session's end.
@@ -144,17 +145,22 @@ class Session : public std::enable_shared_from_this<Session> {
   const Config* login_config_;
   Stream client_;
   std::optional<Stream> upstream_;
-  ConnectionSlots::Admission admission_;
-  ConnectionSlots::Place login_place_;  // given back once logged in
+  // What only the login needs, dropped once logged in (an idle session's memory counts).
+  struct Login {
+    ConnectionSlots::Admission admission;
+    ConnectionSlots::Place place;  // an unauthenticated connection's place
+    // By when the client must have sent its next login message (limits.handshake_timeout_ms).
+    std::chrono::steady_clock::time_point handshake_deadline;
+    // From the startup packet; emptied once sent upstream.
+    protocol::StartupMessage startup;
+  };
+  std::unique_ptr<Login> login_ = std::make_unique<Login>();
   bool client_counted_ = false;         // holds a place under max_client_connections
-  // By when the client must have sent its next login message (limits.handshake_timeout_ms).
-  std::chrono::steady_clock::time_point handshake_deadline_;
   Buffer client_in_;
   Buffer server_in_;
   Conversation conversation_;
 
-  // Identity, from the startup packet and the socket. startup_ is emptied once sent upstream.
-  protocol::StartupMessage startup_;
+  // Identity, from the startup packet (login_) and the socket.
   bool startup_received_ = false;  // a StartupMessage with parameters arrived
   policies::SessionContext& identity_;  // conversation_'s
   std::string client_address_;

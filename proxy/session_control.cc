@@ -7,6 +7,7 @@
 #include "proxy/admin_console.h"
 
 #include <bit>
+#include <memory>
 #include <chrono>
 #include <utility>
 
@@ -38,6 +39,10 @@ void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, st
     server_.metrics.parked_tasks.add(1);
     if (index == 0) client_.sleep({self, &Session::wake_task<0>});
     else upstream_->sleep({self, &Session::wake_task<1>});
+    // The ended task's cancellation handler keeps its memory in stops_[index] (Asio frees it
+    // with the signal): free it while parked. Posted, so that the task's frames, which may
+    // still run this, are gone first.
+    asio::post(executor_, [self, index] { self->release_stop(index); });
     return;
   }
   if (!stopping_) {
@@ -47,6 +52,12 @@ void Session::task_ended(const std::shared_ptr<Session>& self, uint8_t index, st
     }
   }
   if (--tasks_running_ == 0) asio::co_spawn(executor_, finish(self), &Session::log_unexpected);
+}
+
+void Session::release_stop(uint8_t index) {
+  if (!(parked_ & (1u << index))) return;  // woken meanwhile: its new task holds the signal
+  std::destroy_at(&stops_[index]);
+  std::construct_at(&stops_[index]);
 }
 
 void Session::unpark(uint8_t bits) {

@@ -27,6 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pg_idle_clients  # noqa: E402
+import placement as placement_phases  # noqa: E402
 import syscalls  # noqa: E402
 from bench_report import Report  # noqa: E402
 from bench_stats import percentile  # noqa: E402
@@ -118,11 +119,16 @@ class Bench:
         return None
 
     def pgbench(self, target, extra, seconds, tx_log_prefix=None):
-        t = self.targets["tps"][target]
+        return self.pgbench_on(self.targets["tps"][target], extra, seconds, tx_log_prefix)
+
+    def pgbench_on(self, t, extra, seconds, tx_log_prefix=None, cpus=None):
+        """pgbench -S through target t ({"port", "pid"}); cpus: the cores pgbench may use."""
         if tx_log_prefix:
             extra = extra + ["-l", f"--log-prefix={tx_log_prefix}"]
         cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S",
                "-T", str(seconds)] + extra + [self.args.database]
+        if cpus:
+            cmd = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] + cmd
         if t.get("fresh"):
             problem = self.drop_server_connections(t["port"])
             if problem:
@@ -396,10 +402,13 @@ def main():
     calls = b.run_syscalls()
     idle = b.run_idle()
     idle_scripted = b.run_idle_scripted()
+    placement = placement_phases.run_placement(b, log) if targets.get("placement") else None
+    ceiling = placement_phases.run_ceiling(b, log) if targets.get("ceiling") else None
     for name, t in list(targets["tps"].items()) + list(targets.get("idle", {}).items()):
         if not alive(t.get("pid")):
             b.problems.append(f"{name} process {t['pid']} is gone (crashed?)")
     out = Report(b).render(phases, copy, idle, idle_scripted, calls)
+    out += placement_phases.render(placement, ceiling, b.seconds)
     out.append(f"measurement time {time.monotonic() - t0:.0f} s")
     text = "\n".join(out) + "\n"
     print(text, end="")

@@ -47,6 +47,10 @@
 #                          connections dropped before each run (new backends, as Blueshift
 #                          and direct runs have), throughput only                 [1; quick 0]
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
+#   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and unpinned beside
+#                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
+#                          each proxy confined to one core with the warehouse on the others
+#                          (BENCH_CEILING_ROUNDS [3]); tests/bench/placement.py  [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
 #   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 150]
@@ -70,7 +74,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
   : "${BENCH_TIME_LIMIT:=150}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
   : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}" "${BENCH_SYSCALL_TXS:=300}"
-  : "${BENCH_SYSCALL_MODES:=simple}" "${BENCH_SYSCALL_TARGETS:=pgbouncer blueshift}"
+  : "${BENCH_SYSCALL_MODES:=simple}" "${BENCH_SYSCALL_TARGETS:=pgbouncer blueshift}" "${BENCH_PLACEMENT:=0}"
 fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
 export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
@@ -299,6 +303,21 @@ if [[ -n "$BENCH_IDLE_COUNTS" ]]; then
     IDLE_SCRIPTED_JSON+=" \"pgbouncer\": {\"port\": $p_pgb, \"pid\": $pid_pgb}}"
   done
 fi
+# Placement and ceiling targets: the default thread choice, one I/O thread, and unpinned.
+PLACEMENT_JSON=""
+if [[ "${BENCH_PLACEMENT:-1}" == 1 ]]; then
+  read -r P_BS1 P_BSU <<<"$(free_ports 2)"
+  start_blueshift blueshift-1t "$P_BS1" --io-threads 1; PID_BS1=$LAST_PID
+  printf 'pin_io_threads: false\n' >"$WORK/unpinned.yaml"
+  start_blueshift blueshift-unpinned "$P_BSU" --config "$WORK/unpinned.yaml"; PID_BSU=$LAST_PID
+  PLACEMENT_JSON=", \"placement\": {\"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
+   \"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
+   \"blueshift unpinned\": {\"port\": $P_BSU, \"pid\": $PID_BSU},
+   \"pgbouncer\": {\"port\": $P_PGB, \"pid\": $PID_PGB}},
+ \"ceiling\": {\"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
+   \"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
+   \"pgbouncer\": {\"port\": $P_PGB, \"pid\": $PID_PGB}}"
+fi
 say "direct 127.0.0.1:$DEV_PORT, pgbouncer :$P_PGB (pid $PID_PGB), blueshift :$P_BS (pid $PID_BS, $BIN)"
 
 # "pgbouncer-fresh": the same PgBouncer, its server connections dropped (admin KILL + RESUME)
@@ -314,7 +333,7 @@ cat >"$WORK/targets.json" <<EOF
          "blueshift": {"port": $P_BS, "pid": $PID_BS}$POL_JSON},
  "idle": {"blueshift": {"port": $P_BS_IDLE, "pid": $PID_BS_IDLE},
           "pgbouncer": {"port": $P_PGB_IDLE, "pid": $PID_PGB_IDLE}},
- "idle_scripted": {$IDLE_SCRIPTED_JSON}}
+ "idle_scripted": {$IDLE_SCRIPTED_JSON}$PLACEMENT_JSON}
 EOF
 
 say "loadavg before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,144 @@
+"""The benchmark's thread-placement and proxy-ceiling phases (issue 15).
+
+Placement: Blueshift with its default threads (one I/O thread per core, pinned), one I/O
+thread, and the default count unpinned, beside PgBouncer, quiet and contended, paired by
+round: the measurements the default thread count and pinning are chosen from.
+
+Ceiling: each proxy's threads are confined to core 0, the warehouse (postmaster and
+backends) and pgbench to the other cores, so the proxy's own cost per transaction shows
+without the warehouse competing for its core. CPU microseconds per transaction there give
+what one core of proxy can carry (tests/bench/README.md, "Scale on paper").
+"""
+
+import glob
+import os
+import statistics
+import time
+
+from contention import Contention
+
+
+def _tids(pid):
+    return [int(os.path.basename(t)) for t in glob.glob(f"/proc/{pid}/task/*")]
+
+
+def _children(ppid):
+    out = []
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            with open(stat) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == ppid:
+            out.append(int(stat.split("/")[2]))
+    return out
+
+
+def _set_cpus(pids, cpus):
+    """Confines every thread of each pid to cpus; returns what each thread had, to restore."""
+    before = {}
+    for pid in pids:
+        for tid in _tids(pid):
+            try:
+                before[tid] = os.sched_getaffinity(tid)
+                os.sched_setaffinity(tid, cpus)
+            except OSError:
+                pass  # a thread that ended in between
+    return before
+
+
+def _restore(before):
+    for tid, cpus in before.items():
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except OSError:
+            pass
+
+
+def run_placement(bench, log):
+    """TPS, proxy CPU and context switches per transaction of each placement target, quiet
+    and contended, BENCH_PLACEMENT_ROUNDS interleaved rounds of pgbench -S -c 16 -M prepared."""
+    targets = bench.targets.get("placement", {})
+    rounds = int(os.environ.get("BENCH_PLACEMENT_ROUNDS", 3))
+    mode = os.environ.get("BENCH_PLACEMENT_MODE", "prepared")
+    res = {}
+    for load in ("quiet", "contended"):
+        res[load] = {name: [] for name in targets}
+        with Contention(None if load == "contended" else 0) as c:
+            log(f"placement {load}: {c.describe()}, pgbench -M {mode}, {rounds} rounds x {len(targets)} targets")
+            for rnd in range(rounds):
+                for name in bench.rotated(list(targets), rnd):
+                    r = bench.pgbench_on(targets[name], ["-M", mode, "-c", str(bench.clients), "-j", str(bench.jobs)],
+                                         bench.seconds)
+                    res[load][name].append(r)
+                    log(f"  {load} round {rnd + 1} {name:22} {r.get('tps', 0):8.0f} tps {r.get('error', '')}")
+    return res
+
+
+def run_ceiling(bench, log):
+    """Each proxy confined to core 0, the warehouse and pgbench to the rest."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return {"error": "needs two cores"}
+    proxy_cpus, rest = {cores[0]}, set(cores[1:])
+    postmaster = int(bench.superuser_sql("SELECT pg_backend_pid()"))
+    with open(f"/proc/{postmaster}/stat") as f:
+        postmaster = int(f.read().rsplit(")", 1)[1].split()[1])  # the backend's parent
+    warehouse = [postmaster] + _children(postmaster)
+    targets = bench.targets.get("ceiling", {})
+    rounds = int(os.environ.get("BENCH_CEILING_ROUNDS", 3))
+    res = {name: [] for name in targets}
+    kept = _set_cpus(warehouse, rest)
+    try:
+        for name in targets:
+            kept.update(_set_cpus([targets[name]["pid"]], proxy_cpus))
+        log(f"ceiling: proxies on core {cores[0]}, warehouse and pgbench on {sorted(rest)}, {rounds} rounds")
+        time.sleep(0.5)
+        for rnd in range(rounds):
+            for name in bench.rotated(list(targets), rnd):
+                r = bench.pgbench_on(targets[name], ["-M", "prepared", "-c", str(bench.clients), "-j", str(bench.jobs)],
+                                     bench.seconds, cpus=rest)
+                res[name].append(r)
+                log(f"  ceiling round {rnd + 1} {name:22} {r.get('tps', 0):8.0f} tps {r.get('error', '')}")
+    finally:
+        _restore(kept)
+    return res
+
+
+def _median(runs, key):
+    vals = [r[key] for r in runs if key in r]
+    return statistics.median(vals) if vals else None
+
+
+def _per_tx(runs, key):
+    vals = [r[key] / r["txs"] for r in runs if key in r and r.get("txs")]
+    return statistics.median(vals) if vals else None
+
+
+def render(placement, ceiling, seconds):
+    out = []
+    if placement:
+        out.append("")
+        out.append("Thread placement (pgbench -S -c 16, medians of interleaved rounds; CPU and context "
+                   "switches of the proxy per transaction)")
+        out.append(f"  {'load':10} {'target':24} {'tps':>9} {'cpu us/tx':>10} {'cs/tx':>7}")
+        for load, by_name in placement.items():
+            for name, runs in by_name.items():
+                tps, cpu, cs = _median(runs, "tps"), _per_tx(runs, "cpu"), _per_tx(runs, "cs")
+                out.append(f"  {load:10} {name:24} {tps or 0:9.0f} {cpu * 1e6 if cpu else 0:10.1f} "
+                           f"{cs or 0:7.2f}")
+    if ceiling and "error" not in ceiling:
+        out.append("")
+        out.append("Proxy ceiling: each proxy confined to one core, the warehouse and pgbench on the others "
+                   "(prepared, 16 clients)")
+        out.append(f"  {'target':24} {'tps':>9} {'core busy':>9} {'cpu us/tx':>10} {'tps per core':>13}")
+        for name, runs in ceiling.items():
+            tps, cpu = _median(runs, "tps"), _per_tx(runs, "cpu")
+            busy = _median([dict(r, busy=r["cpu"] / seconds) for r in runs if "cpu" in r], "busy")
+            per_core = 1 / cpu if cpu else 0
+            out.append(f"  {name:24} {tps or 0:9.0f} {(busy or 0) * 100:8.0f}% {cpu * 1e6 if cpu else 0:10.1f} "
+                       f"{per_core:13.0f}")
+    elif ceiling:
+        out.append(f"Proxy ceiling: {ceiling['error']}")
+    return out
