@@ -1,4 +1,5 @@
 #include "proxy/readiness.h"
+#include "proxy/block_pool.h"
 
 #include <cerrno>
 #include <memory>
@@ -42,8 +43,18 @@ class Readiness::ReadyOp : public asio::detail::scheduler_operation {
  public:
   ReadyOp(Readiness* owner, uint32_t index) : scheduler_operation(&ReadyOp::run), owner_(owner), index_(index) {}
   void retire() { owner_ = nullptr; }
+  // Two a session, as long as it lives: kept apart from short-lived allocations (block_pool.h).
+  static void* operator new(size_t size) { return size == sizeof(ReadyOp) ? pool().take() : ::operator new(size); }
+  static void operator delete(void* p, size_t size) {
+    if (size == sizeof(ReadyOp)) pool().give(p);
+    else ::operator delete(p);
+  }
 
  private:
+  static BlockPool& pool() {
+    static BlockPool* instance = new BlockPool(sizeof(ReadyOp));  // never destroyed: ops may outlive statics
+    return *instance;
+  }
   static void run(void* scheduler, scheduler_operation* base, const error_code&, std::size_t events) {
     if (scheduler == nullptr) return;  // destroyed with the scheduler's queue; owned by Readiness
     static_cast<asio::detail::scheduler*>(scheduler)->compensating_work_started();

@@ -35,7 +35,7 @@ from contention import Contention, thread_placement  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 HOST = "127.0.0.1"
-IDLE_WARMUP = 20  # sessions opened and closed before each idle-memory sample
+IDLE_WARMUP = 100  # sessions opened together and closed before each idle-memory sample
 
 
 def env_int(name, default):
@@ -337,9 +337,10 @@ class Bench:
     def idle_sample(self, name, t, n, note=""):
         """Opens n idle sessions through target t and returns the proxy's VmRSS delta.
 
-        A few sessions are opened and closed first (the same for every target), so that the
-        delta is what each further client costs, not the code a proxy pages in at its first
-        login (about 700 KiB of Blueshift's text, once per process)."""
+        IDLE_WARMUP sessions are opened together and closed first (the same for every target),
+        so that the delta is what each further client costs, not what a proxy holds once per
+        process: the code it pages in at its first login (about 700 KiB of Blueshift's text)
+        and caches that a burst of logins fills (Blueshift's buffer blocks, 256 KiB a thread)."""
         warm, _ = pg_idle_clients.open_sessions(IDLE_WARMUP, HOST, t["port"], self.args.user,
                                                 self.password, self.args.database)
         pg_idle_clients.close_sessions(warm)

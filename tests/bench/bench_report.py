@@ -265,13 +265,13 @@ class Report:
         if calls:
             self.syscall_table(calls)
         self.idle_table("Memory per idle logged-in client via the warehouse (VmRSS delta of a proxy process "
-                        "warmed by 20 sessions opened and closed / clients; each client logged in as etl with SCRAM and ran SELECT 1)", idle)
+                        "warmed by 100 sessions opened together and closed / clients; each client logged in as etl with SCRAM and ran SELECT 1)", idle)
         if "blueshift" in idle:
             self.idle_target(f"{idle['blueshift'].get('clients', 0)} via the warehouse", idle["blueshift"])
         rows = {f"{n} x{count}": r for count, pair in idle_scripted.items() for n, r in pair.items()}
         if rows:
             self.idle_table("Memory per idle logged-in client at scale, via tests/bench/idle_upstream.py (VmRSS "
-                            "delta of a proxy process warmed by 20 sessions / clients; trust login, one SELECT; no warehouse "
+                            "delta of a proxy process warmed by 100 sessions / clients; trust login, one SELECT; no warehouse "
                             "backends, so thousands fit)", rows)
             for count, pair in idle_scripted.items():
                 if "blueshift" in pair:
