@@ -12,9 +12,12 @@ what one core of proxy can carry (tests/bench/README.md, "Scale on paper").
 
 import glob
 import os
+import shutil
 import statistics
+import tempfile
 import time
 
+from bench_stats import percentile
 from contention import Contention
 
 
@@ -73,7 +76,25 @@ def run_placement(bench, log):
                                          bench.seconds)
                     res[load][name].append(r)
                     log(f"  {load} round {rnd + 1} {name:22} {r.get('tps', 0):8.0f} tps {r.get('error', '')}")
+            res[load]["latency"] = _latency(bench, targets, rounds)
     return res
+
+
+def _latency(bench, targets, rounds):
+    """Single-client p50 and mean of every target and of direct, interleaved rounds of 1 s."""
+    named = dict(targets, direct=bench.targets["tps"]["direct"])
+    out = {name: [] for name in named}
+    logdir = tempfile.mkdtemp(prefix="bench-place-")
+    try:
+        for rnd in range(rounds):
+            for name in bench.rotated(list(named), rnd):
+                r = bench.pgbench_on(named[name], ["-M", "simple", "-c", "1", "-j", "1"], 1,
+                                     tx_log_prefix=os.path.join(logdir, "tx"))
+                if "tx_us" in r:
+                    out[name].append((percentile(sorted(r["tx_us"]), 0.5), r["lat_ms"] * 1000))
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
+    return out
 
 
 def run_ceiling(bench, log):
@@ -125,9 +146,26 @@ def render(placement, ceiling, seconds):
         out.append(f"  {'load':10} {'target':24} {'tps':>9} {'cpu us/tx':>10} {'cs/tx':>7}")
         for load, by_name in placement.items():
             for name, runs in by_name.items():
+                if name == "latency":
+                    continue
                 tps, cpu, cs = _median(runs, "tps"), _per_tx(runs, "cpu"), _per_tx(runs, "cs")
                 out.append(f"  {load:10} {name:24} {tps or 0:9.0f} {cpu * 1e6 if cpu else 0:10.1f} "
                            f"{cs or 0:7.2f}")
+    if placement:
+        out.append("")
+        out.append("Thread placement: single-client added latency over direct (medians of rounds of 1 s; "
+                   "p50 / mean)")
+        for load, by_name in placement.items():
+            lat = by_name.get("latency", {})
+            direct = lat.get("direct") or []
+            if not direct:
+                continue
+            d50, dmean = statistics.median(p for p, _ in direct), statistics.median(m for _, m in direct)
+            for name, runs in lat.items():
+                if name == "direct" or not runs:
+                    continue
+                p50, mean = statistics.median(p for p, _ in runs), statistics.median(m for _, m in runs)
+                out.append(f"  {load:10} {name:24} +{p50 - d50:5.0f} / +{mean - dmean:5.0f} us")
     if ceiling and "error" not in ceiling:
         out.append("")
         out.append("Proxy ceiling: each proxy confined to one core, the warehouse and pgbench on the others "
