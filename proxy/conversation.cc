@@ -659,7 +659,7 @@ void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,
 }
 
 void Conversation::run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
-                            std::string held, std::string* out) {
+                            std::string held, std::string* out, bool unnamed_rows) {
   // In the extended protocol everything up to Sync is one implicit transaction (or part
   // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
   // error the server skips the rest, as it would the client's own statement.
@@ -675,13 +675,15 @@ void Conversation::run_plan(const ObjectInfo& portal, std::span<const std::share
     std::vector<std::pair<protocol::FrontendMessage, uint32_t>> messages = {
         {protocol::Close{'S', kStepName}, 0},
         {protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}}, 0}};
+    // A named portal must be closed before it is bound again; the unnamed one is replaced.
+    const char* portal_name = params && unnamed_rows ? "" : kStepName;
     for (uint32_t r = 0; r < (params ? rows.size() : 1); ++r) {
       const protocol::Bind& b = *rows[r];
-      messages.push_back({protocol::Bind{kStepName, kStepName, params ? b.param_formats : std::vector<int16_t>{},
+      messages.push_back({protocol::Bind{portal_name, kStepName, params ? b.param_formats : std::vector<int16_t>{},
                                          params ? b.params : std::vector<std::optional<std::string>>{}, {}},
                           r});
-      messages.push_back({protocol::Execute{kStepName, 0}, r});
-      messages.push_back({protocol::Close{'P', kStepName}, r});
+      messages.push_back({protocol::Execute{portal_name, 0}, r});
+      if (*portal_name != '\0') messages.push_back({protocol::Close{'P', kStepName}, r});
     }
     messages.push_back({protocol::Close{'S', kStepName}, 0});
     for (const auto& [m, row] : messages) {

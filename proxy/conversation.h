@@ -194,9 +194,10 @@ class Conversation {
   // A planned portal's Execute: run now, or held as the start of a folded run.
   Verdict plan_execute(const ObjectInfo& portal, std::string_view portal_name, std::string* out);
   // The plan's steps in the extended protocol, those with the client's $n bound once a row
-  // (one row but in a folded run); `held`: a folded run's held messages (upsert_batch.h).
+  // (one row but in a folded run); `held`: a folded run's held messages (upsert_batch.h);
+  // `unnamed_rows`: the rows bind the unnamed portal, which the client's own rebinds anyway.
   void run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
-                std::string held, std::string* out);
+                std::string held, std::string* out, bool unnamed_rows = false);
   // Folded upsert runs (proxy/upsert_batch.cc): whether the message continues the held run;
   // the run sent (into *out); a verdict with a run sent before the message.
   bool batch_takes(const protocol::Frame& f);

@@ -119,7 +119,8 @@ bool Conversation::batch_takes(const protocol::Frame& f) {
 void Conversation::flush_batch(std::string* out) {
   const std::unique_ptr<UpsertBatch> b = std::move(batch_);
   const std::string held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
-  run_plan(*b->portal, b->rows, b->rows.size() > 1 ? held : "", out);
+  const bool folded = b->rows.size() > 1;
+  run_plan(*b->portal, b->rows, folded ? held : "", out, folded && b->portal_name.empty());
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
   for (size_t at = 0; at < b->tail.size();) {

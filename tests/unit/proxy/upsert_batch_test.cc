@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "conversation_driver.h"
+#include "demo_governor.h"
 
 namespace blueshift::proxy {
 namespace {
@@ -106,7 +107,8 @@ TEST(UpsertBatch, ExecutesOfDistinctKeysRunAsOneStagedTransactionEachWithItsTag)
   std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Describe{'P', ""},
                             Execute{"", 0}, row("3"), Execute{"", 0}, Sync{}});
   EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
-  EXPECT_EQ(count(up, "B(__blueshift_step__:__blueshift_step__:2)"), 3u) << up;  // the load, a row each
+  // The load, a row each, into the unnamed portal (which the client rebinds anyway).
+  EXPECT_EQ(count(up, "B(:__blueshift_step__:2)"), 3u) << up;
   // The first row's Bind went on as usual; the rest were held and answered in their place.
   EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 n C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
 }
@@ -155,6 +157,34 @@ TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   up += " " + d.send(Parse{"q", "select 1", {}});
   EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
   EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+}
+
+// A Bind the policies decide by its values is never held: each is checked as it comes, and
+// one refused ends the run (which goes up first, as the rows before it ran natively) and
+// runs nothing of its own: the server gets the refusal's substitute, not the row.
+TEST(UpsertBatch, ABindCheckedByItsValuesIsNotHeldAndItsRefusalRunsNothing) {
+  std::shared_ptr<policies::Governor> governor = testing::demo_governor();
+  Conversation::Options o;
+  o.governor = governor.get();
+  o.planner = [plan = folding_plan(false)](std::string_view, const policies::SessionContext&) { return plan; };
+  Driver d(std::move(o));
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  // Decided at Bind: (2024, 2024) reads 12 lake partitions, (2022, 2024) 36, over the limit.
+  const char* scan =
+      "select count(*) from spectrum_schema.sales where year between $1 and $2 and month between 1 and 12";
+  EXPECT_EQ(d.send({Parse{"w", scan, {}}, Sync{}}), "P(w:) S");
+  (void)d.reply({ParseComplete{}, ReadyForQuery{'I'}});
+  const Bind good{"", "w", {}, {std::string("2024"), std::string("2024")}, {}};
+  EXPECT_EQ(d.send({good, Execute{"", 0}}), "B(:w:0)");  // the Execute held
+  const std::string second = d.send(good);  // checked, not held: the first row's run goes first
+  EXPECT_EQ(count(second, "P(__blueshift_step__:create s)"), 1u) << second;
+  EXPECT_EQ(second.substr(second.size() - 7), "B(:w:0)") << second;
+  EXPECT_EQ(d.send(Execute{"", 0}), "");
+  const std::string wide = d.send(Bind{"", "w", {}, {std::string("2022"), std::string("2024")}, {}});
+  EXPECT_EQ(count(wide, "P(__blueshift_step__:create s)"), 1u) << wide;  // the second row's run
+  EXPECT_EQ(wide.substr(wide.size() - 27), "B(:__blueshift_refused__:0)") << wide;
+  EXPECT_EQ(d.send({Execute{"", 0}, Sync{}}), "S");  // discarded up to Sync, as a server would
 }
 
 }  // namespace
