@@ -5,6 +5,7 @@
 #include "proxy/plan_retry.h"
 #include "proxy/plan_script.h"
 #include "proxy/sql_steps_checked.h"
+#include "proxy/upsert_batch.h"
 
 #include <utility>
 
@@ -85,7 +86,7 @@ Conversation::~Conversation() = default;
 // ------------------------------------------------------------------ client side
 
 bool Conversation::inspects_client(char code) const {
-  if (discarding_until_sync_ || retryable_run_) return true;
+  if (discarding_until_sync_ || retryable_run_ || batch_) return true;
   switch (code) {
     case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
     case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
@@ -106,6 +107,13 @@ Conversation::Verdict Conversation::forward(char code) {
 Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) {
   // Nothing may go upstream between a retryable run's attempts (proxy/plan_retry.cc).
   if (retryable_run_) return Verdict::Wait;
+  // A folded upsert run is held until a message that does not continue it (upsert_batch.h).
+  if (batch_ && batch_takes(f)) return Verdict::Replace;
+  if (batch_) flush_batch(&unsent_);
+  return with_unsent(f, dispatch(f, out), out);
+}
+
+Conversation::Verdict Conversation::dispatch(const Frame& f, std::string* out) {
   if (discarding_until_sync_) {
     // After a refusal in the extended protocol everything up to Sync is discarded, as a
     // server does after an error (the server, seeing the substitute fail, would too).
@@ -541,7 +549,7 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
   const auto* candidates = portals_.find(names->first);
   if (candidates == nullptr) return forward(f.code);
   const InfoPtr info = latest(*candidates);
-  if (info && info->plan) return plan_execute(*info, out);
+  if (info && info->plan) return plan_execute(*info, names->first, out);
   if (info && info->sql_steps) {
     // Decided now, not at Bind: the names it executes may have changed since.
     SqlStepsChecked checked = check_sql_steps(*info->sql_steps, info->bind.get(), nullptr);
@@ -653,29 +661,35 @@ void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,
   }
 }
 
-Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::string* out) {
+void Conversation::run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
+                            std::string held, std::string* out, bool unnamed_rows) {
   // In the extended protocol everything up to Sync is one implicit transaction (or part
   // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
   // error the server skips the rest, as it would the client's own statement.
   auto run = start_run(portal.plan);
+  run->held = std::move(held);
   const auto& steps = portal.plan->steps;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
     if ((steps[i].block_only && !in_block) || steps[i].own_transaction_only) continue;
-    const protocol::Bind& b = *portal.bind;
     const bool params = steps[i].uses_params;
     // The Close before Parse drops a step statement left by an earlier batch whose error
     // made the server skip its closing Close (closing none is no error).
-    const protocol::FrontendMessage messages[] = {
-        protocol::Close{'S', kStepName},
-        protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}},
-        protocol::Bind{kStepName, kStepName, params ? b.param_formats : std::vector<int16_t>{},
-                       params ? b.params : std::vector<std::optional<std::string>>{}, {}},
-        protocol::Execute{kStepName, 0},
-        protocol::Close{'P', kStepName},
-        protocol::Close{'S', kStepName},
-    };
-    for (const auto& m : messages) {
+    std::vector<std::pair<protocol::FrontendMessage, uint32_t>> messages = {
+        {protocol::Close{'S', kStepName}, 0},
+        {protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}}, 0}};
+    // A named portal must be closed before it is bound again; the unnamed one is replaced.
+    const char* portal_name = params && unnamed_rows ? "" : kStepName;
+    for (uint32_t r = 0; r < (params ? rows.size() : 1); ++r) {
+      const protocol::Bind& b = *rows[r];
+      messages.push_back({protocol::Bind{portal_name, kStepName, params ? b.param_formats : std::vector<int16_t>{},
+                                         params ? b.params : std::vector<std::optional<std::string>>{}, {}},
+                          r});
+      messages.push_back({protocol::Execute{portal_name, 0}, r});
+      if (*portal_name != '\0') messages.push_back({protocol::Close{'P', kStepName}, r});
+    }
+    messages.push_back({protocol::Close{'S', kStepName}, 0});
+    for (const auto& [m, row] : messages) {
       encode_to(m, out);
       Expectation e;
       e.kind = Expectation::Kind::PlanStep;
@@ -685,10 +699,10 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
       e.step = &steps[i];
       e.execute = std::holds_alternative<protocol::Execute>(m);
       e.last = e.execute && i + 1 == steps.size();
+      e.row = row;
       expect(std::move(e));
     }
   }
-  return Verdict::Replace;
 }
 
 void Conversation::expect(Expectation e) { pending_.push_back(std::move(e)); }

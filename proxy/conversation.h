@@ -70,6 +70,7 @@ struct Expectation;
 struct PlanRun;
 struct Rebound;
 struct SqlStepsChecked;
+struct UpsertBatch;
 
 class Conversation {
  public:
@@ -145,6 +146,7 @@ class Conversation {
 
  private:
   Verdict forward(char code);
+  Verdict dispatch(const protocol::Frame& f, std::string* out);
   Verdict on_query(const protocol::Frame& f, std::string* out);
   Verdict on_parse(const protocol::Frame& f, std::string* out);
   Verdict on_bind(const protocol::Frame& f, std::string* out);
@@ -189,7 +191,19 @@ class Conversation {
   void send_script(const std::shared_ptr<PlanRun>& run, std::string* out);
   // The end of a run's attempt: its retry is due, or the run is done.
   void end_attempt(const std::shared_ptr<PlanRun>& run);
-  Verdict plan_execute(const ObjectInfo& portal, std::string* out);
+  // A planned portal's Execute: run now, or held as the start of a folded run.
+  Verdict plan_execute(const ObjectInfo& portal, std::string_view portal_name, std::string* out);
+  // The plan's steps in the extended protocol, those with the client's $n bound once a row
+  // (one row but in a folded run); `held`: a folded run's held messages (upsert_batch.h);
+  // `unnamed_rows`: the rows bind the unnamed portal, which the client's own rebinds anyway.
+  void run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
+                std::string held, std::string* out, bool unnamed_rows = false);
+  // Folded upsert runs (proxy/upsert_batch.cc): whether the message continues the held run;
+  // the run sent (into *out); a verdict with a run sent before the message.
+  bool batch_takes(const protocol::Frame& f);
+  bool batch_takes_bind(const protocol::Frame& f);
+  void flush_batch(std::string* out);
+  Verdict with_unsent(const protocol::Frame& f, Verdict v, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
   void notice(const protocol::ProxyError& notice, ReplyPosition at);
   // SET blueshift.explain_routing = on: a NOTICE with the routed text, as a policy warning is.
@@ -253,6 +267,8 @@ class Conversation {
   std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
   std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait
   std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
+  std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
+  std::string unsent_;                      // a run to send before the message that waits
 };
 
 }  // namespace blueshift::proxy

@@ -1,8 +1,11 @@
 // Conversation, server side: every server message after login, folded per the
 // expectations the client side left at its reply position (conversation.cc).
+#include <limits>
+
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
 #include "proxy/plan_retry.h"
+#include "proxy/upsert_batch.h"
 #include "rewrite/identifiers.h"
 
 namespace blueshift::proxy {
@@ -144,38 +147,61 @@ std::string sqlstate_of(const Frame& f) {
   return code != nullptr ? *code : "";
 }
 
+// A folded run whose row n fails where it loads: rows before it completed, as they would
+// have one by one (DO NOTHING's counts are known only later: its error comes first).
+std::string rows_before_error(const Expectation& e) {
+  const PlanRun& run = *e.run;
+  if (run.held.empty() || e.step == nullptr || !e.step->uses_params || run.plan->fold->flags) return "";
+  return held_replies(run, e.row);
+}
+
 // A plan step's reply: whether it is swallowed, or what replaces it (*out).
 bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
   PlanRun& run = *e.run;
   switch (f.code) {
-    case protocol::ErrorResponse::kCode:
+    case protocol::ErrorResponse::kCode: {
       // The first error is the client's statement's error; the rest follow from it
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
       if (run.error_sent || run.retrying || retry_on_failure(run, f)) return true;  // plan_retry.h
       run.error_sent = true;
       run.sqlstate = e.step != nullptr && e.step->error_as ? e.step->error_as->sqlstate : sqlstate_of(f);
-      if (e.step == nullptr) return false;
-      if (!e.step->error_as) return shift_position(*e.step, e.text_offset, f, out);
-      *out = protocol::encode_error(
-          ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
+      std::string error;
+      bool replaced = false;
+      if (e.step != nullptr && e.step->error_as) {
+        error = protocol::encode_error(
+            ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
+        replaced = true;
+      } else if (e.step != nullptr) {
+        replaced = shift_position(*e.step, e.text_offset, f, &error);
+      }
+      const std::string before = rows_before_error(e);
+      if (before.empty()) {
+        if (replaced) *out = std::move(error);
+        return replaced;
+      }
+      *out = before + (replaced ? error : frame_bytes(f));
       return true;
+    }
     case protocol::ParameterStatus::kCode:
     case protocol::NotificationResponse::kCode:
       return false;  // the session's, not the step's
     case protocol::CopyInResponse::kCode:
       return false;  // an upsert COPY's load asks the client for its rows
-    case protocol::RowDescription::kCode:
     case protocol::DataRow::kCode:
+      if (e.replies == rewrite::PlanStep::Replies::Flags) note_flag(run, f);
+      return e.replies != rewrite::PlanStep::Replies::Rows;
+    case protocol::RowDescription::kCode:
       return e.replies != rewrite::PlanStep::Replies::Rows;
     case protocol::CommandComplete::kCode: {
-      if (e.replies != rewrite::PlanStep::Replies::Swallow) {
+      if (e.replies == rewrite::PlanStep::Replies::Count || e.replies == rewrite::PlanStep::Replies::Rows) {
         auto decoded = protocol::decode_backend(f.code, f.body);
         if (decoded.ok()) run.rows += rewrite::tag_rows(std::get<protocol::CommandComplete>(*decoded).tag);
       }
       // Extended protocol: the last step's Execute completes the client's; simple: its
       // ReadyForQuery does (finish_one).
       if (e.last && e.execute && !run.error_sent) {
-        *out = command_complete(rewrite::plan_tag(*run.plan, run.rows));
+        *out = run.held.empty() ? command_complete(rewrite::plan_tag(*run.plan, run.rows))
+                                : held_replies(run, std::numeric_limits<size_t>::max());
         run.done = true;
       }
       next_script_step(e);

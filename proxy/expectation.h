@@ -72,6 +72,7 @@ struct Expectation {
   bool execute = false;  // PlanStep (extended): the step's Execute
   bool script = false;   // PlanStep (simple): the Query of the run's script; `step` follows it
   int text_offset = 0;   // PlanStep: where `step`'s text starts in the text sent (script)
+  uint32_t row = 0;      // PlanStep (extended): the bound row of a folded run (upsert_batch.h)
   std::shared_ptr<policies::BudgetReservation> reservation;  // Budget
   std::vector<SqlRequest> sql_requests;  // SqlPrepared: the ones not confirmed yet, in order
 };
@@ -85,6 +86,10 @@ struct PlanRun {
   size_t script_at = 0;     // the script's step whose replies come now
   bool done = false;        // the client has its statement's tag
   std::string sqlstate;     // the client's error's
+  // A folded run (upsert_batch.h): its held messages by code ("" when not folded), and the
+  // Flags step's word on each row.
+  std::string held;
+  std::vector<bool> inserted;
   // Retry (plan_retry.h): the run is the proxy's own transaction; which attempt this is;
   // the attempt failed in a way that is retried.
   bool own_transaction = false;

@@ -21,7 +21,8 @@ struct PlanStep {
   //   Swallow: nothing (staging DDL, BEGIN/COMMIT);
   //   Count:   its CommandComplete row count adds to the client's tag (DELETE/INSERT);
   //   Rows:    its RowDescription and DataRows go to the client (at most one step).
-  enum class Replies : uint8_t { Swallow, Count, Rows };
+  //   Flags:   (a folded batch) one DataRow per bound row, in order: whether it inserted.
+  enum class Replies : uint8_t { Swallow, Count, Rows, Flags };
   Replies replies = Replies::Swallow;
   // Extended protocol: the step is bound with the client's parameters (its sql uses $n).
   bool uses_params = false;
@@ -76,6 +77,14 @@ struct Plan {
     uint32_t backoff_ms = 0;
   };
   Retry retry;
+  // Extended protocol: consecutive Executes of this statement whose keys differ may run as
+  // one staged transaction, its uses_params steps bound once per row (proxy/upsert_batch.h).
+  // Set only for shapes where that is exact: one VALUES row whose key columns are $n.
+  struct Fold {
+    std::vector<size_t> key_params;  // 0-based: the parameters that are the key's columns
+    bool flags = false;              // each row's count from the Flags step (else 1 a row)
+  };
+  std::optional<Fold> fold;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

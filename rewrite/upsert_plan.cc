@@ -10,6 +10,7 @@
 #include "rewrite/identifiers.h"
 #include "rewrite/pg_parser.h"
 #include "rewrite/staged_text.h"
+#include "rewrite/upsert_fold.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -48,6 +49,7 @@ struct Upsert {
   bool source_params = false;
   bool update_params = false;  // in SET or WHERE
   bool where_params = false;
+  std::optional<Plan::Fold> fold;  // an Execute run of it may run as one staged transaction
 };
 
 // The target, its alias and column list, and the source, from the tokens of the text.
@@ -200,6 +202,7 @@ Staged start(const Upsert& u) {
   s.plan->tag = "INSERT 0 {rows}";
   s.plan->target = u.table;
   s.plan->form = "on_conflict";
+  s.plan->fold = u.fold;
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
   s.plan->steps.push_back(lock(u));
@@ -231,6 +234,12 @@ PlanPtr build_update(const Upsert& u) {
 // DO NOTHING keeps the first of duplicates: later ones go.
 PlanPtr build_nothing(const Upsert& u) {
   Staged s = start(u);
+  if (u.fold) {  // each row's count, then the same deletion, linear under the planner settings
+    planner_settings(u, s.plan.get());
+    s.plan->steps.push_back(inserted_flags(u.table, u.keys, s.stage, s.ord));
+    s.plan->steps.push_back(later_duplicates_deleted(u.keys, s.stage, s.ord));
+    return finish(u, std::move(s));
+  }
   s.plan->steps.push_back(step("DELETE FROM " + s.stage + " USING " + s.stage + " AS blueshift_first WHERE " +
                                key_match(u, s.stage, "blueshift_first") + " AND blueshift_first." + s.ord + " < " +
                                s.stage + "." + s.ord));
@@ -351,8 +360,16 @@ PlanPtr plan_one(const std::string& sql, const PgQuery__RawStmt& raw, const std:
   u.source_params = has_param(&ins.select_stmt->base);
   const int end = raw.stmt_len > 0 ? raw.stmt_location + raw.stmt_len : static_cast<int>(sql.size());
   u.update = ins.on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
-  if (!u.update) return u.no_keys ? build_plain(u) : u.any_keys.empty() ? build_nothing(u) : build_nothing_any(u);
+  if (!u.update) {
+    if (u.no_keys) return build_plain(u);
+    if (!u.any_keys.empty()) return build_nothing_any(u);
+    u.fold = fold_shape(ins, u.keys);
+    if (u.fold) u.fold->flags = true;
+    return build_nothing(u);
+  }
   read_update(sql, tokens, *ins.on_conflict_clause, end, &u);
+  // A row's SET or WHERE may not differ by row ($n), and each row then counts 1.
+  if (!u.update_params && !u.where_params && u.where.empty()) u.fold = fold_shape(ins, u.keys);
   return build_update(u);
 }
 

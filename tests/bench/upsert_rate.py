@@ -7,8 +7,9 @@ Forms: DO UPDATE (the issue's benchmark), DO UPDATE ... WHERE, DO NOTHING, each 
 multi-row VALUES statement (psycopg, simple protocol, as psql sends it). DO UPDATE also:
   hand-staged  the staged plan written by hand, sent straight to the warehouse as one
                multi-statement Query (what `psql -c` sends): the cost of the plan itself;
-  executemany  psycopg's executemany of the 1,000 rows (one Bind/Execute a row), natively
-               and through Blueshift, over the first EXECUTEMANY_BATCHES batches only.
+  executemany  psycopg's executemany of the 1,000 rows (one Bind/Execute a row, one Sync),
+               natively and through Blueshift (which folds the run into few staged
+               transactions), DO UPDATE and DO NOTHING, over EXECUTEMANY_BATCHES batches.
 Usage: upsert_rate.py WAREHOUSE_PORT PROXY_PORT [BATCHES] [PRELOAD_ROWS] [EXECUTEMANY_BATCHES]
 (database and user as tests/e2e/upsert/differential.py, which creates the database)
 """
@@ -57,10 +58,12 @@ def hand_staged(c, t, start):
     c.execute(HAND_STAGED.format(t=t, rows=values(start)).encode())  # bytes: no parameters, one simple Query
 
 
-def executemany(c, t, start):
-    with c.cursor() as cur:
-        cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS["do update"].format(t=t),
-                        [(k, k % 97, f"v{k}") for k in keys(start)])
+def executemany(form):
+    def run(c, t, start):
+        with c.cursor() as cur:
+            cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS[form].format(t=t),
+                            [(k, k % 97, f"v{k}") for k in keys(start)])
+    return run
 
 
 def connect(port):
@@ -100,16 +103,16 @@ def main():
     preload = int(sys.argv[4]) if len(sys.argv) > 4 else 100000
     many = int(sys.argv[5]) if len(sys.argv) > 5 else 2
     with connect(dev) as native, connect(proxy) as proxied, connect(dev) as by_hand:
-        for form in FORMS:
+        for form in FORMS if batches > 0 else ():
             sides = [(native, statement(form)), (proxied, statement(form))]
             names = ["native", "through Blueshift"]
             if form == "do update":
                 sides.append((by_hand, hand_staged))
                 names.append("hand-staged")
             report(form, names, measure(sides, batches, preload), batches, preload)
-        if many > 0:
-            spent = measure([(native, executemany), (proxied, executemany)], many, preload)
-            report("do update executemany", ["native", "through Blueshift"], spent, many, preload)
+        for form in ("do update", "do nothing") if many > 0 else ():
+            spent = measure([(native, executemany(form)), (proxied, executemany(form))], many, preload)
+            report(form + " executemany", ["native", "through Blueshift"], spent, many, preload)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,58 @@
+// A run of Executes of one planned upsert, gathered into one staged transaction (issue 12).
+// psycopg's executemany and a JDBC batch send one prepared INSERT ... ON CONFLICT as many
+// Bind/[Describe]/Execute before one Sync; run one by one, each is a staged transaction of
+// its own (dozens of upstream messages, a temp table made and dropped: 38 rows/s against
+// 5,500 natively). The Conversation holds such messages back (nothing of them goes upstream)
+// while they are the same portal's Bind, Describe and Execute of the same foldable plan
+// (rewrite/upsert_fold.h; DO UPDATE: while the rows' keys differ), and at any other message
+// runs the plan once, its load step bound once per row (Conversation::run_plan). The client
+// gets the replies the held messages would have had (BindComplete, NoData, each Execute's
+// tag) after the run's last step; an error of row n's load comes after rows 1..n-1's.
+// An internal header of conversation*.cc.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "protocol/codec.h"
+#include "proxy/object_table.h"
+#include "rewrite/plan.h"
+
+namespace blueshift::proxy {
+
+struct PlanRun;
+
+// A run held so far.
+struct UpsertBatch {
+  InfoPtr portal;  // the first Execute's portal: the plan, its parameter types, its Bind
+  std::string portal_name;
+  std::string statement;
+  std::vector<std::shared_ptr<const protocol::Bind>> rows;  // one a held Execute
+  std::string held;  // the held messages after the first Execute, by code ('B', 'D', 'E')
+  std::string tail;  // the bytes of a held Bind (and Describe) whose Execute has not come
+  std::shared_ptr<const protocol::Bind> next;        // that Bind
+  std::unordered_set<std::string> keys;              // DO UPDATE: the keys of the rows
+};
+
+// The most rows one run holds.
+inline constexpr size_t kMaxFoldRows = 1000;
+
+// The key of a bound row (formats and bytes of its key parameters); nullopt when a key
+// value is NULL (such a row meets no other) or a parameter is missing.
+[[nodiscard]] std::optional<std::string> row_key(const rewrite::Plan::Fold& fold, const protocol::Bind& b);
+
+// The client's replies to a folded run's held messages (run.held) before row `upto`'s
+// Execute (rows from 0; the first Execute is row 0's); all of them for upto >= the rows.
+[[nodiscard]] std::string held_replies(const PlanRun& run, size_t upto);
+
+// A Flags step's DataRow: the next row's count (rewrite::PlanStep::Replies::Flags).
+void note_flag(PlanRun& run, const protocol::Frame& f);
+
+// A message's bytes as received.
+[[nodiscard]] std::string frame_bytes(const protocol::Frame& f);
+
+}  // namespace blueshift::proxy

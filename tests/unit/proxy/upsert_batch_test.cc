@@ -1,0 +1,191 @@
+// Folded upsert runs (proxy/upsert_batch.h): a run of Bind/Execute of one foldable planned
+// upsert runs as one staged transaction, its load step bound once per row, and each held
+// message still gets its own reply, in its place.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "conversation_driver.h"
+#include "demo_governor.h"
+
+namespace blueshift::proxy {
+namespace {
+
+using namespace protocol;
+using testing::Driver;
+
+constexpr const char* kUpsert = "insert into t (k, v) values ($1, $2) on conflict (k) do update set v = excluded.v";
+constexpr const char* kLoad = "insert into s values ($1, $2)";
+constexpr const char* kFlags = "select flags";
+
+rewrite::PlanStep step(const char* sql, rewrite::PlanStep::Replies replies = rewrite::PlanStep::Replies::Swallow) {
+  rewrite::PlanStep s;
+  s.sql = sql;
+  s.replies = replies;
+  s.uses_params = sql == std::string_view(kLoad);
+  return s;
+}
+
+rewrite::PlanPtr folding_plan(bool flags) {
+  auto plan = std::make_shared<rewrite::Plan>();
+  plan->steps.push_back(step("create s"));
+  plan->steps.push_back(step(kLoad));
+  if (flags) plan->steps.push_back(step(kFlags, rewrite::PlanStep::Replies::Flags));
+  plan->steps.push_back(step("update t", rewrite::PlanStep::Replies::Count));
+  plan->steps.push_back(step("insert into t", rewrite::PlanStep::Replies::Count));
+  plan->steps.push_back(step("drop s"));
+  plan->tag = "INSERT 0 {rows}";
+  plan->fold = rewrite::Plan::Fold{{0}, flags};
+  return plan;
+}
+
+Driver folding(bool flags = false) {
+  Conversation::Options o;
+  o.planner = [plan = folding_plan(flags)](std::string_view sql, const policies::SessionContext&) {
+    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
+  };
+  return Driver(std::move(o));
+}
+
+Bind row(const char* key) { return Bind{"", "s", {}, {std::string(key), std::string("v")}, {}}; }
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// The server's replies to what went upstream (described): each load Execute succeeds but
+// the `fail_load`th (from 1), after which the rest up to Sync is skipped; the flags step
+// returns `flags`, a row each; the counting steps count 1.
+std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0, std::vector<std::string> flags = {}) {
+  std::vector<BackendMessage> out;
+  std::string parsed;
+  int loads = 0;
+  bool skipping = false;
+  for (size_t at = 0; at < upstream.size();) {
+    size_t end = at;  // a token ends at a space outside its parentheses
+    for (int depth = 0; end < upstream.size() && (depth > 0 || upstream[end] != ' '); ++end)
+      depth += upstream[end] == '(' ? 1 : upstream[end] == ')' ? -1 : 0;
+    const std::string token = upstream.substr(at, end - at);
+    at = end + 1;
+    if (token == "S") {
+      out.push_back(ReadyForQuery{'I'});
+      skipping = false;
+      continue;
+    }
+    if (skipping) continue;
+    if (token.rfind("P(", 0) == 0) {
+      parsed = token;
+      out.push_back(ParseComplete{});
+    } else if (token.rfind("B(", 0) == 0) {
+      out.push_back(BindComplete{});
+    } else if (token.rfind("C(", 0) == 0) {
+      out.push_back(CloseComplete{});
+    } else if (token.rfind("D(", 0) == 0) {
+      out.push_back(NoData{});
+    } else if (token.rfind("E(", 0) == 0 && parsed.find(kLoad) != std::string::npos && ++loads == fail_load) {
+      out.push_back(ErrorResponse{{{{'S', "ERROR"}, {'C', "22001"}, {'M', "value too long"}}}});
+      skipping = true;
+    } else if (token.rfind("E(", 0) == 0) {
+      if (parsed.find(kFlags) != std::string::npos) {
+        for (const auto& f : flags) out.push_back(DataRow{{f}});
+        out.push_back(CommandComplete{"SELECT " + std::to_string(flags.size())});
+        continue;
+      }
+      out.push_back(CommandComplete{parsed.find("insert into t") != std::string::npos ? "INSERT 0 1" : "UPDATE 0"});
+    }
+  }
+  return out;
+}
+
+std::string sent(Driver& d, const std::vector<FrontendMessage>& ms) { return d.send(ms); }
+
+TEST(UpsertBatch, ExecutesOfDistinctKeysRunAsOneStagedTransactionEachWithItsTag) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Describe{'P', ""},
+                            Execute{"", 0}, row("3"), Execute{"", 0}, Sync{}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+  // The load, a row each, into the unnamed portal (which the client rebinds anyway).
+  EXPECT_EQ(count(up, "B(:__blueshift_step__:2)"), 3u) << up;
+  // The first row's Bind went on as usual; the rest were held and answered in their place.
+  EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 n C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
+}
+
+TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateStartsANewRun) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("1"),
+                            Execute{"", 0}, Sync{}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 2u) << up;
+  EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
+}
+
+TEST(UpsertBatch, DoNothingKeepsOneRunAndCountsEachRowByItsFlag) {
+  Driver d = folding(true);
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("1"), Execute{"", 0}, row("2"),
+                            Execute{"", 0}, Sync{}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+  EXPECT_EQ(d.reply(serve(up, 0, {"t", "f", "t"})), "1 2 C(INSERT 0 1) 2 C(INSERT 0 0) 2 C(INSERT 0 1) Z(I)");
+}
+
+TEST(UpsertBatch, ALoneExecuteOfAFoldablePlanCountsOnlyItsCountingSteps) {
+  Driver d = folding(true);
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, Sync{}});
+  EXPECT_EQ(d.reply(serve(up, 0, {"f"})), "1 2 C(INSERT 0 1) Z(I)");  // not the flags' SELECT 1
+}
+
+TEST(UpsertBatch, ARowThatFailsToLoadGetsTheErrorAfterTheRowsBeforeIt) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
+                            Execute{"", 0}, Sync{}});
+  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001) Z(I)");
+}
+
+TEST(UpsertBatch, ABindWhoseExecuteDoesNotFollowGoesOnAfterTheRun) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
+                            Flush{}});
+  EXPECT_EQ(up.substr(up.size() - 9), "B(:s:0) H") << up;  // the held Bind, then the Flush
+  EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2");
+}
+
+TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}});
+  EXPECT_EQ(up, "P(s:) B(:s:0)");  // nothing of the held Executes yet
+  up += " " + d.send(Parse{"q", "select 1", {}});
+  EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+}
+
+// A Bind the policies decide by its values is never held: each is checked as it comes, and
+// one refused ends the run (which goes up first, as the rows before it ran natively) and
+// runs nothing of its own: the server gets the refusal's substitute, not the row.
+TEST(UpsertBatch, ABindCheckedByItsValuesIsNotHeldAndItsRefusalRunsNothing) {
+  std::shared_ptr<policies::Governor> governor = testing::demo_governor();
+  Conversation::Options o;
+  o.governor = governor.get();
+  o.planner = [plan = folding_plan(false)](std::string_view, const policies::SessionContext&) { return plan; };
+  Driver d(std::move(o));
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  // Decided at Bind: (2024, 2024) reads 12 lake partitions, (2022, 2024) 36, over the limit.
+  const char* scan =
+      "select count(*) from spectrum_schema.sales where year between $1 and $2 and month between 1 and 12";
+  EXPECT_EQ(d.send({Parse{"w", scan, {}}, Sync{}}), "P(w:) S");
+  (void)d.reply({ParseComplete{}, ReadyForQuery{'I'}});
+  const Bind good{"", "w", {}, {std::string("2024"), std::string("2024")}, {}};
+  EXPECT_EQ(d.send({good, Execute{"", 0}}), "B(:w:0)");  // the Execute held
+  const std::string second = d.send(good);  // checked, not held: the first row's run goes first
+  EXPECT_EQ(count(second, "P(__blueshift_step__:create s)"), 1u) << second;
+  EXPECT_EQ(second.substr(second.size() - 7), "B(:w:0)") << second;
+  EXPECT_EQ(d.send(Execute{"", 0}), "");
+  const std::string wide = d.send(Bind{"", "w", {}, {std::string("2022"), std::string("2024")}, {}});
+  EXPECT_EQ(count(wide, "P(__blueshift_step__:create s)"), 1u) << wide;  // the second row's run
+  EXPECT_EQ(wide.substr(wide.size() - 27), "B(:__blueshift_refused__:0)") << wide;
+  EXPECT_EQ(d.send({Execute{"", 0}, Sync{}}), "S");  // discarded up to Sync, as a server would
+}
+
+}  // namespace
+}  // namespace blueshift::proxy
