@@ -15,6 +15,7 @@
 
 namespace blueshift::policies {
 class AuditLog;
+class Governor;
 }
 namespace blueshift::rewrite {
 class AnalysisCache;
@@ -27,6 +28,10 @@ struct RoutingSettings;
 struct RoutingSources {
   std::string catalog_conninfo;  // where watermark queries run ("": never read, so all external)
   std::string audit_file;        // one JSON line per routed statement ("": none)
+  // The policies' governor (null: none), whose one look-up of a session's groups the tier
+  // rules read. Without it a group-scoped tier rule holds every session, which errs towards
+  // the external table.
+  std::shared_ptr<policies::Governor> governor;
 };
 
 class Routing {
