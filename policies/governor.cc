@@ -330,6 +330,10 @@ class GovernorImpl final : public Governor {
   }
 
   SessionFacts session_facts(const SessionContext& session) override { return session_facts(*snapshot(), session); }
+  std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql, const SessionContext& session) override {
+    const auto snap = snapshot();
+    return snap->cache->analyze(sql, analysis_context(*snap, session));
+  }
   void want_groups(bool wanted) override { groups_wanted_.store(wanted, std::memory_order_relaxed); }
 
   bool catalog_ready() const override { return !options_.load_catalog || catalog_loaded_.load(); }
@@ -709,6 +713,11 @@ class GovernorImpl final : public Governor {
 }  // namespace
 
 void Governor::validate(const YAML::Node& policies) { (void)parse_policy_set(policies); }
+
+std::shared_ptr<const rewrite::QueryFacts> Governor::analysis(std::string_view /*sql*/,
+                                                             const SessionContext& /*session*/) {
+  return nullptr;
+}
 
 SessionFacts Governor::session_facts(const SessionContext& session) {
   SessionFacts f{session.user, session.database, session.application_name, session.client_address, {}};

@@ -17,6 +17,10 @@
 #include "policies/budget.h"
 #include "yaml-cpp/yaml.h"
 
+namespace blueshift::rewrite {
+struct QueryFacts;
+}
+
 namespace blueshift::policies {
 
 // Who is asking, as the proxy knows it from the startup packet and the socket.
@@ -216,6 +220,10 @@ class Governor {
   [[nodiscard]] virtual SessionFacts session_facts(const SessionContext& session);
   // Scopes outside the policies name groups: look groups up even when no policy rule does.
   virtual void want_groups(bool /*wanted*/) {}
+  // The analysis of sql the checks would make for the session, from their cache, so that
+  // the router reads the same one (null: none here, analyse it elsewhere). Non-blocking.
+  [[nodiscard]] virtual std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql,
+                                                                           const SessionContext& session);
 
   // False while a catalog is configured and no load of it has succeeded yet (for
   // readiness). Meanwhile, with catalog_tables: true, any table the catalog might list as

@@ -95,6 +95,13 @@ rewrite::Tier session_tier(const RoutingSettings& s, policies::Governor* groups,
   return rewrite::Tier::Auto;
 }
 
+// Whether the grammar (or a Redshift dialect rule) took every statement of an analysed text.
+bool parsed(const rewrite::QueryFacts& facts) {
+  return !facts.statements.empty() &&
+         std::none_of(facts.statements.begin(), facts.statements.end(),
+                      [](const rewrite::StatementFacts& st) { return st.kind == rewrite::StatementKind::Unparsed; });
+}
+
 const char* served_word(rewrite::TierRoute::Served s) {
   switch (s) {
     case rewrite::TierRoute::Served::Local: return "local";
@@ -151,6 +158,15 @@ void Routing::reload(std::shared_ptr<const RoutingSettings> settings) {
   state_.store(std::move(fresh));
 }
 
+std::shared_ptr<const rewrite::QueryFacts> Routing::analysis(std::string_view sql,
+                                                             const policies::SessionContext& session,
+                                                             const rewrite::AnalysisContext& ctx) {
+  if (sources_.governor) {
+    if (auto shared = sources_.governor->analysis(sql, session)) return shared;
+  }
+  return cache_->analyze(sql, ctx);
+}
+
 Router Routing::router() {
   return [this](std::string_view sql, const policies::SessionContext& session, std::string_view tier,
                 const std::vector<rewrite::ParamValue>* params) { return route(sql, session, tier, params); };
@@ -165,16 +181,28 @@ std::optional<rewrite::RoutedText> Routing::route(std::string_view sql, const po
   const rewrite::AnalysisContext ctx = analysis_context(session, &options.filters.search_path_uncertain);
   options.tier = session_tier(*s.settings, sources_.governor.get(), session, tier);
   options.split = [&s](const rewrite::TierPair& pair) { return s.splits.split(pair); };
-  const auto cached = cache_->analyze(sql, ctx);
+  if (sql.size() > ctx.max_bytes) return std::nullopt;  // not analysed on the I/O thread; runs as written
+  // The routed text is checked by the policies next: its analysis, made here, is theirs.
+  options.filters.is_sql = [&](std::string_view text) { return parsed(*analysis(text, session, ctx)); };
+  const auto cached = analysis(sql, session, ctx);
   // A Bind's values in place of its $n: the dates they are choose tiers and partitions.
   const std::optional<rewrite::QueryFacts> bound =
       params ? std::make_optional(rewrite::substitute_params(*cached, *params)) : std::nullopt;
   const rewrite::QueryFacts& facts = bound ? *bound : *cached;
   std::vector<rewrite::TierRoute> tiers;
+  const rewrite::DatePartitionedLookup external = [&s](std::string_view schema, std::string_view name) {
+    return s.external(schema, name);
+  };
   auto routed = rewrite::route_tiers(
-      sql, facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); },
-      [&s](std::string_view schema, std::string_view name) { return s.external(schema, name); }, options, &tiers);
-  if (!routed && tiers.empty()) return routed;
+      sql, facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); }, external,
+      options, &tiers);
+  if (!routed && tiers.empty()) {
+    // A Parse dating an external scan by $n: its text as written, routed again at each Bind
+    // with the values (proxy/bind_routing.h), whether or not it also reads a tier pair.
+    if (params == nullptr && rewrite::dated_by_params(facts, external, options.filters))
+      return rewrite::RoutedText{std::string(sql), {}};
+    return routed;
+  }
   // The route lines are built from the configuration and dates, not client text.
   for (const auto& r : tiers) {
     spdlog::info("routed user={} application_name={} tier: {}", policies::log_text(session.user),
