@@ -293,7 +293,7 @@ class GovernorImpl final : public Governor {
   bool needs_group_lookup(const std::string& user) const override {
     if (!options_.load_user_groups) return false;  // nothing could tell
     const auto snap = snapshot();
-    if (!snap->any_group_rule || snap->catalog->user_groups.count(user)) return false;
+    if (!wants_groups(*snap) || snap->catalog->user_groups.count(user)) return false;
     std::lock_guard lock(users_mutex_);
     const auto it = late_users_.find(user);
     return it == late_users_.end() || !it->second->groups;
@@ -328,6 +328,13 @@ class GovernorImpl final : public Governor {
                    log_text(user), backoff.count(), log_message(std::string(looked_up.status().message())));
     }
   }
+
+  SessionFacts session_facts(const SessionContext& session) override { return session_facts(*snapshot(), session); }
+  std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql, const SessionContext& session) override {
+    const auto snap = snapshot();
+    return snap->cache->analyze(sql, analysis_context(*snap, session));
+  }
+  void want_groups(bool wanted) override { groups_wanted_.store(wanted, std::memory_order_relaxed); }
 
   bool catalog_ready() const override { return !options_.load_catalog || catalog_loaded_.load(); }
 
@@ -426,12 +433,16 @@ class GovernorImpl final : public Governor {
     snapshot_ = std::move(next);
   }
 
+  bool wants_groups(const Snapshot& snap) const {
+    return snap.any_group_rule || groups_wanted_.load(std::memory_order_relaxed);
+  }
+
   // Never blocks: a user whose groups are not known yet is in every group a scope names
   // (SessionFacts::groups_unknown) until lookup_groups learns them.
   SessionFacts session_facts(const Snapshot& snap, const SessionContext& ctx) const {
     SessionFacts f{ctx.user, ctx.database, ctx.application_name, ctx.client_address, {}};
     f.backend_pid = ctx.backend_pid;
-    if (!snap.any_group_rule) return f;
+    if (!wants_groups(snap)) return f;
     const auto it = snap.catalog->user_groups.find(ctx.user);
     if (it != snap.catalog->user_groups.end()) {
       f.groups = it->second;
@@ -683,6 +694,8 @@ class GovernorImpl final : public Governor {
   std::shared_ptr<const Snapshot> snapshot_;
   uint64_t retired_hits_ = 0;
   std::atomic<bool> catalog_loaded_{false};
+  // Tier rules name groups (want_groups): look them up even when no policy rule does.
+  std::atomic<bool> groups_wanted_{false};
   // Held only to read or update late_users_, never while asking the warehouse.
   mutable std::mutex users_mutex_;
   std::condition_variable lookup_done_;
@@ -700,6 +713,17 @@ class GovernorImpl final : public Governor {
 }  // namespace
 
 void Governor::validate(const YAML::Node& policies) { (void)parse_policy_set(policies); }
+
+std::shared_ptr<const rewrite::QueryFacts> Governor::analysis(std::string_view /*sql*/,
+                                                             const SessionContext& /*session*/) {
+  return nullptr;
+}
+
+SessionFacts Governor::session_facts(const SessionContext& session) {
+  SessionFacts f{session.user, session.database, session.application_name, session.client_address, {}};
+  f.groups_unknown = true;  // nothing here knows them: group scopes hold (fail closed)
+  return f;
+}
 
 std::shared_ptr<Governor> Governor::create(const YAML::Node& policies, std::string catalog_conninfo,
                                            std::string audit_path) {

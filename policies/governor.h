@@ -17,6 +17,10 @@
 #include "policies/budget.h"
 #include "yaml-cpp/yaml.h"
 
+namespace blueshift::rewrite {
+struct QueryFacts;
+}
+
 namespace blueshift::policies {
 
 // Who is asking, as the proxy knows it from the startup packet and the socket.
@@ -120,6 +124,7 @@ struct ScanSpendTally {
   uint64_t nanodollars = 0;  // estimated dollars billed (rounding and minimum)
 };
 
+struct SessionFacts;  // policies/evaluate.h
 // Catalog source, audit file and clock; see policies/governor_options.h.
 struct GovernorOptions;
 struct RewriteRecord;  // policies/rewrite_audit.h
@@ -210,6 +215,15 @@ class Governor {
   // scopes stay failed closed.
   [[nodiscard]] virtual bool needs_group_lookup(const std::string& user) const = 0;
   virtual void lookup_groups(const std::string& user) = 0;
+  // The session as the checks see it, groups included (groups_unknown until known), for
+  // scopes outside the policies (tier rules), so that one look-up serves both. Non-blocking.
+  [[nodiscard]] virtual SessionFacts session_facts(const SessionContext& session);
+  // Scopes outside the policies name groups: look groups up even when no policy rule does.
+  virtual void want_groups(bool /*wanted*/) {}
+  // The analysis of sql the checks would make for the session, from their cache, so that
+  // the router reads the same one (null: none here, analyse it elsewhere). Non-blocking.
+  [[nodiscard]] virtual std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql,
+                                                                           const SessionContext& session);
 
   // False while a catalog is configured and no load of it has succeeded yet (for
   // readiness). Meanwhile, with catalog_tables: true, any table the catalog might list as

@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "nlohmann/json.hpp"
 #include "policies/audit_log.h"
 #include "policies/catalog_loader.h"
 #include "policies/evaluate.h"
+#include "policies/governor.h"
 #include "policies/log_text.h"
 #include "proxy/routing_settings.h"
 #include "proxy/tier_splits.h"
@@ -66,17 +68,38 @@ rewrite::AnalysisContext analysis_context(const policies::SessionContext& sessio
   return ctx;
 }
 
+bool any_group_rule(const RoutingSettings& s) {
+  return std::any_of(s.tier_rules.begin(), s.tier_rules.end(), [](const TierRule& r) { return !r.scope.groups.empty(); });
+}
+
+// The session as tier rules see it: its groups from the governor's look-up when a rule names
+// groups (unknown groups, or no governor: a group scope holds the session, which errs
+// towards the external table, whose answers are the same).
+policies::SessionFacts session_facts(const RoutingSettings& s, policies::Governor* groups,
+                                     const policies::SessionContext& session) {
+  if (groups != nullptr && any_group_rule(s)) return groups->session_facts(session);
+  return policies::SessionFacts{session.user, session.database, session.application_name, session.client_address,
+                                {},           true};
+}
+
 // The session's tier: SET blueshift.tier when not auto, else the first tier rule whose
-// scope holds the session (groups are not known here: a group scope holds everyone, which
-// errs towards the external table, whose answers are the same).
-rewrite::Tier session_tier(const RoutingSettings& s, const policies::SessionContext& session, std::string_view set) {
+// scope holds the session.
+rewrite::Tier session_tier(const RoutingSettings& s, policies::Governor* groups,
+                           const policies::SessionContext& session, std::string_view set) {
   if (const auto t = rewrite::parse_tier(set); t && *t != rewrite::Tier::Auto) return *t;
-  policies::SessionFacts facts{session.user, session.database, session.application_name, session.client_address, {},
-                               true};
+  if (s.tier_rules.empty()) return rewrite::Tier::Auto;
+  const policies::SessionFacts facts = session_facts(s, groups, session);
   for (const auto& rule : s.tier_rules) {
     if (policies::scope_matches(rule.scope, facts)) return rule.tier;
   }
   return rewrite::Tier::Auto;
+}
+
+// Whether the grammar (or a Redshift dialect rule) took every statement of an analysed text.
+bool parsed(const rewrite::QueryFacts& facts) {
+  return !facts.statements.empty() &&
+         std::none_of(facts.statements.begin(), facts.statements.end(),
+                      [](const rewrite::StatementFacts& st) { return st.kind == rewrite::StatementKind::Unparsed; });
 }
 
 const char* served_word(rewrite::TierRoute::Served s) {
@@ -131,7 +154,17 @@ void Routing::reload(std::shared_ptr<const RoutingSettings> settings) {
   fresh->splits.start();
   if (State* old = state_.get()) old->splits.stop();  // its last reads age out: all external, never less
   on_.store(!fresh->settings->empty(), std::memory_order_release);
+  if (sources_.governor) sources_.governor->want_groups(any_group_rule(*fresh->settings));
   state_.store(std::move(fresh));
+}
+
+std::shared_ptr<const rewrite::QueryFacts> Routing::analysis(std::string_view sql,
+                                                             const policies::SessionContext& session,
+                                                             const rewrite::AnalysisContext& ctx) {
+  if (sources_.governor) {
+    if (auto shared = sources_.governor->analysis(sql, session)) return shared;
+  }
+  return cache_->analyze(sql, ctx);
 }
 
 Router Routing::router() {
@@ -146,18 +179,30 @@ std::optional<rewrite::RoutedText> Routing::route(std::string_view sql, const po
   if (s.settings->empty() || !s.prefilter.may_reference(sql)) return std::nullopt;
   rewrite::TierOptions options;
   const rewrite::AnalysisContext ctx = analysis_context(session, &options.filters.search_path_uncertain);
-  options.tier = session_tier(*s.settings, session, tier);
+  options.tier = session_tier(*s.settings, sources_.governor.get(), session, tier);
   options.split = [&s](const rewrite::TierPair& pair) { return s.splits.split(pair); };
-  const auto cached = cache_->analyze(sql, ctx);
+  if (sql.size() > ctx.max_bytes) return std::nullopt;  // not analysed on the I/O thread; runs as written
+  // The routed text is checked by the policies next: its analysis, made here, is theirs.
+  options.filters.is_sql = [&](std::string_view text) { return parsed(*analysis(text, session, ctx)); };
+  const auto cached = analysis(sql, session, ctx);
   // A Bind's values in place of its $n: the dates they are choose tiers and partitions.
   const std::optional<rewrite::QueryFacts> bound =
       params ? std::make_optional(rewrite::substitute_params(*cached, *params)) : std::nullopt;
   const rewrite::QueryFacts& facts = bound ? *bound : *cached;
   std::vector<rewrite::TierRoute> tiers;
+  const rewrite::DatePartitionedLookup external = [&s](std::string_view schema, std::string_view name) {
+    return s.external(schema, name);
+  };
   auto routed = rewrite::route_tiers(
-      sql, facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); },
-      [&s](std::string_view schema, std::string_view name) { return s.external(schema, name); }, options, &tiers);
-  if (!routed && tiers.empty()) return routed;
+      sql, facts, [&s](std::string_view schema, std::string_view name) { return s.pair(schema, name); }, external,
+      options, &tiers);
+  if (!routed && tiers.empty()) {
+    // A Parse dating an external scan by $n: its text as written, routed again at each Bind
+    // with the values (proxy/bind_routing.h), whether or not it also reads a tier pair.
+    if (params == nullptr && rewrite::dated_by_params(facts, external, options.filters))
+      return rewrite::RoutedText{std::string(sql), {}};
+    return routed;
+  }
   // The route lines are built from the configuration and dates, not client text.
   for (const auto& r : tiers) {
     spdlog::info("routed user={} application_name={} tier: {}", policies::log_text(session.user),

@@ -15,9 +15,11 @@
 
 namespace blueshift::policies {
 class AuditLog;
+class Governor;
 }
 namespace blueshift::rewrite {
 class AnalysisCache;
+struct AnalysisContext;
 }
 
 namespace blueshift::proxy {
@@ -27,6 +29,11 @@ struct RoutingSettings;
 struct RoutingSources {
   std::string catalog_conninfo;  // where watermark queries run ("": never read, so all external)
   std::string audit_file;        // one JSON line per routed statement ("": none)
+  // The policies' governor (null: none), so that router and policies share its one look-up
+  // of a session's groups and its one analysis of a text. Without it a group-scoped tier
+  // rule holds every session (which errs towards the external table), and the router
+  // keeps analyses of its own.
+  std::shared_ptr<policies::Governor> governor;
 };
 
 class Routing {
@@ -53,6 +60,10 @@ class Routing {
   struct State;  // one loaded section (tier_router.cc)
 
  private:
+  // The analysis of sql: the governor's, so that its check of the same text reuses it.
+  std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql, const policies::SessionContext& session,
+                                                     const rewrite::AnalysisContext& ctx);
+
   const RoutingSources sources_;
   std::atomic<bool> on_{false};
   Reloadable<State> state_;

@@ -76,13 +76,50 @@ std::string day_text(const std::optional<absl::CivilDay>& d) {
 }
 
 std::optional<RoutedText> finish_routing(std::string_view sql, std::vector<Splice> edits,
-                                         std::vector<std::string> routes) {
+                                         std::vector<std::string> routes, const PartitionFilterOptions& options) {
   if (edits.empty()) return std::nullopt;
   RoutedText out;
   out.sql = splice(sql, std::move(edits));
   out.routes = std::move(routes);
-  if (out.sql.find('\0') != std::string::npos || !pg::parse(out.sql).tree) return std::nullopt;
+  if (out.sql.find('\0') != std::string::npos) return std::nullopt;
+  if (!(options.is_sql ? options.is_sql(out.sql) : pg::parse(out.sql).tree != nullptr)) return std::nullopt;
   return out;
+}
+
+namespace {
+
+// The configured table of a read scan that gets partition predicates from its date bound,
+// and that bound; null when the scan is left as written whatever the dates.
+const DatePartitionedTable* dated_scan(const Scan& scan, const DatePartitionedLookup& lookup,
+                                       const PartitionFilterOptions& options, const Bound** date) {
+  const TableRef& t = scan.table;
+  if (t.location < 0 || t.length <= 0 || t.temporary) return nullptr;
+  if (options.search_path_uncertain && !t.written_qualified) return nullptr;
+  const DatePartitionedTable* table = lookup(t.schema, t.name);
+  if (table == nullptr || filters_partitions(scan, table->partitions)) return nullptr;
+  const auto found = scan.bounds.find(table->date_column);
+  if (found == scan.bounds.end()) return nullptr;
+  *date = &found->second;
+  return table;
+}
+
+bool has_param(const Bound& b) {
+  return std::any_of(b.values.begin(), b.values.end(), [](const Value& v) { return v.kind == Value::Kind::Param; }) ||
+         std::any_of(b.children.begin(), b.children.end(), has_param);
+}
+
+}  // namespace
+
+bool dated_by_params(const QueryFacts& facts, const DatePartitionedLookup& lookup,
+                     const PartitionFilterOptions& options) {
+  for (const auto& st : facts.statements) {
+    if (!reads_only(st.kind)) continue;
+    for (const auto& scan : st.scans) {
+      const Bound* date = nullptr;
+      if (dated_scan(scan, lookup, options, &date) != nullptr && has_param(*date)) return true;
+    }
+  }
+  return false;
 }
 
 void partition_filter_edits(std::string_view sql, const QueryFacts& facts, const DatePartitionedLookup& lookup,
@@ -93,13 +130,10 @@ void partition_filter_edits(std::string_view sql, const QueryFacts& facts, const
     const std::string_view statement = statement_text(sql, st);
     for (const auto& scan : st.scans) {
       const TableRef& t = scan.table;
-      if (t.location < 0 || t.length <= 0 || t.temporary) continue;
-      if (options.search_path_uncertain && !t.written_qualified) continue;
-      const DatePartitionedTable* table = lookup(t.schema, t.name);
-      if (table == nullptr || filters_partitions(scan, table->partitions)) continue;
-      const auto date = scan.bounds.find(table->date_column);
-      if (date == scan.bounds.end()) continue;
-      const DateInterval interval = date_interval(date->second, options.clock);
+      const Bound* date = nullptr;
+      const DatePartitionedTable* table = dated_scan(scan, lookup, options, &date);
+      if (table == nullptr) continue;
+      const DateInterval interval = date_interval(*date, options.clock);
       const std::string predicate = partition_predicate(interval, table->partitions);
       if (predicate.empty()) continue;
       if (t.written_qualified && qualifies_columns_by_schema(statement, t.name)) continue;
@@ -120,7 +154,7 @@ std::optional<RoutedText> add_partition_filters(std::string_view sql, const Quer
   std::vector<Splice> edits;
   std::vector<std::string> routes;
   partition_filter_edits(sql, facts, lookup, options, &edits, &routes);
-  return finish_routing(sql, std::move(edits), std::move(routes));
+  return finish_routing(sql, std::move(edits), std::move(routes), options);
 }
 
 }  // namespace blueshift::rewrite

@@ -42,6 +42,9 @@ struct PartitionFilterOptions {
   // An unqualified name may resolve elsewhere than the analysis assumed (the session's
   // search_path is not known for sure): then only names written with their schema change.
   bool search_path_uncertain = false;
+  // Whether a routed text parses (unset: parsed here). The proxy answers with the analysis
+  // the policies then check the text with, so that it is parsed once, and once per text.
+  std::function<bool(std::string_view sql)> is_sql;
 };
 
 // `sql` (whose analysis is `facts`) with partition predicates added to every scan that
@@ -51,6 +54,11 @@ struct PartitionFilterOptions {
 [[nodiscard]] std::optional<RoutedText> add_partition_filters(std::string_view sql, const QueryFacts& facts,
                                                               const DatePartitionedLookup& lookup,
                                                               const PartitionFilterOptions& options);
+
+// Whether a scan that add_partition_filters would narrow by its date bound has a $n in that
+// bound: a prepared statement whose partition predicates come from each Bind's values.
+[[nodiscard]] bool dated_by_params(const QueryFacts& facts, const DatePartitionedLookup& lookup,
+                                   const PartitionFilterOptions& options);
 
 // The same edits, appended to *edits and their route lines to *routes, for a caller that
 // splices other edits of the same text in one pass (tier routing, rewrite/tier_routing.h).
@@ -72,8 +80,9 @@ void partition_filter_edits(std::string_view sql, const QueryFacts& facts, const
 // YYYY-MM-DD, "" for none.
 [[nodiscard]] std::string day_text(const std::optional<absl::CivilDay>& day);
 // sql with the edits spliced in, or nullopt when there is none or the result would not
-// parse (then the text runs as written).
+// parse (options.is_sql; then the text runs as written).
 [[nodiscard]] std::optional<RoutedText> finish_routing(std::string_view sql, std::vector<Splice> edits,
-                                                       std::vector<std::string> routes);
+                                                       std::vector<std::string> routes,
+                                                       const PartitionFilterOptions& options);
 
 }  // namespace blueshift::rewrite

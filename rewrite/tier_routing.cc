@@ -174,7 +174,7 @@ std::optional<RoutedText> route_tiers(std::string_view sql, const QueryFacts& fa
   }
   partition_filter_edits(sql, facts, external, options.filters, &edits, &lines);
   if (routes != nullptr) *routes = std::move(decided);
-  return finish_routing(sql, std::move(edits), std::move(lines));
+  return finish_routing(sql, std::move(edits), std::move(lines), options.filters);
 }
 
 }  // namespace blueshift::rewrite

@@ -105,10 +105,11 @@ ROWS = [
 ]
 
 
-def start_proxy(routing=ROUTING):
-    """A private proxy with the policy suite's config plus a routing section (started by `with`)."""
+def start_proxy(routing=ROUTING, edit_policies=lambda text: text):
+    """A private proxy with the policy suite's config (as edit_policies leaves it) plus a
+    routing section (started by `with`)."""
     with open(os.path.join(h.HERE, "policies.test.yaml")) as f:
-        template = f.read() + routing
+        template = edit_policies(f.read()) + routing
     fd, path = tempfile.mkstemp(prefix="blueshift-routing-", suffix=".yaml")
     with os.fdopen(fd, "w") as f:
         f.write(template)

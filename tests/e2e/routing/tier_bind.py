@@ -15,11 +15,15 @@ jdbc:        TierJdbc.java as tier_bind: the same order for each of its statemen
 refusals:   an analyst's one prepared statement, bound with dates whose lake part matches too
              many partitions, is refused at that Bind by the rule (nothing runs), and the
              same statement bound with narrower dates runs: each Bind is checked as routed.
+external:    a prepared date query straight on the lake (spectrum_schema.sales, no tier pair)
+             runs at each Bind with the partition predicates its values imply, as etl and as
+             an analyst (whose rules refuse a lake scan without them), with the rows of the
+             same statement run directly, unrouted.
 adversarial: values that would be unsafe in a text (quotes, NULL, infinity, out of range,
              not a date) route conservatively or fail as the warehouse fails them directly:
              never a lost row, never a different error, never SQL from a value.
 
-Usage: tier_bind.py [psycopg|jdbc|refusals|adversarial] (default: all). Run with the system python3,
+Usage: tier_bind.py [psycopg|jdbc|refusals|external|adversarial] (default: all). Run with the system python3,
 which has Debian's python3-psycopg.
 """
 
@@ -215,7 +219,45 @@ def test_refusals():
             check(local[0][0] > 0, f"the same statement, local dates, after the refusal: {local}")
 
 
-TESTS = {"psycopg": test_psycopg, "jdbc": test_jdbc, "refusals": test_refusals, "adversarial": test_adversarial}
+# Dates on the lake alone, each within a year: (values, the partition literals they imply).
+EXTERNAL_RANGES = [((dt.date(2023, 2, 1), dt.date(2023, 3, 15)), ('"year" = 2023', '"month" BETWEEN 2 AND 3')),
+                   ((dt.date(2024, 8, 20), dt.date(2024, 10, 20)), ('"year" = 2024', '"month" BETWEEN 8 AND 10'))]
+
+
+def test_external():
+    """A BI tool's prepared date range on the external table itself is pruned at each Bind."""
+    import psycopg
+    log, since = setup()
+    marker = f"tier_bind_ext_{uuid.uuid4().hex[:8]}"
+    sql = f"SELECT COUNT(*), SUM(amount), MIN(sale_date) FROM spectrum_schema.sales " \
+          f"WHERE sale_date >= %s AND sale_date < %s /* {marker} */"
+    analyst_info = f"host=127.0.0.1 port={tt.PORT} dbname=dev user=analyst password={h.USERS['analyst']} " \
+                   "application_name=e2e_tier_bind_external"
+    with tt.start_proxy(), \
+            psycopg.connect(conninfo(tt.PORT, "e2e_tier_bind"), prepare_threshold=0, autocommit=True) as via, \
+            psycopg.connect(analyst_info, prepare_threshold=0, autocommit=True) as analyst, \
+            psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=dev user=etl password=etl-dev-pw "
+                            "application_name=e2e_tier_bind_direct", autocommit=True) as direct:
+        for values, _ in EXTERNAL_RANGES:
+            want = direct.execute(sql, values, prepare=True).fetchall()
+            check(want[0][0] > 0, f"{values}: rows to compare")
+            for who, conn in (("etl", via), ("analyst", analyst)):
+                try:
+                    got = conn.execute(sql, values, prepare=True).fetchall()
+                except psycopg.Error as e:
+                    raise h.TestFailure(f"{who} {values}: refused through the proxy: {e.sqlstate} {e}")
+                check_eq(got, want, f"{who} {values}: rows through the proxy against the unrouted statement")
+    time.sleep(0.3)  # the warehouse's log writer
+    lines = [line for _, line in executed(log, since, marker)]
+    print("\n".join(lines))
+    check_eq(len(lines), len(EXTERNAL_RANGES), "one execution of the logged role per range")
+    for line, (_, literals) in zip(lines, EXTERNAL_RANGES):
+        check(all(lit in line for lit in literals), f"the execution carries the partition literals {literals}")
+        check("$1" in line and "$2" in line, "the client's $n stay in the text that runs")
+
+
+TESTS = {"psycopg": test_psycopg, "jdbc": test_jdbc, "refusals": test_refusals, "external": test_external,
+         "adversarial": test_adversarial}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

@@ -149,5 +149,41 @@ TEST(PartitionFilters, RoutesSayWhatChanged) {
             "spectrum_schema.sales: sale_date 2024-01-05..2024-01-09 -> (\"year\" = 2024 AND \"month\" = 1)");
 }
 
+// A prepared statement whose external scan is dated by $n gets its partitions at Bind.
+TEST(PartitionFilters, DatedByParams) {
+  const struct {
+    const char* sql;
+    bool by_params;
+  } rows[] = {
+      {"SELECT * FROM spectrum_schema.sales WHERE sale_date >= $1 AND sale_date < $2", true},
+      {"SELECT COUNT(*) FROM spectrum_schema.sales s WHERE s.sale_date BETWEEN '2024-01-01' AND $1", true},
+      {"SELECT * FROM lake.events WHERE event_time >= $1", true},
+      {"SELECT * FROM spectrum_schema.sales WHERE sale_date >= '2024-01-01'", false},  // literals: routed at Parse
+      {"SELECT * FROM spectrum_schema.sales WHERE year = $1 AND sale_date >= $2", false},  // filters partitions
+      {"SELECT * FROM spectrum_schema.sales WHERE amount > $1", false},                     // no date bound
+      {"SELECT * FROM public.customers WHERE signup_year >= $1", false},                   // not configured
+      {"DELETE FROM spectrum_schema.sales WHERE sale_date >= $1", false},                  // writes never
+  };
+  for (const auto& row : rows) {
+    const QueryFacts facts = analyze(row.sql, testing::catalog_context({"spectrum_schema", "public"}));
+    EXPECT_EQ(dated_by_params(facts, lookup, at_2024_05_15()), row.by_params) << row.sql;
+  }
+}
+
+// The proxy's answer on whether the routed text parses is the one taken.
+TEST(PartitionFilters, IsSqlDecides) {
+  const std::string sql = "SELECT * FROM spectrum_schema.sales WHERE sale_date = '2024-01-02'";
+  PartitionFilterOptions options = at_2024_05_15();
+  std::string asked;
+  options.is_sql = [&](std::string_view text) {
+    asked = text;
+    return false;
+  };
+  EXPECT_EQ(routed(sql, options), "");
+  EXPECT_NE(asked.find("\"year\" = 2024"), std::string::npos) << asked;
+  options.is_sql = [](std::string_view) { return true; };
+  EXPECT_NE(routed(sql, options), "");
+}
+
 }  // namespace
 }  // namespace blueshift::rewrite
