@@ -22,6 +22,7 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
   switch (o.kind) {
     case policies::BudgetOutcome::Kind::NeedLease:
       waiting_ = verdict.budget;
+      waiting_user_ = user;
       return Step::Wait;
     case policies::BudgetOutcome::Kind::Refuse:
       *error = to_error(o.refusal);

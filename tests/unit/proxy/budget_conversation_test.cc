@@ -47,7 +47,7 @@ struct Budgeted : ::testing::Test {
     const std::string first = d.send(m);
     if (first != "WAIT") return first;
     EXPECT_TRUE(d.conversation.budget().waiting());
-    budgets->acquire(*d.conversation.budget().waiting());
+    budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
     d.conversation.budget().acquired();
     return d.send(m);
   }
@@ -68,7 +68,7 @@ struct Budgeted : ::testing::Test {
 TEST_F(Budgeted, WaitsForALeaseThenRunsAndSettlesWhenTheRepliesAreDone) {
   EXPECT_EQ(d.send(Query{kScan}), "WAIT");
   ASSERT_TRUE(d.conversation.budget().waiting());
-  budgets->acquire(*d.conversation.budget().waiting());
+  budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
   d.conversation.budget().acquired();
   EXPECT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
   EXPECT_EQ(spent(), 0);  // reserved, not settled: the statement is still running
