@@ -32,6 +32,7 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
   }
   for (const auto& n : o.notices) notices->push_back(to_error(n));
   *hold = std::move(o.reservation);
+  verdict.budget->ran();  // counted now it runs: not when refused or while it waits
   return Step::Go;
 }
 

@@ -18,7 +18,8 @@ class BudgetGate {
   explicit BudgetGate(policies::Budgets* budgets) : budgets_(budgets) {}
 
   enum class Step {
-    Go,      // run it; *hold settles when the statement's replies are done; *notices go first
+    Go,      // run it (counted as run: BudgetCharge::ran); *hold settles when the statement's
+             // replies are done; *notices go first
     Refuse,  // *error is the client's; nothing runs
     Wait,    // the session awaits waiting() on a worker, calls acquired(), then admit again
   };
