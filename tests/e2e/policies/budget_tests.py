@@ -11,10 +11,12 @@ warehouse, each with a budget for analyst and a ledger table of its own in `publ
   notices    two proxies, one budget: the 80 % NOTICE comes once in all, from the proxy the
              user crossed it on, not again from the other; the ledger records it; a new
              period (the account's rows moved to yesterday) tells it again
+  sql_execute  SQL EXECUTE of a PREPAREd scan is charged like the scan, in a Query and as a
+             Parse'd statement at its Execute: past the budget it is refused and does not run
   closed     the ledger cannot be written (a schema etl may not create in): 55000, retryable
   open       the same with on_ledger_error: fail_open: the query runs, the log says so
 
-Ports (127.0.0.1): 6800-6808.
+Ports (127.0.0.1): 6800-6809.
 """
 
 from __future__ import annotations
@@ -246,6 +248,40 @@ def test_notices():
         drop_ledger(table)
 
 
+def extended(conn, name, sql):
+    """Parse/Bind/Execute/Sync of sql; the messages up to ReadyForQuery."""
+    conn.send(h.parse_msg(name, sql) + h.bind_msg("", name, ()) + h.execute_msg() + h.sync_msg())
+    return conn.read_until_ready()
+
+
+def test_sql_execute():
+    table = ledger_table("sql_execute")
+    listener = Listener()
+    try:
+        # Four queries fit in $0.0002 (190736); a fifth does not.
+        with proxy(6809, table, 0.0002) as p, h.Conn(p.port) as c:
+            for name, sql in (("q", QUERY), ("m", MARKED)):
+                check(not c.query(f"PREPARE {name} AS {sql}").errors, f"PREPARE {name}")
+            for i in range(3):
+                r = c.query("EXECUTE q")
+                check(not r.errors, f"EXECUTE {i + 1} within the budget: {r.errors}")
+            # The extended protocol: a Parse'd "EXECUTE q" is charged at its Execute.
+            r = extended(c, "e", "EXECUTE q")
+            check(not r.errors, f"the 4th EXECUTE (extended) within the budget: {r.errors}")
+            r = extended(c, "x", "EXECUTE m")
+            check_eq([e.get("C") for e in r.errors], ["53400"], "the extended EXECUTE past the budget")
+            check(not listener.heard(), "the refused extended EXECUTE ran on the warehouse")
+            r = c.query("EXECUTE m")
+            check_eq(r.codes, "EZ", "the EXECUTE past the budget: messages")
+            check_eq(r.error.get("C"), "53400", "SQLSTATE of the EXECUTE's budget refusal")
+            check(not listener.heard(), "the refused EXECUTE ran on the warehouse")
+            check_eq(c.query("EXECUTE q; EXECUTE q").error.get("C"), "53400", "two EXECUTEs in one text")
+        check_eq(ledger_spent(table), (4 * COST, 0), "ledger: the four EXECUTEs that ran")
+    finally:
+        listener.close()
+        drop_ledger(table)
+
+
 # etl may read spectrum_schema but not create in it: the ledger cannot be made there.
 UNWRITABLE = ("spectrum_schema", "budget_ledger")
 
@@ -278,7 +314,7 @@ def test_open():
 
 
 TESTS = {"enforce": test_enforce, "warn": test_warn, "shared": test_shared, "notices": test_notices,
-         "closed": test_closed, "open": test_open}
+         "sql_execute": test_sql_execute, "closed": test_closed, "open": test_open}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)
