@@ -14,7 +14,12 @@ protocol::ProxyError to_error(const policies::BudgetMessage& m) {
 BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::string& user,
                                    protocol::ProxyError* error, std::vector<protocol::ProxyError>* notices,
                                    std::shared_ptr<policies::BudgetReservation>* hold) {
-  if (budgets_ == nullptr || !verdict.budget) return Step::Go;
+  if (!verdict.budget) return Step::Go;
+  if (budgets_ == nullptr) {
+    // Budgets configured by a reload, after start-up made none: nothing to reserve from.
+    verdict.budget->ran();
+    return Step::Go;
+  }
   // The same charge once its lease was asked for: what still does not fit is decided.
   const bool waited = acquired_ != nullptr && acquired_->cost == verdict.budget->cost;
   acquired_ = nullptr;

@@ -135,6 +135,18 @@ TEST_F(Budgeted, ScanMetricsCountOnlyWhatRan) {
   EXPECT_EQ(scans(), 32u);
 }
 
+// Budgets in the policies but no Budgets to reserve from (a reload configured them after
+// start-up): the statement runs and is counted.
+TEST(BudgetsByReload, ScanMetricsCountWhatRunsWithoutBudgetsToReserveFrom) {
+  const auto governor = budget_governor(0.02);
+  Driver d{Conversation::Options{governor.get(), {}, {}, {}, nullptr}};
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  EXPECT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
+  ASSERT_EQ(governor->scan_spend().size(), 1u);
+  EXPECT_EQ(governor->scan_spend()[0].statements, 1u);
+}
+
 TEST_F(Budgeted, SessionsNoBudgetChargesAreNotHeld) {
   d.conversation.identity().user = "etl";
   EXPECT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
