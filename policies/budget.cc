@@ -109,11 +109,12 @@ BudgetMessage over_budget(const BudgetAccount& a, Nanodollars spent, Nanodollars
 std::shared_ptr<const BudgetCharge> budget_charge(const rewrite::QueryFacts& facts, const Catalog& catalog,
                                                    const PartitionSizes& sizes, const CostSettings& cost,
                                                    std::vector<BudgetAccount> accounts,
-                                                   const std::vector<rewrite::ParamValue>* params) {
+                                                   const std::vector<rewrite::ParamValue>* params,
+                                                   std::function<void()> ran) {
   Nanodollars total = 0;
   for (const auto& st : facts.statements) total += to_nanodollars(estimate_statement(st, catalog, sizes, cost, params).usd);
   if (total == 0 || accounts.empty()) return nullptr;
-  return std::make_shared<const BudgetCharge>(BudgetCharge{total, std::move(accounts)});
+  return std::make_shared<const BudgetCharge>(BudgetCharge{total, std::move(accounts), std::move(ran)});
 }
 
 BudgetMessage threshold_notice(const BudgetAccount& a, Nanodollars spent, double threshold,

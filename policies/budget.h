@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct BudgetAccount {
 struct BudgetCharge {
   Nanodollars cost = 0;
   std::vector<BudgetAccount> accounts;
+  // Counts the statement as run (scan metrics, reconcile): called by whoever lets it run
+  // past the budgets, once; never for one they refuse.
+  std::function<void()> ran = [] {};
 };
 
 // The budgets that charge this session, in configuration order. A user whose groups are
@@ -76,11 +80,12 @@ struct BudgetMessage {
                                         Nanodollars cost, std::chrono::system_clock::time_point now);
 
 // The statement's estimate (every statement of the text, each billed on its own),
-// charged to `accounts`; null when it reads nothing billed.
+// charged to `accounts`, with what counts it as run; null when it reads nothing billed.
 [[nodiscard]] std::shared_ptr<const BudgetCharge> budget_charge(const rewrite::QueryFacts& facts, const Catalog& catalog,
                                                                 const PartitionSizes& sizes, const CostSettings& cost,
                                                                 std::vector<BudgetAccount> accounts,
-                                                                const std::vector<rewrite::ParamValue>* params);
+                                                                const std::vector<rewrite::ParamValue>* params,
+                                                                std::function<void()> ran);
 // `spent` reached `threshold` of the limit.
 [[nodiscard]] BudgetMessage threshold_notice(const BudgetAccount& account, Nanodollars spent, double threshold,
                                              std::chrono::system_clock::time_point now);

@@ -36,7 +36,10 @@ struct Lease {
   std::chrono::steady_clock::time_point last_used{};
   std::chrono::steady_clock::time_point failed_at{};  // the last ledger transaction failed then
   std::string failure;                                // and why ("" = the last one succeeded)
-  std::set<std::pair<double, std::string>> notified;  // thresholds announced, per user
+  // Thresholds per user told by any instance this period, as far as this one knows, and
+  // those this instance recorded in the ledger and has still to tell (budget_notices.h).
+  std::set<std::pair<double, std::string>> notified;
+  std::set<std::pair<double, std::string>> to_tell;
 
   // What may still be reserved locally.
   [[nodiscard]] Nanodollars available(std::chrono::steady_clock::time_point now) const {

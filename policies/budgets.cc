@@ -7,6 +7,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "policies/budget_notices.h"
 #include "policies/log_text.h"
 #include "spdlog/spdlog.h"
 
@@ -111,6 +112,34 @@ class BudgetState {
                           : started + std::chrono::seconds(options.settings.lease_seconds) - std::chrono::seconds(1);
   }
 
+  // Records in the ledger the threshold notices a statement of `cost` would make due for
+  // `user` (ledger_mutex held, mutex not); a failure is the lease's, so that they are then
+  // told here (budget_notices.h).
+  void record_notices(const BudgetAccount& account, const std::string& user, Nanodollars cost) {
+    std::string key, period;
+    std::vector<double> wanted;
+    {
+      std::lock_guard lock(mutex);
+      Lease& l = lease_of(account, options.clock());
+      if (!l.failure.empty()) return;
+      wanted = unrecorded_thresholds(l, l.spent() + cost, user, options.settings.thresholds);
+      key = lease_key(account, l.period);
+      period = l.period;
+    }
+    if (wanted.empty()) return;
+    auto recorded = options.ledger->record_notices(account, period, user, wanted);
+    std::lock_guard lock(mutex);
+    Lease& l = leases[key];
+    if (!recorded.ok()) {
+      l.failure = std::string(recorded.status().message());
+      l.failed_at = SteadyClock::now();
+      warn(last_failure_warning, "budgets: recording a threshold notice of budget " + log_text(account.budget) +
+                                     " failed: " + l.failure);
+      return;
+    }
+    note_recorded(l, user, wanted, *recorded);
+  }
+
   static std::string period_of(const std::string& key) { return key.substr(key.rfind('\x1f') + 1); }
 
   static void warn(SteadyClock::time_point& last, const std::string& line) {
@@ -206,7 +235,7 @@ void Budgets::maintain() {
   maintain_leases(*state_);
 }
 
-void Budgets::acquire(const BudgetCharge& charge) {
+void Budgets::acquire(const BudgetCharge& charge, const std::string& user) {
   std::lock_guard ledger(state_->ledger_mutex);
   const auto now = state_->options.clock();
   for (const auto& account : charge.accounts) {
@@ -215,10 +244,10 @@ void Budgets::acquire(const BudgetCharge& charge) {
       std::lock_guard lock(state_->mutex);
       Lease& l = state_->lease_of(account, now);
       // Another session's acquire may have brought enough meanwhile.
-      if (l.available(SteadyClock::now()) >= charge.cost) continue;
-      key = BudgetState::lease_key(account, l.period);
+      if (l.available(SteadyClock::now()) < charge.cost) key = BudgetState::lease_key(account, l.period);
     }
-    state_->transact(key, charge.cost, false);
+    if (!key.empty()) state_->transact(key, charge.cost, false);
+    state_->record_notices(account, user, charge.cost);
   }
 }
 
@@ -265,6 +294,15 @@ BudgetOutcome Budgets::reserve(const BudgetCharge& charge, const std::string& us
     }
     out.notices.push_back(over_budget(l->account, l->spent(), l->ledger_others, charge.cost, now));
   }
+  // A threshold this statement would reach that no instance is known to have told the
+  // user of is recorded in the ledger first (acquire), so that one instance tells it.
+  if (!waited) {
+    for (Lease* l : leases) {
+      if (l->failure.empty() &&
+          !unrecorded_thresholds(*l, l->spent() + charge.cost, user, s.options.settings.thresholds).empty())
+        return BudgetOutcome{BudgetOutcome::Kind::NeedLease, {}, {}, nullptr};
+    }
+  }
   std::vector<BudgetReservation::Hold> holds;
   bool low = false;
   for (size_t i = 0; i < leases.size(); ++i) {
@@ -279,9 +317,8 @@ BudgetOutcome Budgets::reserve(const BudgetCharge& charge, const std::string& us
     low = low || l.available(steady) < l.granted / kLowWaterDivisor;
     // Every threshold reached, not only those this statement crosses: each user of a
     // pool is told once per period, whoever crossed it.
-    for (const double t : crossed_thresholds(-1, l.spent(), l.account.limit, s.options.settings.thresholds)) {
-      if (l.notified.insert({t, user}).second) out.notices.push_back(threshold_notice(l.account, l.spent(), t, now));
-    }
+    for (auto& n : due_notices(l, user, s.options.settings.thresholds, !l.failure.empty(), now))
+      out.notices.push_back(std::move(n));
   }
   if (low) s.wake.notify_one();  // renew before a session has to wait
   out.reservation = std::make_shared<BudgetReservation>(state_, std::move(holds));

@@ -43,7 +43,8 @@ struct BudgetOutcome {
   enum class Kind {
     Run,        // run it: `reservation` holds its estimate; `notices` go to the client
     Refuse,     // `refusal` is the client's error; nothing runs
-    NeedLease,  // await acquire() off the I/O thread, then reserve(..., true)
+    NeedLease,  // await acquire() off the I/O thread, then reserve(..., true): a lease, or
+                // a threshold notice to record in the ledger before it is told
   } kind = Kind::Run;
   BudgetMessage refusal;
   std::vector<BudgetMessage> notices;
@@ -72,8 +73,9 @@ class Budgets {
   // Never blocks (I/O threads). `waited`: acquire() has run for this charge, so a
   // statement that still does not fit is over budget (or the ledger is unreachable).
   [[nodiscard]] BudgetOutcome reserve(const BudgetCharge& charge, const std::string& user, bool waited);
-  // Blocks on the ledger: new leases for the accounts the charge does not fit in.
-  void acquire(const BudgetCharge& charge);
+  // Blocks on the ledger: new leases for the accounts the charge does not fit in, and
+  // the record of the threshold notices it would make due for `user`.
+  void acquire(const BudgetCharge& charge, const std::string& user);
   // What the session's accounts have spent and have left this period, as known here.
   [[nodiscard]] std::vector<SpendRow> spend(const std::vector<BudgetAccount>& accounts);
   // Settles what ran, renews leases in use that run low or near their end, gives idle

@@ -391,7 +391,7 @@ class GovernorImpl final : public Governor {
     return out;
   }
 
-  std::vector<ScanSpendTally> scan_spend() const override { return scan_spend_.read(); }
+  std::vector<ScanSpendTally> scan_spend() const override { return scan_spend_->read(); }
   ReconcileCounts reconcile_counts() const override { return reconcile_stats_->read(); }
 
   Counters counters() const override {
@@ -510,9 +510,7 @@ class GovernorImpl final : public Governor {
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
     const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
-    Verdict v = finish(d, facts, *snap, qf, &values);
-    charge(*snap, qf, std::move(accounts), &values, &v);
-    return v;
+    return finish(d, facts, *snap, qf, &values, std::move(accounts));
   }
 
   // EXECUTE of a statement the proxy never saw prepared: code whose SQL is unknown.
@@ -612,8 +610,7 @@ class GovernorImpl final : public Governor {
     const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
     if (memo) {
       if (const auto known = snap->decisions->find(qf.get(), scope)) {
-        out.verdict = finish(*known, facts, *snap, *qf, values);
-        charge(*snap, *qf, std::move(accounts), values, &out.verdict);
+        out.verdict = finish(*known, facts, *snap, *qf, values, std::move(accounts));
         return out;
       }
     }
@@ -632,22 +629,13 @@ class GovernorImpl final : public Governor {
       d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values, snap->sizes.get()});
     }
     if (!memo) {
-      out.verdict = finish(d, facts, *snap, *qf, values);
-      charge(*snap, *qf, std::move(accounts), values, &out.verdict);
+      out.verdict = finish(d, facts, *snap, *qf, values, std::move(accounts));
       return out;
     }
     auto decided = std::make_shared<const Decision>(std::move(d));
     snap->decisions->insert(qf, std::move(scope), decided);
-    out.verdict = finish(*decided, facts, *snap, *qf, values);
-    charge(*snap, *qf, std::move(accounts), values, &out.verdict);
+    out.verdict = finish(*decided, facts, *snap, *qf, values, std::move(accounts));
     return out;
-  }
-
-  // Budgets: what a statement that runs costs the session's accounts.
-  static void charge(const Snapshot& snap, const rewrite::QueryFacts& qf, std::vector<BudgetAccount> accounts,
-                     const std::vector<rewrite::ParamValue>* values, Verdict* v) {
-    if (accounts.empty() || v->outcome == Verdict::Outcome::Refuse) return;
-    v->budget = budget_charge(qf, *snap.catalog, *snap.sizes, snap.policy->cost, std::move(accounts), values);
   }
 
   void audit_rewrite(const RewriteRecord& record, const SessionContext& session) override {
@@ -660,10 +648,12 @@ class GovernorImpl final : public Governor {
   }
 
   // Counts the decision and writes its audit line, with the text's estimate when it scans
-  // an external table (a passed one only then), and records what runs for reconcile; the
+  // an external table (a passed one only then), charges what runs to the session's budget
+  // `accounts`, and counts what runs (scan metrics, reconcile's record): at once, or, when
+  // a budget is charged, when the budget gate lets it run (BudgetCharge::ran). The
   // verdict the client sees.
   Verdict finish(const Decision& d, const SessionFacts& facts, const Snapshot& snap, const rewrite::QueryFacts& qf,
-                 const std::vector<rewrite::ParamValue>* values) {
+                 const std::vector<rewrite::ParamValue>* values, std::vector<BudgetAccount> accounts = {}) {
     const StatementEstimate estimate = estimate_text(qf, *snap.catalog, *snap.sizes, snap.policy->cost, values);
     const StatementEstimate* priced = estimate.scans.empty() ? nullptr : &estimate;
     switch (d.outcome) {
@@ -678,13 +668,19 @@ class GovernorImpl final : public Governor {
     } else {
       spdlog::info("policies audit: {}", audit_line(d, facts, qf.fingerprint, options_.clock(), priced));
     }
-    const bool runs = d.outcome != Decision::Outcome::Refuse;
-    if (runs && priced) scan_spend_.count(spend_group(snap.spend_groups, facts), estimate.bytes, estimate.usd);
-    if (runs && estimate.billed_bytes > 0 && facts.backend_pid != 0 && !snap.policy->cost.reconcile.view.empty()) {
-      recorder_->record(EstimateRecord{options_.clock(), facts.backend_pid, facts.user, qf.fingerprint, estimate.bytes,
-                                       estimate.billed_bytes, estimate.usd});
+    Verdict v = to_verdict(d);
+    if (d.outcome == Decision::Outcome::Refuse) return v;
+    RunCount ran{priced ? scan_spend_ : nullptr, std::string(spend_group(snap.spend_groups, facts)), estimate.bytes,
+                 estimate.usd, nullptr, {}};
+    if (estimate.billed_bytes > 0 && facts.backend_pid != 0 && !snap.policy->cost.reconcile.view.empty()) {
+      ran.recorder = recorder_;
+      ran.record = EstimateRecord{options_.clock(), facts.backend_pid, facts.user, qf.fingerprint, estimate.bytes,
+                                  estimate.billed_bytes, estimate.usd};
     }
-    return to_verdict(d);
+    if (!accounts.empty())
+      v.budget = budget_charge(qf, *snap.catalog, *snap.sizes, snap.policy->cost, std::move(accounts), values, ran);
+    if (!v.budget) ran();
+    return v;
   }
 
   const GovernorOptions options_;
@@ -702,7 +698,7 @@ class GovernorImpl final : public Governor {
   std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
   RuleCounts rule_counts_;
-  ScanSpend scan_spend_;
+  const std::shared_ptr<ScanSpend> scan_spend_ = std::make_shared<ScanSpend>();
   const std::shared_ptr<EstimateRecorder> recorder_ = std::make_shared<EstimateRecorder>();
   const std::shared_ptr<ReconcileStats> reconcile_stats_ = std::make_shared<ReconcileStats>();
   // Last: it reads the snapshot, so it stops before the rest goes. Only with a service

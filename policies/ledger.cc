@@ -5,7 +5,10 @@
 
 #include <libpq-fe.h>
 
+#include <cstdio>
 #include <ctime>
+#include <set>
+#include <string_view>
 
 #include "rewrite/identifiers.h"
 
@@ -20,7 +23,17 @@ std::string ledger_ddl(const std::string& schema, const std::string& table) {
          "updated_at timestamp NOT NULL, PRIMARY KEY (budget, member, period_start, holder))";
 }
 
+std::string notice_holder(double threshold, const std::string& user) {
+  char percent[32];
+  std::snprintf(percent, sizeof percent, "%g", threshold * 100);
+  return "notice " + std::string(percent) + "% " + user;
+}
+
 namespace {
+
+// Rows of spent dollars and leases, not the notice rows beside them.
+constexpr const char* kAccountRows =
+    " WHERE budget = $1 AND member = $2 AND period_start = $3::date AND scope <> 'notice'";
 
 std::string utc_text(std::chrono::system_clock::time_point at) {
   const std::time_t t = std::chrono::system_clock::to_time_t(at);
@@ -85,6 +98,30 @@ class SqlLedger final : public LedgerStore {
     return exec("COMMIT", {});
   }
 
+  absl::StatusOr<std::vector<double>> record_notices(const BudgetAccount& account, const std::string& period,
+                                                     const std::string& user,
+                                                     const std::vector<double>& thresholds) override {
+    std::lock_guard lock(mutex_);
+    if (auto s = begin(); !s.ok()) return s;
+    PGresult* r = run("SELECT holder FROM " + qualified_ +
+                          " WHERE budget = $1 AND member = $2 AND period_start = $3::date AND scope = 'notice'",
+                      {account.budget, account.member, period});
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return fail(error(r));
+    std::set<std::string> told;
+    for (int i = 0; i < PQntuples(r); ++i) told.insert(PQgetvalue(r, i, 0));
+    PQclear(r);
+    std::vector<double> recorded;
+    const auto now = std::chrono::system_clock::now();
+    for (const double t : thresholds) {
+      if (told.count(notice_holder(t, user))) continue;
+      if (auto s = insert_row(account, period, "notice", LedgerRow{notice_holder(t, user), 0, {}}, now); !s.ok())
+        return fail(s);
+      recorded.push_back(t);
+    }
+    if (auto s = exec("COMMIT", {}); !s.ok()) return fail(s);
+    return recorded;
+  }
+
  private:
   // Connects (again, after a failure), creates the table once, and opens the transaction.
   absl::Status begin() {
@@ -118,7 +155,7 @@ class SqlLedger final : public LedgerStore {
 
   absl::StatusOr<std::vector<LedgerRow>> read_rows(const std::vector<std::string>& key) {
     PGresult* r = run("SELECT holder, usd::text, coalesce(extract(epoch FROM expires_at)::bigint, 0) FROM " +
-                          qualified_ + " WHERE budget = $1 AND member = $2 AND period_start = $3::date",
+                          qualified_ + kAccountRows,
                       key);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return error(r);
     std::vector<LedgerRow> rows;
@@ -132,21 +169,24 @@ class SqlLedger final : public LedgerStore {
 
   absl::Status write_rows(const BudgetAccount& a, const std::string& period, const std::vector<LedgerRow>& rows,
                           std::chrono::system_clock::time_point now) {
-    if (auto s = exec("DELETE FROM " + qualified_ + " WHERE budget = $1 AND member = $2 AND period_start = $3::date",
-                      {a.budget, a.member, period});
-        !s.ok())
-      return s;
+    if (auto s = exec("DELETE FROM " + qualified_ + kAccountRows, {a.budget, a.member, period}); !s.ok()) return s;
+    const char* scope = a.holder == Budget::Holder::User ? "user" : "group";
     for (const auto& row : rows) {
-      const std::string expires = row.holder.empty() ? "" : utc_text(row.expires);
-      auto s = exec("INSERT INTO " + qualified_ +
-                        " (budget, scope, member, period, period_start, holder, usd, limit_usd, expires_at, "
-                        "updated_at) VALUES ($1, $2, $3, $4, $5::date, $6, $7::numeric, $8::numeric, "
-                        "nullif($9, '')::timestamp, $10::timestamp)",
-                    {a.budget, a.holder == Budget::Holder::User ? "user" : "group", a.member, to_string(a.period),
-                     period, row.holder, usd_exact(row.usd), usd_exact(a.limit), expires, utc_text(now)});
-      if (!s.ok()) return s;
+      if (auto s = insert_row(a, period, scope, row, now); !s.ok()) return s;
     }
     return absl::OkStatus();
+  }
+
+  // A row of `scope`: the expiry of a lease only, none for the spent and notice rows.
+  absl::Status insert_row(const BudgetAccount& a, const std::string& period, const char* scope, const LedgerRow& row,
+                          std::chrono::system_clock::time_point now) {
+    const bool lease = !row.holder.empty() && std::string_view(scope) != "notice";
+    return exec("INSERT INTO " + qualified_ +
+                    " (budget, scope, member, period, period_start, holder, usd, limit_usd, expires_at, "
+                    "updated_at) VALUES ($1, $2, $3, $4, $5::date, $6, $7::numeric, $8::numeric, "
+                    "nullif($9, '')::timestamp, $10::timestamp)",
+                {a.budget, scope, a.member, to_string(a.period), period, row.holder, usd_exact(row.usd),
+                 usd_exact(a.limit), lease ? utc_text(row.expires) : "", utc_text(now)});
   }
 
   PGresult* run(const std::string& sql, const std::vector<std::string>& params) {

@@ -15,11 +15,14 @@
 //   limit_usd     the limit when the row was written
 //   expires_at    a lease lapses then (UTC); lapsed leases count as spent
 //   updated_at    when the row was written (UTC)
+// Rows of scope 'notice' record a threshold notice told (holder: notice_holder()), so
+// that it is told once per period by all instances; usd 0, no expiry.
 #pragma once
 
 #include <memory>
-#include <mutex>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +42,16 @@ class LedgerStore {
   // minus the settled estimate; may be negative) to the spent row.
   [[nodiscard]] virtual absl::Status adjust_spent(const BudgetAccount& account, const std::string& period,
                                                   Nanodollars delta) = 0;
+  // Records that `user` is told of `thresholds` of the account's limit in `period`, each
+  // unless an instance recorded it first: the thresholds this call recorded (to tell).
+  [[nodiscard]] virtual absl::StatusOr<std::vector<double>> record_notices(const BudgetAccount& account,
+                                                                          const std::string& period,
+                                                                          const std::string& user,
+                                                                          const std::vector<double>& thresholds) = 0;
 };
+
+// The holder of a notice row: "notice 80% alice".
+[[nodiscard]] std::string notice_holder(double threshold, const std::string& user);
 
 // The warehouse table, over a libpq connection kept open between transactions (blocking:
 // call from a worker thread, never an I/O thread).
@@ -54,6 +66,9 @@ class MemoryLedger final : public LedgerStore {
   absl::StatusOr<LeaseOutcome> transact(const BudgetAccount& account, const std::string& period,
                                         const LeaseRequest& request) override;
   absl::Status adjust_spent(const BudgetAccount& account, const std::string& period, Nanodollars delta) override;
+  absl::StatusOr<std::vector<double>> record_notices(const BudgetAccount& account, const std::string& period,
+                                                     const std::string& user,
+                                                     const std::vector<double>& thresholds) override;
   // Every row of an account's period.
   [[nodiscard]] std::vector<LedgerRow> rows(const BudgetAccount& account, const std::string& period);
   void set_failing(bool fail);
@@ -62,6 +77,7 @@ class MemoryLedger final : public LedgerStore {
   std::mutex mutex_;
   bool fail_ = false;
   std::map<std::string, std::vector<LedgerRow>> rows_;
+  std::map<std::string, std::set<std::string>> notices_;  // notice holders by account and period
 };
 
 }  // namespace blueshift::policies

@@ -47,6 +47,11 @@ void ScanSpend::count(std::string_view group, int64_t bytes, double usd) {
   it->second.nanodollars += static_cast<uint64_t>(std::max<Nanodollars>(to_nanodollars(usd), 0));
 }
 
+void RunCount::operator()() const {
+  if (spend) spend->count(group, bytes, usd);
+  if (recorder) recorder->record(record);
+}
+
 std::vector<ScanSpendTally> ScanSpend::read() const {
   std::vector<ScanSpendTally> out;
   std::lock_guard lock(mutex_);

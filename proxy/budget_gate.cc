@@ -14,7 +14,12 @@ protocol::ProxyError to_error(const policies::BudgetMessage& m) {
 BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::string& user,
                                    protocol::ProxyError* error, std::vector<protocol::ProxyError>* notices,
                                    std::shared_ptr<policies::BudgetReservation>* hold) {
-  if (budgets_ == nullptr || !verdict.budget) return Step::Go;
+  if (!verdict.budget) return Step::Go;
+  if (budgets_ == nullptr) {
+    // Budgets configured by a reload, after start-up made none: nothing to reserve from.
+    verdict.budget->ran();
+    return Step::Go;
+  }
   // The same charge once its lease was asked for: what still does not fit is decided.
   const bool waited = acquired_ != nullptr && acquired_->cost == verdict.budget->cost;
   acquired_ = nullptr;
@@ -22,6 +27,7 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
   switch (o.kind) {
     case policies::BudgetOutcome::Kind::NeedLease:
       waiting_ = verdict.budget;
+      waiting_user_ = user;
       return Step::Wait;
     case policies::BudgetOutcome::Kind::Refuse:
       *error = to_error(o.refusal);
@@ -31,6 +37,7 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
   }
   for (const auto& n : o.notices) notices->push_back(to_error(n));
   *hold = std::move(o.reservation);
+  verdict.budget->ran();  // counted now it runs: not when refused or while it waits
   return Step::Go;
 }
 

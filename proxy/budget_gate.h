@@ -18,7 +18,8 @@ class BudgetGate {
   explicit BudgetGate(policies::Budgets* budgets) : budgets_(budgets) {}
 
   enum class Step {
-    Go,      // run it; *hold settles when the statement's replies are done; *notices go first
+    Go,      // run it (counted as run: BudgetCharge::ran); *hold settles when the statement's
+             // replies are done; *notices go first
     Refuse,  // *error is the client's; nothing runs
     Wait,    // the session awaits waiting() on a worker, calls acquired(), then admit again
   };
@@ -26,8 +27,10 @@ class BudgetGate {
                            std::vector<protocol::ProxyError>* notices,
                            std::shared_ptr<policies::BudgetReservation>* hold);
 
-  // The charge a statement waits for a lease for (null: none).
+  // The charge a statement waits for a lease (or a notice's record) for (null: none), and
+  // the user it runs as.
   [[nodiscard]] const std::shared_ptr<const policies::BudgetCharge>& waiting() const { return waiting_; }
+  [[nodiscard]] const std::string& waiting_user() const { return waiting_user_; }
   [[nodiscard]] policies::Budgets* budgets() const { return budgets_; }
   void acquired() { acquired_ = std::exchange(waiting_, nullptr); }
 
@@ -38,6 +41,7 @@ class BudgetGate {
  private:
   policies::Budgets* budgets_;
   std::shared_ptr<const policies::BudgetCharge> waiting_;
+  std::string waiting_user_;
   std::shared_ptr<const policies::BudgetCharge> acquired_;  // the lease was asked for this one
 };
 

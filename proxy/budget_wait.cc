@@ -12,8 +12,8 @@ awaitable<void> await_budget(asio::thread_pool& blocking, BudgetGate& gate) {
     // cancellation slot is connected). Named, not temporaries inside the co_await: GCC 12
     // mishandles those (proxy/off_thread.h).
     const Executor home = co_await asio::this_coro::executor;
-    auto acquire = [budgets = gate.budgets(), charge = gate.waiting()] {
-      budgets->acquire(*charge);
+    auto acquire = [budgets = gate.budgets(), charge = gate.waiting(), user = gate.waiting_user()] {
+      budgets->acquire(*charge, user);
       return true;
     };
     auto acquired = run_off_thread(blocking, home, std::move(acquire));

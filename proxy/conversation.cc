@@ -181,7 +181,9 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   ProxyError budget_error;
   std::vector<ProxyError> budget_notices;
   std::shared_ptr<policies::BudgetReservation> hold;
-  switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
+  // The text's SQL EXECUTEs are charged with it (not a copy of v for other texts).
+  const auto executes = sql_checked ? std::optional(with_execute_charges(v, *sql_checked)) : std::nullopt;
+  switch (budget_.admit(executes ? *executes : v, identity_.user, &budget_error, &budget_notices, &hold)) {
     case BudgetGate::Step::Wait: held_check_ = std::make_unique<TextAnalysis>(analysis); return Verdict::Wait;
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
@@ -554,7 +556,17 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
     // Decided now, not at Bind: the names it executes may have changed since.
     SqlStepsChecked checked = check_sql_steps(*info->sql_steps, info->bind.get(), nullptr);
     if (checked.refusal) return refuse(to_error(*checked.refusal), true, out);
-    record_sql_steps(*info->sql_steps, checked, positions_.on_forward(f.code), false);
+    ProxyError budget_error;
+    std::vector<ProxyError> budget_notices;
+    std::shared_ptr<policies::BudgetReservation> hold;
+    switch (budget_.admit(with_execute_charges({}, checked), identity_.user, &budget_error, &budget_notices, &hold)) {
+      case BudgetGate::Step::Wait: return Verdict::Wait;
+      case BudgetGate::Step::Refuse: return refuse(budget_error, true, out);
+      case BudgetGate::Step::Go: break;
+    }
+    const ReplyPosition at = positions_.on_forward(f.code);
+    record_sql_steps(*info->sql_steps, checked, at, false);
+    hold_budget(std::move(hold), budget_notices, at);
     return Verdict::Forward;
   }
   const ReplyPosition at = positions_.on_forward(f.code);

@@ -11,6 +11,8 @@
 #include "proxy/expectation.h"
 #include "proxy/sql_steps_checked.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -39,6 +41,28 @@ policies::ExecuteArgument argument(const rewrite::SqlArgument& a, const protocol
 }
 
 }  // namespace
+
+policies::Verdict with_execute_charges(const policies::Verdict& v, const SqlStepsChecked& checked) {
+  policies::Verdict out = v;
+  if (checked.charges.empty()) return out;
+  auto sum = std::make_shared<policies::BudgetCharge>();
+  std::vector<std::function<void()>> ran;
+  auto add = [&](const policies::BudgetCharge& c) {
+    sum->cost += c.cost;
+    for (const auto& a : c.accounts) {
+      const auto same = [&](const policies::BudgetAccount& b) { return b.key() == a.key(); };
+      if (std::none_of(sum->accounts.begin(), sum->accounts.end(), same)) sum->accounts.push_back(a);
+    }
+    ran.push_back(c.ran);
+  };
+  if (v.budget) add(*v.budget);
+  for (const auto& c : checked.charges) add(*c);
+  sum->ran = [ran = std::move(ran)] {
+    for (const auto& r : ran) r();
+  };
+  out.budget = std::move(sum);
+  return out;
+}
 
 SqlStepsChecked Conversation::check_sql_steps(const rewrite::SqlPreparedText& text, const protocol::Bind* bind,
                                               const std::vector<std::optional<policies::Checked>>* prepares) {
@@ -90,6 +114,7 @@ SqlStepsChecked Conversation::check_sql_steps(const rewrite::SqlPreparedText& te
         for (const auto& a : s.args) args.push_back(argument(a, bind));
         const auto decide = [&](const policies::PreparedCheck* check, bool unknown) {
           policies::Verdict v = governor.check_execute(check, unknown, args, identity_);
+          if (v.budget) out.charges.push_back(v.budget);
           if (v.outcome == policies::Verdict::Outcome::Refuse) out.refusal = std::move(v);
           else if (v.outcome == policies::Verdict::Outcome::Notice) out.notices.push_back(std::move(v));
         };

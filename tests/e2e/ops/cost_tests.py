@@ -7,9 +7,12 @@ warehouse, its /metrics parsed by prometheus_client's parser.
                  by group: an analyst's governed scans count under the configured group
                  `analysts` with the very estimate a dry run shows, etl's under `other`; a
                  refused statement and a dry run count nothing.
+  scan_metrics_budget
+                 the same counters with a budget: a statement the budget refuses after
+                 the policies passed it counts nothing; those that ran count.
 
-Usage: /usr/bin/python3 cost_tests.py {scan_metrics}
-Ports (127.0.0.1): 6980-6989 (proxy = base, http = base + 1).
+Usage: /usr/bin/python3 cost_tests.py {scan_metrics|scan_metrics_budget}
+Ports (127.0.0.1): 6980-6983 (proxy = base, http = base + 1).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import harness as h  # noqa: E402
 from harness import check, check_eq  # noqa: E402
 import ops_tests as ops  # noqa: E402  (its /metrics scrape; skips without prometheus_client)
+import budget_tests as budgets  # noqa: E402  (its budget config and ledger table)
 
 # One partition of sales; the dry run of the same text gives its estimate.
 QUERY = "SELECT count(*) FROM spectrum_schema.sales WHERE year = 2024 AND month = 1"
@@ -81,7 +85,31 @@ def test_scan_metrics():
     check_eq(groups, {"analysts", "other"}, "group labels (configured groups and other only)")
 
 
-TESTS = {"scan_metrics": test_scan_metrics}
+def test_scan_metrics_budget():
+    base = 6982
+    table = budgets.ledger_table("metrics")
+    # Four queries fit in $0.0002 (4 x $0.000047684); the fifth and sixth are refused.
+    budget = {"  catalog_tables: true\n": budgets.budgets_yaml(table, 0.0002)}
+    try:
+        with proxy_with_http(base, base + 1, budget) as p, h.Conn(p.port) as analyst:
+            est_bytes, _ = dry_run_estimate(analyst, QUERY)
+            before = ops.scrape(base + 1)
+            codes = [analyst.query(QUERY).error for _ in range(6)]
+            after = ops.scrape(base + 1)
+    finally:
+        budgets.drop_ledger(table)
+    check_eq([e and e.get("C") for e in codes], [None] * 4 + ["53400"] * 2, "queries run, then refused by the budget")
+
+    def moved(name):
+        return sample(after, name, group="analysts") - sample(before, name, group="analysts")
+
+    check_eq(moved("blueshift_estimated_scans_total"), 4.0, "priced statements counted: those that ran")
+    check_eq(moved("blueshift_estimated_scan_bytes_total"), 4.0 * est_bytes, "bytes counted: those that ran")
+    usd = moved("blueshift_estimated_scan_usd_total")
+    check(abs(usd - 4 * 0.000047684) < 1e-12, f"dollars counted {usd}, expected 4 x $0.000047684")
+
+
+TESTS = {"scan_metrics": test_scan_metrics, "scan_metrics_budget": test_scan_metrics_budget}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

@@ -8,10 +8,15 @@ warehouse, each with a budget for analyst and a ledger table of its own in `publ
   warn       past the limit the query runs with a WARNING
   shared     two proxies, four sessions each, one budget: the sum of the estimates they
              allowed stays within it, and the ledger agrees
+  notices    two proxies, one budget: the 80 % NOTICE comes once in all, from the proxy the
+             user crossed it on, not again from the other; the ledger records it; a new
+             period (the account's rows moved to yesterday) tells it again
+  sql_execute  SQL EXECUTE of a PREPAREd scan is charged like the scan, in a Query and as a
+             Parse'd statement at its Execute: past the budget it is refused and does not run
   closed     the ledger cannot be written (a schema etl may not create in): 55000, retryable
   open       the same with on_ledger_error: fail_open: the query runs, the log says so
 
-Ports (127.0.0.1): 6800-6806.
+Ports (127.0.0.1): 6800-6809.
 """
 
 from __future__ import annotations
@@ -57,10 +62,11 @@ def drop_ledger(table):
 
 
 def ledger_spent(table):
-    """The spent row of analyst's budget today, in nanodollars, and the number of leases."""
+    """The spent row of analyst's budget today, in nanodollars, and the number of leases
+    (not counting the rows of threshold notices told)."""
     with h.Conn(h.dev_port(), "etl") as c:
         r = c.query(f"SELECT coalesce(sum(CASE WHEN holder = '' THEN usd END) * 1000000000, 0)::bigint, "
-                    f"count(*) FILTER (WHERE holder <> '') FROM \"{table[0]}\".\"{table[1]}\" "
+                    f"count(*) FILTER (WHERE holder <> '' AND scope <> 'notice') FROM \"{table[0]}\".\"{table[1]}\" "
                     f"WHERE budget = 'analyst-day' AND member = 'analyst' AND period_start = (now() AT TIME ZONE 'UTC')::date")
         check(not r.errors, f"reading the ledger: {r.errors}")
         return int(r.rows[0][0]), int(r.rows[0][1])
@@ -185,6 +191,97 @@ def test_shared():
         drop_ledger(table)
 
 
+def threshold_notices(conn, queries):
+    """Runs QUERY `queries` times; the 80 % NOTICEs they got."""
+    notices = []
+    for i in range(queries):
+        r = conn.query(QUERY)
+        check(not r.errors, f"query {i + 1} within the budget: {r.errors}")
+        notices += [n for n in r.notices if "80%" in n.get("M", "")]
+    return notices
+
+
+def notice_rows(table):
+    """(period_start, holder) of the ledger's notice rows."""
+    with h.Conn(h.dev_port(), "etl") as c:
+        r = c.query(f"SELECT period_start::text, holder FROM \"{table[0]}\".\"{table[1]}\" "
+                    f"WHERE scope = 'notice' ORDER BY 1")
+        check(not r.errors, f"reading the ledger's notices: {r.errors}")
+        return [tuple(row) for row in r.rows]
+
+
+def wait_for_spent(table, nanodollars):
+    """Until the ledger's spent row holds `nanodollars` (a proxy settles within a second or two)."""
+    deadline = time.monotonic() + 15
+    while ledger_spent(table)[0] < nanodollars and time.monotonic() < deadline:
+        time.sleep(0.2)
+    check(ledger_spent(table)[0] >= nanodollars, f"the ledger's spent row never reached {nanodollars}")
+
+
+def test_notices():
+    table = ledger_table("notices")
+    usd = 0.002  # the 80 % mark (1600000) is reached by the 34th query (1621256)
+    try:
+        with proxy(6807, table, usd) as a, proxy(6808, table, usd) as b:
+            with h.Conn(a.port) as c:
+                told = threshold_notices(c, 34)
+                check_eq(len(told), 1, "80 % NOTICEs on the proxy the user crossed it on")
+                check_eq(told[0].get("S"), "NOTICE", "threshold notice severity")
+            # b reads the spend from the ledger once a has settled it: b knows 80 % is reached.
+            wait_for_spent(table, 34 * COST)
+            with h.Conn(b.port) as c:
+                check_eq(threshold_notices(c, 2), [], "80 % NOTICEs on the other proxy, told already")
+                r = c.query("SHOW blueshift.spend")
+                check(not r.errors and float(r.rows[0][6].split()[0]) >= 0.8 * usd,
+                      f"the other proxy knows 80 % is spent: {r.rows}")
+            with h.Conn(a.port) as c:
+                check_eq(threshold_notices(c, 1), [], "80 % NOTICEs on the first proxy again")
+        check_eq([holder for _, holder in notice_rows(table)], ["notice 80% analyst"], "the ledger's notice rows")
+        # A new period: today's rows become yesterday's, as they are when the day turns.
+        with h.Conn(h.dev_port(), "etl") as c:
+            check(not c.query(f'UPDATE "{table[0]}"."{table[1]}" SET period_start = period_start - 1').errors,
+                  "moving the ledger to yesterday")
+        with proxy(6807, table, usd) as a, h.Conn(a.port) as c:
+            check_eq(len(threshold_notices(c, 34)), 1, "80 % NOTICEs in the next period")
+        check_eq(len(notice_rows(table)), 2, "notice rows: yesterday's and today's")
+    finally:
+        drop_ledger(table)
+
+
+def extended(conn, name, sql):
+    """Parse/Bind/Execute/Sync of sql; the messages up to ReadyForQuery."""
+    conn.send(h.parse_msg(name, sql) + h.bind_msg("", name, ()) + h.execute_msg() + h.sync_msg())
+    return conn.read_until_ready()
+
+
+def test_sql_execute():
+    table = ledger_table("sql_execute")
+    listener = Listener()
+    try:
+        # Four queries fit in $0.0002 (190736); a fifth does not.
+        with proxy(6809, table, 0.0002) as p, h.Conn(p.port) as c:
+            for name, sql in (("q", QUERY), ("m", MARKED)):
+                check(not c.query(f"PREPARE {name} AS {sql}").errors, f"PREPARE {name}")
+            for i in range(3):
+                r = c.query("EXECUTE q")
+                check(not r.errors, f"EXECUTE {i + 1} within the budget: {r.errors}")
+            # The extended protocol: a Parse'd "EXECUTE q" is charged at its Execute.
+            r = extended(c, "e", "EXECUTE q")
+            check(not r.errors, f"the 4th EXECUTE (extended) within the budget: {r.errors}")
+            r = extended(c, "x", "EXECUTE m")
+            check_eq([e.get("C") for e in r.errors], ["53400"], "the extended EXECUTE past the budget")
+            check(not listener.heard(), "the refused extended EXECUTE ran on the warehouse")
+            r = c.query("EXECUTE m")
+            check_eq(r.codes, "EZ", "the EXECUTE past the budget: messages")
+            check_eq(r.error.get("C"), "53400", "SQLSTATE of the EXECUTE's budget refusal")
+            check(not listener.heard(), "the refused EXECUTE ran on the warehouse")
+            check_eq(c.query("EXECUTE q; EXECUTE q").error.get("C"), "53400", "two EXECUTEs in one text")
+        check_eq(ledger_spent(table), (4 * COST, 0), "ledger: the four EXECUTEs that ran")
+    finally:
+        listener.close()
+        drop_ledger(table)
+
+
 # etl may read spectrum_schema but not create in it: the ledger cannot be made there.
 UNWRITABLE = ("spectrum_schema", "budget_ledger")
 
@@ -216,7 +313,8 @@ def test_open():
         check("fail open" in p.log_text(), "the log says the query ran without a lease")
 
 
-TESTS = {"enforce": test_enforce, "warn": test_warn, "shared": test_shared, "closed": test_closed, "open": test_open}
+TESTS = {"enforce": test_enforce, "warn": test_warn, "shared": test_shared, "notices": test_notices,
+         "sql_execute": test_sql_execute, "closed": test_closed, "open": test_open}
 
 if __name__ == "__main__":
     h.run_tests(TESTS, sys.argv)

@@ -116,7 +116,7 @@ struct Fixture {
 BudgetOutcome admit(Budgets& b, const BudgetCharge& charge, const std::string& user = "analyst") {
   BudgetOutcome o = b.reserve(charge, user, false);
   if (o.kind != BudgetOutcome::Kind::NeedLease) return o;
-  b.acquire(charge);
+  b.acquire(charge, user);
   return b.reserve(charge, user, true);
 }
 

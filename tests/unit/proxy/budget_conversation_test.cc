@@ -1,6 +1,7 @@
 // Budgets in the session's logic, without sockets (proxy/budget_gate.h): a budgeted
 // statement waits for a lease, then runs and is settled when its replies are done; one
-// over budget is refused before anything runs; SHOW blueshift.spend is the proxy's.
+// over budget is refused before anything runs (and is not counted in the scan metrics);
+// SHOW blueshift.spend is the proxy's.
 #include <gtest/gtest.h>
 
 #include "conversation_driver.h"
@@ -47,7 +48,7 @@ struct Budgeted : ::testing::Test {
     const std::string first = d.send(m);
     if (first != "WAIT") return first;
     EXPECT_TRUE(d.conversation.budget().waiting());
-    budgets->acquire(*d.conversation.budget().waiting());
+    budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
     d.conversation.budget().acquired();
     return d.send(m);
   }
@@ -68,7 +69,7 @@ struct Budgeted : ::testing::Test {
 TEST_F(Budgeted, WaitsForALeaseThenRunsAndSettlesWhenTheRepliesAreDone) {
   EXPECT_EQ(d.send(Query{kScan}), "WAIT");
   ASSERT_TRUE(d.conversation.budget().waiting());
-  budgets->acquire(*d.conversation.budget().waiting());
+  budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
   d.conversation.budget().acquired();
   EXPECT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
   EXPECT_EQ(spent(), 0);  // reserved, not settled: the statement is still running
@@ -104,6 +105,46 @@ TEST_F(Budgeted, ShowSpendIsAnsweredByTheProxy) {
   EXPECT_EQ(answer.substr(0, 20), "T(budget,scope,membe") << answer;
   EXPECT_NE(answer.find("D(day,user,analyst,day,"), std::string::npos) << answer;
   EXPECT_NE(answer.find(",0.020000000," + policies::usd_exact(cost()) + ","), std::string::npos) << answer;
+}
+
+// blueshift_estimated_scans_total counts what ran: not a statement the budget refused
+// after the policies passed it, nor one while it waits for its lease.
+TEST_F(Budgeted, ScanMetricsCountOnlyWhatRan) {
+  const auto scans = [this] {
+    uint64_t n = 0;
+    for (const auto& t : governor->scan_spend()) n += t.statements;
+    return n;
+  };
+  EXPECT_EQ(d.send(Query{kScan}), "WAIT");
+  EXPECT_EQ(scans(), 0u);  // waiting for its lease: not run yet
+  budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
+  d.conversation.budget().acquired();
+  ASSERT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
+  d.reply({CommandComplete{"SELECT 1"}, ReadyForQuery{'I'}});
+  EXPECT_EQ(scans(), 1u);
+  for (int i = 1; i < 32; ++i) {
+    ASSERT_EQ(send_waiting(Query{kScan}), std::string("Q(") + kScan + ")") << i;
+    d.reply({CommandComplete{"SELECT 1"}, ReadyForQuery{'I'}});
+  }
+  EXPECT_EQ(scans(), 32u);
+  EXPECT_EQ(send_waiting(Query{kScan}), kRefusedUpstream);
+  EXPECT_EQ(scans(), 32u);
+  // Extended protocol: refused at Bind.
+  EXPECT_EQ(d.send(Parse{"s", kScan, {}}), std::string("P(s:") + kScan + ")");
+  EXPECT_EQ(send_waiting(Bind{"", "s", {}, {}, {}}), "B(:__blueshift_refused__:0)");
+  EXPECT_EQ(scans(), 32u);
+}
+
+// Budgets in the policies but no Budgets to reserve from (a reload configured them after
+// start-up): the statement runs and is counted.
+TEST(BudgetsByReload, ScanMetricsCountWhatRunsWithoutBudgetsToReserveFrom) {
+  const auto governor = budget_governor(0.02);
+  Driver d{Conversation::Options{governor.get(), {}, {}, {}, nullptr}};
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  EXPECT_EQ(d.send(Query{kScan}), std::string("Q(") + kScan + ")");
+  ASSERT_EQ(governor->scan_spend().size(), 1u);
+  EXPECT_EQ(governor->scan_spend()[0].statements, 1u);
 }
 
 TEST_F(Budgeted, SessionsNoBudgetChargesAreNotHeld) {
