@@ -14,9 +14,12 @@ namespace blueshift::proxy {
                                                                                      const Config& config);
 
 // Those in force now. Not owned: context.conversation_options keeps every version it was given.
+// A context given none (a test's) gets empty options: nothing governed, planned or routed.
 [[nodiscard]] inline std::shared_ptr<const Conversation::Options> current_conversation_options(
     const ServerContext& context) {
-  return {std::shared_ptr<const Conversation::Options>(), context.conversation_options.get()};
+  static const Conversation::Options none;
+  const Conversation::Options* current = context.conversation_options.get();
+  return {std::shared_ptr<const Conversation::Options>(), current != nullptr ? current : &none};
 }
 
 }  // namespace blueshift::proxy
