@@ -35,6 +35,21 @@ RestartKey endpoint(const char* name, Endpoint Config::*member) {
           [member](const Config& from, Config& to) { to.*member = from.*member; }};
 }
 
+std::string budgets_text(const Config& c) {
+  if (!c.policies) return "";
+  const YAML::Node budgets = (*c.policies)["budgets"];
+  return budgets.IsDefined() ? YAML::Dump(budgets) : "";
+}
+
+void keep_running_budgets(const Config& from, Config& to) {
+  if (!to.policies) return;
+  auto policies = std::make_shared<YAML::Node>(YAML::Clone(*to.policies));
+  const YAML::Node running = from.policies ? (*from.policies)["budgets"] : YAML::Node();
+  if (running.IsDefined()) (*policies)["budgets"] = YAML::Clone(running);
+  else policies->remove("budgets");
+  to.policies = std::move(policies);
+}
+
 const std::vector<RestartKey>& restart_keys() {
   static const std::vector<RestartKey> keys = {
       endpoint("listen", &Config::listen),
@@ -56,6 +71,10 @@ const std::vector<RestartKey>& restart_keys() {
        [](const Config& from, Config& to) {
          if (!from.policies) to.policies = nullptr;
        }},
+      // Budgets are read once, at start-up (their ledger and leases are made for them): a
+      // changed `policies.budgets` keeps its running value, so the log says what is enforced.
+      {"policies.budgets", [](const Config& a, const Config& b) { return budgets_text(a) == budgets_text(b); },
+       keep_running_budgets},
   };
   return keys;
 }

@@ -31,6 +31,21 @@ TEST(ConfigReload, ThePoliciesSectionCannotAppearOrGo) {
   EXPECT_TRUE(keep_restart_only_keys(parse("policies: {rules: []}\n"), changed_rules).empty());
 }
 
+TEST(ConfigReload, BudgetsKeepTheirRunningValuesUntilARestart) {
+  const Config running = parse("policies: {rules: [], budgets: {users: [{user: a, day_usd: 5}]}}\n");
+  Config raised = parse("policies: {rules: [], budgets: {users: [{user: a, day_usd: 50}]}}\n");
+  EXPECT_EQ(keep_restart_only_keys(running, raised), (std::vector<std::string>{"policies.budgets"}));
+  EXPECT_EQ(YAML::Dump((*raised.policies)["budgets"]), YAML::Dump((*running.policies)["budgets"]))
+      << "the budgets enforced are the running ones: the reloaded section must say so";
+  Config added = parse("policies: {rules: [], budgets: {users: [{user: a, day_usd: 5}]}}\n");
+  EXPECT_EQ(keep_restart_only_keys(parse("policies: {rules: []}\n"), added),
+            (std::vector<std::string>{"policies.budgets"}));
+  EXPECT_FALSE((*added.policies)["budgets"].IsDefined());
+  Config other_change = parse("policies: {rules: [], catalog_tables: true, budgets: {users: []}}\n");
+  EXPECT_TRUE(keep_restart_only_keys(parse("policies: {rules: [], budgets: {users: []}}\n"), other_change).empty());
+  EXPECT_TRUE((*other_change.policies)["catalog_tables"].as<bool>()) << "the rest of the section reloads";
+}
+
 class TempFile {
  public:
   explicit TempFile(const std::string& text) : path_(testing::TempDir() + "reload_test.yaml") {
