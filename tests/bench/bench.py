@@ -387,6 +387,7 @@ def main():
     ap.add_argument("--warehouse", required=True, help="path of deploy/dev/warehouse.sh")
     ap.add_argument("--binary", default="")
     ap.add_argument("--pgbouncer-note", default="")
+    ap.add_argument("--warehouse-note", default="")
     ap.add_argument("--policies-note", default="")
     ap.add_argument("--user", default="etl")
     ap.add_argument("--database", default="bench")

@@ -38,6 +38,7 @@ class Report:
         self.e(f"date {time.strftime('%Y-%m-%d %H:%M:%S %Z')}  host cores {os.cpu_count()}  "
                f"loadavg at end {open('/proc/loadavg').read().split()[:3]}")
         self.e(f"binary {a.binary}")
+        self.e(f"warehouse: {a.warehouse_note}")
         self.e(f"pgbouncer: {a.pgbouncer_note}")
         self.e(f"blueshift+policies: {a.policies_note}")
         for load, ph in phases.items():

@@ -46,6 +46,9 @@
 #   BENCH_PGB_FRESH        1: also measure "pgbouncer-fresh", PgBouncer with its server
 #                          connections dropped before each run (new backends, as Blueshift
 #                          and direct runs have), throughput only                 [1; quick 0]
+#   BENCH_HUGE_PAGES       1: when this script starts the warehouse as root, reserve huge pages
+#                          for its shared memory (restored at exit; tests/bench/huge_pages.sh
+#                          says why); a warehouse already up is left as it is        [1]
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
 #   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and unpinned beside
 #                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
@@ -109,6 +112,8 @@ PIDS=()
 STARTED_WAREHOUSE=0
 WATCHDOG=""
 
+source "$HERE/huge_pages.sh"
+
 cleanup() {
   local rc=$? pid i
   trap - EXIT INT TERM
@@ -120,6 +125,7 @@ cleanup() {
     wait "$pid" 2>/dev/null || true
   done
   if [[ $STARTED_WAREHOUSE == 1 ]]; then "$WAREHOUSE" stop || true; fi
+  restore_huge_pages
   if [[ "${BENCH_KEEP_WORK:-0}" == 1 ]]; then say "scratch kept in $WORK"; else rm -rf "$WORK"; fi
   say "done in $((SECONDS - START_TIME)) s"
   exit "$rc"
@@ -169,6 +175,8 @@ else
   STARTED_WAREHOUSE=1
 fi
 su_sql() { "$WAREHOUSE" psql -X -q -v ON_ERROR_STOP=1 -At "$@"; }
+if [[ $STARTED_WAREHOUSE == 1 && "${BENCH_HUGE_PAGES:-1}" == 1 ]]; then use_huge_pages; else describe_huge_pages; fi
+say "warehouse: $HUGE_NOTE"
 
 export PGPASSWORD="$DB_PASSWORD"
 (
@@ -341,6 +349,7 @@ say "loadavg before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 # child runs); first in PIDS so that cleanup stops it before the proxies it is measuring.
 python3 "$HERE/bench.py" --targets "$WORK/targets.json" --results "$RESULTS" \
   --warehouse "$WAREHOUSE" --binary "$BIN" --pgbouncer-note "$PGB_NOTE" \
+  --warehouse-note "$HUGE_NOTE" \
   --policies-note "$POL_NOTE" --user "$DB_USER" --database "$DB" &
 PY_PID=$!
 PIDS=("$PY_PID" "${PIDS[@]}")
