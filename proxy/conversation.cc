@@ -109,8 +109,12 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
   if (retryable_run_) return Verdict::Wait;
   // A folded upsert run is held until a message that does not continue it (upsert_batch.h).
   if (batch_ && batch_takes(f)) return Verdict::Replace;
-  if (batch_) flush_batch(&unsent_);
-  return with_unsent(f, dispatch(f, out), out);
+  if (batch_) flush_batch(&unsent_, f.code == protocol::Sync::kCode);
+  const Verdict v = with_unsent(f, dispatch(f, out), out);
+  if (f.code == protocol::Sync::kCode || f.code == protocol::Query::kCode) ran_in_batch_ = false;
+  else if (f.code == protocol::Execute::kCode && !batch_ && v != Verdict::Wait && v != Verdict::Analyse)
+    ran_in_batch_ = true;
+  return v;
 }
 
 Conversation::Verdict Conversation::dispatch(const Frame& f, std::string* out) {
@@ -673,8 +677,9 @@ void Conversation::send_query_steps(const std::shared_ptr<PlanRun>& run,
   }
 }
 
-void Conversation::run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
-                            std::string held, std::string* out, bool unnamed_rows) {
+std::shared_ptr<PlanRun> Conversation::run_plan(const ObjectInfo& portal,
+                                                std::span<const std::shared_ptr<const protocol::Bind>> rows,
+                                                std::string held, std::string* out, bool unnamed_rows) {
   // In the extended protocol everything up to Sync is one implicit transaction (or part
   // of the client's block): the steps need no BEGIN/COMMIT of their own, and after an
   // error the server skips the rest, as it would the client's own statement.
@@ -715,6 +720,7 @@ void Conversation::run_plan(const ObjectInfo& portal, std::span<const std::share
       expect(std::move(e));
     }
   }
+  return run;
 }
 
 void Conversation::expect(Expectation e) { pending_.push_back(std::move(e)); }

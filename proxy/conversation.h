@@ -196,13 +196,18 @@ class Conversation {
   // The plan's steps in the extended protocol, those with the client's $n bound once a row
   // (one row but in a folded run); `held`: a folded run's held messages (upsert_batch.h);
   // `unnamed_rows`: the rows bind the unnamed portal, which the client's own rebinds anyway.
-  void run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
-                std::string held, std::string* out, bool unnamed_rows = false);
+  std::shared_ptr<PlanRun> run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
+                                    std::string held, std::string* out, bool unnamed_rows = false);
   // Folded upsert runs (proxy/upsert_batch.cc): whether the message continues the held run;
   // the run sent (into *out); a verdict with a run sent before the message.
   bool batch_takes(const protocol::Frame& f);
   bool batch_takes_bind(const protocol::Frame& f);
-  void flush_batch(std::string* out);
+  void flush_batch(std::string* out, bool at_sync);
+  // A folded run that failed, rolled back and run again row by row (upsert_batch.h); the
+  // end of a replayable run's batch (*swallow_ready: its ReadyForQuery is not the client's).
+  void replay_run(const PlanRun& failed, std::string* out);
+  void end_replayable(const Expectation& e, bool* swallow_ready);
+  void send_statement(const std::string& sql, std::string* out);
   Verdict with_unsent(const protocol::Frame& f, Verdict v, std::string* out);
   void notice(const policies::Verdict& verdict, ReplyPosition at);
   void notice(const protocol::ProxyError& notice, ReplyPosition at);
@@ -269,6 +274,7 @@ class Conversation {
   std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
   std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
   std::string unsent_;                      // a run to send before the message that waits
+  bool ran_in_batch_ = false;               // an Execute went upstream since the last Sync
 };
 
 }  // namespace blueshift::proxy

@@ -151,6 +151,7 @@ std::string sqlstate_of(const Frame& f) {
 // have one by one (DO NOTHING's counts are known only later: its error comes first).
 std::string rows_before_error(const Expectation& e) {
   const PlanRun& run = *e.run;
+  if (run.replay_row) return held_replies(run, 0);  // a row replayed: any step's error
   if (run.held.empty() || e.step == nullptr || !e.step->uses_params || run.plan->fold->flags) return "";
   return held_replies(run, e.row);
 }
@@ -163,6 +164,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
       // The first error is the client's statement's error; the rest follow from it
       // (25P02 in the failed block), and the server skips the rest of an extended batch.
       if (run.error_sent || run.retrying || retry_on_failure(run, f)) return true;  // plan_retry.h
+      if (run.replaying || replay_on_failure(run)) return true;                        // upsert_batch.h
       run.error_sent = true;
       run.sqlstate = e.step != nullptr && e.step->error_as ? e.step->error_as->sqlstate : sqlstate_of(f);
       std::string error;
@@ -323,6 +325,7 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
       finish_sql_prepared(e);
       break;
     case Expectation::Kind::PlanStep:
+      end_replayable(e, swallow_ready);
       if (!e.whole_batch) break;
       if (!e.last || e.run->retrying) {
         *swallow_ready = true;  // one ReadyForQuery for the client's one Query

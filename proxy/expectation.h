@@ -23,6 +23,8 @@ class BudgetReservation;
 
 namespace blueshift::proxy {
 
+struct UpsertBatch;  // proxy/upsert_batch.h
+
 // One backend message, encoded (the proxy's own replies).
 inline std::string encode_backend(const protocol::BackendMessage& m) {
   std::string out;
@@ -90,6 +92,11 @@ struct PlanRun {
   // Flags step's word on each row.
   std::string held;
   std::vector<bool> inserted;
+  // A folded run rolled back and replayed row by row when it fails (upsert_batch.h): its
+  // held rows; whether it failed (its replies then swallowed); a row of such a replay.
+  std::shared_ptr<const UpsertBatch> replay;
+  bool replaying = false;
+  bool replay_row = false;
   // Retry (plan_retry.h): the run is the proxy's own transaction; which attempt this is;
   // the attempt failed in a way that is retried.
   bool own_transaction = false;

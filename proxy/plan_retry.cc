@@ -48,6 +48,7 @@ void Conversation::end_attempt(const std::shared_ptr<PlanRun>& run) {
 }
 
 std::chrono::milliseconds Conversation::retry_wait() const {
+  if (retry_due_ && retry_due_->replaying) return std::chrono::milliseconds(0);  // upsert_batch.h
   return retry_due_ ? retry_delay(retry_due_->plan->retry.backoff_ms, retry_due_->attempt)
                     : std::chrono::milliseconds(0);
 }
@@ -55,6 +56,7 @@ std::chrono::milliseconds Conversation::retry_wait() const {
 void Conversation::retry(std::string* out) {
   const std::shared_ptr<PlanRun> run = std::exchange(retry_due_, nullptr);
   if (!run) return;
+  if (run->replaying) return replay_run(*run, out);  // a failed folded upsert run (upsert_batch.h)
   run->retrying = false;
   run->rows = 0;
   run->script_at = 0;

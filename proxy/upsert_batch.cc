@@ -46,6 +46,12 @@ void note_flag(PlanRun& run, const protocol::Frame& f) {
   run.inserted.push_back(!values.empty() && values[0] && *values[0] == "t");
 }
 
+bool replay_on_failure(PlanRun& run) {
+  if (!run.replay || run.error_sent) return false;
+  run.replaying = true;
+  return true;
+}
+
 std::string frame_bytes(const protocol::Frame& f) {
   std::string out(1, f.code);
   const uint32_t length = static_cast<uint32_t>(f.body.size() + 4);
@@ -116,11 +122,33 @@ bool Conversation::batch_takes(const protocol::Frame& f) {
   return true;
 }
 
-void Conversation::flush_batch(std::string* out) {
-  const std::unique_ptr<UpsertBatch> b = std::move(batch_);
-  const std::string held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
+namespace {
+
+// The proxy's savepoint under a folded run in the client's block.
+const std::string kSavepoint = "SAVEPOINT blueshift_fold";
+const std::string kRelease = "RELEASE SAVEPOINT blueshift_fold";
+const std::string kRollbackTo = "ROLLBACK TO SAVEPOINT blueshift_fold";
+constexpr const char* kFoldStatement = "__blueshift_fold__";
+
+}  // namespace
+
+void Conversation::flush_batch(std::string* out, bool at_sync) {
+  const std::shared_ptr<UpsertBatch> b = std::move(batch_);
+  b->held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
   const bool folded = b->rows.size() > 1;
-  run_plan(*b->portal, b->rows, folded ? held : "", out, folded && b->portal_name.empty());
+  // Undone without undoing anything else the client ran: under a savepoint in the client's
+  // block, or alone in its implicit transaction; a Sync next, so that the server, having
+  // skipped the rest after an error, takes the replay at once.
+  const bool in_block = transaction_status_ == 'T';
+  const bool replayable = folded && at_sync && b->tail.empty() && (in_block || (transaction_status_ == 'I' && !ran_in_batch_));
+  if (replayable && in_block) send_statement(kSavepoint, out);
+  const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
+  if (replayable && in_block) send_statement(kRelease, out);
+  if (replayable) {
+    run->replay = b;
+    retryable_run_ = run;  // the client's next messages wait until the run's end
+  }
+  ran_in_batch_ = true;
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
   for (size_t at = 0; at < b->tail.size();) {
@@ -132,6 +160,44 @@ void Conversation::flush_batch(std::string* out) {
     out->append(replaced);
     at += size;
   }
+}
+
+void Conversation::end_replayable(const Expectation& e, bool* swallow_ready) {
+  if (!e.run || !e.run->replay) return;
+  if (!e.run->replaying) {
+    if (retryable_run_ == e.run) retryable_run_ = nullptr;
+    return;
+  }
+  *swallow_ready = true;  // the client's ReadyForQuery is the replay's
+  retry_due_ = e.run;     // the session sends it at once (Conversation::retry)
+}
+
+void Conversation::replay_run(const PlanRun& failed, std::string* out) {
+  const UpsertBatch& b = *failed.replay;
+  if (transaction_status_ != 'I') {  // the client's block, failed since the savepoint
+    send_statement(kRollbackTo, out);
+    send_statement(kRelease, out);
+  }
+  // Each row as a lone Execute would run, with the replies to the held messages before it.
+  size_t from = 0;
+  for (size_t r = 0; r < b.rows.size(); ++r) {
+    const size_t to = b.held.find(protocol::Execute::kCode, from) + 1;
+    const auto run = run_plan(*b.portal, {&b.rows[r], 1}, b.held.substr(from, to - from), out, b.portal_name.empty());
+    run->replay_row = true;
+    from = to;
+  }
+  protocol::encode(protocol::Sync{}, *out);
+  positions_.on_forward(protocol::Sync::kCode);
+  retryable_run_ = nullptr;
+}
+
+void Conversation::send_statement(const std::string& sql, std::string* out) {
+  send_swallowed(protocol::Close{'S', kFoldStatement}, out);
+  send_swallowed(protocol::Parse{kFoldStatement, sql, {}}, out);
+  send_swallowed(protocol::Bind{kFoldStatement, kFoldStatement, {}, {}, {}}, out);
+  send_swallowed(protocol::Execute{kFoldStatement, 0}, out);
+  send_swallowed(protocol::Close{'P', kFoldStatement}, out);
+  send_swallowed(protocol::Close{'S', kFoldStatement}, out);
 }
 
 Conversation::Verdict Conversation::with_unsent(const protocol::Frame& f, Verdict v, std::string* out) {

@@ -8,6 +8,11 @@
 // runs the plan once, its load step bound once per row (Conversation::run_plan). The client
 // gets the replies the held messages would have had (BindComplete, NoData, each Execute's
 // tag) after the run's last step; an error of row n's load comes after rows 1..n-1's.
+// A run whose error cannot land where PostgreSQL puts it (a set-wise step fails, keys equal
+// in the database but not in bytes meet, DO NOTHING's counts are not known yet) is rolled
+// back and run again row by row, each row its own plan, where nothing else the client ran
+// is lost by that: a run a Sync ends, in the client's block (under a savepoint of the
+// proxy's) or alone in its implicit transaction (the Sync ends it; the replay is the next).
 // An internal header of conversation*.cc.
 #pragma once
 
@@ -51,6 +56,10 @@ inline constexpr size_t kMaxFoldRows = 1000;
 
 // A Flags step's DataRow: the next row's count (rewrite::PlanStep::Replies::Flags).
 void note_flag(PlanRun& run, const protocol::Frame& f);
+
+// A run's ErrorResponse: true (and the run marked replaying, its error then swallowed) when
+// the run is replayed row by row rather than failed (flush_batch made it replayable).
+[[nodiscard]] bool replay_on_failure(PlanRun& run);
 
 // A message's bytes as received.
 [[nodiscard]] std::string frame_bytes(const protocol::Frame& f);

@@ -62,10 +62,12 @@ std::optional<Plan::Fold> fold_shape(const PgQuery__InsertStmt& ins, const std::
 }
 
 PlanStep inserted_flags(const std::string& table, const std::vector<std::string>& keys, const std::string& stage,
-                        const std::string& ord) {
-  return staged::step("SELECT " + first_or_null(keys, "excluded") + " AND NOT EXISTS (SELECT 1 FROM " + table +
-                          " AS blueshift_target WHERE " + staged::key_match(keys, "blueshift_target", "excluded") +
-                          ") FROM " + numbered(keys, stage, ord) + " AS excluded ORDER BY excluded." + ord,
+                        const std::string& ord, bool probe_index) {
+  const std::string match =
+      "(SELECT 1 FROM " + table + " AS blueshift_target WHERE " + staged::key_match(keys, "blueshift_target", "excluded");
+  const std::string is_new = probe_index ? match + " LIMIT 1) IS NULL" : "NOT EXISTS " + match + ")";
+  return staged::step("SELECT " + first_or_null(keys, "excluded") + " AND " + is_new + " FROM " +
+                          numbered(keys, stage, ord) + " AS excluded ORDER BY excluded." + ord,
                       PlanStep::Replies::Flags);
 }
 

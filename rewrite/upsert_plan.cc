@@ -236,7 +236,7 @@ PlanPtr build_nothing(const Upsert& u) {
   Staged s = start(u);
   if (u.fold) {  // each row's count, then the same deletion, linear under the planner settings
     planner_settings(u, s.plan.get());
-    s.plan->steps.push_back(inserted_flags(u.table, u.keys, s.stage, s.ord));
+    s.plan->steps.push_back(inserted_flags(u.table, u.keys, s.stage, s.ord, u.warehouse == Warehouse::PostgreSQL));
     s.plan->steps.push_back(later_duplicates_deleted(u.keys, s.stage, s.ord));
     return finish(u, std::move(s));
   }

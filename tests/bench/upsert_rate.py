@@ -1,24 +1,32 @@
 #!/usr/bin/python3
-"""Rows per second of 1,000-row upsert batches (half new keys, half existing), natively on
-the warehouse and through Blueshift (staged plan), interleaved batch by batch so that every
-side sees the same machine load; prints each side's rows/s and its ratio to native measured
-in this run.
-Forms: DO UPDATE (the issue's benchmark), DO UPDATE ... WHERE, DO NOTHING, each as one
-multi-row VALUES statement (psycopg, simple protocol, as psql sends it). DO UPDATE also:
-  hand-staged  the staged plan written by hand, sent straight to the warehouse as one
-               multi-statement Query (what `psql -c` sends): the cost of the plan itself;
-  executemany  psycopg's executemany of the 1,000 rows (one Bind/Execute a row, one Sync),
-               natively and through Blueshift (which folds the run into few staged
-               transactions), DO UPDATE and DO NOTHING, over EXECUTEMANY_BATCHES batches.
-Usage: upsert_rate.py WAREHOUSE_PORT PROXY_PORT [BATCHES] [PRELOAD_ROWS] [EXECUTEMANY_BATCHES]
-(database and user as tests/e2e/upsert/differential.py, which creates the database)
+"""Issue 12's upsert benchmark: ROWS rows (1 million by default) upserted in batches of 1,000,
+half of each batch keys the table has (it starts with ROWS/2 rows) and half new keys, natively
+on the warehouse and through Blueshift (staged plan), interleaved batch by batch so that both
+sides see the same machine load; prints each side's rows/s and its ratio to native in the same
+run. Phases:
+  executemany  psycopg's executemany of each batch (one Bind/Execute a row, one Sync), DO UPDATE
+               and DO NOTHING: native ON CONFLICT against Blueshift's folded staged runs;
+  copy         psycopg's copy() of each batch: natively COPY into a temp table and INSERT ...
+               SELECT ... ON CONFLICT DO UPDATE in one transaction, through Blueshift an upsert
+               COPY (/* blueshift:upsert key=(k) */);
+  hand-staged  the staged DO UPDATE plan written by hand, every batch a transaction, run by one
+               psql (-f) straight on the warehouse: the plan's own cost, against the native
+               executemany DO UPDATE rate of the same run;
+  statements   (--statements) each form as one multi-row VALUES statement a batch.
+Usage: upsert_rate.py WAREHOUSE_PORT PROXY_PORT [--rows N] [--phases executemany,copy,hand-staged]
+(database and user as tests/e2e/upsert/differential.py, which creates the database; a proxy
+with upserts.warehouse: postgresql)
 """
-import sys
+import argparse
+import os
+import subprocess
+import tempfile
 import time
 
 import psycopg
 
 DB = "blueshift_e2e_upsert_native"  # made by tests/e2e/upsert/differential.py; owner analyst
+BATCH = 1000
 FORMS = {
     "do update": "ON CONFLICT (k) DO UPDATE SET a = {t}.a + EXCLUDED.a, b = EXCLUDED.b",
     "do update where": "ON CONFLICT (k) DO UPDATE SET a = {t}.a + EXCLUDED.a WHERE {t}.a < 1000000",
@@ -37,33 +45,56 @@ ALTER TABLE bench_stage DROP COLUMN ord;
 INSERT INTO {t} SELECT * FROM bench_stage AS excluded
   WHERE NOT EXISTS (SELECT 1 FROM {t} AS target WHERE target.k = excluded.k);
 DROP TABLE bench_stage;
-COMMIT"""
+COMMIT;
+"""
 
 
-def keys(start, n=1000):
-    # Half the keys exist already (start - n/2 .. start), half are new.
-    return range(start - n // 2, start + n // 2)
+class Keys:
+    """Batch b: BATCH/2 keys the table was preloaded with, then BATCH/2 new ones."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.batches = rows // BATCH
+
+    def batch(self, b):
+        half = BATCH // 2
+        return [(k, k % 97, f"v{k}") for k in list(range(b * half, (b + 1) * half)) +
+                list(range(self.rows // 2 + b * half, self.rows // 2 + (b + 1) * half))]
 
 
-def values(start):
-    return ", ".join(f"({k}, {k % 97}, 'v{k}')" for k in keys(start))
+def values(rows):
+    return ", ".join(f"({k}, {a}, '{b}')" for k, a, b in rows)
 
 
 def statement(form):
-    """A side that sends one multi-row upsert statement a batch."""
-    return lambda c, t, start: c.execute(f"INSERT INTO {t} (k, a, b) VALUES {values(start)} " + FORMS[form].format(t=t))
-
-
-def hand_staged(c, t, start):
-    c.execute(HAND_STAGED.format(t=t, rows=values(start)).encode())  # bytes: no parameters, one simple Query
+    """One multi-row upsert statement a batch (simple protocol)."""
+    return lambda c, t, rows: c.execute(f"INSERT INTO {t} (k, a, b) VALUES {values(rows)} " + FORMS[form].format(t=t))
 
 
 def executemany(form):
-    def run(c, t, start):
+    def run(c, t, rows):
         with c.cursor() as cur:
-            cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS[form].format(t=t),
-                            [(k, k % 97, f"v{k}") for k in keys(start)])
+            cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS[form].format(t=t), rows)
     return run
+
+
+def copy_data(rows):
+    return "".join(f"{k}\t{a}\t{b}\n" for k, a, b in rows)
+
+
+def native_copy(c, t, rows):
+    """The native way to upsert a COPY: into a temp table, then ON CONFLICT from it."""
+    with c.transaction():
+        c.execute(f"CREATE TEMP TABLE bench_copy (LIKE {t}) ON COMMIT DROP")
+        with c.cursor().copy("COPY bench_copy (k, a, b) FROM STDIN") as cp:
+            cp.write(copy_data(rows))
+        c.execute(f"INSERT INTO {t} SELECT * FROM bench_copy ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a, "
+                  "b = EXCLUDED.b")
+
+
+def upsert_copy(c, t, rows):
+    with c.cursor().copy(f"COPY {t} (k, a, b) FROM STDIN /* blueshift:upsert key=(k) */") as cp:
+        cp.write(copy_data(rows))
 
 
 def connect(port):
@@ -71,48 +102,80 @@ def connect(port):
                            autocommit=True)
 
 
-def measure(sides, batches, preload):
+def prepare(c, table, keys):
+    c.execute(f"DROP TABLE IF EXISTS {table}")
+    c.execute(f"CREATE TABLE {table} (k int UNIQUE, a int, b text)")
+    c.execute(f"INSERT INTO {table} SELECT g, g % 97, 'v' || g FROM generate_series(0, {keys.rows // 2 - 1}) g")
+    c.execute(f"ANALYZE {table}")
+
+
+def measure(sides, keys):
     """Seconds each side (connection, run) spent on the same batches, each into its own
     table; the side that goes first rotates from batch to batch."""
     spent = [0.0] * len(sides)
     for i, (c, _) in enumerate(sides):
-        table = f"upsert_bench_{i}"
-        c.execute(f"DROP TABLE IF EXISTS {table}")
-        c.execute(f"CREATE TABLE {table} (k int UNIQUE, a int, b text)")
-        c.execute(f"INSERT INTO {table} SELECT g, g % 97, 'v' || g FROM generate_series(-{preload}, 0) g")
-        c.execute(f"ANALYZE {table}")
-    for b in range(1, batches + 1):
+        prepare(c, f"upsert_bench_{i}", keys)
+    for b in range(keys.batches):
+        rows = keys.batch(b)
         for j in range(len(sides)):
             i = (b + j) % len(sides)
             c, run = sides[i]
             began = time.perf_counter()
-            run(c, f"upsert_bench_{i}", b * 500)
+            run(c, f"upsert_bench_{i}", rows)
             spent[i] += time.perf_counter() - began
     return spent
 
 
-def report(label, names, spent, batches, preload):
-    rows = batches * 1000
+def hand_staged(dev, c, keys):
+    """Seconds one psql spends on every batch's hand-staged transaction."""
+    table = "upsert_bench_hand"
+    prepare(c, table, keys)
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        for b in range(keys.batches):
+            f.write(HAND_STAGED.format(t=table, rows=values(keys.batch(b))))
+    try:
+        env = dict(os.environ, PGPASSWORD="analyst-dev-pw")
+        began = time.perf_counter()
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", str(dev), "-U",
+                        "analyst", "-d", DB, "-f", f.name], check=True, env=env, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - began
+    finally:
+        os.unlink(f.name)
+
+
+def report(label, names, spent, rows):
     cells = ", ".join(f"{n} {rows / s:,.0f} rows/s ({spent[0] / s:.2f})" for n, s in zip(names, spent))
-    print(f"{label:22} {batches} batches of 1000 rows into {preload:,} rows: {cells}", flush=True)
+    print(f"{label:24} {rows:,} rows in batches of {BATCH}: {cells}", flush=True)
 
 
 def main():
-    dev, proxy = int(sys.argv[1]), int(sys.argv[2])
-    batches = int(sys.argv[3]) if len(sys.argv) > 3 else 100
-    preload = int(sys.argv[4]) if len(sys.argv) > 4 else 100000
-    many = int(sys.argv[5]) if len(sys.argv) > 5 else 2
-    with connect(dev) as native, connect(proxy) as proxied, connect(dev) as by_hand:
-        for form in FORMS if batches > 0 else ():
-            sides = [(native, statement(form)), (proxied, statement(form))]
-            names = ["native", "through Blueshift"]
-            if form == "do update":
-                sides.append((by_hand, hand_staged))
-                names.append("hand-staged")
-            report(form, names, measure(sides, batches, preload), batches, preload)
-        for form in ("do update", "do nothing") if many > 0 else ():
-            spent = measure([(native, executemany(form)), (proxied, executemany(form))], many, preload)
-            report(form + " executemany", ["native", "through Blueshift"], spent, many, preload)
+    p = argparse.ArgumentParser()
+    p.add_argument("dev", type=int)
+    p.add_argument("proxy", type=int)
+    p.add_argument("--rows", type=int, default=1_000_000, help="rows upserted a side (a multiple of 1,000)")
+    p.add_argument("--phases", default="executemany,copy,hand-staged")
+    p.add_argument("--statements", action="store_true", help="also the multi-row VALUES forms")
+    args = p.parse_args()
+    keys = Keys(args.rows)
+    phases = args.phases.split(",")
+    both = ["native", "through Blueshift"]
+    with connect(args.dev) as native, connect(args.proxy) as proxied:
+        native_update = None
+        for form in ("do update", "do nothing") if "executemany" in phases else ():
+            spent = measure([(native, executemany(form)), (proxied, executemany(form))], keys)
+            native_update = native_update or spent[0]
+            report(form + " executemany", both, spent, args.rows)
+        if "copy" in phases:
+            report("copy (do update)", both, measure([(native, native_copy), (proxied, upsert_copy)], keys), args.rows)
+        if "hand-staged" in phases:
+            spent = hand_staged(args.dev, native, keys)
+            if native_update:
+                report("hand-staged psql", ["native executemany", "hand-staged"], [native_update, spent], args.rows)
+            else:
+                report("hand-staged psql", ["hand-staged"], [spent], args.rows)
+        for form in FORMS if args.statements else ():
+            report(form + " statements", both, measure([(native, statement(form)), (proxied, statement(form))], keys),
+                   args.rows)
 
 
 if __name__ == "__main__":

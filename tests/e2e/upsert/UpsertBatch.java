@@ -3,8 +3,8 @@
 // Usage: java -cp postgresql.jar UpsertBatch.java PORT DATABASE REWRITE(true|false)
 // A line: AUTOCOMMIT(0|1) <tab> END(commit|rollback) <tab> SQL with 3 '?' (k int, a int, b text)
 //         <tab> rows, each "k,a,b" ("NULL" for a NULL k), separated by tabs.
-// Its outcome: "counts c1 c2 ..." or "error SQLSTATE counts c1 c2 ..." (the update counts
-// the driver reports, which say how far the batch got), then the transaction's end.
+// Its outcome: "counts c1 c2 ..." or "error SQLSTATE [entry N] counts c1 c2 ..." (the failing
+// batch entry the driver names, and the update counts it reports), then the transaction's end.
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.sql.BatchUpdateException;
@@ -45,7 +45,10 @@ public class UpsertBatch {
       int[] done = s.executeBatch();
       out.append("counts").append(counts(done));
     } catch (BatchUpdateException e) {
-      out.append("error ").append(e.getSQLState()).append(" counts").append(counts(e.getUpdateCounts()));
+      // The driver's counts may all be EXECUTE_FAILED; its message names the failing entry.
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Batch entry (\\d+)").matcher(String.valueOf(e.getMessage()));
+      out.append("error ").append(e.getSQLState()).append(m.find() ? " entry " + m.group(1) : "")
+          .append(" counts").append(counts(e.getUpdateCounts()));
     } catch (SQLException e) {
       out.append("error ").append(e.getSQLState());
     }

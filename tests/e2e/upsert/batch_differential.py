@@ -6,14 +6,18 @@ executemany (pipelined Bind/Execute), run natively on one database and through B
 another. Seeded random batches: DO UPDATE with t.col + EXCLUDED.col, DO UPDATE ... WHERE, a
 partial SET list, DO NOTHING; keys repeated within a batch (across its Executes, and within
 one rewritten statement: 21000) or not, NULL keys; a row in the middle whose value does not
-fit its column (22001; not in DO NOTHING batches, see below); autocommit, or a transaction
-the client commits or rolls back. Per batch what the client sees must be equal (JDBC's update counts,
+fit its column (22001; in DO NOTHING batches only with autocommit, see below);
+autocommit, or a transaction the client commits or rolls back. Per batch what the client sees must be equal (JDBC's update counts,
 or the SQLSTATE and the counts of the Executes before the failing one; executemany's row
 count or SQLSTATE), and at the end the table's contents; the warehouse's statement log must
 show no ON CONFLICT from the proxied database, and runs of Executes must go up as few staged
-transactions (fold_check). Known deviation, not drawn: a folded DO NOTHING run whose row n > 1
-fails to load reports the error at the run's first row (its earlier rows' counts are not known
-yet); the contents are the same, JDBC's update counts then show fewer rows.
+transactions (fold_check). A folded run that fails is replayed row by row, so that its error
+lands where it does natively (replay_check: keys equal in the database but not in bytes,
+'1' and '01', give no 21000; a set-wise step's error and a DO NOTHING row that fails to
+load land on their own Execute, through psycopg and JDBC). Known deviation, not drawn: a run
+that is neither alone in its implicit transaction (JDBC's BEGIN in the same batch, without
+autocommit) nor ended by a Sync (a DO UPDATE run cut by a repeated key) is not replayed: a
+DO NOTHING row that fails to load, or a set-wise step's error, lands at its first row.
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh) and java; else skips (77).
 Usage: batch_differential.py [--seed N] [--statements N]   (N: batches a side)
 """
@@ -51,10 +55,11 @@ def batches(rnd, n):
         ks = rnd.sample(range(20), size) if distinct else [rnd.randint(0, 15) for _ in range(size)]
         rows = [(None if rnd.random() < 0.1 else k, rnd.randint(0, 9), f"b{rnd.randint(0, 99)}") for k in ks]
         form = rnd.choice(FORMS)
-        if size > 2 and form != "DO NOTHING" and rnd.random() < 0.25:  # 22001 at that row
+        autocommit = rnd.random() < 0.6
+        if size > 2 and (autocommit or form != "DO NOTHING") and rnd.random() < 0.25:  # 22001 at that row
             bad = rnd.randint(1, size - 1)
             rows[bad] = (rows[bad][0], rows[bad][1], "toolong")
-        out.append((rnd.random() < 0.6, rnd.choice(["commit", "rollback"]), HEAD + form, rows))
+        out.append((autocommit, rnd.choice(["commit", "rollback"]), HEAD + form, rows))
     return out
 
 
@@ -170,6 +175,46 @@ def fold_check(ports, log):
     return failures
 
 
+def replay_check(ports):
+    """Folded runs that fail, each alone in its implicit transaction and in a client block
+    (psycopg's executemany): keys equal in the database but not in bytes ('1' and '01', sent
+    as text of unknown type) run natively as an update of the row the first inserted, with no
+    21000; a row whose a overflows in the set-wise UPDATE fails the batch with 22003; a DO
+    NOTHING row that does not fit fails it with 22001. Outcome (row count or SQLSTATE) and
+    contents as natively."""
+    failures = []
+    native, proxied = d.conn(ports[0], d.NATIVE), d.conn(ports[1], d.PROXIED)
+    cases = [(FORMS[0], [("1", 1, "x"), ("2", 1, "y"), ("01", 2, "z")]),
+             (FORMS[0], [("5", 1, "x"), ("6", 1, "y"), ("7", 2147483647, "z"), ("8", 1, "w")]),
+             (FORMS[3], [("9", 1, "x"), ("9", 2, "y"), ("10", 1, "toolong"), ("11", 1, "w")])]
+    for block in (False, True):
+        for form, rows in cases:
+            outcomes = []
+            for c in (native, proxied):
+                d.reset_tables(c)
+                c.execute("INSERT INTO upsert_b VALUES (7, 5, 'old')")
+                outcomes.append(executemany(c, (not block, "commit", HEAD + form, rows)))
+            OUTCOMES["replay " + outcomes[0].split(" ")[0]] += 1
+            if outcomes[0] != outcomes[1] or d.contents(native) != d.contents(proxied):
+                failures.append(f"replay_check block={block} {form} {rows}:\n  native:  {outcomes[0]} "
+                                f"{d.contents(native)}\n  proxied: {outcomes[1]} {d.contents(proxied)}")
+    # JDBC's update counts say on which Execute the error landed (autocommit: alone in its
+    # implicit transaction).
+    for form, rows in cases[1:]:
+        batch = (True, "commit", HEAD + form, [(int(k), a, b) for k, a, b in rows])
+        for rewrite in (False, True):
+            lines = []
+            for port, db, c in ((ports[0], d.NATIVE, native), (ports[1], d.PROXIED, proxied)):
+                d.reset_tables(c)
+                c.execute("INSERT INTO upsert_b VALUES (7, 5, 'old')")
+                lines.append(jdbc(port, db, rewrite, [batch]))
+            OUTCOMES["replay jdbc " + lines[0][0].split(" ")[0]] += 1
+            if lines[0] != lines[1] or d.contents(native) != d.contents(proxied):
+                failures.append(f"replay_check jdbc rewrite={rewrite} {form} {rows}:\n  native:  {lines[0]} "
+                                f"{d.contents(native)}\n  proxied: {lines[1]} {d.contents(proxied)}")
+    return failures
+
+
 def log_size(dev_port, log):
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
         return su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
@@ -191,6 +236,7 @@ def main():
         failures += jdbc_side(ports, script, rewrite)
     failures += settings_check(ports)
     failures += fold_check(ports, log)
+    failures += replay_check(ports)
     failures += d.log_check(ports[0], log, start)
     return d.verdict(failures, OUTCOMES, len(script))
 

@@ -59,7 +59,9 @@ size_t count(const std::string& text, const std::string& what) {
 // The server's replies to what went upstream (described): each load Execute succeeds but
 // the `fail_load`th (from 1), after which the rest up to Sync is skipped; the flags step
 // returns `flags`, a row each; the counting steps count 1.
-std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0, std::vector<std::string> flags = {}) {
+// `status`: what each ReadyForQuery says.
+std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0, std::vector<std::string> flags = {},
+                                  char status = 'I') {
   std::vector<BackendMessage> out;
   std::string parsed;
   int loads = 0;
@@ -71,7 +73,7 @@ std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0
     const std::string token = upstream.substr(at, end - at);
     at = end + 1;
     if (token == "S") {
-      out.push_back(ReadyForQuery{'I'});
+      out.push_back(ReadyForQuery{status});
       skipping = false;
       continue;
     }
@@ -101,6 +103,18 @@ std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0
 }
 
 std::string sent(Driver& d, const std::vector<FrontendMessage>& ms) { return d.send(ms); }
+
+// The replay of a failed run the session sends (Conversation::retry), described.
+std::string replayed(Driver& d) {
+  EXPECT_TRUE(d.conversation.retry_due());
+  EXPECT_EQ(d.conversation.retry_wait().count(), 0);
+  std::string bytes;
+  d.conversation.retry(&bytes);
+  return testing::describe<true>(bytes);
+}
+
+const std::vector<FrontendMessage> kThreeRows = {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"),
+                                                 Execute{"", 0}, row("3"), Execute{"", 0}, Sync{}};
 
 TEST(UpsertBatch, ExecutesOfDistinctKeysRunAsOneStagedTransactionEachWithItsTag) {
   Driver d = folding();
@@ -137,9 +151,10 @@ TEST(UpsertBatch, ALoneExecuteOfAFoldablePlanCountsOnlyItsCountingSteps) {
 
 TEST(UpsertBatch, ARowThatFailsToLoadGetsTheErrorAfterTheRowsBeforeIt) {
   Driver d = folding();
+  // Ended by a Flush, not a Sync: a run that is not replayed (see below).
   std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
-                            Execute{"", 0}, Sync{}});
-  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001) Z(I)");
+                            Execute{"", 0}, Flush{}});
+  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001)");
 }
 
 TEST(UpsertBatch, ABindWhoseExecuteDoesNotFollowGoesOnAfterTheRun) {
@@ -157,6 +172,56 @@ TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   up += " " + d.send(Parse{"q", "select 1", {}});
   EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
   EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+}
+
+// A failed run alone in its implicit transaction is rolled back (the Sync ends it) and run
+// again a row at a time: the error lands on the Execute that fails one by one, after the
+// replies of the rows before it. The client's next messages wait until then.
+TEST(UpsertBatch, AFailedRunAloneInItsImplicitTransactionIsReplayedRowByRow) {
+  Driver d = folding(true);  // DO NOTHING: the rows' counts come from the flags step
+  const std::string up = sent(d, kThreeRows);
+  EXPECT_EQ(d.send(Query{"select 1"}), "WAIT");
+  EXPECT_EQ(d.reply(serve(up, 3)), "1 2");  // the error and its ReadyForQuery are swallowed
+  const std::string replay = replayed(d);
+  EXPECT_EQ(count(replay, "P(__blueshift_step__:create s)"), 3u) << replay;
+  EXPECT_EQ(replay.substr(replay.size() - 1), "S") << replay;
+  EXPECT_EQ(d.reply(serve(replay, 3, {"t"})), "C(INSERT 0 1) 2 C(INSERT 0 1) 2 E(22001) Z(I)");
+  EXPECT_FALSE(d.conversation.retry_due());
+  EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// In the client's block the run goes under a savepoint of the proxy's, rolled back to
+// before the replay; a run that succeeds just releases it.
+TEST(UpsertBatch, AFailedRunInTheClientsBlockIsRolledBackToItsSavepointAndReplayed) {
+  Driver d = folding();
+  d.conversation.set_transaction_status('T');
+  const std::string up = sent(d, kThreeRows);
+  const size_t savepoint = up.find("SAVEPOINT blueshift_fold"), release = up.find("RELEASE SAVEPOINT blueshift_fold");
+  ASSERT_NE(savepoint, std::string::npos) << up;
+  EXPECT_LT(savepoint, up.find("create s")) << up;
+  EXPECT_GT(release, up.find("drop s")) << up;
+  EXPECT_EQ(d.reply(serve(up, 2, {}, 'E')), "1 2");
+  const std::string replay = replayed(d);
+  EXPECT_LT(replay.find("ROLLBACK TO SAVEPOINT blueshift_fold"), replay.find("create s")) << replay;
+  EXPECT_EQ(d.reply(serve(replay, 2, {}, 'E')), "C(INSERT 0 1) 2 E(22001) Z(E)");
+
+  Driver ok = folding();
+  ok.conversation.set_transaction_status('T');
+  EXPECT_EQ(ok.reply(serve(sent(ok, kThreeRows), 0, {}, 'T')),
+            "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(T)");
+  EXPECT_FALSE(ok.conversation.retry_due());
+  EXPECT_EQ(ok.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// After another statement ran in the implicit transaction, rolling the run back would undo
+// that statement too: the run's error is reported as it comes, and nothing is replayed.
+TEST(UpsertBatch, ARunAfterAnotherStatementOfItsImplicitTransactionIsNotReplayed) {
+  Driver d = folding();
+  std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
+  up += " " + sent(d, kThreeRows);
+  EXPECT_EQ(up.find("SAVEPOINT"), std::string::npos) << up;
+  (void)d.reply(serve(up, 2));
+  EXPECT_FALSE(d.conversation.retry_due());
 }
 
 // A Bind the policies decide by its values is never held: each is checked as it comes, and

@@ -60,5 +60,25 @@ TEST(UpsertFold, FoldedDoNothingCountsEachRowBeforeItsDuplicatesGo) {
       << deletes->sql;
 }
 
+// On PostgreSQL each row's key is probed in the target's index a row at a time (a scalar
+// subquery): a NOT EXISTS there is planned as a hash of the whole target. Redshift, which
+// has no index, keeps NOT EXISTS.
+TEST(UpsertFold, FoldedDoNothingFlagsProbeTheTargetARowAtATimeOnPostgreSQL) {
+  const char* sql = "insert into t (k, a) values ($1, $2) on conflict (k) do nothing";
+  const auto flags_of = [&](Warehouse w) {
+    const PlanPtr p = plan_upsert(sql, {}, {}, w);
+    for (const PlanStep& s : p->steps)
+      if (s.replies == PlanStep::Replies::Flags) return s.sql;
+    return std::string("no flags");
+  };
+  const std::string pg = flags_of(Warehouse::PostgreSQL), redshift = flags_of(Warehouse::Redshift);
+  EXPECT_NE(pg.find("AND (SELECT 1 FROM t AS blueshift_target WHERE blueshift_target.\"k\" = excluded.\"k\" LIMIT 1) "
+                    "IS NULL FROM"),
+            std::string::npos)
+      << pg;
+  EXPECT_EQ(pg.find("EXISTS"), std::string::npos) << pg;
+  EXPECT_NE(redshift.find("AND NOT EXISTS (SELECT 1 FROM t AS blueshift_target WHERE"), std::string::npos) << redshift;
+}
+
 }  // namespace
 }  // namespace blueshift::rewrite
