@@ -7,7 +7,6 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -21,6 +20,7 @@
 #include "policies/dry_run.h"
 #include "policies/evaluate.h"
 #include "policies/governed_table.h"
+#include "policies/group_lookup.h"
 #include "policies/governor_options.h"
 #include "policies/policy_set.h"
 #include "policies/reconcile_job.h"
@@ -44,9 +44,6 @@ namespace {
 constexpr const char* kRefuseSqlstate = "42501";  // insufficient_privilege
 constexpr const char* kWarnSqlstate = "01000";    // warning
 constexpr size_t kMaxAlsoLines = 3;
-// A failed group look-up is retried after 1 s, doubling up to a minute.
-constexpr std::chrono::seconds kFirstLookupBackoff{1};
-constexpr std::chrono::seconds kMaxLookupBackoff{60};
 constexpr size_t kCacheEntries = 10000;  // analyses kept at most, besides the byte bound
 
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
@@ -149,19 +146,6 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
-// 1 s after the first failure in a row, doubling up to a minute.
-std::chrono::seconds backoff_after(int failures) {
-  return std::min<std::chrono::seconds>(kMaxLookupBackoff, kFirstLookupBackoff * (1 << std::min(failures - 1, 6)));
-}
-
-// A user's groups as learnt after the catalog load, or how looking them up went.
-struct LateUser {
-  std::optional<std::vector<std::string>> groups;  // set once known
-  bool in_flight = false;                          // a lookup_groups is asking the warehouse
-  int failures = 0;                                // in a row
-  std::chrono::system_clock::time_point retry_at;  // after a failure: no new attempt before
-};
-
 Verdict to_verdict(const Decision& d) {
   Verdict v;
   const Finding* f = d.shown();
@@ -191,7 +175,7 @@ Verdict to_verdict(const Decision& d) {
 class GovernorImpl final : public Governor {
  public:
   GovernorImpl(std::shared_ptr<const PolicySet> policy, GovernorOptions options, std::shared_ptr<AuditLog> audit)
-      : options_(std::move(options)), audit_(std::move(audit)) {
+      : options_(std::move(options)), audit_(std::move(audit)), late_users_(options_.load_user_groups, options_.clock) {
     std::shared_ptr<const Catalog> catalog = std::make_shared<Catalog>();
     if (options_.load_catalog) {
       auto loaded = options_.load_catalog();
@@ -291,42 +275,13 @@ class GovernorImpl final : public Governor {
   }
 
   bool needs_group_lookup(const std::string& user) const override {
-    if (!options_.load_user_groups) return false;  // nothing could tell
+    if (!late_users_.can_look_up()) return false;  // nothing could tell
     const auto snap = snapshot();
-    if (!wants_groups(*snap) || snap->catalog->user_groups.count(user)) return false;
-    std::lock_guard lock(users_mutex_);
-    const auto it = late_users_.find(user);
-    return it == late_users_.end() || !it->second->groups;
+    return wants_groups(*snap) && !snap->catalog->user_groups.count(user) && late_users_.stale(user);
   }
 
   void lookup_groups(const std::string& user) override {
-    if (!needs_group_lookup(user)) return;
-    std::unique_lock lock(users_mutex_);
-    auto& slot = late_users_[user];
-    if (!slot) slot = std::make_shared<LateUser>();
-    const std::shared_ptr<LateUser> entry = slot;  // a refresh may drop it from the map meanwhile
-    lookup_done_.wait(lock, [&] { return !entry->in_flight; });  // another session of this user asks
-    if (entry->groups || options_.clock() < entry->retry_at) return;
-    entry->in_flight = true;
-    lock.unlock();
-    auto looked_up = options_.load_user_groups(user);
-    lock.lock();
-    entry->in_flight = false;
-    std::chrono::seconds backoff{0};
-    if (looked_up.ok()) {
-      entry->groups = looked_up->value_or(std::vector<std::string>{});
-      entry->failures = 0;
-    } else {
-      backoff = backoff_after(++entry->failures);
-      entry->retry_at = options_.clock() + backoff;
-    }
-    lock.unlock();
-    lookup_done_.notify_all();
-    if (!looked_up.ok()) {
-      spdlog::warn("policies: could not look up the groups of user {} (every group-scoped rule applies until a "
-                   "look-up succeeds; next attempt after {} s): {}",
-                   log_text(user), backoff.count(), log_message(std::string(looked_up.status().message())));
-    }
+    if (needs_group_lookup(user)) late_users_.look_up(user);
   }
 
   SessionFacts session_facts(const SessionContext& session) override { return session_facts(*snapshot(), session); }
@@ -374,12 +329,7 @@ class GovernorImpl final : public Governor {
     // Resolution of unqualified names may change with the relation list: a fresh cache.
     swap(make_snapshot(snapshot()->policy, std::move(catalog), std::move(sizes)));
     catalog_loaded_ = true;
-    std::lock_guard users(users_mutex_);
-    // The new catalog knows the users who existed at its load; a look-up in flight keeps
-    // its entry (the waiting sessions share its answer).
-    for (auto it = late_users_.begin(); it != late_users_.end();) {
-      it = it->second->in_flight ? std::next(it) : late_users_.erase(it);
-    }
+    late_users_.forget();  // the new catalog knows the users who existed at its load
     return true;
   }
 
@@ -448,12 +398,8 @@ class GovernorImpl final : public Governor {
       f.groups = it->second;
       return f;
     }
-    std::lock_guard lock(users_mutex_);
-    if (const auto late = late_users_.find(ctx.user); late != late_users_.end() && late->second->groups) {
-      f.groups = *late->second->groups;
-    } else {
-      f.groups_unknown = true;
-    }
+    if (auto late = late_users_.known(ctx.user)) f.groups = std::move(*late);
+    else f.groups_unknown = true;
     return f;
   }
 
@@ -692,10 +638,8 @@ class GovernorImpl final : public Governor {
   std::atomic<bool> catalog_loaded_{false};
   // Tier rules name groups (want_groups): look them up even when no policy rule does.
   std::atomic<bool> groups_wanted_{false};
-  // Held only to read or update late_users_, never while asking the warehouse.
-  mutable std::mutex users_mutex_;
-  std::condition_variable lookup_done_;
-  std::map<std::string, std::shared_ptr<LateUser>, std::less<>> late_users_;
+  // Groups of users the catalog does not know (logged in after its last load).
+  GroupLookup late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
   RuleCounts rule_counts_;
   const std::shared_ptr<ScanSpend> scan_spend_ = std::make_shared<ScanSpend>();

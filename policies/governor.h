@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "policies/budget.h"
+#include "policies/session_groups.h"
 #include "yaml-cpp/yaml.h"
 
 namespace blueshift::rewrite {
@@ -132,7 +133,8 @@ struct RewriteRecord;  // policies/rewrite_audit.h
 // SET blueshift.dry_run = on: see policies/dry_run.h.
 struct DryRun;
 
-class Governor {
+// Also the sessions' groups for scopes outside the policies (session_groups.h).
+class Governor : public SessionGroups {
  public:
   // policies: the `policies:` node of the config (may be null: nothing is governed).
   // catalog_conninfo: libpq connection string of the service connection used to read
@@ -213,13 +215,13 @@ class Governor {
   // before that, lookup_groups returns at once. A catalog refresh forgets every lookup
   // not in flight. Without a group loader (no catalog) nothing is looked up and group
   // scopes stay failed closed.
-  [[nodiscard]] virtual bool needs_group_lookup(const std::string& user) const = 0;
-  virtual void lookup_groups(const std::string& user) = 0;
+  [[nodiscard]] bool needs_group_lookup(const std::string& user) const override = 0;
+  void lookup_groups(const std::string& user) override = 0;
   // The session as the checks see it, groups included (groups_unknown until known), for
   // scopes outside the policies (tier rules), so that one look-up serves both. Non-blocking.
-  [[nodiscard]] virtual SessionFacts session_facts(const SessionContext& session);
+  [[nodiscard]] SessionFacts session_facts(const SessionContext& session) override;
   // Scopes outside the policies name groups: look groups up even when no policy rule does.
-  virtual void want_groups(bool /*wanted*/) {}
+  void want_groups(bool /*wanted*/) override {}
   // The analysis of sql the checks would make for the session, from their cache, so that
   // the router reads the same one (null: none here, analyse it elsewhere). Non-blocking.
   [[nodiscard]] virtual std::shared_ptr<const rewrite::QueryFacts> analysis(std::string_view sql,

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "policies/governor.h"
+#include "proxy/object_table.h"
 #include "rewrite/routed_text.h"
 
 namespace blueshift::proxy {
@@ -40,6 +41,17 @@ struct Rebound {
   std::vector<int32_t> param_types;            // the client's Parse's
   policies::Verdict verdict;                   // the policies' word on sql before the values
   std::shared_ptr<const policies::PreparedCheck> check;  // and with them (null: none needed)
+};
+
+// A message's routing kept while it waits (a budget lease, its analysis off the thread), so
+// that presented again it is routed, logged and audited once: a Query's or Parse's routed
+// text, or a Bind's Rebound and the policies' verdict on it with the values.
+struct HeldRoute {
+  std::string sql;                            // the Query's or Parse's text as the client sent it
+  std::optional<rewrite::RoutedText> routed;  // its routing (nullopt: as written)
+  InfoPtr statement;                          // a Bind's: the statement it binds
+  std::optional<Rebound> rebound;             // its route with the Bind's values
+  std::optional<policies::Verdict> verdict;   // check_bind's, before the wait
 };
 
 }  // namespace blueshift::proxy

@@ -169,7 +169,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
     held_check_.reset();
   } else {
     done = analyse(sql, nullptr);
-    if (!done) return Verdict::Analyse;
+    if (!done) return hold_route(names->first, routed, Verdict::Analyse);
   }
   const TextAnalysis analysis = std::move(*done);
   const auto& steps = analysis.steps;
@@ -188,7 +188,9 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   // The text's SQL EXECUTEs are charged with it (not a copy of v for other texts).
   const auto executes = sql_checked ? std::optional(with_execute_charges(v, *sql_checked)) : std::nullopt;
   switch (budget_.admit(executes ? *executes : v, identity_.user, &budget_error, &budget_notices, &hold)) {
-    case BudgetGate::Step::Wait: held_check_ = std::make_unique<TextAnalysis>(analysis); return Verdict::Wait;
+    case BudgetGate::Step::Wait:
+      held_check_ = std::make_unique<TextAnalysis>(analysis);
+      return hold_route(names->first, routed, Verdict::Wait);
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
   }
@@ -212,6 +214,8 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 }
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
+  // Presented again after a wait: routed once.
+  if (auto held = std::exchange(held_route_, nullptr); held && !held->statement && held->sql == sql) return held->routed;
   if (!routing()) return std::nullopt;
   return options_->router(sql, identity_, settings_.view("blueshift.tier"), nullptr);
 }
@@ -353,7 +357,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   // SQL PREPARE/EXECUTE in the statement run at its Execute; a lone PREPARE's body is
   // checked now as a Parse, and its $n wait for the EXECUTEs of it.
   auto done = analyse(query, &types);
-  if (!done) return Verdict::Analyse;
+  if (!done) return hold_route(p.query, routed, Verdict::Analyse);
   const auto steps = std::move(done->steps);
   const bool lone = lone_prepare(steps.get()) != nullptr;
   policies::Checked checked = std::move(done->checked);
@@ -464,19 +468,22 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
     // Every check of every statement the name may be on the server now.
     const auto in_effect = in_effect_at_bind(*candidates);
     for (const auto& c : in_effect) {
-      rebound = c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
+      const auto held = take_held_bind(c.info);  // presented again after a budget wait
+      rebound = held ? held->rebound : c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
       if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(to_error(rebound->verdict, rebound->routed), true, out);
       const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
       if (!check || options_->governor == nullptr) continue;
-      policies::Verdict v = options_->governor->check_bind(*check, b.params, b.param_formats, identity_);
+      policies::Verdict v = held && held->verdict
+                                ? *held->verdict
+                                : options_->governor->check_bind(*check, b.params, b.param_formats, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(rebound ? to_error(v, rebound->routed) : to_error(v), true, out);
       ProxyError budget_error;
       std::vector<ProxyError> budget_notices;
       std::shared_ptr<policies::BudgetReservation> hold;
       switch (budget_.admit(v, identity_.user, &budget_error, &budget_notices, &hold)) {
-        case BudgetGate::Step::Wait: return Verdict::Wait;
+        case BudgetGate::Step::Wait: return hold_bind(c.info, rebound, v);
         case BudgetGate::Step::Refuse: return refuse(budget_error, true, out);
         case BudgetGate::Step::Go: break;
       }
@@ -484,6 +491,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       hold_budget(std::move(hold), budget_notices, positions_.next_send());
     }
   }
+  held_route_.reset();  // one no candidate took (the candidates changed during the wait)
   InfoPtr portal_info;
   Verdict verdict = Verdict::Forward;
   if (kind && kind->plan) {

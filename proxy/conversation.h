@@ -67,6 +67,7 @@ using CopyPlanner =
     std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&, std::string_view key)>;
 
 struct Expectation;
+struct HeldRoute;
 struct PlanRun;
 struct Rebound;
 struct SqlStepsChecked;
@@ -184,6 +185,11 @@ class Conversation {
   std::optional<Rebound> route_bind(const ObjectInfo& kind, const protocol::Bind& b, bool may_rebind);
   // The client's portal made from the rebound text; returns the Bind's reply position.
   ReplyPosition bind_rebound(const protocol::Bind& b, const Rebound& r, std::string* out);
+  // A routed message that waits (Wait, Analyse) keeps its routing, so that presented again it
+  // is routed, logged and audited once (bind_routing.cc); each returns v.
+  Verdict hold_route(std::string_view sql, const std::optional<rewrite::RoutedText>& routed, Verdict v);
+  Verdict hold_bind(InfoPtr statement, const std::optional<Rebound>& rebound, const policies::Verdict& verdict);
+  std::unique_ptr<HeldRoute> take_held_bind(const InfoPtr& statement);
   void close_rebound(std::string* out);
   void send_swallowed(const protocol::FrontendMessage& m, std::string* out);
   Verdict plan_query(const rewrite::PlanPtr& plan, std::string* out);
@@ -268,6 +274,7 @@ class Conversation {
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   BudgetGate budget_{nullptr};
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
+  std::unique_ptr<HeldRoute> held_route_;     // (boxed: rarely set) a message's routing while it waits
   std::function<TextAnalysis()> analysis_;  // Analyse: the analysis to run off the thread
   std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
   std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait

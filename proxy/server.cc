@@ -59,7 +59,8 @@ struct Server::Impl {
     // Made whenever there is a catalog (it reads nothing until asked), so that a reload
     // that switches upserts on finds the key look-up there.
     if (!c.catalog_conninfo.empty()) context.upsert_keys = upsert_keys(c);
-    context.routing = std::make_shared<Routing>(c.routing, RoutingSources{c.catalog_conninfo, c.audit_file, context.governor});
+    context.routing = std::make_shared<Routing>(c.routing, RoutingSources{c.catalog_conninfo, c.audit_file, context.governor,
+                                                                             c.catalog_refresh_seconds});
     context.router = context.routing->router();
     context.conversation_options = make_conversation_options(context, c);
   }

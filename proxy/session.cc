@@ -755,7 +755,8 @@ awaitable<void> Session::pump_client() {
     size_t consumed = 0;
     bool wait = false;
     const bool was_busy = conversation_.awaiting_reply();
-    if (!was_busy) take_reloaded_config();  // between statements (session_reload.cc)
+    // Between statements (session_reload.cc); the reload may name groups the first time.
+    if (!was_busy && take_reloaded_config() && !console_) co_await look_up_groups();
     if (!frame_client_input(out, &pending, &consumed, &wait)) co_return;
     if (!was_busy && conversation_.awaiting_reply())
       busy_since_ = std::chrono::steady_clock::now();  // for watchdog() and the query duration
@@ -806,7 +807,10 @@ awaitable<bool> Session::analyse_off_thread() {
 }
 
 awaitable<void> Session::look_up_groups() {
-  policies::Governor* governor = server_.governor.get();
+  // The governor's look-up, or without one the router's (tier rules may name groups).
+  policies::SessionGroups* governor = server_.governor ? server_.governor.get()
+                                      : server_.routing ? server_.routing->groups()
+                                                        : nullptr;
   if (governor == nullptr || !governor->needs_group_lookup(identity_.user)) co_return;
   // libpq blocks: the lookup runs on the blocking pool, and only this session waits.
   // (run_off_thread, not co_spawn on the pool: see proxy/off_thread.h.) A lookup that

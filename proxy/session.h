@@ -96,7 +96,8 @@ class Session : public std::enable_shared_from_this<Session> {
   awaitable<bool> upstream_quiet();
   // A staged transaction's next attempt, after its backoff (session_retry.cc).
   awaitable<bool> retry_plan();
-  // Group membership looked up off the I/O thread before the first statement.
+  // Group membership looked up off the I/O thread before the first statement, and again
+  // after a reload (which may add the first rule naming groups).
   awaitable<void> look_up_groups();
   // The check of a long governed text, on the blocking pool (false when the session stops).
   awaitable<bool> analyse_off_thread();
@@ -118,8 +119,8 @@ class Session : public std::enable_shared_from_this<Session> {
   void start_tasks(const std::shared_ptr<Session>& self);
   void start_task(const std::shared_ptr<Session>& self, uint8_t index);
   // Between statements: the configuration a reload stored since login or the last
-  // statement, for the limits from this statement on (session_reload.cc).
-  void take_reloaded_config();
+  // statement, for the limits from this statement on (session_reload.cc); true when it took one.
+  bool take_reloaded_config();
   void task_ended(const std::shared_ptr<Session>& self, uint8_t index, std::exception_ptr error);
   // A pump parked through an idle spell (Readiness::kParkRequest) is started again by its
   // stream's readiness (no error), or not at all (the stream went: the session is ending).

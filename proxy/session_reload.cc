@@ -12,9 +12,9 @@ bool has_time_limits(const Config& config) {
   return config.idle_client_timeout_ms > 0 || config.query_timeout_ms > 0 || config.upstream_read_timeout_ms > 0;
 }
 
-void Session::take_reloaded_config() {
+bool Session::take_reloaded_config() {
   const Config* current = server_.config.get();
-  if (current == config_ || stopping_) return;
+  if (current == config_ || stopping_) return false;
   // The options were stored before the configuration: these are the ones made for it.
   conversation_.set_options(current_conversation_options(server_));
   config_ = current;
@@ -29,6 +29,7 @@ void Session::take_reloaded_config() {
     ++tasks_running_;
     start_task(shared_from_this(), static_cast<uint8_t>(stops_.size() - 1));
   }
+  return true;
 }
 
 }  // namespace blueshift::proxy

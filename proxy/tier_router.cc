@@ -11,6 +11,7 @@
 #include "policies/evaluate.h"
 #include "policies/governor.h"
 #include "policies/log_text.h"
+#include "policies/session_groups.h"
 #include "proxy/routing_settings.h"
 #include "proxy/tier_splits.h"
 #include "rewrite/analyzer.h"
@@ -72,10 +73,10 @@ bool any_group_rule(const RoutingSettings& s) {
   return std::any_of(s.tier_rules.begin(), s.tier_rules.end(), [](const TierRule& r) { return !r.scope.groups.empty(); });
 }
 
-// The session as tier rules see it: its groups from the governor's look-up when a rule names
-// groups (unknown groups, or no governor: a group scope holds the session, which errs
-// towards the external table, whose answers are the same).
-policies::SessionFacts session_facts(const RoutingSettings& s, policies::Governor* groups,
+// The session as tier rules see it: its groups from the one look-up when a rule names groups
+// (unknown groups, or nothing to ask: a group scope holds the session, which errs towards
+// the external table, whose answers are the same).
+policies::SessionFacts session_facts(const RoutingSettings& s, policies::SessionGroups* groups,
                                      const policies::SessionContext& session) {
   if (groups != nullptr && any_group_rule(s)) return groups->session_facts(session);
   return policies::SessionFacts{session.user, session.database, session.application_name, session.client_address,
@@ -84,7 +85,7 @@ policies::SessionFacts session_facts(const RoutingSettings& s, policies::Governo
 
 // The session's tier: SET blueshift.tier when not auto, else the first tier rule whose
 // scope holds the session.
-rewrite::Tier session_tier(const RoutingSettings& s, policies::Governor* groups,
+rewrite::Tier session_tier(const RoutingSettings& s, policies::SessionGroups* groups,
                            const policies::SessionContext& session, std::string_view set) {
   if (const auto t = rewrite::parse_tier(set); t && *t != rewrite::Tier::Auto) return *t;
   if (s.tier_rules.empty()) return rewrite::Tier::Auto;
@@ -139,6 +140,13 @@ std::string audit_json(const policies::SessionContext& session, const std::vecto
 
 Routing::Routing(std::shared_ptr<const RoutingSettings> settings, RoutingSources sources)
     : sources_(std::move(sources)), cache_(std::make_unique<rewrite::AnalysisCache>(2000, 16u << 20)) {
+  if (!sources_.governor && !sources_.catalog_conninfo.empty()) {
+    own_groups_ = policies::looked_up_groups(
+        [conninfo = sources_.catalog_conninfo](const std::string& user) {
+          return policies::load_user_groups(conninfo, user);
+        },
+        std::chrono::seconds(std::max(0, sources_.groups_max_age_seconds)));
+  }
   if (!sources_.audit_file.empty()) {
     auto log = policies::AuditLog::open(sources_.audit_file, [] { return std::chrono::system_clock::now(); });
     if (log.ok()) audit_ = std::move(*log);
@@ -154,7 +162,7 @@ void Routing::reload(std::shared_ptr<const RoutingSettings> settings) {
   fresh->splits.start();
   if (State* old = state_.get()) old->splits.stop();  // its last reads age out: all external, never less
   on_.store(!fresh->settings->empty(), std::memory_order_release);
-  if (sources_.governor) sources_.governor->want_groups(any_group_rule(*fresh->settings));
+  if (policies::SessionGroups* g = groups()) g->want_groups(any_group_rule(*fresh->settings));
   state_.store(std::move(fresh));
 }
 
@@ -165,6 +173,11 @@ std::shared_ptr<const rewrite::QueryFacts> Routing::analysis(std::string_view sq
     if (auto shared = sources_.governor->analysis(sql, session)) return shared;
   }
   return cache_->analyze(sql, ctx);
+}
+
+policies::SessionGroups* Routing::groups() const {
+  if (sources_.governor) return sources_.governor.get();
+  return own_groups_.get();
 }
 
 Router Routing::router() {
@@ -179,7 +192,7 @@ std::optional<rewrite::RoutedText> Routing::route(std::string_view sql, const po
   if (s.settings->empty() || !s.prefilter.may_reference(sql)) return std::nullopt;
   rewrite::TierOptions options;
   const rewrite::AnalysisContext ctx = analysis_context(session, &options.filters.search_path_uncertain);
-  options.tier = session_tier(*s.settings, sources_.governor.get(), session, tier);
+  options.tier = session_tier(*s.settings, groups(), session, tier);
   options.split = [&s](const rewrite::TierPair& pair) { return s.splits.split(pair); };
   if (sql.size() > ctx.max_bytes) return std::nullopt;  // not analysed on the I/O thread; runs as written
   // The routed text is checked by the policies next: its analysis, made here, is theirs.

@@ -16,6 +16,7 @@
 namespace blueshift::policies {
 class AuditLog;
 class Governor;
+class SessionGroups;
 }
 namespace blueshift::rewrite {
 class AnalysisCache;
@@ -30,10 +31,11 @@ struct RoutingSources {
   std::string catalog_conninfo;  // where watermark queries run ("": never read, so all external)
   std::string audit_file;        // one JSON line per routed statement ("": none)
   // The policies' governor (null: none), so that router and policies share its one look-up
-  // of a session's groups and its one analysis of a text. Without it a group-scoped tier
-  // rule holds every session (which errs towards the external table), and the router
-  // keeps analyses of its own.
+  // of a session's groups and its one analysis of a text. Without it the router keeps
+  // analyses of its own, and looks groups up itself on catalog_conninfo (groups(); without
+  // a catalog a group-scoped tier rule holds every session, which errs towards the lake).
   std::shared_ptr<policies::Governor> governor;
+  int groups_max_age_seconds = 300;  // without a governor: a user's groups are asked again after this
 };
 
 class Routing {
@@ -50,6 +52,9 @@ class Routing {
   // that sessions keep their fast path while it does not.
   [[nodiscard]] Router router();
   [[nodiscard]] const std::atomic<bool>* on() const { return &on_; }
+  // Where sessions' groups come from for tier rules: the governor, else the router's own
+  // look-up (null: no catalog to ask). Sessions await its look-up before their statements.
+  [[nodiscard]] policies::SessionGroups* groups() const;
 
   // What router() calls: the routed text of sql, or nullopt (run it as written). params:
   // a Bind's values, read for the $n dates (null: none, a $n date bounds nothing).
@@ -69,6 +74,7 @@ class Routing {
   Reloadable<State> state_;
   std::unique_ptr<policies::AuditLog> audit_;
   std::unique_ptr<rewrite::AnalysisCache> cache_;
+  std::unique_ptr<policies::SessionGroups> own_groups_;  // without a governor
 };
 
 }  // namespace blueshift::proxy

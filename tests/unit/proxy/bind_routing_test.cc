@@ -8,25 +8,14 @@
 #include "conversation_driver.h"
 #include "demo_governor.h"
 #include "proxy/conversation.h"
-#include "proxy/routing_settings.h"
+#include "tier_router_fixture.h"
 
 namespace blueshift::proxy {
 namespace {
 
 using namespace protocol;
 using testing::Driver;
-
-// public.sales_fact holds every row from 2024-10-01 on; the lake, by year and month, all.
-Router tier_router() {
-  auto settings = std::make_shared<RoutingSettings>(parse_routing_settings(YAML::Load(R"(
-external_tables:
-  spectrum_schema.sales: {date_column: sale_date, partitions: {year: year, month: month}}
-tiers:
-  - {local: public.sales_fact, external: spectrum_schema.sales, date_column: sale_date,
-     columns: [sale_id, sale_date], local_from: {date: 2024-10-01}}
-)")));
-  return make_router(std::move(settings));
-}
+using testing::tier_router;
 
 constexpr const char* kClient = "select count(*) from public.sales_fact where sale_date >= $1 and sale_date < $2";
 const std::string kBoth =

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "conversation_driver.h"
+#include "demo_governor.h"
 #include "policies/budgets.h"
 #include "policies/governor_options.h"
 #include "tests/unit/policies/fixtures.h"
@@ -13,19 +14,11 @@ namespace blueshift::proxy {
 namespace {
 
 using namespace protocol;
+using testing::budget_governor;
 using testing::Driver;
 
 constexpr const char* kScan = "select count(*) from spectrum_schema.sales where year = 2024 and month = 1";
 const char* kRefusedUpstream = "Q(/* blueshift: statement refused by policy */ blueshift_refused)";
-
-std::shared_ptr<policies::Governor> budget_governor(double usd) {
-  policies::GovernorOptions options;
-  options.load_catalog = []() -> absl::StatusOr<policies::Catalog> { return policies::testing::demo_catalog(); };
-  const std::string yaml = std::string(policies::testing::kDemoPolicies) +
-                           "budgets:\n  limits:\n    - {name: day, user: analyst, period: day, usd: " +
-                           std::to_string(usd) + "}\n";
-  return policies::Governor::create(YAML::Load(yaml), options);
-}
 
 struct Budgeted : ::testing::Test {
   // 32 scans fit: the demo catalog prices a partition at the default 128 MB ($0.000610352).

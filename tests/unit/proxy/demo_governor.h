@@ -3,12 +3,23 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "policies/governor.h"
 #include "policies/governor_options.h"
 #include "tests/unit/policies/fixtures.h"
 
 namespace blueshift::proxy::testing {
+
+// The demo policies with a daily budget of usd for user analyst.
+inline std::shared_ptr<policies::Governor> budget_governor(double usd) {
+  policies::GovernorOptions options;
+  options.load_catalog = []() -> absl::StatusOr<policies::Catalog> { return policies::testing::demo_catalog(); };
+  const std::string yaml = std::string(policies::testing::kDemoPolicies) +
+                           "budgets:\n  limits:\n    - {name: day, user: analyst, period: day, usd: " +
+                           std::to_string(usd) + "}\n";
+  return policies::Governor::create(YAML::Load(yaml), options);
+}
 
 inline std::shared_ptr<policies::Governor> demo_governor() {
   policies::GovernorOptions options;

@@ -120,6 +120,29 @@ TEST(TierRouting, SqlInSqlOut) {
   for (const auto& row : rows()) EXPECT_EQ(routed(row.sql), row.out) << row.name;
 }
 
+// The statement shapes issue 11 names, each with a scan before the split: only the table
+// reference changes, under the same alias, wherever the scan sits.
+TEST(TierRouting, EveryShapeSplicesOnlyTheTableReference) {
+  const std::string ext = external_only("(\"year\" = 2023 AND \"month\" = 1)");
+  const std::vector<Row> shapes = {
+      {"cte", "WITH m AS (SELECT amount FROM public.sales_fact WHERE sale_date = '2023-01-05') SELECT sum(amount) FROM m",
+       "WITH m AS (SELECT amount FROM " + ext + " AS \"sales_fact\" WHERE sale_date = '2023-01-05') SELECT sum(amount) "
+       "FROM m"},
+      {"union", "SELECT 1 FROM public.sales_fact a WHERE a.sale_date = '2023-01-05' UNION SELECT 2 FROM public.customers",
+       "SELECT 1 FROM " + ext + " a WHERE a.sale_date = '2023-01-05' UNION SELECT 2 FROM public.customers"},
+      {"window", "SELECT sale_id, rank() OVER (PARTITION BY customer_id ORDER BY amount) FROM public.sales_fact "
+                 "WHERE sale_date = '2023-01-05' ORDER BY 2 LIMIT 3",
+       "SELECT sale_id, rank() OVER (PARTITION BY customer_id ORDER BY amount) FROM " + ext +
+           " AS \"sales_fact\" WHERE sale_date = '2023-01-05' ORDER BY 2 LIMIT 3"},
+      {"create table as: the query only",
+       "CREATE TEMP TABLE t AS SELECT * FROM public.sales_fact WHERE sale_date = '2023-01-05'",
+       "CREATE TEMP TABLE t AS SELECT * FROM " + ext + " AS \"sales_fact\" WHERE sale_date = '2023-01-05'"},
+      {"explain explains the routed statement", "EXPLAIN SELECT count(*) FROM public.sales_fact WHERE sale_date = '2023-01-05'",
+       "EXPLAIN SELECT count(*) FROM " + ext + " AS \"sales_fact\" WHERE sale_date = '2023-01-05'"},
+  };
+  for (const auto& row : shapes) EXPECT_EQ(routed(row.sql), row.out) << row.name;
+}
+
 TEST(TierRouting, AnUnknownSplitReadsEverythingExternally) {
   // A watermark not read, failed or stale: more to the external table, never less.
   EXPECT_EQ(routed("SELECT * FROM public.sales_fact WHERE sale_date = '2024-11-02'", split_at(std::nullopt)),
