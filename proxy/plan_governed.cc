@@ -18,7 +18,8 @@ std::string checked_text(const rewrite::Plan& plan) {
 
 rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::SessionContext& session,
                                 rewrite::PlanPtr plan, bool extended) {
-  if (governor == nullptr || !plan || plan->refusal) return plan;
+  // A session no rule applies to has nothing to refuse: no second analysis of its steps.
+  if (governor == nullptr || !plan || plan->refusal || !governor->governs(session)) return plan;
   const std::string text = checked_text(*plan);
   const policies::Verdict v =
       extended ? governor->check_parse(text, session, {}).verdict : governor->check_query(text, session).verdict;

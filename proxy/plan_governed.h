@@ -12,7 +12,7 @@ namespace blueshift::proxy {
 // The plan, or one that refuses with the policy's error when the policies refuse any of its
 // steps: then nothing of it runs. `extended`: the steps carry the client's $n (checked as a
 // Parse; a decision that needs the values is the client's statement's, at its Bind). A null
-// governor or plan, or a refusing plan, comes back as it is.
+// governor or plan, a refusing plan, or a session no rule applies to: the plan as it is.
 [[nodiscard]] rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::SessionContext& session,
                                               rewrite::PlanPtr plan, bool extended);
 
