@@ -86,7 +86,7 @@ Conversation::~Conversation() = default;
 // ------------------------------------------------------------------ client side
 
 bool Conversation::inspects_client(char code) const {
-  if (discarding_until_sync_ || retryable_run_ || batch_) return true;
+  if (discarding_until_sync_ || retryable_run_ || batch_ || retry_hold_) return true;
   switch (code) {
     case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
     case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
@@ -110,11 +110,10 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
   // A folded upsert run is held until a message that does not continue it (upsert_batch.h).
   if (batch_ && batch_takes(f)) return Verdict::Replace;
   if (batch_) flush_batch(&unsent_, f.code == protocol::Sync::kCode);
-  const Verdict v = with_unsent(f, dispatch(f, out), out);
-  if (f.code == protocol::Sync::kCode || f.code == protocol::Query::kCode) ran_in_batch_ = false;
-  else if (f.code == protocol::Execute::kCode && !batch_ && v != Verdict::Wait && v != Verdict::Analyse)
-    ran_in_batch_ = true;
-  return v;
+  if (retry_hold_) release_hold(f.code);  // plan_retry.cc
+  const Verdict v = dispatch(f, out);
+  note_batch(f.code);  // plan_retry.cc
+  return with_unsent(f, v, out);
 }
 
 Conversation::Verdict Conversation::dispatch(const Frame& f, std::string* out) {
@@ -563,7 +562,11 @@ Conversation::Verdict Conversation::on_execute(const Frame& f, std::string* out)
   const auto* candidates = portals_.find(names->first);
   if (candidates == nullptr) return forward(f.code);
   const InfoPtr info = latest(*candidates);
-  if (info && info->plan) return plan_execute(*info, names->first, out);
+  if (info && info->plan) {
+    const Verdict v = plan_execute(*info, names->first, out);
+    hold_steps(out);  // plan_retry.cc: a retryable run waits for the message after it
+    return v;
+  }
   if (info && info->sql_steps) {
     // Decided now, not at Bind: the names it executes may have changed since.
     SqlStepsChecked checked = check_sql_steps(*info->sql_steps, info->bind.get(), nullptr);
@@ -693,7 +696,18 @@ std::shared_ptr<PlanRun> Conversation::run_plan(const ObjectInfo& portal,
   // error the server skips the rest, as it would the client's own statement.
   auto run = start_run(portal.plan);
   run->held = std::move(held);
-  const auto& steps = portal.plan->steps;
+  run->extended = true;
+  run->param_types = portal.param_types;
+  run->bound.assign(rows.begin(), rows.end());
+  run->unnamed_rows = unnamed_rows;
+  send_plan_steps(run, out);
+  note_extended_run(run);  // plan_retry.cc: retried if the client's Sync follows at once
+  return run;
+}
+
+void Conversation::send_plan_steps(const std::shared_ptr<PlanRun>& run, std::string* out) {
+  const auto& steps = run->plan->steps;
+  const auto& rows = run->bound;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
     if ((steps[i].block_only && !in_block) || steps[i].own_transaction_only) continue;
@@ -702,9 +716,9 @@ std::shared_ptr<PlanRun> Conversation::run_plan(const ObjectInfo& portal,
     // made the server skip its closing Close (closing none is no error).
     std::vector<std::pair<protocol::FrontendMessage, uint32_t>> messages = {
         {protocol::Close{'S', kStepName}, 0},
-        {protocol::Parse{kStepName, steps[i].sql, params ? portal.param_types : std::vector<int32_t>{}}, 0}};
+        {protocol::Parse{kStepName, steps[i].sql, params ? run->param_types : std::vector<int32_t>{}}, 0}};
     // A named portal must be closed before it is bound again; the unnamed one is replaced.
-    const char* portal_name = params && unnamed_rows ? "" : kStepName;
+    const char* portal_name = params && run->unnamed_rows ? "" : kStepName;
     for (uint32_t r = 0; r < (params ? rows.size() : 1); ++r) {
       const protocol::Bind& b = *rows[r];
       messages.push_back({protocol::Bind{portal_name, kStepName, params ? b.param_formats : std::vector<int16_t>{},

@@ -70,6 +70,7 @@ struct Expectation;
 struct HeldRoute;
 struct PlanRun;
 struct Rebound;
+struct RetryHold;
 struct SqlStepsChecked;
 struct UpsertBatch;
 
@@ -204,6 +205,15 @@ class Conversation {
   // `unnamed_rows`: the rows bind the unnamed portal, which the client's own rebinds anyway.
   std::shared_ptr<PlanRun> run_plan(const ObjectInfo& portal, std::span<const std::shared_ptr<const protocol::Bind>> rows,
                                     std::string held, std::string* out, bool unnamed_rows = false);
+  // The steps of a run in the extended protocol, bound with its rows (sent again on a retry).
+  void send_plan_steps(const std::shared_ptr<PlanRun>& run, std::string* out);
+  // Retry in the extended protocol (plan_retry.cc): a run whose client's Sync follows its
+  // Execute at once, with nothing else run in the batch, is the implicit transaction's only
+  // work; it is held until the next message shows that, then retried as the simple path is.
+  void note_extended_run(const std::shared_ptr<PlanRun>& run);
+  void hold_steps(std::string* out);
+  void release_hold(char code);
+  void note_batch(char code);
   // Folded upsert runs (proxy/upsert_batch.cc): whether the message continues the held run;
   // the run sent (into *out); a verdict with a run sent before the message.
   bool batch_takes(const protocol::Frame& f);
@@ -268,6 +278,7 @@ class Conversation {
   char transaction_status_ = 'I';
   bool discarding_until_sync_ = false;
   bool upstream_sent_fatal_ = false;
+  bool batch_ran_ = false;  // something in the batch ran that a retry would not run again
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
@@ -279,9 +290,9 @@ class Conversation {
   std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
   std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait
   std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
+  std::unique_ptr<RetryHold> retry_hold_;   // an extended run that may yet be retried
   std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
   std::string unsent_;                      // a run to send before the message that waits
-  bool ran_in_batch_ = false;               // an Execute went upstream since the last Sync
 };
 
 }  // namespace blueshift::proxy

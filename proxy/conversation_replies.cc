@@ -156,6 +156,12 @@ std::string rows_before_error(const Expectation& e) {
   return held_replies(run, e.row);
 }
 
+// The client's reply to a run's statement: its tag (a folded run: each held message's reply).
+std::string client_tag(const PlanRun& run) {
+  return run.held.empty() ? command_complete(rewrite::plan_tag(*run.plan, run.rows))
+                          : held_replies(run, std::numeric_limits<size_t>::max());
+}
+
 // A plan step's reply: whether it is swallowed, or what replaces it (*out).
 bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
   PlanRun& run = *e.run;
@@ -199,11 +205,10 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
         auto decoded = protocol::decode_backend(f.code, f.body);
         if (decoded.ok()) run.rows += rewrite::tag_rows(std::get<protocol::CommandComplete>(*decoded).tag);
       }
-      // Extended protocol: the last step's Execute completes the client's; simple: its
-      // ReadyForQuery does (finish_one).
-      if (e.last && e.execute && !run.error_sent) {
-        *out = run.held.empty() ? command_complete(rewrite::plan_tag(*run.plan, run.rows))
-                                : held_replies(run, std::numeric_limits<size_t>::max());
+      // Extended protocol: the last step's Execute completes the client's; simple, or a run
+      // that may be retried up to its commit (plan_retry.h): its ReadyForQuery does (finish_one).
+      if (e.last && e.execute && !run.error_sent && !run.own_transaction) {
+        *out = client_tag(run);
         run.done = true;
       }
       next_script_step(e);
@@ -329,8 +334,8 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
       if (!e.whole_batch) break;
       if (!e.last || e.run->retrying) {
         *swallow_ready = true;  // one ReadyForQuery for the client's one Query
-      } else if (!e.run->error_sent) {
-        prefix->append(command_complete(rewrite::plan_tag(*e.run->plan, e.run->rows)));
+      } else if (!e.run->error_sent && !e.run->done) {
+        prefix->append(client_tag(*e.run));
         e.run->done = true;
       }
       if (e.last) end_attempt(e.run);

@@ -6,7 +6,7 @@
 // transaction; inside one, the client's failed block).
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
-#include "proxy/plan_script.h"
+#include "proxy/plan_governed.h"
 #include "rewrite/staged_text.h"
 
 namespace blueshift::proxy {
@@ -22,44 +22,17 @@ rewrite::PlanPtr extended_copy_refusal() {
   return plan;
 }
 
-// The steps as one text, the staging table named in the schema of temporary tables (as
-// unqualified it would be taken for a table of the search path, e.g. public).
-std::string checked_text(const rewrite::Plan& plan) {
-  std::vector<const rewrite::PlanStep*> steps;
-  for (const rewrite::PlanStep& step : plan.steps) steps.push_back(&step);
-  std::string text = plan_script(steps).text;
-  if (plan.stage.empty()) return text;
-  const std::string temp = "pg_temp." + plan.stage;
-  for (size_t at = text.find(plan.stage); at != std::string::npos; at = text.find(plan.stage, at + temp.size()))
-    text.replace(at, plan.stage.size(), temp);
-  return text;
-}
-
-// The plan, or one that refuses as the policies refuse its steps: the client's COPY passed
-// them, but its staging DDL, DELETE and INSERT ... SELECT reach the warehouse too, and must
-// pass as the client's own statements would (null governor: ungoverned).
-rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::SessionContext& session,
-                                rewrite::PlanPtr plan) {
-  if (governor == nullptr || plan->refusal) return plan;
-  const policies::Verdict v = governor->check_query(checked_text(*plan), session).verdict;
-  if (v.outcome != policies::Verdict::Outcome::Refuse) return plan;
-  auto refused = std::make_shared<rewrite::Plan>();
-  const std::string detail = v.detail.empty() ? "" : v.detail + " ";
-  refused->refusal = rewrite::PlanStep::Error{
-      v.sqlstate, v.message, detail + "(Refused in the statements Blueshift runs for the upsert COPY.) " + v.hint};
-  return refused;
-}
-
 }  // namespace
 
 rewrite::PlanPtr Conversation::plan_of(std::string_view sql, bool extended) {
+  rewrite::PlanPtr plan;
   if (options_->copy_planner) {
-    if (auto plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting))) {
-      if (extended && plan->copy_in) return extended_copy_refusal();
-      return governed_steps(options_->governor, identity_, std::move(plan));
-    }
+    plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting));
+    if (plan && extended && plan->copy_in) return extended_copy_refusal();
   }
-  return options_->planner ? options_->planner(sql, identity_) : nullptr;
+  if (!plan && options_->planner) plan = options_->planner(sql, identity_);
+  // Every step reaches the warehouse: each passes the policies before any runs.
+  return governed_steps(options_->governor, identity_, std::move(plan), extended);
 }
 
 Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {

@@ -102,6 +102,12 @@ struct PlanRun {
   bool own_transaction = false;
   uint32_t attempt = 1;
   bool retrying = false;
+  // Extended protocol (Conversation::run_plan): what its steps are bound with, kept so that
+  // a retry sends them again.
+  bool extended = false;
+  bool unnamed_rows = false;
+  std::vector<int32_t> param_types;
+  std::vector<std::shared_ptr<const protocol::Bind>> bound;
   // Called once the last reply of the run was folded (its audit line): when the last
   // expectation holding the run goes, whichever way the plan ended.
   std::function<void(const PlanRun&)> on_end;

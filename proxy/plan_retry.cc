@@ -10,6 +10,22 @@
 
 namespace blueshift::proxy {
 
+namespace {
+
+// The Sync that ends an extended run's implicit transaction: its ReadyForQuery ends the
+// attempt (finish_one), with the client's tag, or swallowed when the attempt is retried.
+Expectation run_end(const std::shared_ptr<PlanRun>& run, ReplyPosition at) {
+  Expectation e;
+  e.kind = Expectation::Kind::PlanStep;
+  e.at = at;
+  e.whole_batch = true;
+  e.run = run;
+  e.last = true;
+  return e;
+}
+
+}  // namespace
+
 bool serialization_failure(std::string_view sqlstate, std::string_view message) {
   // Redshift reports its error 1023 under SQLSTATE XX000, naming it in the message.
   return sqlstate == "40001" || message.find("Serializable isolation violation") != std::string_view::npos;
@@ -27,7 +43,8 @@ bool retries(const rewrite::Plan& plan) {
 }
 
 bool retry_on_failure(PlanRun& run, const protocol::Frame& f) {
-  if (!run.own_transaction || run.error_sent || run.attempt > run.plan->retry.attempts || !retries(*run.plan))
+  if (!run.own_transaction || run.error_sent || run.done || run.attempt > run.plan->retry.attempts ||
+      !retries(*run.plan))
     return false;
   auto decoded = protocol::decode_backend(f.code, f.body);
   if (!decoded.ok()) return false;
@@ -60,8 +77,59 @@ void Conversation::retry(std::string* out) {
   run->retrying = false;
   run->rows = 0;
   run->script_at = 0;
+  run->inserted.clear();
   ++run->attempt;
-  send_script(run, out);
+  if (!run->extended) {
+    send_script(run, out);
+    return;
+  }
+  send_plan_steps(run, out);
+  protocol::encode(protocol::FrontendMessage{protocol::Sync{}}, *out);
+  expect(run_end(run, positions_.on_forward(protocol::Sync::kCode)));
+}
+
+// ------------------------------------------------------------------ extended protocol
+
+
+void Conversation::note_extended_run(const std::shared_ptr<PlanRun>& run) {
+  if (retry_hold_) batch_ran_ = true;  // an earlier run of the batch went up as it was
+  retry_hold_.reset();
+  if (batch_ran_ || transaction_status_ != 'I' || !retries(*run->plan)) {
+    batch_ran_ = true;
+    return;
+  }
+  retry_hold_ = std::make_unique<RetryHold>(RetryHold{run, positions_.next_send(), {}});
+}
+
+void Conversation::hold_steps(std::string* out) {
+  // Only a run this Execute started, its steps the last thing positioned.
+  if (!retry_hold_ || !retry_hold_->steps.empty() || retry_hold_->end != positions_.next_send() || out->empty())
+    return;
+  retry_hold_->steps = std::move(*out);
+  out->clear();
+}
+
+void Conversation::release_hold(char code) {
+  const std::unique_ptr<RetryHold> hold = std::move(retry_hold_);
+  unsent_ += hold->steps;
+  // The Sync right after the steps, every earlier batch answered (so that the status read
+  // is the one this batch starts in): the implicit transaction holds the plan alone.
+  if (code != protocol::Sync::kCode || batch_ran_ || hold->end != positions_.next_send() ||
+      positions_.awaiting_reply() || transaction_status_ != 'I') {
+    batch_ran_ = true;
+    return;
+  }
+  hold->run->own_transaction = true;
+  retryable_run_ = hold->run;
+  expect(run_end(hold->run, positions_.next_send()));  // the client's Sync goes up next
+}
+
+void Conversation::note_batch(char code) {
+  if (ReplyPositions::ends_batch(code)) {
+    batch_ran_ = false;
+  } else if (code == protocol::Execute::kCode && !batch_ && !(retry_hold_ && !retry_hold_->steps.empty())) {
+    batch_ran_ = true;  // not a run held for a retry: it ran
+  }
 }
 
 }  // namespace blueshift::proxy

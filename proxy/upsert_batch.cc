@@ -140,7 +140,7 @@ void Conversation::flush_batch(std::string* out, bool at_sync) {
   // block, or alone in its implicit transaction; a Sync next, so that the server, having
   // skipped the rest after an error, takes the replay at once.
   const bool in_block = transaction_status_ == 'T';
-  const bool replayable = folded && at_sync && b->tail.empty() && (in_block || (transaction_status_ == 'I' && !ran_in_batch_));
+  const bool replayable = folded && at_sync && b->tail.empty() && (in_block || (transaction_status_ == 'I' && !batch_ran_));
   if (replayable && in_block) send_statement(kSavepoint, out);
   const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
   if (replayable && in_block) send_statement(kRelease, out);
@@ -148,7 +148,6 @@ void Conversation::flush_batch(std::string* out, bool at_sync) {
     run->replay = b;
     retryable_run_ = run;  // the client's next messages wait until the run's end
   }
-  ran_in_batch_ = true;
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
   for (size_t at = 0; at < b->tail.size();) {
@@ -189,6 +188,8 @@ void Conversation::replay_run(const PlanRun& failed, std::string* out) {
   protocol::encode(protocol::Sync{}, *out);
   positions_.on_forward(protocol::Sync::kCode);
   retryable_run_ = nullptr;
+  retry_hold_.reset();  // the replay's own Sync ended its batch (plan_retry.cc)
+  batch_ran_ = false;
 }
 
 void Conversation::send_statement(const std::string& sql, std::string* out) {

@@ -117,7 +117,7 @@ PlanPtr build(std::string_view sql, const std::vector<Token>& t, const Copy& c, 
   plan->copy_in = c.from_stdin;
   plan->target = table;
   plan->form = "copy";
-  plan->stage = stage;
+  plan->stages = {stage};
   const std::string create = "CREATE TEMP TABLE " + stage + " (LIKE " + table + " INCLUDING DEFAULTS)";
   // The client's own COPY, its target spliced to the staging table.
   const std::string load = "COPY " + stage + " " + cut(sql, t[c.after_name].start, c.end);

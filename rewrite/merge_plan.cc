@@ -309,6 +309,7 @@ PlanPtr build(const Merge& m) {
   plan->target = m.table;
   plan->form = "merge";
   const std::string stage = staged::stage_name("merge"), rest = staged::stage_name("merge");
+  plan->stages = {stage, rest};
   plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
                              PlanStep::Replies::Swallow, m.source_params));
   PlanStep lock = step("LOCK " + m.table);

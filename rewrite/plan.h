@@ -67,9 +67,9 @@ struct Plan {
   // For the audit line: the target as written, and the form (on_conflict, merge, copy).
   std::string target;
   std::string form;
-  // The staging table's name as the steps spell it (quoted), "" when none: the policies
-  // check the steps knowing it is the session's temporary table (proxy/copy_upsert.cc).
-  std::string stage;
+  // The staging tables' names as the steps spell them (quoted): the policies check the
+  // steps knowing they are the session's temporary tables (proxy/plan_governed.h).
+  std::vector<std::string> stages;
   // The whole staged transaction tried again on a serialization failure (proxy/plan_retry.h):
   // up to `attempts` more times, waiting backoff_ms, doubled each time; 0: never.
   struct Retry {

@@ -203,6 +203,7 @@ Staged start(const Upsert& u) {
   s.plan->target = u.table;
   s.plan->form = "on_conflict";
   s.plan->fold = u.fold;
+  s.plan->stages = {s.stage};
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
   s.plan->steps.push_back(lock(u));

@@ -9,6 +9,15 @@ below a limit, so the sequence also counts the attempts.
   exhausted  40001 every time: the client gets the 40001 after 1 + 3 attempts; unchanged.
   other      a non-retryable error (23514) is not retried.
   block      inside the client's transaction block a 40001 is not retried: the block fails.
+The same through psycopg with server-side binding (prepare_threshold=0: Parse/Bind/Execute/
+Sync, the plan's steps in the implicit transaction up to the Sync):
+  extended_retried, extended_exhausted, extended_block   as above;
+  extended_off  with no `retry:` (a second proxy, port 6948) the client gets the 40001.
+  extended_concurrent  4 sessions, each 10 upserts of the same 8 keys adding 1 to a counter,
+             on a database whose transactions are serializable (as Redshift's are), so that
+             the staged transactions abort one another with 40001: every upsert succeeds,
+             every counter ends at 40 (what native ON CONFLICT gives: each statement adds 1),
+             and the audit lines count retries.
 Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
 environment.
 """
@@ -39,9 +48,15 @@ BEGIN
 END $$"""
 
 
-def connect(port, user="etl", db=DB):
+PORT_OFF = 6948
+NO_RETRY = 'upserts:\n  enabled: true\n  tables: ["upsert_*"]\n  warehouse: postgresql\npolicies:\n'
+
+
+def connect(port, user="etl", db=DB, extended=False):
+    """extended: server-side binding, every statement prepared (Parse/Bind/Execute/Sync)."""
     return psycopg.connect(f"host=127.0.0.1 port={port} dbname={db} user={user} password={h.USERS[user]} "
-                           "connect_timeout=10", autocommit=True, cursor_factory=psycopg.ClientCursor)
+                           "connect_timeout=10", autocommit=True,
+                           **({"prepare_threshold": 0} if extended else {"cursor_factory": psycopg.ClientCursor}))
 
 
 def fresh():
@@ -71,9 +86,9 @@ def calls(direct):
     return value if called else 0
 
 
-def upsert(c):
+def upsert(c, sql=UPSERT, params=None):
     try:
-        cur = c.execute(UPSERT)
+        cur = c.execute(sql, params)
         return cur.statusmessage
     except psycopg.Error as e:
         return f"ERROR {e.sqlstate}"
@@ -98,14 +113,15 @@ def rewrite_audit(proxy):
         time.sleep(0.1)
 
 
-def run(body):
-    with fresh() as direct, h.Proxy(PORT, {"policies:\n": UPSERTS}) as proxy, connect(proxy.port) as c:
+def run(body, extended=False, port=PORT, upserts=UPSERTS):
+    with fresh() as direct, h.Proxy(port, {"policies:\n": upserts}) as proxy, \
+            connect(proxy.port, extended=extended) as c:
         body(direct, c, proxy)
         h.check_eq(staging_tables(direct), 0, "no staging table left")
         h.check_eq(c.execute("SELECT 1").fetchone(), (1,), "the session goes on")
 
 
-def test_retried():
+def test_retried(extended=False):
     def body(direct, c, proxy):
         arm(direct, 2, "40001")
         h.check_eq(upsert(c), "INSERT 0 2", "tag after two serialization failures")
@@ -113,29 +129,35 @@ def test_retried():
         # Two attempts failed at their UPDATE; the third ran its UPDATE and its INSERT.
         h.check_eq(calls(direct), 4, "writing statements: 1 + 1 failed, 2 in the attempt that ran")
         h.check_eq(rewrite_audit(proxy), [("ok", 2)], "the audit line counts the retries")
-    run(body)
+    run(body, extended=extended)
 
 
-def test_exhausted():
+def test_exhausted(extended=False):
     def body(direct, c, _proxy):
         arm(direct, 100, "40001")
         h.check_eq(upsert(c), "ERROR 40001", "the last attempt's error")
         h.check_eq(calls(direct), 4, "attempts: the first and 3 retries")
         h.check_eq(contents(direct), BEFORE, "target unchanged")
         h.check_eq(c.info.transaction_status, psycopg.pq.TransactionStatus.IDLE, "no transaction left open")
-    run(body)
+    run(body, extended=extended)
+
+
+def not_retried(sqlstate, what, **where):
+    """One failure with sqlstate reaches the client at once; where: run()'s arguments."""
+    def body(direct, c, proxy):
+        arm(direct, 1, sqlstate)
+        h.check_eq(upsert(c), f"ERROR {sqlstate}", what)
+        h.check_eq(calls(direct), 1, "not retried")
+        h.check_eq(contents(direct), BEFORE, "target unchanged")
+        h.check_eq(rewrite_audit(proxy), [("error", 0)], "the audit line: no retries")
+    run(body, **where)
 
 
 def test_other():
-    def body(direct, c, _proxy):
-        arm(direct, 1, "23514")
-        h.check_eq(upsert(c), "ERROR 23514", "a non-retryable error reaches the client")
-        h.check_eq(calls(direct), 1, "not retried")
-        h.check_eq(contents(direct), BEFORE, "target unchanged")
-    run(body)
+    not_retried("23514", "a non-retryable error reaches the client")
 
 
-def test_block():
+def test_block(extended=False):
     def body(direct, c, _proxy):
         arm(direct, 1, "40001")
         c.execute("BEGIN")
@@ -144,9 +166,64 @@ def test_block():
         c.execute("ROLLBACK")
         h.check_eq(calls(direct), 1, "not retried")
         h.check_eq(contents(direct), BEFORE, "target unchanged")
-    run(body)
+    run(body, extended=extended)
+
+
+def test_extended_retried():
+    test_retried(extended=True)
+
+
+def test_extended_exhausted():
+    test_exhausted(extended=True)
+
+
+def test_extended_block():
+    test_block(extended=True)
+
+
+def test_extended_off():
+    not_retried("40001", "without retries the client gets the failure", extended=True, port=PORT_OFF,
+                upserts=NO_RETRY)
+
+
+SESSIONS, STATEMENTS, KEYS = 4, 10, 8
+COUNTED = ("INSERT INTO upsert_counts (k, n) SELECT k, 1 FROM generate_series(1, %s) AS k "
+           "ON CONFLICT (k) DO UPDATE SET n = upsert_counts.n + EXCLUDED.n")
+
+
+def test_extended_concurrent():
+    import threading
+    with fresh() as direct:
+        direct.execute("CREATE TABLE upsert_counts (k int PRIMARY KEY, n int)")
+        direct.execute(f"ALTER DATABASE {DB} SET default_transaction_isolation = 'serializable'")
+        upserts = UPSERTS.replace("attempts: 3, backoff_ms: 20", "attempts: 10, backoff_ms: 5")
+        with h.Proxy(PORT, {"policies:\n": upserts}) as proxy:
+            outcomes = []
+
+            def session():
+                with connect(proxy.port, extended=True) as c:
+                    for _ in range(STATEMENTS):
+                        outcomes.append(upsert(c, COUNTED, (KEYS,)))
+
+            threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            h.check_eq(sorted(set(outcomes)), [f"INSERT 0 {KEYS}"], "every upsert succeeded, none saw a 40001")
+            h.check_eq(len(outcomes), SESSIONS * STATEMENTS, "every upsert answered")
+            h.check_eq(direct.execute("SELECT k, n FROM upsert_counts ORDER BY k").fetchall(),
+                       [(k, SESSIONS * STATEMENTS) for k in range(1, KEYS + 1)],
+                       "each counter counts every statement, as native ON CONFLICT in any serial order")
+            retried = sum(r or 0 for _, r in rewrite_audit(proxy))
+            print(f"retries among {SESSIONS * STATEMENTS} upserts: {retried}")
+            h.check(retried > 0, "the sessions' staged transactions did abort one another (and were retried)")
+            h.check_eq(staging_tables(direct), 0, "no staging table left")
 
 
 if __name__ == "__main__":
-    h.run_tests({"retried": test_retried, "exhausted": test_exhausted, "other": test_other, "block": test_block},
+    h.run_tests({"retried": test_retried, "exhausted": test_exhausted, "other": test_other, "block": test_block,
+                 "extended_retried": test_extended_retried, "extended_exhausted": test_extended_exhausted,
+                 "extended_block": test_extended_block, "extended_off": test_extended_off,
+                 "extended_concurrent": test_extended_concurrent},
                 sys.argv)

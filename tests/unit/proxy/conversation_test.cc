@@ -466,8 +466,11 @@ TEST(Conversation, SetBlueshiftTierChoosesTheTier) {
 // A plan is another way for a statement to reach the upstream: a statement policies refuse
 // is never planned, in either protocol, whatever the planner would do with it.
 TEST_F(Governed, AStatementPoliciesRefuseIsNeverPlanned) {
-  Conversation::Options o{governor.get(), [](std::string_view, const policies::SessionContext&) {
-                            return upsert_plan();  // plans everything
+  // Plans everything, its steps writing a table the analyst may write (they pass too).
+  auto plan = std::make_shared<rewrite::Plan>(*upsert_plan());
+  plan->steps[0].sql = "delete from loads.t using s where t.k = s.k";
+  Conversation::Options o{governor.get(), [plan](std::string_view, const policies::SessionContext&) {
+                            return plan;
                           }};
   Driver p(std::move(o));
   p.conversation.identity() = d.conversation.identity();

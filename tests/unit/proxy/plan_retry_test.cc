@@ -102,6 +102,103 @@ TEST(PlanRetry, WithoutRetriesConfiguredNothingWaits) {
   EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
 }
 
+// ---- extended protocol: the plan's steps, a Close/Parse/Bind/Execute/Close/Close each.
+constexpr const char* kSteps =
+    "C(S__blueshift_step__) P(__blueshift_step__:UPDATE t SET v = 1) B(__blueshift_step__:__blueshift_step__:0) "
+    "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__) "
+    "C(S__blueshift_step__) P(__blueshift_step__:INSERT INTO t VALUES (1)) B(__blueshift_step__:__blueshift_step__:0) "
+    "E(__blueshift_step__) C(P__blueshift_step__) C(S__blueshift_step__)";
+
+// The client's Parse/Bind/Execute of the upsert (its Execute's steps held: "").
+std::string extended_upsert(Driver& d) {
+  return d.send({Parse{"s", kUpsert, {}}, Bind{"", "s", {}, {}, {}}, Execute{"", 0}});
+}
+// Replies to the client's Parse and Bind, then the steps' up to the first step's Execute.
+std::vector<BackendMessage> failing_first_execute(ErrorResponse e) {
+  return {ParseComplete{}, BindComplete{}, CloseComplete{}, ParseComplete{}, BindComplete{}, std::move(e), ready('I')};
+}
+std::vector<BackendMessage> steps_that_ran() {
+  std::vector<BackendMessage> out;
+  for (const char* tag : {"UPDATE 0", "INSERT 0 1"}) {
+    for (BackendMessage m : std::vector<BackendMessage>{CloseComplete{}, ParseComplete{}, BindComplete{},
+                                                        CommandComplete{tag}, CloseComplete{}, CloseComplete{}})
+      out.push_back(std::move(m));
+  }
+  return out;
+}
+std::vector<BackendMessage> with(std::vector<BackendMessage> a, std::vector<BackendMessage> b) {
+  for (auto& m : b) a.push_back(std::move(m));
+  return a;
+}
+
+TEST(PlanRetry, ExtendedAFailureIsRetriedUnseenWhenTheSyncFollowsTheExecute) {
+  Driver d{retried(2)};
+  EXPECT_EQ(extended_upsert(d), "P(s:) B(:s:0)");  // the steps wait for the next message
+  EXPECT_EQ(d.send(Sync{}), std::string(kSteps) + " S");
+  EXPECT_EQ(d.send(Query{"select 1"}), "WAIT");
+  EXPECT_EQ(d.reply(failing_first_execute(error("40001"))), "1 2");  // the Parse's and Bind's own
+  EXPECT_TRUE(d.conversation.retry_due());
+  EXPECT_EQ(retry(d), std::string(kSteps) + " S");
+  EXPECT_EQ(d.reply(with(steps_that_ran(), {ready('I')})), "C(INSERT 0 1) Z(I)");
+  EXPECT_FALSE(d.conversation.awaiting_reply());
+  EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// Redshift reports 1023 at the commit, after every step ran: the tag waits for it.
+TEST(PlanRetry, ExtendedAFailureAtTheCommitIsRetried) {
+  Driver d{retried(2)};
+  (void)extended_upsert(d);
+  (void)d.send(Sync{});
+  EXPECT_EQ(d.reply(with(with({ParseComplete{}, BindComplete{}}, steps_that_ran()),
+                         {error("XX000", "1023: Serializable isolation violation on table"), ready('I')})),
+            "1 2");
+  EXPECT_EQ(retry(d), std::string(kSteps) + " S");
+  EXPECT_EQ(d.reply(with(steps_that_ran(), {ready('I')})), "C(INSERT 0 1) Z(I)");
+}
+
+TEST(PlanRetry, ExtendedTheLastAttemptsErrorReachesTheClient) {
+  Driver d{retried(1)};
+  (void)extended_upsert(d);
+  (void)d.send(Sync{});
+  EXPECT_EQ(d.reply(failing_first_execute(error("40001"))), "1 2");
+  (void)retry(d);
+  EXPECT_EQ(d.reply({CloseComplete{}, ParseComplete{}, BindComplete{}, error("40001"), ready('I')}), "E(40001) Z(I)");
+  EXPECT_FALSE(d.conversation.awaiting_reply());
+}
+
+// Something else ran in the implicit transaction: a retry would not run it again.
+TEST(PlanRetry, ExtendedNotRetriedAfterAnotherStatementOfTheBatch) {
+  Driver d{retried(2)};
+  EXPECT_EQ(d.send({Parse{"", "insert into u values (1)", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0}}),
+            "P(:insert into u values (1)) B(::0) E()");
+  EXPECT_EQ(extended_upsert(d), "P(s:) B(:s:0) " + std::string(kSteps));  // not held
+  (void)d.send(Sync{});
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, CommandComplete{"INSERT 0 1"}}), "1 2 C(INSERT 0 1)");
+  EXPECT_EQ(d.reply(failing_first_execute(error("40001"))), "1 2 E(40001) Z(I)");
+  EXPECT_FALSE(d.conversation.retry_due());
+}
+
+// A message between the Execute and the Sync (here a Flush) would be lost to a retry.
+TEST(PlanRetry, ExtendedNotRetriedWhenTheSyncDoesNotFollowAtOnce) {
+  Driver d{retried(2)};
+  (void)extended_upsert(d);
+  EXPECT_EQ(d.send(Flush{}), std::string(kSteps) + " H");
+  (void)d.send(Sync{});
+  EXPECT_EQ(d.reply(failing_first_execute(error("40001"))), "1 2 E(40001) Z(I)");
+  EXPECT_FALSE(d.conversation.retry_due());
+}
+
+TEST(PlanRetry, ExtendedInsideTheClientsBlockTheFailureIsTheClients) {
+  Driver d{retried(2)};
+  d.conversation.set_transaction_status('T');
+  EXPECT_EQ(extended_upsert(d), "P(s:) B(:s:0) " + std::string(kSteps));  // not held
+  (void)d.send(Sync{});
+  EXPECT_EQ(d.reply({ParseComplete{}, BindComplete{}, CloseComplete{}, ParseComplete{}, BindComplete{}, error("40001"),
+                     ready('E')}),
+            "1 2 E(40001) Z(E)");
+  EXPECT_FALSE(d.conversation.retry_due());
+}
+
 TEST(PlanRetry, BackoffDoublesUpToItsCap) {
   EXPECT_EQ(retry_delay(50, 1), std::chrono::milliseconds(50));
   EXPECT_EQ(retry_delay(50, 3), std::chrono::milliseconds(200));

@@ -1,0 +1,163 @@
+#!/usr/bin/python3
+"""Each statement of a staged ON CONFLICT / MERGE plan passes the policies (issue 12), as the
+upsert COPY's do: a plan step is a way a statement reaches the warehouse. Against a private
+proxy (port 6946) with tests/e2e/policies/policies.test.yaml plus an `upserts:` section, a
+member of analysts (a role of this test's, its statements logged by the warehouse) upserts
+into a table of its own from the lake's spectrum_schema.sales, the source hidden in the
+upsert's SELECT, a MERGE's USING subquery, a CTE, or a subquery in SET or WHERE:
+
+  simple     psycopg, simple protocol: without a partition filter each form is refused
+             with the partition-filter rule's 42501 before anything runs (the warehouse's
+             statement log has none of the test's marker, the target is unchanged, no
+             staging table); with the filter the same form runs.
+             And a MERGE ... WHEN MATCHED THEN DELETE into a table of schema public, where
+             analysts may not DELETE: the client's MERGE passes the policies, but its staged
+             DELETE does not, so it is refused with that rule's 42501 before anything runs;
+             the same MERGE into the test's own schema runs.
+  extended   the same through psycopg with server-side binding (prepare_threshold=0).
+Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import uuid
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies"))
+import harness as h  # noqa: E402
+
+psycopg = h.import_psycopg()
+
+PORTS = {"simple": 6946, "extended": 6947}
+USER, PASSWORD = "upsert_steps_analyst", "upsert-steps-pw"
+TARGET = "upsert_steps.sales_copy"
+PUBLIC = "public.upsert_steps_pub"
+UPSERTS = ('upserts:\n  enabled: true\n  tables: ["sales_copy", "upsert_steps_pub"]\n  warehouse: postgresql\n'
+           '  merge: staged\npolicies:\n')
+DELETING = ("MERGE INTO {table} t USING (VALUES (1, 5.0)) s (sale_id, amount) ON t.sale_id = s.sale_id "
+            "WHEN MATCHED THEN DELETE")
+LAKE = "spectrum_schema.sales"
+FILTER = "year = 2024 AND month = 1"
+SET_FROM_LAKE = f"(SELECT max(amount) FROM {LAKE} WHERE sale_id = EXCLUDED.sale_id{{and_filter}})"
+
+# Each form, with {where} (the source's filter) and {and_filter} (the same, after an AND).
+FORMS = {
+    "select": f"INSERT INTO {TARGET} (sale_id, amount) SELECT sale_id, amount FROM {LAKE}{{where}} "
+              "ON CONFLICT (sale_id) DO UPDATE SET amount = EXCLUDED.amount",
+    "merge": f"MERGE INTO {TARGET} t USING (SELECT sale_id, amount FROM {LAKE}{{where}}) s ON t.sale_id = s.sale_id "
+             "WHEN MATCHED AND s.amount > 0 THEN UPDATE SET amount = s.amount "
+             "WHEN NOT MATCHED THEN INSERT (sale_id, amount) VALUES (s.sale_id, s.amount)",
+    "cte": f"INSERT INTO {TARGET} (sale_id, amount) WITH s AS (SELECT sale_id, amount FROM {LAKE}{{where}}) "
+           "SELECT sale_id, amount FROM s ON CONFLICT (sale_id) DO NOTHING",
+    "set": f"INSERT INTO {TARGET} (sale_id, amount) VALUES (1, 0) "
+           f"ON CONFLICT (sale_id) DO UPDATE SET amount = {SET_FROM_LAKE}",
+    "where": f"INSERT INTO {TARGET} (sale_id, amount) VALUES (1, 0) ON CONFLICT (sale_id) DO UPDATE "
+             f"SET amount = 5 WHERE EXISTS (SELECT 1 FROM {LAKE} WHERE sale_id = EXCLUDED.sale_id{{and_filter}})",
+}
+
+
+def superuser():
+    return psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=dev user=postgres", autocommit=True)
+
+
+def setup():
+    """The logged analyst, its target table (one row, key 1); where the warehouse's log stands."""
+    with superuser() as su:
+        su.execute(f"""DO $$ BEGIN
+            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN
+              CREATE ROLE {USER} LOGIN IN ROLE analysts;
+            END IF;
+            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+        su.execute(f"ALTER ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
+        su.execute(f"ALTER ROLE {USER} SET log_statement = 'all'")
+        su.execute(f"GRANT USAGE ON SCHEMA spectrum_schema TO {USER}")
+        su.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA spectrum_schema TO {USER}")
+        su.execute("DROP SCHEMA IF EXISTS upsert_steps CASCADE")
+        su.execute(f"CREATE SCHEMA upsert_steps AUTHORIZATION {USER}")
+        su.execute(f"CREATE TABLE {TARGET} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
+        su.execute(f"ALTER TABLE {TARGET} OWNER TO {USER}")
+        su.execute(f"INSERT INTO {TARGET} VALUES (1, 0)")
+        su.execute(f"DROP TABLE IF EXISTS {PUBLIC}")
+        su.execute(f"CREATE TABLE {PUBLIC} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
+        su.execute(f"ALTER TABLE {PUBLIC} OWNER TO {USER}")
+        su.execute(f"INSERT INTO {PUBLIC} VALUES (1, 0)")
+        log = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
+        size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
+    return log, size
+
+
+def logged(log, since, marker):
+    """The warehouse's log entries of the test's role holding marker."""
+    with superuser() as su:
+        size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
+        text = su.execute("SELECT pg_read_file(%s, %s, %s)", (log, since, size - since)).fetchone()[0]
+    # An entry spans lines when its statement does (a plan's steps as one script).
+    entries = re.split(r"\n(?=\d{4}-\d\d-\d\d )", text)
+    return [e for e in entries if f"{USER}@dev" in e and marker in e]
+
+
+def contents(table=TARGET):
+    with superuser() as su:
+        return su.execute(f"SELECT sale_id, amount FROM {table} ORDER BY sale_id").fetchall()
+
+
+def staging_tables():
+    with superuser() as su:
+        return su.execute("SELECT count(*) FROM pg_class WHERE relname ~ '^blueshift_(upsert|merge)_[0-9]+$'").fetchone()[0]
+
+
+def run(c, sql, prepare):
+    try:
+        return c.execute(sql, prepare=prepare or None).statusmessage, ""
+    except psycopg.Error as e:
+        return e.sqlstate, str(e)
+
+
+def check_forms(mode):
+    log, since = setup()
+    prepare = mode == "extended"
+    with h.Proxy(PORTS[mode], {"policies:\n": UPSERTS}) as proxy, \
+            psycopg.connect(f"host=127.0.0.1 port={proxy.port} dbname=dev user={USER} password={PASSWORD} "
+                            "connect_timeout=10", autocommit=True, prepare_threshold=0 if prepare else None,
+                            cursor_factory=psycopg.Cursor if prepare else psycopg.ClientCursor) as c:
+        for name, form in FORMS.items():
+            before = contents()
+            mark = f"steps_{uuid.uuid4().hex[:12]}"
+            # The marker inside the lake scan, which every plan's steps copy.
+            wide = form.format(where="", and_filter="").replace(LAKE, f"{LAKE} /* {mark} */")
+            state, message = run(c, wide, prepare)
+            h.check_eq(state, "42501", f"{mode} {name} without a partition filter: refused ({message})")
+            h.check(h.RULE_FILTER in message, f"{mode} {name}: the refusal names the rule: {message}")
+            h.check_eq(logged(log, since, mark), [], f"{mode} {name}: nothing of it reached the warehouse")
+            h.check_eq(contents(), before, f"{mode} {name}: target unchanged")
+            h.check_eq(staging_tables(), 0, f"{mode} {name}: no staging table")
+            mark = f"steps_{uuid.uuid4().hex[:12]}"
+            narrow = form.format(where=f" WHERE {FILTER}", and_filter=f" AND {FILTER}").replace(LAKE, f"{LAKE} /* {mark} */")
+            state, message = run(c, narrow, prepare)
+            h.check(state.startswith(("INSERT", "MERGE")), f"{mode} {name} with the filter runs: {state} {message}")
+            h.check(logged(log, since, mark) != [], f"{mode} {name}: its steps reached the warehouse")
+            h.check_eq(c.execute("SELECT 1").fetchone(), (1,), f"{mode} {name}: the session goes on")
+        mark = f"steps_{uuid.uuid4().hex[:12]}"
+        state, message = run(c, DELETING.format(table=PUBLIC).replace("VALUES", f"/* {mark} */ VALUES"), prepare)
+        h.check_eq(state, "42501", f"{mode} MERGE deleting from public: refused ({message})")
+        h.check(h.RULE_DENY in message, f"{mode}: the refusal names the rule: {message}")
+        h.check_eq(logged(log, since, mark), [], f"{mode} MERGE deleting from public: nothing reached the warehouse")
+        h.check_eq(contents(PUBLIC), [(1, 0)], f"{mode} MERGE deleting from public: table unchanged")
+        h.check_eq(staging_tables(), 0, f"{mode} MERGE deleting from public: no staging table")
+        state, message = run(c, DELETING.format(table=TARGET), prepare)
+        h.check_eq(state, "MERGE 1", f"{mode} the same MERGE into the test's schema runs ({message})")
+
+
+def test_simple():
+    check_forms("simple")
+
+
+def test_extended():
+    check_forms("extended")
+
+
+if __name__ == "__main__":
+    h.run_tests({"simple": test_simple, "extended": test_extended}, sys.argv)
