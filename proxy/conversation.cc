@@ -742,7 +742,6 @@ void Conversation::send_plan_steps(const std::shared_ptr<PlanRun>& run, std::str
       expect(std::move(e));
     }
   }
-  return run;
 }
 
 void Conversation::expect(Expectation e) { pending_.push_back(std::move(e)); }

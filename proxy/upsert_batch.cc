@@ -7,6 +7,7 @@
 #include "protocol/peek.h"
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
+#include "proxy/plan_retry.h"
 
 namespace blueshift::proxy {
 
