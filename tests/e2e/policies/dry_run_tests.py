@@ -74,8 +74,7 @@ class StatementLog:
     def __enter__(self):
         with superuser() as su:
             su.execute("ALTER ROLE analyst IN DATABASE dev SET log_statement = 'all'")
-            self.file = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
-            self.start = su.execute("SELECT (pg_stat_file(%s)).size", (self.file,)).fetchone()[0]
+            self.file, self.start = h.log_position(su)
         return self
 
     def text(self):

@@ -105,6 +105,29 @@ def dev_port():
     return int(os.environ["BLUESHIFT_DEV_PORT"])
 
 
+def superuser():
+    """The warehouse's superuser, autocommit: for a test's own set-up."""
+    import psycopg
+    return psycopg.connect(f"host=127.0.0.1 port={dev_port()} dbname=dev user=postgres", autocommit=True)
+
+
+def logged_role(su, user, member_of, password):
+    """A login role whose statements the warehouse logs (tests side by side may both make it)."""
+    su.execute(f"""DO $$ BEGIN
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') THEN
+          CREATE ROLE {user} LOGIN IN ROLE {member_of};
+        END IF;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
+    su.execute(f"ALTER ROLE {user} LOGIN PASSWORD '{password}'")
+    su.execute(f"ALTER ROLE {user} SET log_statement = 'all'")
+
+
+def log_position(su):
+    """The warehouse's log file and its size now: where what a test sends next starts in it."""
+    log = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
+    return log, su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
+
+
 def port_open(port):
     try:
         with socket.create_connection((HOST, port), timeout=1):

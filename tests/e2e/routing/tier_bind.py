@@ -54,25 +54,14 @@ RANGES = [((dt.date(2024, 11, 1), dt.date(2024, 12, 1)), LOCAL),
           ((dt.date(2024, 8, 20), dt.date(2024, 10, 20)), BOTH)]
 
 
-def superuser():
-    import psycopg
-    return psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=dev user=postgres", autocommit=True)
+superuser = h.superuser
 
 
 def setup(user=USER):
     """The logged role, and where the warehouse's log stands now."""
     with superuser() as su:
-        # Tests running side by side may both create it.
-        su.execute(f"""DO $$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{user}') THEN
-              CREATE ROLE {user} LOGIN IN ROLE etl;
-            END IF;
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
-        su.execute(f"ALTER ROLE {user} LOGIN PASSWORD '{PASSWORD}'")
-        su.execute(f"ALTER ROLE {user} SET log_statement = 'all'")
-        log = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
-        size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
-    return log, size
+        h.logged_role(su, user, "etl", PASSWORD)
+        return h.log_position(su)
 
 
 def executed(log, since, marker, user=USER):

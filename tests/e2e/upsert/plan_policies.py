@@ -59,20 +59,13 @@ FORMS = {
 }
 
 
-def superuser():
-    return psycopg.connect(f"host=127.0.0.1 port={h.dev_port()} dbname=dev user=postgres", autocommit=True)
+superuser = h.superuser
 
 
 def setup():
     """The logged analyst, its target table (one row, key 1); where the warehouse's log stands."""
     with superuser() as su:
-        su.execute(f"""DO $$ BEGIN
-            IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{USER}') THEN
-              CREATE ROLE {USER} LOGIN IN ROLE analysts;
-            END IF;
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$""")
-        su.execute(f"ALTER ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
-        su.execute(f"ALTER ROLE {USER} SET log_statement = 'all'")
+        h.logged_role(su, USER, "analysts", PASSWORD)
         su.execute(f"GRANT USAGE ON SCHEMA spectrum_schema TO {USER}")
         su.execute(f"GRANT SELECT ON ALL TABLES IN SCHEMA spectrum_schema TO {USER}")
         su.execute("DROP SCHEMA IF EXISTS upsert_steps CASCADE")
@@ -84,9 +77,7 @@ def setup():
         su.execute(f"CREATE TABLE {PUBLIC} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
         su.execute(f"ALTER TABLE {PUBLIC} OWNER TO {USER}")
         su.execute(f"INSERT INTO {PUBLIC} VALUES (1, 0)")
-        log = su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
-        size = su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
-    return log, size
+        return h.log_position(su)
 
 
 def logged(log, since, marker):
