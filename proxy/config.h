@@ -69,7 +69,7 @@ struct Config {
   int idle_client_timeout_ms = 0;    // 0: no idle timeout
   int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)
   int io_threads = 0;                // 0: one per core
-  bool pin_io_threads = true;        // each I/O thread on a core of its own (thread_placement.h)
+  bool pin_io_threads = false;       // each I/O thread on a core of its own (thread_placement.h)
   bool unpin_when_crowded = false;   // a pinned thread waiting for its busy core moves (pin_watch.h)
 
   std::string log_level = "info";

@@ -1,12 +1,11 @@
-// Which core each I/O thread is pinned to.
+// Which core each I/O thread is pinned to, when pinning is asked for (pin_io_threads).
 //
-// Each I/O thread runs its own sessions, so a thread that the scheduler moves between cores
-// takes its sessions' state (socket buffers, coroutine frames, the epoll set) to a cold
-// cache, and on a machine it shares with clients or a database it is moved often. On the
-// 2-core benchmark machine, pinned threads took Blueshift from 0.94-0.99 of PgBouncer's
-// pgbench -S throughput to 1.04-1.20 in three runs (README, Speed). Pinning happens only when there
-// are no more threads than cores the process may use: threads sharing a core could not be
-// moved off a busy one.
+// Pinning keeps a thread's sessions' state (socket buffers, coroutine frames, the epoll set)
+// in one core's cache, but a pinned thread cannot leave a core a busy neighbour holds. Off by
+// default: in the benchmark's placement phase pinned and free threads gave the same
+// throughput, and under contention free threads added less latency (p50 +54 against +93 µs,
+// mean +71 against +254; tests/bench/README.md, session 10). Pinning happens only when there are no more threads
+// than cores the process may use: threads sharing a core could not be moved off a busy one.
 #pragma once
 
 #include <cstddef>

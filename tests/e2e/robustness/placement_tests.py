@@ -92,7 +92,13 @@ def test_cpu_limit(track, cleanups):
         with open(procs, "w") as f:
             f.write(str(os.getpid()))
 
-    proc = subprocess.Popen([w.blueshift_bin(), "--listen", f"{w.HOST}:{port}", "--upstream", f"{w.HOST}:1"],
+    # Pinning asked for: the CPU limit is what must leave the threads free to move.
+    pinned = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
+    pinned.write("pin_io_threads: true\n")
+    pinned.close()
+    cleanups.append(lambda: os.unlink(pinned.name))
+    proc = subprocess.Popen([w.blueshift_bin(), "--config", pinned.name, "--listen", f"{w.HOST}:{port}",
+                             "--upstream", f"{w.HOST}:1"],
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, preexec_fn=enter_cgroup)
 
     def stop():
@@ -106,7 +112,7 @@ def test_cpu_limit(track, cleanups):
         w.check(proc.poll() is None and time.monotonic() < deadline, f"no I/O thread line: {open(log.name).read()}")
         time.sleep(0.05)
     text = open(log.name).read()
-    w.check("1 I/O thread(s)" in text and "a CPU limit of 0.50" in text and "not pinned" in text,
+    w.check("1 I/O thread(s)" in text and "a CPU limit of 0.50" in text and "not pinned: under the CPU limit" in text,
             f"expected one unpinned I/O thread under a 0.5-core limit:\n{text}")
     every = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
     cpus = thread_cpus(proc.pid)
@@ -150,7 +156,7 @@ def test_crowded_core(track, cleanups):
     up_port, proxy_port = free_port(), free_port()
     upstream = su.ScriptedUpstream(up_port, serve_ok)
     cleanups.append(upstream.stop)
-    proxy = track(w.Proxy(proxy_port, up_port, config=f"io_threads: {len(allowed)}\nunpin_when_crowded: true\n"))
+    proxy = track(w.Proxy(proxy_port, up_port, config=f"io_threads: {len(allowed)}\npin_io_threads: true\nunpin_when_crowded: true\n"))
     wait_for_log(proxy, "pinned to cores", 5)
     core = allowed[0]
     hogs = [subprocess.Popen(["taskset", "-c", str(core), sys.executable, "-c", "while True: pass"]) for _ in range(2)]

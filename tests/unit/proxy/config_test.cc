@@ -15,7 +15,7 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c.upstream.to_string(), "127.0.0.1:5440");
   EXPECT_EQ(c.upstream_tls, UpstreamTls::Disable);
   EXPECT_FALSE(c.policies);
-  EXPECT_TRUE(c.pin_io_threads);
+  EXPECT_FALSE(c.pin_io_threads);
   EXPECT_FALSE(c.unpin_when_crowded);
   EXPECT_TRUE(validate(c).empty());
 }
@@ -28,7 +28,7 @@ limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 10
          query_timeout_ms: 30, max_buffered_bytes: 4096, max_unauthenticated_connections: 11,
          max_unauthenticated_per_address: 3, handshake_timeout_ms: 70, offload_analysis_bytes: 512}
 io_threads: 3
-pin_io_threads: false
+pin_io_threads: true
 unpin_when_crowded: true
 log: {level: debug, stats_interval_seconds: 5}
 catalog: {conninfo: "host=x", refresh_seconds: 60}
@@ -53,7 +53,7 @@ policies: {rules: []}
   EXPECT_EQ(c.offload_analysis_bytes, 512u);
   EXPECT_EQ(c.upstream_read_timeout_ms, 40);
   EXPECT_EQ(c.io_threads, 3);
-  EXPECT_FALSE(c.pin_io_threads);
+  EXPECT_TRUE(c.pin_io_threads);
   EXPECT_TRUE(c.unpin_when_crowded);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.stats_interval_seconds, 5);
