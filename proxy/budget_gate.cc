@@ -21,13 +21,18 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
     return Step::Go;
   }
   // The same charge once its lease was asked for: what still does not fit is decided.
-  const bool waited = acquired_ != nullptr && acquired_->cost == verdict.budget->cost;
-  acquired_ = nullptr;
+  const bool waited = lease_ && lease_->acquired != nullptr && lease_->acquired->cost == verdict.budget->cost;
+  if (lease_) {
+    lease_->acquired = nullptr;
+    if (lease_->waiting == nullptr) lease_.reset();  // nothing waits: nothing kept
+  }
   policies::BudgetOutcome o = budgets_->reserve(*verdict.budget, user, waited);
   switch (o.kind) {
     case policies::BudgetOutcome::Kind::NeedLease:
-      waiting_ = verdict.budget;
-      waiting_user_ = user;
+      if (!lease_) lease_ = std::make_unique<Lease>();
+      lease_->waiting = verdict.budget;
+      lease_->user = user;
+      lease_->acquired = nullptr;
       return Step::Wait;
     case policies::BudgetOutcome::Kind::Refuse:
       *error = to_error(o.refusal);
@@ -39,6 +44,16 @@ BudgetGate::Step BudgetGate::admit(const policies::Verdict& verdict, const std::
   *hold = std::move(o.reservation);
   verdict.budget->ran();  // counted now it runs: not when refused or while it waits
   return Step::Go;
+}
+
+const std::shared_ptr<const policies::BudgetCharge>& BudgetGate::waiting() const {
+  static const std::shared_ptr<const policies::BudgetCharge> none;
+  return lease_ ? lease_->waiting : none;
+}
+
+const std::string& BudgetGate::waiting_user() const {
+  static const std::string none;
+  return lease_ ? lease_->user : none;
 }
 
 std::vector<std::vector<std::string>> BudgetGate::spend(policies::Governor* governor,

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "policies/budgets.h"
@@ -29,20 +30,26 @@ class BudgetGate {
 
   // The charge a statement waits for a lease (or a notice's record) for (null: none), and
   // the user it runs as.
-  [[nodiscard]] const std::shared_ptr<const policies::BudgetCharge>& waiting() const { return waiting_; }
-  [[nodiscard]] const std::string& waiting_user() const { return waiting_user_; }
+  [[nodiscard]] const std::shared_ptr<const policies::BudgetCharge>& waiting() const;
+  [[nodiscard]] const std::string& waiting_user() const;
   [[nodiscard]] policies::Budgets* budgets() const { return budgets_; }
-  void acquired() { acquired_ = std::exchange(waiting_, nullptr); }
+  void acquired() {
+    if (lease_) lease_->acquired = std::exchange(lease_->waiting, nullptr);
+  }
 
   // SHOW blueshift.spend: one row per budget that charges the session.
   [[nodiscard]] std::vector<std::vector<std::string>> spend(policies::Governor* governor,
                                                             const policies::SessionContext& session) const;
 
  private:
+  // A statement's wait for a lease: rare, so not held inline by every idle session.
+  struct Lease {
+    std::shared_ptr<const policies::BudgetCharge> waiting;
+    std::string user;
+    std::shared_ptr<const policies::BudgetCharge> acquired;  // the lease was asked for this one
+  };
   policies::Budgets* budgets_;
-  std::shared_ptr<const policies::BudgetCharge> waiting_;
-  std::string waiting_user_;
-  std::shared_ptr<const policies::BudgetCharge> acquired_;  // the lease was asked for this one
+  std::unique_ptr<Lease> lease_;
 };
 
 }  // namespace blueshift::proxy

@@ -25,10 +25,10 @@ class Stream {
  public:
   static constexpr long kMaxTlsRecordPlaintext = 8192;  // PostgreSQL's PQ_SEND_BUFFER_SIZE
 
-  explicit Stream(tcp::socket socket) : socket_(std::move(socket)) {
+  explicit Stream(tcp::socket socket) : socket_(std::make_unique<tcp::socket>(std::move(socket))) {
     // Reads after a readiness wait must never block the event loop.
     error_code ignored;
-    socket_.non_blocking(true, ignored);
+    socket_->non_blocking(true, ignored);
   }
   ~Stream() { close(); }
   Stream(const Stream&) = delete;
@@ -36,32 +36,33 @@ class Stream {
 
   [[nodiscard]] bool is_tls() const { return tls_ != nullptr; }
   // The Asio socket, for the login phase (before watch()).
-  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : *socket_; }
 
   // Moves a plain TCP stream to the level-triggered set: a short read is then followed by
   // a wait, with no failed recv or epoll re-arm in between, and each arrival wakes one
   // epoll set instead of two. Call with no operation pending on the stream. When the set
   // cannot be had (out of descriptors), the stream stays on Asio.
   void watch() {
-    if (tls_ || watch_ || !socket_.is_open()) return;
+    if (tls_ || watch_ || !socket_ || !socket_->is_open()) return;
     try {
-      watch_.emplace(socket_.get_executor(), socket_.native_handle());
+      watch_.emplace(socket_->get_executor(), socket_->native_handle());
     } catch (const std::exception&) {
       return;
     }
     error_code ec;
-    const int fd = socket_.release(ec);  // leaves Asio's reactor, keeps the descriptor open
+    const int fd = socket_->release(ec);  // leaves Asio's reactor, keeps the descriptor open
     if (ec) {
       watch_.reset();
       return;
     }
     fd_ = fd;
+    socket_.reset();  // 88 bytes an idle session no longer needs
   }
   [[nodiscard]] bool watched() const { return fd_ >= 0; }
 
   awaitable<std::tuple<error_code, size_t>> read_some(asio::mutable_buffer buffer) {
     if (tls_) co_return co_await tls_->async_read_some(buffer, use_nothrow);
-    co_return co_await socket_.async_read_some(buffer, use_nothrow);
+    co_return co_await socket_->async_read_some(buffer, use_nothrow);
   }
 
   // The pumps' reads of a watched stream, in two steps so that the usual case runs no
@@ -121,11 +122,11 @@ class Stream {
     if (quiet && !tls_ && buffer.size() == 0) {
       buffer.release();
       for (;;) {
-        auto [wec] = co_await socket_.async_wait(tcp::socket::wait_read, use_nothrow);
+        auto [wec] = co_await socket_->async_wait(tcp::socket::wait_read, use_nothrow);
         if (wec) co_return std::tuple<error_code, size_t>{wec, 0};
         auto space = buffer.writable(min_free);
         error_code ec;
-        const size_t n = socket_.read_some(asio::buffer(space), ec);
+        const size_t n = socket_->read_some(asio::buffer(space), ec);
         if (ec == asio::error::would_block || ec == asio::error::try_again) continue;
         if (!ec) buffer.commit(n);
         co_return std::tuple<error_code, size_t>{ec, n};
@@ -133,7 +134,7 @@ class Stream {
     }
     auto space = buffer.writable(min_free);
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(space), use_nothrow)
-                        : co_await socket_.async_read_some(asio::buffer(space), use_nothrow);
+                        : co_await socket_->async_read_some(asio::buffer(space), use_nothrow);
     if (!ec) buffer.commit(n);
     co_return std::tuple<error_code, size_t>{ec, n};
   }
@@ -155,7 +156,7 @@ class Stream {
       }
       sent = static_cast<size_t>(put);
     } else {
-      sent = socket_.write_some(buffer, ec);
+      sent = socket_->write_some(buffer, ec);
       if (ec == asio::error::would_block || ec == asio::error::try_again) {
         ec.clear();
         return false;
@@ -179,7 +180,7 @@ class Stream {
     }
     if (write_now(buffer, ec)) co_return std::tuple<error_code, size_t>{ec, size - buffer.size()};
     if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_nothrow);
-    auto [wec, rest] = co_await asio::async_write(socket_, buffer, use_nothrow);
+    auto [wec, rest] = co_await asio::async_write(*socket_, buffer, use_nothrow);
     co_return std::tuple<error_code, size_t>{wec, size - buffer.size() + rest};
   }
 
@@ -192,7 +193,8 @@ class Stream {
   // the connection rather than bounding each SSL_write: the pumps keep writing large
   // buffers in one call, and every record OpenSSL builds, whatever the caller, is bounded.
   awaitable<error_code> accept_tls(ssl::context& context) {
-    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(*socket_), context);
+    socket_.reset();
     SSL_set_max_send_fragment(tls_->native_handle(), kMaxTlsRecordPlaintext);
     auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, use_nothrow);
     co_return ec;
@@ -201,7 +203,8 @@ class Stream {
   // Client side of TLS (the proxy connecting to the upstream). server_name, when not
   // empty, is sent as SNI and checked against the certificate (verify-full).
   awaitable<error_code> connect_tls(ssl::context& context, const std::string& server_name, bool verify) {
-    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), context);
+    tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(*socket_), context);
+    socket_.reset();
     if (!server_name.empty()) {
       SSL_set_tlsext_host_name(tls_->native_handle(), server_name.c_str());
       if (verify) tls_->set_verify_callback(ssl::host_name_verification(server_name));
@@ -221,6 +224,7 @@ class Stream {
       fd_ = -1;
       return;
     }
+    if (!tls_ && !socket_) return;
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_both, ignored);
     socket().close(ignored);
@@ -229,10 +233,10 @@ class Stream {
  private:
   static error_code last_error() { return error_code(errno, asio::error::get_system_category()); }
 
-  tcp::socket socket_;
+  std::unique_ptr<tcp::socket> socket_;  // until watch() or TLS takes the descriptor over
   std::unique_ptr<ssl::stream<tcp::socket>> tls_;
   std::optional<Readiness::Watch> watch_;
-  int fd_ = -1;           // the descriptor of a watched stream (socket_ has let go of it)
+  int fd_ = -1;           // the descriptor of a watched stream (socket_ is gone)
   bool drained_ = false;  // the last read took all there was: wait before the next one
 };
 

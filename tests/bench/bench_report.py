@@ -11,7 +11,7 @@ import os
 import statistics
 import time
 
-from bench_stats import fmt, geomean, median, paired_ratios, percentile, ratio
+from bench_stats import fmt, geomean, geomean_interval, median, paired_ratios, percentile, ratio, settled_text
 
 DIRECT_SHARE = 0.85   # quiet-mode TPS through Blueshift / direct
 COPY_SLACK = 1.05     # COPY seconds through Blueshift / direct
@@ -181,7 +181,7 @@ class Report:
         g = geomean(flat)
         self.target(g is not None and g >= 1,
                     f"[{load}] {label} TPS >= pgbouncer TPS (all modes): geometric mean of "
-                    f"{len(flat)} paired ratios {fmt(g, '.3f', 0)}")
+                    f"{len(flat)} paired ratios {fmt(g, '.3f', 0)}{settled_text(geomean_interval(flat), 1)}")
 
     def latency_targets(self, load, pct):
         for key, what in (("p50", "all-transaction p50"), ("mean", "mean")):

@@ -1,5 +1,6 @@
 """Small statistics and formatting helpers shared by bench.py and bench_report.py."""
 
+import math
 import statistics
 
 
@@ -30,3 +31,33 @@ def paired_ratios(a_runs, b_runs):
 
 def geomean(values):
     return statistics.geometric_mean(values) if values else None
+
+
+# One-sided 95 % quantiles of Student's t by degrees of freedom (two-sided 90 % interval).
+_T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833,
+        10: 1.812, 11: 1.796, 12: 1.782, 13: 1.771, 14: 1.761, 15: 1.753, 16: 1.746, 17: 1.740,
+        18: 1.734, 19: 1.729, 20: 1.725, 25: 1.708, 30: 1.697}
+
+
+def geomean_interval(values):
+    """90 % interval of the geometric mean of ratios (t on their logarithms), or None.
+
+    Rounds on this VM scatter by more than the differences measured, so a verdict from one
+    run's point estimate can flip in the next: the interval says whether it is settled."""
+    if len(values) < 2:
+        return None
+    logs = [math.log(v) for v in values]
+    df = len(logs) - 1
+    t = next((q for d, q in sorted(_T95.items()) if d >= df), 1.645)  # the next df listed: wider
+    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
+    centre = statistics.fmean(logs)
+    return math.exp(centre - half), math.exp(centre + half)
+
+
+def settled_text(interval, bound):
+    """' [90 % interval lo-hi: ...]' saying whether the interval lies on one side of bound."""
+    if interval is None:
+        return ""
+    lo, hi = interval
+    side = "above" if lo >= bound else "below" if hi < bound else "spans"
+    return f"  [90 % interval {lo:.3f}-{hi:.3f}, {side} {bound:g}{': not settled by this run' if side == 'spans' else ''}]"
