@@ -15,6 +15,12 @@ upsert's SELECT, a MERGE's USING subquery, a CTE, or a subquery in SET or WHERE:
              DELETE does not, so it is refused with that rule's 42501 before anything runs;
              the same MERGE into the test's own schema runs.
   extended   the same through psycopg with server-side binding (prepare_threshold=0).
+Both first check that the steps are read with the plan's own staging tables, not by their
+spelling: the proxy's first plan, a MERGE ... WHEN MATCHED THEN DELETE, names staging tables
+blueshift_merge_1 and _2 (the second never created without an INSERT clause); its target,
+public's table spelled "blueshift_merge_2", is refused by the DELETE rule before anything
+runs. Then an upsert whose text spells the next staging table (blueshift_upsert_3) as a
+column alias, in a literal and in a comment runs and stores what PostgreSQL would.
 Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
 environment.
 """
@@ -35,8 +41,14 @@ PORTS = {"simple": 6946, "extended": 6947}
 USER, PASSWORD = "upsert_steps_analyst", "upsert-steps-pw"
 TARGET = "upsert_steps.sales_copy"
 PUBLIC = "public.upsert_steps_pub"
-UPSERTS = ('upserts:\n  enabled: true\n  tables: ["sales_copy", "upsert_steps_pub"]\n  warehouse: postgresql\n'
-           '  merge: staged\npolicies:\n')
+# The second staging table of the proxy's first plan, a MERGE's (rewrite/merge_plan.cc).
+DECOY = 'public."blueshift_merge_2"'
+UPSERTS = ('upserts:\n  enabled: true\n  tables: ["sales_copy", "upsert_steps_pub", "blueshift_merge_2"]\n'
+           '  warehouse: postgresql\n  merge: staged\npolicies:\n')
+# The next staging table after the MERGE's two, as the plan spells it.
+NEXT_STAGE = '"blueshift_upsert_3"'
+SPELLED = (f"INSERT INTO {TARGET} (sale_id, amount) SELECT 7 AS {NEXT_STAGE}, length('{NEXT_STAGE}') "
+           f"/* {NEXT_STAGE} */ ON CONFLICT (sale_id) DO UPDATE SET amount = EXCLUDED.amount")
 DELETING = ("MERGE INTO {table} t USING (VALUES (1, 5.0)) s (sale_id, amount) ON t.sale_id = s.sale_id "
             "WHEN MATCHED THEN DELETE")
 LAKE = "spectrum_schema.sales"
@@ -77,6 +89,10 @@ def setup():
         su.execute(f"CREATE TABLE {PUBLIC} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
         su.execute(f"ALTER TABLE {PUBLIC} OWNER TO {USER}")
         su.execute(f"INSERT INTO {PUBLIC} VALUES (1, 0)")
+        su.execute(f"DROP TABLE IF EXISTS {DECOY}")
+        su.execute(f"CREATE TABLE {DECOY} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
+        su.execute(f"ALTER TABLE {DECOY} OWNER TO {USER}")
+        su.execute(f"INSERT INTO {DECOY} VALUES (1, 0)")
         return h.log_position(su)
 
 
@@ -97,7 +113,8 @@ def contents(table=TARGET):
 
 def staging_tables():
     with superuser() as su:
-        return su.execute("SELECT count(*) FROM pg_class WHERE relname ~ '^blueshift_(upsert|merge)_[0-9]+$'").fetchone()[0]
+        return su.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't' "
+                          "AND relname ~ '^blueshift_(upsert|merge)_[0-9]+$'").fetchone()[0]
 
 
 def run(c, sql, prepare):
@@ -107,6 +124,20 @@ def run(c, sql, prepare):
         return e.sqlstate, str(e)
 
 
+def check_stage_names(c, mode, log, since, prepare):
+    """The proxy's first plans: a target and a text spelled like their staging tables."""
+    mark = f"steps_{uuid.uuid4().hex[:12]}"
+    state, message = run(c, DELETING.format(table=DECOY).replace("VALUES", f"/* {mark} */ VALUES"), prepare)
+    h.check_eq(state, "42501", f"{mode} MERGE deleting from public's {DECOY}: refused ({message})")
+    h.check(h.RULE_DENY in message, f"{mode}: the refusal names the rule: {message}")
+    h.check_eq(logged(log, since, mark), [], f"{mode} {DECOY}: nothing reached the warehouse")
+    h.check_eq(contents(DECOY), [(1, 0)], f"{mode} {DECOY}: table unchanged")
+    state, message = run(c, SPELLED, prepare)
+    h.check_eq(state, "INSERT 0 1", f"{mode} upsert spelling {NEXT_STAGE}: runs ({message})")
+    h.check_eq(contents()[-1], (7, 20), f"{mode} upsert spelling {NEXT_STAGE}: the row as written")
+    h.check_eq(staging_tables(), 0, f"{mode} upsert spelling {NEXT_STAGE}: no staging table")
+
+
 def check_forms(mode):
     log, since = setup()
     prepare = mode == "extended"
@@ -114,6 +145,7 @@ def check_forms(mode):
             psycopg.connect(f"host=127.0.0.1 port={proxy.port} dbname=dev user={USER} password={PASSWORD} "
                             "connect_timeout=10", autocommit=True, prepare_threshold=0 if prepare else None,
                             cursor_factory=psycopg.Cursor if prepare else psycopg.ClientCursor) as c:
+        check_stage_names(c, mode, log, since, prepare)
         for name, form in FORMS.items():
             before = contents()
             mark = f"steps_{uuid.uuid4().hex[:12]}"
