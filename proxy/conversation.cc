@@ -193,7 +193,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
   }
-  if (auto plan = plan_of(sql, false)) {
+  if (auto plan = plan_of(sql, nullptr).plan) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
@@ -366,7 +366,8 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
   auto bind_route = steps ? nullptr : bind_route_of(p.query, routed);
   if (v.outcome == policies::Verdict::Outcome::Refuse && !bind_route) return refuse(to_error(v, routed), true, out);
   InfoPtr info;
-  rewrite::PlanPtr plan = plan_of(query, true);
+  GovernedPlan governed = plan_of(query, &types);
+  const rewrite::PlanPtr& plan = governed.plan;
   if (plan && plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), true, out);
   if (plan && bind_route) {
     if (v.outcome == policies::Verdict::Outcome::Refuse) return refuse(to_error(v, routed), true, out);
@@ -377,6 +378,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     i->dry_run_runs = dry;  // prepared during a dry run, and runs as usual
     i->check = std::move(deferred);
     i->plan = plan;
+    i->steps_check = std::move(governed.at_bind);
     i->sql_steps = steps;
     i->bind_route = std::move(bind_route);
     i->param_types = p.param_types;
@@ -471,6 +473,11 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       rebound = held ? held->rebound : c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
       if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(to_error(rebound->verdict, rebound->routed), true, out);
+      // A plan's steps may read what the statement does not: checked with the values too.
+      if (c.info && c.info->steps_check && options_->governor != nullptr) {
+        const auto refused = bound_steps(*options_->governor, *c.info->steps_check, b.params, b.param_formats, identity_);
+        if (refused) return refuse(plan_refusal(*refused, transaction_status_), true, out);
+      }
       const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
       if (!check || options_->governor == nullptr) continue;
       policies::Verdict v = held && held->verdict
@@ -496,6 +503,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
   if (kind && kind->plan) {
     auto i = std::make_shared<ObjectInfo>(*kind);
     i->check = nullptr;
+    i->steps_check = nullptr;
     i->bind = std::make_shared<const protocol::Bind>(b);
     portal_info = std::move(i);
     // The empty statement upstream takes no parameters: the plan's steps get them.

@@ -35,6 +35,7 @@
 #include "protocol/codec.h"
 #include "protocol/error_builder.h"
 #include "proxy/object_table.h"
+#include "proxy/plan_governed.h"
 #include "proxy/proxy_settings.h"
 #include "proxy/reply_positions.h"
 #include "rewrite/plan.h"
@@ -244,7 +245,7 @@ class Conversation {
                         std::string* out);
   // Upsert COPY (proxy/copy_upsert.cc): the plan for a statement (copy's first), the
   // COPY ... FROM STDIN started, and the rest of its steps at the client's CopyDone.
-  rewrite::PlanPtr plan_of(std::string_view sql, bool extended);
+  GovernedPlan plan_of(std::string_view sql, const std::vector<uint32_t>* parse_types);
   // A plan's run, its steps logged at debug level and its audit line due at its end
   // (proxy/rewrite_audit.cc).
   std::shared_ptr<PlanRun> start_run(const rewrite::PlanPtr& plan);

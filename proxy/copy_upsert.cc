@@ -6,7 +6,6 @@
 // transaction; inside one, the client's failed block).
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
-#include "proxy/plan_governed.h"
 #include "rewrite/staged_text.h"
 
 namespace blueshift::proxy {
@@ -24,15 +23,16 @@ rewrite::PlanPtr extended_copy_refusal() {
 
 }  // namespace
 
-rewrite::PlanPtr Conversation::plan_of(std::string_view sql, bool extended) {
+GovernedPlan Conversation::plan_of(std::string_view sql, const std::vector<uint32_t>* parse_types) {
+  const bool extended = parse_types != nullptr;
   rewrite::PlanPtr plan;
   if (options_->copy_planner) {
     plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting));
-    if (plan && extended && plan->copy_in) return extended_copy_refusal();
+    if (plan && extended && plan->copy_in) return {extended_copy_refusal(), nullptr};
   }
   if (!plan && options_->planner) plan = options_->planner(sql, identity_);
   // Every step reaches the warehouse: each passes the policies before any runs.
-  return governed_steps(options_->governor, identity_, std::move(plan), extended);
+  return governed_steps(options_->governor, identity_, std::move(plan), parse_types);
 }
 
 Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {

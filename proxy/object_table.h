@@ -42,6 +42,9 @@ struct ObjectInfo {
   // A planned statement; upstream it is an empty statement, run as the plan's steps.
   rewrite::PlanPtr plan;
   std::vector<int32_t> param_types;  // planned statements: as the client's Parse declared them
+  // Planned statements: the check of the plan's steps each Bind runs with its values
+  // (proxy/plan_governed.h; null: their decision needs none).
+  std::shared_ptr<const policies::PreparedCheck> steps_check;
   // Portals of a planned statement: the client's Bind (its parameters and formats).
   std::shared_ptr<const protocol::Bind> bind;
   // Prepared during a dry run (proxy/dry_run.cc): the text to estimate at each Bind (as

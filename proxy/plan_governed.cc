@@ -4,31 +4,44 @@
 
 namespace blueshift::proxy {
 
-std::string checked_text(const rewrite::Plan& plan) {
-  std::vector<const rewrite::PlanStep*> steps;
-  for (const rewrite::PlanStep& step : plan.steps) steps.push_back(&step);
-  std::string text = plan_script(steps).text;
-  for (const std::string& stage : plan.stages) {
-    const std::string temp = "pg_temp." + stage;
-    for (size_t at = text.find(stage); at != std::string::npos; at = text.find(stage, at + temp.size()))
-      text.replace(at, stage.size(), temp);
-  }
-  return text;
+namespace {
+
+// A plan that refuses with a refusal of its steps.
+rewrite::PlanPtr refused(const policies::Verdict& v) {
+  auto plan = std::make_shared<rewrite::Plan>();
+  const std::string detail = v.detail.empty() ? "" : v.detail + " ";
+  plan->refusal = rewrite::PlanStep::Error{
+      v.sqlstate, v.message, detail + "(Refused in the statements Blueshift runs in place of this one.) " + v.hint};
+  return plan;
 }
 
-rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::SessionContext& session,
-                                rewrite::PlanPtr plan, bool extended) {
+}  // namespace
+
+std::string checked_text(const rewrite::Plan& plan) {
+  std::vector<rewrite::PlanStep> read(plan.steps);
+  for (rewrite::PlanStep& step : read)
+    if (!step.checked.empty()) step.sql = step.checked;
+  std::vector<const rewrite::PlanStep*> steps;
+  for (const rewrite::PlanStep& step : read) steps.push_back(&step);
+  return plan_script(steps).text;
+}
+
+GovernedPlan governed_steps(policies::Governor* governor, const policies::SessionContext& session,
+                            rewrite::PlanPtr plan, const std::vector<uint32_t>* parse_types) {
   // A session no rule applies to has nothing to refuse: no second analysis of its steps.
-  if (governor == nullptr || !plan || plan->refusal || !governor->governs(session)) return plan;
+  if (governor == nullptr || !plan || plan->refusal || !governor->governs(session)) return {std::move(plan), nullptr};
   const std::string text = checked_text(*plan);
-  const policies::Verdict v =
-      extended ? governor->check_parse(text, session, {}).verdict : governor->check_query(text, session).verdict;
-  if (v.outcome != policies::Verdict::Outcome::Refuse) return plan;
-  auto refused = std::make_shared<rewrite::Plan>();
-  const std::string detail = v.detail.empty() ? "" : v.detail + " ";
-  refused->refusal = rewrite::PlanStep::Error{
-      v.sqlstate, v.message, detail + "(Refused in the statements Blueshift runs in place of this one.) " + v.hint};
-  return refused;
+  policies::Checked checked =
+      parse_types ? governor->check_parse(text, session, *parse_types) : governor->check_query(text, session);
+  if (checked.verdict.outcome == policies::Verdict::Outcome::Refuse) return {refused(checked.verdict), nullptr};
+  return {std::move(plan), std::move(checked.deferred)};
+}
+
+rewrite::PlanPtr bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
+                             const std::vector<std::optional<std::string>>& params,
+                             const std::vector<int16_t>& param_formats, const policies::SessionContext& session) {
+  const policies::Verdict v = governor.check_bind(at_bind, params, param_formats, session);
+  return v.outcome == policies::Verdict::Outcome::Refuse ? refused(v) : nullptr;
 }
 
 }  // namespace blueshift::proxy

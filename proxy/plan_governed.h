@@ -4,20 +4,41 @@
 // the staging tables' DDL), so each must pass as the client's own statements would.
 #pragma once
 
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "policies/governor.h"
 #include "rewrite/plan.h"
 
 namespace blueshift::proxy {
 
-// The plan, or one that refuses with the policy's error when the policies refuse any of its
-// steps: then nothing of it runs. `extended`: the steps carry the client's $n (checked as a
-// Parse; a decision that needs the values is the client's statement's, at its Bind). A null
-// governor or plan, a refusing plan, or a session no rule applies to: the plan as it is.
-[[nodiscard]] rewrite::PlanPtr governed_steps(policies::Governor* governor, const policies::SessionContext& session,
-                                              rewrite::PlanPtr plan, bool extended);
+// A plan as the policies left it, and, for a Parse whose steps' decision needs the $n
+// values, the check each Bind of it runs with them (bound_steps).
+struct GovernedPlan {
+  rewrite::PlanPtr plan;
+  std::shared_ptr<const policies::PreparedCheck> at_bind;
+};
 
-// The steps as one text the policies read: each staging table named in the schema of
-// temporary tables (unqualified it would be taken for a table of the search path).
+// The plan, or one that refuses with the policy's error when the policies refuse any of its
+// steps: then nothing of it runs. `parse_types`: null for a simple Query; a Parse's declared
+// types, the steps then checked as a Parse (they carry the client's $n). A null governor or
+// plan, a refusing plan, or a session no rule applies to: the plan as it is.
+[[nodiscard]] GovernedPlan governed_steps(policies::Governor* governor, const policies::SessionContext& session,
+                                          rewrite::PlanPtr plan, const std::vector<uint32_t>* parse_types);
+
+// The steps' check at a Bind, with its values, as the client's statement is checked there:
+// null when they pass, else a plan that refuses with the policy's error before anything runs.
+[[nodiscard]] rewrite::PlanPtr bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
+                                           const std::vector<std::optional<std::string>>& params,
+                                           const std::vector<int16_t>& param_formats,
+                                           const policies::SessionContext& session);
+
+// The steps as one text the policies read: each step's checked text, where the plan named
+// its staging tables in the schema of temporary tables (unqualified they would be taken for
+// tables of the search path), the client's own text as it runs.
 [[nodiscard]] std::string checked_text(const rewrite::Plan& plan);
 
 }  // namespace blueshift::proxy

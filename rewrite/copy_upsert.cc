@@ -108,16 +108,15 @@ PlanStep duplicate_check(const std::vector<std::string>& keys, const std::string
   return s;
 }
 
-PlanPtr build(std::string_view sql, const std::vector<Token>& t, const Copy& c, const std::vector<std::string>& keys) {
+PlanPtr build(std::string_view sql, const std::vector<Token>& t, const Copy& c, const std::vector<std::string>& keys,
+              const std::string& stage) {
   const std::string table = cut(sql, t[1].start, t[c.after_name - 1].end);
   const std::string relname = cut(sql, t[c.after_name - 1].start, t[c.after_name - 1].end);
-  const std::string stage = staged::stage_name("copy");
   auto plan = std::make_shared<Plan>();
   plan->tag = "COPY {rows}";
   plan->copy_in = c.from_stdin;
   plan->target = table;
   plan->form = "copy";
-  plan->stages = {stage};
   const std::string create = "CREATE TEMP TABLE " + stage + " (LIKE " + table + " INCLUDING DEFAULTS)";
   // The client's own COPY, its target spliced to the staging table.
   const std::string load = "COPY " + stage + " " + cut(sql, t[c.after_name].start, c.end);
@@ -163,7 +162,9 @@ PlanPtr plan_copy_upsert(std::string_view sql, const UpsertTargets& rewrites, st
   if (c.from_stdin && warehouse == Warehouse::Redshift)
     return refusal("blueshift: Redshift cannot COPY FROM STDIN",
                    "Load the rows from S3 (COPY t FROM 's3://...') with the same upsert key.");
-  return build(sql, t, c, keys);
+  return staged::built_twice({staged::stage_name("copy")}, [&](const std::vector<std::string>& stages) {
+    return build(sql, t, c, keys, stages.front());
+  });
 }
 
 }  // namespace blueshift::rewrite

@@ -303,13 +303,11 @@ void action_steps(const Merge& m, const std::string& stage, const std::string& r
   }
 }
 
-PlanPtr build(const Merge& m) {
+PlanPtr build(const Merge& m, const std::string& stage, const std::string& rest) {
   auto plan = std::make_shared<Plan>();
   plan->tag = "MERGE {rows}";
   plan->target = m.table;
   plan->form = "merge";
-  const std::string stage = staged::stage_name("merge"), rest = staged::stage_name("merge");
-  plan->stages = {stage, rest};
   plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
                              PlanStep::Replies::Swallow, m.source_params));
   PlanStep lock = step("LOCK " + m.table);
@@ -368,7 +366,8 @@ PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& r
     return staged::refusal("this form of MERGE is not supported: it runs as staged statements on Redshift",
                            "Use a table, a subquery or VALUES with an alias as the source; SET plain columns; "
                            "INSERT ... VALUES without DEFAULT.");
-  return build(m);
+  return staged::built_twice({staged::stage_name("merge"), staged::stage_name("merge")},
+                             [&](const std::vector<std::string>& stages) { return build(m, stages[0], stages[1]); });
 }
 
 }  // namespace blueshift::rewrite

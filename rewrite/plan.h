@@ -45,6 +45,9 @@ struct PlanStep {
   // An error position in the step's text, plus this, is the same place in the client's
   // text (a step that copies a span of it); 0: positions are passed as they are.
   int position_shift = 0;
+  // The step as the policies read it: the same text built again with the plan's staging
+  // tables named in pg_temp (staged::built_twice), the client's spans untouched; empty: sql.
+  std::string checked;
 };
 
 struct Plan {
@@ -67,9 +70,6 @@ struct Plan {
   // For the audit line: the target as written, and the form (on_conflict, merge, copy).
   std::string target;
   std::string form;
-  // The staging tables' names as the steps spell them (quoted): the policies check the
-  // steps knowing they are the session's temporary tables (proxy/plan_governed.h).
-  std::vector<std::string> stages;
   // The whole staged transaction tried again on a serialization failure (proxy/plan_retry.h):
   // up to `attempts` more times, waiting backoff_ms, doubled each time; 0: never.
   struct Retry {

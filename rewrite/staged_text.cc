@@ -92,6 +92,19 @@ std::string stage_name(std::string_view kind) {
   return quote_identifier("blueshift_" + std::string(kind) + "_" + std::to_string(next.fetch_add(1) + 1));
 }
 
+PlanPtr built_twice(const std::vector<std::string>& stages,
+                    const std::function<PlanPtr(const std::vector<std::string>&)>& build) {
+  const PlanPtr ran = build(stages);
+  if (!ran || ran->refusal) return ran;
+  std::vector<std::string> temporary;
+  for (const std::string& stage : stages) temporary.push_back("pg_temp." + stage);
+  const PlanPtr checked = build(temporary);
+  auto plan = std::make_shared<Plan>(*ran);
+  for (size_t i = 0; i < plan->steps.size() && i < checked->steps.size(); ++i)
+    plan->steps[i].checked = checked->steps[i].sql;
+  return plan;
+}
+
 bool mentions(std::string_view sql, std::string_view word) {
   return std::search(sql.begin(), sql.end(), word.begin(), word.end(), [](char a, char b) {
            return std::tolower(static_cast<unsigned char>(a)) == b;

@@ -2,6 +2,7 @@
 // token positions, the steps and refusals they are made of, and the staging table's name.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +43,13 @@ namespace blueshift::rewrite::staged {
 
 // A staging table's name, unique in the process, quoted: "blueshift_<kind>_<n>".
 [[nodiscard]] std::string stage_name(std::string_view kind);
+
+// The plan `build` makes with the staging tables `stages`, each step's `checked` text from
+// `build` run again with each stage named pg_temp.<stage>: the policies then read the
+// plan's own references as the session's temporary tables, and the client's text (an
+// identifier, literal or comment spelled like a stage) exactly as it runs.
+[[nodiscard]] PlanPtr built_twice(const std::vector<std::string>& stages,
+                                  const std::function<PlanPtr(const std::vector<std::string>&)>& build);
 
 // Whether `sql` holds `word` in any case (a cheap test before parsing).
 [[nodiscard]] bool mentions(std::string_view sql, std::string_view word);

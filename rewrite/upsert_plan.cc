@@ -192,18 +192,18 @@ void stage_steps(const Upsert& u, const std::string& stage, const std::string& o
 
 // A plan under way: its staging table and the column numbering its rows.
 struct Staged {
-  std::string stage = staged::stage_name("upsert");
+  std::string stage;
   std::string ord = quote_identifier("blueshift_ord");
   std::shared_ptr<Plan> plan = std::make_shared<Plan>();
 };
 
-Staged start(const Upsert& u) {
+Staged start(const Upsert& u, const std::string& stage) {
   Staged s;
+  s.stage = stage;
   s.plan->tag = "INSERT 0 {rows}";
   s.plan->target = u.table;
   s.plan->form = "on_conflict";
   s.plan->fold = u.fold;
-  s.plan->stages = {s.stage};
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
   s.plan->steps.push_back(lock(u));
@@ -221,8 +221,8 @@ PlanPtr finish(const Upsert& u, Staged s) {
   return s.plan;
 }
 
-PlanPtr build_update(const Upsert& u) {
-  Staged s = start(u);
+PlanPtr build_update(const Upsert& u, const std::string& stage) {
+  Staged s = start(u, stage);
   planner_settings(u, s.plan.get());
   s.plan->steps.push_back(duplicate_check(u, s.stage, s.ord));
   s.plan->steps.push_back(step("UPDATE " + u.table + (u.alias.empty() ? "" : " " + u.alias) + " SET " + u.set +
@@ -233,8 +233,8 @@ PlanPtr build_update(const Upsert& u) {
 }
 
 // DO NOTHING keeps the first of duplicates: later ones go.
-PlanPtr build_nothing(const Upsert& u) {
-  Staged s = start(u);
+PlanPtr build_nothing(const Upsert& u, const std::string& stage) {
+  Staged s = start(u, stage);
   if (u.fold) {  // each row's count, then the same deletion, linear under the planner settings
     planner_settings(u, s.plan.get());
     s.plan->steps.push_back(inserted_flags(u.table, u.keys, s.stage, s.ord, u.warehouse == Warehouse::PostgreSQL));
@@ -252,8 +252,8 @@ PlanPtr build_nothing(const Upsert& u) {
 // of t on any key, or an earlier row of the statement that was inserted. Dropping every
 // row that meets any earlier one is that, unless a row met only rows that went themselves
 // (a chain over different keys): such a statement is refused rather than guessed at.
-PlanPtr build_nothing_any(const Upsert& u) {
-  Staged s = start(u);
+PlanPtr build_nothing_any(const Upsert& u, const std::string& stage) {
+  Staged s = start(u, stage);
   s.plan->steps.push_back(step("DELETE FROM " + s.stage + " WHERE EXISTS (SELECT 1 FROM " + u.table +
                                " AS blueshift_target WHERE " + any_key_match(u, "blueshift_target", s.stage) + ")"));
   const std::string a = "blueshift_a", b = "blueshift_b", c = "blueshift_c";
@@ -272,6 +272,12 @@ PlanPtr build_nothing_any(const Upsert& u) {
   s.plan->steps.push_back(step("INSERT INTO " + u.table + " SELECT * FROM " + s.stage, PlanStep::Replies::Count));
   s.plan->steps.push_back(step("DROP TABLE " + s.stage));
   return s.plan;
+}
+
+// The plan `build` makes for u with a new staging table, its steps' checked texts with it.
+PlanPtr staged_with(const Upsert& u, PlanPtr (*build)(const Upsert&, const std::string&)) {
+  return staged::built_twice({staged::stage_name("upsert")},
+                             [&](const std::vector<std::string>& stages) { return build(u, stages.front()); });
 }
 
 // DO NOTHING without target on a table without declared keys inserts every row.
@@ -363,15 +369,15 @@ PlanPtr plan_one(const std::string& sql, const PgQuery__RawStmt& raw, const std:
   u.update = ins.on_conflict_clause->action == PG_QUERY__ON_CONFLICT_ACTION__ONCONFLICT_UPDATE;
   if (!u.update) {
     if (u.no_keys) return build_plain(u);
-    if (!u.any_keys.empty()) return build_nothing_any(u);
+    if (!u.any_keys.empty()) return staged_with(u, build_nothing_any);
     u.fold = fold_shape(ins, u.keys);
     if (u.fold) u.fold->flags = true;
-    return build_nothing(u);
+    return staged_with(u, build_nothing);
   }
   read_update(sql, tokens, *ins.on_conflict_clause, end, &u);
   // A row's SET or WHERE may not differ by row ($n), and each row then counts 1.
   if (!u.update_params && !u.where_params && u.where.empty()) u.fold = fold_shape(ins, u.keys);
-  return build_update(u);
+  return staged_with(u, build_update);
 }
 
 bool is_upsert(const PgQuery__RawStmt* raw) {

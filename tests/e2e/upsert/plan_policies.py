@@ -15,6 +15,15 @@ upsert's SELECT, a MERGE's USING subquery, a CTE, or a subquery in SET or WHERE:
              DELETE does not, so it is refused with that rule's 42501 before anything runs;
              the same MERGE into the test's own schema runs.
   extended   the same through psycopg with server-side binding (prepare_threshold=0).
+Both first check that the steps are read with the plan's own staging tables, not by their
+spelling: the proxy's first plan, a MERGE ... WHEN MATCHED THEN DELETE, names staging tables
+blueshift_merge_1 and _2 (the second never created without an INSERT clause); its target,
+public's table spelled "blueshift_merge_2", is refused by the DELETE rule before anything
+runs. Then an upsert whose text spells the next staging table (blueshift_upsert_3) as a
+column alias, in a literal and in a comment runs and stores what PostgreSQL would.
+Extended only, the steps are checked with each Bind's values: a MERGE from the lake's months
+in $1 of three years is refused by the 12-partition rule for {1,2,3,4,5} (15 partitions)
+before anything runs, and runs for {1}.
 Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
 environment.
 """
@@ -35,8 +44,14 @@ PORTS = {"simple": 6946, "extended": 6947}
 USER, PASSWORD = "upsert_steps_analyst", "upsert-steps-pw"
 TARGET = "upsert_steps.sales_copy"
 PUBLIC = "public.upsert_steps_pub"
-UPSERTS = ('upserts:\n  enabled: true\n  tables: ["sales_copy", "upsert_steps_pub"]\n  warehouse: postgresql\n'
-           '  merge: staged\npolicies:\n')
+# The second staging table of the proxy's first plan, a MERGE's (rewrite/merge_plan.cc).
+DECOY = 'public."blueshift_merge_2"'
+UPSERTS = ('upserts:\n  enabled: true\n  tables: ["sales_copy", "upsert_steps_pub", "blueshift_merge_2"]\n'
+           '  warehouse: postgresql\n  merge: staged\npolicies:\n')
+# The next staging table after the MERGE's two, as the plan spells it.
+NEXT_STAGE = '"blueshift_upsert_3"'
+SPELLED = (f"INSERT INTO {TARGET} (sale_id, amount) SELECT 7 AS {NEXT_STAGE}, length('{NEXT_STAGE}') "
+           f"/* {NEXT_STAGE} */ ON CONFLICT (sale_id) DO UPDATE SET amount = EXCLUDED.amount")
 DELETING = ("MERGE INTO {table} t USING (VALUES (1, 5.0)) s (sale_id, amount) ON t.sale_id = s.sale_id "
             "WHEN MATCHED THEN DELETE")
 LAKE = "spectrum_schema.sales"
@@ -77,6 +92,10 @@ def setup():
         su.execute(f"CREATE TABLE {PUBLIC} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
         su.execute(f"ALTER TABLE {PUBLIC} OWNER TO {USER}")
         su.execute(f"INSERT INTO {PUBLIC} VALUES (1, 0)")
+        su.execute(f"DROP TABLE IF EXISTS {DECOY}")
+        su.execute(f"CREATE TABLE {DECOY} (sale_id bigint PRIMARY KEY, amount numeric(12, 2))")
+        su.execute(f"ALTER TABLE {DECOY} OWNER TO {USER}")
+        su.execute(f"INSERT INTO {DECOY} VALUES (1, 0)")
         return h.log_position(su)
 
 
@@ -97,7 +116,8 @@ def contents(table=TARGET):
 
 def staging_tables():
     with superuser() as su:
-        return su.execute("SELECT count(*) FROM pg_class WHERE relname ~ '^blueshift_(upsert|merge)_[0-9]+$'").fetchone()[0]
+        return su.execute("SELECT count(*) FROM pg_class WHERE relpersistence = 't' "
+                          "AND relname ~ '^blueshift_(upsert|merge)_[0-9]+$'").fetchone()[0]
 
 
 def run(c, sql, prepare):
@@ -107,6 +127,53 @@ def run(c, sql, prepare):
         return e.sqlstate, str(e)
 
 
+def check_deleting_refused(c, mode, log, since, prepare, table):
+    """The MERGE ... WHEN MATCHED THEN DELETE into a table of public: refused by the DELETE
+    rule before anything runs, the table and its one row as they were."""
+    mark = f"steps_{uuid.uuid4().hex[:12]}"
+    state, message = run(c, DELETING.format(table=table).replace("VALUES", f"/* {mark} */ VALUES"), prepare)
+    h.check_eq(state, "42501", f"{mode} MERGE deleting from {table}: refused ({message})")
+    h.check(h.RULE_DENY in message, f"{mode}: the refusal names the rule: {message}")
+    h.check_eq(logged(log, since, mark), [], f"{mode} MERGE deleting from {table}: nothing reached the warehouse")
+    h.check_eq(contents(table), [(1, 0)], f"{mode} MERGE deleting from {table}: table unchanged")
+    h.check_eq(staging_tables(), 0, f"{mode} MERGE deleting from {table}: no staging table")
+
+
+def check_stage_names(c, mode, log, since, prepare):
+    """The proxy's first plans: a target and a text spelled like their staging tables."""
+    check_deleting_refused(c, mode, log, since, prepare, DECOY)
+    state, message = run(c, SPELLED, prepare)
+    h.check_eq(state, "INSERT 0 1", f"{mode} upsert spelling {NEXT_STAGE}: runs ({message})")
+    h.check_eq(contents()[-1], (7, 20), f"{mode} upsert spelling {NEXT_STAGE}: the row as written")
+    h.check_eq(staging_tables(), 0, f"{mode} upsert spelling {NEXT_STAGE}: no staging table")
+
+
+# The lake's sales of three years in the months of the parameter, as a MERGE's source.
+BOUND = (f"MERGE INTO {TARGET} t USING (SELECT sale_id, amount FROM {LAKE} /* MARK */ WHERE year IN (2022, 2023, 2024) "
+         "AND month = ANY(%s)) s ON t.sale_id = s.sale_id WHEN MATCHED THEN UPDATE SET amount = s.amount "
+         "WHEN NOT MATCHED THEN INSERT (sale_id, amount) VALUES (s.sale_id, s.amount)")
+
+
+def check_bound(c, log, since):
+    """Server-side binding: the plan's steps are decided with the Bind's values."""
+    before = contents()
+    mark = f"steps_{uuid.uuid4().hex[:12]}"
+    try:
+        c.execute(BOUND.replace("MARK", mark), ([1, 2, 3, 4, 5],), prepare=True)
+        state, message = c.statusmessage, ""
+    except psycopg.Error as e:
+        state, message = e.sqlstate, str(e)
+    h.check_eq(state, "42501", f"extended MERGE of 15 partitions: refused at Bind ({message})")
+    h.check(h.RULE_MAX in message, f"extended MERGE of 15 partitions: the refusal names the rule: {message}")
+    h.check_eq(logged(log, since, mark), [], "extended MERGE of 15 partitions: nothing reached the warehouse")
+    h.check_eq(contents(), before, "extended MERGE of 15 partitions: target unchanged")
+    h.check_eq(staging_tables(), 0, "extended MERGE of 15 partitions: no staging table")
+    mark = f"steps_{uuid.uuid4().hex[:12]}"
+    state = c.execute(BOUND.replace("MARK", mark), ([1],), prepare=True).statusmessage
+    h.check(state.startswith("MERGE"), f"extended MERGE of 3 partitions runs: {state}")
+    h.check(logged(log, since, mark) != [], "extended MERGE of 3 partitions: its steps reached the warehouse")
+
+
 def check_forms(mode):
     log, since = setup()
     prepare = mode == "extended"
@@ -114,6 +181,7 @@ def check_forms(mode):
             psycopg.connect(f"host=127.0.0.1 port={proxy.port} dbname=dev user={USER} password={PASSWORD} "
                             "connect_timeout=10", autocommit=True, prepare_threshold=0 if prepare else None,
                             cursor_factory=psycopg.Cursor if prepare else psycopg.ClientCursor) as c:
+        check_stage_names(c, mode, log, since, prepare)
         for name, form in FORMS.items():
             before = contents()
             mark = f"steps_{uuid.uuid4().hex[:12]}"
@@ -131,13 +199,9 @@ def check_forms(mode):
             h.check(state.startswith(("INSERT", "MERGE")), f"{mode} {name} with the filter runs: {state} {message}")
             h.check(logged(log, since, mark) != [], f"{mode} {name}: its steps reached the warehouse")
             h.check_eq(c.execute("SELECT 1").fetchone(), (1,), f"{mode} {name}: the session goes on")
-        mark = f"steps_{uuid.uuid4().hex[:12]}"
-        state, message = run(c, DELETING.format(table=PUBLIC).replace("VALUES", f"/* {mark} */ VALUES"), prepare)
-        h.check_eq(state, "42501", f"{mode} MERGE deleting from public: refused ({message})")
-        h.check(h.RULE_DENY in message, f"{mode}: the refusal names the rule: {message}")
-        h.check_eq(logged(log, since, mark), [], f"{mode} MERGE deleting from public: nothing reached the warehouse")
-        h.check_eq(contents(PUBLIC), [(1, 0)], f"{mode} MERGE deleting from public: table unchanged")
-        h.check_eq(staging_tables(), 0, f"{mode} MERGE deleting from public: no staging table")
+        if prepare:
+            check_bound(c, log, since)
+        check_deleting_refused(c, mode, log, since, prepare, PUBLIC)
         state, message = run(c, DELETING.format(table=TARGET), prepare)
         h.check_eq(state, "MERGE 1", f"{mode} the same MERGE into the test's schema runs ({message})")
 

@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "conversation_driver.h"
 #include "demo_governor.h"
+#include "rewrite/merge_plan.h"
+#include "rewrite/upsert_plan.h"
 
 namespace blueshift::proxy {
 namespace {
@@ -30,7 +34,7 @@ rewrite::PlanPtr plan_deleting(const std::string& deleted) {
   plan->steps[2].sql = "DROP TABLE " + std::string(kStage);
   plan->steps[1].replies = rewrite::PlanStep::Replies::Count;
   plan->tag = "INSERT 0 {rows}";
-  plan->stages = {kStage};
+  for (auto& step : plan->steps) step.checked = std::regex_replace(step.sql, std::regex(kStage), "pg_temp.$&");
   return plan;
 }
 
@@ -69,6 +73,78 @@ TEST_F(PlanGoverned, StepsThePoliciesPassRunAndTheStagingTablesAreTheSessions) {
   EXPECT_EQ(d.send(Query{kUpsert}).rfind("Q(BEGIN\n;\nCREATE TEMP TABLE \"blueshift_upsert_7\"", 0), 0u);
   EXPECT_EQ(checked_text(*plan).rfind("CREATE TEMP TABLE pg_temp.\"blueshift_upsert_7\"", 0), 0u)
       << checked_text(*plan);
+}
+
+// The number the next staging table of `kind` takes: one more than a plan's just made.
+int next_stage(std::string_view kind, const rewrite::PlanPtr& probe) {
+  const std::string prefix = "\"blueshift_" + std::string(kind) + "_";
+  int last = 0;
+  for (const auto& step : probe->steps) {
+    const size_t at = step.sql.find(prefix);
+    if (at != std::string::npos) last = std::max(last, std::stoi(step.sql.substr(at + prefix.size())));
+  }
+  return last + 1;
+}
+
+// A MERGE whose target is spelled like its plan's second staging table, which a MERGE
+// without INSERT names but never creates: its staged DELETE runs on public's table, which the
+// policies forbid the analyst. (A text substitution read that DELETE as one of a temporary
+// table, and it ran.)
+TEST_F(PlanGoverned, ATargetSpelledLikeAStagingTableIsNotTakenForOne) {
+  constexpr const char* kProbe = "merge into loads.t t using (values (1)) as s (k) on t.k = s.k "
+                                 "when matched then delete when not matched then insert values (s.k)";
+  const int next = next_stage("merge", rewrite::plan_merge(kProbe, rewrite::MergeMode::Staged));
+  const std::string merge = "merge into \"blueshift_merge_" + std::to_string(next + 1) +
+                            "\" t using (values (1)) as s (k) on t.k = s.k when matched then delete";
+  Conversation::Options o;
+  o.governor = governor.get();
+  o.planner = [](std::string_view sql, const policies::SessionContext&) {
+    return rewrite::plan_merge(sql, rewrite::MergeMode::Staged);
+  };
+  Driver d{o};
+  as_analyst(d);
+  EXPECT_EQ(d.send(Query{merge}), kRefusedUpstream);
+  EXPECT_EQ(d.reply({ErrorResponse{{{{'S', "ERROR"}, {'C', "42601"}}}}, ReadyForQuery{'I'}}), "E(42501) Z(I)");
+}
+
+// An identifier, a literal and a comment spelled like the next staging table reach the
+// policies as the client wrote them; the plan's own references to it are temporary tables.
+TEST_F(PlanGoverned, TheClientsTextIsCheckedAsItRuns) {
+  constexpr const char* kProbe = "insert into loads.t (k) values (1) on conflict (k) do nothing";
+  const int next = next_stage("upsert", rewrite::plan_upsert(kProbe));
+  const std::string name = "\"blueshift_upsert_" + std::to_string(next) + "\"";
+  const std::string source = "select 1 as " + name + ", '" + name + "' /* " + name + " */";
+  const rewrite::PlanPtr plan = rewrite::plan_upsert("insert into loads.t (k, note) " + source + " on conflict (k) do nothing");
+  const std::string text = checked_text(*plan);
+  EXPECT_NE(text.find("INSERT INTO pg_temp." + name + " (k, note) " + source + "\n;"), std::string::npos) << text;
+  EXPECT_EQ(text.find("pg_temp.pg_temp"), std::string::npos) << text;
+  EXPECT_EQ(governor->check_query(text, {.user = "analyst", .database = "dev"}).verdict.outcome,
+            policies::Verdict::Outcome::Pass);
+}
+
+// A prepared upsert whose statement reads no lake table, but whose staged load reads the
+// lake's sales of three years in the months of $1: each Bind checks the steps with its
+// values, so {1} (3 partitions) passes and {1,2,3,4,5} (15, over the analysts' 12) is
+// refused at its Bind, before anything runs.
+TEST_F(PlanGoverned, StepsAreCheckedWithEachBindsValues) {
+  constexpr const char* kPrepared = "insert into loads.t select unnest($1::int[]) on conflict (k) do nothing";
+  auto plan = std::make_shared<rewrite::Plan>(*plan_deleting("loads.t"));
+  const std::string load = " AS SELECT sale_id FROM spectrum_schema.sales WHERE year IN (2022, 2023, 2024) AND month = ANY($1::int[])";
+  plan->steps[0].sql = "CREATE TEMP TABLE " + std::string(kStage) + load;
+  plan->steps[0].checked = "CREATE TEMP TABLE pg_temp." + std::string(kStage) + load;
+  plan->steps[0].uses_params = true;
+  Conversation::Options o = planning(nullptr);
+  o.planner = [plan](std::string_view sql, const policies::SessionContext&) {
+    return sql == kPrepared ? plan : nullptr;
+  };
+  Driver d{o};
+  as_analyst(d);
+  EXPECT_EQ(d.send(Parse{"s", kPrepared, {}}), "P(s:)");
+  EXPECT_EQ(d.reply(BackendMessage{ParseComplete{}}), "1");
+  const std::string ran = d.send({Bind{"", "s", {}, {std::string("{1}")}, {}}, Execute{"", 0}, Sync{}});
+  EXPECT_NE(ran.find("P(__blueshift_step__:CREATE TEMP TABLE"), std::string::npos) << ran;
+  EXPECT_EQ(d.send({Bind{"", "s", {}, {std::string("{1,2,3,4,5}")}, {}}, Execute{"", 0}, Sync{}}),
+            "B(:__blueshift_refused__:0) S");
 }
 
 }  // namespace
