@@ -129,9 +129,8 @@ PlanPtr build(std::string_view sql, const std::vector<Token>& t, const Copy& c, 
     plan->steps.push_back(step(load, PlanStep::Replies::Count));
   }
   plan->steps.push_back(duplicate_check(keys, stage));
-  PlanStep lock = step("LOCK " + table);
-  lock.block_only = true;
-  plan->steps.push_back(std::move(lock));
+  // COPY runs in the simple protocol only: always in a block, where LOCK runs.
+  plan->steps.push_back(staged::lock_steps(table, false).front());
   plan->steps.push_back(step("DELETE FROM " + table + " USING " + stage + " WHERE " +
                              staged::key_match(keys, relname, stage)));
   plan->steps.push_back(step("INSERT INTO " + table + " SELECT * FROM " + stage));

@@ -303,7 +303,7 @@ void action_steps(const Merge& m, const std::string& stage, const std::string& r
   }
 }
 
-PlanPtr build(const Merge& m) {
+PlanPtr build(const Merge& m, Warehouse warehouse) {
   auto plan = std::make_shared<Plan>();
   plan->tag = "MERGE {rows}";
   plan->target = m.table;
@@ -312,9 +312,8 @@ PlanPtr build(const Merge& m) {
   plan->stages = {stage, rest};
   plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
                              PlanStep::Replies::Swallow, m.source_params));
-  PlanStep lock = step("LOCK " + m.table);
-  lock.block_only = true;
-  plan->steps.push_back(std::move(lock));
+  for (PlanStep& lock : staged::lock_steps(m.table, warehouse == Warehouse::PostgreSQL))
+    plan->steps.push_back(std::move(lock));
   if (!numbers(m, {Action::Update, Action::Delete}).empty())
     plan->steps.push_back(twice_check(m, stage));
   const bool inserts = !numbers(m, {Action::Insert}).empty();
@@ -342,7 +341,7 @@ bool is_merge(const PgQuery__RawStmt* raw) { return raw != nullptr && IS(raw->st
 
 }  // namespace
 
-PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& rewrites) {
+PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& rewrites, Warehouse warehouse) {
   if (mode == MergeMode::Off || !staged::mentions(text, "merge")) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
@@ -368,7 +367,7 @@ PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& r
     return staged::refusal("this form of MERGE is not supported: it runs as staged statements on Redshift",
                            "Use a table, a subquery or VALUES with an alias as the source; SET plain columns; "
                            "INSERT ... VALUES without DEFAULT.");
-  return build(m);
+  return build(m, warehouse);
 }
 
 }  // namespace blueshift::rewrite

@@ -105,13 +105,6 @@ std::string any_key_match(const Upsert& u, std::string_view left, std::string_vi
   return "(" + out + ")";
 }
 
-PlanStep lock(const Upsert& u) {
-  PlanStep s;
-  s.sql = "LOCK " + u.table;
-  s.block_only = true;
-  return s;
-}
-
 // New keys only, from the staging table (after its duplicates are settled). Every column
 // comes from the staging table, which took t's defaults as PostgreSQL's EXCLUDED row does.
 PlanStep insert_new(const Upsert& u, const std::string& stage) {
@@ -206,7 +199,8 @@ Staged start(const Upsert& u) {
   s.plan->stages = {s.stage};
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
-  s.plan->steps.push_back(lock(u));
+  for (PlanStep& l : staged::lock_steps(u.table, u.warehouse == Warehouse::PostgreSQL))
+    s.plan->steps.push_back(std::move(l));
   stage_steps(u, s.stage, s.ord, s.plan.get());
   return s;
 }
