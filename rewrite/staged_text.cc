@@ -41,6 +41,27 @@ std::vector<PlanStep> lock_steps(std::string_view table, bool advisory) {
   return out;
 }
 
+namespace {
+constexpr std::string_view kJoins[] = {"enable_hashjoin", "enable_mergejoin"};
+}  // namespace
+
+PlanStep joins_probe_indexes() {
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('blueshift_staged." + std::string(j) + "', current_setting('" + std::string(j) + "'), true), ";
+  for (const std::string_view j : kJoins) sql += "set_config('" + std::string(j) + "', 'off', true), ";
+  sql.resize(sql.size() - 2);
+  return step(std::move(sql));
+}
+
+PlanStep joins_restored() {
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('" + std::string(j) + "', current_setting('blueshift_staged." + std::string(j) + "'), true), ";
+  sql.resize(sql.size() - 2);
+  return step(std::move(sql));
+}
+
 bool has_param(const ProtobufCMessage* m) {
   if (m == nullptr) return false;
   if (pg::is_node(m) && IS(reinterpret_cast<const PgQuery__Node*>(m), PARAM_REF)) return true;
