@@ -199,34 +199,46 @@ COUNTED = ("INSERT INTO upsert_counts (k, n) SELECT k, 1 FROM generate_series(1,
            "ON CONFLICT (k) DO UPDATE SET n = upsert_counts.n + EXCLUDED.n")
 
 
-def test_extended_concurrent():
-    import threading
+def concurrent_counters(label, sessions, expected):
+    """sessions(proxy port) runs SESSIONS x STATEMENTS counting upserts at once, on a
+    database whose transactions are serializable (as Redshift's are), so that the staged
+    transactions abort one another with 40001; its outcomes must all be `expected` (no
+    client sees a 40001), every counter must count every statement, and retries happened."""
     with fresh() as direct:
         direct.execute("CREATE TABLE upsert_counts (k int PRIMARY KEY, n int)")
         direct.execute(f"ALTER DATABASE {DB} SET default_transaction_isolation = 'serializable'")
         upserts = UPSERTS.replace("attempts: 3, backoff_ms: 20", "attempts: 10, backoff_ms: 5")
         with h.Proxy(PORT, {"policies:\n": upserts}) as proxy:
-            outcomes = []
-
-            def session():
-                with connect(proxy.port, extended=True) as c:
-                    for _ in range(STATEMENTS):
-                        outcomes.append(upsert(c, COUNTED, (KEYS,)))
-
-            threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            h.check_eq(sorted(set(outcomes)), [f"INSERT 0 {KEYS}"], "every upsert succeeded, none saw a 40001")
+            outcomes = sessions(proxy.port)
+            h.check_eq(sorted(set(outcomes)), [expected], "every upsert succeeded, none saw a 40001")
             h.check_eq(len(outcomes), SESSIONS * STATEMENTS, "every upsert answered")
             h.check_eq(direct.execute("SELECT k, n FROM upsert_counts ORDER BY k").fetchall(),
                        [(k, SESSIONS * STATEMENTS) for k in range(1, KEYS + 1)],
                        "each counter counts every statement, as native ON CONFLICT in any serial order")
             retried = sum(r or 0 for _, r in rewrite_audit(proxy))
-            print(f"retries among {SESSIONS * STATEMENTS} upserts: {retried}")
+            print(f"{label}: retries among {SESSIONS * STATEMENTS} upserts: {retried}")
             h.check(retried > 0, "the sessions' staged transactions did abort one another (and were retried)")
             h.check_eq(staging_tables(direct), 0, "no staging table left")
+
+
+def test_extended_concurrent():
+    import threading
+
+    def sessions(port):
+        outcomes = []
+
+        def session():
+            with connect(port, extended=True) as c:
+                for _ in range(STATEMENTS):
+                    outcomes.append(upsert(c, COUNTED, (KEYS,)))
+
+        threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return outcomes
+    concurrent_counters("psycopg", sessions, f"INSERT 0 {KEYS}")
 
 
 JAR = "/usr/share/java/postgresql.jar"
@@ -254,23 +266,8 @@ JDBC_OK = {"batch": "ok " + " ".join(["1"] * KEYS), "single": f"ok {KEYS}"}
 
 
 def test_jdbc_concurrent(mode):
-    if not has_java():
-        return
-    with fresh() as direct:
-        direct.execute("CREATE TABLE upsert_counts (k int PRIMARY KEY, n int)")
-        direct.execute(f"ALTER DATABASE {DB} SET default_transaction_isolation = 'serializable'")
-        upserts = UPSERTS.replace("attempts: 3, backoff_ms: 20", "attempts: 10, backoff_ms: 5")
-        with h.Proxy(PORT, {"policies:\n": upserts}) as proxy:
-            lines = jdbc(proxy.port, mode, SESSIONS, STATEMENTS)
-            h.check_eq(sorted(set(lines)), [JDBC_OK[mode]], "every JDBC upsert succeeded with native's counts")
-            h.check_eq(len(lines), SESSIONS * STATEMENTS, "every upsert answered")
-            h.check_eq(direct.execute("SELECT k, n FROM upsert_counts ORDER BY k").fetchall(),
-                       [(k, SESSIONS * STATEMENTS) for k in range(1, KEYS + 1)],
-                       "each counter counts every statement, as native ON CONFLICT in any serial order")
-            retried = sum(r or 0 for _, r in rewrite_audit(proxy))
-            print(f"JDBC {mode}: retries among {SESSIONS * STATEMENTS} upserts: {retried}")
-            h.check(retried > 0, "the sessions' staged transactions did abort one another (and were retried)")
-            h.check_eq(staging_tables(direct), 0, "no staging table left")
+    if has_java():
+        concurrent_counters(f"JDBC {mode}", lambda port: jdbc(port, mode, SESSIONS, STATEMENTS), JDBC_OK[mode])
 
 
 def test_jdbc_off():
