@@ -655,7 +655,7 @@ void Conversation::send_script(const std::shared_ptr<PlanRun>& run, std::string*
   std::vector<const rewrite::PlanStep*> steps;
   if (wrap) steps.push_back(&begin);
   for (const auto& s : plan->steps)
-    if (wrap || !s.own_transaction_only) steps.push_back(&s);
+    if ((wrap || !s.own_transaction_only) && !s.implicit_only) steps.push_back(&s);
   if (wrap) steps.push_back(&commit);
   run->script = plan_script(steps);
   encode_to(protocol::Query{run->script.text}, out);
@@ -718,7 +718,8 @@ void Conversation::send_plan_steps(const std::shared_ptr<PlanRun>& run, std::str
   const auto& rows = run->bound;
   const bool in_block = transaction_status_ != 'I';
   for (size_t i = 0; i < steps.size(); ++i) {
-    if ((steps[i].block_only && !in_block) || steps[i].own_transaction_only) continue;
+    if ((steps[i].block_only && !in_block) || (steps[i].implicit_only && in_block) || steps[i].own_transaction_only)
+      continue;
     const bool params = steps[i].uses_params;
     // The Close before Parse drops a step statement left by an earlier batch whose error
     // made the server skip its closing Close (closing none is no error).

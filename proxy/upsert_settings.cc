@@ -127,7 +127,7 @@ Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shar
     const rewrite::UpsertTargets listed = [&](std::string_view schema, std::string_view table) {
       return table_listed(settings->tables, schema, table);
     };
-    if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed))
+    if (rewrite::PlanPtr merge = rewrite::plan_merge(sql, settings->merge, listed, settings->warehouse))
       return with_retry(std::move(merge), settings->retry);
     return with_retry(rewrite::plan_upsert(sql, listed, lookup, settings->warehouse), settings->retry);
   };

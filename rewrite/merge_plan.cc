@@ -303,16 +303,15 @@ void action_steps(const Merge& m, const std::string& stage, const std::string& r
   }
 }
 
-PlanPtr build(const Merge& m, const std::string& stage, const std::string& rest) {
+PlanPtr build(const Merge& m, Warehouse warehouse, const std::string& stage, const std::string& rest) {
   auto plan = std::make_shared<Plan>();
   plan->tag = "MERGE {rows}";
   plan->target = m.table;
   plan->form = "merge";
   plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
                              PlanStep::Replies::Swallow, m.source_params));
-  PlanStep lock = step("LOCK " + m.table);
-  lock.block_only = true;
-  plan->steps.push_back(std::move(lock));
+  for (PlanStep& lock : staged::lock_steps(m.table, warehouse == Warehouse::PostgreSQL))
+    plan->steps.push_back(std::move(lock));
   if (!numbers(m, {Action::Update, Action::Delete}).empty())
     plan->steps.push_back(twice_check(m, stage));
   const bool inserts = !numbers(m, {Action::Insert}).empty();
@@ -340,7 +339,7 @@ bool is_merge(const PgQuery__RawStmt* raw) { return raw != nullptr && IS(raw->st
 
 }  // namespace
 
-PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& rewrites) {
+PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& rewrites, Warehouse warehouse) {
   if (mode == MergeMode::Off || !staged::mentions(text, "merge")) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
@@ -367,7 +366,9 @@ PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& r
                            "Use a table, a subquery or VALUES with an alias as the source; SET plain columns; "
                            "INSERT ... VALUES without DEFAULT.");
   return staged::built_twice({staged::stage_name("merge"), staged::stage_name("merge")},
-                             [&](const std::vector<std::string>& stages) { return build(m, stages[0], stages[1]); });
+                             [&](const std::vector<std::string>& stages) {
+                               return build(m, warehouse, stages[0], stages[1]);
+                             });
 }
 
 }  // namespace blueshift::rewrite

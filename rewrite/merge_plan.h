@@ -20,8 +20,10 @@ enum class MergeMode : uint8_t { Native, Staged, Off };
 
 // The plan for `sql` when it is one MERGE statement to stage; a plan that only refuses for
 // forms the staging cannot run exactly; null for any other statement, for a MERGE that
-// passes through (`mode`), and for a target `rewrites` does not list.
-[[nodiscard]] PlanPtr plan_merge(std::string_view sql, MergeMode mode, const UpsertTargets& rewrites = {});
+// passes through (`mode`), and for a target `rewrites` does not list. `warehouse`: how the
+// target is locked where LOCK cannot run (staged_text.h, lock_steps).
+[[nodiscard]] PlanPtr plan_merge(std::string_view sql, MergeMode mode, const UpsertTargets& rewrites = {},
+                                 Warehouse warehouse = Warehouse::PostgreSQL);
 
 // The message of PostgreSQL's error for a target row that more than one source row would
 // update or delete (SQLSTATE 21000).

@@ -38,6 +38,9 @@ struct PlanStep {
   // the extended protocol's implicit transaction, outside a client block, where the server
   // would refuse it (25P01).
   bool block_only = false;
+  // The reverse: runs only where block_only steps are skipped (the extended protocol's
+  // implicit transaction, outside a client block), e.g. a lock that takes LOCK's place there.
+  bool implicit_only = false;
   // Runs only where the steps run in a transaction of the proxy's own (simple protocol,
   // outside a client block), which ends its effect (SET LOCAL-like planner settings); skipped
   // elsewhere, where it would outlive the plan in the client's transaction.

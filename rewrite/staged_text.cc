@@ -25,6 +25,43 @@ PlanStep step(std::string sql, PlanStep::Replies replies, bool params) {
   return s;
 }
 
+std::vector<PlanStep> lock_steps(std::string_view table, bool advisory) {
+  std::vector<PlanStep> out(1, step("LOCK " + std::string(table)));
+  out.back().block_only = true;
+  if (!advisory) return out;
+  // The name as the client wrote it, as an escaped string (E'' reads the same whatever
+  // standard_conforming_strings says); the key's first half marks the lock as Blueshift's.
+  std::string literal = "E'";
+  for (const char ch : table) {
+    if (ch == '\\' || ch == '\'') literal += ch;
+    literal += ch;
+  }
+  out.push_back(step("SELECT pg_advisory_xact_lock(1651275109, " + literal + "'::regclass::oid::int)"));
+  out.back().implicit_only = true;
+  return out;
+}
+
+namespace {
+constexpr std::string_view kJoins[] = {"enable_hashjoin", "enable_mergejoin"};
+}  // namespace
+
+PlanStep joins_probe_indexes() {
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('blueshift_staged." + std::string(j) + "', current_setting('" + std::string(j) + "'), true), ";
+  for (const std::string_view j : kJoins) sql += "set_config('" + std::string(j) + "', 'off', true), ";
+  sql.resize(sql.size() - 2);
+  return step(std::move(sql));
+}
+
+PlanStep joins_restored() {
+  std::string sql = "SELECT ";
+  for (const std::string_view j : kJoins)
+    sql += "set_config('" + std::string(j) + "', current_setting('blueshift_staged." + std::string(j) + "'), true), ";
+  sql.resize(sql.size() - 2);
+  return step(std::move(sql));
+}
+
 bool has_param(const ProtobufCMessage* m) {
   if (m == nullptr) return false;
   if (pg::is_node(m) && IS(reinterpret_cast<const PgQuery__Node*>(m), PARAM_REF)) return true;

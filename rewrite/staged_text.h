@@ -41,6 +41,22 @@ namespace blueshift::rewrite::staged {
 [[nodiscard]] std::string key_match(const std::vector<std::string>& keys, std::string_view left,
                                     std::string_view right);
 
+// The steps that keep the target's other writers out until the plan's transaction ends:
+// LOCK, where PostgreSQL runs it (a transaction block); and, when `advisory` (a PostgreSQL
+// warehouse), in the extended protocol's implicit transaction where LOCK fails (25P01), a
+// transaction-scoped advisory lock on the table's oid that every staged plan there takes,
+// so that they take turns as LOCK makes them do (Redshift's serializable transactions and
+// the retry do it there).
+[[nodiscard]] std::vector<PlanStep> lock_steps(std::string_view table, bool advisory);
+
+// PostgreSQL: the staged joins with the target probe its index per staged row, as native
+// ON CONFLICT does, rather than hash or sort the whole target (hundreds of times slower on
+// a large table, batches of 1,000). Transaction-local, and given back by joins_restored()
+// once the joins are done, so that the rest of the client's transaction (its block, or the
+// extended protocol's implicit one) plans as before. Redshift has no index to probe.
+[[nodiscard]] PlanStep joins_probe_indexes();
+[[nodiscard]] PlanStep joins_restored();
+
 // A staging table's name, unique in the process, quoted: "blueshift_<kind>_<n>".
 [[nodiscard]] std::string stage_name(std::string_view kind);
 

@@ -105,13 +105,6 @@ std::string any_key_match(const Upsert& u, std::string_view left, std::string_vi
   return "(" + out + ")";
 }
 
-PlanStep lock(const Upsert& u) {
-  PlanStep s;
-  s.sql = "LOCK " + u.table;
-  s.block_only = true;
-  return s;
-}
-
 // New keys only, from the staging table (after its duplicates are settled). Every column
 // comes from the staging table, which took t's defaults as PostgreSQL's EXCLUDED row does.
 PlanStep insert_new(const Upsert& u, const std::string& stage) {
@@ -152,29 +145,14 @@ PlanStep duplicate_check(const Upsert& u, const std::string& stage, const std::s
 // target is large, and takes the never analysed staging table for a thousand rows: the
 // staged joins would read all of the target per batch (0.1 of native rows/s into 100,000
 // rows; in the extended protocol, where a batch is often one row, 3 rows/s) where native
-// ON CONFLICT probes its index. Nested loops it is, for the steps that join the target.
-// Transaction-local, and given back once the joins are done (planner_restored), so that
-// the rest of the client's transaction (its block, or the extended protocol's implicit
-// one) plans as before. Redshift has no index to probe.
-constexpr std::string_view kJoins[] = {"enable_hashjoin", "enable_mergejoin"};
-
+// ON CONFLICT probes its index. Nested loops it is, for the steps that join the target
+// (staged_text.h, joins_probe_indexes; given back by planner_restored).
 void planner_settings(const Upsert& u, Plan* plan) {
-  if (u.warehouse != Warehouse::PostgreSQL) return;
-  std::string sql = "SELECT ";
-  for (const std::string_view j : kJoins)
-    sql += "set_config('blueshift_staged." + std::string(j) + "', current_setting('" + std::string(j) + "'), true), ";
-  for (const std::string_view j : kJoins) sql += "set_config('" + std::string(j) + "', 'off', true), ";
-  sql.resize(sql.size() - 2);
-  plan->steps.push_back(step(std::move(sql)));
+  if (u.warehouse == Warehouse::PostgreSQL) plan->steps.push_back(staged::joins_probe_indexes());
 }
 
 void planner_restored(const Upsert& u, Plan* plan) {
-  if (u.warehouse != Warehouse::PostgreSQL) return;
-  std::string sql = "SELECT ";
-  for (const std::string_view j : kJoins)
-    sql += "set_config('" + std::string(j) + "', current_setting('blueshift_staged." + std::string(j) + "'), true), ";
-  sql.resize(sql.size() - 2);
-  plan->steps.push_back(step(std::move(sql)));
+  if (u.warehouse == Warehouse::PostgreSQL) plan->steps.push_back(staged::joins_restored());
 }
 
 // The staging table numbers its rows in the order they arrive (which of duplicates is
@@ -206,7 +184,8 @@ Staged start(const Upsert& u, const std::string& stage) {
   s.plan->fold = u.fold;
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
-  s.plan->steps.push_back(lock(u));
+  for (PlanStep& l : staged::lock_steps(u.table, u.warehouse == Warehouse::PostgreSQL))
+    s.plan->steps.push_back(std::move(l));
   stage_steps(u, s.stage, s.ord, s.plan.get());
   return s;
 }

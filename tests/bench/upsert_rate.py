@@ -13,12 +13,18 @@ run. Phases:
                psql (-f) straight on the warehouse: the plan's own cost, against the native
                executemany DO UPDATE rate of the same run;
   statements   (--statements) each form as one multi-row VALUES statement a batch.
-Usage: upsert_rate.py WAREHOUSE_PORT PROXY_PORT [--rows N] [--phases executemany,copy,hand-staged]
+With --steps, the warehouse logs every statement's duration during the run (as superuser
+postgres: log_min_duration_statement = 0 for the database), and the time each kind of
+statement took is printed, staging table numbers and batch values folded: where the staged
+plan's time goes (the logging costs both sides alike; measure rates without it).
+Usage: upsert_rate.py WAREHOUSE_PORT PROXY_PORT [--rows N] [--phases executemany,copy,hand-staged] [--steps]
 (database and user as tests/e2e/upsert/differential.py, which creates the database; a proxy
 with upserts.warehouse: postgresql)
 """
 import argparse
+import collections
 import os
+import re
 import subprocess
 import tempfile
 import time
@@ -143,6 +149,30 @@ def hand_staged(dev, c, keys):
         os.unlink(f.name)
 
 
+class StepLog:
+    """The warehouse's statement log from now on, summed by statement kind at the end."""
+
+    def __init__(self, dev):
+        self.su = psycopg.connect(f"host=127.0.0.1 port={dev} dbname=postgres user=postgres", autocommit=True)
+        self.log = self.su.execute("SELECT current_setting('data_directory') || '/server.log'").fetchone()[0]
+        self.su.execute(f"ALTER DATABASE {DB} SET log_min_duration_statement = 0")
+        self.start = os.path.getsize(self.log)
+
+    def report(self):
+        self.su.execute(f"ALTER DATABASE {DB} RESET log_min_duration_statement")
+        with open(self.log, "rb") as f:
+            f.seek(self.start)
+            text = f.read().decode("utf-8", "replace")
+        spent, count = collections.Counter(), collections.Counter()
+        for m in re.finditer(r"duration: ([0-9.]+) ms\s+(?:statement|execute [^:]*): (.*)", text):
+            kind = re.sub(r'"blueshift_(\w+?)_\d+"', r"<\1 stage>", m.group(2))
+            kind = " ".join(re.sub(r"\(\d.*", "(...)", kind).split()[:6])[:80]
+            spent[kind] += float(m.group(1))
+            count[kind] += 1
+        for kind, ms in spent.most_common(15):
+            print(f"  {ms:9.0f} ms {count[kind]:7d}x  {kind}")
+
+
 def report(label, names, spent, rows):
     cells = ", ".join(f"{n} {rows / s:,.0f} rows/s ({spent[0] / s:.2f})" for n, s in zip(names, spent))
     print(f"{label:24} {rows:,} rows in batches of {BATCH}: {cells}", flush=True)
@@ -155,7 +185,9 @@ def main():
     p.add_argument("--rows", type=int, default=1_000_000, help="rows upserted a side (a multiple of 1,000)")
     p.add_argument("--phases", default="executemany,copy,hand-staged")
     p.add_argument("--statements", action="store_true", help="also the multi-row VALUES forms")
+    p.add_argument("--steps", action="store_true", help="time spent a statement kind, from the warehouse log")
     args = p.parse_args()
+    steps = StepLog(args.dev) if args.steps else None
     keys = Keys(args.rows)
     phases = args.phases.split(",")
     both = ["native", "through Blueshift"]
@@ -176,6 +208,8 @@ def main():
         for form in FORMS if args.statements else ():
             report(form + " statements", both, measure([(native, statement(form)), (proxied, statement(form))], keys),
                    args.rows)
+    if steps:
+        steps.report()
 
 
 if __name__ == "__main__":

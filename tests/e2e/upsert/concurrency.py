@@ -6,10 +6,19 @@
   (LOCK, DELETE/UPDATE, INSERT) must end as some serial order of them would, so every
   key holds the value of one session's last statement, each key once, and the
   increments of ON CONFLICT ... SET n = t.n + 1 all count (as natively).
+- Sessions that each run their own seeded list of MERGE statements (WHEN MATCHED AND ...
+  THEN DELETE / UPDATE / DO NOTHING, WHEN NOT MATCHED AND ... THEN INSERT, on a table with
+  no key, so that a lost race shows as a key twice) and of INSERT ... ON CONFLICT DO NOTHING
+  / DO UPDATE on a keyed table, concurrently, in the simple protocol and with parameters
+  (extended protocol): the final contents must be among those that running the same
+  statements natively one after another, in every order that keeps each session's own
+  order, gives (all orders, explored natively under savepoints). Several trials.
 - A session whose upstream backend is terminated while its COPY streams rows: the
   table is unchanged and no staging table is left.
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh); else skips (77).
 """
+import os
+import random
 import sys
 import threading
 import time
@@ -102,10 +111,119 @@ def test_killed_mid_copy(direct, proxy_port):
     check("killed: table unchanged", rows == [(1, "kept"), (2, "kept")], rows)
 
 
+# ------------------------------------------------------------------ serial orders
+# Few enough statements that every serial order can be run natively: 3 sessions of 3
+# statements have 1,680 orders; the prefixes they share run once each.
+SERIAL_SESSIONS, SERIAL_ROUNDS, SERIAL_KEYS, TRIALS = 3, 3, 12, 4
+SERIAL_TABLES = {"upsert_conc_m": "k int, n int, v text", "upsert_conc_k": "k int PRIMARY KEY, n int, v text"}
+SEED_ROWS = ["INSERT INTO upsert_conc_m SELECT k, k % 5, 'seed' FROM generate_series(0, 11, 2) AS k",
+             "INSERT INTO upsert_conc_k SELECT k, k % 5, 'seed' FROM generate_series(0, 11, 3) AS k"]
+MATCHED = ["WHEN MATCHED AND mod(t.n, 3) = 0 THEN DELETE", "WHEN MATCHED AND s.n > t.n THEN UPDATE SET n = t.n + s.n, v = s.v",
+           "WHEN MATCHED AND t.v = 'seed' THEN DO NOTHING", "WHEN MATCHED THEN UPDATE SET v = t.v || '+'"]
+NOT_MATCHED = ["WHEN NOT MATCHED AND mod(s.k, 3) <> 0 THEN INSERT VALUES (s.k, s.n, s.v)", "WHEN NOT MATCHED AND s.n > 4 THEN DO NOTHING",
+               "WHEN NOT MATCHED THEN INSERT (k, v) VALUES (s.k, s.v)"]
+ON_CONFLICT = ["DO NOTHING", "DO UPDATE SET n = t.n + EXCLUDED.n, v = EXCLUDED.v",
+               "DO UPDATE SET v = EXCLUDED.v WHERE t.n < 4"]
+
+
+def statement(rnd, session, rnd_round):
+    """(sql with %s for each value, values): a MERGE or an ON CONFLICT of this session's rows."""
+    keys = rnd.sample(range(SERIAL_KEYS), rnd.randint(4, 8))
+    rows = [(k, rnd.randint(0, 9), f"s{session}r{rnd_round}") for k in keys]
+    values = "(VALUES " + ", ".join("(%s::int, %s::int, %s::text)" for _ in rows) + ")"
+    flat = [x for row in rows for x in row]
+    if rnd.random() < 0.65:
+        matched = sorted(rnd.sample(range(len(MATCHED)), rnd.randint(1, 3)))
+        clauses = [MATCHED[i] for i in matched] + [rnd.choice(NOT_MATCHED[:2]), NOT_MATCHED[2]]
+        return f"MERGE INTO upsert_conc_m AS t USING {values} AS s(k, n, v) ON t.k = s.k " + " ".join(clauses), flat
+    return f"INSERT INTO upsert_conc_k AS t SELECT * FROM {values} AS s(k, n, v) ON CONFLICT (k) {rnd.choice(ON_CONFLICT)}", flat
+
+
+def serial_contents(c):
+    return tuple(tuple(c.execute(f"SELECT * FROM {t} ORDER BY 1, 2, 3").fetchall()) for t in SERIAL_TABLES)
+
+
+def reset_serial(c):
+    for name, columns in SERIAL_TABLES.items():
+        c.execute(f"DROP TABLE IF EXISTS {name}")
+        c.execute(f"CREATE TABLE {name} ({columns})")
+    for sql in SEED_ROWS:
+        c.execute(sql)
+
+
+def serial_outcomes(c, scripts):
+    """Every final contents some serial order of the sessions' scripts gives, run natively:
+    depth first under savepoints, a prefix's state explored once."""
+    outcomes, seen = set(), set()
+
+    def explore(done):
+        state = serial_contents(c)
+        if (done, state) in seen:
+            return
+        seen.add((done, state))
+        if all(d == len(s) for d, s in zip(done, scripts)):
+            outcomes.add(state)
+            return
+        for i, script in enumerate(scripts):
+            if done[i] == len(script):
+                continue
+            c.execute("SAVEPOINT serial")
+            c.execute(*script[done[i]])
+            explore(done[:i] + (done[i] + 1,) + done[i + 1:])
+            c.execute("ROLLBACK TO SAVEPOINT serial")
+            c.execute("RELEASE SAVEPOINT serial")
+
+    reset_serial(c)
+    with c.transaction(force_rollback=True):
+        explore((0,) * len(scripts))
+    return outcomes
+
+
+def run_scripts(proxy_port, scripts, extended):
+    """Each script in a session of its own, all at once; the errors the clients saw."""
+    errors, start = [], threading.Barrier(len(scripts))
+
+    def session(i):
+        try:
+            with connect(proxy_port, DB) as c:
+                cur = c.cursor() if extended else psycopg.ClientCursor(c)
+                start.wait()
+                for sql, values in scripts[i]:
+                    cur.execute(sql, values)
+        except Exception as e:  # noqa: BLE001 - reported as a failed check
+            errors.append(f"session {i}: {e!r}")
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(len(scripts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return errors
+
+
+def test_serial_orders(direct, proxy_port, extended):
+    seed = int(os.environ.get("CONCURRENCY_SEED", random.randrange(1 << 30)))
+    print(f"serial orders ({'extended' if extended else 'simple'}): seed {seed} (CONCURRENCY_SEED)")
+    rnd = random.Random(seed)
+    what = f"serial orders, {'extended' if extended else 'simple'} protocol (seed {seed})"
+    for trial in range(TRIALS):
+        scripts = [[statement(rnd, i, r) for r in range(SERIAL_ROUNDS)] for i in range(SERIAL_SESSIONS)]
+        outcomes = serial_outcomes(direct, scripts)
+        reset_serial(direct)
+        errors = run_scripts(proxy_port, scripts, extended)
+        check(f"{what}, trial {trial}: no client saw an error", not errors, errors)
+        got = serial_contents(direct)
+        check(f"{what}, trial {trial}: contents as some native serial order ({len(outcomes)} possible)",
+              got in outcomes, got)
+        left = direct.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'blueshift_%'").fetchone()[0]
+        check(f"{what}, trial {trial}: no staging table left", left == 0, left)
+
+
 def checks(dev, proxy_port):
     with connect(dev, DB) as direct:  # a role may end its own backends
         test_concurrent_copies(direct, proxy_port)
         test_concurrent_on_conflict(direct, proxy_port)
+        test_serial_orders(direct, proxy_port, extended=False)
+        test_serial_orders(direct, proxy_port, extended=True)
         test_killed_mid_copy(direct, proxy_port)
 
 

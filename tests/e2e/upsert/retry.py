@@ -18,6 +18,12 @@ Sync, the plan's steps in the implicit transaction up to the Sync):
              the staged transactions abort one another with 40001: every upsert succeeds,
              every counter ends at 40 (what native ON CONFLICT gives: each statement adds 1),
              and the audit lines count retries.
+The same through JDBC (UpsertRetry.java, autocommit: a batch of one INSERT ... VALUES (?, 1)
+ON CONFLICT per key, and a single prepared upsert of every key), skipped without java:
+  jdbc_batch, jdbc_single  4 sessions as extended_concurrent: no client sees a 40001, the
+             update counts are native's, every counter counts every statement;
+  jdbc_off   a scripted 40001 through the proxy without `retry:` reaches the JDBC client
+             (batch and single), and the table is unchanged.
 Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
 environment.
 """
@@ -25,6 +31,8 @@ environment.
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import time
 
@@ -191,39 +199,97 @@ COUNTED = ("INSERT INTO upsert_counts (k, n) SELECT k, 1 FROM generate_series(1,
            "ON CONFLICT (k) DO UPDATE SET n = upsert_counts.n + EXCLUDED.n")
 
 
-def test_extended_concurrent():
-    import threading
+def concurrent_counters(label, sessions, expected):
+    """sessions(proxy port) runs SESSIONS x STATEMENTS counting upserts at once, on a
+    database whose transactions are serializable (as Redshift's are), so that the staged
+    transactions abort one another with 40001; its outcomes must all be `expected` (no
+    client sees a 40001), every counter must count every statement, and retries happened."""
     with fresh() as direct:
         direct.execute("CREATE TABLE upsert_counts (k int PRIMARY KEY, n int)")
         direct.execute(f"ALTER DATABASE {DB} SET default_transaction_isolation = 'serializable'")
         upserts = UPSERTS.replace("attempts: 3, backoff_ms: 20", "attempts: 10, backoff_ms: 5")
         with h.Proxy(PORT, {"policies:\n": upserts}) as proxy:
-            outcomes = []
-
-            def session():
-                with connect(proxy.port, extended=True) as c:
-                    for _ in range(STATEMENTS):
-                        outcomes.append(upsert(c, COUNTED, (KEYS,)))
-
-            threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            h.check_eq(sorted(set(outcomes)), [f"INSERT 0 {KEYS}"], "every upsert succeeded, none saw a 40001")
+            outcomes = sessions(proxy.port)
+            h.check_eq(sorted(set(outcomes)), [expected], "every upsert succeeded, none saw a 40001")
             h.check_eq(len(outcomes), SESSIONS * STATEMENTS, "every upsert answered")
             h.check_eq(direct.execute("SELECT k, n FROM upsert_counts ORDER BY k").fetchall(),
                        [(k, SESSIONS * STATEMENTS) for k in range(1, KEYS + 1)],
                        "each counter counts every statement, as native ON CONFLICT in any serial order")
             retried = sum(r or 0 for _, r in rewrite_audit(proxy))
-            print(f"retries among {SESSIONS * STATEMENTS} upserts: {retried}")
+            print(f"{label}: retries among {SESSIONS * STATEMENTS} upserts: {retried}")
             h.check(retried > 0, "the sessions' staged transactions did abort one another (and were retried)")
             h.check_eq(staging_tables(direct), 0, "no staging table left")
+
+
+def test_extended_concurrent():
+    import threading
+
+    def sessions(port):
+        outcomes = []
+
+        def session():
+            with connect(port, extended=True) as c:
+                for _ in range(STATEMENTS):
+                    outcomes.append(upsert(c, COUNTED, (KEYS,)))
+
+        threads = [threading.Thread(target=session) for _ in range(SESSIONS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return outcomes
+    concurrent_counters("psycopg", sessions, f"INSERT 0 {KEYS}")
+
+
+JAR = "/usr/share/java/postgresql.jar"
+
+
+def jdbc(port, mode, sessions, statements):
+    """UpsertRetry.java's lines: one a statement, "ok <update counts>" or "error SQLSTATE"."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    p = subprocess.run(["java", "-cp", JAR, os.path.join(here, "UpsertRetry.java"), str(port), DB, "etl",
+                        h.USERS["etl"], mode, str(sessions), str(statements), str(KEYS)],
+                       capture_output=True, text=True, timeout=180)
+    h.check(p.returncode == 0, f"UpsertRetry.java failed ({p.returncode}): {p.stderr[-2000:]}")
+    return p.stdout.splitlines()
+
+
+def has_java():
+    if shutil.which("java") is None or not os.path.exists(JAR):
+        print(f"skipped: needs java and {JAR}")
+        return False
+    return True
+
+
+# What native ON CONFLICT answers each: one row a batch entry, every key for the single one.
+JDBC_OK = {"batch": "ok " + " ".join(["1"] * KEYS), "single": f"ok {KEYS}"}
+
+
+def test_jdbc_concurrent(mode):
+    if has_java():
+        concurrent_counters(f"JDBC {mode}", lambda port: jdbc(port, mode, SESSIONS, STATEMENTS), JDBC_OK[mode])
+
+
+def test_jdbc_off():
+    if not has_java():
+        return
+    with fresh() as direct, h.Proxy(PORT_OFF, {"policies:\n": NO_RETRY}) as proxy:
+        direct.execute("CREATE TABLE upsert_counts (k int PRIMARY KEY, n int)")
+        direct.execute("CREATE TRIGGER fail BEFORE INSERT OR UPDATE ON upsert_counts FOR EACH STATEMENT "
+                       "EXECUTE FUNCTION upsert_retry_fail('100', '40001')")
+        for mode in ("batch", "single"):
+            h.check_eq(jdbc(proxy.port, mode, 1, 1), ["error 40001"], f"JDBC {mode}: the client gets the 40001")
+        # (The failed folded batch is replayed row by row, not retried: its first row fails.)
+        h.check_eq(sorted(set(r for _, r in rewrite_audit(proxy))), [0], "the audit lines: no retries")
+        h.check_eq(direct.execute("SELECT count(*) FROM upsert_counts").fetchone(), (0,), "table unchanged")
+        h.check_eq(staging_tables(direct), 0, "no staging table left")
 
 
 if __name__ == "__main__":
     h.run_tests({"retried": test_retried, "exhausted": test_exhausted, "other": test_other, "block": test_block,
                  "extended_retried": test_extended_retried, "extended_exhausted": test_extended_exhausted,
                  "extended_block": test_extended_block, "extended_off": test_extended_off,
-                 "extended_concurrent": test_extended_concurrent},
+                 "extended_concurrent": test_extended_concurrent,
+                 "jdbc_batch": lambda: test_jdbc_concurrent("batch"),
+                 "jdbc_single": lambda: test_jdbc_concurrent("single"), "jdbc_off": test_jdbc_off},
                 sys.argv)

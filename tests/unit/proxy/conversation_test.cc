@@ -601,6 +601,30 @@ TEST(ConversationPlan, ABlockOnlyStepRunsOnlyInsideABlockInTheExtendedProtocol) 
   EXPECT_EQ(locking().send(Query{kUpsert}), script({"BEGIN", "lock t", "insert into t select 1", "COMMIT"}) + " Q(ROLLBACK)");
 }
 
+TEST(ConversationPlan, AnImplicitOnlyStepRunsOnlyWhereBlockOnlyStepsDoNot) {
+  Conversation::Options o;
+  o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {
+    auto plan = std::make_shared<rewrite::Plan>();
+    plan->steps = {{"lock t", rewrite::PlanStep::Replies::Swallow}, {"advisory", rewrite::PlanStep::Replies::Swallow},
+                   {"insert into t select 1", rewrite::PlanStep::Replies::Count}};
+    plan->steps[0].block_only = true;
+    plan->steps[1].implicit_only = true;
+    plan->tag = "INSERT 0 {rows}";
+    return plan;
+  };
+  Driver outside(o), in_block(o), simple(o);
+  (void)outside.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
+  const std::string implicit = outside.send(Execute{"", 0});
+  EXPECT_NE(implicit.find("P(__blueshift_step__:advisory)"), std::string::npos) << implicit;
+  EXPECT_EQ(implicit.find("lock t"), std::string::npos) << implicit;
+  in_block.conversation.set_transaction_status('T');
+  (void)in_block.send({Parse{"", kUpsert, {}}, Bind{"", "", {}, {}, {}}});
+  const std::string block = in_block.send(Execute{"", 0});
+  EXPECT_NE(block.find("P(__blueshift_step__:lock t)"), std::string::npos) << block;
+  EXPECT_EQ(block.find("advisory"), std::string::npos) << block;
+  EXPECT_EQ(simple.send(Query{kUpsert}), script({"BEGIN", "lock t", "insert into t select 1", "COMMIT"}) + " Q(ROLLBACK)");
+}
+
 Driver tuning() {
   Conversation::Options o;
   o.planner = [](std::string_view, const policies::SessionContext&) -> rewrite::PlanPtr {

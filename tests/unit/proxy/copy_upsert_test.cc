@@ -43,8 +43,15 @@ constexpr const char* kCopy = "COPY t FROM STDIN /* blueshift:upsert key=(k) */"
 constexpr const char* kLoad = "Q(CREATE TEMP TABLE S (LIKE t INCLUDING DEFAULTS); COPY S FROM STDIN)";
 constexpr const char* kMerge =
     "Q(SELECT count(*) / 0 FROM (SELECT 1 AS blueshift_one FROM S WHERE \"k\" IS NOT NULL GROUP BY \"k\" HAVING "
-    "count(*) > 1) AS blueshift_twice HAVING count(*) > 0) Q(LOCK t) Q(DELETE FROM t USING S WHERE t.\"k\" = "
-    "S.\"k\") Q(INSERT INTO t SELECT * FROM S)";
+    "count(*) > 1) AS blueshift_twice HAVING count(*) > 0) Q(LOCK t) "
+    // The DELETE probes t's index (PostgreSQL): hash and merge joins off around it.
+    "Q(SELECT set_config('blueshift_staged.enable_hashjoin', current_setting('enable_hashjoin'), true), "
+    "set_config('blueshift_staged.enable_mergejoin', current_setting('enable_mergejoin'), true), "
+    "set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)) "
+    "Q(DELETE FROM t USING S WHERE t.\"k\" = S.\"k\") "
+    "Q(SELECT set_config('enable_hashjoin', current_setting('blueshift_staged.enable_hashjoin'), true), "
+    "set_config('enable_mergejoin', current_setting('blueshift_staged.enable_mergejoin'), true)) "
+    "Q(INSERT INTO t SELECT * FROM S)";
 constexpr const char* kDrop = "Q(DROP TABLE IF EXISTS S)";
 
 // The load's replies up to the server asking for the rows.
@@ -62,7 +69,7 @@ TEST(CopyUpsertSession, OutsideABlockTheMergeRunsInItsOwnTransactionAfterTheRows
   EXPECT_EQ(staged(d.send(CopyDoneF{})), std::string("c Q(BEGIN) ") + kMerge + " Q(COMMIT) " + kDrop);
   EXPECT_EQ(d.reply({CommandComplete{"COPY 2"}, ready('I'),                              // the load
                      CommandComplete{"BEGIN"}, ready('T'), CommandComplete{"SELECT 0"}, ready('T'),
-                     CommandComplete{"LOCK TABLE"}, ready('T'), CommandComplete{"DELETE 1"}, ready('T'),
+                     CommandComplete{"LOCK TABLE"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'), CommandComplete{"DELETE 1"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'),
                      CommandComplete{"INSERT 0 2"}, ready('T'), CommandComplete{"COMMIT"}, ready('I'),
                      CommandComplete{"DROP TABLE"}, ready('I')}),
             "C(COPY 2) Z(I)");
@@ -75,7 +82,7 @@ TEST(CopyUpsertSession, InsideTheClientsBlockNoTransactionIsAdded) {
   EXPECT_EQ(start(d), "G");
   EXPECT_EQ(staged(d.send(CopyDoneF{})), std::string("c ") + kMerge + " " + kDrop);
   EXPECT_EQ(d.reply({CommandComplete{"COPY 1"}, ready('T'), CommandComplete{"SELECT 0"}, ready('T'),
-                     CommandComplete{"LOCK TABLE"}, ready('T'), CommandComplete{"DELETE 0"}, ready('T'),
+                     CommandComplete{"LOCK TABLE"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'), CommandComplete{"DELETE 0"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'),
                      CommandComplete{"INSERT 0 1"}, ready('T'), CommandComplete{"DROP TABLE"}, ready('T')}),
             "C(COPY 1) Z(T)");
 }
@@ -86,6 +93,7 @@ TEST(CopyUpsertSession, ADuplicateKeyFailsTheMergeAsOnConflictWouldAndTheStaging
   (void)d.send(CopyDoneF{});
   EXPECT_EQ(d.reply({CommandComplete{"COPY 2"}, ready('I'), CommandComplete{"BEGIN"}, ready('T'), error("22012"),
                      ready('E'), error("25P02"), ready('E'), error("25P02"), ready('E'), error("25P02"), ready('E'),
+                     error("25P02"), ready('E'), error("25P02"), ready('E'),
                      CommandComplete{"ROLLBACK"}, ready('I'), CommandComplete{"DROP TABLE"}, ready('I')}),
             "E(21000) Z(I)");
 }
@@ -109,6 +117,7 @@ TEST(CopyUpsertSession, ALoadThatFailsAfterTheCopyDoneReportsOnlyItsOwnError) {
   (void)d.send(CopyDoneF{});
   EXPECT_EQ(d.reply({error("22P02"), ready('I'), CommandComplete{"BEGIN"}, ready('T'), error("42P01"), ready('E'),
                      error("25P02"), ready('E'), error("25P02"), ready('E'), error("25P02"), ready('E'),
+                     error("25P02"), ready('E'), error("25P02"), ready('E'),
                      CommandComplete{"ROLLBACK"}, ready('I'), CommandComplete{"DROP TABLE"}, ready('I')}),
             "E(22P02) Z(I)");
 }
@@ -181,8 +190,8 @@ TEST(CopyUpsertSession, EachRewrittenStatementLeavesOneAuditLine) {
     (void)start(d);
     (void)d.send(CopyDoneF{});
     (void)d.reply({CommandComplete{"COPY 2"}, ready('I'), CommandComplete{"BEGIN"}, ready('T'),
-                   CommandComplete{"SELECT 0"}, ready('T'), CommandComplete{"LOCK TABLE"}, ready('T'),
-                   CommandComplete{"DELETE 1"}, ready('T'), CommandComplete{"INSERT 0 2"}, ready('T'),
+                   CommandComplete{"SELECT 0"}, ready('T'), CommandComplete{"LOCK TABLE"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'),
+                   CommandComplete{"DELETE 1"}, ready('T'), CommandComplete{"SELECT 1"}, ready('T'), CommandComplete{"INSERT 0 2"}, ready('T'),
                    CommandComplete{"COMMIT"}, ready('I'), CommandComplete{"DROP TABLE"}, ready('I')});
     (void)d.send(Query{kCopy});
     (void)d.reply({error("42P01"), ready('I')});

@@ -9,11 +9,35 @@
 namespace blueshift::proxy {
 namespace {
 
-// The step that creates the staging table (after LOCK).
-std::string first_step(const std::string& yaml) {
+const rewrite::PlanPtr plan_of(const std::string& yaml, const char* sql) {
   const Planner planner = upsert_planner(std::make_shared<UpsertSettings>(parse_upsert_settings(YAML::Load(yaml))));
-  const rewrite::PlanPtr plan = planner("insert into t values (1) on conflict (k) do nothing", {});
-  return plan && plan->steps.size() > 1 ? plan->steps[1].sql : "";
+  return planner(sql, {});
+}
+
+// The step that creates the staging table (after the locks).
+std::string first_step(const std::string& yaml) {
+  const rewrite::PlanPtr plan = plan_of(yaml, "insert into t values (1) on conflict (k) do nothing");
+  for (const rewrite::PlanStep& s : plan ? plan->steps : std::vector<rewrite::PlanStep>{})
+    if (s.sql.starts_with("CREATE")) return s.sql;
+  return "";
+}
+
+// Where LOCK cannot run, PostgreSQL takes an advisory lock; Redshift has none (its
+// serializable transactions keep staged plans apart).
+size_t advisory_locks(const std::string& yaml, const char* sql) {
+  const rewrite::PlanPtr plan = plan_of(yaml, sql);
+  size_t n = 0;
+  for (const rewrite::PlanStep& s : plan ? plan->steps : std::vector<rewrite::PlanStep>{})
+    n += s.implicit_only && s.sql.find("pg_advisory_xact_lock") != std::string::npos;
+  return n;
+}
+
+TEST(UpsertSettings, OnlyPostgreSQLTakesTheAdvisoryLock) {
+  for (const char* sql : {"insert into t values (1) on conflict (k) do nothing",
+                          "merge into t using (values (1)) as s(k) on t.k = s.k when matched and s.k > 0 then delete"}) {
+    EXPECT_EQ(advisory_locks("{enabled: true, warehouse: postgresql}", sql), 1u) << sql;
+    EXPECT_EQ(advisory_locks("{enabled: true, warehouse: redshift}", sql), 0u) << sql;
+  }
 }
 
 TEST(UpsertSettings, TheWarehouseChoosesTheStagingSpelling) {

@@ -76,6 +76,7 @@ TEST(MergePlan, FirstMatchingClauseWinsAcrossStagedSteps) {
             (std::vector<std::string>{
                 "CREATE TEMP TABLE S AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS s(k, v)",
                 "LOCK public.t",
+                "SELECT pg_advisory_xact_lock(1651275109, E'public.t'::regclass::oid::int)",
                 "SELECT count(*) / 0 FROM S AS \"s\" JOIN public.t AS x ON (x.k = s.k) WHERE " + matched +
                     " IN (1, 2, 3) AND (SELECT count(*) FROM S AS \"s\" WHERE (x.k = s.k) AND " + matched +
                     " IN (1, 2, 3)) > 1 HAVING count(*) > 0",
@@ -88,10 +89,11 @@ TEST(MergePlan, FirstMatchingClauseWinsAcrossStagedSteps) {
                 "INSERT INTO public.t (k, v) SELECT s.k, upper(s.v) FROM N AS \"s\" WHERE blueshift_clause = 4",
                 "DROP TABLE N", "DROP TABLE S"}));
   EXPECT_TRUE(p->steps[1].block_only);
-  ASSERT_TRUE(p->steps[2].error_as);
-  EXPECT_EQ(p->steps[2].error_as->sqlstate, "21000");
-  EXPECT_EQ(p->steps[2].error_as->message, kMergeAffectRowTwice);
-  for (size_t i : {4, 5, 6}) EXPECT_EQ(p->steps[i].replies, PlanStep::Replies::Count) << i;
+  EXPECT_TRUE(p->steps[2].implicit_only);
+  ASSERT_TRUE(p->steps[3].error_as);
+  EXPECT_EQ(p->steps[3].error_as->sqlstate, "21000");
+  EXPECT_EQ(p->steps[3].error_as->message, kMergeAffectRowTwice);
+  for (size_t i : {5, 6, 7}) EXPECT_EQ(p->steps[i].replies, PlanStep::Replies::Count) << i;
 }
 
 TEST(MergePlan, OneUpdateClauseKeepsItsSetListAndCaseInsideIsNotAClause) {
@@ -100,7 +102,7 @@ TEST(MergePlan, OneUpdateClauseKeepsItsSetListAndCaseInsideIsNotAClause) {
       "ELSE s.v END",
       MergeMode::Native);
   ASSERT_NE(p, nullptr);
-  EXPECT_EQ(texts(p)[3], "UPDATE t SET v = CASE WHEN s.v > 9 THEN 9 ELSE s.v END FROM S AS \"s\" WHERE (t.k = s.k) AND "
+  EXPECT_EQ(texts(p)[4], "UPDATE t SET v = CASE WHEN s.v > 9 THEN 9 ELSE s.v END FROM S AS \"s\" WHERE (t.k = s.k) AND "
                          "CASE WHEN (s.v > 0) THEN 1 ELSE 0 END IN (1)");
 }
 
@@ -112,7 +114,7 @@ TEST(MergePlan, AStatementEndsBeforeItsSemicolon) {
   ASSERT_NE(p, nullptr);
   ASSERT_FALSE(p->refusal);
   const std::string k = "CASE WHEN (s.v > 0) THEN 1 WHEN TRUE THEN 2 ELSE 0 END";
-  EXPECT_EQ(texts(p)[3], "UPDATE t SET \"v\" = CASE " + k + " WHEN 1 THEN 1 WHEN 2 THEN s.v ELSE \"t\".\"v\" END, \"w\" = CASE " +
+  EXPECT_EQ(texts(p)[4], "UPDATE t SET \"v\" = CASE " + k + " WHEN 1 THEN 1 WHEN 2 THEN s.v ELSE \"t\".\"v\" END, \"w\" = CASE " +
                              k + " WHEN 2 THEN 2 ELSE \"t\".\"w\" END FROM S AS \"s\" WHERE (t.k = s.k) AND " + k + " IN (1, 2)");
 }
 
@@ -124,8 +126,8 @@ TEST(MergePlan, OnlyStepsThatCarryParametersBindThem) {
   ASSERT_NE(p, nullptr);
   std::vector<bool> binds;
   for (const PlanStep& s : p->steps) binds.push_back(s.uses_params);
-  // stage, lock, check, unmatched, delete, insert, drop, drop
-  EXPECT_EQ(binds, (std::vector<bool>{true, false, true, false, true, false, false, false}));
+  // stage, lock, advisory lock, check, unmatched, delete, insert, drop, drop
+  EXPECT_EQ(binds, (std::vector<bool>{true, false, false, true, false, true, false, false, false}));
 }
 
 TEST(MergePlan, RefusesWhatItCannotSpell) {
