@@ -1,6 +1,7 @@
 #include "proxy/conversation.h"
 
 #include "proxy/bind_routing.h"
+#include "proxy/block_begun.h"
 #include "proxy/expectation.h"
 #include "proxy/plan_retry.h"
 #include "proxy/plan_script.h"
@@ -113,6 +114,7 @@ Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) 
   if (retry_hold_) release_hold(f.code);  // plan_retry.cc
   const Verdict v = dispatch(f, out);
   note_batch(f.code);  // plan_retry.cc
+  if (v != Verdict::Wait && v != Verdict::Analyse) note_block(f);  // upsert_batch.cc
   return with_unsent(f, v, out);
 }
 

@@ -67,6 +67,7 @@ using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view
 using CopyPlanner =
     std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&, std::string_view key)>;
 
+class BlockBegun;
 struct Expectation;
 struct HeldRoute;
 struct PlanRun;
@@ -220,6 +221,11 @@ class Conversation {
   bool batch_takes(const protocol::Frame& f);
   bool batch_takes_bind(const protocol::Frame& f);
   void flush_batch(std::string* out, bool at_sync);
+  // How a folded run's failure is undone before its replay (None: the rows run one by one).
+  enum class Undo : uint8_t { None, Savepoint, Alone };
+  [[nodiscard]] Undo undo_of(const UpsertBatch& b, bool at_sync) const;
+  void run_rows(const UpsertBatch& b, std::string* out);
+  void note_block(const protocol::Frame& f);  // proxy/block_begun.h
   // A folded run that failed, rolled back and run again row by row (upsert_batch.h); the
   // end of a replayable run's batch (*swallow_ready: its ReadyForQuery is not the client's).
   void replay_run(const PlanRun& failed, std::string* out);
@@ -293,6 +299,8 @@ class Conversation {
   std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
   std::unique_ptr<RetryHold> retry_hold_;   // an extended run that may yet be retried
   std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
+  std::unique_ptr<BlockBegun> block_begun_;  // (boxed: rarely set) the client's BEGIN in this batch
+  bool fold_over_cap_ = false;              // a run of this batch was cut at kMaxFoldRows
   std::string unsent_;                      // a run to send before the message that waits
 };
 

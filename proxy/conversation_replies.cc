@@ -334,7 +334,7 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
       if (!e.whole_batch) break;
       if (!e.last || e.run->retrying) {
         *swallow_ready = true;  // one ReadyForQuery for the client's one Query
-      } else if (!e.run->error_sent && !e.run->done) {
+      } else if (!e.run->error_sent && !e.run->done && !e.run->replaying) {  // replayed: the replay answers
         prefix->append(client_tag(*e.run));
         e.run->done = true;
       }

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "protocol/peek.h"
+#include "proxy/block_begun.h"
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
 #include "proxy/plan_retry.h"
@@ -77,6 +78,7 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   batch_->statement = portal.bind->statement;
   batch_->rows.push_back(portal.bind);
   batch_->held = protocol::Execute::kCode;
+  batch_->over_cap = fold_over_cap_;
   if (auto key = row_key(*fold, *portal.bind); key && !fold->flags) batch_->keys.insert(std::move(*key));
   return Verdict::Replace;
 }
@@ -84,9 +86,11 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
 bool Conversation::batch_takes_bind(const protocol::Frame& f) {
   UpsertBatch& b = *batch_;
   const auto names = protocol::leading_names(f.code, f.body);
-  if (!names || names->first != b.portal_name || names->second != b.statement || b.rows.size() >= kMaxFoldRows ||
-      dry_running())
+  if (!names || names->first != b.portal_name || names->second != b.statement || dry_running()) return false;
+  if (b.rows.size() >= kMaxFoldRows) {
+    b.over_cap = fold_over_cap_ = true;
     return false;
+  }
   // The same plan, and nothing to check at Bind: then on_bind would only pass it on.
   const auto* candidates = statements_.find(names->second);
   if (candidates == nullptr) return false;
@@ -133,21 +137,36 @@ constexpr const char* kFoldStatement = "__blueshift_fold__";
 
 }  // namespace
 
+Conversation::Undo Conversation::undo_of(const UpsertBatch& b, bool at_sync) const {
+  // Undone without undoing anything else the client ran: under a savepoint in a block, or
+  // alone in its implicit transaction; a Sync next, so that the server, having skipped the
+  // rest after an error, takes the replay at once (and nothing of the client's after the run
+  // was skipped). The status read is this batch's only once every earlier batch is answered.
+  const bool known = positions_.current().batch == positions_.next_send().batch;
+  if (!at_sync || !b.tail.empty() || !known) return Undo::None;
+  const bool begun = block_begun_ && block_begun_->begun();  // the client's BEGIN in this batch
+  if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun)) return Undo::Savepoint;
+  return transaction_status_ == 'I' && !batch_ran_ ? Undo::Alone : Undo::None;
+}
+
 void Conversation::flush_batch(std::string* out, bool at_sync) {
   const std::shared_ptr<UpsertBatch> b = std::move(batch_);
   b->held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
   const bool folded = b->rows.size() > 1;
-  // Undone without undoing anything else the client ran: under a savepoint in the client's
-  // block, or alone in its implicit transaction; a Sync next, so that the server, having
-  // skipped the rest after an error, takes the replay at once.
-  const bool in_block = transaction_status_ == 'T';
-  const bool replayable = folded && at_sync && b->tail.empty() && (in_block || (transaction_status_ == 'I' && !batch_ran_));
-  if (replayable && in_block) send_statement(kSavepoint, out);
-  const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
-  if (replayable && in_block) send_statement(kRelease, out);
-  if (replayable) {
-    run->replay = b;
-    retryable_run_ = run;  // the client's next messages wait until the run's end
+  const Undo undo = folded ? undo_of(*b, at_sync) : Undo::None;
+  if (folded && undo == Undo::None && !b->over_cap) {
+    // A failure could not be undone and replayed: the rows run one by one, as sent, so that
+    // errors and counts are the server's own (cut by a repeated DO UPDATE key, after other
+    // work of its implicit transaction, not ended by a Sync).
+    run_rows(*b, out);
+  } else {
+    if (undo == Undo::Savepoint) send_statement(kSavepoint, out);
+    const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
+    if (undo == Undo::Savepoint) send_statement(kRelease, out);
+    if (undo != Undo::None) {
+      run->replay = b;
+      retryable_run_ = run;  // the client's next messages wait until the run's end
+    }
   }
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
@@ -159,6 +178,17 @@ void Conversation::flush_batch(std::string* out, bool at_sync) {
     if (dispatch(f, &replaced) == Verdict::Forward) replaced = frame_bytes(f);
     out->append(replaced);
     at += size;
+  }
+}
+
+void Conversation::run_rows(const UpsertBatch& b, std::string* out) {
+  // Each row as a lone Execute would run, with the replies to the held messages before it.
+  size_t from = 0;
+  for (size_t r = 0; r < b.rows.size(); ++r) {
+    const size_t to = b.held.find(protocol::Execute::kCode, from) + 1;
+    const auto run = run_plan(*b.portal, {&b.rows[r], 1}, b.held.substr(from, to - from), out, b.portal_name.empty());
+    run->replay_row = true;
+    from = to;
   }
 }
 
@@ -178,14 +208,7 @@ void Conversation::replay_run(const PlanRun& failed, std::string* out) {
     send_statement(kRollbackTo, out);
     send_statement(kRelease, out);
   }
-  // Each row as a lone Execute would run, with the replies to the held messages before it.
-  size_t from = 0;
-  for (size_t r = 0; r < b.rows.size(); ++r) {
-    const size_t to = b.held.find(protocol::Execute::kCode, from) + 1;
-    const auto run = run_plan(*b.portal, {&b.rows[r], 1}, b.held.substr(from, to - from), out, b.portal_name.empty());
-    run->replay_row = true;
-    from = to;
-  }
+  run_rows(b, out);
   protocol::encode(protocol::Sync{}, *out);
   positions_.on_forward(protocol::Sync::kCode);
   retryable_run_ = nullptr;
@@ -200,6 +223,18 @@ void Conversation::send_statement(const std::string& sql, std::string* out) {
   send_swallowed(protocol::Execute{kFoldStatement, 0}, out);
   send_swallowed(protocol::Close{'P', kFoldStatement}, out);
   send_swallowed(protocol::Close{'S', kFoldStatement}, out);
+}
+
+void Conversation::note_block(const protocol::Frame& f) {
+  if (ReplyPositions::ends_batch(f.code)) fold_over_cap_ = false;
+  // Boxed: most sessions never send BEGIN in a pipeline (an idle session's memory counts).
+  if (!block_begun_) {
+    if (f.code != protocol::Parse::kCode) return;
+    const auto names = protocol::leading_names(f.code, f.body);
+    if (!names || BlockBegun::kind_of(names->second) != BlockBegun::Kind::Begin) return;
+    block_begun_ = std::make_unique<BlockBegun>();
+  }
+  block_begun_->note(f);
 }
 
 Conversation::Verdict Conversation::with_unsent(const protocol::Frame& f, Verdict v, std::string* out) {

@@ -27,7 +27,7 @@ rewrite::PlanStep step(const char* sql, rewrite::PlanStep::Replies replies = rew
   return s;
 }
 
-rewrite::PlanPtr folding_plan(bool flags) {
+rewrite::PlanPtr folding_plan(bool flags, uint32_t retries = 0) {
   auto plan = std::make_shared<rewrite::Plan>();
   plan->steps.push_back(step("create s"));
   plan->steps.push_back(step(kLoad));
@@ -37,12 +37,13 @@ rewrite::PlanPtr folding_plan(bool flags) {
   plan->steps.push_back(step("drop s"));
   plan->tag = "INSERT 0 {rows}";
   plan->fold = rewrite::Plan::Fold{{0}, flags};
+  plan->retry = {retries, 10};
   return plan;
 }
 
-Driver folding(bool flags = false) {
+Driver folding(bool flags = false, uint32_t retries = 0) {
   Conversation::Options o;
-  o.planner = [plan = folding_plan(flags)](std::string_view sql, const policies::SessionContext&) {
+  o.planner = [plan = folding_plan(flags, retries)](std::string_view sql, const policies::SessionContext&) {
     return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
   };
   return Driver(std::move(o));
@@ -59,9 +60,9 @@ size_t count(const std::string& text, const std::string& what) {
 // The server's replies to what went upstream (described): each load Execute succeeds but
 // the `fail_load`th (from 1), after which the rest up to Sync is skipped; the flags step
 // returns `flags`, a row each; the counting steps count 1.
-// `status`: what each ReadyForQuery says.
+// `status`: what each ReadyForQuery says; `sqlstate`: the failing load's error.
 std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0, std::vector<std::string> flags = {},
-                                  char status = 'I') {
+                                  char status = 'I', const char* sqlstate = "22001") {
   std::vector<BackendMessage> out;
   std::string parsed;
   int loads = 0;
@@ -88,7 +89,7 @@ std::vector<BackendMessage> serve(const std::string& upstream, int fail_load = 0
     } else if (token.rfind("D(", 0) == 0) {
       out.push_back(NoData{});
     } else if (token.rfind("E(", 0) == 0 && parsed.find(kLoad) != std::string::npos && ++loads == fail_load) {
-      out.push_back(ErrorResponse{{{{'S', "ERROR"}, {'C', "22001"}, {'M', "value too long"}}}});
+      out.push_back(ErrorResponse{{{{'S', "ERROR"}, {'C', sqlstate}, {'M', "value too long"}}}});
       skipping = true;
     } else if (token.rfind("E(", 0) == 0) {
       if (parsed.find(kFlags) != std::string::npos) {
@@ -127,12 +128,21 @@ TEST(UpsertBatch, ExecutesOfDistinctKeysRunAsOneStagedTransactionEachWithItsTag)
   EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 n C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
 }
 
-TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateStartsANewRun) {
+// A key met again under DO UPDATE ends the run before a Sync: a failure of the run could not
+// be replayed (the server would skip what follows it), so its rows run one by one.
+TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateEndsARunWhoseRowsRunOneByOne) {
   Driver d = folding();
   std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("1"),
                             Execute{"", 0}, Sync{}});
-  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 2u) << up;
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 3u) << up;
   EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
+  // In the client's block the same: the cut run is not at a Sync.
+  Driver block = folding();
+  block.conversation.set_transaction_status('T');
+  up = sent(block, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("1"),
+                    Execute{"", 0}, Sync{}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 3u) << up;
+  EXPECT_EQ(block.reply(serve(up, 2, {}, 'E')), "1 2 C(INSERT 0 1) 2 E(22001) Z(E)");
 }
 
 TEST(UpsertBatch, DoNothingKeepsOneRunAndCountsEachRowByItsFlag) {
@@ -151,7 +161,7 @@ TEST(UpsertBatch, ALoneExecuteOfAFoldablePlanCountsOnlyItsCountingSteps) {
 
 TEST(UpsertBatch, ARowThatFailsToLoadGetsTheErrorAfterTheRowsBeforeIt) {
   Driver d = folding();
-  // Ended by a Flush, not a Sync: a run that is not replayed (see below).
+  // Ended by a Flush, not a Sync: its rows run one by one (see below).
   std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
                             Execute{"", 0}, Flush{}});
   EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001)");
@@ -171,7 +181,7 @@ TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   EXPECT_EQ(up, "P(s:) B(:s:0)");  // nothing of the held Executes yet
   up += " " + d.send(Parse{"q", "select 1", {}});
   EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
-  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 2u) << up;  // not at a Sync: a row at a time
 }
 
 // A failed run alone in its implicit transaction is rolled back (the Sync ends it) and run
@@ -214,14 +224,56 @@ TEST(UpsertBatch, AFailedRunInTheClientsBlockIsRolledBackToItsSavepointAndReplay
 }
 
 // After another statement ran in the implicit transaction, rolling the run back would undo
-// that statement too: the run's error is reported as it comes, and nothing is replayed.
-TEST(UpsertBatch, ARunAfterAnotherStatementOfItsImplicitTransactionIsNotReplayed) {
+// that statement too: the run is not folded, its rows run one by one, and the error lands on
+// the Execute that fails, as natively.
+TEST(UpsertBatch, ARunAfterAnotherStatementOfItsImplicitTransactionIsNotFolded) {
   Driver d = folding();
   std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
   up += " " + sent(d, kThreeRows);
   EXPECT_EQ(up.find("SAVEPOINT"), std::string::npos) << up;
-  (void)d.reply(serve(up, 2));
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 3u) << up;
+  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(UPDATE 0) 1 2 C(INSERT 0 1) 2 E(22001) Z(I)");
   EXPECT_FALSE(d.conversation.retry_due());
+}
+
+// pgjdbc without autocommit (and psycopg outside autocommit) send their BEGIN in the batch
+// itself: the run after it is in a block although no ReadyForQuery said so yet, and goes
+// under the proxy's savepoint, so that a failure is rolled back to it and replayed.
+TEST(UpsertBatch, ARunAfterTheClientsBeginInTheSameBatchIsReplayedUnderASavepoint) {
+  Driver d = folding();
+  std::vector<FrontendMessage> batch = {Parse{"", "BEGIN", {}}, Bind{"", "", {}, {}, {}}, Execute{"", 0}};
+  batch.insert(batch.end(), kThreeRows.begin(), kThreeRows.end());
+  const std::string up = sent(d, batch);
+  ASSERT_NE(up.find("SAVEPOINT blueshift_fold"), std::string::npos) << up;
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+  EXPECT_EQ(d.reply(serve(up, 2, {}, 'E')), "1 2 C(UPDATE 0) 1 2");
+  const std::string replay = replayed(d);
+  EXPECT_LT(replay.find("ROLLBACK TO SAVEPOINT blueshift_fold"), replay.find("create s")) << replay;
+  EXPECT_EQ(d.reply(serve(replay, 2, {}, 'E')), "C(INSERT 0 1) 2 E(22001) Z(E)");
+  // The next batch starts outside that knowledge: its ReadyForQuery said 'E'.
+  EXPECT_EQ(d.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// The replay's own Sync ends its batch: the retry state it leaves is a fresh batch's, so a
+// lone upsert after it that meets a serialization failure is retried, as without the replay.
+TEST(UpsertBatch, AfterAReplayALoneRunIsRetriedAsWithoutIt) {
+  const std::vector<FrontendMessage> lone = {row("4"), Execute{"", 0}, Sync{}};
+  Driver fresh = folding(false, 2);
+  (void)sent(fresh, {Parse{"s", kUpsert, {}}, Sync{}});
+  (void)fresh.reply({ParseComplete{}, ReadyForQuery{'I'}});
+  const std::string first = sent(fresh, lone);
+  EXPECT_EQ(fresh.reply(serve(first, 1, {}, 'I', "40001")), "2");
+  EXPECT_TRUE(fresh.conversation.retry_due());
+
+  Driver d = folding(false, 2);
+  const std::string up = sent(d, kThreeRows);
+  EXPECT_EQ(d.reply(serve(up, 3)), "1 2");
+  const std::string replay = replayed(d);
+  EXPECT_EQ(d.reply(serve(replay)), "C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
+  const std::string next = sent(d, lone);
+  EXPECT_EQ(d.reply(serve(next, 1, {}, 'I', "40001")), "2");  // the error swallowed: retried
+  EXPECT_TRUE(d.conversation.retry_due());
+  EXPECT_EQ(d.conversation.retry_wait().count(), 10);  // a retry's backoff, not a replay
 }
 
 // A Bind the policies decide by its values is never held: each is checked as it comes, and
