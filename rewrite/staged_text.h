@@ -50,10 +50,11 @@ namespace blueshift::rewrite::staged {
 [[nodiscard]] std::vector<PlanStep> lock_steps(std::string_view table, bool advisory);
 
 // PostgreSQL: the staged joins with the target probe its index per staged row, as native
-// ON CONFLICT does, rather than hash or sort the whole target (hundreds of times slower on
-// a large table, batches of 1,000). Transaction-local, and given back by joins_restored()
-// once the joins are done, so that the rest of the client's transaction (its block, or the
-// extended protocol's implicit one) plans as before. Redshift has no index to probe.
+// ON CONFLICT does, rather than hash or sort the whole target (the COPY's DELETE of 1,000
+// rows took 34 ms that way into 100,000 rows, 2 ms probing). Transaction-local, and given
+// back by joins_restored() once the joins are done, so that the rest of the client's
+// transaction (its block, or the extended protocol's implicit one) plans as before.
+// Redshift has no index to probe.
 [[nodiscard]] PlanStep joins_probe_indexes();
 [[nodiscard]] PlanStep joins_restored();
 
