@@ -14,11 +14,10 @@
 // is lost by that: a run a Sync ends, in a block (the client's, also one its BEGIN opened
 // earlier in the same batch, as pgjdbc and psycopg send it: under a savepoint of the
 // proxy's) or alone in its implicit transaction (the Sync ends it; the replay is the next).
-// Any other run (cut by a repeated DO UPDATE key, after other work of its implicit
-// transaction, not ended by a Sync, or while earlier batches are unanswered) is not folded:
-// its rows run one by one, so that errors and counts are the server's own. Only a batch
-// longer than kMaxFoldRows between Syncs keeps its runs folded (a failure there lands at
-// its run's first row), so that thousands of rows do not run a staged transaction each.
+// A run after other work of its implicit transaction, or cut by a repeated DO UPDATE key,
+// is not folded: its rows run one by one, so that errors and counts are the server's own.
+// A batch (up to Sync) whose run is cut otherwise (a Flush, a Bind of another statement,
+// the row cap) keeps its runs folded: a failure there lands at its run's first row.
 // An internal header of conversation*.cc.
 #pragma once
 
@@ -47,8 +46,9 @@ struct UpsertBatch {
   std::string tail;  // the bytes of a held Bind (and Describe) whose Execute has not come
   std::shared_ptr<const protocol::Bind> next;        // that Bind
   std::unordered_set<std::string> keys;              // DO UPDATE: the keys of the rows
-  // Its batch (up to Sync) holds more rows than one run takes: runs stay folded, undone or not.
-  bool over_cap = false;
+  bool repeated_key = false;  // DO UPDATE: ended by a Bind whose key it has
+  // Its batch (up to Sync) had a run cut otherwise (upsert_batch.h): runs stay folded.
+  bool keep_folded = false;
 };
 
 // The most rows one run holds.

@@ -2,7 +2,7 @@
 // batch_differential.py: one batch a line on stdin, its outcome a line on stdout.
 // Usage: java -cp postgresql.jar UpsertBatch.java PORT DATABASE REWRITE(true|false)
 // A line: AUTOCOMMIT(0|1) <tab> END(commit|rollback) <tab> SQL with 3 '?' (k int, a int, b text)
-//         <tab> rows, each "k,a,b" ("NULL" for a NULL k), separated by tabs.
+//         <tab> rows, each "k,a,b" ("NULL" for a NULL k or b), separated by tabs.
 // Its outcome: "counts c1 c2 ..." or "error SQLSTATE [entry N] counts c1 c2 ..." (the failing
 // batch entry the driver names, and the update counts it reports), then the transaction's end.
 import java.io.BufferedReader;
@@ -39,7 +39,7 @@ public class UpsertBatch {
         String[] v = f[i].split(",", 3);
         if (v[0].equals("NULL")) s.setNull(1, Types.INTEGER); else s.setInt(1, Integer.parseInt(v[0]));
         s.setInt(2, Integer.parseInt(v[1]));
-        s.setString(3, v[2]);
+        if (v[2].equals("NULL")) s.setNull(3, Types.VARCHAR); else s.setString(3, v[2]);
         s.addBatch();
       }
       int[] done = s.executeBatch();

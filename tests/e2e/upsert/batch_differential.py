@@ -6,7 +6,7 @@ executemany (pipelined Bind/Execute), run natively on one database and through B
 another. Seeded random batches: DO UPDATE with t.col + EXCLUDED.col, DO UPDATE ... WHERE, a
 partial SET list, DO NOTHING; keys repeated within a batch (across its Executes, and within
 one rewritten statement: 21000) or not, NULL keys; a row in the middle whose value does not
-fit its column (22001; in DO NOTHING batches only with autocommit, see below);
+fit its column (22001);
 autocommit, or a transaction the client commits or rolls back. Per batch what the client sees must be equal (JDBC's update counts,
 or the SQLSTATE and the counts of the Executes before the failing one; executemany's row
 count or SQLSTATE), and at the end the table's contents; the warehouse's statement log must
@@ -14,15 +14,17 @@ show no ON CONFLICT from the proxied database, and runs of Executes must go up a
 transactions (fold_check). A folded run that fails is replayed row by row, so that its error
 lands where it does natively (replay_check: keys equal in the database but not in bytes,
 '1' and '01', give no 21000; a set-wise step's error and a DO NOTHING row that fails to
-load land on their own Execute, through psycopg and JDBC). Known deviation, not drawn: a run
-that is neither alone in its implicit transaction (JDBC's BEGIN in the same batch, without
-autocommit) nor ended by a Sync (a DO UPDATE run cut by a repeated key) is not replayed: a
-DO NOTHING row that fails to load, or a set-wise step's error, lands at its first row.
+load land on their own Execute, through psycopg and JDBC); so does a failing row in the
+middle of every kind of run (placement_check: JDBC with and without autocommit, whose BEGIN
+goes in the batch itself, with and without reWriteBatchedInserts; psycopg's executemany in a
+transaction it began in the same pipeline and after another statement of the pipeline; a
+repeated DO UPDATE key, a NOT NULL and a CHECK violation, a value that does not fit).
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh) and java; else skips (77).
 Usage: batch_differential.py [--seed N] [--statements N]   (N: batches a side)
 """
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -34,7 +36,8 @@ import differential as d
 
 # Its own databases (differential.py's functions read these module names).
 d.NATIVE, d.PROXIED = "blueshift_e2e_batch_native", "blueshift_e2e_batch_proxied"
-d.TABLES = {"upsert_b": "k int UNIQUE, a int, b varchar(4)"}
+# (The random batches keep a >= 0 and b set; placement_check breaks both constraints.)
+d.TABLES = {"upsert_b": "k int UNIQUE, a int CHECK (a >= 0), b varchar(4) NOT NULL"}
 OUTCOMES = Counter()
 JAR = "/usr/share/java/postgresql.jar"
 HEAD = "INSERT INTO upsert_b (k, a, b) VALUES (?, ?, ?) ON CONFLICT (k) "
@@ -56,7 +59,7 @@ def batches(rnd, n):
         rows = [(None if rnd.random() < 0.1 else k, rnd.randint(0, 9), f"b{rnd.randint(0, 99)}") for k in ks]
         form = rnd.choice(FORMS)
         autocommit = rnd.random() < 0.6
-        if size > 2 and (autocommit or form != "DO NOTHING") and rnd.random() < 0.25:  # 22001 at that row
+        if size > 2 and rnd.random() < 0.25:  # 22001 at that row
             bad = rnd.randint(1, size - 1)
             rows[bad] = (rows[bad][0], rows[bad][1], "toolong")
         out.append((autocommit, rnd.choice(["commit", "rollback"]), HEAD + form, rows))
@@ -65,7 +68,7 @@ def batches(rnd, n):
 
 def jdbc_line(batch):
     autocommit, end, sql, rows = batch
-    cells = [(f"NULL,{a},{b}" if k is None else f"{k},{a},{b}") for k, a, b in rows]
+    cells = [f"{'NULL' if k is None else k},{a},{'NULL' if b is None else b}" for k, a, b in rows]
     return "\t".join(["1" if autocommit else "0", end, sql] + cells)
 
 
@@ -215,6 +218,97 @@ def replay_check(ports):
     return failures
 
 
+# A failing row in the middle (the third of five) of each kind of run; rows (k, a, b) with k
+# offset per case, so that one table holds every case (k + 1 is there before, a = 5).
+MIDDLE = [
+    ("repeated key", FORMS[0], [(1, 1, "a"), (2, 1, "b"), (1, 2, "c"), (3, 1, "d"), (4, 1, "e")]),
+    ("repeated key, then 22001", FORMS[0], [(1, 1, "a"), (2, 1, "b"), (1, 2, "c"), (3, 1, "long!"), (4, 1, "e")]),
+    ("not null", FORMS[0], [(1, 1, "a"), (2, 1, "b"), (3, 1, None), (4, 1, "d"), (5, 1, "e")]),
+    ("check", FORMS[3], [(1, 1, "a"), (2, 1, "b"), (3, -1, "c"), (4, 1, "d"), (5, 1, "e")]),
+    ("check, set-wise", FORMS[0], [(1, 1, "a"), (2, 1, "b"), (3, -1, "c"), (4, 1, "d"), (5, 1, "e")]),
+    ("too long", FORMS[3], [(1, 1, "a"), (2, 1, "b"), (3, 1, "long!"), (4, 1, "d"), (5, 1, "e")]),
+    ("overflow", FORMS[0], [(1, 1, "a"), (2, 1, "b"), (2, 2147483647, "c"), (4, 1, "d"), (5, 1, "e")]),
+]
+
+
+def middle_cases():
+    """(name, sql, rows) with each case's keys in a range of its own."""
+    return [(name, HEAD + form, [(k + 10 * i, a, b) for k, a, b in rows])
+            for i, (name, form, rows) in enumerate(MIDDLE)]
+
+
+def preload(c):
+    d.reset_tables(c)
+    for i in range(len(MIDDLE)):
+        c.execute("INSERT INTO upsert_b VALUES (%s, 5, 'old')", (10 * i + 2,))
+
+
+def executemany_in(c, how, sql, rows):
+    """executemany with psycopg sending BEGIN in the same pipeline ("begun"), or after another
+    statement of the same pipeline ("after"); its outcome (row count, or SQLSTATE and the
+    failing row's key where the error names the row)."""
+    try:
+        with c.pipeline():
+            if how == "after":
+                c.execute("INSERT INTO upsert_b VALUES (%s, 0, 'pre')", (rows[0][0] + 1000,))
+            with c.cursor() as cur:
+                cur.executemany(sql.replace("?", "%s"), rows)
+                outcome = f"rows {cur.rowcount}"
+    except psycopg.Error as e:
+        # A constraint's DETAIL names the failing row; its key says which (the staging
+        # table's row has one more column, its load order).
+        failing = re.match(r"Failing row contains \((\w+)", e.diag.message_detail or "")
+        outcome = f"error {e.sqlstate}" + (f" at k={failing.group(1)}" if failing else "")
+    if how == "begun":
+        c.rollback() if outcome.startswith("error") else c.commit()
+    return outcome
+
+
+def placement_check(ports):
+    """Each MIDDLE case through JDBC (autocommit on and off, reWriteBatchedInserts false and
+    true: update counts, SQLSTATE, the failing entry) and psycopg (a BEGIN in the pipeline,
+    another statement before it in the pipeline): outcomes and contents as natively."""
+    failures = []
+    cases = middle_cases()
+    sides = ((ports[0], d.NATIVE), (ports[1], d.PROXIED))
+    for rewrite in (False, True):
+        script = [(autocommit, "commit", sql, rows) for autocommit in (False, True) for _, sql, rows in cases]
+        results, contents = [], []
+        for port, db in sides:
+            c = d.conn(port, db)
+            preload(c)
+            results.append(jdbc(port, db, rewrite, script))
+            contents.append(d.contents(c))
+            c.close()
+        for i, (w, g) in enumerate(zip(*results)):
+            OUTCOMES[f"placement jdbc {' '.join(w.split()[:2]) if 'error' in w else 'ok'}"] += 1
+            if w != g:
+                failures.append(f"placement_check jdbc rewrite={rewrite} {cases[i % len(cases)][0]} "
+                                f"autocommit={script[i][0]}:\n  native:  {w}\n  proxied: {g}")
+        if contents[0] != contents[1]:
+            failures.append(f"placement_check jdbc rewrite={rewrite}: contents differ:\n  native:  {contents[0]}\n"
+                            f"  proxied: {contents[1]}")
+    for how in ("begun", "after"):
+        outcomes, contents = [], []
+        for port, db in sides:
+            c = d.conn(port, db)
+            preload(c)
+            if how == "begun":
+                c.autocommit = False
+            outcomes.append([executemany_in(c, how, sql, rows) for _, sql, rows in cases])
+            c.autocommit = True
+            contents.append(d.contents(c))
+            c.close()
+        for (name, _, _), w, g in zip(cases, *outcomes):
+            OUTCOMES["placement executemany " + w.split(" ")[0]] += 1
+            if w != g:
+                failures.append(f"placement_check executemany {how} {name}:\n  native:  {w}\n  proxied: {g}")
+        if contents[0] != contents[1]:
+            failures.append(f"placement_check executemany {how}: contents differ:\n  native:  {contents[0]}\n"
+                            f"  proxied: {contents[1]}")
+    return failures
+
+
 def log_size(dev_port, log):
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
         return su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
@@ -237,6 +331,7 @@ def main():
     failures += settings_check(ports)
     failures += fold_check(ports, log)
     failures += replay_check(ports)
+    failures += placement_check(ports)
     failures += d.log_check(ports[0], log, start)
     return d.verdict(failures, OUTCOMES, len(script))
 

@@ -161,7 +161,7 @@ TEST(UpsertBatch, ALoneExecuteOfAFoldablePlanCountsOnlyItsCountingSteps) {
 
 TEST(UpsertBatch, ARowThatFailsToLoadGetsTheErrorAfterTheRowsBeforeIt) {
   Driver d = folding();
-  // Ended by a Flush, not a Sync: its rows run one by one (see below).
+  // Ended by a Flush, not a Sync: a run kept folded, not replayed (see below).
   std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
                             Execute{"", 0}, Flush{}});
   EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001)");
@@ -181,7 +181,7 @@ TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   EXPECT_EQ(up, "P(s:) B(:s:0)");  // nothing of the held Executes yet
   up += " " + d.send(Parse{"q", "select 1", {}});
   EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
-  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 2u) << up;  // not at a Sync: a row at a time
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
 }
 
 // A failed run alone in its implicit transaction is rolled back (the Sync ends it) and run
