@@ -547,7 +547,11 @@ Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts, con
   Evaluator ev(policy, session, catalog, options, &d);
   if (!ev.any_rule()) return d;
   for (size_t i = 0; i < facts.statements.size(); ++i) ev.statement(static_cast<int>(i), facts.statements[i]);
+  settle(d);
+  return d;
+}
 
+void settle(Decision& d) {
   auto first = [&](Mode mode) -> std::optional<size_t> {
     for (size_t i = 0; i < d.findings.size(); ++i) {
       if (d.findings[i].mode == mode && !d.findings[i].note) return i;
@@ -562,7 +566,6 @@ Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts, con
     d.outcome = Decision::Outcome::Audit;
     d.primary = 0;
   }
-  return d;
 }
 
 }  // namespace blueshift::policies

@@ -72,6 +72,9 @@ struct Decision {
 
 [[nodiscard]] Decision evaluate(const PolicySet& policy, const rewrite::QueryFacts& facts,
                                 const SessionFacts& session, const Catalog& catalog);
+// The outcome and primary finding of d's findings: the first enforce one refuses, else the
+// first warn one warns, else any is audited.
+void settle(Decision& d);
 
 // How many of the table's partitions the scan may read: those whose values satisfy the
 // scan's per-column bounds and, in each of its disjunctions, some branch. A $n still in a

@@ -37,6 +37,8 @@ namespace blueshift::policies {
 struct PreparedCheck {
   std::shared_ptr<const rewrite::QueryFacts> facts;
   std::vector<uint32_t> param_types;  // as the Parse message declared them
+  // A plan's steps (check_steps): the client's statement, whose findings they do not record.
+  std::shared_ptr<const rewrite::QueryFacts> client = nullptr;
 };
 
 namespace {
@@ -172,6 +174,23 @@ Verdict to_verdict(const Decision& d) {
   return v;
 }
 
+bool same_finding(const Finding& a, const Finding& b) {
+  return a.rule == b.rule && a.table == b.table && a.detail == b.detail;
+}
+
+// The findings of `steps` that `client` lacks, with the outcome and primary evaluate would
+// give them.
+Decision only_new(const Decision& steps, const Decision& client) {
+  Decision d;
+  d.needs_params = steps.needs_params;
+  for (const Finding& f : steps.findings) {
+    const auto known = [&](const Finding& c) { return same_finding(f, c); };
+    if (std::none_of(client.findings.begin(), client.findings.end(), known)) d.findings.push_back(f);
+  }
+  settle(d);
+  return d;
+}
+
 class GovernorImpl final : public Governor {
  public:
   GovernorImpl(std::shared_ptr<const PolicySet> policy, GovernorOptions options, std::shared_ptr<AuditLog> audit)
@@ -207,6 +226,32 @@ class GovernorImpl final : public Governor {
   Checked check_parse(std::string_view sql, const SessionContext& session,
                       const std::vector<uint32_t>& param_types) override {
     return check(sql, session, true, param_types);
+  }
+
+  Checked check_steps(std::string_view steps, std::string_view client, const SessionContext& session,
+                      const std::vector<uint32_t>* parse_types) override {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    if (rules.empty()) return Checked{};
+    const rewrite::AnalysisContext context = analysis_context(*snap, session);
+    auto qf = snap->cache->analyze(steps, context);
+    auto client_qf = snap->cache->analyze(client, context);
+    const EvaluateOptions now{false, &rules, nullptr, snap->sizes.get()};
+    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, now);
+    Checked out;
+    if (d.outcome != Decision::Outcome::Refuse && parse_types &&
+        (d.needs_params || unpruned_types(*parse_types))) {
+      out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, *parse_types, client_qf});
+      return out;
+    }
+    // No Bind will follow: every unknown value matches every partition, as check_query has it.
+    const EvaluateOptions final_options{!parse_types, &rules, nullptr, snap->sizes.get()};
+    if (d.needs_params) d = evaluate(*snap->policy, *qf, facts, *snap->catalog, final_options);
+    const Decision known = evaluate(*snap->policy, *client_qf, facts, *snap->catalog, final_options);
+    out.verdict = record(only_new(d, known), facts, qf->fingerprint);
+    return out;
   }
 
   Verdict check_bind(const PreparedCheck& prepared, const std::vector<std::optional<std::string>>& params,
@@ -455,7 +500,11 @@ class GovernorImpl final : public Governor {
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
-    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, EvaluateOptions{true, &rules, &values, snap->sizes.get()});
+    const EvaluateOptions bound{true, &rules, &values, snap->sizes.get()};
+    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, bound);
+    if (prepared.client)  // a plan's steps: only what the client's statement lacks
+      return record(only_new(d, evaluate(*snap->policy, *prepared.client, facts, *snap->catalog, bound)), facts,
+                    qf.fingerprint);
     return finish(d, facts, *snap, qf, &values, std::move(accounts));
   }
 
@@ -593,6 +642,25 @@ class GovernorImpl final : public Governor {
     }
   }
 
+  // Counts a decision that is not a pass unpriced, and writes its audit line: the verdict
+  // the client sees.
+  Verdict record(const Decision& d, const SessionFacts& facts, const std::string& fingerprint,
+                 const StatementEstimate* priced = nullptr) {
+    switch (d.outcome) {
+      case Decision::Outcome::Pass: if (!priced) return Verdict{}; break;
+      case Decision::Outcome::Audit: audited_.fetch_add(1, std::memory_order_relaxed); break;
+      case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
+      case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
+    }
+    rule_counts_.count(d);
+    if (audit_) {
+      audit_->write(d, facts, fingerprint, priced);
+    } else {
+      spdlog::info("policies audit: {}", audit_line(d, facts, fingerprint, options_.clock(), priced));
+    }
+    return to_verdict(d);
+  }
+
   // Counts the decision and writes its audit line, with the text's estimate when it scans
   // an external table (a passed one only then), charges what runs to the session's budget
   // `accounts`, and counts what runs (scan metrics, reconcile's record): at once, or, when
@@ -602,19 +670,8 @@ class GovernorImpl final : public Governor {
                  const std::vector<rewrite::ParamValue>* values, std::vector<BudgetAccount> accounts = {}) {
     const StatementEstimate estimate = estimate_text(qf, *snap.catalog, *snap.sizes, snap.policy->cost, values);
     const StatementEstimate* priced = estimate.scans.empty() ? nullptr : &estimate;
-    switch (d.outcome) {
-      case Decision::Outcome::Pass: if (!priced) return Verdict{}; break;
-      case Decision::Outcome::Audit: audited_.fetch_add(1, std::memory_order_relaxed); break;
-      case Decision::Outcome::Notice: warned_.fetch_add(1, std::memory_order_relaxed); break;
-      case Decision::Outcome::Refuse: refused_.fetch_add(1, std::memory_order_relaxed); break;
-    }
-    rule_counts_.count(d);
-    if (audit_) {
-      audit_->write(d, facts, qf.fingerprint, priced);
-    } else {
-      spdlog::info("policies audit: {}", audit_line(d, facts, qf.fingerprint, options_.clock(), priced));
-    }
-    Verdict v = to_verdict(d);
+    if (d.outcome == Decision::Outcome::Pass && !priced) return Verdict{};
+    Verdict v = record(d, facts, qf.fingerprint, priced);
     if (d.outcome == Decision::Outcome::Refuse) return v;
     RunCount ran{priced ? scan_spend_ : nullptr, std::string(spend_group(snap.spend_groups, facts)), estimate.bytes,
                  estimate.usd, nullptr, {}};

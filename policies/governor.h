@@ -175,6 +175,17 @@ class Governor : public SessionGroups {
   // when it needs no values: then this passes). unknown: the proxy did not see the
   // statement prepared, so nothing says what it reads, and it fails closed as code that
   // builds SQL at run time does.
+  // The statements a plan runs in place of the client's `client` (issue 12), checked as
+  // check_query (parse_types null) or check_parse check a text, but recording (audit line,
+  // counters) only the findings the client's own check lacks, by rule, table and detail:
+  // one statement's findings are recorded once. The verdict is theirs: a step-only warn
+  // finding is the client's notice. A deferred check, passed to check_bind, does the same.
+  // (Budgets charge the client's statement, not its steps.)
+  [[nodiscard]] virtual Checked check_steps(std::string_view steps, std::string_view client,
+                                            const SessionContext& session, const std::vector<uint32_t>* parse_types) {
+    (void)client;
+    return parse_types ? check_parse(steps, session, *parse_types) : check_query(steps, session);
+  }
   [[nodiscard]] virtual Verdict check_execute(const PreparedCheck* prepared, bool unknown,
                                               const std::vector<ExecuteArgument>& args,
                                               const SessionContext& session) = 0;

@@ -195,8 +195,13 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
   }
-  if (auto plan = plan_of(sql, nullptr).plan) {
+  const GovernedPlan governed = plan_of(sql, nullptr);
+  if (const rewrite::PlanPtr& plan = governed.plan) {
     if (plan->refusal) return refuse(plan_refusal(*plan, transaction_status_), false, out);
+    // The statement's warnings, its own and its steps', before the plan's replies (a held
+    // plan is the next thing sent).
+    for (const auto* w : {&v, &governed.notice})
+      if (w->outcome == policies::Verdict::Outcome::Notice) notice(*w, positions_.next_send());
     if (positions_.awaiting_reply()) {
       held_plan_ = std::move(plan);  // decided once: the check is not run again
       return Verdict::Wait;
@@ -407,6 +412,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     identity_.search_path_uncertain = true;
   }
   if (v.outcome == policies::Verdict::Outcome::Notice) notice(v, at);
+  if (governed.notice.outcome == policies::Verdict::Outcome::Notice) notice(governed.notice, at);
   explain_routing(routed, at);
   return plan || routed ? Verdict::Replace : Verdict::Forward;
 }
@@ -475,10 +481,12 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       rebound = held ? held->rebound : c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
       if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(to_error(rebound->verdict, rebound->routed), true, out);
-      // A plan's steps may read what the statement does not: checked with the values too.
-      if (c.info && c.info->steps_check && options_->governor != nullptr) {
-        const auto refused = bound_steps(*options_->governor, *c.info->steps_check, b.params, b.param_formats, identity_);
-        if (refused) return refuse(plan_refusal(*refused, transaction_status_), true, out);
+      // A plan's steps may read what the statement does not: checked with the values too
+      // (once: a Bind presented again after a budget wait passed them).
+      if (c.info && c.info->steps_check && options_->governor != nullptr && !held) {
+        const auto steps = bound_steps(*options_->governor, *c.info->steps_check, b.params, b.param_formats, identity_);
+        if (steps.plan) return refuse(plan_refusal(*steps.plan, transaction_status_), true, out);
+        if (steps.notice.outcome == policies::Verdict::Outcome::Notice) notice(steps.notice, positions_.next_send());
       }
       const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
       if (!check || options_->governor == nullptr) continue;

@@ -28,11 +28,11 @@ GovernedPlan Conversation::plan_of(std::string_view sql, const std::vector<uint3
   rewrite::PlanPtr plan;
   if (options_->copy_planner) {
     plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting));
-    if (plan && extended && plan->copy_in) return {extended_copy_refusal(), nullptr};
+    if (plan && extended && plan->copy_in) return {extended_copy_refusal(), nullptr, {}};
   }
   if (!plan && options_->planner) plan = options_->planner(sql, identity_);
   // Every step reaches the warehouse: each passes the policies before any runs.
-  return governed_steps(options_->governor, identity_, std::move(plan), parse_types);
+  return governed_steps(options_->governor, identity_, std::move(plan), sql, parse_types);
 }
 
 Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {

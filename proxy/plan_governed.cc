@@ -27,21 +27,22 @@ std::string checked_text(const rewrite::Plan& plan) {
 }
 
 GovernedPlan governed_steps(policies::Governor* governor, const policies::SessionContext& session,
-                            rewrite::PlanPtr plan, const std::vector<uint32_t>* parse_types) {
+                            rewrite::PlanPtr plan, std::string_view client,
+                            const std::vector<uint32_t>* parse_types) {
   // A session no rule applies to has nothing to refuse: no second analysis of its steps.
-  if (governor == nullptr || !plan || plan->refusal || !governor->governs(session)) return {std::move(plan), nullptr};
-  const std::string text = checked_text(*plan);
-  policies::Checked checked =
-      parse_types ? governor->check_parse(text, session, *parse_types) : governor->check_query(text, session);
-  if (checked.verdict.outcome == policies::Verdict::Outcome::Refuse) return {refused(checked.verdict), nullptr};
-  return {std::move(plan), std::move(checked.deferred)};
+  if (governor == nullptr || !plan || plan->refusal || !governor->governs(session))
+    return {std::move(plan), nullptr, {}};
+  policies::Checked checked = governor->check_steps(checked_text(*plan), client, session, parse_types);
+  if (checked.verdict.outcome == policies::Verdict::Outcome::Refuse) return {refused(checked.verdict), nullptr, {}};
+  return {std::move(plan), std::move(checked.deferred), std::move(checked.verdict)};
 }
 
-rewrite::PlanPtr bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
-                             const std::vector<std::optional<std::string>>& params,
-                             const std::vector<int16_t>& param_formats, const policies::SessionContext& session) {
-  const policies::Verdict v = governor.check_bind(at_bind, params, param_formats, session);
-  return v.outcome == policies::Verdict::Outcome::Refuse ? refused(v) : nullptr;
+GovernedPlan bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
+                         const std::vector<std::optional<std::string>>& params,
+                         const std::vector<int16_t>& param_formats, const policies::SessionContext& session) {
+  policies::Verdict v = governor.check_bind(at_bind, params, param_formats, session);
+  if (v.outcome == policies::Verdict::Outcome::Refuse) return {refused(v), nullptr, {}};
+  return {nullptr, nullptr, std::move(v)};
 }
 
 }  // namespace blueshift::proxy

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policies/governor.h"
@@ -16,22 +17,29 @@
 namespace blueshift::proxy {
 
 // A plan as the policies left it, and, for a Parse whose steps' decision needs the $n
-// values, the check each Bind of it runs with them (bound_steps).
+// values, the check each Bind of it runs with them (bound_steps). `notice`: a warn-mode
+// finding only the steps raise, which the client is shown as its statement's own
+// (Verdict::Outcome::Notice; Pass when there is none).
 struct GovernedPlan {
   rewrite::PlanPtr plan;
   std::shared_ptr<const policies::PreparedCheck> at_bind;
+  policies::Verdict notice;
 };
 
 // The plan, or one that refuses with the policy's error when the policies refuse any of its
-// steps: then nothing of it runs. `parse_types`: null for a simple Query; a Parse's declared
-// types, the steps then checked as a Parse (they carry the client's $n). A null governor or
-// plan, a refusing plan, or a session no rule applies to: the plan as it is.
+// steps: then nothing of it runs. `client`: the client's statement, already checked, whose
+// findings the steps' check does not record again (Governor::check_steps). `parse_types`:
+// null for a simple Query; a Parse's declared types, the steps then checked as a Parse (they
+// carry the client's $n). A null governor or plan, a refusing plan, or a session no rule
+// applies to: the plan as it is.
 [[nodiscard]] GovernedPlan governed_steps(policies::Governor* governor, const policies::SessionContext& session,
-                                          rewrite::PlanPtr plan, const std::vector<uint32_t>* parse_types);
+                                          rewrite::PlanPtr plan, std::string_view client,
+                                          const std::vector<uint32_t>* parse_types);
 
 // The steps' check at a Bind, with its values, as the client's statement is checked there:
-// null when they pass, else a plan that refuses with the policy's error before anything runs.
-[[nodiscard]] rewrite::PlanPtr bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
+// `plan` null when they pass, else a plan that refuses with the policy's error before
+// anything runs; `notice` as governed_steps'.
+[[nodiscard]] GovernedPlan bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
                                            const std::vector<std::optional<std::string>>& params,
                                            const std::vector<int16_t>& param_formats,
                                            const policies::SessionContext& session);

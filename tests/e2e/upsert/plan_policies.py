@@ -24,6 +24,11 @@ column alias, in a literal and in a comment runs and stores what PostgreSQL woul
 Extended only, the steps are checked with each Bind's values: a MERGE from the lake's months
 in $1 of three years is refused by the 12-partition rule for {1,2,3,4,5} (15 partitions)
 before anything runs, and runs for {1}.
+Then, in either protocol, each finding is recorded once per client statement (a second proxy
+on the same port, the public DELETE rule in warn mode): an upsert whose client text and staged
+load both read the lake with SELECT * has one audit record of the SELECT * rule and one
+WARNING; the MERGE ... WHEN MATCHED THEN DELETE into public, whose DELETE only its steps run,
+runs with one audit record of the DELETE rule and that rule's WARNING, before its result.
 Run with /usr/bin/python3 (Debian's python3-psycopg); skips (77) without tests/run.sh's
 environment.
 """
@@ -33,6 +38,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies"))
@@ -174,6 +180,48 @@ def check_bound(c, log, since):
     h.check(logged(log, since, mark) != [], "extended MERGE of 3 partitions: its steps reached the warehouse")
 
 
+# The lake read with SELECT * by the client's text and by its plan's staged load.
+STAR = (f"INSERT INTO {TARGET} (sale_id, amount) SELECT sale_id, amount FROM (SELECT * FROM {LAKE} WHERE {FILTER}) s "
+        "ON CONFLICT (sale_id) DO UPDATE SET amount = EXCLUDED.amount")
+WARN_DELETE = {f"mode: enforce  # {h.RULE_DENY}": f"mode: warn  # {h.RULE_DENY}"}
+
+
+def rule_records(proxy, rule):
+    """The audit file's policy records with a finding of rule (the writer is asynchronous:
+    read until two reads half a second apart agree)."""
+    count = lambda: sum(1 for r in proxy.audit_lines() if any(f.get("rule") == rule for f in r.get("findings", [])))
+    last, now = -1, count()
+    while now != last:
+        time.sleep(0.5)
+        last, now = now, count()
+    return now
+
+
+def check_once(c, proxy, mode, prepare, sql, rule, tag):
+    """sql runs, with one audit record of rule and one WARNING of it, before its result."""
+    seen = []
+    handler = lambda d: seen.append((d.severity_nonlocalized, d.sqlstate, d.message_primary))  # noqa: E731
+    c.add_notice_handler(handler)
+    before = rule_records(proxy, rule)
+    state, message = run(c, sql, prepare)
+    c.remove_notice_handler(handler)
+    h.check(state.startswith(tag), f"{mode} {rule}: runs: {state} {message}")
+    h.check_eq(rule_records(proxy, rule) - before, 1, f"{mode} {rule}: audit records of the statement")
+    h.check_eq(len(seen), 1, f"{mode} {rule}: the client's notices: {seen}")
+    h.check_warning({"S": seen[0][0], "C": seen[0][1], "M": seen[0][2]}, rule, f"{mode} {rule}")
+
+
+def check_recorded_once(mode):
+    setup()
+    prepare = mode == "extended"
+    with h.Proxy(PORTS[mode], {"policies:\n": UPSERTS, **WARN_DELETE}) as proxy, \
+            psycopg.connect(f"host=127.0.0.1 port={proxy.port} dbname=dev user={USER} password={PASSWORD} "
+                            "connect_timeout=10", autocommit=True, prepare_threshold=0 if prepare else None,
+                            cursor_factory=psycopg.Cursor if prepare else psycopg.ClientCursor) as c:
+        check_once(c, proxy, mode, prepare, STAR, h.RULE_STAR, "INSERT")
+        check_once(c, proxy, mode, prepare, DELETING.format(table=PUBLIC), h.RULE_DENY, "MERGE 1")
+
+
 def check_forms(mode):
     log, since = setup()
     prepare = mode == "extended"
@@ -208,10 +256,12 @@ def check_forms(mode):
 
 def test_simple():
     check_forms("simple")
+    check_recorded_once("simple")
 
 
 def test_extended():
     check_forms("extended")
+    check_recorded_once("extended")
 
 
 if __name__ == "__main__":
