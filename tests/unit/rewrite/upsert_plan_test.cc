@@ -67,6 +67,15 @@ TEST(UpsertPlan, DoUpdateStagesChecksLocksUpdatesAndInserts) {
   EXPECT_TRUE(p->steps[1].implicit_only);
 }
 
+// The advisory lock names the table in a string literal: a quote or backslash in the name
+// must not end it (adversarial: the text reaches the warehouse as a plan step).
+TEST(UpsertPlan, AdvisoryLockQuotesATableNameWithQuotesAndBackslashes) {
+  const PlanPtr p = plan_upsert("insert into \"a'b\\\" select * from src on conflict (k) do nothing;");
+  ASSERT_NE(p, nullptr);
+  ASSERT_GT(p->steps.size(), 1u);
+  EXPECT_EQ(p->steps[1].sql, "SELECT pg_advisory_xact_lock(1651275109, E'\"a''b\\\\\"'::regclass::oid::int)");
+}
+
 TEST(UpsertPlan, DoNothingKeepsTheFirstOfDuplicatesAndInsertsNewKeys) {
   const PlanPtr p = plan_upsert("insert into \"T\" select * from src on conflict (k1, \"K2\") do nothing;");
   ASSERT_NE(p, nullptr);
