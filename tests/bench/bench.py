@@ -6,7 +6,8 @@ run_bench.sh owns the processes (start, trap, cleanup); this file only measures,
 crash here never leaves a proxy behind. Targets arrive as JSON:
   {"tps": {"direct": {"port": 5440, "pid": null}, "pgbouncer": {...}, "blueshift": {...}, ...},
    "idle": {"blueshift": {"port": ..., "pid": ...}, "pgbouncer": {...}},
-   "idle_scripted": {"1000": {"blueshift": {...}, "pgbouncer": {...}}, "5000": {...}}}
+   "idle_scripted": {"1000": [{"blueshift": {...}, "pgbouncer": {...}}, ...], "5000": [...]}}
+   (one fresh pair of proxies per idle sample, BENCH_IDLE_SAMPLES of them per count)
 Throughput and latency are measured once per phase of BENCH_LOADS ("quiet contended": the
 second with one busy process per core beside everything, see contention.py). Runs are interleaved (every round visits every target, in a rotated order) and the median is
 reported, because the machine is shared and noisy. Proxy CPU time is read from /proc/PID/stat
@@ -81,6 +82,18 @@ def loadavg():
 def alive(pid):
     return not pid or os.path.exists(f"/proc/{pid}")
 
+
+
+def median_sample(samples):
+    """The sample with the median KiB per client (the lower of the middle two), with every
+    sample's figure in "samples"; a failed sample counts as the worst."""
+    def key(r):
+        per = r.get("per_client")
+        return float("inf") if per is None else per
+    ordered = sorted(samples, key=key)
+    chosen = dict(ordered[(len(ordered) - 1) // 2])
+    chosen["samples"] = [r.get("per_client") for r in samples]
+    return chosen
 
 class Bench:
     def __init__(self, args, targets):
@@ -327,11 +340,16 @@ class Bench:
         return res
 
     def run_idle_scripted(self):
-        """Idle memory at BENCH_IDLE_COUNTS sessions, against tests/bench/idle_upstream.py."""
+        """Idle memory at BENCH_IDLE_COUNTS sessions, against tests/bench/idle_upstream.py: each
+        fresh pair sampled in turn, each proxy's median sample kept (with all of them)."""
         res = {}
-        for count, pair in self.targets.get("idle_scripted", {}).items():
-            res[count] = {name: self.idle_sample(f"{name} x{count}", t, int(count))
-                          for name, t in pair.items()}
+        for count, pairs in self.targets.get("idle_scripted", {}).items():
+            samples = {}
+            for i, pair in enumerate(pairs if isinstance(pairs, list) else [pairs]):
+                for name, t in pair.items():
+                    samples.setdefault(name, []).append(
+                        self.idle_sample(f"{name} x{count} #{i + 1}", t, int(count)))
+            res[count] = {name: median_sample(s) for name, s in samples.items()}
         return res
 
     def idle_sample(self, name, t, n, note=""):

@@ -41,6 +41,8 @@
 #   BENCH_IDLE_COUNTS      idle session counts for the memory test via tests/bench/idle_upstream.py
 #                          (no warehouse backends: scales past max_connections); "" to skip
 #                                                                           ["1000 5000"; quick 500]
+#   BENCH_IDLE_SAMPLES     fresh proxy pairs sampled per count there, the median reported
+#                          (one sample scatters by a few tenths of a KiB)            [3; quick 1]
 #   BENCH_SCALE            pgbench -i scale of database "bench" (kept between runs)       [10]
 #   BENCH_OS_USER          unprivileged OS user PgBouncer runs as when we are root  [nobody]
 #   BENCH_PGB_FRESH        1: also measure "pgbouncer-fresh", PgBouncer with its server
@@ -78,6 +80,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_TIME_LIMIT:=150}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
   : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}" "${BENCH_SYSCALL_TXS:=300}"
   : "${BENCH_SYSCALL_MODES:=simple}" "${BENCH_SYSCALL_TARGETS:=pgbouncer blueshift}" "${BENCH_PLACEMENT:=0}"
+  : "${BENCH_IDLE_SAMPLES:=1}"
 fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
 export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
@@ -304,11 +307,15 @@ if [[ -n "$BENCH_IDLE_COUNTS" ]]; then
   P_IDLE_UP="$(awk '/^listening/ {print $2}' "$WORK/idle_upstream.log")"
   [[ -n "$P_IDLE_UP" ]] || die "idle_upstream.py did not start: $(cat "$WORK/idle_upstream.log")"
   for n in $BENCH_IDLE_COUNTS; do
-    read -r p_bs p_pgb <<<"$(free_ports 2)"
-    UPSTREAM_PORT="$P_IDLE_UP" start_blueshift "blueshift-idle-$n" "$p_bs"; pid_bs=$LAST_PID
-    start_pgbouncer "pgbouncer-idle-$n" "$p_pgb" "$P_IDLE_UP" "$n"; pid_pgb=$LAST_PID
-    IDLE_SCRIPTED_JSON+="${IDLE_SCRIPTED_JSON:+, }\"$n\": {\"blueshift\": {\"port\": $p_bs, \"pid\": $pid_bs},"
-    IDLE_SCRIPTED_JSON+=" \"pgbouncer\": {\"port\": $p_pgb, \"pid\": $pid_pgb}}"
+    pairs=""
+    for ((s = 1; s <= ${BENCH_IDLE_SAMPLES:-3}; s++)); do
+      read -r p_bs p_pgb <<<"$(free_ports 2)"
+      UPSTREAM_PORT="$P_IDLE_UP" start_blueshift "blueshift-idle-$n-$s" "$p_bs"; pid_bs=$LAST_PID
+      start_pgbouncer "pgbouncer-idle-$n-$s" "$p_pgb" "$P_IDLE_UP" "$n"; pid_pgb=$LAST_PID
+      pairs+="${pairs:+, }{\"blueshift\": {\"port\": $p_bs, \"pid\": $pid_bs},"
+      pairs+=" \"pgbouncer\": {\"port\": $p_pgb, \"pid\": $pid_pgb}}"
+    done
+    IDLE_SCRIPTED_JSON+="${IDLE_SCRIPTED_JSON:+, }\"$n\": [$pairs]"
   done
 fi
 # Placement and ceiling targets: the default thread choice, one I/O thread, and unpinned.
