@@ -259,6 +259,28 @@ class GovernorImpl final : public Governor {
     return check_values(prepared, rewrite::bind_values(params, param_formats, prepared.param_types), session);
   }
 
+  Verdict check_bind_planned(const PreparedCheck& client, const PreparedCheck& steps,
+                             const std::vector<std::optional<std::string>>& params,
+                             const std::vector<int16_t>& param_formats, const SessionContext& session,
+                             Verdict* steps_verdict) override {
+    if (!client.facts || !steps.facts)
+      return Governor::check_bind_planned(client, steps, params, param_formats, session, steps_verdict);
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    *steps_verdict = Verdict{};
+    const auto snap = snapshot();
+    const SessionFacts facts = session_facts(*snap, session);
+    const auto rules = rules_in_scope(*snap->policy, facts);
+    auto accounts = budget_accounts(snap->policy->budgets, facts);
+    if (rules.empty() && accounts.empty()) return Verdict{};
+    const auto values = rewrite::bind_values(params, param_formats, client.param_types);
+    const EvaluateOptions bound{true, &rules, &values, snap->sizes.get()};
+    const Decision known = evaluate(*snap->policy, *client.facts, facts, *snap->catalog, bound);
+    const Decision d = evaluate(*snap->policy, *steps.facts, facts, *snap->catalog, bound);
+    *steps_verdict = record(only_new(d, known), facts, steps.facts->fingerprint);
+    if (steps_verdict->outcome == Verdict::Outcome::Refuse) return Verdict{};
+    return finish(known, facts, *snap, *client.facts, &values, std::move(accounts));
+  }
+
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
                  const std::vector<std::optional<std::string>>* params,
                  const std::vector<int16_t>& param_formats) override {
