@@ -11,7 +11,6 @@
 
 #include "conversation_driver.h"
 #include "demo_governor.h"
-#include "policies/budgets.h"
 #include "rewrite/merge_plan.h"
 #include "rewrite/upsert_plan.h"
 
@@ -252,13 +251,7 @@ std::vector<BackendMessage> refused_upstream() {
 
 struct PlanBudgeted : ::testing::Test {
   std::shared_ptr<policies::MemoryLedger> ledger = std::make_shared<policies::MemoryLedger>();
-  std::unique_ptr<policies::Budgets> budgets = [this] {
-    policies::Budgets::Options o;
-    o.ledger = ledger;
-    o.background = false;
-    o.settings.instance = "test";
-    return std::make_unique<policies::Budgets>(std::move(o));
-  }();
+  std::unique_ptr<policies::Budgets> budgets = testing::memory_budgets(ledger);
   // The steps load the lake's sales of three years in the months of $1 (the client's: one).
   std::unique_ptr<Driver> driver(const std::shared_ptr<policies::Governor>& governor) {
     const std::string load =
