@@ -259,6 +259,24 @@ class GovernorImpl final : public Governor {
     return check_values(prepared, rewrite::bind_values(params, param_formats, prepared.param_types), session);
   }
 
+  Verdict check_bind_planned(const PreparedCheck& client, const PreparedCheck& steps,
+                             const std::vector<std::optional<std::string>>& params,
+                             const std::vector<int16_t>& param_formats, const SessionContext& session,
+                             Verdict* steps_verdict) override {
+    if (!client.facts || !steps.facts)
+      return Governor::check_bind_planned(client, steps, params, param_formats, session, steps_verdict);
+    *steps_verdict = Verdict{};
+    BindScope s = bind_scope(session);
+    if (s.rules.empty() && s.accounts.empty()) return Verdict{};
+    const auto values = rewrite::bind_values(params, param_formats, client.param_types);
+    const EvaluateOptions bound{true, &s.rules, &values, s.snap->sizes.get()};
+    const Decision known = evaluate(*s.snap->policy, *client.facts, s.facts, *s.snap->catalog, bound);
+    const Decision d = evaluate(*s.snap->policy, *steps.facts, s.facts, *s.snap->catalog, bound);
+    *steps_verdict = record(only_new(d, known), s.facts, steps.facts->fingerprint);
+    if (steps_verdict->outcome == Verdict::Outcome::Refuse) return Verdict{};
+    return finish(known, s.facts, *s.snap, *client.facts, &values, std::move(s.accounts));
+  }
+
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
                  const std::vector<std::optional<std::string>>* params,
                  const std::vector<int16_t>& param_formats) override {
@@ -489,23 +507,37 @@ class GovernorImpl final : public Governor {
 
   // The decision on a prepared statement's facts with its $n values (a value that cannot
   // be read keeps its $n, which may match any partition).
+  // What a check with $n values reads, the check counted: the snapshot, the session's
+  // facts, the rules in scope and the budget accounts (neither: the check passes).
+  struct BindScope {
+    std::shared_ptr<const Snapshot> snap;
+    SessionFacts facts;
+    std::vector<const Rule*> rules;
+    std::vector<BudgetAccount> accounts;
+  };
+  BindScope bind_scope(const SessionContext& session) {
+    checked_.fetch_add(1, std::memory_order_relaxed);
+    BindScope s;
+    s.snap = snapshot();
+    s.facts = session_facts(*s.snap, session);
+    s.rules = rules_in_scope(*s.snap->policy, s.facts);
+    s.accounts = budget_accounts(s.snap->policy->budgets, s.facts);
+    return s;
+  }
+
   Verdict check_values(const PreparedCheck& prepared, const std::vector<rewrite::ParamValue>& values,
                        const SessionContext& session) {
-    checked_.fetch_add(1, std::memory_order_relaxed);
-    const auto snap = snapshot();
-    const SessionFacts facts = session_facts(*snap, session);
-    const auto rules = rules_in_scope(*snap->policy, facts);
-    auto accounts = budget_accounts(snap->policy->budgets, facts);
-    if (rules.empty() && accounts.empty()) return Verdict{};
+    BindScope s = bind_scope(session);
+    if (s.rules.empty() && s.accounts.empty()) return Verdict{};
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
-    const EvaluateOptions bound{true, &rules, &values, snap->sizes.get()};
-    const Decision d = evaluate(*snap->policy, qf, facts, *snap->catalog, bound);
+    const EvaluateOptions bound{true, &s.rules, &values, s.snap->sizes.get()};
+    const Decision d = evaluate(*s.snap->policy, qf, s.facts, *s.snap->catalog, bound);
     if (prepared.client)  // a plan's steps: only what the client's statement lacks
-      return record(only_new(d, evaluate(*snap->policy, *prepared.client, facts, *snap->catalog, bound)), facts,
-                    qf.fingerprint);
-    return finish(d, facts, *snap, qf, &values, std::move(accounts));
+      return record(only_new(d, evaluate(*s.snap->policy, *prepared.client, s.facts, *s.snap->catalog, bound)),
+                    s.facts, qf.fingerprint);
+    return finish(d, s.facts, *s.snap, qf, &values, std::move(s.accounts));
   }
 
   // EXECUTE of a statement the proxy never saw prepared: code whose SQL is unknown.

@@ -186,6 +186,18 @@ class Governor : public SessionGroups {
     (void)client;
     return parse_types ? check_parse(steps, session, *parse_types) : check_query(steps, session);
   }
+  // A Bind of a planned statement whose steps' check and client's check were both
+  // deferred: both decided in one check, the client's statement evaluated once (for its
+  // own verdict, returned, and for the findings only the steps add). `steps_verdict`: the
+  // steps' as check_bind gives it; when it refuses, the client's is not decided (Pass).
+  [[nodiscard]] virtual Verdict check_bind_planned(const PreparedCheck& client, const PreparedCheck& steps,
+                                                   const std::vector<std::optional<std::string>>& params,
+                                                   const std::vector<int16_t>& param_formats,
+                                                   const SessionContext& session, Verdict* steps_verdict) {
+    *steps_verdict = check_bind(steps, params, param_formats, session);
+    if (steps_verdict->outcome == Verdict::Outcome::Refuse) return Verdict{};
+    return check_bind(client, params, param_formats, session);
+  }
   [[nodiscard]] virtual Verdict check_execute(const PreparedCheck* prepared, bool unknown,
                                               const std::vector<ExecuteArgument>& args,
                                               const SessionContext& session) = 0;

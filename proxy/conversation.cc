@@ -481,18 +481,22 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       rebound = held ? held->rebound : c.info ? route_bind(*c.info, b, in_effect.size() == 1) : std::nullopt;
       if (rebound && rebound->verdict.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(to_error(rebound->verdict, rebound->routed), true, out);
-      // A plan's steps may read what the statement does not: checked with the values too
-      // (once: a Bind presented again after a budget wait passed them).
-      if (c.info && c.info->steps_check && options_->governor != nullptr && !held) {
-        const auto steps = bound_steps(*options_->governor, *c.info->steps_check, b.params, b.param_formats, identity_);
+      const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
+      // A plan's steps may read what the statement does not: checked with the values too,
+      // in one check with the statement's own (once: a Bind presented again after a
+      // budget wait passed them).
+      policies::Verdict v;
+      const bool steps_now = c.info && c.info->steps_check && options_->governor != nullptr && !held;
+      if (steps_now) {
+        const auto steps = bound_steps(*options_->governor, *c.info->steps_check, b.params, b.param_formats, identity_,
+                                       check.get(), &v);
         if (steps.plan) return refuse(plan_refusal(*steps.plan, transaction_status_), true, out);
         if (steps.notice.outcome == policies::Verdict::Outcome::Notice) notice(steps.notice, positions_.next_send());
       }
-      const auto& check = rebound ? rebound->check : c.info ? c.info->check : nullptr;
       if (!check || options_->governor == nullptr) continue;
-      policies::Verdict v = held && held->verdict
-                                ? *held->verdict
-                                : options_->governor->check_bind(*check, b.params, b.param_formats, identity_);
+      if (!steps_now)
+        v = held && held->verdict ? *held->verdict
+                                  : options_->governor->check_bind(*check, b.params, b.param_formats, identity_);
       if (v.outcome == policies::Verdict::Outcome::Refuse)
         return refuse(rebound ? to_error(v, rebound->routed) : to_error(v), true, out);
       ProxyError budget_error;

@@ -39,8 +39,13 @@ GovernedPlan governed_steps(policies::Governor* governor, const policies::Sessio
 
 GovernedPlan bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
                          const std::vector<std::optional<std::string>>& params,
-                         const std::vector<int16_t>& param_formats, const policies::SessionContext& session) {
-  policies::Verdict v = governor.check_bind(at_bind, params, param_formats, session);
+                         const std::vector<int16_t>& param_formats, const policies::SessionContext& session,
+                         const policies::PreparedCheck* client, policies::Verdict* client_verdict) {
+  policies::Verdict v;
+  if (client != nullptr)
+    *client_verdict = governor.check_bind_planned(*client, at_bind, params, param_formats, session, &v);
+  else
+    v = governor.check_bind(at_bind, params, param_formats, session);
   if (v.outcome == policies::Verdict::Outcome::Refuse) return {refused(v), nullptr, {}};
   return {nullptr, nullptr, std::move(v)};
 }

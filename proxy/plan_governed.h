@@ -38,11 +38,15 @@ struct GovernedPlan {
 
 // The steps' check at a Bind, with its values, as the client's statement is checked there:
 // `plan` null when they pass, else a plan that refuses with the policy's error before
-// anything runs; `notice` as governed_steps'.
+// anything runs; `notice` as governed_steps'. `client`: the client's own deferred check
+// (a budget session defers every one), decided in the same check, its verdict in
+// `client_verdict` (Pass when the steps refuse): one check a Bind, not two.
 [[nodiscard]] GovernedPlan bound_steps(policies::Governor& governor, const policies::PreparedCheck& at_bind,
-                                           const std::vector<std::optional<std::string>>& params,
-                                           const std::vector<int16_t>& param_formats,
-                                           const policies::SessionContext& session);
+                                       const std::vector<std::optional<std::string>>& params,
+                                       const std::vector<int16_t>& param_formats,
+                                       const policies::SessionContext& session,
+                                       const policies::PreparedCheck* client = nullptr,
+                                       policies::Verdict* client_verdict = nullptr);
 
 // The steps as one text the policies read: each step's checked text, where the plan named
 // its staging tables in the schema of temporary tables (unqualified they would be taken for

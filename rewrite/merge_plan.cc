@@ -308,10 +308,13 @@ PlanPtr build(const Merge& m, Warehouse warehouse, const std::string& stage, con
   plan->tag = "MERGE {rows}";
   plan->target = m.table;
   plan->form = "merge";
-  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
-                             PlanStep::Replies::Swallow, m.source_params));
+  // The lock before the source is staged: a source that reads the target (a subquery on
+  // it, a join, a view) then reads it as no other writer can change it before the plan's
+  // own steps, and two such MERGEs do not deadlock upgrading a reader's lock to LOCK's.
   for (PlanStep& lock : staged::lock_steps(m.table, warehouse == Warehouse::PostgreSQL))
     plan->steps.push_back(std::move(lock));
+  plan->steps.push_back(step("CREATE TEMP TABLE " + stage + " AS SELECT * FROM " + m.source,
+                             PlanStep::Replies::Swallow, m.source_params));
   if (!numbers(m, {Action::Update, Action::Delete}).empty())
     plan->steps.push_back(twice_check(m, stage));
   const bool inserts = !numbers(m, {Action::Insert}).empty();

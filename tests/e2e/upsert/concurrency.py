@@ -15,6 +15,8 @@
   order, gives (all orders, explored natively under savepoints). Several trials.
 - A session whose upstream backend is terminated while its COPY streams rows: the
   table is unchanged and no staging table is left.
+- A MERGE whose source reads its own target, started while another session's UPDATE of
+  the target is open: it must read the updated row (the lock comes before the staging).
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh); else skips (77).
 """
 import os
@@ -109,6 +111,56 @@ def test_killed_mid_copy(direct, proxy_port):
     check("killed: no staging table left", left == 0, left)
     rows = direct.execute("SELECT k, v FROM upsert_conc_kill ORDER BY k").fetchall()
     check("killed: table unchanged", rows == [(1, "kept"), (2, "kept")], rows)
+
+
+# ------------------------------------------------------------------ a source reading its target
+SELF_MERGE = ("MERGE INTO upsert_conc_self AS t USING (SELECT u.k, u.a + {one} AS a FROM upsert_conc_self AS u) AS s "
+              "ON t.k = s.k WHEN MATCHED AND s.a > 0 THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.a)")
+
+
+def lock_waiters(direct, table):
+    return direct.execute("SELECT count(*) FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation "
+                          "WHERE c.relname = %s AND NOT l.granted", (table,)).fetchone()[0]
+
+
+def test_source_reads_target(dev, direct, proxy_port, extended):
+    """A MERGE whose source reads its target, while another session's UPDATE of the target
+    is open: the staged plan waits for it (LOCK) and must then read the updated row, as the
+    serial order "UPDATE, then MERGE" does. Staged before the lock, the source kept the old
+    row and the UPDATE was lost (a = 11)."""
+    what = f"source reads target ({'extended, in a block' if extended else 'simple'})"
+    direct.execute("DROP TABLE IF EXISTS upsert_conc_self")
+    direct.execute("CREATE TABLE upsert_conc_self (k int, a int)")
+    direct.execute("INSERT INTO upsert_conc_self VALUES (1, 10)")
+    outcome = []
+    with connect(dev, DB) as writer, connect(proxy_port, DB) as c:
+        writer.execute("BEGIN")
+        writer.execute("UPDATE upsert_conc_self SET a = 100 WHERE k = 1")
+
+        def merge():
+            try:
+                if extended:
+                    with c.transaction():
+                        c.execute(SELF_MERGE.format(one="%s::int"), (1,))
+                else:
+                    psycopg.ClientCursor(c).execute(SELF_MERGE.format(one="1"))
+                outcome.append("ok")
+            except Exception as e:  # noqa: BLE001 - reported as a failed check
+                outcome.append(repr(e))
+        t = threading.Thread(target=merge)
+        t.start()
+        for _ in range(100):  # the MERGE waits for the UPDATE's lock on the table
+            if lock_waiters(direct, "upsert_conc_self") > 0 or not t.is_alive():
+                break
+            time.sleep(0.05)
+        waited = lock_waiters(direct, "upsert_conc_self")
+        writer.execute("COMMIT")
+        t.join(30)
+    check(f"{what}: the MERGE waited for the open UPDATE", waited > 0, waited)
+    check(f"{what}: the MERGE ran", outcome == ["ok"], outcome)
+    rows = direct.execute("SELECT k, a FROM upsert_conc_self").fetchall()
+    # The UPDATE committed first: a = 101 (the MERGE after it); 11 is no serial order.
+    check(f"{what}: contents as the UPDATE, then the MERGE", rows == [(1, 101)], rows)
 
 
 # ------------------------------------------------------------------ serial orders
@@ -225,6 +277,8 @@ def checks(dev, proxy_port):
         test_serial_orders(direct, proxy_port, extended=False)
         test_serial_orders(direct, proxy_port, extended=True)
         test_killed_mid_copy(direct, proxy_port)
+        test_source_reads_target(dev, direct, proxy_port, extended=False)
+        test_source_reads_target(dev, direct, proxy_port, extended=True)
 
 
 def main():

@@ -6,6 +6,8 @@ across statements, NULL keys, partial SET lists, t.col / EXCLUDED.col expression
 conditional WHERE, DO NOTHING, aliases, VALUES and SELECT sources, blocks that commit,
 roll back or fail midway; conflict targets as columns, ON CONSTRAINT name, or none, whose
 keys Blueshift reads from the catalog, on tables with one key, two keys and none) runs natively on one database and through Blueshift on another.
+Fixed cases add NOT NULL and CHECK violations on new and existing keys (DO UPDATE, DO
+NOTHING, MERGE): SQLSTATE, constraint and column equal to native's.
 Per statement the tags and SQLSTATEs must be equal, and at the end the tables' contents;
 the warehouse's statement log must show no ON CONFLICT from the proxied database.
 Through psycopg (simple protocol; with --extended, prepare=True and executemany) and psql.
@@ -204,10 +206,10 @@ def known_precedence(text, want, got):
     return "_nope" in text and want == "ERROR 42804" and got == "ERROR 42704"
 
 
-def wait_for_keys(c):
+def wait_for_keys(c, tables=tuple(TABLES)):
     """Blueshift reads a database's keys off its I/O threads and refuses (55000) until they
     are read or while a table is newer than its snapshot: wait for every table's."""
-    probes = [f"INSERT INTO {t} SELECT * FROM {t} WHERE false ON CONFLICT DO NOTHING" for t in TABLES]
+    probes = [f"INSERT INTO {t} SELECT * FROM {t} WHERE false ON CONFLICT DO NOTHING" for t in tables]
     for _ in range(100):
         if all(run(c, p, None, False).startswith("INSERT") for p in probes):
             return
@@ -313,6 +315,69 @@ def chain_check(port):
     return [] if (got, rows) == ("ERROR 0A000", 0) else [f"chain: {got}, {rows} rows (want ERROR 0A000, 0 rows)"]
 
 
+# PostgreSQL checks the proposed row of an INSERT ... ON CONFLICT (DO UPDATE and DO
+# NOTHING) against NOT NULL and CHECK before it looks for a conflict, so a bad row errs on an
+# existing key too; MERGE checks the rows it writes. Each statement on the seeded table
+# (keys 1 and 2), native and through Blueshift: SQLSTATE, constraint and column equal.
+CONSTRAINED = ("upsert_t5", "k int PRIMARY KEY, a int NOT NULL CHECK (a >= 0), b text CONSTRAINT upsert_t5_b_good "
+               "CHECK (b <> 'bad')")
+CONSTRAINT_CASES = [
+    "INSERT INTO upsert_t5 VALUES (1, -1, 'x') ON CONFLICT (k) DO UPDATE SET b = EXCLUDED.b",
+    "INSERT INTO upsert_t5 VALUES (3, -1, 'x') ON CONFLICT (k) DO UPDATE SET b = EXCLUDED.b",
+    "INSERT INTO upsert_t5 AS t VALUES (4, 4, 'n'), (2, 2, 'bad') ON CONFLICT (k) DO UPDATE SET a = t.a + 1",
+    "INSERT INTO upsert_t5 VALUES (1, NULL, 'x') ON CONFLICT (k) DO UPDATE SET b = EXCLUDED.b",
+    "INSERT INTO upsert_t5 (k, b) VALUES (5, 'x') ON CONFLICT (k) DO UPDATE SET b = EXCLUDED.b",
+    "INSERT INTO upsert_t5 AS t VALUES (1, 1, 'x') ON CONFLICT (k) DO UPDATE SET a = t.a - 100",
+    "INSERT INTO upsert_t5 VALUES (2, -5, 'y') ON CONFLICT (k) DO NOTHING",
+    "INSERT INTO upsert_t5 VALUES (2, 2, 'bad') ON CONFLICT DO NOTHING",
+    "INSERT INTO upsert_t5 VALUES (6, -6, 'y') ON CONFLICT (k) DO NOTHING",
+    "INSERT INTO upsert_t5 (k, b) VALUES (1, 'y') ON CONFLICT (k) DO NOTHING",
+    "INSERT INTO upsert_t5 VALUES (7, 7, 'ok'), (1, 9, 'ok') ON CONFLICT (k) DO UPDATE SET a = EXCLUDED.a",
+    "INSERT INTO upsert_t5 VALUES (8, 8, 'ok'), (2, 0, 'ok') ON CONFLICT (k) DO NOTHING",
+    "MERGE INTO upsert_t5 AS t USING (VALUES (1, -1, 'x')) AS s(k, a, b) ON t.k = s.k "
+    "WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.a, s.b)",
+    "MERGE INTO upsert_t5 AS t USING (VALUES (9, NULL::int, 'x')) AS s(k, a, b) ON t.k = s.k "
+    "WHEN MATCHED THEN DO NOTHING WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.a, s.b)",
+    "MERGE INTO upsert_t5 AS t USING (VALUES (2, 2, 'bad'), (10, 1, 'bad')) AS s(k, a, b) ON t.k = s.k "
+    "WHEN MATCHED AND s.a > 0 THEN UPDATE SET b = s.b WHEN NOT MATCHED THEN DO NOTHING",
+    "MERGE INTO upsert_t5 AS t USING (VALUES (2, 3, 'm'), (11, 11, 'm')) AS s(k, a, b) ON t.k = s.k "
+    "WHEN MATCHED THEN UPDATE SET a = s.a WHEN NOT MATCHED THEN INSERT VALUES (s.k, s.a, s.b)",
+]
+
+
+def constrained_outcome(c, text, prepare):
+    try:
+        with c.cursor() as cur:
+            cur.execute(text, [] if prepare else None, prepare=prepare)
+            return cur.statusmessage
+    except psycopg.Error as e:
+        if e.sqlstate is None:
+            raise
+        return f"ERROR {e.sqlstate} constraint {e.diag.constraint_name} column {e.diag.column_name}"
+
+
+def constraints_check(ports):
+    failures = []
+    for prepare in (False, True):
+        sides = (conn(ports[0], NATIVE), conn(ports[1], PROXIED))
+        for c in sides:
+            c.execute(f"DROP TABLE IF EXISTS {CONSTRAINED[0]}")
+            c.execute(f"CREATE TABLE {CONSTRAINED[0]} ({CONSTRAINED[1]})")
+            c.execute(f"INSERT INTO {CONSTRAINED[0]} VALUES (1, 1, 'one'), (2, 2, 'two')")
+        wait_for_keys(sides[1], (CONSTRAINED[0],))
+        for i, text in enumerate(CONSTRAINT_CASES):
+            want, got = (constrained_outcome(c, text, prepare) for c in sides)
+            OUTCOMES[f"constraint {want.split(' constraint')[0]}"] += 1
+            if want != got:
+                failures.append(f"constraints {i} (prepared: {prepare}): {text}\n  native:  {want}\n  proxied: {got}")
+        native, proxied = (sorted(c.execute(f"SELECT * FROM {CONSTRAINED[0]}").fetchall()) for c in sides)
+        if native != proxied:
+            failures.append(f"constraints (prepared: {prepare}): contents differ\n  native:  {native}\n  proxied: {proxied}")
+        for c in sides:
+            c.close()
+    return failures
+
+
 def proxied_statements(dev_port, log, start):
     """The server log's statement entries from the proxied database since `start`."""
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
@@ -357,6 +422,7 @@ def main():
     failures += executemany_side(ports, rnd)
     failures += unnest_side(ports, rnd)
     failures += chain_check(ports[1])
+    failures += constraints_check(ports)
     failures += log_check(ports[0], log, start)
     return verdict(failures, OUTCOMES, len(simple))
 

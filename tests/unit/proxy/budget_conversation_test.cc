@@ -6,7 +6,6 @@
 
 #include "conversation_driver.h"
 #include "demo_governor.h"
-#include "policies/budgets.h"
 #include "policies/governor_options.h"
 #include "tests/unit/policies/fixtures.h"
 
@@ -24,13 +23,7 @@ struct Budgeted : ::testing::Test {
   // 32 scans fit: the demo catalog prices a partition at the default 128 MB ($0.000610352).
   std::shared_ptr<policies::Governor> governor = budget_governor(0.02);
   std::shared_ptr<policies::MemoryLedger> ledger = std::make_shared<policies::MemoryLedger>();
-  std::unique_ptr<policies::Budgets> budgets = [this] {
-    policies::Budgets::Options o;
-    o.ledger = ledger;
-    o.background = false;
-    o.settings.instance = "test";
-    return std::make_unique<policies::Budgets>(std::move(o));
-  }();
+  std::unique_ptr<policies::Budgets> budgets = testing::memory_budgets(ledger);
   Driver d{Conversation::Options{governor.get(), {}, {}, {}, budgets.get()}};
   void SetUp() override {
     d.conversation.identity().user = "analyst";

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "policies/budgets.h"
 #include "policies/governor.h"
 #include "policies/governor_options.h"
 #include "tests/unit/policies/fixtures.h"
@@ -19,6 +20,15 @@ inline std::shared_ptr<policies::Governor> budget_governor(double usd) {
                            "budgets:\n  limits:\n    - {name: day, user: analyst, period: day, usd: " +
                            std::to_string(usd) + "}\n";
   return policies::Governor::create(YAML::Load(yaml), options);
+}
+
+// Budgets over an in-memory ledger, maintained only when a test calls for it.
+inline std::unique_ptr<policies::Budgets> memory_budgets(std::shared_ptr<policies::MemoryLedger> ledger) {
+  policies::Budgets::Options o;
+  o.ledger = std::move(ledger);
+  o.background = false;
+  o.settings.instance = "test";
+  return std::make_unique<policies::Budgets>(std::move(o));
 }
 
 inline std::shared_ptr<policies::Governor> demo_governor() {

@@ -230,5 +230,85 @@ TEST_F(PlanGoverned, AFindingOfTheStatementAndItsStepsAtBindIsRecordedOnce) {
   EXPECT_EQ(star_warnings(*governor), std::make_pair(uint64_t{1}, uint64_t{1}));
 }
 
+
+
+// ------------------------------------------------------------------ budget sessions
+
+// A budget session defers the client's check of every prepared lake scan to its Binds; a
+// plan whose steps' check waits for the values too is decided there in one check, with
+// every refusal kept: a step over the partition cap, and the statement over budget.
+constexpr const char* kBudgetedUpsert =
+    "insert into loads.t select sale_id from spectrum_schema.sales where year = 2024 and month = ANY($1::int[]) "
+    "on conflict (k) do nothing";
+
+// What the server answers a Bind of the refused statement, then Sync.
+std::vector<BackendMessage> refused_upstream() {
+  std::vector<BackendMessage> m;
+  m.push_back(ErrorResponse{{{{'S', "ERROR"}, {'C', "26000"}}}});
+  m.push_back(ReadyForQuery{'I'});
+  return m;
+}
+
+struct PlanBudgeted : ::testing::Test {
+  std::shared_ptr<policies::MemoryLedger> ledger = std::make_shared<policies::MemoryLedger>();
+  std::unique_ptr<policies::Budgets> budgets = testing::memory_budgets(ledger);
+  // The steps load the lake's sales of three years in the months of $1 (the client's: one).
+  std::unique_ptr<Driver> driver(const std::shared_ptr<policies::Governor>& governor) {
+    const std::string load =
+        " AS SELECT sale_id FROM spectrum_schema.sales WHERE year IN (2022, 2023, 2024) AND month = ANY($1::int[])";
+    auto plan = std::make_shared<rewrite::Plan>(*plan_deleting("loads.t"));
+    plan->steps[0].sql = "CREATE TEMP TABLE " + std::string(kStage) + load;
+    plan->steps[0].checked = "CREATE TEMP TABLE pg_temp." + std::string(kStage) + load;
+    plan->steps[0].uses_params = true;
+    Conversation::Options o = planning_for(governor, kBudgetedUpsert, plan);
+    o.budgets = budgets.get();
+    auto d = std::make_unique<Driver>(std::move(o));
+    d->conversation.identity().user = "analyst";
+    d->conversation.identity().database = "dev";
+    EXPECT_EQ(d->send(Parse{"s", kBudgetedUpsert, {}}), "P(s:)");
+    EXPECT_EQ(d->reply(BackendMessage{ParseComplete{}}), "1");
+    return d;
+  }
+  // A Bind of `months` with its Execute and Sync, its lease taken when it waits for one.
+  std::string bind(Driver& d, const std::string& months) {
+    const Bind b{"", "s", {}, {months}, {}};
+    std::string sent = d.send(b);
+    if (sent == "WAIT") {
+      budgets->acquire(*d.conversation.budget().waiting(), d.conversation.budget().waiting_user());
+      d.conversation.budget().acquired();
+      sent = d.send(b);
+    }
+    return sent + " " + d.send({Execute{"", 0}, Sync{}});
+  }
+};
+
+TEST_F(PlanBudgeted, EachBindOfAPlannedStatementIsOneCheck) {
+  const auto governor = testing::budget_governor(100.0);
+  auto d = driver(governor);
+  for (int i = 0; i < 3; ++i) {
+    const uint64_t before = governor->counters().checked;
+    const std::string ran = bind(*d, "{1}");
+    EXPECT_NE(ran.find("P(__blueshift_step__:CREATE TEMP TABLE"), std::string::npos) << ran;
+    EXPECT_EQ(governor->counters().checked - before, 1u) << i;
+    d->reply({BindComplete{}, CommandComplete{"SELECT 3"}, ReadyForQuery{'I'}});
+  }
+}
+
+TEST_F(PlanBudgeted, AStepOverThePartitionCapIsRefused) {
+  const auto governor = testing::budget_governor(100.0);
+  auto d = driver(governor);
+  // The client's statement reads 5 partitions (the analysts' cap is 12), its steps 15.
+  EXPECT_EQ(bind(*d, "{1,2,3,4,5}"), "B(:__blueshift_refused__:0) S");
+  EXPECT_EQ(d->reply(refused_upstream()), "E(42501) Z(I)");
+}
+
+TEST_F(PlanBudgeted, AStatementOverBudgetIsRefused) {
+  // A partition is priced at $0.00061: one is over this budget.
+  const auto governor = testing::budget_governor(0.0001);
+  auto d = driver(governor);
+  EXPECT_EQ(bind(*d, "{1}"), "B(:__blueshift_refused__:0) S");
+  EXPECT_EQ(d->reply(refused_upstream()), "E(53400) Z(I)");
+}
+
 }  // namespace
 }  // namespace blueshift::proxy

@@ -74,9 +74,9 @@ TEST(MergePlan, FirstMatchingClauseWinsAcrossStagedSteps) {
   const std::string matched = "CASE WHEN (s.v = 'z') THEN 1 WHEN (x.n > 5) THEN 2 WHEN TRUE THEN 3 ELSE 0 END";
   EXPECT_EQ(texts(p),
             (std::vector<std::string>{
-                "CREATE TEMP TABLE S AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS s(k, v)",
                 "LOCK public.t",
                 "SELECT pg_advisory_xact_lock(1651275109, E'public.t'::regclass::oid::int)",
+                "CREATE TEMP TABLE S AS SELECT * FROM (VALUES (1, 'a'), (2, 'b')) AS s(k, v)",
                 "SELECT count(*) / 0 FROM S AS \"s\" JOIN public.t AS x ON (x.k = s.k) WHERE " + matched +
                     " IN (1, 2, 3) AND (SELECT count(*) FROM S AS \"s\" WHERE (x.k = s.k) AND " + matched +
                     " IN (1, 2, 3)) > 1 HAVING count(*) > 0",
@@ -88,8 +88,8 @@ TEST(MergePlan, FirstMatchingClauseWinsAcrossStagedSteps) {
                     matched + " IN (2, 3)",
                 "INSERT INTO public.t (k, v) SELECT s.k, upper(s.v) FROM N AS \"s\" WHERE blueshift_clause = 4",
                 "DROP TABLE N", "DROP TABLE S"}));
-  EXPECT_TRUE(p->steps[1].block_only);
-  EXPECT_TRUE(p->steps[2].implicit_only);
+  EXPECT_TRUE(p->steps[0].block_only);
+  EXPECT_TRUE(p->steps[1].implicit_only);
   ASSERT_TRUE(p->steps[3].error_as);
   EXPECT_EQ(p->steps[3].error_as->sqlstate, "21000");
   EXPECT_EQ(p->steps[3].error_as->message, kMergeAffectRowTwice);
@@ -126,8 +126,8 @@ TEST(MergePlan, OnlyStepsThatCarryParametersBindThem) {
   ASSERT_NE(p, nullptr);
   std::vector<bool> binds;
   for (const PlanStep& s : p->steps) binds.push_back(s.uses_params);
-  // stage, lock, advisory lock, check, unmatched, delete, insert, drop, drop
-  EXPECT_EQ(binds, (std::vector<bool>{true, false, false, true, false, true, false, false, false}));
+  // lock, advisory lock, stage, check, unmatched, delete, insert, drop, drop
+  EXPECT_EQ(binds, (std::vector<bool>{false, false, true, true, false, true, false, false, false}));
 }
 
 TEST(MergePlan, RefusesWhatItCannotSpell) {
