@@ -87,7 +87,7 @@ Conversation::~Conversation() = default;
 // ------------------------------------------------------------------ client side
 
 bool Conversation::inspects_client(char code) const {
-  if (discarding_until_sync_ || retryable_run_ || batch_ || retry_hold_) return true;
+  if (discarding_until_sync_ || retryable_run_ || batch_ || retry_hold_ || cut_message_) return true;
   switch (code) {
     case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
     case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
@@ -108,9 +108,15 @@ Conversation::Verdict Conversation::forward(char code) {
 Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) {
   // Nothing may go upstream between a retryable run's attempts (proxy/plan_retry.cc).
   if (retryable_run_) return Verdict::Wait;
+  if (cut_message_) {  // upsert_batch.cc: the message that cut a run goes before this one
+    if (const Verdict v = resume_cut(); v != Verdict::Replace) return v;
+  }
   // A folded upsert run is held until a message that does not continue it (upsert_batch.h).
   if (batch_ && batch_takes(f)) return Verdict::Replace;
-  if (batch_) flush_batch(&unsent_, f.code == protocol::Sync::kCode);
+  if (batch_ && flush_batch(&unsent_, f.code)) {
+    hold_cut(f);  // it waits for the run's outcome, and goes up before the next message
+    return with_unsent(f, Verdict::Replace, out);
+  }
   if (retry_hold_) release_hold(f.code);  // plan_retry.cc
   const Verdict v = dispatch(f, out);
   note_batch(f.code);  // plan_retry.cc

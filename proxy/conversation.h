@@ -129,7 +129,11 @@ class Conversation {
   [[nodiscard]] BudgetGate& budget() { return budget_; }
 
   // ---- what the server said.
-  [[nodiscard]] bool awaiting_reply() const { return positions_.awaiting_reply() || retry_due_ != nullptr; }
+  // A run the client's messages wait for counts too: one cut before its Sync (upsert_batch.h)
+  // has replies due that no Sync announced.
+  [[nodiscard]] bool awaiting_reply() const {
+    return positions_.awaiting_reply() || retry_due_ != nullptr || retryable_run_ != nullptr;
+  }
   [[nodiscard]] char transaction_status() const { return transaction_status_; }
   void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
   [[nodiscard]] bool upstream_sent_fatal() const { return upstream_sent_fatal_; }
@@ -220,10 +224,16 @@ class Conversation {
   // the run sent (into *out); a verdict with a run sent before the message.
   bool batch_takes(const protocol::Frame& f);
   bool batch_takes_bind(const protocol::Frame& f);
-  void flush_batch(std::string* out, bool at_sync);
+  // `next`: the message that ended the run; true when it waits for the run's outcome.
+  bool flush_batch(std::string* out, char next);
   // How a folded run's failure is undone before its replay (None: the rows run one by one).
   enum class Undo : uint8_t { None, Savepoint, Alone };
-  [[nodiscard]] Undo undo_of(const UpsertBatch& b, bool at_sync) const;
+  [[nodiscard]] Undo undo_of(const UpsertBatch& b, char next) const;
+  // A replayable run cut before its Sync: the message that cut it, held until the run's
+  // outcome and sent before the next message; the run's replies (its end, its failure).
+  void hold_cut(const protocol::Frame& f);
+  Verdict resume_cut();
+  void cut_run_reply(const Expectation& e);
   void run_rows(const UpsertBatch& b, std::string* out);
   void note_block(const protocol::Frame& f);  // proxy/block_begun.h
   // A folded run that failed, rolled back and run again row by row (upsert_batch.h); the
@@ -290,6 +300,7 @@ class Conversation {
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
+  bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync (not by a repeated key)
   BudgetGate budget_{nullptr};
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
   std::unique_ptr<HeldRoute> held_route_;     // (boxed: rarely set) a message's routing while it waits
@@ -300,7 +311,7 @@ class Conversation {
   std::unique_ptr<RetryHold> retry_hold_;   // an extended run that may yet be retried
   std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
   std::unique_ptr<BlockBegun> block_begun_;  // (boxed: rarely set) the client's BEGIN in this batch
-  bool fold_over_cap_ = false;              // a run of this batch was cut at kMaxFoldRows
+  std::unique_ptr<std::string> cut_message_;  // (boxed: rarely set) the message hold_cut keeps
   std::string unsent_;                      // a run to send before the message that waits
 };
 

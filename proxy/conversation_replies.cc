@@ -263,8 +263,11 @@ bool Conversation::fold_one(Expectation& e, const Frame& f, std::string* out) {
       }
       return true;
     }
-    case Expectation::Kind::PlanStep:
-      return fold_plan_step(e, f, out);
+    case Expectation::Kind::PlanStep: {
+      const bool swallowed = fold_plan_step(e, f, out);
+      cut_run_reply(e);  // upsert_batch.cc
+      return swallowed;
+    }
     case Expectation::Kind::SqlPrepared:
       fold_sql_prepared(e, f);
       return false;

@@ -62,6 +62,17 @@ std::string frame_bytes(const protocol::Frame& f) {
   return out;
 }
 
+protocol::Frame frame_at(const std::string& bytes, size_t at) {
+  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data() + at);
+  const size_t size = 1 + ((size_t{p[1]} << 24) | (size_t{p[2]} << 16) | (size_t{p[3]} << 8) | p[4]);
+  return protocol::Frame{static_cast<char>(p[0]), {p + 5, size - 5}, size};
+}
+
+bool waits_for_cut_run(char code) {
+  return code == protocol::Parse::kCode || code == protocol::Bind::kCode || code == protocol::Describe::kCode ||
+         code == protocol::Execute::kCode || code == protocol::Close::kCode;
+}
+
 // ------------------------------------------------------------------ Conversation
 
 Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::string_view portal_name,
@@ -145,23 +156,26 @@ constexpr const char* kFoldStatement = "__blueshift_fold__";
 
 }  // namespace
 
-Conversation::Undo Conversation::undo_of(const UpsertBatch& b, bool at_sync) const {
+Conversation::Undo Conversation::undo_of(const UpsertBatch& b, char next) const {
   // Undone without undoing anything else the client ran: under a savepoint in a block, or
-  // alone in its implicit transaction; a Sync next, so that the server, having skipped the
-  // rest after an error, takes the replay at once (and nothing of the client's after the run
-  // was skipped). The status read is this batch's only once every earlier batch is answered.
+  // alone in its implicit transaction; nothing of the client's after the run skipped by the
+  // server after an error: a Sync next, or a message that waits for the run's outcome (or a
+  // Flush: nothing skipped). The status read is this batch's only once every earlier batch
+  // is answered.
   const bool known = positions_.current().batch == positions_.next_send().batch;
-  if (!at_sync || !b.tail.empty() || !known) return Undo::None;
+  const bool next_ok = next == protocol::Sync::kCode || next == protocol::Flush::kCode || waits_for_cut_run(next);
+  if (!next_ok || !b.tail.empty() || !known) return Undo::None;
   const bool begun = block_begun_ && block_begun_->begun();  // the client's BEGIN in this batch
   if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun)) return Undo::Savepoint;
   return transaction_status_ == 'I' && !batch_ran_ ? Undo::Alone : Undo::None;
 }
 
-void Conversation::flush_batch(std::string* out, bool at_sync) {
+bool Conversation::flush_batch(std::string* out, char next) {
   const std::shared_ptr<UpsertBatch> b = std::move(batch_);
   b->held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
+  b->cut = next != protocol::Sync::kCode;
   const bool folded = b->rows.size() > 1;
-  const Undo undo = folded ? undo_of(*b, at_sync) : Undo::None;
+  const Undo undo = folded ? undo_of(*b, next) : Undo::None;
   if (folded && undo == Undo::None && !b->keep_folded) {
     // A failure could not be undone and replayed: the rows run one by one, as sent, so that
     // errors and counts are the server's own (cut by a repeated DO UPDATE key, after other
@@ -179,13 +193,44 @@ void Conversation::flush_batch(std::string* out, bool at_sync) {
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
   for (size_t at = 0; at < b->tail.size();) {
-    const auto* bytes = reinterpret_cast<const uint8_t*>(b->tail.data() + at);
-    const size_t size = 1 + ((size_t{bytes[1]} << 24) | (size_t{bytes[2]} << 16) | (size_t{bytes[3]} << 8) | bytes[4]);
-    const protocol::Frame f{static_cast<char>(bytes[0]), {bytes + 5, size - 5}, size};
+    const protocol::Frame f = frame_at(b->tail, at);
     std::string replaced;
     if (dispatch(f, &replaced) == Verdict::Forward) replaced = frame_bytes(f);
     out->append(replaced);
-    at += size;
+    at += f.size;
+  }
+  // Cut and replayable: the server sends the run's replies now (a client's Flush does too).
+  const bool waits = undo != Undo::None && waits_for_cut_run(next);
+  if (waits) {
+    protocol::encode(protocol::Flush{}, *out);
+    positions_.on_forward(protocol::Flush::kCode);
+  }
+  return waits;
+}
+
+void Conversation::hold_cut(const protocol::Frame& f) { cut_message_ = std::make_unique<std::string>(frame_bytes(f)); }
+
+Conversation::Verdict Conversation::resume_cut() {
+  // As on_client would have gone on with it, its output sent before the next message's.
+  const protocol::Frame f = frame_at(*cut_message_, 0);
+  if (retry_hold_) release_hold(f.code);  // plan_retry.cc
+  std::string replaced;
+  const Verdict v = dispatch(f, &replaced);
+  if (v == Verdict::Wait || v == Verdict::Analyse) return v;  // presented again with the next
+  unsent_ += v == Verdict::Forward ? frame_bytes(f) : replaced;
+  note_batch(f.code);
+  note_block(f);
+  cut_message_.reset();
+  return Verdict::Replace;
+}
+
+void Conversation::cut_run_reply(const Expectation& e) {
+  const PlanRun& run = *e.run;
+  if (!run.replay || !run.replay->cut || retryable_run_ != e.run) return;
+  if (run.replaying && !run.replay->synced) {
+    retry_due_ = e.run;  // the proxy's Sync, then the replay (replay_run)
+  } else if (run.done && !run.replaying) {
+    retryable_run_ = nullptr;  // it succeeded: the client's next messages go on
   }
 }
 
@@ -212,14 +257,30 @@ void Conversation::end_replayable(const Expectation& e, bool* swallow_ready) {
 
 void Conversation::replay_run(const PlanRun& failed, std::string* out) {
   const UpsertBatch& b = *failed.replay;
+  if (b.cut && !b.synced) {
+    // The server skips all up to a Sync: the proxy's, whose ReadyForQuery end_replayable
+    // swallows before it asks for the replay.
+    b.synced = true;
+    protocol::encode(protocol::Sync{}, *out);
+    positions_.on_forward(protocol::Sync::kCode);
+    return;
+  }
   if (transaction_status_ != 'I') {  // the client's block, failed since the savepoint
     send_statement(kRollbackTo, out);
     send_statement(kRelease, out);
   }
   run_rows(b, out);
+  retryable_run_ = nullptr;
+  if (b.cut) {
+    // The client's batch goes on in the replay's transaction, as after the native Execute;
+    // the Flush brings the replay's replies (the client's next messages wait for them).
+    protocol::encode(protocol::Flush{}, *out);
+    positions_.on_forward(protocol::Flush::kCode);
+    batch_ran_ = true;
+    return;
+  }
   protocol::encode(protocol::Sync{}, *out);
   positions_.on_forward(protocol::Sync::kCode);
-  retryable_run_ = nullptr;
   retry_hold_.reset();  // the replay's own Sync ended its batch (plan_retry.cc)
   batch_ran_ = false;
 }

@@ -14,10 +14,16 @@
 // is lost by that: a run a Sync ends, in a block (the client's, also one its BEGIN opened
 // earlier in the same batch, as pgjdbc and psycopg send it: under a savepoint of the
 // proxy's) or alone in its implicit transaction (the Sync ends it; the replay is the next).
-// A run after other work of its implicit transaction, or cut by a repeated DO UPDATE key,
-// is not folded: its rows run one by one, so that errors and counts are the server's own.
-// A batch (up to Sync) whose run is cut otherwise (a Flush, a Bind of another statement,
-// the row cap) keeps its runs folded: a failure there lands at its run's first row.
+// A run cut before its Sync (a Flush; a Parse or Bind of another statement, as pgjdbc's
+// reWriteBatchedInserts sends its remainder and psycopg a key past int2; the row cap; a
+// repeated DO UPDATE key) is undone and replayed the same way: a Flush after it brings its
+// outcome, and the client's next messages (the cutting one too, unless a Flush) wait for it;
+// on failure the proxy's own Sync ends the skipping, the replay follows without one, and the
+// client's messages go on in the same transaction, as after the Execute that fails natively.
+// A run that cannot be undone (after other work of its implicit transaction): cut by a
+// repeated DO UPDATE key, or ended by a Sync in a batch with no cut run, its rows run one by
+// one; otherwise (a cut batch: psycopg's executemany past the row cap) it stays folded, its
+// failure landing at its first row, so that long autocommit executemany keeps its speed.
 // An internal header of conversation*.cc.
 #pragma once
 
@@ -49,6 +55,10 @@ struct UpsertBatch {
   bool repeated_key = false;  // DO UPDATE: ended by a Bind whose key it has
   // Its batch (up to Sync) had a run cut otherwise (upsert_batch.h): runs stay folded.
   bool keep_folded = false;
+  bool cut = false;  // ended before its Sync: a failure is replayed without one (upsert_batch.h)
+  // A cut run's failure: the proxy's Sync went up, the replay is next (its only change
+  // after the run started, which is why it may change through the run's const view).
+  mutable bool synced = false;
 };
 
 // The most rows one run holds.
@@ -71,5 +81,12 @@ void note_flag(PlanRun& run, const protocol::Frame& f);
 
 // A message's bytes as received.
 [[nodiscard]] std::string frame_bytes(const protocol::Frame& f);
+
+// The message that starts at `at` in bytes made by frame_bytes (they outlive the frame).
+[[nodiscard]] protocol::Frame frame_at(const std::string& bytes, size_t at);
+
+// Whether a message that cuts a replayable run may wait for the run's outcome: the client
+// sends more before it waits for a reply (a Sync or Flush at the latest).
+[[nodiscard]] bool waits_for_cut_run(char code);
 
 }  // namespace blueshift::proxy

@@ -12,7 +12,11 @@ run. Phases:
   hand-staged  the staged DO UPDATE plan written by hand, every batch a transaction, run by one
                psql (-f) straight on the warehouse: the plan's own cost, against the native
                executemany DO UPDATE rate of the same run;
-  statements   (--statements) each form as one multi-row VALUES statement a batch.
+  statements   (--statements) each form as one multi-row VALUES statement a batch;
+  shapes       the executemany shapes a fold cannot always undo (proxy/upsert_batch.h), DO
+               UPDATE, on the first --shape-batches batches: a key repeated in the middle of
+               each batch, in autocommit and in a transaction; each batch after another INSERT
+               in the same pipeline (the same implicit transaction).
 With --steps, the warehouse logs every statement's duration during the run (as superuser
 postgres: log_min_duration_statement = 0 for the database), and the time each kind of
 statement took is printed, staging table numbers and batch values folded: where the staged
@@ -23,6 +27,7 @@ with upserts.warehouse: postgresql)
 """
 import argparse
 import collections
+import contextlib
 import os
 import re
 import subprocess
@@ -82,6 +87,24 @@ def executemany(form):
         with c.cursor() as cur:
             cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS[form].format(t=t), rows)
     return run
+
+
+def repeated_key(block):
+    """executemany of the batch with its first key again in the middle (DO UPDATE: the
+    repeat sees the first row's effect), in autocommit or in a transaction."""
+    def run(c, t, rows):
+        half = len(rows) // 2
+        with c.transaction() if block else contextlib.nullcontext(), c.cursor() as cur:
+            cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS["do update"].format(t=t),
+                            rows[:half] + [rows[0]] + rows[half:])
+    return run
+
+
+def after_other_work(c, t, rows):
+    """executemany after another INSERT in the same pipeline: one implicit transaction."""
+    with c.pipeline(), c.cursor() as cur:
+        cur.execute(f"INSERT INTO {t} (k, a, b) VALUES (-1 - %s, 0, 'pre')", (rows[0][0],))
+        cur.executemany(f"INSERT INTO {t} (k, a, b) VALUES (%s, %s, %s) " + FORMS["do update"].format(t=t), rows)
 
 
 def copy_data(rows):
@@ -186,6 +209,7 @@ def main():
     p.add_argument("--phases", default="executemany,copy,hand-staged")
     p.add_argument("--statements", action="store_true", help="also the multi-row VALUES forms")
     p.add_argument("--steps", action="store_true", help="time spent a statement kind, from the warehouse log")
+    p.add_argument("--shape-batches", type=int, default=4, help="batches the shapes phase runs")
     args = p.parse_args()
     steps = StepLog(args.dev) if args.steps else None
     keys = Keys(args.rows)
@@ -208,6 +232,12 @@ def main():
         for form in FORMS if args.statements else ():
             report(form + " statements", both, measure([(native, statement(form)), (proxied, statement(form))], keys),
                    args.rows)
+        if "shapes" in phases:
+            few = Keys(args.rows)
+            few.batches = min(few.batches, args.shape_batches)
+            for label, run in (("repeated key", repeated_key(False)), ("repeated key in a block", repeated_key(True)),
+                               ("after other work", after_other_work)):
+                report(label, both, measure([(native, run), (proxied, run)], few), few.batches * BATCH)
     if steps:
         steps.report()
 

@@ -18,7 +18,10 @@ load land on their own Execute, through psycopg and JDBC); so does a failing row
 middle of every kind of run (placement_check: JDBC with and without autocommit, whose BEGIN
 goes in the batch itself, with and without reWriteBatchedInserts; psycopg's executemany in a
 transaction it began in the same pipeline and after another statement of the pipeline; a
-repeated DO UPDATE key, a NOT NULL and a CHECK violation, a value that does not fit).
+repeated DO UPDATE key, a NOT NULL and a CHECK violation, a value that does not fit); so
+does one in a run cut before its Sync (cut_check: libpq's pipeline, as psycopg's executemany
+sends it, cut by the 1,000-row cap, by another statement's Parse, by a Flush, by a repeated
+DO UPDATE key; in autocommit and in a block: each Execute's tag or error, the contents).
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh) and java; else skips (77).
 Usage: batch_differential.py [--seed N] [--statements N]   (N: batches a side)
 """
@@ -31,6 +34,7 @@ import sys
 from collections import Counter
 
 import psycopg
+from psycopg import pq
 
 import differential as d
 
@@ -309,6 +313,110 @@ def placement_check(ports):
     return failures
 
 
+# Runs cut before their Sync (upsert_batch.h): (name, form, rows, cut, block). rows: (k, a,
+# b) with the failing value at its index; cut: ("cap", None) (over 1,000 rows), ("parse", i)
+# (another statement prepared and run before row i, as psycopg does when a row's types
+# change), ("flush", i) (a Flush before row i). Run i of each case keys from 100,000 * (i + 1).
+def cut_rows(n, bad_at, bad):
+    rows = [(k, 1, f"r{k % 10}") for k in range(n)]
+    rows[bad_at] = (bad_at,) + bad
+    return rows
+
+
+CUT_CASES = [
+    ("cap, set-wise overflow, alone", FORMS[0], cut_rows(1100, 700, (2147483647, "x")), ("cap", None), False),
+    ("cap, DO NOTHING not null, block", FORMS[3], cut_rows(1100, 600, (1, None)), ("cap", None), True),
+    ("cap, DO NOTHING too long, alone", FORMS[3], cut_rows(1100, 400, (1, "toolong")), ("cap", None), False),
+    ("parse, overflow, alone", FORMS[0], cut_rows(10, 3, (2147483647, "x")), ("parse", 5), False),
+    ("parse, check, block", FORMS[3], cut_rows(10, 3, (-1, "x")), ("parse", 5), True),
+    ("flush, DO NOTHING too long, alone", FORMS[3], cut_rows(10, 2, (1, "toolong")), ("flush", 5), False),
+    ("flush, overflow, block", FORMS[0], cut_rows(10, 2, (2147483647, "x")), ("flush", 5), True),
+    ("repeated key, overflow before it, alone", FORMS[0],
+     [(0, 1, "a"), (1, 2147483647, "b"), (2, 1, "c"), (0, 1, "d"), (3, 1, "e")], ("none", None), False),
+    ("repeated key, not null before it, block", FORMS[0],
+     [(0, 1, "a"), (1, 1, None), (2, 1, "c"), (0, 1, "d"), (3, 1, "e")], ("none", None), True),
+]
+
+
+def pipeline(port, db, sql, rows, cut, block):
+    """Each message's outcome, through libpq's pipeline as psycopg's executemany sends it
+    (one Parse, then Bind/Describe/Execute a row, one Sync): a tag, an error's SQLSTATE (and the
+    failing row's key, where its DETAIL names it), "aborted" for what the server skipped."""
+    pg = pq.PGconn.connect(f"host=127.0.0.1 port={port} dbname={db} user=analyst password=analyst-dev-pw".encode())
+    if pg.status != pq.ConnStatus.OK:
+        raise RuntimeError(f"connect to {port}: {pg.error_message!r}")
+    pg.enter_pipeline_mode()
+    if block:
+        pg.send_query_params(b"BEGIN", [])
+    pg.send_prepare(b"up", sql.replace("?", "$1", 1).replace("?", "$2", 1).replace("?", "$3", 1).encode())
+    for i, (k, a, b) in enumerate(rows):
+        if cut[1] == i and cut[0] == "parse":
+            pg.send_prepare(b"other", b"SELECT $1::int + 1")
+            pg.send_query_prepared(b"other", [b"1"])
+        elif cut[1] == i and cut[0] == "flush":
+            pg.send_flush_request()
+        pg.send_query_prepared(b"up", [str(k).encode(), str(a).encode(), None if b is None else b.encode()])
+    pg.pipeline_sync()
+    pg.flush()
+    outcomes = []
+    while not outcomes or outcomes[-1] != "sync":
+        r = pg.get_result()
+        if r is None:
+            continue
+        if r.status == pq.ExecStatus.FATAL_ERROR:
+            detail = (r.error_field(pq.DiagnosticField.MESSAGE_DETAIL) or b"").decode()
+            failing = re.match(r"Failing row contains \((\w+)", detail)
+            outcomes.append(f"error {r.error_field(pq.DiagnosticField.SQLSTATE).decode()}"
+                            + (f" at k={failing.group(1)}" if failing else ""))
+        elif r.status == pq.ExecStatus.PIPELINE_ABORTED:
+            outcomes.append("aborted")
+        elif r.status == pq.ExecStatus.PIPELINE_SYNC:
+            outcomes.append("sync")
+        else:
+            outcomes.append((r.command_status or b"").decode() or "ok")
+    pg.exit_pipeline_mode()
+    if block:
+        pg.exec_(b"ROLLBACK" if any(o.startswith("error") for o in outcomes) else b"COMMIT")
+    pg.finish()
+    return outcomes
+
+
+def runs(outcomes):
+    """Outcomes as runs: "INSERT 0 1 x699, error 22003, aborted x400, sync"."""
+    out = []
+    for o in outcomes:
+        if out and out[-1][0] == o:
+            out[-1][1] += 1
+        else:
+            out.append([o, 1])
+    return ", ".join(o if n == 1 else f"{o} x{n}" for o, n in out)
+
+
+def cut_check(ports):
+    """Each CUT_CASES case natively and through Blueshift: every Execute's tag or error (so
+    the failing Execute and the counts before it) and the final contents must be equal."""
+    failures = []
+    sides = ((ports[0], d.NATIVE), (ports[1], d.PROXIED))
+    conns = [d.conn(port, db) for port, db in sides]
+    for c in conns:
+        d.reset_tables(c)
+    for i, (name, form, rows, cut, block) in enumerate(CUT_CASES):
+        rows = [(k + 100000 * (i + 1), a, b) for k, a, b in rows]
+        # Keys the table has: the last row's (DO UPDATE updates it, DO NOTHING skips it) and
+        # an overflowing row's (its update overflows).
+        for k in {rows[-1][0]} | {k for k, a, _ in rows if a == 2147483647}:
+            for c in conns:
+                c.execute("INSERT INTO upsert_b VALUES (%s, 5, 'old')", (k,))
+        got = [runs(pipeline(port, db, HEAD + form, rows, cut, block)) for port, db in sides]
+        OUTCOMES["cut " + ("error" if "error" in got[0] else "ok")] += 1
+        print(f"cut_check {name}: {got[0]}", flush=True)
+        if got[0] != got[1]:
+            failures.append(f"cut_check {name}:\n  native:  {got[0]}\n  proxied: {got[1]}")
+    if d.contents(conns[0]) != d.contents(conns[1]):
+        failures.append("cut_check: contents differ")
+    return failures
+
+
 def log_size(dev_port, log):
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
         return su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
@@ -332,6 +440,7 @@ def main():
     failures += fold_check(ports, log)
     failures += replay_check(ports)
     failures += placement_check(ports)
+    failures += cut_check(ports)
     failures += d.log_check(ports[0], log, start)
     return d.verdict(failures, OUTCOMES, len(script))
 

@@ -8,6 +8,7 @@
 
 #include "conversation_driver.h"
 #include "demo_governor.h"
+#include "proxy/upsert_batch.h"
 
 namespace blueshift::proxy {
 namespace {
@@ -128,21 +129,57 @@ TEST(UpsertBatch, ExecutesOfDistinctKeysRunAsOneStagedTransactionEachWithItsTag)
   EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 n C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
 }
 
-// A key met again under DO UPDATE ends the run before a Sync: a failure of the run could not
-// be replayed (the server would skip what follows it), so its rows run one by one.
-TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateEndsARunWhoseRowsRunOneByOne) {
+const std::vector<FrontendMessage> kTwoRows = {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"),
+                                               Execute{"", 0}};
+
+// A key met again under DO UPDATE cuts the run before its Sync. Alone in its implicit
+// transaction the rows before it still fold: the run goes up with a Flush, and the Bind that
+// cut it waits for the run's outcome, then goes up before the next message.
+TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateCutsARunThatWaitsForItsOutcome) {
   Driver d = folding();
-  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("1"),
-                            Execute{"", 0}, Sync{}});
-  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 3u) << up;
-  EXPECT_EQ(d.reply(serve(up)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
-  // In the client's block the same: the cut run is not at a Sync.
-  Driver block = folding();
-  block.conversation.set_transaction_status('T');
-  up = sent(block, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("1"),
-                    Execute{"", 0}, Sync{}});
-  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 3u) << up;
-  EXPECT_EQ(block.reply(serve(up, 2, {}, 'E')), "1 2 C(INSERT 0 1) 2 E(22001) Z(E)");
+  const std::string up = sent(d, kTwoRows);
+  EXPECT_EQ(up, "P(s:) B(:s:0)");
+  const std::string run = d.send(row("1"));
+  EXPECT_EQ(count(run, "P(__blueshift_step__:create s)"), 1u) << run;
+  EXPECT_EQ(run.substr(run.size() - 2), " H") << run;  // the repeated key's Bind is not sent
+  EXPECT_EQ(d.send(Execute{"", 0}), "WAIT");
+  EXPECT_EQ(d.reply(serve(up + " " + run)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1)");
+  EXPECT_FALSE(d.conversation.retry_due());
+  EXPECT_EQ(d.send(Execute{"", 0}), "B(:s:0)");  // the held Bind; its Execute starts a run
+  const std::string last = d.send(Sync{});
+  EXPECT_EQ(count(last, "P(__blueshift_step__:create s)"), 1u) << last;
+  EXPECT_EQ(d.reply(serve("B(:s:0) " + last)), "2 C(INSERT 0 1) Z(I)");
+}
+
+// A cut run that fails: the server skips everything up to a Sync, so the proxy sends its own
+// (its ReadyForQuery swallowed), then the rows one by one without one: the error lands on the
+// Execute that fails natively, and the client's batch goes on in the same transaction.
+TEST(UpsertBatch, ACutRunThatFailsIsReplayedAfterTheProxysSyncAndTheBatchGoesOn) {
+  for (const char status : {'I', 'T'}) {
+    Driver d = folding();
+    d.conversation.set_transaction_status(status);
+    std::string up = sent(d, kTwoRows);
+    up += " " + sent(d, {row("3"), Execute{"", 0}});
+    const std::string run = d.send(Parse{"q", "select 1", {}});  // another statement cuts it
+    EXPECT_EQ(run.find("select 1"), std::string::npos) << run;
+    EXPECT_EQ(run.find("SAVEPOINT") != std::string::npos, status == 'T') << run;
+    EXPECT_EQ(d.send(Bind{"", "q", {}, {}, {}}), "WAIT");
+    const char failed = status == 'I' ? 'I' : 'E';
+    EXPECT_EQ(d.reply(serve(up + " " + run, 2, {}, failed)), "1 2") << status;
+    EXPECT_EQ(replayed(d), "S");
+    EXPECT_EQ(d.reply(ReadyForQuery{failed}), "");  // the proxy's Sync's
+    const std::string replay = replayed(d);
+    EXPECT_EQ(replay.find("ROLLBACK TO SAVEPOINT blueshift_fold") != std::string::npos, status == 'T') << replay;
+    EXPECT_EQ(count(replay, "P(__blueshift_step__:create s)"), 3u) << replay;
+    EXPECT_EQ(replay.substr(replay.size() - 2), " H") << replay;
+    EXPECT_EQ(d.reply(serve(replay, 2)), "C(INSERT 0 1) 2 E(22001)") << status;
+    EXPECT_FALSE(d.conversation.retry_due());
+    // The statement that cut the run, then the message that waited; the client's Sync ends
+    // the batch with the server's word on it.
+    EXPECT_EQ(d.send(Bind{"", "q", {}, {}, {}}), "P(q:select 1) B(:q:0)");
+    EXPECT_EQ(d.send(Sync{}), "S");
+    EXPECT_EQ(d.reply(ReadyForQuery{failed}), "Z(" + std::string(1, failed) + ")");
+  }
 }
 
 TEST(UpsertBatch, DoNothingKeepsOneRunAndCountsEachRowByItsFlag) {
@@ -161,10 +198,30 @@ TEST(UpsertBatch, ALoneExecuteOfAFoldablePlanCountsOnlyItsCountingSteps) {
 
 TEST(UpsertBatch, ARowThatFailsToLoadGetsTheErrorAfterTheRowsBeforeIt) {
   Driver d = folding();
-  // Ended by a Flush, not a Sync: a run kept folded, not replayed (see below).
-  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
-                            Execute{"", 0}, Flush{}});
-  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(INSERT 0 1) 2 E(22001)");
+  // After another statement of its implicit transaction and ended by a Flush: a run that
+  // cannot be undone, kept folded (not replayed), whose load error still lands on its row.
+  std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
+  up += " " + sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}, row("3"),
+                       Execute{"", 0}, Flush{}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+  EXPECT_EQ(d.reply(serve(up, 2)), "1 2 C(UPDATE 0) 1 2 C(INSERT 0 1) 2 E(22001)");
+  EXPECT_FALSE(d.conversation.retry_due());
+}
+
+// A Flush that cuts a run alone in its implicit transaction goes up after it (the client
+// waits for the replies): a failure is replayed as after any cut, the replay's Flush bringing
+// its replies.
+TEST(UpsertBatch, ARunCutByAFlushIsReplayedOnFailure) {
+  Driver d = folding();
+  const std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0},
+                                  row("3"), Execute{"", 0}, Flush{}});
+  EXPECT_EQ(up.substr(up.size() - 2), " H") << up;
+  EXPECT_EQ(d.send(Sync{}), "WAIT");
+  EXPECT_EQ(d.reply(serve(up, 2)), "1 2");
+  EXPECT_EQ(replayed(d), "S");
+  EXPECT_EQ(d.reply(ReadyForQuery{'I'}), "");
+  EXPECT_EQ(d.reply(serve(replayed(d), 2)), "C(INSERT 0 1) 2 E(22001)");
+  EXPECT_EQ(d.send(Sync{}), "S");
 }
 
 TEST(UpsertBatch, ABindWhoseExecuteDoesNotFollowGoesOnAfterTheRun) {
@@ -177,11 +234,35 @@ TEST(UpsertBatch, ABindWhoseExecuteDoesNotFollowGoesOnAfterTheRun) {
 
 TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   Driver d = folding();
-  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}});
-  EXPECT_EQ(up, "P(s:) B(:s:0)");  // nothing of the held Executes yet
-  up += " " + d.send(Parse{"q", "select 1", {}});
-  EXPECT_EQ(up.substr(up.size() - 13), "P(q:select 1)") << up;
+  std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
+  up += " " + sent(d, kTwoRows);
+  EXPECT_EQ(up.substr(up.size() - 13), "P(s:) B(:s:0)");  // nothing of the held Executes yet
+  up += " " + d.send(Parse{"q2", "select 2", {}});  // not undoable (after the select): no wait
+  EXPECT_EQ(up.substr(up.size() - 14), "P(q2:select 2)") << up;
   EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
+}
+
+// The row cap cuts a run of the client's block: it goes up under the proxy's savepoint, the
+// next row's Bind waits for its outcome, and a success lets the batch go on.
+TEST(UpsertBatch, ARunCutByTheRowCapWaitsForItsOutcome) {
+  Driver d = folding();
+  d.conversation.set_transaction_status('T');
+  std::vector<FrontendMessage> rows = {Parse{"s", kUpsert, {}}};
+  std::vector<std::string> keys;
+  for (size_t k = 0; k <= kMaxFoldRows; ++k) keys.push_back(std::to_string(k));
+  for (size_t k = 0; k < kMaxFoldRows; ++k) {
+    rows.push_back(row(keys[k].c_str()));
+    rows.push_back(Execute{"", 0});
+  }
+  const std::string up = sent(d, rows);
+  const std::string run = d.send(row(keys.back().c_str()));
+  EXPECT_NE(run.find("SAVEPOINT blueshift_fold"), std::string::npos);
+  EXPECT_EQ(run.substr(run.size() - 2), " H");
+  EXPECT_EQ(d.send(Execute{"", 0}), "WAIT");
+  const std::string replies = d.reply(serve(up + " " + run, 0, {}, 'T'));
+  EXPECT_EQ(count(replies, "C(INSERT 0 1)"), kMaxFoldRows);
+  EXPECT_FALSE(d.conversation.retry_due());
+  EXPECT_EQ(d.send(Execute{"", 0}), "B(:s:0)");
 }
 
 // A failed run alone in its implicit transaction is rolled back (the Sync ends it) and run
