@@ -227,7 +227,10 @@ class Conversation {
   // `next`: the message that ended the run; true when it waits for the run's outcome.
   bool flush_batch(std::string* out, char next);
   // How a folded run's failure is undone before its replay (None: the rows run one by one).
-  enum class Undo : uint8_t { None, Savepoint, Alone };
+  // How a folded run's failure is undone: not at all (its rows run one by one instead),
+  // under the proxy's savepoint, alone in its implicit transaction, or not at all while the
+  // run stays folded (a block on a warehouse without SAVEPOINT: Redshift).
+  enum class Undo : uint8_t { None, Savepoint, Alone, Folded };
   [[nodiscard]] Undo undo_of(const UpsertBatch& b, char next) const;
   // A replayable run cut before its Sync: the message that cut it, held until the run's
   // outcome and sent before the next message; the run's replies (its end, its failure).

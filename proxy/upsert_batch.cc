@@ -166,7 +166,8 @@ Conversation::Undo Conversation::undo_of(const UpsertBatch& b, char next) const 
   const bool next_ok = next == protocol::Sync::kCode || next == protocol::Flush::kCode || waits_for_cut_run(next);
   if (!next_ok || !b.tail.empty() || !known) return Undo::None;
   const bool begun = block_begun_ && block_begun_->begun();  // the client's BEGIN in this batch
-  if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun)) return Undo::Savepoint;
+  if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun))
+    return b.portal->plan->fold && !b.portal->plan->fold->savepoints ? Undo::Folded : Undo::Savepoint;
   return transaction_status_ == 'I' && !batch_ran_ ? Undo::Alone : Undo::None;
 }
 
@@ -185,7 +186,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
     if (undo == Undo::Savepoint) send_statement(kSavepoint, out);
     const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
     if (undo == Undo::Savepoint) send_statement(kRelease, out);
-    if (undo != Undo::None) {
+    if (undo == Undo::Savepoint || undo == Undo::Alone) {
       run->replay = b;
       retryable_run_ = run;  // the client's next messages wait until the run's end
     }
@@ -200,7 +201,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
     at += f.size;
   }
   // Cut and replayable: the server sends the run's replies now (a client's Flush does too).
-  const bool waits = undo != Undo::None && waits_for_cut_run(next);
+  const bool waits = (undo == Undo::Savepoint || undo == Undo::Alone) && waits_for_cut_run(next);
   if (waits) {
     protocol::encode(protocol::Flush{}, *out);
     positions_.on_forward(protocol::Flush::kCode);

@@ -24,6 +24,7 @@
 // repeated DO UPDATE key, or ended by a Sync in a batch with no cut run, its rows run one by
 // one; otherwise (a cut batch: psycopg's executemany past the row cap) it stays folded, its
 // failure landing at its first row, so that long autocommit executemany keeps its speed.
+// Redshift has no SAVEPOINT: there a run in a block is not undone either, and stays folded.
 // An internal header of conversation*.cc.
 #pragma once
 

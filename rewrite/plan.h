@@ -86,6 +86,9 @@ struct Plan {
   struct Fold {
     std::vector<size_t> key_params;  // 0-based: the parameters that are the key's columns
     bool flags = false;              // each row's count from the Flags step (else 1 a row)
+    // The warehouse has SAVEPOINT, under which a run in the client's block is undone and
+    // replayed row by row when it fails. Redshift has none: there the run stays folded.
+    bool savepoints = true;
   };
   std::optional<Fold> fold;
 };

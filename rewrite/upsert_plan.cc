@@ -185,6 +185,7 @@ Staged start(const Upsert& u, const std::string& stage) {
   s.plan->target = u.table;
   s.plan->form = "on_conflict";
   s.plan->fold = u.fold;
+  if (s.plan->fold) s.plan->fold->savepoints = u.warehouse == Warehouse::PostgreSQL;
   // LOCK before anything reads t (CREATE ... LIKE t, the checks): a session holding a
   // reader's lock on t while it waits for LOCK t deadlocks with another doing the same.
   for (PlanStep& l : staged::lock_steps(u.table, u.warehouse == Warehouse::PostgreSQL))

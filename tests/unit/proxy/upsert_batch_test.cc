@@ -28,7 +28,7 @@ rewrite::PlanStep step(const char* sql, rewrite::PlanStep::Replies replies = rew
   return s;
 }
 
-rewrite::PlanPtr folding_plan(bool flags, uint32_t retries = 0) {
+rewrite::PlanPtr folding_plan(bool flags, uint32_t retries = 0, bool savepoints = true) {
   auto plan = std::make_shared<rewrite::Plan>();
   plan->steps.push_back(step("create s"));
   plan->steps.push_back(step(kLoad));
@@ -37,14 +37,14 @@ rewrite::PlanPtr folding_plan(bool flags, uint32_t retries = 0) {
   plan->steps.push_back(step("insert into t", rewrite::PlanStep::Replies::Count));
   plan->steps.push_back(step("drop s"));
   plan->tag = "INSERT 0 {rows}";
-  plan->fold = rewrite::Plan::Fold{{0}, flags};
+  plan->fold = rewrite::Plan::Fold{{0}, flags, savepoints};
   plan->retry = {retries, 10};
   return plan;
 }
 
-Driver folding(bool flags = false, uint32_t retries = 0) {
+Driver folding(bool flags = false, uint32_t retries = 0, bool savepoints = true) {
   Conversation::Options o;
-  o.planner = [plan = folding_plan(flags, retries)](std::string_view sql, const policies::SessionContext&) {
+  o.planner = [plan = folding_plan(flags, retries, savepoints)](std::string_view sql, const policies::SessionContext&) {
     return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
   };
   return Driver(std::move(o));
@@ -302,6 +302,25 @@ TEST(UpsertBatch, AFailedRunInTheClientsBlockIsRolledBackToItsSavepointAndReplay
             "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(T)");
   EXPECT_FALSE(ok.conversation.retry_due());
   EXPECT_EQ(ok.send(Query{"select 1"}), "Q(select 1)");
+}
+
+// Redshift has no SAVEPOINT: in the client's block the run stays folded, with no savepoint
+// of the proxy's (which would fail the client's block), and its failure fails the block.
+TEST(UpsertBatch, InTheClientsBlockOnAWarehouseWithoutSavepointsTheRunStaysFolded) {
+  Driver d = folding(false, 0, false);
+  d.conversation.set_transaction_status('T');
+  const std::string up = sent(d, kThreeRows);
+  EXPECT_EQ(up.find("SAVEPOINT"), std::string::npos) << up;
+  EXPECT_EQ(count(up, "create s"), 1u) << up;
+  const std::string failed = d.reply(serve(up, 2, {}, 'E'));
+  EXPECT_NE(failed.find("E(22001)"), std::string::npos) << failed;
+  EXPECT_EQ(failed.substr(failed.size() - 4), "Z(E)") << failed;
+  EXPECT_FALSE(d.conversation.retry_due());
+
+  Driver ok = folding(false, 0, false);
+  ok.conversation.set_transaction_status('T');
+  EXPECT_EQ(ok.reply(serve(sent(ok, kThreeRows), 0, {}, 'T')),
+            "1 2 C(INSERT 0 1) 2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(T)");
 }
 
 // After another statement ran in the implicit transaction, rolling the run back would undo

@@ -29,6 +29,17 @@ TEST(UpsertFold, OneValuesRowWhoseKeyColumnsAreParameters) {
   EXPECT_EQ(fold_of("insert into t (k, a) values ($1, now()) on conflict (k) do nothing"), "keys 0 flags");
 }
 
+// A failed run in the client's block is undone under a savepoint only where the warehouse
+// has SAVEPOINT: Redshift has none (proxy/upsert_batch.h).
+TEST(UpsertFold, OnlyPostgreSQLRunsMayBeUndoneUnderASavepoint) {
+  const char* sql = "insert into t (k, a) values ($1, $2) on conflict (k) do update set a = excluded.a";
+  const PlanPtr redshift = plan_upsert(sql, {}, {}, Warehouse::Redshift);
+  const PlanPtr postgresql = plan_upsert(sql, {}, {}, Warehouse::PostgreSQL);
+  ASSERT_TRUE(redshift && redshift->fold && postgresql && postgresql->fold);
+  EXPECT_FALSE(redshift->fold->savepoints);
+  EXPECT_TRUE(postgresql->fold->savepoints);
+}
+
 TEST(UpsertFold, ShapesWhereARowCouldSeeAnotherOrDifferByRowDoNot) {
   for (const char* sql : {
            "insert into t (k, a) values ($1, $2), ($3, $4) on conflict (k) do nothing",          // two rows
