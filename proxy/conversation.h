@@ -237,6 +237,7 @@ class Conversation {
   void hold_cut(const protocol::Frame& f);
   Verdict resume_cut();
   void cut_run_reply(const Expectation& e);
+  void release_skipped_cut_run(const ReplyPosition& at);
   void run_rows(const UpsertBatch& b, std::string* out);
   void note_block(const protocol::Frame& f);  // proxy/block_begun.h
   // A folded run that failed, rolled back and run again row by row (upsert_batch.h); the
@@ -304,6 +305,7 @@ class Conversation {
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync (not by a repeated key)
+  bool upstream_skipping_ = false;  // the server failed this batch: it skips up to its Sync
   BudgetGate budget_{nullptr};
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
   std::unique_ptr<HeldRoute> held_route_;     // (boxed: rarely set) a message's routing while it waits

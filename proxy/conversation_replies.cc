@@ -38,7 +38,9 @@ Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) 
   const bool stateful = f.code == protocol::ReadyForQuery::kCode || f.code == protocol::ParameterStatus::kCode ||
                         f.code == protocol::ErrorResponse::kCode;
   if (stateful) note_server_state(f);
+  const ReplyPosition at = positions_.current();
   const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
+  if (f.code == protocol::ErrorResponse::kCode && retryable_run_) release_skipped_cut_run(at);  // upsert_batch.cc
   positions_.on_backend(f.code);
   return v;
 }
@@ -50,6 +52,7 @@ void Conversation::note_server_state(const Frame& f) {
         transaction_status_ = std::get<protocol::ReadyForQuery>(*z).status;
       // Portals live until the end of their transaction.
       if (transaction_status_ == 'I' && !portals_.empty()) portals_.end_transaction(positions_.current().batch);
+      upstream_skipping_ = false;
       break;
     case protocol::ParameterStatus::kCode:
       on_parameter_status(f.body);
@@ -61,6 +64,7 @@ void Conversation::note_server_state(const Frame& f) {
       const std::string* severity = error.find('V');
       if (severity == nullptr) severity = error.find('S');
       upstream_sent_fatal_ = severity != nullptr && (*severity == "FATAL" || *severity == "PANIC");
+      upstream_skipping_ = true;
       break;
     }
     default:

@@ -164,7 +164,8 @@ Conversation::Undo Conversation::undo_of(const UpsertBatch& b, char next) const 
   // is answered.
   const bool known = positions_.current().batch == positions_.next_send().batch;
   const bool next_ok = next == protocol::Sync::kCode || next == protocol::Flush::kCode || waits_for_cut_run(next);
-  if (!next_ok || !b.tail.empty() || !known) return Undo::None;
+  // A batch the server already failed skips the run: nothing to undo, nor to wait for.
+  if (!next_ok || !b.tail.empty() || !known || upstream_skipping_) return Undo::None;
   const bool begun = block_begun_ && block_begun_->begun();  // the client's BEGIN in this batch
   if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun))
     return b.portal->plan->fold && !b.portal->plan->fold->savepoints ? Undo::Folded : Undo::Savepoint;
@@ -223,6 +224,20 @@ Conversation::Verdict Conversation::resume_cut() {
   note_block(f);
   cut_message_.reset();
   return Verdict::Replace;
+}
+
+// An error before the first step of a cut run that waits for its outcome: the server skips
+// the run, and all else up to the client's Sync, which waits behind the run. The run has no
+// outcome to wait for: the client's messages go on (skipped as well, as natively after the
+// Execute that failed).
+void Conversation::release_skipped_cut_run(const ReplyPosition& at) {
+  if (!retryable_run_->replay || !retryable_run_->replay->cut) return;
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const Expectation& e = pending_[i];
+    if (e.run != retryable_run_) continue;
+    if (e.at.batch == at.batch && at.completion < e.at.completion) retryable_run_ = nullptr;
+    return;
+  }
 }
 
 void Conversation::cut_run_reply(const Expectation& e) {

@@ -242,6 +242,26 @@ TEST(UpsertBatch, AnotherStatementEndsTheRunBeforeItGoesUp) {
   EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;
 }
 
+// An earlier Execute of the batch fails while a later cut run waits for its outcome: the
+// server skips the run and everything up to the client's Sync, which must not wait behind it
+// (it did: the session hung).
+TEST(UpsertBatch, ACutRunAfterAFailureInItsBatchDoesNotHoldTheClientsSync) {
+  Driver d = folding();
+  d.conversation.set_transaction_status('T');
+  // Row 1 runs alone (the Parse of q ends it) and fails at its load.
+  std::string up = sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, Parse{"q", "select 1", {}}});
+  up += " " + sent(d, {row("2"), Execute{"", 0}, row("3"), Execute{"", 0}});
+  up += " " + d.send(Parse{"q2", "select 2", {}});  // cuts rows 2-3: under a savepoint, it waits
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 2u) << up;
+  EXPECT_EQ(up.find("q2"), std::string::npos) << up;
+  EXPECT_EQ(d.send(Sync{}), "WAIT");
+  d.reply(serve(up, 1, {}, 'E'));
+  EXPECT_FALSE(d.conversation.awaiting_reply());
+  const std::string rest = d.send(Sync{});
+  EXPECT_NE(rest.find("P(q2:select 2)"), std::string::npos) << rest;
+  EXPECT_EQ(rest.substr(rest.size() - 1), "S") << rest;
+}
+
 // The row cap cuts a run of the client's block: it goes up under the proxy's savepoint, the
 // next row's Bind waits for its outcome, and a success lets the batch go on.
 TEST(UpsertBatch, ARunCutByTheRowCapWaitsForItsOutcome) {
