@@ -304,7 +304,7 @@ class Conversation {
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
-  bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync (not by a repeated key)
+  bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync
   bool upstream_skipping_ = false;  // the server failed this batch: it skips up to its Sync
   BudgetGate budget_{nullptr};
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease

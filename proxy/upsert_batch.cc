@@ -138,11 +138,11 @@ bool Conversation::batch_takes(const protocol::Frame& f) {
     b.held += f.code;
     return true;
   }();
-  // Cut before its Sync by anything but a repeated DO UPDATE key (a Flush, which psycopg
-  // sends mid-batch and then waits; a Bind of another statement, as psycopg makes for keys
-  // past int2; the row cap): the batch keeps its runs folded, undone or not. Run one by one
-  // instead, upsert_rate.py's executemany ran 37 to 58 times slower.
-  if (!taken && f.code != protocol::Sync::kCode && !b.repeated_key) b.keep_folded = fold_over_cap_ = true;
+  // Cut before its Sync (a Flush; a Bind of another statement, as psycopg makes for a NULL
+  // key or keys past int2; the row cap; a repeated DO UPDATE key): the batch keeps its runs
+  // folded, undone or not. Run one by one instead, upsert_rate.py's executemany ran 37 to 58
+  // times slower, and a batch that repeats a key 50 to 100 times (its shapes phase).
+  if (!taken && f.code != protocol::Sync::kCode) b.keep_folded = fold_over_cap_ = true;
   return taken;
 }
 

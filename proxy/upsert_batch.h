@@ -20,10 +20,10 @@
 // outcome, and the client's next messages (the cutting one too, unless a Flush) wait for it;
 // on failure the proxy's own Sync ends the skipping, the replay follows without one, and the
 // client's messages go on in the same transaction, as after the Execute that fails natively.
-// A run that cannot be undone (after other work of its implicit transaction): cut by a
-// repeated DO UPDATE key, or ended by a Sync in a batch with no cut run, its rows run one by
-// one; otherwise (a cut batch: psycopg's executemany past the row cap) it stays folded, its
-// failure landing at its first row, so that long autocommit executemany keeps its speed.
+// A run that cannot be undone (after other work of its implicit transaction): ended by a
+// Sync in a batch with no cut run, its rows run one by one; in a cut batch (psycopg's
+// executemany past the row cap, or repeating a DO UPDATE key, in autocommit) it stays
+// folded, its failure landing at its first row, so that such executemany keeps its speed.
 // Redshift has no SAVEPOINT: there a run in a block is not undone either, and stays folded.
 // An internal header of conversation*.cc.
 #pragma once

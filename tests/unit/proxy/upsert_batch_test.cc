@@ -151,6 +151,21 @@ TEST(UpsertBatch, AKeyMetAgainUnderDoUpdateCutsARunThatWaitsForItsOutcome) {
   EXPECT_EQ(d.reply(serve("B(:s:0) " + last)), "2 C(INSERT 0 1) Z(I)");
 }
 
+// After a run its repeated key cut, the rest of the batch cannot be undone (the first run is
+// other work of its implicit transaction) and still stays folded: one by one, a batch that
+// repeats a key ran at 1 % of native's speed.
+TEST(UpsertBatch, TheRunAfterARepeatedKeysCutStaysFolded) {
+  Driver d = folding();
+  const std::string up = sent(d, kTwoRows);
+  const std::string run = d.send(row("1"));
+  EXPECT_EQ(d.send(Execute{"", 0}), "WAIT");
+  EXPECT_EQ(d.reply(serve(up + " " + run)), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1)");
+  EXPECT_EQ(d.send(Execute{"", 0}), "B(:s:0)");
+  const std::string rest = sent(d, {row("3"), Execute{"", 0}, Sync{}});
+  EXPECT_EQ(count(rest, "P(__blueshift_step__:create s)"), 1u) << rest;
+  EXPECT_EQ(d.reply(serve("B(:s:0) " + rest)), "2 C(INSERT 0 1) 2 C(INSERT 0 1) Z(I)");
+}
+
 // A cut run that fails: the server skips everything up to a Sync, so the proxy sends its own
 // (its ReadyForQuery swallowed), then the rows one by one without one: the error lands on the
 // Execute that fails natively, and the client's batch goes on in the same transaction.
