@@ -38,9 +38,9 @@ Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) 
   const bool stateful = f.code == protocol::ReadyForQuery::kCode || f.code == protocol::ParameterStatus::kCode ||
                         f.code == protocol::ErrorResponse::kCode;
   if (stateful) note_server_state(f);
-  const ReplyPosition at = positions_.current();
   const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
-  if (f.code == protocol::ErrorResponse::kCode && retryable_run_) release_skipped_cut_run(at);  // upsert_batch.cc
+  // fold() leaves the reply position where it was: this error's.
+  if (f.code == protocol::ErrorResponse::kCode && retryable_run_) release_skipped_cut_run(positions_.current());
   positions_.on_backend(f.code);
   return v;
 }

@@ -178,6 +178,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
   b->cut = next != protocol::Sync::kCode;
   const bool folded = b->rows.size() > 1;
   const Undo undo = folded ? undo_of(*b, next) : Undo::None;
+  const bool replayable = undo == Undo::Savepoint || undo == Undo::Alone;
   if (folded && undo == Undo::None && !b->keep_folded) {
     // A failure could not be undone and replayed: the rows run one by one, as sent, so that
     // errors and counts are the server's own (cut by a repeated DO UPDATE key, after other
@@ -187,7 +188,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
     if (undo == Undo::Savepoint) send_statement(kSavepoint, out);
     const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
     if (undo == Undo::Savepoint) send_statement(kRelease, out);
-    if (undo == Undo::Savepoint || undo == Undo::Alone) {
+    if (replayable) {
       run->replay = b;
       retryable_run_ = run;  // the client's next messages wait until the run's end
     }
@@ -202,7 +203,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
     at += f.size;
   }
   // Cut and replayable: the server sends the run's replies now (a client's Flush does too).
-  const bool waits = (undo == Undo::Savepoint || undo == Undo::Alone) && waits_for_cut_run(next);
+  const bool waits = replayable && waits_for_cut_run(next);
   if (waits) {
     protocol::encode(protocol::Flush{}, *out);
     positions_.on_forward(protocol::Flush::kCode);

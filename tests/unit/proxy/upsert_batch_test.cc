@@ -414,6 +414,29 @@ TEST(UpsertBatch, AfterAReplayALoneRunIsRetriedAsWithoutIt) {
 // A Bind the policies decide by its values is never held: each is checked as it comes, and
 // one refused ends the run (which goes up first, as the rows before it ran natively) and
 // runs nothing of its own: the server gets the refusal's substitute, not the row.
+// The message that cut a run waits for the run's outcome and then goes through the policies
+// like any other: a scan they refuse never reaches the upstream as written.
+TEST(UpsertBatch, TheMessageThatCutARunIsCheckedWhenItGoesOn) {
+  std::shared_ptr<policies::Governor> governor = testing::demo_governor();
+  Conversation::Options o;
+  o.governor = governor.get();
+  o.planner = [plan = folding_plan(false)](std::string_view sql, const policies::SessionContext&) {
+    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
+  };
+  Driver d(std::move(o));
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  d.conversation.set_transaction_status('T');
+  const std::string up = sent(d, kTwoRows);
+  const std::string run = d.send(Parse{"q", "select count(*) from spectrum_schema.sales", {}});
+  EXPECT_EQ(count(run, "P(__blueshift_step__:create s)"), 1u) << run;
+  EXPECT_EQ(run.find("spectrum_schema"), std::string::npos) << run;  // held until the outcome
+  EXPECT_EQ(d.reply(serve(up + " " + run, 0, {}, 'T')), "1 2 C(INSERT 0 1) 2 C(INSERT 0 1)");
+  const std::string rest = d.send(Sync{});
+  EXPECT_EQ(rest.find("spectrum_schema"), std::string::npos) << rest;
+  EXPECT_EQ(rest.substr(rest.size() - 1), "S") << rest;
+}
+
 TEST(UpsertBatch, ABindCheckedByItsValuesIsNotHeldAndItsRefusalRunsNothing) {
   std::shared_ptr<policies::Governor> governor = testing::demo_governor();
   Conversation::Options o;
