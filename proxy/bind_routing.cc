@@ -47,19 +47,19 @@ std::optional<Rebound> Conversation::route_bind(const ObjectInfo& kind, const pr
 Conversation::Verdict Conversation::hold_route(std::string_view sql, const std::optional<rewrite::RoutedText>& routed,
                                                Verdict v) {
   if (!routing()) return v;  // the router was not asked
-  held_route_ = std::make_unique<HeldRoute>(HeldRoute{std::string(sql), routed, nullptr, std::nullopt, std::nullopt});
+  progress().held_route = std::make_unique<HeldRoute>(HeldRoute{std::string(sql), routed, nullptr, std::nullopt, std::nullopt});
   return v;
 }
 
 Conversation::Verdict Conversation::hold_bind(InfoPtr statement, const std::optional<Rebound>& rebound,
                                               const policies::Verdict& verdict) {
-  held_route_ = std::make_unique<HeldRoute>(HeldRoute{"", std::nullopt, std::move(statement), rebound, verdict});
+  progress().held_route = std::make_unique<HeldRoute>(HeldRoute{"", std::nullopt, std::move(statement), rebound, verdict});
   return Verdict::Wait;
 }
 
 std::unique_ptr<HeldRoute> Conversation::take_held_bind(const InfoPtr& statement) {
-  if (!held_route_ || !statement || held_route_->statement != statement) return nullptr;
-  return std::move(held_route_);
+  if (!seen().held_route || !statement || seen().held_route->statement != statement) return nullptr;
+  return std::move(progress().held_route);
 }
 
 void Conversation::send_swallowed(const protocol::FrontendMessage& m, std::string* out) {

@@ -70,24 +70,34 @@ void encode_to(protocol::FrontendMessage m, std::string* out) { protocol::encode
 Conversation::Conversation(Options options) : Conversation(std::make_shared<const Options>(std::move(options))) {}
 
 Conversation::Conversation(std::shared_ptr<const Options> options)
-    : options_(std::move(options)), budget_(options_->budgets) {
+    : options_(std::move(options)), budget_(options_->budgets) {}
+
+ProxySettings::Sources Conversation::setting_sources() {
   policies::Governor* governor = options_->governor;
-  settings_ = ProxySettings(
-      [this, governor]() {
-        std::vector<std::array<std::string, 4>> rows;
-        if (governor == nullptr) return rows;
-        for (auto& r : governor->rules_for(identity_)) rows.push_back({r.name, r.type, r.mode, r.tables});
-        return rows;
-      },
-      [this, governor]() { return budget_.spend(governor, identity_); });
+  return {[this, governor]() {
+            std::vector<std::array<std::string, 4>> rows;
+            if (governor == nullptr) return rows;
+            for (auto& r : governor->rules_for(identity_)) rows.push_back({r.name, r.type, r.mode, r.tables});
+            return rows;
+          },
+          [this, governor]() { return budget_.spend(governor, identity_); }};
 }
 
 Conversation::~Conversation() = default;
 
+InProgress::InProgress() = default;
+InProgress::~InProgress() = default;
+const InProgress Conversation::kIdle;
+
+InProgress& Conversation::progress() {
+  if (!progress_) progress_ = std::make_unique<InProgress>();
+  return *progress_;
+}
+
 // ------------------------------------------------------------------ client side
 
 bool Conversation::inspects_client(char code) const {
-  if (discarding_until_sync_ || retryable_run_ || batch_ || retry_hold_ || cut_message_) return true;
+  if (discarding_until_sync_ || seen().holds_messages()) return true;
   switch (code) {
     case protocol::Query::kCode: case protocol::Parse::kCode: case protocol::Bind::kCode:
     case protocol::Describe::kCode: case protocol::Execute::kCode: case protocol::Close::kCode:
@@ -107,17 +117,17 @@ Conversation::Verdict Conversation::forward(char code) {
 
 Conversation::Verdict Conversation::on_client(const Frame& f, std::string* out) {
   // Nothing may go upstream between a retryable run's attempts (proxy/plan_retry.cc).
-  if (retryable_run_) return Verdict::Wait;
-  if (cut_message_) {  // upsert_batch.cc: the message that cut a run goes before this one
+  if (seen().retryable_run) return Verdict::Wait;
+  if (seen().cut_message) {  // upsert_batch.cc: the message that cut a run goes before this one
     if (const Verdict v = resume_cut(); v != Verdict::Replace) return v;
   }
   // A folded upsert run is held until a message that does not continue it (upsert_batch.h).
-  if (batch_ && batch_takes(f)) return Verdict::Replace;
-  if (batch_ && flush_batch(&unsent_, f.code)) {
+  if (seen().batch && batch_takes(f)) return Verdict::Replace;
+  if (seen().batch && flush_batch(&progress().unsent, f.code)) {
     hold_cut(f);  // it waits for the run's outcome, and goes up before the next message
     return with_unsent(f, Verdict::Replace, out);
   }
-  if (retry_hold_) release_hold(f.code);  // plan_retry.cc
+  if (seen().retry_hold) release_hold(f.code);  // plan_retry.cc
   const Verdict v = dispatch(f, out);
   note_batch(f.code);  // plan_retry.cc
   if (v != Verdict::Wait && v != Verdict::Analyse) note_block(f);  // upsert_batch.cc
@@ -141,7 +151,7 @@ Conversation::Verdict Conversation::dispatch(const Frame& f, std::string* out) {
     case protocol::Close::kCode: return on_close(f, out);
     case protocol::FunctionCall::kCode: return on_function_call(out);
     case protocol::CopyDoneF::kCode: case protocol::CopyFail::kCode:
-      if (!copy_in_run_.expired()) return copy_in_end(f, out);
+      if (!seen().copy_in_run.expired()) return copy_in_end(f, out);
       return forward(f.code);
     default: return forward(f.code);
   }
@@ -155,7 +165,7 @@ Conversation::Verdict Conversation::malformed(std::string_view postgres_reason, 
 }
 
 Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
-  if (held_plan_) return plan_query(std::exchange(held_plan_, nullptr), out);
+  if (seen().held_plan) return plan_query(std::exchange(progress().held_plan, nullptr), out);
   const auto names = protocol::leading_names(f.code, f.body);
   if (!names) return malformed(protocol::kInvalidString, false, out);
   const auto proxy = rewrite::scan_proxy_statement(names->first);
@@ -171,9 +181,9 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   // Every statement is checked, whatever the transaction state: a failed block still runs
   // ROLLBACK and what follows it in the same text.
   std::optional<TextAnalysis> done;
-  if (held_check_) {
-    done = std::move(*held_check_);  // presented again after a budget wait
-    held_check_.reset();
+  if (seen().held_check) {
+    done = std::move(*progress().held_check);  // presented again after a budget wait
+    progress().held_check.reset();
   } else {
     done = analyse(sql, nullptr);
     if (!done) return hold_route(names->first, routed, Verdict::Analyse);
@@ -196,7 +206,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   const auto executes = sql_checked ? std::optional(with_execute_charges(v, *sql_checked)) : std::nullopt;
   switch (budget_.admit(executes ? *executes : v, identity_.user, &budget_error, &budget_notices, &hold)) {
     case BudgetGate::Step::Wait:
-      held_check_ = std::make_unique<TextAnalysis>(analysis);
+      progress().held_check = std::make_unique<TextAnalysis>(analysis);
       return hold_route(names->first, routed, Verdict::Wait);
     case BudgetGate::Step::Refuse: return refuse(budget_error, false, out);
     case BudgetGate::Step::Go: break;
@@ -209,7 +219,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
     for (const auto* w : {&v, &governed.notice})
       if (w->outcome == policies::Verdict::Outcome::Notice) notice(*w, positions_.next_send());
     if (positions_.awaiting_reply()) {
-      held_plan_ = std::move(plan);  // decided once: the check is not run again
+      progress().held_plan = std::move(plan);  // decided once: the check is not run again
       return Verdict::Wait;
     }
     return plan_query(plan, out);
@@ -227,15 +237,18 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
   // Presented again after a wait: routed once.
-  if (auto held = std::exchange(held_route_, nullptr); held && !held->statement && held->sql == sql) return held->routed;
+  if (seen().held_route) {
+    const auto held = std::exchange(progress().held_route, nullptr);
+    if (!held->statement && held->sql == sql) return held->routed;
+  }
   if (!routing()) return std::nullopt;
   return options_->router(sql, identity_, settings_.view("blueshift.tier"), nullptr);
 }
 
 std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const std::vector<uint32_t>* parse_types) {
-  if (analysed_) {
-    TextAnalysis done = std::move(*analysed_);
-    analysed_.reset();
+  if (seen().analysed) {
+    TextAnalysis done = std::move(*progress().analysed);
+    progress().analysed.reset();
     return done;
   }
   policies::Governor* governor = options_->governor;
@@ -248,7 +261,7 @@ std::optional<TextAnalysis> Conversation::analyse(std::string_view sql, const st
   // Query's PREPARE bodies are checked there too; a Parse's wait for its Execute.
   std::optional<std::vector<uint32_t>> types;
   if (parse_types) types = *parse_types;
-  analysis_ = [governor, text = std::string(sql), session = identity_, types = std::move(types)] {
+  progress().analysis = [governor, text = std::string(sql), session = identity_, types = std::move(types)] {
     return analyse_text(*governor, text, session, types ? &*types : nullptr, !types);
   };
   return std::nullopt;
@@ -321,7 +334,7 @@ Conversation::Verdict Conversation::refuse(const ProxyError& error, bool extende
 }
 
 Conversation::Verdict Conversation::answer_query(const rewrite::ProxyStatement& statement, std::string* out) {
-  auto answer = settings_.answer(statement);
+  auto answer = settings_.answer(statement, setting_sources());
   if (auto* error = std::get_if<ProxyError>(&answer)) return refuse(*error, false, out);
   // An empty query runs nothing and answers EmptyQueryResponse and ReadyForQuery, whose
   // status says whether the session is in a failed block (then PostgreSQL refuses SHOW).
@@ -425,7 +438,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
 
 Conversation::Verdict Conversation::answer_parse(std::string_view name, const rewrite::ProxyStatement& statement,
                                                  std::string* out) {
-  auto answer = settings_.answer(statement);
+  auto answer = settings_.answer(statement, setting_sources());
   if (auto* error = std::get_if<ProxyError>(&answer)) return refuse(*error, true, out);
   // Upstream the statement is empty: Bind, Describe and Execute of it then behave as the
   // server would (failed block, parameter count), and their replies carry the answer.
@@ -517,7 +530,7 @@ Conversation::Verdict Conversation::on_bind(const Frame& f, std::string* out) {
       hold_budget(std::move(hold), budget_notices, positions_.next_send());
     }
   }
-  held_route_.reset();  // one no candidate took (the candidates changed during the wait)
+  if (progress_) progress_->held_route.reset();  // one no candidate took (the candidates changed during the wait)
   InfoPtr portal_info;
   Verdict verdict = Verdict::Forward;
   if (kind && kind->plan) {
@@ -569,7 +582,7 @@ Conversation::Verdict Conversation::on_describe(const Frame& f, std::string* out
   Expectation e;
   e.at = at;
   if (info->answer) {
-    auto answer = settings_.answer(*info->answer);
+    auto answer = settings_.answer(*info->answer, setting_sources());
     if (auto* a = std::get_if<ProxyAnswer>(&answer)) e.bytes = a->row_description;
     e.kind = Expectation::Kind::AnswerDescribe;
   } else {
@@ -662,7 +675,7 @@ Conversation::Verdict Conversation::plan_query(const rewrite::PlanPtr& plan, std
   if (plan->copy_in) return copy_in_query(plan, out);
   auto run = start_run(plan);
   run->own_transaction = plan->atomic && transaction_status_ == 'I';
-  if (run->own_transaction && retries(*plan)) retryable_run_ = run;
+  if (run->own_transaction && retries(*plan)) progress().retryable_run = run;
   send_script(run, out);
   return Verdict::Replace;
 }

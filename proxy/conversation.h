@@ -34,6 +34,7 @@
 #include "proxy/budget_gate.h"
 #include "protocol/codec.h"
 #include "protocol/error_builder.h"
+#include "proxy/in_progress.h"
 #include "proxy/object_table.h"
 #include "proxy/plan_governed.h"
 #include "proxy/proxy_settings.h"
@@ -132,7 +133,7 @@ class Conversation {
   // A run the client's messages wait for counts too: one cut before its Sync (upsert_batch.h)
   // has replies due that no Sync announced.
   [[nodiscard]] bool awaiting_reply() const {
-    return positions_.awaiting_reply() || retry_due_ != nullptr || retryable_run_ != nullptr;
+    return positions_.awaiting_reply() || seen().retry_due != nullptr || seen().retryable_run != nullptr;
   }
   [[nodiscard]] char transaction_status() const { return transaction_status_; }
   void set_transaction_status(char status) { transaction_status_ = status; }  // login's ReadyForQuery
@@ -142,17 +143,24 @@ class Conversation {
 
   // ---- a staged transaction tried again (proxy/plan_retry.cc): after retry_wait(), the
   // bytes of retry() go upstream; client messages wait until then.
-  [[nodiscard]] bool retry_due() const { return retry_due_ != nullptr; }
+  [[nodiscard]] bool retry_due() const { return seen().retry_due != nullptr; }
   [[nodiscard]] std::chrono::milliseconds retry_wait() const;
   void retry(std::string* out);
 
   // ---- long analysis, after an Analyse verdict. The task owns copies of what it reads
   // (the text, the session's facts) and may run on any thread while the session goes on.
-  [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(analysis_); }
-  [[nodiscard]] std::function<TextAnalysis()> take_analysis() { return std::exchange(analysis_, {}); }
-  void analysed(TextAnalysis analysis) { analysed_ = std::make_unique<TextAnalysis>(std::move(analysis)); }
+  [[nodiscard]] bool analysis_pending() const { return static_cast<bool>(seen().analysis); }
+  [[nodiscard]] std::function<TextAnalysis()> take_analysis() { return std::exchange(progress().analysis, {}); }
+  void analysed(TextAnalysis analysis) { progress().analysed = std::make_unique<TextAnalysis>(std::move(analysis)); }
 
  private:
+  // What SHOW blueshift.rules / blueshift.spend list for this session.
+  ProxySettings::Sources setting_sources();
+  // The boxed state, made at its first use; read through seen(), which makes nothing.
+  InProgress& progress();
+  [[nodiscard]] const InProgress& seen() const { return progress_ ? *progress_ : kIdle; }
+  static const InProgress kIdle;
+
   Verdict forward(char code);
   Verdict dispatch(const protocol::Frame& f, std::string* out);
   Verdict on_query(const protocol::Frame& f, std::string* out);
@@ -172,7 +180,7 @@ class Conversation {
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
   // The analysis of a Query (parse_types null) or Parse text: the one made off the thread
-  // for this message, or one made now; nullopt, with analysis_ set, when the text is long
+  // for this message, or one made now; nullopt, with the analysis set, when the text is long
   // enough to go off the thread.
   std::optional<TextAnalysis> analyse(std::string_view sql, const std::vector<uint32_t>* parse_types);
   Verdict answer_query(const rewrite::ProxyStatement& statement, std::string* out);
@@ -301,23 +309,11 @@ class Conversation {
   bool upstream_sent_fatal_ = false;
   bool batch_ran_ = false;  // something in the batch ran that a retry would not run again
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
-  rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
-  std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
-  bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
   bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync
   bool upstream_skipping_ = false;  // the server failed this batch: it skips up to its Sync
   BudgetGate budget_{nullptr};
-  std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
-  std::unique_ptr<HeldRoute> held_route_;     // (boxed: rarely set) a message's routing while it waits
-  std::function<TextAnalysis()> analysis_;  // Analyse: the analysis to run off the thread
-  std::unique_ptr<TextAnalysis> analysed_;    // its result, for the message presented again
-  std::shared_ptr<PlanRun> retryable_run_;  // a run that may be retried: client messages wait
-  std::shared_ptr<PlanRun> retry_due_;      // a run whose next attempt waits for its backoff
-  std::unique_ptr<RetryHold> retry_hold_;   // an extended run that may yet be retried
-  std::unique_ptr<UpsertBatch> batch_;      // a folded upsert run being held (upsert_batch.h)
-  std::unique_ptr<BlockBegun> block_begun_;  // (boxed: rarely set) the client's BEGIN in this batch
-  std::unique_ptr<std::string> cut_message_;  // (boxed: rarely set) the message hold_cut keeps
-  std::string unsent_;                      // a run to send before the message that waits
+  // Boxed: an idle session carries only the pointer (in_progress.h).
+  std::unique_ptr<InProgress> progress_;
 };
 
 }  // namespace blueshift::proxy

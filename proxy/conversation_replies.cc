@@ -40,7 +40,7 @@ Conversation::Verdict Conversation::on_server(const Frame& f, std::string* out) 
   if (stateful) note_server_state(f);
   const Verdict v = pending_.empty() ? Verdict::Forward : fold(f, out);
   // fold() leaves the reply position where it was: this error's.
-  if (f.code == protocol::ErrorResponse::kCode && retryable_run_) release_skipped_cut_run(positions_.current());
+  if (f.code == protocol::ErrorResponse::kCode && seen().retryable_run) release_skipped_cut_run(positions_.current());
   positions_.on_backend(f.code);
   return v;
 }
@@ -258,7 +258,7 @@ bool Conversation::fold_one(Expectation& e, const Frame& f, std::string* out) {
         return true;
       }
       // The server ran the carrier: the statement takes effect now.
-      auto answer = settings_.answer(*e.answer);
+      auto answer = settings_.answer(*e.answer, setting_sources());
       if (auto* a = std::get_if<ProxyAnswer>(&answer)) {
         settings_.apply(*e.answer);
         *out = a->rows + command_complete(a->tag);
@@ -324,7 +324,7 @@ void Conversation::finish_one(Expectation& e, char status, std::string* prefix, 
         prefix->append(e.bytes);
         break;
       }
-      auto answer = settings_.answer(*e.answer);
+      auto answer = settings_.answer(*e.answer, setting_sources());
       if (auto* a = std::get_if<ProxyAnswer>(&answer)) {
         settings_.apply(*e.answer);
         prefix->append(a->row_description + a->rows + command_complete(a->tag));

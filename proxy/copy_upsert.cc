@@ -37,15 +37,15 @@ GovernedPlan Conversation::plan_of(std::string_view sql, const std::vector<uint3
 
 Conversation::Verdict Conversation::copy_in_query(const rewrite::PlanPtr& plan, std::string* out) {
   auto run = start_run(plan);
-  copy_in_run_ = run;
-  copy_in_wrap_ = transaction_status_ == 'I';
+  progress().copy_in_run = run;
+  progress().copy_in_wrap = transaction_status_ == 'I';
   // Until the CopyDone it is the last step: an error before then ends the client's COPY.
   send_query_steps(run, {&plan->steps.front()}, out);
   return Verdict::Replace;
 }
 
 Conversation::Verdict Conversation::copy_in_end(const protocol::Frame& f, std::string* out) {
-  const std::shared_ptr<PlanRun> run = std::exchange(copy_in_run_, {}).lock();
+  const std::shared_ptr<PlanRun> run = std::exchange(progress().copy_in_run, {}).lock();
   Expectation* load = nullptr;
   for (auto& e : pending_) {
     if (run && e.run == run) load = &e;
@@ -59,9 +59,9 @@ Conversation::Verdict Conversation::copy_in_end(const protocol::Frame& f, std::s
   const auto& steps = run->plan->steps;
   static const rewrite::PlanStep begin = rewrite::staged::step("BEGIN"), commit = rewrite::staged::step("COMMIT");
   std::vector<const rewrite::PlanStep*> after;
-  if (copy_in_wrap_) after.push_back(&begin);
+  if (seen().copy_in_wrap) after.push_back(&begin);
   for (size_t i = 1; i + 1 < steps.size(); ++i) after.push_back(&steps[i]);
-  if (copy_in_wrap_) after.push_back(&commit);
+  if (seen().copy_in_wrap) after.push_back(&commit);
   after.push_back(&steps.back());  // dropping the staging table, whatever became of the merge
   send_query_steps(run, after, out);
   return Verdict::Replace;

@@ -58,21 +58,22 @@ bool retry_on_failure(PlanRun& run, const protocol::Frame& f) {
 
 void Conversation::end_attempt(const std::shared_ptr<PlanRun>& run) {
   if (run->retrying) {
-    retry_due_ = run;
+    progress().retry_due = run;
     return;
   }
-  if (retryable_run_ == run) retryable_run_ = nullptr;
+  if (seen().retryable_run == run) progress().retryable_run = nullptr;
 }
 
 std::chrono::milliseconds Conversation::retry_wait() const {
-  if (retry_due_ && retry_due_->replaying) return std::chrono::milliseconds(0);  // upsert_batch.h
-  return retry_due_ ? retry_delay(retry_due_->plan->retry.backoff_ms, retry_due_->attempt)
+  const auto& due = seen().retry_due;
+  if (due && due->replaying) return std::chrono::milliseconds(0);  // upsert_batch.h
+  return due ? retry_delay(due->plan->retry.backoff_ms, due->attempt)
                     : std::chrono::milliseconds(0);
 }
 
 void Conversation::retry(std::string* out) {
-  const std::shared_ptr<PlanRun> run = std::exchange(retry_due_, nullptr);
-  if (!run) return;
+  if (!seen().retry_due) return;
+  const std::shared_ptr<PlanRun> run = std::exchange(progress().retry_due, nullptr);
   if (run->replaying) return replay_run(*run, out);  // a failed folded upsert run (upsert_batch.h)
   run->retrying = false;
   run->rows = 0;
@@ -92,26 +93,28 @@ void Conversation::retry(std::string* out) {
 
 
 void Conversation::note_extended_run(const std::shared_ptr<PlanRun>& run) {
-  if (retry_hold_) batch_ran_ = true;  // an earlier run of the batch went up as it was
-  retry_hold_.reset();
+  if (seen().retry_hold) {
+    batch_ran_ = true;  // an earlier run of the batch went up as it was
+    progress().retry_hold.reset();
+  }
   if (batch_ran_ || transaction_status_ != 'I' || !retries(*run->plan)) {
     batch_ran_ = true;
     return;
   }
-  retry_hold_ = std::make_unique<RetryHold>(RetryHold{run, positions_.next_send(), {}});
+  progress().retry_hold = std::make_unique<RetryHold>(RetryHold{run, positions_.next_send(), {}});
 }
 
 void Conversation::hold_steps(std::string* out) {
   // Only a run this Execute started, its steps the last thing positioned.
-  if (!retry_hold_ || !retry_hold_->steps.empty() || retry_hold_->end != positions_.next_send() || out->empty())
-    return;
-  retry_hold_->steps = std::move(*out);
+  const auto& hold = seen().retry_hold;
+  if (!hold || !hold->steps.empty() || hold->end != positions_.next_send() || out->empty()) return;
+  progress().retry_hold->steps = std::move(*out);
   out->clear();
 }
 
 void Conversation::release_hold(char code) {
-  const std::unique_ptr<RetryHold> hold = std::move(retry_hold_);
-  unsent_ += hold->steps;
+  const std::unique_ptr<RetryHold> hold = std::move(progress().retry_hold);
+  progress().unsent += hold->steps;
   // The Sync right after the steps, every earlier batch answered (so that the status read
   // is the one this batch starts in): the implicit transaction holds the plan alone.
   if (code != protocol::Sync::kCode || batch_ran_ || hold->end != positions_.next_send() ||
@@ -120,14 +123,14 @@ void Conversation::release_hold(char code) {
     return;
   }
   hold->run->own_transaction = true;
-  retryable_run_ = hold->run;
+  progress().retryable_run = hold->run;
   expect(run_end(hold->run, positions_.next_send()));  // the client's Sync goes up next
 }
 
 void Conversation::note_batch(char code) {
   if (ReplyPositions::ends_batch(code)) {
     batch_ran_ = false;
-  } else if (code == protocol::Execute::kCode && !batch_ && !(retry_hold_ && !retry_hold_->steps.empty())) {
+  } else if (code == protocol::Execute::kCode && !seen().batch && !(seen().retry_hold && !seen().retry_hold->steps.empty())) {
     batch_ran_ = true;  // not a run held for a retry: it ran
   }
 }

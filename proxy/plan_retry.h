@@ -28,7 +28,7 @@ struct PlanRun;
 struct RetryHold {
   std::shared_ptr<PlanRun> run;
   ReplyPosition end;  // where its steps end: a Sync there follows them at once
-  std::string steps;  // a lone Execute's steps, held until that message (a folded run's wait in unsent_)
+  std::string steps;  // a lone Execute's steps, held until that message (a folded run's wait in InProgress::unsent)
 };
 
 // Whether the plan may be retried at all: retries configured, and none of its steps passes

@@ -93,7 +93,8 @@ protocol::ProxyError unknown_parameter(const std::string& name) {
   return protocol::ProxyError{"ERROR", "42704", "unrecognized configuration parameter \"" + name + "\"", "", ""};
 }
 
-std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewrite::ProxyStatement& statement) const {
+std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewrite::ProxyStatement& statement,
+                                                                    const Sources& sources) const {
   const Setting* setting = find_setting(statement.name);
   if (setting == nullptr) return unknown_parameter(statement.name);
   ProxyAnswer a;
@@ -119,12 +120,12 @@ std::variant<ProxyAnswer, protocol::ProxyError> ProxySettings::answer(const rewr
   if (setting->name == "blueshift.version") {
     append_row({BLUESHIFT_VERSION}, a.rows);
   } else if (setting->name == "blueshift.rules") {
-    if (rules_) {
-      for (const auto& rule : rules_()) append_row({rule[0], rule[1], rule[2], rule[3]}, a.rows);
+    if (sources.rules) {
+      for (const auto& rule : sources.rules()) append_row({rule[0], rule[1], rule[2], rule[3]}, a.rows);
     }
   } else if (setting->name == "blueshift.spend") {
-    if (spend_) {
-      for (const auto& row : spend_()) append_row(row, a.rows);
+    if (sources.spend) {
+      for (const auto& row : sources.spend()) append_row(row, a.rows);
     }
   } else {
     append_row({value(setting->name)}, a.rows);

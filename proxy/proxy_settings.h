@@ -33,12 +33,16 @@ class ProxySettings {
   using RulesSource = std::function<std::vector<std::array<std::string, 4>>()>;
   // One row per budget that charges the session (SHOW blueshift.spend, proxy/budget_gate.h).
   using SpendSource = std::function<std::vector<std::vector<std::string>>()>;
-  explicit ProxySettings(RulesSource rules = {}, SpendSource spend = {})
-      : rules_(std::move(rules)), spend_(std::move(spend)) {}
+  // Asked for at each SHOW of them, not kept: a session's settings hold only its SETs.
+  struct Sources {
+    RulesSource rules;
+    SpendSource spend;
+  };
 
   // The answer to `statement`, or the error PostgreSQL gives for it (unknown parameter
   // 42704, read-only parameter 55P02). Changes nothing.
-  [[nodiscard]] std::variant<ProxyAnswer, protocol::ProxyError> answer(const rewrite::ProxyStatement& statement) const;
+  [[nodiscard]] std::variant<ProxyAnswer, protocol::ProxyError> answer(const rewrite::ProxyStatement& statement,
+                                                                      const Sources& sources = {}) const;
   // A SET/RESET takes effect (the server ran the carrier; the session is not in a failed
   // block). Non-transactional, like PgBouncer's own settings: it survives a ROLLBACK.
   void apply(const rewrite::ProxyStatement& statement);
@@ -49,8 +53,6 @@ class ProxySettings {
   [[nodiscard]] bool enabled(std::string_view name) const;
 
  private:
-  RulesSource rules_;
-  SpendSource spend_;
   std::map<std::string, std::string, std::less<>> values_;  // writable settings set by SET
 };
 

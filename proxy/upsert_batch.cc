@@ -83,19 +83,19 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
     return Verdict::Replace;
   }
   // Held until the message after the run (at the latest its Sync) shows where it ends.
-  batch_ = std::make_unique<UpsertBatch>();
-  batch_->portal = std::make_shared<ObjectInfo>(portal);
-  batch_->portal_name = portal_name;
-  batch_->statement = portal.bind->statement;
-  batch_->rows.push_back(portal.bind);
-  batch_->held = protocol::Execute::kCode;
-  batch_->keep_folded = fold_over_cap_;
-  if (auto key = row_key(*fold, *portal.bind); key && !fold->flags) batch_->keys.insert(std::move(*key));
+  UpsertBatch& b = *(progress().batch = std::make_unique<UpsertBatch>());
+  b.portal = std::make_shared<ObjectInfo>(portal);
+  b.portal_name = portal_name;
+  b.statement = portal.bind->statement;
+  b.rows.push_back(portal.bind);
+  b.held = protocol::Execute::kCode;
+  b.keep_folded = fold_over_cap_;
+  if (auto key = row_key(*fold, *portal.bind); key && !fold->flags) b.keys.insert(std::move(*key));
   return Verdict::Replace;
 }
 
 bool Conversation::batch_takes_bind(const protocol::Frame& f) {
-  UpsertBatch& b = *batch_;
+  UpsertBatch& b = *progress().batch;
   const auto names = protocol::leading_names(f.code, f.body);
   if (!names || names->first != b.portal_name || names->second != b.statement || dry_running()) return false;
   if (b.rows.size() >= kMaxFoldRows) return false;
@@ -121,7 +121,7 @@ bool Conversation::batch_takes_bind(const protocol::Frame& f) {
 }
 
 bool Conversation::batch_takes(const protocol::Frame& f) {
-  UpsertBatch& b = *batch_;
+  UpsertBatch& b = *progress().batch;
   const bool taken = [&] {
     const char last = b.held.back();
     if (f.code == protocol::Bind::kCode) return last == protocol::Execute::kCode && batch_takes_bind(f);
@@ -166,14 +166,14 @@ Conversation::Undo Conversation::undo_of(const UpsertBatch& b, char next) const 
   const bool next_ok = next == protocol::Sync::kCode || next == protocol::Flush::kCode || waits_for_cut_run(next);
   // A batch the server already failed skips the run: nothing to undo, nor to wait for.
   if (!next_ok || !b.tail.empty() || !known || upstream_skipping_) return Undo::None;
-  const bool begun = block_begun_ && block_begun_->begun();  // the client's BEGIN in this batch
+  const bool begun = seen().block_begun && seen().block_begun->begun();  // the client's BEGIN in this batch
   if (transaction_status_ == 'T' || (transaction_status_ == 'I' && begun))
     return b.portal->plan->fold && !b.portal->plan->fold->savepoints ? Undo::Folded : Undo::Savepoint;
   return transaction_status_ == 'I' && !batch_ran_ ? Undo::Alone : Undo::None;
 }
 
 bool Conversation::flush_batch(std::string* out, char next) {
-  const std::shared_ptr<UpsertBatch> b = std::move(batch_);
+  const std::shared_ptr<UpsertBatch> b = std::move(progress().batch);
   b->held = b->held.substr(0, b->held.rfind(protocol::Execute::kCode) + 1);
   b->cut = next != protocol::Sync::kCode;
   const bool folded = b->rows.size() > 1;
@@ -190,7 +190,7 @@ bool Conversation::flush_batch(std::string* out, char next) {
     if (undo == Undo::Savepoint) send_statement(kRelease, out);
     if (replayable) {
       run->replay = b;
-      retryable_run_ = run;  // the client's next messages wait until the run's end
+      progress().retryable_run = run;  // the client's next messages wait until the run's end
     }
   }
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
@@ -211,19 +211,19 @@ bool Conversation::flush_batch(std::string* out, char next) {
   return waits;
 }
 
-void Conversation::hold_cut(const protocol::Frame& f) { cut_message_ = std::make_unique<std::string>(frame_bytes(f)); }
+void Conversation::hold_cut(const protocol::Frame& f) { progress().cut_message = std::make_unique<std::string>(frame_bytes(f)); }
 
 Conversation::Verdict Conversation::resume_cut() {
   // As on_client would have gone on with it, its output sent before the next message's.
-  const protocol::Frame f = frame_at(*cut_message_, 0);
-  if (retry_hold_) release_hold(f.code);  // plan_retry.cc
+  const protocol::Frame f = frame_at(*progress().cut_message, 0);
+  if (seen().retry_hold) release_hold(f.code);  // plan_retry.cc
   std::string replaced;
   const Verdict v = dispatch(f, &replaced);
   if (v == Verdict::Wait || v == Verdict::Analyse) return v;  // presented again with the next
-  unsent_ += v == Verdict::Forward ? frame_bytes(f) : replaced;
+  progress().unsent += v == Verdict::Forward ? frame_bytes(f) : replaced;
   note_batch(f.code);
   note_block(f);
-  cut_message_.reset();
+  progress().cut_message.reset();
   return Verdict::Replace;
 }
 
@@ -232,22 +232,23 @@ Conversation::Verdict Conversation::resume_cut() {
 // outcome to wait for: the client's messages go on (skipped as well, as natively after the
 // Execute that failed).
 void Conversation::release_skipped_cut_run(const ReplyPosition& at) {
-  if (!retryable_run_->replay || !retryable_run_->replay->cut) return;
+  std::shared_ptr<PlanRun>& waited = progress().retryable_run;
+  if (!waited->replay || !waited->replay->cut) return;
   for (size_t i = 0; i < pending_.size(); ++i) {
     const Expectation& e = pending_[i];
-    if (e.run != retryable_run_) continue;
-    if (e.at.batch == at.batch && at.completion < e.at.completion) retryable_run_ = nullptr;
+    if (e.run != waited) continue;
+    if (e.at.batch == at.batch && at.completion < e.at.completion) waited = nullptr;
     return;
   }
 }
 
 void Conversation::cut_run_reply(const Expectation& e) {
   const PlanRun& run = *e.run;
-  if (!run.replay || !run.replay->cut || retryable_run_ != e.run) return;
+  if (!run.replay || !run.replay->cut || seen().retryable_run != e.run) return;
   if (run.replaying && !run.replay->synced) {
-    retry_due_ = e.run;  // the proxy's Sync, then the replay (replay_run)
+    progress().retry_due = e.run;  // the proxy's Sync, then the replay (replay_run)
   } else if (run.done && !run.replaying) {
-    retryable_run_ = nullptr;  // it succeeded: the client's next messages go on
+    progress().retryable_run = nullptr;  // it succeeded: the client's next messages go on
   }
 }
 
@@ -265,11 +266,11 @@ void Conversation::run_rows(const UpsertBatch& b, std::string* out) {
 void Conversation::end_replayable(const Expectation& e, bool* swallow_ready) {
   if (!e.run || !e.run->replay) return;
   if (!e.run->replaying) {
-    if (retryable_run_ == e.run) retryable_run_ = nullptr;
+    if (seen().retryable_run == e.run) progress().retryable_run = nullptr;
     return;
   }
   *swallow_ready = true;  // the client's ReadyForQuery is the replay's
-  retry_due_ = e.run;     // the session sends it at once (Conversation::retry)
+  progress().retry_due = e.run;  // the session sends it at once (Conversation::retry)
 }
 
 void Conversation::replay_run(const PlanRun& failed, std::string* out) {
@@ -287,7 +288,7 @@ void Conversation::replay_run(const PlanRun& failed, std::string* out) {
     send_statement(kRelease, out);
   }
   run_rows(b, out);
-  retryable_run_ = nullptr;
+  progress().retryable_run = nullptr;
   if (b.cut) {
     // The client's batch goes on in the replay's transaction, as after the native Execute;
     // the Flush brings the replay's replies (the client's next messages wait for them).
@@ -298,7 +299,7 @@ void Conversation::replay_run(const PlanRun& failed, std::string* out) {
   }
   protocol::encode(protocol::Sync{}, *out);
   positions_.on_forward(protocol::Sync::kCode);
-  retry_hold_.reset();  // the replay's own Sync ended its batch (plan_retry.cc)
+  progress().retry_hold.reset();  // the replay's own Sync ended its batch (plan_retry.cc)
   batch_ran_ = false;
 }
 
@@ -314,19 +315,19 @@ void Conversation::send_statement(const std::string& sql, std::string* out) {
 void Conversation::note_block(const protocol::Frame& f) {
   if (ReplyPositions::ends_batch(f.code)) fold_over_cap_ = false;
   // Boxed: most sessions never send BEGIN in a pipeline (an idle session's memory counts).
-  if (!block_begun_) {
+  if (!seen().block_begun) {
     if (f.code != protocol::Parse::kCode) return;
     const auto names = protocol::leading_names(f.code, f.body);
     if (!names || BlockBegun::kind_of(names->second) != BlockBegun::Kind::Begin) return;
-    block_begun_ = std::make_unique<BlockBegun>();
+    progress().block_begun = std::make_unique<BlockBegun>();
   }
-  block_begun_->note(f);
+  progress().block_begun->note(f);
 }
 
 Conversation::Verdict Conversation::with_unsent(const protocol::Frame& f, Verdict v, std::string* out) {
   // Waiting: the run goes up with the message when it is presented again.
-  if (unsent_.empty() || v == Verdict::Wait || v == Verdict::Analyse) return v;
-  std::string run = std::exchange(unsent_, {});
+  if (seen().unsent.empty() || v == Verdict::Wait || v == Verdict::Analyse) return v;
+  std::string run = std::exchange(progress().unsent, {});
   if (v == Verdict::Forward) {
     *out = std::move(run) + frame_bytes(f);
   } else {

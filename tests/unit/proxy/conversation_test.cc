@@ -800,5 +800,11 @@ TEST_F(Governed, AMalformedParseOrQueryIsAnError) {
   EXPECT_EQ(d.reply(ready('I')), "Z(I)");
 }
 
+// Idle sessions come in thousands: what only a statement under way needs stays boxed
+// (proxy/in_progress.h). 360 bytes when this was written; the bound leaves room for a few
+// plain members, not for another string, function or pointer pair per session.
+TEST(Conversation, AnIdleConversationStaysSmall) { EXPECT_LE(sizeof(Conversation), 400u); }
+
 }  // namespace
 }  // namespace blueshift::proxy
+
