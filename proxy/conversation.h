@@ -226,10 +226,9 @@ class Conversation {
   bool batch_takes_bind(const protocol::Frame& f);
   // `next`: the message that ended the run; true when it waits for the run's outcome.
   bool flush_batch(std::string* out, char next);
-  // How a folded run's failure is undone before its replay (None: the rows run one by one).
-  // How a folded run's failure is undone: not at all (its rows run one by one instead),
-  // under the proxy's savepoint, alone in its implicit transaction, or not at all while the
-  // run stays folded (a block on a warehouse without SAVEPOINT: Redshift).
+  // How a folded run's failure is undone before its replay row by row: not at all (None:
+  // it fails folded), under the proxy's savepoint, alone in its implicit transaction, or
+  // not at all in a block on a warehouse without SAVEPOINT (Folded: Redshift).
   enum class Undo : uint8_t { None, Savepoint, Alone, Folded };
   [[nodiscard]] Undo undo_of(const UpsertBatch& b, char next) const;
   // A replayable run cut before its Sync: the message that cut it, held until the run's
@@ -304,7 +303,6 @@ class Conversation {
   rewrite::PlanPtr held_plan_;        // a plan waiting for the upstream to be quiet
   std::weak_ptr<PlanRun> copy_in_run_;  // an upsert COPY waiting for the client's CopyDone
   bool copy_in_wrap_ = false;              // its merge runs in a transaction of the proxy's
-  bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync
   bool upstream_skipping_ = false;  // the server failed this batch: it skips up to its Sync
   BudgetGate budget_{nullptr};
   std::unique_ptr<TextAnalysis> held_check_;  // (boxed: rarely set) a Query's analysis while it waits for a budget lease
