@@ -234,10 +234,9 @@ class Conversation {
   bool batch_takes_bind(const protocol::Frame& f);
   // `next`: the message that ended the run; true when it waits for the run's outcome.
   bool flush_batch(std::string* out, char next);
-  // How a folded run's failure is undone before its replay (None: the rows run one by one).
-  // How a folded run's failure is undone: not at all (its rows run one by one instead),
-  // under the proxy's savepoint, alone in its implicit transaction, or not at all while the
-  // run stays folded (a block on a warehouse without SAVEPOINT: Redshift).
+  // How a folded run's failure is undone before its replay row by row: not at all (None:
+  // it fails folded), under the proxy's savepoint, alone in its implicit transaction, or
+  // not at all in a block on a warehouse without SAVEPOINT (Folded: Redshift).
   enum class Undo : uint8_t { None, Savepoint, Alone, Folded };
   [[nodiscard]] Undo undo_of(const UpsertBatch& b, char next) const;
   // A replayable run cut before its Sync: the message that cut it, held until the run's
@@ -309,7 +308,6 @@ class Conversation {
   bool upstream_sent_fatal_ = false;
   bool batch_ran_ = false;  // something in the batch ran that a retry would not run again
   uint32_t search_path_effects_ = 0;  // SET search_path texts whose outcome is not known yet
-  bool fold_over_cap_ = false;  // a run of this batch was cut before its Sync
   bool upstream_skipping_ = false;  // the server failed this batch: it skips up to its Sync
   BudgetGate budget_{nullptr};
   // Boxed: an idle session carries only the pointer (in_progress.h).

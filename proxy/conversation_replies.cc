@@ -5,6 +5,7 @@
 #include "proxy/conversation.h"
 #include "proxy/expectation.h"
 #include "proxy/plan_retry.h"
+#include "proxy/stage_error.h"
 #include "proxy/upsert_batch.h"
 #include "rewrite/identifiers.h"
 
@@ -121,12 +122,18 @@ Conversation::Verdict Conversation::fold(const Frame& f, std::string* out) {
 
 namespace {
 
-// A step's error with its position moved to the same place in the client's text (`offset`:
-// where the step starts in the text sent); false when the error needs no change.
-bool shift_position(const rewrite::PlanStep& step, int offset, const Frame& f, std::string* out) {
+// A step's error as the client's statement's: its position moved to the same place in the
+// client's text (`offset`: where the step starts in the text sent), the staging table named
+// as the target (stage_error.h); false when the error needs no change.
+bool client_error(const rewrite::Plan& plan, const rewrite::PlanStep& step, int offset, const Frame& f,
+                  std::string* out) {
+  const bool shifted = step.position_shift != 0 || offset != 0;
+  if (!shifted && !plan.staging) return false;
   auto decoded = protocol::decode_backend(f.code, f.body);
-  if ((step.position_shift == 0 && offset == 0) || !decoded.ok()) return false;
+  if (!decoded.ok()) return false;
   auto& error = std::get<protocol::ErrorResponse>(*decoded);
+  const bool renamed = plan.staging && name_target(*plan.staging, error);
+  if (!shifted && !renamed) return false;
   for (auto& [code, value] : error.fields) {
     const int at = code == 'P' ? std::atoi(value.c_str()) : 0;
     if (at > 0) value = std::to_string(std::max(1, at - offset + step.position_shift));
@@ -184,7 +191,7 @@ bool fold_plan_step(Expectation& e, const Frame& f, std::string* out) {
             ProxyError{"ERROR", e.step->error_as->sqlstate, e.step->error_as->message, "", e.step->error_as->hint});
         replaced = true;
       } else if (e.step != nullptr) {
-        replaced = shift_position(*e.step, e.text_offset, f, &error);
+        replaced = client_error(*run.plan, *e.step, e.text_offset, f, &error);
       }
       const std::string before = rows_before_error(e);
       if (before.empty()) {

@@ -89,7 +89,6 @@ Conversation::Verdict Conversation::plan_execute(const ObjectInfo& portal, std::
   b.statement = portal.bind->statement;
   b.rows.push_back(portal.bind);
   b.held = protocol::Execute::kCode;
-  b.keep_folded = fold_over_cap_;
   if (auto key = row_key(*fold, *portal.bind); key && !fold->flags) b.keys.insert(std::move(*key));
   return Verdict::Replace;
 }
@@ -122,28 +121,20 @@ bool Conversation::batch_takes_bind(const protocol::Frame& f) {
 
 bool Conversation::batch_takes(const protocol::Frame& f) {
   UpsertBatch& b = *progress().batch;
-  const bool taken = [&] {
-    const char last = b.held.back();
-    if (f.code == protocol::Bind::kCode) return last == protocol::Execute::kCode && batch_takes_bind(f);
-    const auto names = protocol::leading_names(f.code, f.body);
-    if (!names || names->first != b.portal_name) return false;
-    if (f.code == protocol::Describe::kCode && names->kind == 'P' && last == protocol::Bind::kCode) {
-      b.tail += frame_bytes(f);
-      b.held += f.code;
-      return true;
-    }
-    if (f.code != protocol::Execute::kCode || last == protocol::Execute::kCode) return false;
-    b.rows.push_back(std::move(b.next));
-    b.tail.clear();
+  const char last = b.held.back();
+  if (f.code == protocol::Bind::kCode) return last == protocol::Execute::kCode && batch_takes_bind(f);
+  const auto names = protocol::leading_names(f.code, f.body);
+  if (!names || names->first != b.portal_name) return false;
+  if (f.code == protocol::Describe::kCode && names->kind == 'P' && last == protocol::Bind::kCode) {
+    b.tail += frame_bytes(f);
     b.held += f.code;
     return true;
-  }();
-  // Cut before its Sync (a Flush; a Bind of another statement, as psycopg makes for a NULL
-  // key or keys past int2; the row cap; a repeated DO UPDATE key): the batch keeps its runs
-  // folded, undone or not. Run one by one instead, upsert_rate.py's executemany ran 37 to 58
-  // times slower, and a batch that repeats a key 50 to 100 times (its shapes phase).
-  if (!taken && f.code != protocol::Sync::kCode) b.keep_folded = fold_over_cap_ = true;
-  return taken;
+  }
+  if (f.code != protocol::Execute::kCode || last == protocol::Execute::kCode) return false;
+  b.rows.push_back(std::move(b.next));
+  b.tail.clear();
+  b.held += f.code;
+  return true;
 }
 
 namespace {
@@ -179,19 +170,15 @@ bool Conversation::flush_batch(std::string* out, char next) {
   const bool folded = b->rows.size() > 1;
   const Undo undo = folded ? undo_of(*b, next) : Undo::None;
   const bool replayable = undo == Undo::Savepoint || undo == Undo::Alone;
-  if (folded && undo == Undo::None && !b->keep_folded) {
-    // A failure could not be undone and replayed: the rows run one by one, as sent, so that
-    // errors and counts are the server's own (cut by a repeated DO UPDATE key, after other
-    // work of its implicit transaction, not ended by a Sync).
-    run_rows(*b, out);
-  } else {
-    if (undo == Undo::Savepoint) send_statement(kSavepoint, out);
-    const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
-    if (undo == Undo::Savepoint) send_statement(kRelease, out);
-    if (replayable) {
-      run->replay = b;
-      progress().retryable_run = run;  // the client's next messages wait until the run's end
-    }
+  // Undo::None stays folded too (upsert_batch.h): its failure fails all the native one
+  // fails, at another row. Row by row only DO UPDATE keys equal in the database but not in
+  // bytes would come out right; the proxy cannot tell those apart, so none is kept for them.
+  if (undo == Undo::Savepoint) send_statement(kSavepoint, out);
+  const auto run = run_plan(*b->portal, b->rows, folded ? b->held : "", out, folded && b->portal_name.empty());
+  if (undo == Undo::Savepoint) send_statement(kRelease, out);
+  if (replayable) {
+    run->replay = b;
+    progress().retryable_run = run;  // the client's next messages wait until the run's end
   }
   // A Bind (and Describe) whose Execute did not follow goes on as it would have: on_bind
   // forwards it (batch_takes_bind saw nothing it would check, refuse or wait for).
@@ -313,7 +300,6 @@ void Conversation::send_statement(const std::string& sql, std::string* out) {
 }
 
 void Conversation::note_block(const protocol::Frame& f) {
-  if (ReplyPositions::ends_batch(f.code)) fold_over_cap_ = false;
   // Boxed: most sessions never send BEGIN in a pipeline (an idle session's memory counts).
   if (!seen().block_begun) {
     if (f.code != protocol::Parse::kCode) return;

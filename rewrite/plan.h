@@ -91,6 +91,15 @@ struct Plan {
     bool savepoints = true;
   };
   std::optional<Fold> fold;
+  // A staged upsert's staging table, which its errors name where native ON CONFLICT names
+  // the target (PostgreSQL: the load's CHECK and NOT NULL violations), its rows numbered by
+  // a last column the target lacks. proxy/stage_error.h maps such errors back.
+  struct Staging {
+    std::string stage;   // as the server names it (unquoted)
+    std::string table;   // the target's relation name, as parsed
+    std::string schema;  // the target's schema as written, "" when unqualified
+  };
+  std::optional<Staging> staging;
 };
 
 using PlanPtr = std::shared_ptr<const Plan>;

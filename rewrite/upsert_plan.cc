@@ -31,6 +31,8 @@ using staged::token_at;
 // token positions, and the key columns quoted.
 struct Upsert {
   std::string table;      // as written, e.g. public."Sales"
+  std::string relname;    // the target as parsed (Sales), and its schema ("" unqualified)
+  std::string schema;
   std::string qualifier;  // what names the target's row in SET/WHERE: its alias or relname
   std::string alias;      // "AS x" as written after the table, or ""
   std::string cols;       // "(a, b)" as written, or ""
@@ -60,6 +62,8 @@ bool read_target(std::string_view sql, const std::vector<Token>& tokens, const P
   size_t after = past_name(tokens, i);
   if (i >= tokens.size() || after >= tokens.size()) return false;
   u->table = cut(sql, tokens[i].start, tokens[after - 1].end);
+  u->relname = pg::sv(rel.relname);
+  u->schema = pg::sv(rel.schemaname);
   u->qualifier = quote_identifier(rel.alias != nullptr ? pg::sv(rel.alias->aliasname) : pg::sv(rel.relname));
   if (rel.alias != nullptr && tokens[after].word == "as") {
     u->alias = cut(sql, tokens[after].start, tokens[after + 1].end);
@@ -259,8 +263,14 @@ PlanPtr build_nothing_any(const Upsert& u, const std::string& stage) {
 
 // The plan `build` makes for u with a new staging table, its steps' checked texts with it.
 PlanPtr staged_with(const Upsert& u, PlanPtr (*build)(const Upsert&, const std::string&)) {
-  return staged::built_twice({staged::stage_name("upsert")},
-                             [&](const std::vector<std::string>& stages) { return build(u, stages.front()); });
+  const std::string stage = staged::stage_name("upsert");
+  const PlanPtr plan =
+      staged::built_twice({stage}, [&](const std::vector<std::string>& stages) { return build(u, stages.front()); });
+  if (!plan || plan->refusal) return plan;
+  auto named = std::make_shared<Plan>(*plan);
+  // stage_name quotes a name that needs no escaping: the server's spelling is within.
+  named->staging = Plan::Staging{stage.substr(1, stage.size() - 2), u.relname, u.schema};
+  return named;
 }
 
 // DO NOTHING without target on a table without declared keys inserts every row.

@@ -22,6 +22,9 @@ repeated DO UPDATE key, a NOT NULL and a CHECK violation, a value that does not 
 does one in a run cut before its Sync (cut_check: libpq's pipeline, as psycopg's executemany
 sends it, cut by the 1,000-row cap, by another statement's Parse, by a Flush, by a repeated
 DO UPDATE key; in autocommit and in a block: each Execute's tag or error, the contents).
+A run after other work of its implicit transaction stays folded, ended by its Sync
+(after_other_work_check: one staged transaction; the outcome, message, DETAIL and contents
+as natively, nothing of a failed implicit transaction left).
 Needs BLUESHIFT_DEV_PORT and BLUESHIFT_TEST_PROXY_PORT (tests/run.sh) and java; else skips (77).
 Usage: batch_differential.py [--seed N] [--statements N]   (N: batches a side)
 """
@@ -41,7 +44,8 @@ import differential as d
 # Its own databases (differential.py's functions read these module names).
 d.NATIVE, d.PROXIED = "blueshift_e2e_batch_native", "blueshift_e2e_batch_proxied"
 # (The random batches keep a >= 0 and b set; placement_check breaks both constraints.)
-d.TABLES = {"upsert_b": "k int UNIQUE, a int CHECK (a >= 0), b varchar(4) NOT NULL"}
+d.TABLES = {"upsert_b": "k int UNIQUE, a int CHECK (a >= 0), b varchar(4) NOT NULL",
+            "upsert_b_other": "k int"}  # other work of an implicit transaction (after_other_work_check)
 OUTCOMES = Counter()
 JAR = "/usr/share/java/postgresql.jar"
 HEAD = "INSERT INTO upsert_b (k, a, b) VALUES (?, ?, ?) ON CONFLICT (k) "
@@ -417,6 +421,69 @@ def cut_check(ports):
     return failures
 
 
+# executemany after another table's INSERT in the same pipeline (one implicit transaction,
+# which the run cannot be undone without): (name, form, rows, preloaded (k, a)). 300 rows,
+# keys and values small enough that psycopg keeps one statement (no cut), half of the keys
+# there before; a failing row in the middle: its load's CHECK or 22001, a set-wise overflow.
+def other_work_rows(bad=None):
+    rows = [(k, 1, f"r{k % 10}") for k in range(300)]
+    if bad:
+        rows[150] = (150,) + bad
+    return rows
+
+
+OTHER_WORK_CASES = [
+    ("do update", FORMS[0], other_work_rows(), ()),
+    ("do nothing", FORMS[3], other_work_rows(), ()),
+    ("do update, check", FORMS[0], other_work_rows((-1, "x")), ()),
+    ("do update, set-wise overflow", FORMS[0], other_work_rows((1000, "x")), ((150, 2147483000),)),
+    ("do nothing, too long", FORMS[3], other_work_rows((1, "toolong")), ()),
+]
+
+
+def after_other_work(c, sql, rows):
+    """The pipeline's row count (its Sync's), or its error's SQLSTATE, message and DETAIL."""
+    try:
+        with c.pipeline(), c.cursor() as cur:
+            c.execute("INSERT INTO upsert_b_other VALUES (1)")
+            cur.executemany(sql, rows)
+        return f"rows {cur.rowcount}"
+    except psycopg.Error as e:
+        return f"error {e.sqlstate} {e.diag.message_primary!r} {e.diag.message_detail!r}"
+
+
+def after_other_work_check(ports, log):
+    """Each OTHER_WORK_CASES case as one psycopg pipeline (an INSERT into another table, then
+    executemany, one Sync), natively and through Blueshift: the row count, or the SQLSTATE,
+    message and DETAIL; the contents (nothing of a failed implicit transaction stays, the
+    other table's row included); and through Blueshift one staged transaction, not one a row
+    (upsert_batch.h: such a run stays folded)."""
+    failures = []
+    sides = ((ports[0], d.NATIVE), (ports[1], d.PROXIED))
+    conns = [d.conn(port, db) for port, db in sides]
+    for name, form, rows, preloaded in OTHER_WORK_CASES:
+        for c in conns:
+            d.reset_tables(c)
+            c.execute("INSERT INTO upsert_b SELECT k, 1, 'old' FROM generate_series(0, 298, 2) AS k")
+            for k, a in preloaded:
+                c.execute("UPDATE upsert_b SET a = %s WHERE k = %s", (a, k))
+        start = log_size(ports[0], log)
+        outcomes = [after_other_work(c, HEAD.replace("?", "%s") + form, rows) for c in conns]
+        staged = sum("CREATE TEMP TABLE" in e for e in d.proxied_statements(ports[0], log, start))
+        others = [c.execute("SELECT count(*) FROM upsert_b_other").fetchone()[0] for c in conns]
+        OUTCOMES["after other work " + outcomes[0].split(" ")[0]] += 1
+        print(f"after_other_work_check {name}: {outcomes[0]}; {staged} staged transactions", flush=True)
+        if outcomes[0] != outcomes[1]:
+            failures.append(f"after_other_work_check {name}:\n  native:  {outcomes[0]}\n  proxied: {outcomes[1]}")
+        if staged != 1:
+            failures.append(f"after_other_work_check {name}: {staged} staged transactions, not 1")
+        if others != ([0, 0] if "error" in outcomes[0] else [1, 1]):
+            failures.append(f"after_other_work_check {name}: the other table has {others} rows")
+        if d.contents(conns[0]) != d.contents(conns[1]):
+            failures.append(f"after_other_work_check {name}: contents differ")
+    return failures
+
+
 def log_size(dev_port, log):
     with psycopg.connect(f"host=127.0.0.1 port={dev_port} dbname=postgres user=postgres", autocommit=True) as su:
         return su.execute("SELECT (pg_stat_file(%s)).size", (log,)).fetchone()[0]
@@ -441,6 +508,7 @@ def main():
     failures += replay_check(ports)
     failures += placement_check(ports)
     failures += cut_check(ports)
+    failures += after_other_work_check(ports, log)
     failures += d.log_check(ports[0], log, start)
     return d.verdict(failures, OUTCOMES, len(script))
 

@@ -318,7 +318,9 @@ def chain_check(port):
 # PostgreSQL checks the proposed row of an INSERT ... ON CONFLICT (DO UPDATE and DO
 # NOTHING) against NOT NULL and CHECK before it looks for a conflict, so a bad row errs on an
 # existing key too; MERGE checks the rows it writes. Each statement on the seeded table
-# (keys 1 and 2), native and through Blueshift: SQLSTATE, constraint and column equal.
+# (keys 1 and 2), native and through Blueshift: SQLSTATE, constraint, column, table, message
+# and DETAIL equal (the staging table that fails first is named as the target, its failing
+# row without the staging table's row number: proxy/stage_error.h).
 CONSTRAINED = ("upsert_t5", "k int PRIMARY KEY, a int NOT NULL CHECK (a >= 0), b text CONSTRAINT upsert_t5_b_good "
                "CHECK (b <> 'bad')")
 CONSTRAINT_CASES = [
@@ -353,7 +355,8 @@ def constrained_outcome(c, text, prepare):
     except psycopg.Error as e:
         if e.sqlstate is None:
             raise
-        return f"ERROR {e.sqlstate} constraint {e.diag.constraint_name} column {e.diag.column_name}"
+        return (f"ERROR {e.sqlstate} constraint {e.diag.constraint_name} column {e.diag.column_name} "
+                f"table {e.diag.table_name} message {e.diag.message_primary!r} detail {e.diag.message_detail!r}")
 
 
 def constraints_check(ports):

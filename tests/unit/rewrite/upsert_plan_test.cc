@@ -125,6 +125,18 @@ TEST(UpsertPlan, EachPlanHasItsOwnStagingTable) {
   EXPECT_NE(plan_upsert(sql)->steps[2].sql, plan_upsert(sql)->steps[2].sql);
 }
 
+// The staging table, which errors of the load name, and the target they name natively
+// (proxy/stage_error.h): the relation and schema as PostgreSQL spells them, unquoted.
+TEST(UpsertPlan, ThePlanNamesItsStagingTableAndItsTarget) {
+  const PlanPtr p = plan_upsert("insert into Public.\"My T\" (k) values (1) on conflict (k) do nothing");
+  ASSERT_TRUE(p && p->staging);
+  EXPECT_NE(p->steps[2].sql.find("CREATE TEMP TABLE \"" + p->staging->stage + "\" (LIKE"), std::string::npos)
+      << p->steps[2].sql;
+  EXPECT_EQ(p->staging->table, "My T");
+  EXPECT_EQ(p->staging->schema, "public");
+  EXPECT_EQ(plan_upsert("insert into t (k) values (1) on conflict (k) do update set a = 1")->staging->schema, "");
+}
+
 TEST(UpsertPlan, FormsItCannotRunExactlyAreRefused) {
   for (const char* sql : {
            "insert into t values (1) on conflict (k) do update set a = 1 returning *",
