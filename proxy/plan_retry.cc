@@ -67,8 +67,7 @@ void Conversation::end_attempt(const std::shared_ptr<PlanRun>& run) {
 std::chrono::milliseconds Conversation::retry_wait() const {
   const auto& due = seen().retry_due;
   if (due && due->replaying) return std::chrono::milliseconds(0);  // upsert_batch.h
-  return due ? retry_delay(due->plan->retry.backoff_ms, due->attempt)
-                    : std::chrono::milliseconds(0);
+  return due ? retry_delay(due->plan->retry.backoff_ms, due->attempt) : std::chrono::milliseconds(0);
 }
 
 void Conversation::retry(std::string* out) {

@@ -446,6 +446,27 @@ TEST(UpsertBatch, TheMessageThatCutARunIsCheckedWhenItGoesOn) {
   EXPECT_EQ(rest.substr(rest.size() - 1), "S") << rest;
 }
 
+// A run after other work of its implicit transaction goes up folded at once (it cannot be
+// undone, so nothing waits for it); the message that cut it still goes through the policies:
+// an unfiltered lake scan sent right after the rows is refused, nothing of it upstream.
+TEST(UpsertBatch, AfterOtherWorkTheMessageThatCutsAFoldedRunIsStillChecked) {
+  std::shared_ptr<policies::Governor> governor = testing::demo_governor();
+  Conversation::Options o;
+  o.governor = governor.get();
+  o.planner = [plan = folding_plan(false)](std::string_view sql, const policies::SessionContext&) {
+    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
+  };
+  Driver d(std::move(o));
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+  std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
+  up += " " + sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}});
+  up += " " + d.send(Parse{"w", "select count(*) from spectrum_schema.sales", {}});
+  EXPECT_EQ(count(up, "P(__blueshift_step__:create s)"), 1u) << up;  // folded, not row by row
+  EXPECT_EQ(up.find("spectrum_schema"), std::string::npos) << up;
+  EXPECT_NE(up.find("__blueshift_refused__"), std::string::npos) << up;
+}
+
 TEST(UpsertBatch, ABindCheckedByItsValuesIsNotHeldAndItsRefusalRunsNothing) {
   std::shared_ptr<policies::Governor> governor = testing::demo_governor();
   Conversation::Options o;
