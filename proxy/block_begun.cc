@@ -1,17 +1,22 @@
 #include "proxy/block_begun.h"
 
 #include <algorithm>
-#include <cctype>
 
 #include "protocol/peek.h"
 
 namespace blueshift::proxy {
 namespace {
 
+// ASCII only, as PostgreSQL's scanner reads keywords and blanks; inline, where the <cctype>
+// calls cost a library call a byte on every statement the session sends.
+bool is_blank(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_letter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+char upper(char c) { return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c; }
+
 // The text after leading blanks and comments.
 std::string_view skip_blanks(std::string_view sql) {
   for (;;) {
-    while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+    while (!sql.empty() && is_blank(sql.front())) sql.remove_prefix(1);
     if (sql.substr(0, 2) == "--") {
       const size_t end = sql.find('\n');
       sql.remove_prefix(end == std::string_view::npos ? sql.size() : end);
@@ -27,7 +32,7 @@ std::string_view skip_blanks(std::string_view sql) {
 
 bool is_word(std::string_view word, std::string_view keyword) {
   return word.size() == keyword.size() && std::equal(word.begin(), word.end(), keyword.begin(), [](char a, char b) {
-           return std::toupper(static_cast<unsigned char>(a)) == b;
+           return upper(a) == b;
          });
 }
 
@@ -36,7 +41,7 @@ bool is_word(std::string_view word, std::string_view keyword) {
 BlockBegun::Kind BlockBegun::kind_of(std::string_view sql) {
   sql = skip_blanks(sql);
   size_t n = 0;
-  while (n < sql.size() && std::isalpha(static_cast<unsigned char>(sql[n]))) ++n;
+  while (n < sql.size() && is_letter(sql[n])) ++n;
   const std::string_view word = sql.substr(0, n);
   if (is_word(word, "BEGIN") || is_word(word, "START")) return Kind::Begin;
   // PREPARE TRANSACTION ends the block, PREPARE name AS does not: either way not surely a block.

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pg_idle_clients  # noqa: E402
 import placement as placement_phases  # noqa: E402
 import syscalls  # noqa: E402
-from bench_report import Report  # noqa: E402
+from bench_report import CONFIG_TARGETS, Report  # noqa: E402
 from bench_stats import percentile  # noqa: E402
 from contention import Contention, thread_placement  # noqa: E402
 
@@ -284,7 +284,7 @@ class Bench:
         return r
 
     def run_copy(self):
-        names = [n for n in self.targets["tps"] if n != "blueshift+policies" and not self.targets["tps"][n].get("fresh")]
+        names = [n for n in self.targets["tps"] if n not in CONFIG_TARGETS and not self.targets["tps"][n].get("fresh")]
         res = {n: [] for n in names}
         log(f"COPY TO STDOUT: {self.copy_query[:90]}..., {self.copy_rounds} rounds")
         for rnd in range(self.copy_rounds):
@@ -407,6 +407,7 @@ def main():
     ap.add_argument("--pgbouncer-note", default="")
     ap.add_argument("--warehouse-note", default="")
     ap.add_argument("--policies-note", default="")
+    ap.add_argument("--example-note", default="")
     ap.add_argument("--user", default="etl")
     ap.add_argument("--database", default="bench")
     args = ap.parse_args()

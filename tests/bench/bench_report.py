@@ -16,6 +16,10 @@ from bench_stats import fmt, geomean, geomean_interval, median, paired_ratios, p
 DIRECT_SHARE = 0.85   # quiet-mode TPS through Blueshift / direct
 COPY_SLACK = 1.05     # COPY seconds through Blueshift / direct
 IDLE_KIB = 2.0        # KiB of proxy RSS per idle logged-in client
+# Blueshift with a configuration of its own, each measured against PgBouncer and direct as
+# plain Blueshift is: the worst-case policies (every statement governed) and the example
+# policies as deployed (pgbench's statements take the fast path). target -> its column head.
+CONFIG_TARGETS = {"blueshift+policies": "bs+pol/bs", "blueshift+example": "bs+ex/bs"}
 
 
 class Report:
@@ -41,6 +45,7 @@ class Report:
         self.e(f"warehouse: {a.warehouse_note}")
         self.e(f"pgbouncer: {a.pgbouncer_note}")
         self.e(f"blueshift+policies: {a.policies_note}")
+        self.e(f"blueshift+example: {a.example_note}")
         for load, ph in phases.items():
             self.e(f"phase {load}: {ph['note']}; loadavg at start {ph['load_start']}, at end "
                    f"{ph['load_end']}; blueshift {ph['placement']}")
@@ -50,12 +55,12 @@ class Report:
     # ---- throughput --------------------------------------------------------------------------
     def tps_table(self, load, tps, rounds):
         b, names = self.b, list(self.b.targets["tps"])
-        pol = "blueshift+policies" in names
+        configs = [n for n in CONFIG_TARGETS if n in names]
         self.e(f"[{load}] Throughput: pgbench -S, {b.clients} clients, -j {b.jobs}, {b.seconds} s runs, "
                f"median of {rounds} interleaved rounds (TPS)")
         w = {n: max(14, len(n) + 2) for n in names}
         self.e(f"{'mode':10}" + "".join(f"{n:>{w[n]}}" for n in names) +
-               f"{'bs/direct':>11}{'pgb/direct':>11}{'bs/pgb':>9}" + (f"{'bs+pol/bs':>11}" if pol else ""))
+               f"{'bs/direct':>11}{'pgb/direct':>11}{'bs/pgb':>9}" + "".join(f"{CONFIG_TARGETS[n]:>11}" for n in configs))
         med = {}
         for mode in b.modes:
             m = med[mode] = {n: median([r.get("tps") for r in tps[mode][n]]) for n in names}
@@ -65,8 +70,8 @@ class Report:
                 line += fmt(ratio(m.get(num), m.get(den)), ".3f", width)
                 if ratio(m.get(num), m.get(den)) is None:
                     b.problems.append(f"[{load}] no {num}/{den} ratio in mode {mode}")
-            if pol:
-                line += fmt(ratio(m.get("blueshift+policies"), m.get("blueshift")), ".3f", 11)
+            for n in configs:
+                line += fmt(ratio(m.get(n), m.get("blueshift")), ".3f", 11)
             self.e(line)
         return med
 
@@ -99,11 +104,12 @@ class Report:
         self.e(f"[{load}] Proxy CPU-seconds per 100k transactions (utime+stime of the proxy process over"
                " all rounds; 1.000 = 10 us of proxy CPU per transaction), and the proxy's context"
                " switches per transaction (all threads, voluntary + involuntary)")
-        self.e(f"{'mode':10}" + "".join(f"{n + ' cpu':>20}{'cs/tx':>8}" for n in proxies))
+        w = {n: max(20, len(n) + 6) for n in proxies}
+        self.e(f"{'mode':10}" + "".join(f"{n + ' cpu':>{w[n]}}{'cs/tx':>8}" for n in proxies))
         for mode in self.b.modes:
             cells = ""
             for n in proxies:
-                for key, scale, spec, width in (("cpu", 1e5, ".3f", 20), ("cs", 1, ".2f", 8)):
+                for key, scale, spec, width in (("cpu", 1e5, ".3f", w[n]), ("cs", 1, ".2f", 8)):
                     ok = [r for r in tps[mode][n] if key in r and r.get("txs")]
                     txs = sum(r["txs"] for r in ok)
                     cells += fmt(sum(r[key] for r in ok) / txs * scale if txs else None, spec, width)
@@ -223,15 +229,14 @@ class Report:
         med = self.tps_table(load, ph["tps"], ph["rounds"])
         vs_pgb = self.paired_lines(ph["tps"], "blueshift", "pgbouncer")
         vs_direct = self.paired_lines(ph["tps"], "blueshift", "direct")
-        pol = "blueshift+policies" in names
-        pol_pgb = self.paired_lines(ph["tps"], "blueshift+policies", "pgbouncer") if pol else None
-        pol_direct = self.paired_lines(ph["tps"], "blueshift+policies", "direct") if pol else None
+        configs = {n: (self.paired_lines(ph["tps"], n, "pgbouncer"), self.paired_lines(ph["tps"], n, "direct"))
+                   for n in CONFIG_TARGETS if n in names}
         self.run_lines(ph["tps"])
         self.cpu_table(load, ph["tps"])
         pct = self.latency_table(load, ph["lat"])
         self.tps_targets(load, med, vs_pgb, vs_direct)
-        if pol:
-            self.tps_targets(load, med, pol_pgb, pol_direct, label="blueshift+policies")
+        for n, (vs_pgb_n, vs_direct_n) in configs.items():
+            self.tps_targets(load, med, vs_pgb_n, vs_direct_n, label=n)
         self.latency_targets(load, pct)
         if "pgbouncer-fresh" in names:
             self.fresh_line(ph["tps"])
@@ -281,8 +286,9 @@ class Report:
                 if "blueshift" in pair:
                     self.idle_target(f"{count} via idle_upstream", pair["blueshift"])
         self.out.extend(self.verdicts)
-        if not any("blueshift+policies" in n for n in self.b.targets["tps"]):
-            self.e(f"policies-loaded run: {self.b.args.policies_note}")
+        for n, note in (("blueshift+policies", self.b.args.policies_note), ("blueshift+example", self.b.args.example_note)):
+            if n not in self.b.targets["tps"]:
+                self.e(f"{n} run: {note}")
         for prob in self.b.problems:
             self.e(f"HARNESS PROBLEM: {prob}")
         self.e("=" * 100)

@@ -1,7 +1,7 @@
 """The benchmark's thread-placement and proxy-ceiling phases (issue 15).
 
-Placement: Blueshift with its default threads (one I/O thread per core, pinned), one I/O
-thread, and the default count unpinned, beside PgBouncer, quiet and contended, paired by
+Placement: Blueshift with its default threads (one I/O thread per core, unpinned), one I/O
+thread, and the default count pinned, beside PgBouncer, quiet and contended, paired by
 round: the measurements the default thread count and pinning are chosen from.
 
 Ceiling: each proxy's threads are confined to core 0, the warehouse (postmaster and

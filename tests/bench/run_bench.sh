@@ -17,7 +17,11 @@
 #                          "none" to skip. When Blueshift refuses the file (e.g. a build without
 #                          policies), that target is skipped with a note.
 #                          [tests/bench/policies.yaml, with @DEV_PORT@ and @WORK@ filled in]
-#   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with 4 targets; quick 2]
+#   BENCH_EXAMPLE_CONFIG   Blueshift YAML for a 5th target, "blueshift+example": the example
+#                          policies as deployed, where pgbench's statements take the fast path
+#                          (a copy pointed at this warehouse: tests/bench/example_config.py);
+#                          "none" to skip                  [deploy/blueshift.example.yaml]
+#   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with a policies target; quick 2]
 #                          (not 10: 5 rounds x 3 modes x 3-4 targets must fit in ~8 minutes)
 #   BENCH_ROUNDS           interleaved rounds per mode, median reported          [5; quick 1]
 #   BENCH_LOADS            machine conditions measured in turn: "quiet", "contended" (one busy
@@ -52,7 +56,7 @@
 #                          for its shared memory (restored at exit; tests/bench/huge_pages.sh
 #                          says why); a warehouse already up is left as it is        [1]
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
-#   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and unpinned beside
+#   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and pinned beside
 #                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
 #                          each proxy confined to one core with the warehouse on the others
 #                          (BENCH_CEILING_ROUNDS [3]); tests/bench/placement.py  [1; quick 0]
@@ -107,6 +111,9 @@ done
 POLICIES_CONFIG="${BENCH_POLICIES_CONFIG:-$HERE/policies.yaml}"
 [[ "$POLICIES_CONFIG" == none || -r "$POLICIES_CONFIG" ]] \
   || die "BENCH_POLICIES_CONFIG=$POLICIES_CONFIG is not a readable file"
+EXAMPLE_CONFIG="${BENCH_EXAMPLE_CONFIG:-$REPO/deploy/blueshift.example.yaml}"
+[[ "$EXAMPLE_CONFIG" == none || -r "$EXAMPLE_CONFIG" ]] \
+  || die "BENCH_EXAMPLE_CONFIG=$EXAMPLE_CONFIG is not a readable file"
 
 START_TIME=$SECONDS
 WORK="$(mktemp -d /tmp/blueshift-bench.XXXXXX)"
@@ -271,7 +278,22 @@ try_start_blueshift() {  # name port [extra args...] -> sets LAST_PID
   return 1
 }
 
-read -r P_PGB P_BS P_BSPOL P_PGB_IDLE P_BS_IDLE <<<"$(free_ports 5)"
+# A target with a configuration of its own (policies loaded): started if Blueshift accepts
+# the file, else skipped with a note. Appends to POL_JSON and sets CONFIG_NOTE.
+start_config_target() {  # target-name dir-name port config-file
+  if try_start_blueshift "$2" "$3" --config "$4"; then
+    POL_JSON+=", \"$1\": {\"port\": $3, \"pid\": $LAST_PID}"
+    CONFIG_NOTE="blueshift --config $4"
+    say "$1 target: $CONFIG_NOTE on port $3"
+  else
+    kill "$LAST_PID" 2>/dev/null || true
+    CONFIG_NOTE="skipped: blueshift did not start with $4: $(grep -v '^\s*$' \
+      "$WORK/$2/blueshift.log" | tail -n 2 | tr '\n' ' ')"
+    say "$1 target $CONFIG_NOTE"
+  fi
+}
+
+read -r P_PGB P_BS P_BSPOL P_BSEX P_PGB_IDLE P_BS_IDLE <<<"$(free_ports 6)"
 start_pgbouncer pgbouncer "$P_PGB"; PID_PGB=$LAST_PID
 start_blueshift blueshift "$P_BS"; PID_BS=$LAST_PID
 POL_JSON=""
@@ -282,16 +304,15 @@ if [[ "$POLICIES_CONFIG" != none ]]; then
     sed -e "s|@DEV_PORT@|$DEV_PORT|g" -e "s|@WORK@|$WORK|g" "$pol_file" >"$WORK/policies.yaml"
     pol_file="$WORK/policies.yaml"
   fi
-  if try_start_blueshift blueshift-policies "$P_BSPOL" --config "$pol_file"; then
-    POL_JSON=", \"blueshift+policies\": {\"port\": $P_BSPOL, \"pid\": $LAST_PID}"
-    POL_NOTE="blueshift --config $POLICIES_CONFIG"
-    say "policies target: $POL_NOTE on port $P_BSPOL"
-  else
-    kill "$LAST_PID" 2>/dev/null || true
-    POL_NOTE="skipped: blueshift did not start with $POLICIES_CONFIG: $(grep -v '^\s*$' \
-      "$WORK/blueshift-policies/blueshift.log" | tail -n 2 | tr '\n' ' ')"
-    say "policies target $POL_NOTE"
-  fi
+  start_config_target blueshift+policies blueshift-policies "$P_BSPOL" "$pol_file"
+  POL_NOTE="${CONFIG_NOTE/$pol_file/$POLICIES_CONFIG}"
+fi
+EXAMPLE_NOTE="skipped (BENCH_EXAMPLE_CONFIG=none)"
+if [[ "$EXAMPLE_CONFIG" != none ]]; then
+  python3 "$HERE/example_config.py" "$EXAMPLE_CONFIG" "$WORK/example.yaml" "$DEV_PORT" "$WORK" \
+    || die "tests/bench/example_config.py could not copy $EXAMPLE_CONFIG"
+  start_config_target blueshift+example blueshift-example "$P_BSEX" "$WORK/example.yaml"
+  EXAMPLE_NOTE="${CONFIG_NOTE/$WORK\/example.yaml/$EXAMPLE_CONFIG (a copy pointed at this warehouse)}"
 fi
 if [[ -n "$POL_JSON" ]]; then export BENCH_SECONDS="${BENCH_SECONDS:-6}"; else export BENCH_SECONDS="${BENCH_SECONDS:-8}"; fi
 # Fresh processes for the memory test, so their RSS is not inflated by earlier benchmark runs.
@@ -318,16 +339,17 @@ if [[ -n "$BENCH_IDLE_COUNTS" ]]; then
     IDLE_SCRIPTED_JSON+="${IDLE_SCRIPTED_JSON:+, }\"$n\": [$pairs]"
   done
 fi
-# Placement and ceiling targets: the default thread choice, one I/O thread, and unpinned.
+# Placement and ceiling targets: the default thread choice, one I/O thread, and pinned.
 PLACEMENT_JSON=""
 if [[ "${BENCH_PLACEMENT:-1}" == 1 ]]; then
-  read -r P_BS1 P_BSU <<<"$(free_ports 2)"
+  read -r P_BS1 P_BSP <<<"$(free_ports 2)"
   start_blueshift blueshift-1t "$P_BS1" --io-threads 1; PID_BS1=$LAST_PID
-  printf 'pin_io_threads: false\n' >"$WORK/unpinned.yaml"
-  start_blueshift blueshift-unpinned "$P_BSU" --config "$WORK/unpinned.yaml"; PID_BSU=$LAST_PID
+  # The default is unpinned: the third configuration is the same count pinned.
+  printf 'pin_io_threads: true\n' >"$WORK/pinned.yaml"
+  start_blueshift blueshift-pinned "$P_BSP" --config "$WORK/pinned.yaml"; PID_BSP=$LAST_PID
   PLACEMENT_JSON=", \"placement\": {\"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
    \"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
-   \"blueshift unpinned\": {\"port\": $P_BSU, \"pid\": $PID_BSU},
+   \"blueshift pinned\": {\"port\": $P_BSP, \"pid\": $PID_BSP},
    \"pgbouncer\": {\"port\": $P_PGB, \"pid\": $PID_PGB}},
  \"ceiling\": {\"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
    \"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
@@ -357,7 +379,7 @@ say "loadavg before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 "$HERE/bench.py" --targets "$WORK/targets.json" --results "$RESULTS" \
   --warehouse "$WAREHOUSE" --binary "$BIN" --pgbouncer-note "$PGB_NOTE" \
   --warehouse-note "$HUGE_NOTE" \
-  --policies-note "$POL_NOTE" --user "$DB_USER" --database "$DB" &
+  --policies-note "$POL_NOTE" --example-note "$EXAMPLE_NOTE" --user "$DB_USER" --database "$DB" &
 PY_PID=$!
 PIDS=("$PY_PID" "${PIDS[@]}")
 rc=0

@@ -35,6 +35,8 @@ TEST(BlockBegun, KindsByFirstKeyword) {
                                        {"  begin isolation level serializable", BlockBegun::Kind::Begin},
                                        {"/* c */ -- x\n START TRANSACTION", BlockBegun::Kind::Begin},
                                        {"commit", BlockBegun::Kind::End},
+                                       {"\t\n\r\f\vCoMmIt", BlockBegun::Kind::End},
+                                       {"\xc2\xa0commit", BlockBegun::Kind::Other},  // a no-break space is no blank
                                        {"END", BlockBegun::Kind::End},
                                        {"rollback to savepoint a", BlockBegun::Kind::End},
                                        {"ABORT", BlockBegun::Kind::End},
