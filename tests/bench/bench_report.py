@@ -11,7 +11,8 @@ import os
 import statistics
 import time
 
-from bench_stats import fmt, geomean, geomean_interval, median, paired_ratios, percentile, ratio, settled_text
+from bench_stats import (fmt, geomean, geomean_interval, mean_interval, median, paired_ratios, percentile, ratio,
+                         settled_text)
 
 DIRECT_SHARE = 0.85   # quiet-mode TPS through Blueshift / direct
 COPY_SLACK = 1.05     # COPY seconds through Blueshift / direct
@@ -189,14 +190,17 @@ class Report:
                     f"[{load}] {label} TPS >= pgbouncer TPS (all modes): geometric mean of "
                     f"{len(flat)} paired ratios {fmt(g, '.3f', 0)}{settled_text(geomean_interval(flat), 1)}")
 
-    def latency_targets(self, load, pct):
+    def latency_targets(self, load, pct, lat):
         for key, what in (("p50", "all-transaction p50"), ("mean", "mean")):
             ab, ap = added(pct, key, "blueshift"), added(pct, key, "pgbouncer")
+            diffs = round_differences(lat.get("blueshift", []), lat.get("pgbouncer", []), key)
             self.target(ab is not None and ap is not None and ab <= ap,
                         f"[{load}] blueshift added latency <= pgbouncer added latency ({what}): "
                         f"{fmt(ab, '+.0f', 0)} us vs {fmt(ap, '+.0f', 0)} us  [best-round p50: "
                         f"{fmt(added(pct, 'best', 'blueshift'), '+d', 0)} vs "
-                        f"{fmt(added(pct, 'best', 'pgbouncer'), '+d', 0)} us]")
+                        f"{fmt(added(pct, 'best', 'pgbouncer'), '+d', 0)} us; blueshift - pgbouncer "
+                        f"by round ({key}, us): " + " ".join(f"{d:+.0f}" for d in diffs) + "]" +
+                        settled_text(mean_interval(diffs), 0, "+.1f"))
             if ab is None or ap is None:
                 self.b.problems.append(f"[{load}] no added-latency figure ({key})")
 
@@ -237,7 +241,7 @@ class Report:
         self.tps_targets(load, med, vs_pgb, vs_direct)
         for n, (vs_pgb_n, vs_direct_n) in configs.items():
             self.tps_targets(load, med, vs_pgb_n, vs_direct_n, label=n)
-        self.latency_targets(load, pct)
+        self.latency_targets(load, pct, ph["lat"])
         if "pgbouncer-fresh" in names:
             self.fresh_line(ph["tps"])
 
@@ -293,6 +297,17 @@ class Report:
             self.e(f"HARNESS PROBLEM: {prob}")
         self.e("=" * 100)
         return self.out
+
+
+def round_differences(a_runs, b_runs, key):
+    """a - b of one latency statistic ("p50" or "mean", µs) of the runs of the same round:
+    rounds are interleaved, so the VM's drift between rounds cancels."""
+    out = []
+    for a, b in zip(a_runs, b_runs):
+        if a.get("tx_us") and b.get("tx_us"):
+            fa, fb = latency_figures([a]), latency_figures([b])
+            out.append(fa[key] - fb[key])
+    return out
 
 
 def latency_figures(runs):

@@ -46,18 +46,28 @@ def geomean_interval(values):
     run's point estimate can flip in the next: the interval says whether it is settled."""
     if len(values) < 2:
         return None
-    logs = [math.log(v) for v in values]
-    df = len(logs) - 1
-    t = next((q for d, q in sorted(_T95.items()) if d >= df), 1.645)  # the next df listed: wider
-    half = t * statistics.stdev(logs) / math.sqrt(len(logs))
-    centre = statistics.fmean(logs)
-    return math.exp(centre - half), math.exp(centre + half)
+    lo, hi = mean_interval([math.log(v) for v in values])
+    return math.exp(lo), math.exp(hi)
 
 
-def settled_text(interval, bound):
+def _t95(n):
+    return next((q for d, q in sorted(_T95.items()) if d >= n - 1), 1.645)  # the next df listed: wider
+
+
+def mean_interval(values):
+    """90 % interval of the mean of paired differences (t), or None."""
+    if len(values) < 2:
+        return None
+    half = _t95(len(values)) * statistics.stdev(values) / math.sqrt(len(values))
+    centre = statistics.fmean(values)
+    return centre - half, centre + half
+
+
+def settled_text(interval, bound, spec=".3f"):
     """' [90 % interval lo-hi: ...]' saying whether the interval lies on one side of bound."""
     if interval is None:
         return ""
     lo, hi = interval
     side = "above" if lo >= bound else "below" if hi < bound else "spans"
-    return f"  [90 % interval {lo:.3f}-{hi:.3f}, {side} {bound:g}{': not settled by this run' if side == 'spans' else ''}]"
+    return (f"  [90 % interval {lo:{spec}} to {hi:{spec}}, {side} {bound:g}"
+            f"{': not settled by this run' if side == 'spans' else ''}]")
