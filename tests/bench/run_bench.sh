@@ -62,7 +62,7 @@
 #                          (BENCH_CEILING_ROUNDS [3]); tests/bench/placement.py  [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
-#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 150]
+#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 180]
 #
 # PgBouncer: session pool mode, auth_type=md5 with an auth_file holding etl's MD5 hash, so
 # that it authenticates clients itself and logs in to the warehouse with the same hash, as a
@@ -81,7 +81,7 @@ DB_PASSWORD=etl-dev-pw
 if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_SECONDS:=2}" "${BENCH_ROUNDS:=1}" "${BENCH_LAT_SECONDS:=1}" "${BENCH_LAT_ROUNDS:=3}"
   : "${BENCH_COPY_REPEAT:=1}" "${BENCH_COPY_ROUNDS:=1}" "${BENCH_IDLE_CLIENTS:=100}"
-  : "${BENCH_TIME_LIMIT:=150}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
+  : "${BENCH_TIME_LIMIT:=180}" "${BENCH_PGB_FRESH:=0}" "${BENCH_IDLE_COUNTS=500}"
   : "${BENCH_CONTENDED_ROUNDS:=1}" "${BENCH_CONTENDED_LAT_ROUNDS:=1}" "${BENCH_SYSCALL_TXS:=300}"
   : "${BENCH_SYSCALL_MODES:=simple}" "${BENCH_SYSCALL_TARGETS:=pgbouncer blueshift}" "${BENCH_PLACEMENT:=0}"
   : "${BENCH_IDLE_SAMPLES:=1}"
