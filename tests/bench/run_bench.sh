@@ -9,7 +9,7 @@
 # This script owns the processes (warehouse if it was down, PgBouncer, Blueshift) and removes
 # them on exit; tests/bench/bench.py does the measuring and writes the summary.
 #
-# Environment (defaults in brackets; BENCH_QUICK=1 switches to a ~1 minute smoke run):
+# Environment (defaults in brackets; BENCH_QUICK=1 switches to a ~2 minute smoke run):
 #   BLUESHIFT_BIN          proxy binary              [<repo>/build/blueshift]
 #   BLUESHIFT_DEV_PORT     warehouse port            [5440]
 #   BENCH_POLICIES_CONFIG  Blueshift YAML with a policies: block for a 4th target,
