@@ -7,6 +7,7 @@
 
 #include "rewrite/pg_parser.h"
 #include "rewrite/quick_lexer.h"
+#include "rewrite/staged_text.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -15,12 +16,6 @@ namespace {
 // inline); deeper ones are not read here.
 constexpr int kMaxNesting = 256;
 constexpr uint32_t kNumeric = 1700;
-
-bool has_word(std::string_view sql, std::string_view word) {
-  const auto it = std::search(sql.begin(), sql.end(), word.begin(), word.end(),
-                              [](char a, char b) { return (a | 0x20) == b; });
-  return it != sql.end();
-}
 
 SqlArgument argument_of(const PgQuery__Node* n) {
   SqlArgument a;
@@ -109,8 +104,8 @@ uint32_t prepare_type_oid(std::string_view name, bool array) {
 }
 
 bool may_use_sql_prepared(std::string_view sql) {
-  return has_word(sql, "prepare") || has_word(sql, "execute") || has_word(sql, "deallocate") ||
-         has_word(sql, "discard");
+  return staged::mentions(sql, "prepare") || staged::mentions(sql, "execute") ||
+         staged::mentions(sql, "deallocate") || staged::mentions(sql, "discard");
 }
 
 SqlPreparedText scan_sql_prepared(std::string_view sql) {

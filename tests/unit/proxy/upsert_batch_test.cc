@@ -50,6 +50,22 @@ Driver folding(bool flags = false, uint32_t retries = 0, bool savepoints = true)
   return Driver(std::move(o));
 }
 
+// Options under the demo policies (`governor`): every text planned as a folding upsert, or
+// only those that say "on conflict". as_analyst: the session is an analyst's.
+Conversation::Options governed(policies::Governor* governor, bool only_upserts) {
+  Conversation::Options o;
+  o.governor = governor;
+  o.planner = [plan = folding_plan(false), only_upserts](std::string_view sql, const policies::SessionContext&) {
+    return !only_upserts || sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
+  };
+  return o;
+}
+
+void as_analyst(Driver& d) {
+  d.conversation.identity().user = "analyst";
+  d.conversation.identity().database = "dev";
+}
+
 Bind row(const char* key) { return Bind{"", "s", {}, {std::string(key), std::string("v")}, {}}; }
 
 size_t count(const std::string& text, const std::string& what) {
@@ -420,21 +436,12 @@ TEST(UpsertBatch, AfterAReplayALoneRunIsRetriedAsWithoutIt) {
   EXPECT_EQ(d.conversation.retry_wait().count(), 10);  // a retry's backoff, not a replay
 }
 
-// A Bind the policies decide by its values is never held: each is checked as it comes, and
-// one refused ends the run (which goes up first, as the rows before it ran natively) and
-// runs nothing of its own: the server gets the refusal's substitute, not the row.
 // The message that cut a run waits for the run's outcome and then goes through the policies
 // like any other: a scan they refuse never reaches the upstream as written.
 TEST(UpsertBatch, TheMessageThatCutARunIsCheckedWhenItGoesOn) {
   std::shared_ptr<policies::Governor> governor = testing::demo_governor();
-  Conversation::Options o;
-  o.governor = governor.get();
-  o.planner = [plan = folding_plan(false)](std::string_view sql, const policies::SessionContext&) {
-    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
-  };
-  Driver d(std::move(o));
-  d.conversation.identity().user = "analyst";
-  d.conversation.identity().database = "dev";
+  Driver d(governed(governor.get(), true));
+  as_analyst(d);
   d.conversation.set_transaction_status('T');
   const std::string up = sent(d, kTwoRows);
   const std::string run = d.send(Parse{"q", "select count(*) from spectrum_schema.sales", {}});
@@ -451,14 +458,8 @@ TEST(UpsertBatch, TheMessageThatCutARunIsCheckedWhenItGoesOn) {
 // an unfiltered lake scan sent right after the rows is refused, nothing of it upstream.
 TEST(UpsertBatch, AfterOtherWorkTheMessageThatCutsAFoldedRunIsStillChecked) {
   std::shared_ptr<policies::Governor> governor = testing::demo_governor();
-  Conversation::Options o;
-  o.governor = governor.get();
-  o.planner = [plan = folding_plan(false)](std::string_view sql, const policies::SessionContext&) {
-    return sql.find("on conflict") != std::string_view::npos ? plan : nullptr;
-  };
-  Driver d(std::move(o));
-  d.conversation.identity().user = "analyst";
-  d.conversation.identity().database = "dev";
+  Driver d(governed(governor.get(), true));
+  as_analyst(d);
   std::string up = sent(d, {Parse{"q", "select 1", {}}, Bind{"", "q", {}, {}, {}}, Execute{"", 0}});
   up += " " + sent(d, {Parse{"s", kUpsert, {}}, row("1"), Execute{"", 0}, row("2"), Execute{"", 0}});
   up += " " + d.send(Parse{"w", "select count(*) from spectrum_schema.sales", {}});
@@ -467,14 +468,13 @@ TEST(UpsertBatch, AfterOtherWorkTheMessageThatCutsAFoldedRunIsStillChecked) {
   EXPECT_NE(up.find("__blueshift_refused__"), std::string::npos) << up;
 }
 
+// A Bind the policies decide by its values is never held: each is checked as it comes, and
+// one refused ends the run (which goes up first, as the rows before it ran natively) and
+// runs nothing of its own: the server gets the refusal's substitute, not the row.
 TEST(UpsertBatch, ABindCheckedByItsValuesIsNotHeldAndItsRefusalRunsNothing) {
   std::shared_ptr<policies::Governor> governor = testing::demo_governor();
-  Conversation::Options o;
-  o.governor = governor.get();
-  o.planner = [plan = folding_plan(false)](std::string_view, const policies::SessionContext&) { return plan; };
-  Driver d(std::move(o));
-  d.conversation.identity().user = "analyst";
-  d.conversation.identity().database = "dev";
+  Driver d(governed(governor.get(), false));
+  as_analyst(d);
   // Decided at Bind: (2024, 2024) reads 12 lake partitions, (2022, 2024) 36, over the limit.
   const char* scan =
       "select count(*) from spectrum_schema.sales where year between $1 and $2 and month between 1 and 12";
