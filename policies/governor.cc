@@ -41,6 +41,28 @@ struct PreparedCheck {
   std::shared_ptr<const rewrite::QueryFacts> client = nullptr;
 };
 
+// Which texts a check looks into for one session: those naming a governed table its rules
+// or budgets cover, or anything at all (statement rules); with none, only search_path.
+struct ScopeGate {
+  bool any_rule = false;
+  bool statement_rules = false;
+  uint64_t wanted = 0;  // Snapshot::names bits
+};
+
+// A session's gate with the key it was made for: the snapshot, whether groups were read,
+// and every field of the session a scope reads.
+struct ScopeMemo {
+  uint64_t snapshot = 0;
+  bool groups = false;
+  std::string user, database, application_name, client_address;
+  ScopeGate gate;
+
+  [[nodiscard]] bool made_for(uint64_t snap, bool with_groups, const SessionContext& s) const {
+    return snapshot == snap && groups == with_groups && user == s.user && database == s.database &&
+           application_name == s.application_name && client_address == s.client_address;
+  }
+};
+
 namespace {
 
 constexpr const char* kRefuseSqlstate = "42501";  // insufficient_privilege
@@ -51,6 +73,7 @@ constexpr size_t kCacheEntries = 10000;  // analyses kept at most, besides the b
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
 // because cached facts depend on which relations the catalog says exist.
 struct Snapshot {
+  uint64_t id = 0;  // unique in the process: the key of the sessions' ScopeMemo
   std::shared_ptr<const PolicySet> policy;
   std::shared_ptr<const Catalog> catalog;
   std::shared_ptr<const PartitionSizes> sizes;  // for the cost caps
@@ -87,7 +110,9 @@ struct Snapshot {
 std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> policy,
                                               std::shared_ptr<const Catalog> catalog,
                                               std::shared_ptr<const PartitionSizes> sizes) {
+  static std::atomic<uint64_t> last_id{0};
   auto s = std::make_shared<Snapshot>();
+  s->id = last_id.fetch_add(1, std::memory_order_relaxed) + 1;
   s->policy = std::move(policy);
   s->catalog = std::move(catalog);
   s->sizes = sizes ? std::move(sizes) : std::make_shared<const PartitionSizes>();
@@ -505,6 +530,40 @@ class GovernorImpl final : public Governor {
     return a;
   }
 
+  // What a text must mention to need analysis: search_path always; with only table rules
+  // in scope, a table one of them covers or a routine body too.
+  static ScopeGate gate_of(const Snapshot& snap, const SessionFacts& facts) {
+    ScopeGate g;
+    g.wanted = snap.search_path_bits;
+    if (!budget_accounts(snap.policy->budgets, facts).empty()) {  // budgets charge every scan of a governed table
+      g.any_rule = true;
+      g.wanted |= snap.governed_bits | snap.routine_bits;
+    }
+    for (const Rule* rule : rules_in_scope(*snap.policy, facts)) {
+      const size_t i = static_cast<size_t>(rule - snap.policy->rules.data());
+      // A table rule covering no governed table cannot fire, unless the catalog is missing.
+      if (rule->is_table_rule() && snap.rule_bits[i] == 0 && !snap.analyse_all_tables) continue;
+      g.any_rule = true;
+      g.statement_rules = g.statement_rules || !rule->is_table_rule() || snap.analyse_all_tables;
+      g.wanted |= snap.rule_bits[i] | snap.routine_bits;
+    }
+    return g;
+  }
+
+  // The session's gate, from its memo while that was made for the same snapshot and
+  // session. Groups learnt after the catalog's load may change at any time: a gate read
+  // from them is not kept.
+  ScopeGate scope_gate(const Snapshot& snap, const SessionContext& session) const {
+    const bool groups = wants_groups(snap);
+    if (const auto& m = session.scope_memo; m && m->made_for(snap.id, groups, session)) return m->gate;
+    const ScopeGate gate = gate_of(snap, session_facts(snap, session));
+    if (!groups || snap.catalog->user_groups.count(session.user)) {
+      session.scope_memo = std::make_shared<const ScopeMemo>(ScopeMemo{
+          snap.id, groups, session.user, session.database, session.application_name, session.client_address, gate});
+    }
+    return gate;
+  }
+
   // The decision on a prepared statement's facts with its $n values (a value that cannot
   // be read keeps its $n, which may match any partition).
   // What a check with $n values reads, the check counted: the snapshot, the session's
@@ -561,38 +620,24 @@ class GovernorImpl final : public Governor {
                 const std::vector<uint32_t>& param_types) {
     checked_.fetch_add(1, std::memory_order_relaxed);
     const auto snap = snapshot();
-    const SessionFacts facts = session_facts(*snap, session);
+    const ScopeGate gate = scope_gate(*snap, session);
+    const bool any_rule = gate.any_rule;
+    const bool may_matter = !any_rule ? snap->search_path_only.may_reference(sql)
+                                      : gate.statement_rules || (snap->names.referenced(sql) & gate.wanted) != 0;
+    if (!may_matter) return Checked{};
 
-    bool any_rule = false;
-    bool statement_rules = false;
-    // What the text must mention to need analysis: search_path always; with only table
-    // rules in scope, a table one of them covers or a routine body too.
-    uint64_t wanted = snap->search_path_bits;
+    const SessionFacts facts = session_facts(*snap, session);
     // What a decision depends on besides the facts (DecisionMemo): the rules in scope, one
     // bit each, and the user, whom deny_statements findings name.
     std::string scope((snap->policy->rules.size() + 7) / 8, '\0');
     bool names_user = false;
     const auto rules = rules_in_scope(*snap->policy, facts);
     auto accounts = budget_accounts(snap->policy->budgets, facts);
-    if (!accounts.empty()) {  // budgets charge every scan of a governed table
-      any_rule = true;
-      wanted |= snap->governed_bits | snap->routine_bits;
-    }
     for (const Rule* rule : rules) {
-      const Rule& r = *rule;
       const size_t i = static_cast<size_t>(rule - snap->policy->rules.data());
       scope[i / 8] = static_cast<char>(scope[i / 8] | (1 << (i % 8)));
-      names_user = names_user || r.type == RuleType::DenyStatements;
-      // A table rule covering no governed table cannot fire, unless the catalog is missing.
-      if (r.is_table_rule() && snap->rule_bits[i] == 0 && !snap->analyse_all_tables) continue;
-      any_rule = true;
-      statement_rules = statement_rules || !r.is_table_rule() || snap->analyse_all_tables;
-      wanted |= snap->rule_bits[i] | snap->routine_bits;
+      names_user = names_user || rule->type == RuleType::DenyStatements;
     }
-    const bool may_matter = !any_rule ? snap->search_path_only.may_reference(sql)
-                                      : statement_rules || (snap->names.referenced(sql) & wanted) != 0;
-    if (!may_matter) return Checked{};
-
     parsed_.fetch_add(1, std::memory_order_relaxed);
     const rewrite::AnalysisContext context = analysis_context(*snap, session);
     // A simple Query's literals are lifted into $n (rewrite/literal_template.h): texts that

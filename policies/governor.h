@@ -25,6 +25,8 @@ struct QueryFacts;
 namespace blueshift::policies {
 
 // Who is asking, as the proxy knows it from the startup packet and the socket.
+struct ScopeMemo;  // policies/governor.cc
+
 struct SessionContext {
   std::string user;
   std::string database;
@@ -40,6 +42,10 @@ struct SessionContext {
   // The server process of the session (BackendKeyData): reconcile matches the warehouse's
   // record of what a statement scanned to the estimate by it (policies/reconcile.h).
   int32_t backend_pid = 0;
+  // The governor's note of what this session's rules make it look for in a text
+  // (policies/governor.cc): it holds what it was made from and is remade when any of that
+  // differs, so a change of application name, policies or catalog is never missed.
+  mutable std::shared_ptr<const ScopeMemo> scope_memo;
 };
 
 // What running a text would do to the session, whatever the decision on it: the proxy

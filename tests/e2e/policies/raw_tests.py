@@ -11,7 +11,8 @@ directly on the dev warehouse. Usage: raw_tests.py [test ...] (default: all).
   binary_params Bind values in binary with declared parameter types (JDBC's setInt)
   exempt_warn   etl exempt; SELECT * warning; DELETE/DDL on public refused for analyst only
   audit         one JSON audit line per non-pass decision, with the documented fields
-  reload        SIGHUP re-reads the policies (enforce -> warn -> invalid -> enforce)
+  reload        SIGHUP re-reads the policies (enforce -> warn -> invalid -> enforce; an
+                exempt session brought into scope)
   fail_closed   unparsable text naming a governed table is refused, not forwarded
   session       the proxy's own settings (SET/SHOW blueshift.*) in both protocols; a failed
                 block is no way around the checks (ROLLBACK; <scan> in one Query, or in one
@@ -518,6 +519,16 @@ def test_reload():
         p.write_config()
         p.reload()
         refusal_of(early.query(year_only), h.RULE_FILTER, "after the switch back to enforce")
+
+        # A session no rule covers, whose texts pass unanalysed, is governed from its next
+        # statement once a reload puts it in a rule's scope (the governor's per-session
+        # note of what to look for is remade for the new policies).
+        with h.Conn(p.port, "etl") as etl:
+            same_as_direct(etl, UNFILTERED, "etl before the reload")
+            tail = f"\n      mode: enforce  # {h.RULE_FILTER}"
+            p.write_config({"scope: {groups: [analysts]}\n      exempt: {users: [etl]}" + tail: "scope: {users: [etl]}" + tail})
+            p.reload()
+            refusal_of(etl.query(UNFILTERED), h.RULE_FILTER, "etl after a reload that governs it")
 
 
 # ------------------------------------------------------------------ fail closed
