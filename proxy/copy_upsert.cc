@@ -27,7 +27,7 @@ GovernedPlan Conversation::plan_of(std::string_view sql, const std::vector<uint3
   const bool extended = parse_types != nullptr;
   rewrite::PlanPtr plan;
   if (options_->copy_planner) {
-    plan = options_->copy_planner(sql, identity_, settings_.value(kCopyKeySetting));
+    plan = options_->copy_planner(sql, identity_, settings_.view(kCopyKeySetting));
     if (plan && extended && plan->copy_in) return {extended_copy_refusal(), nullptr, {}};
   }
   if (!plan && options_->planner) plan = options_->planner(sql, identity_);
