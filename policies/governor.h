@@ -24,9 +24,9 @@ struct QueryFacts;
 
 namespace blueshift::policies {
 
-// Who is asking, as the proxy knows it from the startup packet and the socket.
 struct ScopeMemo;  // policies/governor.cc
 
+// Who is asking, as the proxy knows it from the startup packet and the socket.
 struct SessionContext {
   std::string user;
   std::string database;

@@ -115,7 +115,7 @@ class Bench:
         self.copy_query = os.environ.get("BENCH_COPY_QUERY") or (
             "COPY (" + " UNION ALL ".join(["SELECT * FROM pgbench_accounts"] * self.copy_repeat) +
             ") TO STDOUT")
-        self.copy_rounds = env_int("BENCH_COPY_ROUNDS", 2)
+        self.copy_rounds = env_int("BENCH_COPY_ROUNDS", 5)
         self.idle_clients = env_int("BENCH_IDLE_CLIENTS", 1000)
         self.problems = []     # harness failures: make the run exit non-zero
 

@@ -33,7 +33,7 @@
 #                          (many short rounds: latency is what the noise on this VM hurts most)
 #   BENCH_COPY_REPEAT      COPY TO STDOUT of pgbench_accounts this many times over (UNION ALL):
 #                          3 = 3M rows, ~290 MB at scale 10                       [3; quick 1]
-#   BENCH_COPY_ROUNDS      COPY rounds                                            [2; quick 1]
+#   BENCH_COPY_ROUNDS      COPY rounds (one run is about 1.2 s; its noise is tenths)  [5; quick 1]
 #   BENCH_COPY_QUERY       replaces the COPY statement, e.g. "COPY (SELECT g, md5(g::text)
 #                          FROM generate_series(1, 3000000) g) TO STDOUT" (that one mostly
 #                          measures md5() on the warehouse, not the proxy)
@@ -89,7 +89,7 @@ fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
 export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
-export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-2}"
+export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-5}"
 export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
 export BENCH_SYSCALL_TXS="${BENCH_SYSCALL_TXS:-2000}" BENCH_SYSCALL_MODES BENCH_SYSCALL_TARGETS
 BENCH_IDLE_COUNTS="${BENCH_IDLE_COUNTS-1000 5000}"
