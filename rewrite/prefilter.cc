@@ -1,6 +1,7 @@
 #include "rewrite/prefilter.h"
 
 #include <algorithm>
+#include <array>
 
 #include "rewrite/identifiers.h"
 
@@ -21,6 +22,19 @@ std::string table_part(const std::string& raw) {
   return name;
 }
 
+// A word's first character as a bit of Prefilter::initials_: each ASCII letter in either
+// case, '_', any digit, any byte past 0x7f (classes, so that a byte never misses its own).
+uint32_t initial(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u >= 'a' && u <= 'z') return uint32_t{1} << (u - 'a');
+  if (u >= 'A' && u <= 'Z') return uint32_t{1} << (u - 'A');
+  if (u == '_') return uint32_t{1} << 26;
+  if (u >= '0' && u <= '9') return uint32_t{1} << 27;
+  return uint32_t{1} << 28;
+}
+
+size_t length_slot(size_t n) { return std::min<size_t>(n, 63); }
+
 bool plain_word(const std::string& name) {
   return std::all_of(name.begin(), name.end(), [](char c) { return word_char(static_cast<unsigned char>(c)); });
 }
@@ -34,7 +48,7 @@ Prefilter::Prefilter(const std::vector<std::string>& lowercase_names) {
     const uint64_t bit = uint64_t{1} << (i % 64);
     all_bits_ |= bit;
     if (plain_word(name)) {
-      word_lengths_ |= uint64_t{1} << std::min<size_t>(name.size(), 63);
+      initials_[length_slot(name.size())] |= initial(name[0]);
       words_[std::move(name)] |= bit;
     } else {
       const auto same = std::find_if(others_.begin(), others_.end(), [&](const auto& o) { return o.first == name; });
@@ -59,11 +73,27 @@ uint64_t Prefilter::bits_of(const std::vector<std::string>& lowercase_names) con
   return bits;
 }
 
+bool Prefilter::may_hold(std::string_view word) const {
+  return !word.empty() && (initials_[length_slot(word.size())] & initial(word[0])) != 0;
+}
+
 uint64_t Prefilter::referenced(std::string_view sql) const {
   if (empty()) return 0;
   const size_t n = sql.size();
   uint64_t found = 0;
-  std::string run;
+  // Folded on the stack: a word of a governed name's length (pgbench_accounts is 16) would
+  // take an allocation as a std::string.
+  std::array<char, 64> small{};
+  std::string large;
+  const auto look_up = [&](std::string_view word) {
+    if (!may_hold(word)) return;
+    char* folded = word.size() <= small.size() ? small.data() : (large.resize(word.size()), large.data());
+    for (size_t k = 0; k < word.size(); ++k) {
+      const char ch = word[k];
+      folded[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
+    }
+    if (const auto it = words_.find(std::string_view(folded, word.size())); it != words_.end()) found |= it->second;
+  };
   for (size_t i = 0; i < n;) {
     const unsigned char c = static_cast<unsigned char>(sql[i]);
     if (!word_char(c)) {
@@ -76,20 +106,11 @@ uint64_t Prefilter::referenced(std::string_view sql) const {
     const size_t start = i;
     while (i < n && word_char(static_cast<unsigned char>(sql[i]))) ++i;
     if (words_.empty()) continue;
-    // Most words are skipped on their length alone. (A word with leading digits is
-    // looked at in full: "1sales" lexes as a number and then a name.)
-    const bool digit_first = sql[start] >= '0' && sql[start] <= '9';
-    if (!digit_first && (word_lengths_ & (uint64_t{1} << std::min<size_t>(i - start, 63))) == 0) continue;
-    run.assign(sql.substr(start, i - start));
-    for (char& ch : run) {
-      if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
-    }
-    if (const auto it = words_.find(run); it != words_.end()) found |= it->second;
+    const std::string_view word = sql.substr(start, i - start);
+    look_up(word);
     // "1sales" lexes as a number and then a name.
-    const size_t digits = run.find_first_not_of("0123456789");
-    if (digits != 0 && digits != std::string::npos) {
-      if (const auto it = words_.find(run.substr(digits)); it != words_.end()) found |= it->second;
-    }
+    const size_t digits = word.find_first_not_of("0123456789");
+    if (digits != 0 && digits != std::string_view::npos) look_up(word.substr(digits));
   }
   if (!others_.empty()) {
     const std::string lower = ascii_lower(sql);

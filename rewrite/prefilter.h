@@ -12,7 +12,9 @@
 // with many lists (the Governor: one per rule) scans each text once.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,10 +38,18 @@ class Prefilter {
   [[nodiscard]] bool empty() const { return words_.empty() && others_.empty(); }
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Whether words_ may hold a word of this length and first character: most of a text's
+  // words are passed over on these two alone, without folding or hashing them.
+  [[nodiscard]] bool may_hold(std::string_view word) const;
   // Names made of identifier characters only, with their bits (names that reduce to the
-  // same table name share an entry).
-  std::unordered_map<std::string, uint64_t> words_;
-  uint64_t word_lengths_ = 0;  // bit min(length, 63) set for each of words_
+  // same table name share an entry); looked up by a view of the folded word.
+  std::unordered_map<std::string, uint64_t, Hash, std::equal_to<>> words_;
+  // By min(length, 63): a bit for each first character of words_ of that length (initial()).
+  std::array<uint32_t, 64> initials_{};
   uint64_t all_bits_ = 0;      // every name's bit
   std::vector<std::pair<std::string, uint64_t>> others_;  // names with other characters (quoted names)
 };

@@ -87,6 +87,24 @@ TEST(Prefilter, ManyNamesShareBitsWithoutMissingAny) {
   EXPECT_EQ(filter.referenced("SELECT * FROM t200"), 0u);
 }
 
+// Words are passed over by their length and first character before any lookup: every
+// class of first character (letters in either case, '_', digits, bytes past 0x7f) still
+// finds its names, and a word longer than the stack's 64 bytes is looked up too.
+TEST(Prefilter, EveryKindOfFirstCharacterAndLength) {
+  const std::string long_name(70, 'x');
+  const Prefilter filter({"sales", "_stage", "1abc", "\xc3\xa9t\xc3\xa9", "t", long_name});
+  for (const std::string& text : std::vector<std::string>{"select * from SALES", "select * from _STAGE", "select * from \"1abc\"",
+                                 "select * from \xc3\xa9t\xc3\xa9", "select T.a from t T", "select 2sales",
+                                 "select * from " + std::string(70, 'X')}) {
+    EXPECT_NE(filter.referenced(text), 0u) << text;
+  }
+  for (const std::string& text : std::vector<std::string>{"select * from tales", "select * from saless", "select * from _stag",
+                                 "select * from 2abc", "select * from \xc3\xa9t\xc3\xa8", "select u, tt",
+                                 "select * from " + std::string(71, 'x')}) {
+    EXPECT_EQ(filter.referenced(text), 0u) << text;
+  }
+}
+
 TEST(Prefilter, NoNamesNeverMatches) { EXPECT_FALSE(may_reference("SELECT * FROM sales", {})); }
 
 // Whenever the analyzer finds a scan or write of a listed table, the prefilter said yes.
