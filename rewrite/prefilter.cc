@@ -73,7 +73,7 @@ uint64_t Prefilter::bits_of(const std::vector<std::string>& lowercase_names) con
   return bits;
 }
 
-bool Prefilter::may_hold(std::string_view word) const {
+bool Prefilter::may_be_name(std::string_view word) const {
   return !word.empty() && (initials_[length_slot(word.size())] & initial(word[0])) != 0;
 }
 
@@ -86,7 +86,7 @@ uint64_t Prefilter::referenced(std::string_view sql) const {
   std::array<char, 64> small{};
   std::string large;
   const auto look_up = [&](std::string_view word) {
-    if (!may_hold(word)) return;
+    if (!may_be_name(word)) return;
     char* folded = word.size() <= small.size() ? small.data() : (large.resize(word.size()), large.data());
     for (size_t k = 0; k < word.size(); ++k) {
       const char ch = word[k];

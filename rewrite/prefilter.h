@@ -44,7 +44,7 @@ class Prefilter {
   };
   // Whether words_ may hold a word of this length and first character: most of a text's
   // words are passed over on these two alone, without folding or hashing them.
-  [[nodiscard]] bool may_hold(std::string_view word) const;
+  [[nodiscard]] bool may_be_name(std::string_view word) const;
   // Names made of identifier characters only, with their bits (names that reduce to the
   // same table name share an entry); looked up by a view of the folded word.
   std::unordered_map<std::string, uint64_t, Hash, std::equal_to<>> words_;
