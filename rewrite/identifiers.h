@@ -20,6 +20,8 @@ namespace blueshift::rewrite {
 // \+XXXXXX (ASCII results only; others are kept escaped, which never matches a name).
 [[nodiscard]] std::string fold_written(std::string_view token, bool case_sensitive);
 
+// ASCII letters only, as PostgreSQL folds keywords and unquoted names.
+[[nodiscard]] inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 [[nodiscard]] std::string ascii_lower(std::string_view s);
 [[nodiscard]] bool iequals(std::string_view a, std::string_view b);
 

@@ -88,10 +88,7 @@ uint64_t Prefilter::referenced(std::string_view sql) const {
   const auto look_up = [&](std::string_view word) {
     if (!may_be_name(word)) return;
     char* folded = word.size() <= small.size() ? small.data() : (large.resize(word.size()), large.data());
-    for (size_t k = 0; k < word.size(); ++k) {
-      const char ch = word[k];
-      folded[k] = ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch;
-    }
+    for (size_t k = 0; k < word.size(); ++k) folded[k] = ascii_lower(word[k]);
     if (const auto it = words_.find(std::string_view(folded, word.size())); it != words_.end()) found |= it->second;
   };
   for (size_t i = 0; i < n;) {

@@ -166,10 +166,7 @@ enum class WordClass { None, Separator, Operator, Chain, Case, End };
 WordClass classify(std::string_view w) {
   if (w.size() > 9) return WordClass::None;
   char buf[10];
-  for (size_t i = 0; i < w.size(); ++i) {
-    char c = w[i];
-    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-  }
+  for (size_t i = 0; i < w.size(); ++i) buf[i] = ascii_lower(w[i]);
   const std::string_view l(buf, w.size());
   static constexpr std::string_view kSeparators[] = {
       "and", "or", "when", "then", "else", "select", "from", "where", "group", "having", "order", "limit",

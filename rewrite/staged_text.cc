@@ -147,11 +147,9 @@ PlanPtr built_twice(const std::vector<std::string>& stages,
 
 namespace {
 
-char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
 bool word_at(std::string_view sql, size_t i, std::string_view word) {
   for (size_t k = 0; k < word.size(); ++k) {
-    if (fold(sql[i + k]) != word[k]) return false;
+    if (ascii_lower(sql[i + k]) != word[k]) return false;
   }
   return true;
 }
