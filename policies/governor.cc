@@ -56,6 +56,10 @@ struct ScopeMemo {
   bool groups = false;
   std::string user, database, application_name, client_address;
   ScopeGate gate;
+  // What Governor::may_matter needs of the snapshot without reading it under its lock:
+  // the names the gate tests a text with, and whether a rule named groups.
+  std::shared_ptr<const rewrite::Prefilter> filter;
+  bool group_rule = false;
 
   [[nodiscard]] bool made_for(uint64_t snap, bool with_groups, const SessionContext& s) const {
     return snapshot == snap && groups == with_groups && user == s.user && database == s.database &&
@@ -83,7 +87,7 @@ struct Snapshot {
   std::shared_ptr<DecisionMemo> decisions = std::make_shared<DecisionMemo>();
   // Every governed name any rule covers, search_path, and the words of DO blocks and
   // routine bodies: one pass over the text says which of them it may mention.
-  rewrite::Prefilter names{std::vector<std::string>{}};
+  std::shared_ptr<const rewrite::Prefilter> names;
   // Per rule (same index as policy->rules): the bits of the governed tables it covers; a
   // text mentioning none of them cannot break the rule.
   std::vector<uint64_t> rule_bits;
@@ -91,7 +95,6 @@ struct Snapshot {
   // session's scope. A session no rule applies to looks for that word alone: a pass
   // that looks up fewer words.
   uint64_t search_path_bits = 0;
-  rewrite::Prefilter search_path_only{std::vector<std::string>{"search_path"}};
   // DO blocks, function bodies and calls of functions that run SQL text can build a
   // governed name at run time ('sa' || 'les'), which no name prefilter sees: they are
   // always analysed.
@@ -137,11 +140,11 @@ std::shared_ptr<const Snapshot> make_snapshot(std::shared_ptr<const PolicySet> p
     covered.emplace_back(names.begin(), names.end());
     s->any_group_rule = s->any_group_rule || rule.uses_groups();
   }
-  s->names = rewrite::Prefilter(std::vector<std::string>(all.begin(), all.end()));
-  for (const auto& names : covered) s->rule_bits.push_back(s->names.bits_of(names));
-  s->search_path_bits = s->names.bits_of(search_path);
-  s->routine_bits = s->names.bits_of(routines);
-  s->governed_bits = s->names.bits_of(governed_names);
+  s->names = std::make_shared<const rewrite::Prefilter>(std::vector<std::string>(all.begin(), all.end()));
+  for (const auto& names : covered) s->rule_bits.push_back(s->names->bits_of(names));
+  s->search_path_bits = s->names->bits_of(search_path);
+  s->routine_bits = s->names->bits_of(routines);
+  s->governed_bits = s->names->bits_of(governed_names);
   s->analyse_all_tables = s->catalog->pending && s->policy->catalog_tables;
   s->spend_groups = configured_groups(*s->policy);
   return s;
@@ -237,6 +240,7 @@ class GovernorImpl final : public Governor {
     }
     auto sizes = load_sizes(*policy, nullptr);
     snapshot_ = make_snapshot(std::move(policy), std::move(catalog), std::move(sizes));
+    snapshot_id_.store(snapshot_->id, std::memory_order_release);
     if (!options_.catalog_conninfo.empty()) {
       reconcile_ = std::make_unique<ReconcileJob>(
           options_.catalog_conninfo, [this] { return snapshot()->policy->cost.reconcile; }, recorder_,
@@ -251,6 +255,23 @@ class GovernorImpl final : public Governor {
   Checked check_parse(std::string_view sql, const SessionContext& session,
                       const std::vector<uint32_t>& param_types) override {
     return check(sql, session, true, param_types);
+  }
+
+  bool may_matter(std::string_view sql, const SessionContext& session) override {
+    // The session's memo of the current snapshot answers without the snapshot's lock,
+    // which every I/O thread would take for every text.
+    const ScopeMemo* m = session.scope_memo.get();
+    bool matters = false;
+    if (m != nullptr && m->snapshot == snapshot_id_.load(std::memory_order_acquire) &&
+        m->made_for(m->snapshot, m->group_rule || groups_wanted_.load(std::memory_order_relaxed), session)) {
+      matters = may_matter_to(*m->filter, m->gate, sql);
+    } else {
+      const auto snap = snapshot();
+      const ScopeGate gate = scope_gate(*snap, session);
+      matters = may_matter_to(*filter_of(*snap, gate), gate, sql);
+    }
+    if (!matters) checked_.fetch_add(1, std::memory_order_relaxed);  // the check it stands for
+    return matters;
   }
 
   Checked check_steps(std::string_view steps, std::string_view client, const SessionContext& session,
@@ -469,6 +490,7 @@ class GovernorImpl final : public Governor {
     std::lock_guard lock(mutex_);
     retired_hits_ += snapshot_->cache->hits();  // carry the old cache's hits into the counters
     snapshot_ = std::move(next);
+    snapshot_id_.store(snapshot_->id, std::memory_order_release);
   }
 
   bool wants_groups(const Snapshot& snap) const {
@@ -550,6 +572,20 @@ class GovernorImpl final : public Governor {
     return g;
   }
 
+  // What a gate tests texts with: the snapshot's names, or without rules the one word that
+  // matters then (the proxy learns search_path changes whatever the session's scope).
+  static const std::shared_ptr<const rewrite::Prefilter>& filter_of(const Snapshot& snap, const ScopeGate& gate) {
+    static const auto search_path_only =
+        std::make_shared<const rewrite::Prefilter>(std::vector<std::string>{"search_path"});
+    return gate.any_rule ? snap.names : search_path_only;
+  }
+
+  // Whether a check could find anything in sql: a statement rule, or a name it looks for.
+  static bool may_matter_to(const rewrite::Prefilter& filter, const ScopeGate& gate, std::string_view sql) {
+    if (!gate.any_rule) return filter.may_reference(sql);
+    return gate.statement_rules || (filter.referenced(sql) & gate.wanted) != 0;
+  }
+
   // The session's gate, from its memo while that was made for the same snapshot and
   // session. Groups learnt after the catalog's load may change at any time: a gate read
   // from them is not kept.
@@ -558,8 +594,9 @@ class GovernorImpl final : public Governor {
     if (const auto& m = session.scope_memo; m && m->made_for(snap.id, groups, session)) return m->gate;
     const ScopeGate gate = gate_of(snap, session_facts(snap, session));
     if (!groups || snap.catalog->user_groups.count(session.user)) {
-      session.scope_memo = std::make_shared<const ScopeMemo>(ScopeMemo{
-          snap.id, groups, session.user, session.database, session.application_name, session.client_address, gate});
+      session.scope_memo = std::make_shared<const ScopeMemo>(
+          ScopeMemo{snap.id, groups, session.user, session.database, session.application_name, session.client_address,
+                    gate, filter_of(snap, gate), snap.any_group_rule});
     }
     return gate;
   }
@@ -622,9 +659,7 @@ class GovernorImpl final : public Governor {
     const auto snap = snapshot();
     const ScopeGate gate = scope_gate(*snap, session);
     const bool any_rule = gate.any_rule;
-    const bool may_matter = !any_rule ? snap->search_path_only.may_reference(sql)
-                                      : gate.statement_rules || (snap->names.referenced(sql) & gate.wanted) != 0;
-    if (!may_matter) return Checked{};
+    if (!may_matter_to(*filter_of(*snap, gate), gate, sql)) return Checked{};
 
     const SessionFacts facts = session_facts(*snap, session);
     // What a decision depends on besides the facts (DecisionMemo): the rules in scope, one
@@ -768,6 +803,7 @@ class GovernorImpl final : public Governor {
   std::mutex update_mutex_;
   mutable std::mutex mutex_;
   std::shared_ptr<const Snapshot> snapshot_;
+  std::atomic<uint64_t> snapshot_id_{0};  // snapshot_'s id, read without mutex_
   uint64_t retired_hits_ = 0;
   std::atomic<bool> catalog_loaded_{false};
   // Tier rules name groups (want_groups): look them up even when no policy rule does.

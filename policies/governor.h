@@ -172,6 +172,14 @@ class Governor : public SessionGroups {
   // effect happens is up to the Binds and Executes that follow.
   [[nodiscard]] virtual Checked check_parse(std::string_view sql, const SessionContext& session,
                                             const std::vector<uint32_t>& param_types) = 0;
+  // The checks' first test, without a parse: false when check_query and check_parse of the
+  // text would return Checked{} (it names nothing the session's rules, budgets or
+  // search_path tracking look for). A false answer stands for that check and counts as one.
+  [[nodiscard]] virtual bool may_matter(std::string_view sql, const SessionContext& session) {
+    (void)sql;
+    (void)session;
+    return true;
+  }
   [[nodiscard]] virtual Verdict check_bind(const PreparedCheck& prepared,
                                            const std::vector<std::optional<std::string>>& params,
                                            const std::vector<int16_t>& param_formats,

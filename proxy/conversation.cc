@@ -14,6 +14,7 @@
 #include "protocol/peek.h"
 #include "rewrite/identifiers.h"
 #include "rewrite/proxy_statement.h"
+#include "rewrite/sql_prepared.h"
 
 namespace blueshift::proxy {
 
@@ -175,7 +176,7 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (dry_running()) {
     if (auto answered = dry_run_query(names->first, out)) return *answered;
   }
-  if (options_->governor == nullptr && !options_->planner && !routing() && !options_->copy_planner) return forward(f.code);
+  if (untouched(names->first)) return forward(f.code);
   const auto routed = route(names->first);
   const std::string_view sql = routed ? std::string_view(routed->sql) : names->first;
   // Every statement is checked, whatever the transaction state: a failed block still runs
@@ -233,6 +234,18 @@ Conversation::Verdict Conversation::on_query(const Frame& f, std::string* out) {
   if (!routed) return Verdict::Forward;
   encode_to(protocol::Query{routed->sql}, out);
   return Verdict::Replace;
+}
+
+bool Conversation::untouched(std::string_view sql) {
+  // A text presented again was read already: its decisions stand.
+  if (seen().held_check || seen().held_route || seen().analysed) return false;
+  // Each part's own first test, which its full answer starts with: none can drift from it.
+  const Options& o = *options_;
+  if (routing() && (!o.may_route || o.may_route(sql))) return false;
+  if ((o.planner || o.copy_planner) && (!o.may_plan || o.may_plan(sql, identity_))) return false;
+  // SQL PREPARE/EXECUTE are read for the governor (analyse_text); its test comes last, as
+  // a false answer from it counts as its check.
+  return o.governor == nullptr || (!rewrite::may_use_sql_prepared(sql) && !o.governor->may_matter(sql, identity_));
 }
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {
@@ -358,7 +371,7 @@ Conversation::Verdict Conversation::on_parse(const Frame& f, std::string* out) {
     return refuse(ProxyError{"ERROR", "0A000", proxy.error, "", ""}, true, out);
   const bool tracked = statements_.tracks(names->first);
   const bool dry = dry_running();
-  if (options_->governor == nullptr && !options_->planner && !routing() && !options_->copy_planner && !dry) {
+  if (!dry && untouched(names->second)) {
     if (!tracked) return forward(f.code);
     const ReplyPosition at = positions_.on_forward(f.code);
     Expectation e;

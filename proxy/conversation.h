@@ -68,6 +68,11 @@ using Router = std::function<std::optional<rewrite::RoutedText>(std::string_view
 using CopyPlanner =
     std::function<rewrite::PlanPtr(std::string_view sql, const policies::SessionContext&, std::string_view key)>;
 
+// The planners' and the router's first tests, without a parse: false only when every
+// planner, or the router, would answer null for the text (Conversation::untouched).
+using PlanGate = std::function<bool(std::string_view sql, const policies::SessionContext&)>;
+using RouteGate = std::function<bool(std::string_view sql)>;
+
 class BlockBegun;
 struct Expectation;
 struct HeldRoute;
@@ -90,6 +95,8 @@ class Conversation {
     size_t offload_bytes = 0;
     // With a router: whether it routes anything now (a reload may turn it on); null: always.
     const std::atomic<bool>* routing_on = nullptr;
+    PlanGate may_plan;    // for planner and copy_planner; empty: ask them
+    RouteGate may_route;  // for router; empty: ask it
   };
   explicit Conversation(Options options);
   // Options shared by the sessions of one configuration: a Conversation keeps 16 bytes of
@@ -177,6 +184,8 @@ class Conversation {
   [[nodiscard]] bool routing() const {
     return options_->router && (options_->routing_on == nullptr || options_->routing_on->load(std::memory_order_acquire));
   }
+  // Whether nothing would act on a Query or Parse text (it goes up as it is, unread).
+  [[nodiscard]] bool untouched(std::string_view sql);
   // The routed text of sql, or nullopt (no router, or nothing to route).
   std::optional<rewrite::RoutedText> route(std::string_view sql);
   // The analysis of a Query (parse_types null) or Parse text: the one made off the thread

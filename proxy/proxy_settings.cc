@@ -1,6 +1,7 @@
 #include "proxy/proxy_settings.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <string_view>
 
 #include "protocol/codec.h"
@@ -19,7 +20,7 @@ struct Setting {
   std::vector<std::string_view> columns;  // SHOW's columns (one, named as the setting, for scalars)
   bool read_only;
   std::string_view default_value = {};    // writable: what SHOW says until a SET
-  bool boolean = false;                   // writable: SET takes on/off/true/false/1/0/yes/no
+  bool boolean = false;                   // writable: SET takes on/off/true/false/1/0/yes/no; off by default
   std::vector<std::string_view> choices = {};  // writable: SET takes one of these (any case), when listed
 };
 
@@ -56,6 +57,14 @@ const std::vector<Setting>& settings() {
       // Which tier serves scans of a routed local table: auto, local, external (rewrite/tier_routing.h).
       {"blueshift.tier", {"blueshift.tier"}, false, "auto", false, {"auto", "local", "external"}},
   };
+  // ProxySettings::enabled, asked per message, reads no default: every boolean one is off.
+  static const bool booleans_off = [] {
+    for (const Setting& s : all) {
+      if (s.boolean && s.default_value != "off") throw std::logic_error("a boolean blueshift setting defaults to on");
+    }
+    return true;
+  }();
+  (void)booleans_off;
   return all;
 }
 
@@ -143,7 +152,11 @@ std::string_view ProxySettings::view(std::string_view name) const {
   return setting != nullptr ? setting->default_value : std::string_view();
 }
 
-bool ProxySettings::enabled(std::string_view name) const { return is_true(view(name)); }
+bool ProxySettings::enabled(std::string_view name) const {
+  if (values_.empty()) return false;  // every boolean setting is off until a SET (settings())
+  const auto it = values_.find(name);
+  return it != values_.end() && is_true(it->second);
+}
 
 void ProxySettings::apply(const rewrite::ProxyStatement& statement) {
   const Setting* setting = find_setting(statement.name);

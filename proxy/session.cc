@@ -8,6 +8,7 @@
 #include "policies/log_text.h"
 #include "proxy/admin_console.h"
 #include "proxy/budget_wait.h"
+#include "proxy/upsert_settings.h"
 #include "rewrite/identifiers.h"
 
 #include <spdlog/spdlog.h>
@@ -157,7 +158,10 @@ awaitable<void> Session::run(std::shared_ptr<Session> self) {
   }
   if (logged_in) {
     login_.reset();
-    if (!console_) co_await look_up_groups();
+    if (!console_) {
+      co_await look_up_groups();
+      prefetch_upsert_keys(config_->upserts.get(), server_.upsert_keys.get(), identity_);
+    }
     last_activity_ = std::chrono::steady_clock::now();
     client_.watch();
     if (upstream_) upstream_->watch();

@@ -56,6 +56,11 @@ struct Routing::State {
 
 namespace {
 
+// Whether the section may route a text: it names a table the section routes.
+bool may_route_with(const Routing::State& s, std::string_view sql) {
+  return !s.settings->empty() && s.prefilter.may_reference(sql);
+}
+
 // The session's search_path for analysis, and whether unqualified names may resolve
 // elsewhere: a path the session did not set is its role's or database's default, which
 // the router does not know.
@@ -185,11 +190,17 @@ Router Routing::router() {
                 const std::vector<rewrite::ParamValue>* params) { return route(sql, session, tier, params); };
 }
 
+bool Routing::may_route(std::string_view sql) const { return may_route_with(*state_, sql); }
+
+RouteGate Routing::route_gate() const {
+  return [this](std::string_view sql) { return may_route(sql); };
+}
+
 std::optional<rewrite::RoutedText> Routing::route(std::string_view sql, const policies::SessionContext& session,
                                                   std::string_view tier,
                                                   const std::vector<rewrite::ParamValue>* params) {
   const State& s = *state_;
-  if (s.settings->empty() || !s.prefilter.may_reference(sql)) return std::nullopt;
+  if (!may_route_with(s, sql)) return std::nullopt;
   rewrite::TierOptions options;
   const rewrite::AnalysisContext ctx = analysis_context(session, &options.filters.search_path_uncertain);
   options.tier = session_tier(*s.settings, groups(), session, tier);

@@ -51,6 +51,9 @@ class Routing {
   // turns routing on for open sessions too; on() says whether it routes anything now, so
   // that sessions keep their fast path while it does not.
   [[nodiscard]] Router router();
+  // route()'s first test, without a parse (false: it answers nullopt), as a session asks it.
+  [[nodiscard]] bool may_route(std::string_view sql) const;
+  [[nodiscard]] RouteGate route_gate() const;
   [[nodiscard]] const std::atomic<bool>* on() const { return &on_; }
   // Where sessions' groups come from for tier rules: the governor, else the router's own
   // look-up (null: no catalog to ask). Sessions await its look-up before their statements.

@@ -117,12 +117,8 @@ UpsertSettings parse_upsert_settings(const YAML::Node& node) {
 
 Planner upsert_planner(std::shared_ptr<const UpsertSettings> settings, std::shared_ptr<UpsertKeys> keys) {
   if (!settings || !settings->enabled) return {};
-  // The session's first statement starts reading its database's keys, so that they are
-  // there when an upsert needs them.
-  return [settings, keys, prefetched = false](std::string_view sql,
-                                              const policies::SessionContext& session) mutable -> rewrite::PlanPtr {
+  return [settings, keys](std::string_view sql, const policies::SessionContext& session) -> rewrite::PlanPtr {
     if (!in_scope(settings->scope, session)) return nullptr;
-    if (keys && !std::exchange(prefetched, true)) keys->prefetch(session.database);
     rewrite::KeyLookup lookup;
     if (keys) lookup = [&](std::string_view schema, std::string_view table) { return keys->lookup(session, schema, table); };
     const rewrite::UpsertTargets listed = [&](std::string_view schema, std::string_view table) {
@@ -144,6 +140,20 @@ CopyPlanner copy_upsert_planner(std::shared_ptr<const UpsertSettings> settings) 
     };
     return rewrite::plan_copy_upsert(sql, listed, key, settings->warehouse);
   };
+}
+
+PlanGate upsert_plan_gate(std::shared_ptr<const UpsertSettings> settings) {
+  if (!settings || !settings->enabled) return {};
+  return [settings](std::string_view sql, const policies::SessionContext& session) {
+    return (rewrite::may_plan_merge(sql, settings->merge) || rewrite::may_plan_upsert(sql) ||
+            rewrite::may_plan_copy_upsert(sql)) &&
+           in_scope(settings->scope, session);
+  };
+}
+
+void prefetch_upsert_keys(const UpsertSettings* settings, UpsertKeys* keys, const policies::SessionContext& session) {
+  if (settings != nullptr && keys != nullptr && settings->enabled && in_scope(settings->scope, session))
+    keys->prefetch(session.database);
 }
 
 }  // namespace blueshift::proxy

@@ -41,4 +41,11 @@ struct UpsertSettings {
 // The upsert COPY planner for these settings (rewrite/copy_upsert.h); empty when disabled.
 [[nodiscard]] CopyPlanner copy_upsert_planner(std::shared_ptr<const UpsertSettings> settings);
 
+// The two planners' first tests in one (false: both answer null); empty when disabled.
+[[nodiscard]] PlanGate upsert_plan_gate(std::shared_ptr<const UpsertSettings> settings);
+
+// At a session's login: starts reading its database's keys when its upserts may need them,
+// so that they are there by its first upsert.
+void prefetch_upsert_keys(const UpsertSettings* settings, UpsertKeys* keys, const policies::SessionContext& session);
+
 }  // namespace blueshift::proxy

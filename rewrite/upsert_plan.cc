@@ -379,8 +379,10 @@ bool is_upsert(const PgQuery__RawStmt* raw) {
 
 }  // namespace
 
+bool may_plan_upsert(std::string_view sql) { return staged::mentions(sql, "conflict"); }
+
 PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites, const KeyLookup& keys, Warehouse warehouse) {
-  if (!staged::mentions(text, "conflict")) return nullptr;
+  if (!may_plan_upsert(text)) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
   if (!parsed.tree) return nullptr;
