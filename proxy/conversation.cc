@@ -242,10 +242,13 @@ bool Conversation::untouched(std::string_view sql) {
   // Each part's own first test, which its full answer starts with: none can drift from it.
   const Options& o = *options_;
   if (routing() && (!o.may_route || o.may_route(sql))) return false;
-  if ((o.planner || o.copy_planner) && (!o.may_plan || o.may_plan(sql, identity_))) return false;
+  const bool planners = o.planner || o.copy_planner;
+  if (!planners && o.governor == nullptr) return true;
+  const rewrite::StatementWords words = rewrite::statement_words(sql);  // one pass for the planners and steps
+  if (planners && (!o.may_plan || o.may_plan(words, identity_))) return false;
   // SQL PREPARE/EXECUTE are read for the governor (analyse_text); its test comes last, as
   // a false answer from it counts as its check.
-  return o.governor == nullptr || (!rewrite::may_use_sql_prepared(sql) && !o.governor->may_matter(sql, identity_));
+  return o.governor == nullptr || (!rewrite::may_use_sql_prepared(words) && !o.governor->may_matter(sql, identity_));
 }
 
 std::optional<rewrite::RoutedText> Conversation::route(std::string_view sql) {

@@ -41,6 +41,7 @@
 #include "proxy/reply_positions.h"
 #include "rewrite/plan.h"
 #include "rewrite/routed_text.h"
+#include "rewrite/statement_words.h"
 
 namespace blueshift::rewrite {
 struct ParamValue;
@@ -70,7 +71,7 @@ using CopyPlanner =
 
 // The planners' and the router's first tests, without a parse: false only when every
 // planner, or the router, would answer null for the text (Conversation::untouched).
-using PlanGate = std::function<bool(std::string_view sql, const policies::SessionContext&)>;
+using PlanGate = std::function<bool(rewrite::StatementWords words, const policies::SessionContext&)>;
 using RouteGate = std::function<bool(std::string_view sql)>;
 
 class BlockBegun;

@@ -144,9 +144,9 @@ CopyPlanner copy_upsert_planner(std::shared_ptr<const UpsertSettings> settings) 
 
 PlanGate upsert_plan_gate(std::shared_ptr<const UpsertSettings> settings) {
   if (!settings || !settings->enabled) return {};
-  return [settings](std::string_view sql, const policies::SessionContext& session) {
-    return (rewrite::may_plan_merge(sql, settings->merge) || rewrite::may_plan_upsert(sql) ||
-            rewrite::may_plan_copy_upsert(sql)) &&
+  return [settings](rewrite::StatementWords words, const policies::SessionContext& session) {
+    return (rewrite::may_plan_merge(words, settings->merge) || rewrite::may_plan_upsert(words) ||
+            rewrite::may_plan_copy_upsert(words)) &&
            in_scope(settings->scope, session);
   };
 }

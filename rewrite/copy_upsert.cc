@@ -149,11 +149,11 @@ PlanPtr build(std::string_view sql, const std::vector<Token>& t, const Copy& c, 
 
 }  // namespace
 
-bool may_plan_copy_upsert(std::string_view sql) { return staged::mentions(sql, "copy"); }
+bool may_plan_copy_upsert(StatementWords words) { return (words & kWordCopy) != 0; }
 
 PlanPtr plan_copy_upsert(std::string_view sql, const UpsertTargets& rewrites, std::string_view session_key,
                          Warehouse warehouse) {
-  if (!may_plan_copy_upsert(sql)) return nullptr;
+  if (!may_plan_copy_upsert(statement_words(sql))) return nullptr;
   const std::string text(sql);
   std::vector<Token> t;
   std::string error;

@@ -28,8 +28,8 @@ namespace blueshift::rewrite {
 [[nodiscard]] PlanPtr plan_copy_upsert(std::string_view sql, const UpsertTargets& rewrites,
                                        std::string_view session_key = {},
                                        Warehouse warehouse = Warehouse::PostgreSQL);
-// plan_copy_upsert's first test, without a scan: false when it answers null whatever else.
-[[nodiscard]] bool may_plan_copy_upsert(std::string_view sql);
+// plan_copy_upsert's first test, on the text's statement_words: false when it answers null.
+[[nodiscard]] bool may_plan_copy_upsert(StatementWords words);
 
 // The message of the error a COPY that brings a key twice gets (SQLSTATE 21000).
 inline constexpr std::string_view kCopyKeyTwice = "upsert COPY cannot affect row a second time";

@@ -342,12 +342,12 @@ bool is_merge(const PgQuery__RawStmt* raw) { return raw != nullptr && IS(raw->st
 
 }  // namespace
 
-bool may_plan_merge(std::string_view sql, MergeMode mode) {
-  return mode != MergeMode::Off && staged::mentions(sql, "merge");
+bool may_plan_merge(StatementWords words, MergeMode mode) {
+  return mode != MergeMode::Off && (words & kWordMerge) != 0;
 }
 
 PlanPtr plan_merge(std::string_view text, MergeMode mode, const UpsertTargets& rewrites, Warehouse warehouse) {
-  if (!may_plan_merge(text, mode)) return nullptr;
+  if (!may_plan_merge(statement_words(text), mode)) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
   if (!parsed.tree) return nullptr;

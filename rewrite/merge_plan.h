@@ -24,8 +24,8 @@ enum class MergeMode : uint8_t { Native, Staged, Off };
 // target is locked where LOCK cannot run (staged_text.h, lock_steps).
 [[nodiscard]] PlanPtr plan_merge(std::string_view sql, MergeMode mode, const UpsertTargets& rewrites = {},
                                  Warehouse warehouse = Warehouse::PostgreSQL);
-// plan_merge's first test, without a parse: false when it answers null whatever the targets.
-[[nodiscard]] bool may_plan_merge(std::string_view sql, MergeMode mode);
+// plan_merge's first test, on the text's statement_words: false when it answers null.
+[[nodiscard]] bool may_plan_merge(StatementWords words, MergeMode mode);
 
 // The message of PostgreSQL's error for a target row that more than one source row would
 // update or delete (SQLSTATE 21000).

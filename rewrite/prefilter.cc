@@ -10,9 +10,17 @@ namespace {
 
 // Identifier characters as PostgreSQL lexes them, minus '$' (a dollar-quote delimiter
 // glued to a name, as in $$select * from sales$$, must not hide it).
-bool word_char(unsigned char c) {
+constexpr bool is_word_char(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c >= 0x80;
 }
+// The same as a table: every byte of every text is asked.
+constexpr auto kWordChars = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = is_word_char(static_cast<unsigned char>(c));
+  return t;
+}();
+bool word_char(unsigned char c) { return kWordChars[c]; }
+bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 // "schema.table" -> "table", lower case.
 std::string table_part(const std::string& raw) {
@@ -24,14 +32,19 @@ std::string table_part(const std::string& raw) {
 
 // A word's first character as a bit of Prefilter::initials_: each ASCII letter in either
 // case, '_', any digit, any byte past 0x7f (classes, so that a byte never misses its own).
-uint32_t initial(char c) {
-  const auto u = static_cast<unsigned char>(c);
+constexpr uint32_t initial_of(unsigned char u) {
   if (u >= 'a' && u <= 'z') return uint32_t{1} << (u - 'a');
   if (u >= 'A' && u <= 'Z') return uint32_t{1} << (u - 'A');
   if (u == '_') return uint32_t{1} << 26;
   if (u >= '0' && u <= '9') return uint32_t{1} << 27;
   return uint32_t{1} << 28;
 }
+constexpr auto kInitials = [] {
+  std::array<uint32_t, 256> t{};
+  for (int c = 0; c < 256; ++c) t[static_cast<size_t>(c)] = initial_of(static_cast<unsigned char>(c));
+  return t;
+}();
+uint32_t initial(char c) { return kInitials[static_cast<unsigned char>(c)]; }
 
 size_t length_slot(size_t n) { return std::min<size_t>(n, 63); }
 
@@ -101,13 +114,13 @@ uint64_t Prefilter::referenced(std::string_view sql) const {
       continue;
     }
     const size_t start = i;
+    while (i < n && digit(static_cast<unsigned char>(sql[i]))) ++i;
+    const size_t letters = i;
     while (i < n && word_char(static_cast<unsigned char>(sql[i]))) ++i;
     if (words_.empty()) continue;
-    const std::string_view word = sql.substr(start, i - start);
-    look_up(word);
+    look_up(sql.substr(start, i - start));
     // "1sales" lexes as a number and then a name.
-    const size_t digits = word.find_first_not_of("0123456789");
-    if (digits != 0 && digits != std::string_view::npos) look_up(word.substr(digits));
+    if (letters != start && letters != i) look_up(sql.substr(letters, i - letters));
   }
   if (!others_.empty()) {
     const std::string lower = ascii_lower(sql);

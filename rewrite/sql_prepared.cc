@@ -7,7 +7,6 @@
 
 #include "rewrite/pg_parser.h"
 #include "rewrite/quick_lexer.h"
-#include "rewrite/staged_text.h"
 
 namespace blueshift::rewrite {
 namespace {
@@ -103,9 +102,8 @@ uint32_t prepare_type_oid(std::string_view name, bool array) {
   return kNumeric;
 }
 
-bool may_use_sql_prepared(std::string_view sql) {
-  return staged::mentions(sql, "prepare") || staged::mentions(sql, "execute") ||
-         staged::mentions(sql, "deallocate") || staged::mentions(sql, "discard");
+bool may_use_sql_prepared(StatementWords words) {
+  return (words & (kWordPrepare | kWordExecute | kWordDeallocate | kWordDiscard)) != 0;
 }
 
 SqlPreparedText scan_sql_prepared(std::string_view sql) {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rewrite/statement_words.h"
+
 namespace blueshift::rewrite {
 
 // One argument of EXECUTE name(...).
@@ -46,9 +48,10 @@ struct SqlPreparedText {
   bool unread = false;
 };
 
-// Cheap test: whether the text may hold any of these statements (a keyword search, no
+// Cheap test: whether the text may hold any of these statements (its statement_words, no
 // parse). False means scan_sql_prepared would find nothing.
-[[nodiscard]] bool may_use_sql_prepared(std::string_view sql);
+[[nodiscard]] bool may_use_sql_prepared(StatementWords words);
+[[nodiscard]] inline bool may_use_sql_prepared(std::string_view sql) { return may_use_sql_prepared(statement_words(sql)); }
 
 // The steps of the text, including EXECUTE under EXPLAIN and CREATE TABLE AS.
 [[nodiscard]] SqlPreparedText scan_sql_prepared(std::string_view sql);

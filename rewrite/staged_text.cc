@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <bit>
 #include <cctype>
 #include <cstdint>
-#include <cstring>
 
 #include "rewrite/identifiers.h"
 
@@ -143,53 +141,6 @@ PlanPtr built_twice(const std::vector<std::string>& stages,
   for (size_t i = 0; i < plan->steps.size() && i < checked->steps.size(); ++i)
     plan->steps[i].checked = checked->steps[i].sql;
   return plan;
-}
-
-namespace {
-
-bool word_at(std::string_view sql, size_t i, std::string_view word) {
-  for (size_t k = 0; k < word.size(); ++k) {
-    if (ascii_lower(sql[i + k]) != word[k]) return false;
-  }
-  return true;
-}
-
-// Eight bytes from p at once: the high bit of each byte that may be `letter`. b | 0x20 is
-// a lower-case letter for both of its cases; the zero-byte test may also flag bytes above
-// a hit, which word_at then rules out, and never misses one.
-uint64_t may_hold(const char* p, char letter) {
-  constexpr uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
-  uint64_t chunk = 0;
-  std::memcpy(&chunk, p, sizeof chunk);
-  const uint64_t x = (chunk | (kOnes * 0x20)) ^ (kOnes * static_cast<unsigned char>(letter | 0x20));
-  return (x - kOnes) & ~x & kHighs;
-}
-
-}  // namespace
-
-// Every simple Query passes the planners' tests (upsert, MERGE, COPY, SQL PREPARE): seven
-// looks for a word, each passing eight starts at once where its first two letters are not.
-bool mentions(std::string_view sql, std::string_view word) {
-  if (word.empty()) return true;
-  if (sql.size() < word.size()) return false;
-  const size_t starts = sql.size() - word.size() + 1;
-  size_t i = 0;
-  for (; word.size() >= 2 && i + 8 <= starts; i += 8) {
-    uint64_t hits = may_hold(sql.data() + i, word[0]) & may_hold(sql.data() + i + 1, word[1]);
-    if constexpr (std::endian::native == std::endian::little) {
-      for (; hits != 0; hits &= hits - 1) {
-        if (word_at(sql, i + static_cast<size_t>(std::countr_zero(hits)) / 8, word)) return true;
-      }
-    } else if (hits != 0) {
-      for (size_t k = i; k < i + 8; ++k) {
-        if (word_at(sql, k, word)) return true;
-      }
-    }
-  }
-  for (; i < starts; ++i) {
-    if (word_at(sql, i, word)) return true;
-  }
-  return false;
 }
 
 }  // namespace blueshift::rewrite::staged

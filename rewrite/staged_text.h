@@ -68,7 +68,4 @@ namespace blueshift::rewrite::staged {
 [[nodiscard]] PlanPtr built_twice(const std::vector<std::string>& stages,
                                   const std::function<PlanPtr(const std::vector<std::string>&)>& build);
 
-// Whether `sql` holds `word` (lower-case ASCII) in any case (a cheap test before parsing).
-[[nodiscard]] bool mentions(std::string_view sql, std::string_view word);
-
 }  // namespace blueshift::rewrite::staged

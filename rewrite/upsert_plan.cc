@@ -379,10 +379,10 @@ bool is_upsert(const PgQuery__RawStmt* raw) {
 
 }  // namespace
 
-bool may_plan_upsert(std::string_view sql) { return staged::mentions(sql, "conflict"); }
+bool may_plan_upsert(StatementWords words) { return (words & kWordConflict) != 0; }
 
 PlanPtr plan_upsert(std::string_view text, const UpsertTargets& rewrites, const KeyLookup& keys, Warehouse warehouse) {
-  if (!may_plan_upsert(text)) return nullptr;
+  if (!may_plan_upsert(statement_words(text))) return nullptr;
   const std::string sql(text);
   const pg::ParseOutcome parsed = pg::parse(sql);
   if (!parsed.tree) return nullptr;

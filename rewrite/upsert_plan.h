@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 
 #include "rewrite/plan.h"
+#include "rewrite/statement_words.h"
 
 namespace blueshift::rewrite {
 
@@ -40,8 +41,8 @@ using UpsertTargets = std::function<bool(std::string_view schema, std::string_vi
 enum class Warehouse : uint8_t { Redshift, PostgreSQL };
 [[nodiscard]] PlanPtr plan_upsert(std::string_view sql, const UpsertTargets& rewrites = {},
                                   const KeyLookup& keys = {}, Warehouse warehouse = Warehouse::PostgreSQL);
-// plan_upsert's first test, without a parse: false when it answers null whatever the targets.
-[[nodiscard]] bool may_plan_upsert(std::string_view sql);
+// plan_upsert's first test, on the text's statement_words: false when it answers null.
+[[nodiscard]] bool may_plan_upsert(StatementWords words);
 
 // The message of the error a DO UPDATE that meets a key twice gives (SQLSTATE 21000).
 inline constexpr std::string_view kAffectRowTwice = "ON CONFLICT DO UPDATE command cannot affect row a second time";
