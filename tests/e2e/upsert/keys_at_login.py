@@ -6,8 +6,6 @@ proxy). Its own database."""
 import sys
 import time
 
-import psycopg  # noqa: F401 - before upsert_e2e, as the other scripts here (copy.py shadows the stdlib's copy)
-
 from upsert_e2e import check, connect, run_checks
 
 DB = "blueshift_e2e_upsert_login"

@@ -1,4 +1,4 @@
-"""What the upsert e2e scripts that run fixed checks share (copy.py, concurrency.py,
+"""What the upsert e2e scripts that run fixed checks share (copy_load.py, concurrency.py,
 copy_policies.py): connections, the check list, a fresh database of their own, and the
 exit status tests/run.sh reads (77: skipped without the ports it exports)."""
 import os

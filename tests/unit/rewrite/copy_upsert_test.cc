@@ -1,6 +1,6 @@
 // The upsert COPY planner: a COPY marked with its key in, the staged load and merge out
 // (texts spliced from the client's statement), refusals for what cannot run, null for any
-// other statement. That the steps run on the dev warehouse is tests/e2e/upsert/copy.py.
+// other statement. That the steps run on the dev warehouse is tests/e2e/upsert/copy_load.py.
 #include "rewrite/copy_upsert.h"
 
 #include <gtest/gtest.h>
