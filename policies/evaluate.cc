@@ -155,6 +155,7 @@ class Evaluator {
       auto bounded = [&]() -> const Scan& {
         if (!adjusted_yet) {
           adjusted_yet = true;
+          d_->read_values = true;
           if (options_.params) adjusted = rewrite::substitute_params(scan, *options_.params);
           unpruned = rewrite::has_unpruned(adjusted ? *adjusted : scan);
           if (unpruned) adjusted = rewrite::pruning_scan(adjusted ? *adjusted : scan);
@@ -233,7 +234,7 @@ class Evaluator {
       if (rule->type != RuleType::MaxScanBytes && rule->type != RuleType::MaxCostUsd) continue;
       if (!estimate) {
         if (!options_.params_final && partition_params(st)) {
-          d_->needs_params = true;
+          d_->needs_params = d_->read_values = true;
           return;
         }
         static const PartitionSizes kNone;
@@ -241,6 +242,8 @@ class Evaluator {
                                       options_.params);
       }
       const StatementEstimate covered = covered_estimate(*estimate, *rule, policy_.cost);
+      // Values choose the partitions of the scans the cap prices; without one, none count.
+      if (!covered.scans.empty()) d_->read_values = true;
       if (!breaks_cap(*rule, covered)) continue;
       const std::string& q = covered.scans.front().table;
       add(*rule, index, q, text::message(*rule, text::query_on(q)), cap_detail(*rule, covered, policy_.cost),

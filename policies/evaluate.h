@@ -67,6 +67,9 @@ struct Decision {
   // outcome covers only what could be decided; evaluate again once values are
   // substituted (rewrite::substitute_params). An enforce finding still refuses at once.
   bool needs_params = false;
+  // A rule read the statement's partition bounds or priced it, where $n values (and
+  // EvaluateOptions::params_final) count. A decision that did not holds for any values.
+  bool read_values = false;
   [[nodiscard]] const Finding* shown() const { return primary ? &findings[*primary] : nullptr; }
 };
 

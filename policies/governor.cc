@@ -49,13 +49,37 @@ struct ScopeGate {
   uint64_t wanted = 0;  // Snapshot::names bits
 };
 
-// A session's gate with the key it was made for: the snapshot, whether groups were read,
-// and every field of the session a scope reads.
+// What a session's checks read of it under one snapshot: its facts, the rules in its
+// scope, the budgets it pays into, the key its decisions are kept under (DecisionMemo:
+// the rules, one bit each, and the user when a deny_statements finding names them), and
+// its gate.
+struct SessionScope {
+  SessionFacts facts;
+  std::vector<const Rule*> rules;
+  std::vector<BudgetAccount> accounts;
+  std::string decision_key;
+  ScopeGate gate;
+  // The analysis context for the search_path it was made with (a check whose session has
+  // another builds its own). Its relation_exists holds the snapshot's address: the memo is
+  // only read under the snapshot it was made for.
+  rewrite::AnalysisContext context;
+  std::vector<std::string> search_path;
+  bool search_path_uncertain = false;
+
+  [[nodiscard]] bool context_for(const SessionContext& s) const {
+    return search_path_uncertain == s.search_path_uncertain && search_path == s.search_path;
+  }
+};
+
+// A session's scope with the key it was made for: the snapshot, whether groups were read,
+// and every field of the session its facts hold.
 struct ScopeMemo {
   uint64_t snapshot = 0;
   bool groups = false;
   std::string user, database, application_name, client_address;
-  ScopeGate gate;
+  int32_t backend_pid = 0;
+  std::shared_ptr<const SessionScope> scope;
+  ScopeGate gate;  // scope->gate, read by may_matter without the scope's pointer
   // What Governor::may_matter needs of the snapshot without reading it under its lock:
   // the names the gate tests a text with, and whether a rule named groups.
   std::shared_ptr<const rewrite::Prefilter> filter;
@@ -63,7 +87,8 @@ struct ScopeMemo {
 
   [[nodiscard]] bool made_for(uint64_t snap, bool with_groups, const SessionContext& s) const {
     return snapshot == snap && groups == with_groups && user == s.user && database == s.database &&
-           application_name == s.application_name && client_address == s.client_address;
+           application_name == s.application_name && client_address == s.client_address &&
+           backend_pid == s.backend_pid;
   }
 };
 
@@ -72,6 +97,8 @@ namespace {
 constexpr const char* kRefuseSqlstate = "42501";  // insufficient_privilege
 constexpr const char* kWarnSqlstate = "01000";    // warning
 constexpr size_t kMaxAlsoLines = 3;
+// Appended to a scope's decision key for decisions that read no $n value (decide_with_values).
+constexpr char kAnyValues = '\x1e';
 constexpr size_t kCacheEntries = 10000;  // analyses kept at most, besides the byte bound
 
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
@@ -267,7 +294,7 @@ class GovernorImpl final : public Governor {
       matters = may_matter_to(*m->filter, m->gate, sql);
     } else {
       const auto snap = snapshot();
-      const ScopeGate gate = scope_gate(*snap, session);
+      const ScopeGate gate = session_scope(*snap, session)->gate;
       matters = may_matter_to(*filter_of(*snap, gate), gate, sql);
     }
     if (!matters) checked_.fetch_add(1, std::memory_order_relaxed);  // the check it stands for
@@ -312,15 +339,16 @@ class GovernorImpl final : public Governor {
     if (!client.facts || !steps.facts)
       return Governor::check_bind_planned(client, steps, params, param_formats, session, steps_verdict);
     *steps_verdict = Verdict{};
-    BindScope s = bind_scope(session);
-    if (s.rules.empty() && s.accounts.empty()) return Verdict{};
+    const BindScope s = bind_scope(session);
+    const SessionScope& scope = *s.scope;
+    if (scope.rules.empty() && scope.accounts.empty()) return Verdict{};
     const auto values = rewrite::bind_values(params, param_formats, client.param_types);
-    const EvaluateOptions bound{true, &s.rules, &values, s.snap->sizes.get()};
-    const Decision known = evaluate(*s.snap->policy, *client.facts, s.facts, *s.snap->catalog, bound);
-    const Decision d = evaluate(*s.snap->policy, *steps.facts, s.facts, *s.snap->catalog, bound);
-    *steps_verdict = record(only_new(d, known), s.facts, steps.facts->fingerprint);
+    const EvaluateOptions bound{true, &scope.rules, &values, s.snap->sizes.get()};
+    const Decision known = evaluate(*s.snap->policy, *client.facts, scope.facts, *s.snap->catalog, bound);
+    const Decision d = evaluate(*s.snap->policy, *steps.facts, scope.facts, *s.snap->catalog, bound);
+    *steps_verdict = record(only_new(d, known), scope.facts, steps.facts->fingerprint);
     if (steps_verdict->outcome == Verdict::Outcome::Refuse) return Verdict{};
-    return finish(known, s.facts, *s.snap, *client.facts, &values, std::move(s.accounts));
+    return finish(known, scope.facts, *s.snap, *client.facts, &values, scope.accounts);
   }
 
   DryRun dry_run(std::string_view sql, const SessionContext& session, const std::vector<uint32_t>& param_types,
@@ -554,14 +582,14 @@ class GovernorImpl final : public Governor {
 
   // What a text must mention to need analysis: search_path always; with only table rules
   // in scope, a table one of them covers or a routine body too.
-  static ScopeGate gate_of(const Snapshot& snap, const SessionFacts& facts) {
+  static ScopeGate gate_of(const Snapshot& snap, const std::vector<const Rule*>& rules, bool pays) {
     ScopeGate g;
     g.wanted = snap.search_path_bits;
-    if (!budget_accounts(snap.policy->budgets, facts).empty()) {  // budgets charge every scan of a governed table
+    if (pays) {  // budgets charge every scan of a governed table
       g.any_rule = true;
       g.wanted |= snap.governed_bits | snap.routine_bits;
     }
-    for (const Rule* rule : rules_in_scope(*snap.policy, facts)) {
+    for (const Rule* rule : rules) {
       const size_t i = static_cast<size_t>(rule - snap.policy->rules.data());
       // A table rule covering no governed table cannot fire, unless the catalog is missing.
       if (rule->is_table_rule() && snap.rule_bits[i] == 0 && !snap.analyse_all_tables) continue;
@@ -570,6 +598,26 @@ class GovernorImpl final : public Governor {
       g.wanted |= snap.rule_bits[i] | snap.routine_bits;
     }
     return g;
+  }
+
+  SessionScope make_scope(const Snapshot& snap, const SessionContext& session) const {
+    SessionScope s;
+    s.facts = session_facts(snap, session);
+    s.rules = rules_in_scope(*snap.policy, s.facts);
+    s.accounts = budget_accounts(snap.policy->budgets, s.facts);
+    s.decision_key.assign((snap.policy->rules.size() + 7) / 8, '\0');
+    bool names_user = false;
+    for (const Rule* rule : s.rules) {
+      const size_t i = static_cast<size_t>(rule - snap.policy->rules.data());
+      s.decision_key[i / 8] = static_cast<char>(s.decision_key[i / 8] | (1 << (i % 8)));
+      names_user = names_user || rule->type == RuleType::DenyStatements;
+    }
+    if (names_user) (s.decision_key += '\x1f') += session.user;
+    s.gate = gate_of(snap, s.rules, !s.accounts.empty());
+    s.context = analysis_context(snap, session);
+    s.search_path = session.search_path;
+    s.search_path_uncertain = session.search_path_uncertain;
+    return s;
   }
 
   // What a gate tests texts with: the snapshot's names, or without rules the one word that
@@ -586,19 +634,19 @@ class GovernorImpl final : public Governor {
     return gate.statement_rules || (filter.referenced(sql) & gate.wanted) != 0;
   }
 
-  // The session's gate, from its memo while that was made for the same snapshot and
-  // session. Groups learnt after the catalog's load may change at any time: a gate read
+  // The session's scope, from its memo while that was made for the same snapshot and
+  // session. Groups learnt after the catalog's load may change at any time: a scope read
   // from them is not kept.
-  ScopeGate scope_gate(const Snapshot& snap, const SessionContext& session) const {
+  std::shared_ptr<const SessionScope> session_scope(const Snapshot& snap, const SessionContext& session) const {
     const bool groups = wants_groups(snap);
-    if (const auto& m = session.scope_memo; m && m->made_for(snap.id, groups, session)) return m->gate;
-    const ScopeGate gate = gate_of(snap, session_facts(snap, session));
+    if (const auto& m = session.scope_memo; m && m->made_for(snap.id, groups, session)) return m->scope;
+    auto scope = std::make_shared<const SessionScope>(make_scope(snap, session));
     if (!groups || snap.catalog->user_groups.count(session.user)) {
       session.scope_memo = std::make_shared<const ScopeMemo>(
           ScopeMemo{snap.id, groups, session.user, session.database, session.application_name, session.client_address,
-                    gate, filter_of(snap, gate), snap.any_group_rule});
+                    session.backend_pid, scope, scope->gate, filter_of(snap, scope->gate), snap.any_group_rule});
     }
-    return gate;
+    return scope;
   }
 
   // The decision on a prepared statement's facts with its $n values (a value that cannot
@@ -607,33 +655,46 @@ class GovernorImpl final : public Governor {
   // facts, the rules in scope and the budget accounts (neither: the check passes).
   struct BindScope {
     std::shared_ptr<const Snapshot> snap;
-    SessionFacts facts;
-    std::vector<const Rule*> rules;
-    std::vector<BudgetAccount> accounts;
+    std::shared_ptr<const SessionScope> scope;
   };
   BindScope bind_scope(const SessionContext& session) {
     checked_.fetch_add(1, std::memory_order_relaxed);
     BindScope s;
     s.snap = snapshot();
-    s.facts = session_facts(*s.snap, session);
-    s.rules = rules_in_scope(*s.snap->policy, s.facts);
-    s.accounts = budget_accounts(s.snap->policy->budgets, s.facts);
+    s.scope = session_scope(*s.snap, session);
     return s;
   }
 
   Verdict check_values(const PreparedCheck& prepared, const std::vector<rewrite::ParamValue>& values,
                        const SessionContext& session) {
-    BindScope s = bind_scope(session);
-    if (s.rules.empty() && s.accounts.empty()) return Verdict{};
+    const BindScope s = bind_scope(session);
+    const SessionScope& scope = *s.scope;
+    if (scope.rules.empty() && scope.accounts.empty()) return Verdict{};
     // A value that cannot be read keeps its $n, which may match any partition.
     static const rewrite::QueryFacts none;
     const rewrite::QueryFacts& qf = prepared.facts ? *prepared.facts : none;
-    const EvaluateOptions bound{true, &s.rules, &values, s.snap->sizes.get()};
-    const Decision d = evaluate(*s.snap->policy, qf, s.facts, *s.snap->catalog, bound);
+    const EvaluateOptions bound{true, &scope.rules, &values, s.snap->sizes.get()};
     if (prepared.client)  // a plan's steps: only what the client's statement lacks
-      return record(only_new(d, evaluate(*s.snap->policy, *prepared.client, s.facts, *s.snap->catalog, bound)),
-                    s.facts, qf.fingerprint);
-    return finish(d, s.facts, *s.snap, qf, &values, std::move(s.accounts));
+      return record(only_new(evaluate(*s.snap->policy, qf, scope.facts, *s.snap->catalog, bound),
+                             evaluate(*s.snap->policy, *prepared.client, scope.facts, *s.snap->catalog, bound)),
+                    scope.facts, qf.fingerprint);
+    const auto d = prepared.facts ? decide_with_values(*s.snap, scope, prepared.facts, bound)
+                                  : std::make_shared<const Decision>(
+                                        evaluate(*s.snap->policy, qf, scope.facts, *s.snap->catalog, bound));
+    return finish(*d, scope.facts, *s.snap, qf, &values, scope.accounts);
+  }
+
+  // The decision on facts with $n values (a Bind's, or a simple Query's lifted literals).
+  // One that read no value holds for any values: it is kept with the facts, under a key
+  // of its own (the texts' decisions read none of them).
+  std::shared_ptr<const Decision> decide_with_values(const Snapshot& snap, const SessionScope& scope,
+                                                     const std::shared_ptr<const rewrite::QueryFacts>& qf,
+                                                     const EvaluateOptions& options) {
+    const std::string key = scope.decision_key + kAnyValues;
+    if (auto known = snap.decisions->find(qf.get(), key)) return known;
+    auto d = std::make_shared<const Decision>(evaluate(*snap.policy, *qf, scope.facts, *snap.catalog, options));
+    if (!d->read_values) snap.decisions->insert(qf, key, d);
+    return d;
   }
 
   // EXECUTE of a statement the proxy never saw prepared: code whose SQL is unknown.
@@ -657,92 +718,106 @@ class GovernorImpl final : public Governor {
                 const std::vector<uint32_t>& param_types) {
     checked_.fetch_add(1, std::memory_order_relaxed);
     const auto snap = snapshot();
-    const ScopeGate gate = scope_gate(*snap, session);
+    const auto scope = session_scope(*snap, session);
+    const ScopeGate& gate = scope->gate;
     const bool any_rule = gate.any_rule;
     if (!may_matter_to(*filter_of(*snap, gate), gate, sql)) return Checked{};
 
-    const SessionFacts facts = session_facts(*snap, session);
-    // What a decision depends on besides the facts (DecisionMemo): the rules in scope, one
-    // bit each, and the user, whom deny_statements findings name.
-    std::string scope((snap->policy->rules.size() + 7) / 8, '\0');
-    bool names_user = false;
-    const auto rules = rules_in_scope(*snap->policy, facts);
-    auto accounts = budget_accounts(snap->policy->budgets, facts);
-    for (const Rule* rule : rules) {
-      const size_t i = static_cast<size_t>(rule - snap->policy->rules.data());
-      scope[i / 8] = static_cast<char>(scope[i / 8] | (1 << (i % 8)));
-      names_user = names_user || rule->type == RuleType::DenyStatements;
-    }
     parsed_.fetch_add(1, std::memory_order_relaxed);
-    const rewrite::AnalysisContext context = analysis_context(*snap, session);
-    // A simple Query's literals are lifted into $n (rewrite/literal_template.h): texts that
-    // differ only in their values share one cached analysis, resolved with the values as
-    // an extended-protocol Bind would be; a template the grammar rejects falls back to the
-    // text as written. The text itself is looked up first, and the first text of each
-    // template is cached under its own text too, so that a text sent again as is (a
-    // dashboard refresh) skips the scanner; later values are not (pgbench's million aids
-    // must not churn the cache).
-    std::shared_ptr<const rewrite::QueryFacts> qf;
-    bool cached = true;  // qf is the cache's own entry (a decision on it can be kept)
-    // Set when qf is a template whose $n these lifted values stand for: evaluate puts
-    // them in where a rule reads bounds, rather than copying the template's facts.
-    std::optional<rewrite::LiteralTemplate> lifted;
+    std::optional<rewrite::AnalysisContext> own;
+    if (!scope->context_for(session)) own = analysis_context(*snap, session);
+    const rewrite::AnalysisContext& context = own ? *own : scope->context;
     const size_t limit = snap->policy->max_statement_bytes;
     const bool lifting = options_.lift_literals && !parse && any_rule && (limit == 0 || sql.size() <= limit);
-    if (lifting && !(qf = snap->cache->find(sql, context))) {
-      if (auto t = rewrite::lift_literals(std::string(sql))) {
-        auto template_facts = snap->cache->find(t->text, context);
-        const bool first_of_template = template_facts == nullptr;
-        if (first_of_template) template_facts = snap->cache->analyze(t->text, context);
-        if (!template_facts->fingerprint.empty()) {
-          if (first_of_template) {
-            qf = std::make_shared<const rewrite::QueryFacts>(rewrite::client_facts(*template_facts, *t));
-            snap->cache->insert(sql, context, qf);
-          } else {
-            qf = std::move(template_facts);
-            lifted = std::move(t);
-            cached = false;
-          }
-        }
-      }
-    }
-    if (!qf) qf = snap->cache->analyze(sql, context);
+    std::optional<rewrite::LiteralTemplate> lifted;
+    const auto qf = facts_of(*snap, sql, context, lifting, lifted);
     Checked out;
     out.effect = effect_of(*qf);
     if (!any_rule) return out;
-
-    // A Parse may defer to Bind, which the memo does not model: only simple Queries use it.
-    const bool memo = cached && !parse;
-    if (memo && names_user) (scope += '\x1f') += session.user;
-    const std::vector<rewrite::ParamValue>* values = lifted ? &lifted->values : nullptr;
-    if (memo) {
-      if (const auto known = snap->decisions->find(qf.get(), scope)) {
-        out.verdict = finish(*known, facts, *snap, *qf, values, std::move(accounts));
-        return out;
-      }
+    if (lifted) {
+      out.verdict = check_lifted(*snap, *scope, qf, lifted->values);
+    } else if (parse) {
+      check_parsed(*snap, *scope, qf, param_types, out);
+    } else {
+      out.verdict = check_text(*snap, *scope, qf);
     }
-    Decision d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{false, &rules, values, snap->sizes.get()});
-    // A prepared statement is charged at each Bind, which runs it, with its values.
-    const bool budget_params = parse && !accounts.empty();
-    if (d.outcome != Decision::Outcome::Refuse &&
-        (d.needs_params || (parse && unpruned_types(param_types)) || budget_params)) {
-      if (parse) {
-        out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
-        return out;
-      }
-      // No Bind will follow (a simple Query): decide now, with every unknown value matching
-      // every partition. (The proxy checks a lone SQL PREPARE's body as a Parse, and each
-      // EXECUTE of it with check_execute.)
-      d = evaluate(*snap->policy, *qf, facts, *snap->catalog, EvaluateOptions{true, &rules, values, snap->sizes.get()});
-    }
-    if (!memo) {
-      out.verdict = finish(d, facts, *snap, *qf, values, std::move(accounts));
-      return out;
-    }
-    auto decided = std::make_shared<const Decision>(std::move(d));
-    snap->decisions->insert(qf, std::move(scope), decided);
-    out.verdict = finish(*decided, facts, *snap, *qf, values, std::move(accounts));
     return out;
+  }
+
+  // A text's facts. A simple Query's literals are lifted into $n when `lifting`
+  // (rewrite/literal_template.h): texts that differ only in their values share one cached
+  // analysis, resolved with the values (set in `lifted`) as an extended-protocol Bind would
+  // be; a template the grammar rejects falls back to the text as written. The text itself
+  // is looked up first, and the first text of each template is cached under its own text
+  // too, so that a text sent again as is (a dashboard refresh) skips the scanner; later
+  // values are not (pgbench's million aids must not churn the cache).
+  static std::shared_ptr<const rewrite::QueryFacts> facts_of(const Snapshot& snap, std::string_view sql,
+                                                             const rewrite::AnalysisContext& context, bool lifting,
+                                                             std::optional<rewrite::LiteralTemplate>& lifted) {
+    std::shared_ptr<const rewrite::QueryFacts> qf;
+    if (lifting && !(qf = snap.cache->find(sql, context))) {
+      if (auto t = rewrite::lift_literals(std::string(sql))) {
+        auto template_facts = snap.cache->find(t->text, context);
+        const bool first_of_template = template_facts == nullptr;
+        if (first_of_template) template_facts = snap.cache->analyze(t->text, context);
+        if (!template_facts->fingerprint.empty()) {
+          if (!first_of_template) {
+            lifted = std::move(t);
+            return template_facts;
+          }
+          qf = std::make_shared<const rewrite::QueryFacts>(rewrite::client_facts(*template_facts, *t));
+          snap.cache->insert(sql, context, qf);
+        }
+      }
+    }
+    return qf ? qf : snap.cache->analyze(sql, context);
+  }
+
+  // A simple Query as written: no Bind will follow, so a rule waiting for $n values decides
+  // with every unknown value matching every partition. (The proxy checks a lone SQL
+  // PREPARE's body as a Parse, and each EXECUTE of it with check_execute.) The decision is
+  // kept with the facts.
+  Verdict check_text(const Snapshot& snap, const SessionScope& scope,
+                     const std::shared_ptr<const rewrite::QueryFacts>& qf) {
+    std::shared_ptr<const Decision> decided = snap.decisions->find(qf.get(), scope.decision_key);
+    if (!decided) {
+      Decision d = evaluate(*snap.policy, *qf, scope.facts, *snap.catalog,
+                            EvaluateOptions{false, &scope.rules, nullptr, snap.sizes.get()});
+      if (d.outcome != Decision::Outcome::Refuse && d.needs_params) {
+        d = evaluate(*snap.policy, *qf, scope.facts, *snap.catalog,
+                     EvaluateOptions{true, &scope.rules, nullptr, snap.sizes.get()});
+      }
+      decided = std::make_shared<const Decision>(std::move(d));
+      snap.decisions->insert(qf, scope.decision_key, decided);
+    }
+    return finish(*decided, scope.facts, snap, *qf, nullptr, scope.accounts);
+  }
+
+  // A Parse: decided now, or deferred to each Bind when a rule waits for values, a value's
+  // type may keep the warehouse from pruning on it, or a budget charges what runs.
+  void check_parsed(const Snapshot& snap, const SessionScope& scope, const std::shared_ptr<const rewrite::QueryFacts>& qf,
+                    const std::vector<uint32_t>& param_types, Checked& out) {
+    const auto d =
+        decide_with_values(snap, scope, qf, EvaluateOptions{false, &scope.rules, nullptr, snap.sizes.get()});
+    if (d->outcome != Decision::Outcome::Refuse &&
+        (d->needs_params || unpruned_types(param_types) || !scope.accounts.empty())) {
+      out.deferred = std::make_shared<const PreparedCheck>(PreparedCheck{qf, param_types});
+      return;
+    }
+    out.verdict = finish(*d, scope.facts, snap, *qf, nullptr, scope.accounts);
+  }
+
+  // A simple Query whose literals were lifted: the decision on its template with its values
+  // (with every value known, as a Bind's, when a rule waits for them).
+  Verdict check_lifted(const Snapshot& snap, const SessionScope& scope,
+                       const std::shared_ptr<const rewrite::QueryFacts>& qf,
+                       const std::vector<rewrite::ParamValue>& values) {
+    auto d = decide_with_values(snap, scope, qf, EvaluateOptions{false, &scope.rules, &values, snap.sizes.get()});
+    if (d->outcome != Decision::Outcome::Refuse && d->needs_params) {
+      d = std::make_shared<const Decision>(
+          evaluate(*snap.policy, *qf, scope.facts, *snap.catalog, EvaluateOptions{true, &scope.rules, &values, snap.sizes.get()}));
+    }
+    return finish(*d, scope.facts, snap, *qf, &values, scope.accounts);
   }
 
   void audit_rewrite(const RewriteRecord& record, const SessionContext& session) override {

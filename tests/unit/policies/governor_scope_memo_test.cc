@@ -1,5 +1,5 @@
-// The governor keeps, with each session, which names its rules make it look for
-// (ScopeMemo): one session's context, checked again after each change a scope reads,
+// The governor keeps, with each session, which names its rules make it look for, and what
+// its checks read of it (ScopeMemo): one session's context, checked again after each change a scope reads,
 // gets the decision a fresh session with those facts would, and so does may_matter, which
 // reads the memo without the snapshot.
 #include <gtest/gtest.h>
@@ -94,6 +94,36 @@ TEST(GovernorScopeMemo, OneSessionFollowsTheCatalogsGroups) {
   h.catalog.user_groups["carol"] = {"analysts"};
   ASSERT_TRUE(g.refresh_catalog(&error)) << error;
   EXPECT_EQ(outcome(g, s), Outcome::Refuse);
+}
+
+// The memo also keeps the session's facts for the decision's audit line, which names the
+// server process: a session whose server process changed is audited with the new one.
+TEST(GovernorScopeMemo, OneSessionFollowsItsServerProcess) {
+  Harness h;
+  auto& g = *h.governor;
+  SessionContext s = ctx("analyst");
+  for (const int32_t pid : {4242, 4243, 0, 4244}) {
+    s.backend_pid = pid;
+    ASSERT_EQ(g.check_query(kUnfiltered, s).verdict.outcome, Outcome::Refuse);
+    const auto lines = h.audit.lines();
+    ASSERT_FALSE(lines.empty());
+    EXPECT_EQ(lines.back().value("backend_pid", 0), pid) << lines.back().dump();
+  }
+}
+
+// And the analysis context, made for the session's search_path: an unqualified name
+// follows each change of it.
+TEST(GovernorScopeMemo, OneSessionFollowsItsSearchPath) {
+  Harness h;
+  auto& g = *h.governor;
+  SessionContext s = ctx("analyst");
+  const std::vector<std::pair<std::vector<std::string>, Outcome>> steps = {
+      {{}, Outcome::Pass}, {{"spectrum_schema"}, Outcome::Refuse}, {{"public"}, Outcome::Pass},
+      {{"public", "spectrum_schema"}, Outcome::Refuse}, {{}, Outcome::Pass}};
+  for (const auto& [path, want] : steps) {
+    s.search_path = path;
+    EXPECT_EQ(g.check_query("SELECT amount FROM sales", s).verdict.outcome, want) << ::testing::PrintToString(path);
+  }
 }
 
 // Groups looked up after the catalog's load: the session is in every group until they are

@@ -1,0 +1,174 @@
+// Decisions kept for any values. A decision on facts with $n values (a simple Query's
+// lifted literals, a Bind's values, a Parse before its Bind) that read none of them holds
+// for every value, so the Governor keeps it with the facts (Decision::read_values). These
+// tests guard the one thing that can go wrong: a decision that did read values must never
+// be reused for other values, whatever the order texts and Binds arrive in.
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fixtures.h"
+#include "governor_harness.h"
+#include "policies/evaluate.h"
+#include "policies/governor.h"
+#include "policies/governor_options.h"
+#include "rewrite/analyzer.h"
+
+namespace blueshift::policies {
+namespace {
+
+using namespace testing;
+using V = Verdict::Outcome;
+
+// A rule of each kind: two that read a scan's partition bounds, a cost cap that prices
+// it, and two that read neither (SELECT * and DELETE on a governed local table).
+const char* kRules = R"(
+catalog_tables: true
+tables: [public.sales_fact]
+cost:
+  default_partition_mb: 8
+rules:
+  - {name: star, type: deny_select_star, tables: [public.sales_fact], scope: {groups: [analysts]}}
+  - {name: no-delete, type: deny_statements, kinds: [delete], schemas: [public], scope: {groups: [analysts]}}
+  - {name: max-12, type: max_partitions, max: 12, tables: [spectrum_schema.sales], scope: {groups: [analysts]}}
+  - {name: filter, type: require_partition_filter, columns: any, tables: [spectrum_schema.sales], scope: {groups: [analysts]}}
+  - {name: clicks-cap, type: max_scan_bytes, max: 20971520, tables: [spectrum_schema.clicks], scope: {groups: [analysts]}}
+)";
+
+Decision decide(const std::string& yaml, const std::string& sql, const SessionFacts& who) {
+  const PolicySet p = policy(yaml);
+  const Catalog c = demo_catalog();
+  return evaluate(p, rewrite::analyze(sql, rewrite::AnalysisContext{}), who, c, EvaluateOptions{});
+}
+
+TEST(DecisionReadValues, OnlyWhereARuleReadsBoundsOrPricesTheScan) {
+  struct Case {
+    const char* sql;
+    bool read;
+  };
+  const Case cases[] = {
+      {"SELECT * FROM public.sales_fact WHERE sale_id = $1", false},
+      {"SELECT amount FROM public.sales_fact WHERE sale_id = $1", false},
+      {"DELETE FROM public.sales_fact WHERE sale_id = $1", false},
+      {"SELECT 1 WHERE $1 = 2", false},
+      {"SELECT sale_id FROM spectrum_schema.sales WHERE year = $1", true},  // max-12 and filter
+      {"SELECT url FROM spectrum_schema.clicks WHERE dt = $1", true},         // the cap prices it
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.sql);
+    EXPECT_EQ(decide(kRules, c.sql, analyst()).read_values, c.read);
+    EXPECT_FALSE(decide(kRules, c.sql, etl()).read_values);  // no rule in scope
+  }
+  // Each kind on its own.
+  const char* filter_only = R"(
+catalog_tables: true
+rules: [{name: f, type: require_partition_filter, tables: [spectrum_schema.sales], scope: {groups: [analysts]}}])";
+  const char* cap_only = R"(
+catalog_tables: true
+rules: [{name: c, type: max_scan_bytes, max: 1000, tables: [spectrum_schema.clicks], scope: {groups: [analysts]}}])";
+  EXPECT_TRUE(decide(filter_only, "SELECT 1 FROM spectrum_schema.sales WHERE year = 2024", analyst()).read_values);
+  EXPECT_TRUE(decide(cap_only, "SELECT 1 FROM spectrum_schema.clicks", analyst()).read_values);
+  EXPECT_FALSE(decide(cap_only, "SELECT 1 FROM spectrum_schema.sales WHERE year = 2024", analyst()).read_values);
+}
+
+// Statements with $n and the values each is sent with, in turn. The values decide the
+// outcome on spectrum_schema (1 to 3 years against 12 partitions; 8 MB days against a
+// 20 MB cap), not on public.sales_fact.
+struct Template {
+  const char* sql;
+  std::vector<std::vector<const char*>> values;
+  uint32_t type;  // of every $n, at Parse: int4, or date
+};
+const Template kTemplates[] = {
+    {"SELECT sale_id FROM spectrum_schema.sales WHERE year IN ($1, $2)",
+     {{"2024", "2024"}, {"2023", "2024"}, {"2022", "2022"}, {"2022", "2024"}, {"2023", "2023"}}, 23},
+    {"SELECT sale_id FROM spectrum_schema.sales WHERE year >= $1 AND month <= $2",
+     {{"2024", "12"}, {"2022", "12"}, {"2022", "4"}, {"2023", "12"}, {"2024", "1"}}, 23},
+    {"SELECT url FROM spectrum_schema.clicks WHERE dt BETWEEN $1 AND $2",
+     {{"2024-01-01", "2024-01-02"}, {"2024-01-01", "2024-01-05"}, {"2024-01-03", "2024-01-03"},
+      {"2024-01-02", "2024-01-09"}, {"2024-01-04", "2024-01-05"}},
+     1082},
+    {"SELECT * FROM public.sales_fact WHERE sale_id IN ($1, $2)", {{"1", "2"}, {"3", "3"}, {"7", "1"}}, 23},
+    {"SELECT amount FROM public.sales_fact WHERE sale_id BETWEEN $1 AND $2", {{"1", "2"}, {"5", "9"}}, 23},
+    {"DELETE FROM public.sales_fact WHERE customer_id = $1 AND sale_id = $2", {{"1", "2"}, {"4", "4"}}, 23},
+};
+
+// The template with its values written in as literals.
+std::string written(const Template& t, const std::vector<const char*>& values) {
+  std::string sql = t.sql;
+  for (size_t i = values.size(); i-- > 0;) {
+    const std::string param = "$" + std::to_string(i + 1);
+    const std::string literal = t.type == 1082 ? "'" + std::string(values[i]) + "'" : values[i];
+    sql.replace(sql.find(param), param.size(), literal);
+  }
+  return sql;
+}
+
+// Each statement sent as written first, as a simple Query: its decision, with every $n
+// matching every partition, is kept with the same facts as the later texts' template and
+// the Parse's, and must not be taken for one that holds for any values.
+void send_templates(Governor& g) {
+  for (const auto& t : kTemplates) (void)g.check_query(t.sql, ctx("analyst"));
+}
+
+void expect_same(const Verdict& got, const Verdict& want) {
+  EXPECT_EQ(got.outcome, want.outcome);
+  EXPECT_EQ(got.message, want.message);
+  EXPECT_EQ(got.detail, want.detail);
+  EXPECT_EQ(got.hint, want.hint);
+}
+
+// Every text in turn through one lifting governor, each against a governor that analyses
+// it as written: the same verdicts, refusals and their wording included.
+TEST(GovernorAnyValues, LiftedTextsDecideAsWrittenInAnyOrder) {
+  Harness lifting(kRules);
+  GovernorOptions options = lifting.options;
+  options.lift_literals = false;
+  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  send_templates(*lifting.governor);
+  int refused = 0, passed = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    for (const auto& t : kTemplates) {
+      const std::string sql = written(t, t.values[i % t.values.size()]);
+      SCOPED_TRACE(sql);
+      const Verdict want = as_written->check_query(sql, ctx("analyst")).verdict;
+      expect_same(lifting.governor->check_query(sql, ctx("analyst")).verdict, want);
+      (want.outcome == V::Refuse ? refused : passed) += 1;
+    }
+  }
+  // The values decide: both outcomes occur (else the test would not tell kept from fresh).
+  EXPECT_GT(refused, 3);
+  EXPECT_GT(passed, 3);
+}
+
+// The same with Parse and Bind: each Bind's verdict is a fresh governor's for its values,
+// after Binds of other values of the same statement.
+TEST(GovernorAnyValues, BindsDecideAsAFreshGovernorInAnyOrder) {
+  Harness shared(kRules);
+  send_templates(*shared.governor);
+  int refused = 0, passed = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    for (const auto& t : kTemplates) {
+      const auto& values = t.values[i % t.values.size()];
+      const std::vector<std::optional<std::string>> params(values.begin(), values.end());
+      const std::vector<uint32_t> types(values.size(), t.type);
+      SCOPED_TRACE(written(t, values));
+      Harness fresh(kRules);
+      std::shared_ptr<const PreparedCheck> want_deferred, got_deferred;
+      expect_same(parse(*shared.governor, t.sql, ctx("analyst"), &got_deferred, types),
+                  parse(*fresh.governor, t.sql, ctx("analyst"), &want_deferred, types));
+      ASSERT_EQ(got_deferred == nullptr, want_deferred == nullptr);
+      if (!want_deferred) continue;
+      const Verdict want = fresh.governor->check_bind(*want_deferred, params, {}, ctx("analyst"));
+      expect_same(shared.governor->check_bind(*got_deferred, params, {}, ctx("analyst")), want);
+      (want.outcome == V::Refuse ? refused : passed) += 1;
+    }
+  }
+  EXPECT_GT(refused, 3);
+  EXPECT_GT(passed, 3);
+}
+
+}  // namespace
+}  // namespace blueshift::policies
