@@ -59,25 +59,23 @@ struct SessionScope {
   std::vector<BudgetAccount> accounts;
   std::string decision_key;
   ScopeGate gate;
-  // The analysis context for the search_path it was made with (a check whose session has
-  // another builds its own). Its relation_exists holds the snapshot's address: the memo is
-  // only read under the snapshot it was made for.
-  rewrite::AnalysisContext context;
-  std::vector<std::string> search_path;
-  bool search_path_uncertain = false;
-
-  [[nodiscard]] bool context_for(const SessionContext& s) const {
-    return search_path_uncertain == s.search_path_uncertain && search_path == s.search_path;
-  }
+  // The analysis context, made at the first check that analyses a text (a session whose
+  // texts all pass the gate never needs one) for the search_path the session had then, and
+  // made again when that changes (GovernorImpl::context_of). Its relation_exists holds the
+  // snapshot's address: the memo is only read under the snapshot it was made for.
+  struct Context {
+    rewrite::AnalysisContext context;
+    std::vector<std::string> search_path;
+    bool search_path_uncertain = false;
+  };
+  mutable std::unique_ptr<Context> context;  // a pointer: idle sessions keep every byte
 };
 
 // A session's scope with the key it was made for: the snapshot, whether groups were read,
-// and every field of the session its facts hold.
+// and every field of the session its facts hold (compared with the facts' own copies).
 struct ScopeMemo {
   uint64_t snapshot = 0;
   bool groups = false;
-  std::string user, database, application_name, client_address;
-  int32_t backend_pid = 0;
   std::shared_ptr<const SessionScope> scope;
   ScopeGate gate;  // scope->gate, read by may_matter without the scope's pointer
   // What Governor::may_matter needs of the snapshot without reading it under its lock:
@@ -86,9 +84,10 @@ struct ScopeMemo {
   bool group_rule = false;
 
   [[nodiscard]] bool made_for(uint64_t snap, bool with_groups, const SessionContext& s) const {
-    return snapshot == snap && groups == with_groups && user == s.user && database == s.database &&
-           application_name == s.application_name && client_address == s.client_address &&
-           backend_pid == s.backend_pid;
+    const SessionFacts& f = scope->facts;
+    return snapshot == snap && groups == with_groups && f.user == s.user && f.database == s.database &&
+           f.application_name == s.application_name && f.client_address == s.client_address &&
+           f.backend_pid == s.backend_pid;
   }
 };
 
@@ -614,10 +613,18 @@ class GovernorImpl final : public Governor {
     }
     if (names_user) (s.decision_key += '\x1f') += session.user;
     s.gate = gate_of(snap, s.rules, !s.accounts.empty());
-    s.context = analysis_context(snap, session);
-    s.search_path = session.search_path;
-    s.search_path_uncertain = session.search_path_uncertain;
     return s;
+  }
+
+  // The session's analysis context, kept with its scope while its search_path stays.
+  const rewrite::AnalysisContext& context_of(const Snapshot& snap, const SessionScope& scope,
+                                             const SessionContext& session) const {
+    auto& c = scope.context;
+    if (!c || c->search_path != session.search_path || c->search_path_uncertain != session.search_path_uncertain) {
+      c = std::make_unique<SessionScope::Context>(SessionScope::Context{
+          analysis_context(snap, session), session.search_path, session.search_path_uncertain});
+    }
+    return c->context;
   }
 
   // What a gate tests texts with: the snapshot's names, or without rules the one word that
@@ -643,8 +650,7 @@ class GovernorImpl final : public Governor {
     auto scope = std::make_shared<const SessionScope>(make_scope(snap, session));
     if (!groups || snap.catalog->user_groups.count(session.user)) {
       session.scope_memo = std::make_shared<const ScopeMemo>(
-          ScopeMemo{snap.id, groups, session.user, session.database, session.application_name, session.client_address,
-                    session.backend_pid, scope, scope->gate, filter_of(snap, scope->gate), snap.any_group_rule});
+          ScopeMemo{snap.id, groups, scope, scope->gate, filter_of(snap, scope->gate), snap.any_group_rule});
     }
     return scope;
   }
@@ -724,9 +730,7 @@ class GovernorImpl final : public Governor {
     if (!may_matter_to(*filter_of(*snap, gate), gate, sql)) return Checked{};
 
     parsed_.fetch_add(1, std::memory_order_relaxed);
-    std::optional<rewrite::AnalysisContext> own;
-    if (!scope->context_for(session)) own = analysis_context(*snap, session);
-    const rewrite::AnalysisContext& context = own ? *own : scope->context;
+    const rewrite::AnalysisContext& context = context_of(*snap, *scope, session);
     const size_t limit = snap->policy->max_statement_bytes;
     const bool lifting = options_.lift_literals && !parse && any_rule && (limit == 0 || sql.size() <= limit);
     std::optional<rewrite::LiteralTemplate> lifted;
