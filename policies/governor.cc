@@ -58,6 +58,7 @@ struct SessionScope {
   std::vector<const Rule*> rules;
   std::vector<BudgetAccount> accounts;
   std::string decision_key;
+  std::string any_values_key;  // decision_key and kAnyValues, for decisions that read no value
   ScopeGate gate;
   // The analysis context, made at the first check that analyses a text (a session whose
   // texts all pass the gate never needs one) for the search_path the session had then, and
@@ -77,7 +78,6 @@ struct ScopeMemo {
   uint64_t snapshot = 0;
   bool groups = false;
   std::shared_ptr<const SessionScope> scope;
-  ScopeGate gate;  // scope->gate, read by may_matter without the scope's pointer
   // What Governor::may_matter needs of the snapshot without reading it under its lock:
   // the names the gate tests a text with, and whether a rule named groups.
   std::shared_ptr<const rewrite::Prefilter> filter;
@@ -290,7 +290,7 @@ class GovernorImpl final : public Governor {
     bool matters = false;
     if (m != nullptr && m->snapshot == snapshot_id_.load(std::memory_order_acquire) &&
         m->made_for(m->snapshot, m->group_rule || groups_wanted_.load(std::memory_order_relaxed), session)) {
-      matters = may_matter_to(*m->filter, m->gate, sql);
+      matters = may_matter_to(*m->filter, m->scope->gate, sql);
     } else {
       const auto snap = snapshot();
       const ScopeGate gate = session_scope(*snap, session)->gate;
@@ -612,6 +612,7 @@ class GovernorImpl final : public Governor {
       names_user = names_user || rule->type == RuleType::DenyStatements;
     }
     if (names_user) (s.decision_key += '\x1f') += session.user;
+    s.any_values_key = s.decision_key + kAnyValues;
     s.gate = gate_of(snap, s.rules, !s.accounts.empty());
     return s;
   }
@@ -650,7 +651,7 @@ class GovernorImpl final : public Governor {
     auto scope = std::make_shared<const SessionScope>(make_scope(snap, session));
     if (!groups || snap.catalog->user_groups.count(session.user)) {
       session.scope_memo = std::make_shared<const ScopeMemo>(
-          ScopeMemo{snap.id, groups, scope, scope->gate, filter_of(snap, scope->gate), snap.any_group_rule});
+          ScopeMemo{snap.id, groups, scope, filter_of(snap, scope->gate), snap.any_group_rule});
     }
     return scope;
   }
@@ -696,10 +697,9 @@ class GovernorImpl final : public Governor {
   std::shared_ptr<const Decision> decide_with_values(const Snapshot& snap, const SessionScope& scope,
                                                      const std::shared_ptr<const rewrite::QueryFacts>& qf,
                                                      const EvaluateOptions& options) {
-    const std::string key = scope.decision_key + kAnyValues;
-    if (auto known = snap.decisions->find(qf.get(), key)) return known;
+    if (auto known = snap.decisions->find(qf.get(), scope.any_values_key)) return known;
     auto d = std::make_shared<const Decision>(evaluate(*snap.policy, *qf, scope.facts, *snap.catalog, options));
-    if (!d->read_values) snap.decisions->insert(qf, key, d);
+    if (!d->read_values) snap.decisions->insert(qf, scope.any_values_key, d);
     return d;
   }
 
