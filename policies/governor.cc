@@ -68,6 +68,14 @@ struct SessionScope {
     rewrite::AnalysisContext context;
     std::vector<std::string> search_path;
     bool search_path_uncertain = false;
+    // The session's last short text analysed (a template, for a lifted Query) with its
+    // facts, and the last facts decided for any values with that decision: a session sending
+    // one statement again and again, with new values, skips the shared caches' hashing and
+    // locks. Dropped with the context when the search_path changes.
+    std::string last_text;
+    std::shared_ptr<const rewrite::QueryFacts> last_facts;
+    std::shared_ptr<const rewrite::QueryFacts> decided_facts;
+    std::shared_ptr<const Decision> decided;
   };
   mutable std::unique_ptr<Context> context;  // a pointer: idle sessions keep every byte
 };
@@ -99,6 +107,7 @@ constexpr size_t kMaxAlsoLines = 3;
 // Appended to a scope's decision key for decisions that read no $n value (decide_with_values).
 constexpr char kAnyValues = '\x1e';
 constexpr size_t kCacheEntries = 10000;  // analyses kept at most, besides the byte bound
+constexpr size_t kMaxRememberedText = 1024;  // bytes of a session's last text (remember_analysed)
 
 // Everything a decision reads, swapped as one piece. The analysis cache lives here
 // because cached facts depend on which relations the catalog says exist.
@@ -488,7 +497,7 @@ class GovernorImpl final : public Governor {
     c.warned = warned_.load(std::memory_order_relaxed);
     c.audited = audited_.load(std::memory_order_relaxed);
     std::lock_guard lock(mutex_);
-    c.cache_hits = retired_hits_ + snapshot_->cache->hits();
+    c.cache_hits = retired_hits_ + snapshot_->cache->hits() + reused_.load(std::memory_order_relaxed);
     return c;
   }
 
@@ -618,14 +627,16 @@ class GovernorImpl final : public Governor {
   }
 
   // The session's analysis context, kept with its scope while its search_path stays.
-  const rewrite::AnalysisContext& context_of(const Snapshot& snap, const SessionScope& scope,
-                                             const SessionContext& session) const {
+  SessionScope::Context& context_of(const Snapshot& snap, const SessionScope& scope,
+                                    const SessionContext& session) const {
     auto& c = scope.context;
     if (!c || c->search_path != session.search_path || c->search_path_uncertain != session.search_path_uncertain) {
-      c = std::make_unique<SessionScope::Context>(SessionScope::Context{
-          analysis_context(snap, session), session.search_path, session.search_path_uncertain});
+      c = std::make_unique<SessionScope::Context>();
+      c->context = analysis_context(snap, session);
+      c->search_path = session.search_path;
+      c->search_path_uncertain = session.search_path_uncertain;
     }
-    return c->context;
+    return *c;
   }
 
   // What a gate tests texts with: the snapshot's names, or without rules the one word that
@@ -694,12 +705,22 @@ class GovernorImpl final : public Governor {
   // The decision on facts with $n values (a Bind's, or a simple Query's lifted literals).
   // One that read no value holds for any values: it is kept with the facts, under a key
   // of its own (the texts' decisions read none of them).
+  // The session's last such decision is kept in its scope too (SessionScope::Context).
   std::shared_ptr<const Decision> decide_with_values(const Snapshot& snap, const SessionScope& scope,
                                                      const std::shared_ptr<const rewrite::QueryFacts>& qf,
                                                      const EvaluateOptions& options) {
-    if (auto known = snap.decisions->find(qf.get(), scope.any_values_key)) return known;
-    auto d = std::make_shared<const Decision>(evaluate(*snap.policy, *qf, scope.facts, *snap.catalog, options));
-    if (!d->read_values) snap.decisions->insert(qf, scope.any_values_key, d);
+    SessionScope::Context* ctx = scope.context.get();
+    if (ctx != nullptr && ctx->decided_facts == qf) return ctx->decided;
+    auto d = snap.decisions->find(qf.get(), scope.any_values_key);
+    if (!d) {
+      d = std::make_shared<const Decision>(evaluate(*snap.policy, *qf, scope.facts, *snap.catalog, options));
+      if (d->read_values) return d;
+      snap.decisions->insert(qf, scope.any_values_key, d);
+    }
+    if (ctx != nullptr) {
+      ctx->decided_facts = qf;
+      ctx->decided = d;
+    }
     return d;
   }
 
@@ -730,7 +751,7 @@ class GovernorImpl final : public Governor {
     if (!may_matter_to(*filter_of(*snap, gate), gate, sql)) return Checked{};
 
     parsed_.fetch_add(1, std::memory_order_relaxed);
-    const rewrite::AnalysisContext& context = context_of(*snap, *scope, session);
+    SessionScope::Context& context = context_of(*snap, *scope, session);
     const size_t limit = snap->policy->max_statement_bytes;
     const bool lifting = options_.lift_literals && !parse && any_rule && (limit == 0 || sql.size() <= limit);
     std::optional<rewrite::LiteralTemplate> lifted;
@@ -754,27 +775,54 @@ class GovernorImpl final : public Governor {
   // be; a template the grammar rejects falls back to the text as written. The text itself
   // is looked up first, and the first text of each template is cached under its own text
   // too, so that a text sent again as is (a dashboard refresh) skips the scanner; later
-  // values are not (pgbench's million aids must not churn the cache).
-  static std::shared_ptr<const rewrite::QueryFacts> facts_of(const Snapshot& snap, std::string_view sql,
-                                                             const rewrite::AnalysisContext& context, bool lifting,
-                                                             std::optional<rewrite::LiteralTemplate>& lifted) {
+  // values are not (pgbench's million aids must not churn the cache). The session's last
+  // text (or template) is looked up in its own scope first.
+  std::shared_ptr<const rewrite::QueryFacts> facts_of(const Snapshot& snap, std::string_view sql,
+                                                      SessionScope::Context& ctx, bool lifting,
+                                                      std::optional<rewrite::LiteralTemplate>& lifted) {
     std::shared_ptr<const rewrite::QueryFacts> qf;
-    if (lifting && !(qf = snap.cache->find(sql, context))) {
+    if (lifting && !(qf = snap.cache->find(sql, ctx.context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
-        auto template_facts = snap.cache->find(t->text, context);
+        if (auto again = analysed_last(ctx, t->text)) {
+          lifted = std::move(t);
+          return again;
+        }
+        auto template_facts = snap.cache->find(t->text, ctx.context);
         const bool first_of_template = template_facts == nullptr;
-        if (first_of_template) template_facts = snap.cache->analyze(t->text, context);
+        if (first_of_template) template_facts = snap.cache->analyze(t->text, ctx.context);
         if (!template_facts->fingerprint.empty()) {
+          remember_analysed(ctx, t->text, template_facts);
           if (!first_of_template) {
             lifted = std::move(t);
             return template_facts;
           }
           qf = std::make_shared<const rewrite::QueryFacts>(rewrite::client_facts(*template_facts, *t));
-          snap.cache->insert(sql, context, qf);
+          snap.cache->insert(sql, ctx.context, qf);
         }
       }
     }
-    return qf ? qf : snap.cache->analyze(sql, context);
+    if (qf) return qf;
+    if (auto again = analysed_last(ctx, sql)) return again;
+    qf = snap.cache->analyze(sql, ctx.context);
+    remember_analysed(ctx, sql, qf);
+    return qf;
+  }
+
+  // The facts of the session's last text when sql is that text, counted as a cache hit.
+  std::shared_ptr<const rewrite::QueryFacts> analysed_last(const SessionScope::Context& ctx, std::string_view sql) {
+    if (!ctx.last_facts || ctx.last_text != sql) return nullptr;
+    reused_.fetch_add(1, std::memory_order_relaxed);
+    return ctx.last_facts;
+  }
+
+  // Only facts of a text the grammar took: a template's others fall back to the text. Only
+  // short texts, which every session may keep a copy of: for long ones the scanner and the
+  // analysis outweigh the cache's hashing.
+  static void remember_analysed(SessionScope::Context& ctx, std::string_view sql,
+                                const std::shared_ptr<const rewrite::QueryFacts>& qf) {
+    if (qf->fingerprint.empty() || sql.size() > kMaxRememberedText) return;
+    ctx.last_text.assign(sql);
+    ctx.last_facts = qf;
   }
 
   // A simple Query as written: no Bind will follow, so a rule waiting for $n values decides
@@ -890,6 +938,7 @@ class GovernorImpl final : public Governor {
   // Groups of users the catalog does not know (logged in after its last load).
   GroupLookup late_users_;
   std::atomic<uint64_t> checked_{0}, parsed_{0}, refused_{0}, warned_{0}, audited_{0};
+  std::atomic<uint64_t> reused_{0};  // facts found in a session's scope (cache hits too)
   RuleCounts rule_counts_;
   const std::shared_ptr<ScanSpend> scan_spend_ = std::make_shared<ScanSpend>();
   const std::shared_ptr<EstimateRecorder> recorder_ = std::make_shared<EstimateRecorder>();

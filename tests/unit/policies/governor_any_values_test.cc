@@ -170,5 +170,62 @@ TEST(GovernorAnyValues, BindsDecideAsAFreshGovernorInAnyOrder) {
   EXPECT_GT(passed, 3);
 }
 
+// One session sends everything, so its scope keeps its last text's facts and its last
+// decision for any values between statements (SessionScope::Context). Each template goes
+// lifted with two sets of values in turn, then as written, then as a Parse and Bind: every
+// verdict must be what a governor that analyses texts as written, or a fresh one for the
+// Bind, gives the statement in a session of its own.
+TEST(GovernorAnyValues, OneSessionDecidesAsAFreshSessionInAnyOrder) {
+  Harness shared(kRules);
+  GovernorOptions options = shared.options;
+  options.lift_literals = false;
+  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  const SessionContext session = ctx("analyst");
+  int refused = 0, passed = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    for (const auto& t : kTemplates) {
+      for (size_t k = 0; k < 2; ++k) {
+        const auto& values = t.values[(i + k) % t.values.size()];
+        const std::string sql = written(t, values);
+        SCOPED_TRACE(sql);
+        const Verdict want = as_written->check_query(sql, ctx("analyst")).verdict;
+        expect_same(shared.governor->check_query(sql, session).verdict, want);
+        (want.outcome == V::Refuse ? refused : passed) += 1;
+      }
+      expect_same(shared.governor->check_query(t.sql, session).verdict,
+                  as_written->check_query(t.sql, ctx("analyst")).verdict);
+      const auto& values = t.values[i % t.values.size()];
+      const std::vector<std::optional<std::string>> params(values.begin(), values.end());
+      const std::vector<uint32_t> types(values.size(), t.type);
+      Harness fresh(kRules);
+      std::shared_ptr<const PreparedCheck> want_deferred, got_deferred;
+      expect_same(parse(*shared.governor, t.sql, session, &got_deferred, types),
+                  parse(*fresh.governor, t.sql, ctx("analyst"), &want_deferred, types));
+      ASSERT_EQ(got_deferred == nullptr, want_deferred == nullptr);
+      if (want_deferred)
+        expect_same(shared.governor->check_bind(*got_deferred, params, {}, session),
+                    fresh.governor->check_bind(*want_deferred, params, {}, ctx("analyst")));
+    }
+  }
+  EXPECT_GT(refused, 3);
+  EXPECT_GT(passed, 3);
+}
+
+// A text whose lifted template the grammar rejects (a type modifier cannot be $n) is
+// analysed as written, even when the session's last text was that very template.
+TEST(GovernorAnyValues, ATemplateTheGrammarRejectsIsNotTakenFromTheSession) {
+  Harness shared(kRules);
+  GovernorOptions options = shared.options;
+  options.lift_literals = false;
+  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  const SessionContext session = ctx("analyst");
+  const char* tmpl = "SELECT CAST(amount AS varchar($1)) FROM public.sales_fact WHERE sale_id = $2";
+  const char* sql = "SELECT CAST(amount AS varchar(10)) FROM public.sales_fact WHERE sale_id = 5";
+  (void)shared.governor->check_query(tmpl, session);
+  const Verdict want = as_written->check_query(sql, ctx("analyst")).verdict;
+  EXPECT_EQ(want.outcome, V::Pass);
+  expect_same(shared.governor->check_query(sql, session).verdict, want);
+}
+
 }  // namespace
 }  // namespace blueshift::policies
