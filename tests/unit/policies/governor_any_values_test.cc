@@ -5,6 +5,7 @@
 // be reused for other values, whatever the order texts and Binds arrive in.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -120,13 +121,36 @@ void expect_same(const Verdict& got, const Verdict& want) {
   EXPECT_EQ(got.hint, want.hint);
 }
 
+// The reference for simple Queries: a governor that analyses every text as written.
+std::shared_ptr<Governor> as_written_governor(const Harness& h) {
+  GovernorOptions options = h.options;
+  options.lift_literals = false;
+  return Governor::create(YAML::Load(kRules), options);
+}
+
+// t Parsed on g (in parse_session) and, when the check waits for values, Bound with
+// `values` (in bind_session), each verdict against a fresh governor's in a session of its
+// own. The Bind's outcome, or nullopt when the Parse decided.
+std::optional<V> expect_bind_as_fresh(Governor& g, const Template& t, const std::vector<const char*>& values,
+                                      const SessionContext& parse_session, const SessionContext& bind_session) {
+  const std::vector<std::optional<std::string>> params(values.begin(), values.end());
+  const std::vector<uint32_t> types(values.size(), t.type);
+  Harness fresh(kRules);
+  std::shared_ptr<const PreparedCheck> want_deferred, got_deferred;
+  expect_same(parse(g, t.sql, parse_session, &got_deferred, types),
+              parse(*fresh.governor, t.sql, ctx("analyst"), &want_deferred, types));
+  EXPECT_EQ(got_deferred == nullptr, want_deferred == nullptr);
+  if (!want_deferred || !got_deferred) return std::nullopt;
+  const Verdict want = fresh.governor->check_bind(*want_deferred, params, {}, ctx("analyst"));
+  expect_same(g.check_bind(*got_deferred, params, {}, bind_session), want);
+  return want.outcome;
+}
+
 // Every text in turn through one lifting governor, each against a governor that analyses
 // it as written: the same verdicts, refusals and their wording included.
 TEST(GovernorAnyValues, LiftedTextsDecideAsWrittenInAnyOrder) {
   Harness lifting(kRules);
-  GovernorOptions options = lifting.options;
-  options.lift_literals = false;
-  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  const auto as_written = as_written_governor(lifting);
   send_templates(*lifting.governor);
   int refused = 0, passed = 0;
   for (size_t i = 0; i < 5; ++i) {
@@ -152,18 +176,9 @@ TEST(GovernorAnyValues, BindsDecideAsAFreshGovernorInAnyOrder) {
   for (size_t i = 0; i < 5; ++i) {
     for (const auto& t : kTemplates) {
       const auto& values = t.values[i % t.values.size()];
-      const std::vector<std::optional<std::string>> params(values.begin(), values.end());
-      const std::vector<uint32_t> types(values.size(), t.type);
       SCOPED_TRACE(written(t, values));
-      Harness fresh(kRules);
-      std::shared_ptr<const PreparedCheck> want_deferred, got_deferred;
-      expect_same(parse(*shared.governor, t.sql, ctx("analyst"), &got_deferred, types),
-                  parse(*fresh.governor, t.sql, ctx("analyst"), &want_deferred, types));
-      ASSERT_EQ(got_deferred == nullptr, want_deferred == nullptr);
-      if (!want_deferred) continue;
-      const Verdict want = fresh.governor->check_bind(*want_deferred, params, {}, ctx("analyst"));
-      expect_same(shared.governor->check_bind(*got_deferred, params, {}, ctx("analyst")), want);
-      (want.outcome == V::Refuse ? refused : passed) += 1;
+      const auto bound = expect_bind_as_fresh(*shared.governor, t, values, ctx("analyst"), ctx("analyst"));
+      if (bound) (*bound == V::Refuse ? refused : passed) += 1;
     }
   }
   EXPECT_GT(refused, 3);
@@ -177,9 +192,7 @@ TEST(GovernorAnyValues, BindsDecideAsAFreshGovernorInAnyOrder) {
 // Bind, gives the statement in a session of its own.
 TEST(GovernorAnyValues, OneSessionDecidesAsAFreshSessionInAnyOrder) {
   Harness shared(kRules);
-  GovernorOptions options = shared.options;
-  options.lift_literals = false;
-  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  const auto as_written = as_written_governor(shared);
   const SessionContext session = ctx("analyst");
   int refused = 0, passed = 0;
   for (size_t i = 0; i < 5; ++i) {
@@ -194,17 +207,7 @@ TEST(GovernorAnyValues, OneSessionDecidesAsAFreshSessionInAnyOrder) {
       }
       expect_same(shared.governor->check_query(t.sql, session).verdict,
                   as_written->check_query(t.sql, ctx("analyst")).verdict);
-      const auto& values = t.values[i % t.values.size()];
-      const std::vector<std::optional<std::string>> params(values.begin(), values.end());
-      const std::vector<uint32_t> types(values.size(), t.type);
-      Harness fresh(kRules);
-      std::shared_ptr<const PreparedCheck> want_deferred, got_deferred;
-      expect_same(parse(*shared.governor, t.sql, session, &got_deferred, types),
-                  parse(*fresh.governor, t.sql, ctx("analyst"), &want_deferred, types));
-      ASSERT_EQ(got_deferred == nullptr, want_deferred == nullptr);
-      if (want_deferred)
-        expect_same(shared.governor->check_bind(*got_deferred, params, {}, session),
-                    fresh.governor->check_bind(*want_deferred, params, {}, ctx("analyst")));
+      (void)expect_bind_as_fresh(*shared.governor, t, t.values[i % t.values.size()], session, session);
     }
   }
   EXPECT_GT(refused, 3);
@@ -215,9 +218,7 @@ TEST(GovernorAnyValues, OneSessionDecidesAsAFreshSessionInAnyOrder) {
 // analysed as written, even when the session's last text was that very template.
 TEST(GovernorAnyValues, ATemplateTheGrammarRejectsIsNotTakenFromTheSession) {
   Harness shared(kRules);
-  GovernorOptions options = shared.options;
-  options.lift_literals = false;
-  const auto as_written = Governor::create(YAML::Load(kRules), options);
+  const auto as_written = as_written_governor(shared);
   const SessionContext session = ctx("analyst");
   const char* tmpl = "SELECT CAST(amount AS varchar($1)) FROM public.sales_fact WHERE sale_id = $2";
   const char* sql = "SELECT CAST(amount AS varchar(10)) FROM public.sales_fact WHERE sale_id = 5";
