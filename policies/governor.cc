@@ -74,6 +74,9 @@ struct SessionScope {
     // locks. Dropped with the context when the search_path changes.
     std::string last_text;
     std::shared_ptr<const rewrite::QueryFacts> last_facts;
+    // When last_text is a lifted template: where its $n stand, to lift the next text of
+    // its shape without the scanner (rewrite::relift).
+    std::optional<rewrite::TemplateShape> last_shape;
     std::shared_ptr<const rewrite::QueryFacts> decided_facts;
     std::shared_ptr<const Decision> decided;
   };
@@ -780,10 +783,14 @@ class GovernorImpl final : public Governor {
   std::shared_ptr<const rewrite::QueryFacts> facts_of(const Snapshot& snap, std::string_view sql,
                                                       SessionScope::Context& ctx, bool lifting,
                                                       std::optional<rewrite::LiteralTemplate>& lifted) {
+    if (lifting) {
+      if (auto again = relifted_last(ctx, sql, lifted)) return again;
+    }
     std::shared_ptr<const rewrite::QueryFacts> qf;
     if (lifting && !(qf = snap.cache->find(sql, ctx.context))) {
       if (auto t = rewrite::lift_literals(std::string(sql))) {
         if (auto again = analysed_last(ctx, t->text)) {
+          ctx.last_shape = rewrite::shape_of(*t, sql);
           lifted = std::move(t);
           return again;
         }
@@ -791,7 +798,7 @@ class GovernorImpl final : public Governor {
         const bool first_of_template = template_facts == nullptr;
         if (first_of_template) template_facts = snap.cache->analyze(t->text, ctx.context);
         if (!template_facts->fingerprint.empty()) {
-          remember_analysed(ctx, t->text, template_facts);
+          remember_analysed(ctx, t->text, template_facts, rewrite::shape_of(*t, sql));
           if (!first_of_template) {
             lifted = std::move(t);
             return template_facts;
@@ -804,8 +811,19 @@ class GovernorImpl final : public Governor {
     if (qf) return qf;
     if (auto again = analysed_last(ctx, sql)) return again;
     qf = snap.cache->analyze(sql, ctx.context);
-    remember_analysed(ctx, sql, qf);
+    remember_analysed(ctx, sql, qf, std::nullopt);
     return qf;
+  }
+
+  // The facts of the session's last template when sql is another text of its shape, with
+  // `lifted` set as lift_literals would, counted as a cache hit.
+  std::shared_ptr<const rewrite::QueryFacts> relifted_last(const SessionScope::Context& ctx, std::string_view sql,
+                                                           std::optional<rewrite::LiteralTemplate>& lifted) {
+    if (!ctx.last_facts || !ctx.last_shape) return nullptr;
+    lifted = rewrite::relift(ctx.last_text, *ctx.last_shape, sql);
+    if (!lifted) return nullptr;
+    reused_.fetch_add(1, std::memory_order_relaxed);
+    return ctx.last_facts;
   }
 
   // The facts of the session's last text when sql is that text, counted as a cache hit.
@@ -819,10 +837,12 @@ class GovernorImpl final : public Governor {
   // short texts, which every session may keep a copy of: for long ones the scanner and the
   // analysis outweigh the cache's hashing.
   static void remember_analysed(SessionScope::Context& ctx, std::string_view sql,
-                                const std::shared_ptr<const rewrite::QueryFacts>& qf) {
+                                const std::shared_ptr<const rewrite::QueryFacts>& qf,
+                                std::optional<rewrite::TemplateShape> shape) {
     if (qf->fingerprint.empty() || sql.size() > kMaxRememberedText) return;
     ctx.last_text.assign(sql);
     ctx.last_facts = qf;
+    ctx.last_shape = std::move(shape);
   }
 
   // A simple Query as written: no Bind will follow, so a rule waiting for $n values decides

@@ -87,6 +87,58 @@ bool cast_operand(const std::string& sql, const std::vector<pg::Token>& tokens, 
 
 bool is_literal(const pg::Token& t) { return t.kind == pg::TokenKind::Number || t.kind == pg::TokenKind::String; }
 
+// A number token's lifted value, or nullopt for spellings other than decimal digits, '.'
+// and an exponent (0x.., 1_000). Digits alone are an integer to the warehouse, which
+// prunes partitions on it; a fraction or exponent makes the value numeric, which it does
+// not (Value::prunes).
+std::optional<ParamValue> number_value(std::string_view text) {
+  bool plain = !text.empty();
+  for (char c : text) plain = plain && ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-');
+  if (!plain) return std::nullopt;
+  if (auto integer = int4_text(text)) return ParamValue{std::move(*integer), false, kInt4Oid};
+  return ParamValue{std::string(text), false, text.find_first_of(".eE") == std::string_view::npos ? kInt8Oid : kNumericOid};
+}
+
+// A '...' token's lifted value ('' is a quote), or nullopt when the token is more than one
+// such string: adjacent literals split by a newline arrive as one token with the break
+// inside, and are not lifted.
+std::optional<ParamValue> string_value(std::string_view quoted) {
+  if (quoted.size() < 2 || quoted.front() != '\'' || quoted.back() != '\'') return std::nullopt;
+  std::string value;
+  for (size_t k = 1; k + 1 < quoted.size(); ++k) {
+    if (quoted[k] == '\'') {
+      if (k + 2 >= quoted.size() || quoted[k + 1] != '\'') return std::nullopt;
+      ++k;
+    }
+    value += quoted[k];
+  }
+  return ParamValue{std::move(value), false, kUnknownOid};
+}
+
+// Where the '...' string starting at sql[at] ends (one past its closing quote), or npos.
+// With standard strings, as the scanner reads them, only a quote is special: '' is one.
+size_t string_end(std::string_view sql, size_t at) {
+  if (at >= sql.size() || sql[at] != '\'') return std::string_view::npos;
+  for (size_t k = at + 1;;) {
+    const size_t quote = sql.find('\'', k);
+    if (quote == std::string_view::npos) return quote;
+    if (quote + 1 < sql.size() && sql[quote + 1] == '\'') {
+      k = quote + 2;
+      continue;
+    }
+    return quote + 1;
+  }
+}
+
+// Where the run of decimal digits starting at sql[at] ends, or npos when there is none.
+size_t digits_end(std::string_view sql, size_t at) {
+  size_t k = at;
+  while (k < sql.size() && sql[k] >= '0' && sql[k] <= '9') ++k;
+  return k == at ? std::string_view::npos : k;
+}
+
+bool all_digits(std::string_view text) { return !text.empty() && digits_end(text, 0) == text.size(); }
+
 // Whether the constant at tokens[i] is compared with another constant (`1 <> 1`, `1 = 0`):
 // analysis folds such a comparison (a probe that reads nothing, rewrite/constant_truth.h)
 // only while both literals are there to see. Also true of `a + 1 <> 0`, which then merely
@@ -115,43 +167,13 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
   for (size_t i = 1; i < tokens.size(); ++i) {
     const pg::Token& t = tokens[i];
     const pg::Token& prev = tokens[i - 1];
-    std::string value;
-    uint32_t type = kUnknownOid;
+    std::optional<ParamValue> value;
     if (t.kind == pg::TokenKind::Number) {
-      value.assign(token_text(sql, t));
-      // Decimal digits, '.', and an exponent only (no 0x.. or 1_000 spellings).
-      bool plain = !value.empty();
-      for (char c : value) plain = plain && ((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-');
-      if (!plain) continue;
-      // Digits alone are an integer to the warehouse, which prunes partitions on it; a
-      // fraction or exponent makes the value numeric, which it does not (Value::prunes).
-      type = value.find_first_of(".eE") == std::string::npos ? kInt8Oid : kNumericOid;
-      if (auto integer = int4_text(value)) {
-        value = std::move(*integer);
-        type = kInt4Oid;
-      }
+      value = number_value(token_text(sql, t));
     } else if (t.kind == pg::TokenKind::String && sql[static_cast<size_t>(t.start)] == '\'') {
-      const std::string_view quoted = token_text(sql, t);
-      if (quoted.size() < 2 || quoted.back() != '\'') continue;
-      // One '...' token; '' is a quote. (Adjacent literals split by a newline arrive as one
-      // token with the break inside: not lifted.)
-      bool simple = true;
-      for (size_t k = 1; k + 1 < quoted.size(); ++k) {
-        if (quoted[k] == '\'') {
-          if (k + 2 < quoted.size() && quoted[k + 1] == '\'') {
-            value += '\'';
-            ++k;
-            continue;
-          }
-          simple = false;
-          break;
-        }
-        value += quoted[k];
-      }
-      if (!simple) continue;
-    } else {
-      continue;
+      value = string_value(token_text(sql, t));
     }
+    if (!value) continue;
     if (!opens_operand(sql, prev) || cast_operand(sql, tokens, i) || beside_literal(tokens, i)) continue;
     if (prev.kind == pg::TokenKind::Op) {
       // A sign: "- 5" after an operator, '(' , ',' or a keyword is a negative literal, which
@@ -168,7 +190,7 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
       out.values.reserve(kLiftedReserve);
       out.shifts.reserve(kLiftedReserve);
     }
-    out.values.push_back(ParamValue{std::move(value), false, type});
+    out.values.push_back(std::move(*value));
     out.text += '$';
     out.text += std::to_string(out.values.size());
     out.shifts.push_back(LiteralTemplate::Shift{static_cast<int>(out.text.size()), t.end});
@@ -176,6 +198,58 @@ std::optional<LiteralTemplate> lift_literals(const std::string& sql) {
   }
   if (out.values.empty()) return std::nullopt;
   out.text.append(sql, copied, std::string::npos);
+  return out;
+}
+
+std::optional<TemplateShape> shape_of(const LiteralTemplate& lifted, std::string_view sql) {
+  TemplateShape shape;
+  shape.slots.reserve(lifted.shifts.size());
+  int template_end = 0;
+  int client_end = 0;
+  for (size_t i = 0; i < lifted.shifts.size(); ++i) {
+    const LiteralTemplate::Shift& s = lifted.shifts[i];
+    const int start = s.template_end - 1 - static_cast<int>(std::to_string(i + 1).size());
+    // The bytes between literals are the same in both texts, so the literal starts as far
+    // after the previous one's end as its $n does.
+    const int client_start = start - template_end + client_end;
+    if (start < template_end || client_start < client_end || s.client_end > static_cast<int>(sql.size())) {
+      return std::nullopt;
+    }
+    const std::string_view literal = sql.substr(static_cast<size_t>(client_start),
+                                                static_cast<size_t>(s.client_end - client_start));
+    const bool string = string_value(literal).has_value();
+    if (!string && !all_digits(literal)) return std::nullopt;
+    shape.slots.push_back(TemplateShape::Slot{start, s.template_end, string});
+    template_end = s.template_end;
+    client_end = s.client_end;
+  }
+  return shape;
+}
+
+std::optional<LiteralTemplate> relift(std::string_view template_text, const TemplateShape& shape, std::string_view sql) {
+  // A NUL ends the scanner's text; such a text is left to it.
+  if (shape.slots.empty() || sql.find('\0') != std::string_view::npos) return std::nullopt;
+  LiteralTemplate out;
+  out.values.reserve(shape.slots.size());
+  out.shifts.reserve(shape.slots.size());
+  size_t t = 0;  // in template_text
+  size_t s = 0;  // in sql
+  for (const TemplateShape::Slot& slot : shape.slots) {
+    const std::string_view same = template_text.substr(t, static_cast<size_t>(slot.start) - t);
+    if (sql.substr(s, same.size()) != same) return std::nullopt;
+    s += same.size();
+    const size_t end = slot.string ? string_end(sql, s) : digits_end(sql, s);
+    if (end == std::string_view::npos) return std::nullopt;
+    const std::string_view literal = sql.substr(s, end - s);
+    auto value = slot.string ? string_value(literal) : number_value(literal);
+    if (!value) return std::nullopt;
+    out.values.push_back(std::move(*value));
+    out.shifts.push_back(LiteralTemplate::Shift{slot.end, static_cast<int>(end)});
+    s = end;
+    t = static_cast<size_t>(slot.end);
+  }
+  if (sql.substr(s) != template_text.substr(t)) return std::nullopt;
+  out.text.assign(template_text);
   return out;
 }
 

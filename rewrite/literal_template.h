@@ -26,6 +26,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rewrite/bounds.h"
@@ -59,6 +60,30 @@ struct LiteralTemplate {
 
 // nullopt when nothing is lifted (see above).
 [[nodiscard]] std::optional<LiteralTemplate> lift_literals(const std::string& sql);
+
+// Where a template's $n stand in its text, and what each replaced: decimal digits or a
+// '...' string. A session keeps the shape of its last lifted text to lift the next one of
+// the same shape (pgbench, a dashboard's filter) without the scanner.
+struct TemplateShape {
+  struct Slot {
+    int start = 0;  // of "$n" in the template's text
+    int end = 0;
+    bool string = false;
+  };
+  std::vector<Slot> slots;
+};
+
+// The shape of `lifted`, made by lift_literals(sql); nullopt when a lifted literal is
+// neither digits alone nor a '...' string (1.5, 1e3: such texts go to the scanner).
+[[nodiscard]] std::optional<TemplateShape> shape_of(const LiteralTemplate& lifted, std::string_view sql);
+
+// lift_literals(sql) when sql is the template's text with other literals of the same kinds
+// in its $n places, byte for byte elsewhere; nullopt otherwise. Sound without the scanner
+// because the scanner took the first text: with every other byte the same, where a run of
+// digits or a '...' string ends depends only on the bytes after it, and which literals are
+// lifted only on the tokens around them, which are the same.
+[[nodiscard]] std::optional<LiteralTemplate> relift(std::string_view template_text, const TemplateShape& shape,
+                                                    std::string_view sql);
 
 // The facts of the client's text from those of its template: $n replaced by the lifted
 // values (substitute_params) and every location mapped to the client's text.

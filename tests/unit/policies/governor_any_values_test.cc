@@ -228,5 +228,53 @@ TEST(GovernorAnyValues, ATemplateTheGrammarRejectsIsNotTakenFromTheSession) {
   expect_same(shared.governor->check_query(sql, session).verdict, want);
 }
 
+// The template with raw text in its $n places: literals as written, or anything else.
+std::string with_raw(const Template& t, const std::vector<std::string>& raw) {
+  std::string sql = t.sql;
+  for (size_t i = raw.size(); i-- > 0;) {
+    const std::string param = "$" + std::to_string(i + 1);
+    sql.replace(sql.find(param), param.size(), raw[i]);
+  }
+  return sql;
+}
+
+// A session's next text is lifted by comparing it with its last template (rewrite::relift)
+// rather than by the scanner. Texts that look like the last one but are not another value
+// in its place (more conditions, casts, comments, continued strings) must be decided as
+// written, each right after a text of the template's shape.
+TEST(GovernorAnyValues, TextsLikeTheSessionsLastAreDecidedAsWritten) {
+  Harness shared(kRules);
+  const auto as_written = as_written_governor(shared);
+  const SessionContext session = ctx("analyst");
+  const std::vector<std::string> numbers = {
+      "2024", "02024", "2024 OR TRUE", "2024) OR (TRUE", "2024 OR year > 0", "2022 OR sale_id > 0", "2024--",
+      "2024/*x*/", "2024.0", "2024e0", "'2024'", "2024::int", "-2024", "(2024)", "2024 AND TRUE", "1 OR 1=1"};
+  const std::vector<std::string> dates = {
+      "'2024-01-01'", "'2024-01-01' OR TRUE", "'2024-01-01'' OR ''a''=''a'", "'2024-01-01'\n'x'",
+      "'2024-01-01'::date", "'2023-01-01' OR dt > '2000-01-01'", "'2024-01-01'--", "'2024-01-01 00:00'",
+      "DATE '2024-01-01'", "'2024-01-01' OR '1'='1'"};
+  int refused = 0, passed = 0;
+  for (const auto& t : kTemplates) {
+    const auto& fragments = t.type == 1082 ? dates : numbers;
+    const auto& first = t.values[0];
+    for (size_t at = 0; at < first.size(); ++at) {
+      for (const auto& fragment : fragments) {
+        (void)shared.governor->check_query(written(t, first), session);  // the session's last shape
+        std::vector<std::string> raw;
+        for (size_t i = 0; i < first.size(); ++i) {
+          raw.push_back(i == at ? fragment : written(Template{"$1", {}, t.type}, {first[i]}));
+        }
+        const std::string sql = with_raw(t, raw);
+        SCOPED_TRACE(sql);
+        const Verdict want = as_written->check_query(sql, ctx("analyst")).verdict;
+        expect_same(shared.governor->check_query(sql, session).verdict, want);
+        (want.outcome == V::Refuse ? refused : passed) += 1;
+      }
+    }
+  }
+  EXPECT_GT(refused, 10);
+  EXPECT_GT(passed, 10);
+}
+
 }  // namespace
 }  // namespace blueshift::policies
