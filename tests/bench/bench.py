@@ -84,6 +84,19 @@ def alive(pid):
 
 
 
+def rotated(names, i):
+    k = i % len(names)
+    return names[k:] + names[:k]
+
+
+def tps_order(names, rounds, modes):
+    """(round, mode, target) in the order the throughput phase runs them. Each round starts
+    one target further on (and each mode one more), so that no target always runs at the
+    same place in a round: a drift within rounds would favour one."""
+    return [(rnd, mode, name) for rnd in range(rounds) for m, mode in enumerate(modes)
+            for name in rotated(names, rnd + m)]
+
+
 def median_sample(samples):
     """The sample with the median KiB per client (the lower of the middle two), with every
     sample's figure in "samples"; a failed sample counts as the worst."""
@@ -180,8 +193,7 @@ class Bench:
         return r
 
     def rotated(self, names, i):
-        k = i % len(names)
-        return names[k:] + names[:k]
+        return rotated(names, i)
 
     def run_tps(self, rounds):
         names = list(self.targets["tps"])
@@ -190,19 +202,15 @@ class Bench:
         log(f"throughput: pgbench -S -c {self.clients} -j {self.jobs} -T {self.seconds}, "
             f"{rounds} rounds x {len(self.modes)} modes x {len(names)} targets "
             f"(~{total * (self.seconds + 1)} s)")
-        step = 0
-        for rnd in range(rounds):
-            for mode in self.modes:
-                for name in self.rotated(names, step):
-                    step += 1
-                    r = self.pgbench(name, ["-M", mode, "-c", str(self.clients), "-j", str(self.jobs)],
-                                     self.seconds)
-                    res[mode][name].append(r)
-                    if "error" in r:
-                        log(f"  round {rnd + 1} {mode:9} {name:14} FAILED: {r['error']}")
-                    else:
-                        cpu = f" proxy cpu {r['cpu']:.2f} s" if "cpu" in r else ""
-                        log(f"  round {rnd + 1} {mode:9} {name:14} {r['tps']:10.0f} tps{cpu}")
+        for rnd, mode, name in tps_order(names, rounds, self.modes):
+            r = self.pgbench(name, ["-M", mode, "-c", str(self.clients), "-j", str(self.jobs)],
+                             self.seconds)
+            res[mode][name].append(r)
+            if "error" in r:
+                log(f"  round {rnd + 1} {mode:9} {name:14} FAILED: {r['error']}")
+            else:
+                cpu = f" proxy cpu {r['cpu']:.2f} s" if "cpu" in r else ""
+                log(f"  round {rnd + 1} {mode:9} {name:14} {r['tps']:10.0f} tps{cpu}")
         return res
 
     def run_latency(self, rounds):
