@@ -96,15 +96,26 @@ const Template kTemplates[] = {
     {"DELETE FROM public.sales_fact WHERE customer_id = $1 AND sale_id = $2", {{"1", "2"}, {"4", "4"}}, 23},
 };
 
-// The template with its values written in as literals.
-std::string written(const Template& t, const std::vector<const char*>& values) {
+// The template with raw text in its $n places: literals as written, or anything else.
+std::string with_raw(const Template& t, const std::vector<std::string>& raw) {
   std::string sql = t.sql;
-  for (size_t i = values.size(); i-- > 0;) {
+  for (size_t i = raw.size(); i-- > 0;) {
     const std::string param = "$" + std::to_string(i + 1);
-    const std::string literal = t.type == 1082 ? "'" + std::string(values[i]) + "'" : values[i];
-    sql.replace(sql.find(param), param.size(), literal);
+    sql.replace(sql.find(param), param.size(), raw[i]);
   }
   return sql;
+}
+
+// A value as the template's literal: a date quoted.
+std::string literal(const Template& t, const char* value) {
+  return t.type == 1082 ? "'" + std::string(value) + "'" : value;
+}
+
+// The template with its values written in as literals.
+std::string written(const Template& t, const std::vector<const char*>& values) {
+  std::vector<std::string> literals;
+  for (const char* v : values) literals.push_back(literal(t, v));
+  return with_raw(t, literals);
 }
 
 // Each statement sent as written first, as a simple Query: its decision, with every $n
@@ -228,16 +239,6 @@ TEST(GovernorAnyValues, ATemplateTheGrammarRejectsIsNotTakenFromTheSession) {
   expect_same(shared.governor->check_query(sql, session).verdict, want);
 }
 
-// The template with raw text in its $n places: literals as written, or anything else.
-std::string with_raw(const Template& t, const std::vector<std::string>& raw) {
-  std::string sql = t.sql;
-  for (size_t i = raw.size(); i-- > 0;) {
-    const std::string param = "$" + std::to_string(i + 1);
-    sql.replace(sql.find(param), param.size(), raw[i]);
-  }
-  return sql;
-}
-
 // A session's next text is lifted by comparing it with its last template (rewrite::relift)
 // rather than by the scanner. Texts that look like the last one but are not another value
 // in its place (more conditions, casts, comments, continued strings) must be decided as
@@ -262,7 +263,7 @@ TEST(GovernorAnyValues, TextsLikeTheSessionsLastAreDecidedAsWritten) {
         (void)shared.governor->check_query(written(t, first), session);  // the session's last shape
         std::vector<std::string> raw;
         for (size_t i = 0; i < first.size(); ++i) {
-          raw.push_back(i == at ? fragment : written(Template{"$1", {}, t.type}, {first[i]}));
+          raw.push_back(i == at ? fragment : literal(t, first[i]));
         }
         const std::string sql = with_raw(t, raw);
         SCOPED_TRACE(sql);
