@@ -31,7 +31,7 @@ import pg_idle_clients  # noqa: E402
 import placement as placement_phases  # noqa: E402
 import syscalls  # noqa: E402
 from bench_report import CONFIG_TARGETS, Report  # noqa: E402
-from bench_stats import percentile  # noqa: E402
+from bench_stats import percentile, steady_tps  # noqa: E402
 from contention import Contention, thread_placement  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -115,6 +115,8 @@ class Bench:
         self.password = os.environ.get("PGPASSWORD", "etl-dev-pw")
         self.env = dict(os.environ, PGPASSWORD=self.password, PGCONNECT_TIMEOUT="10")
         self.seconds = env_int("BENCH_SECONDS", 8)
+        # The first seconds of a run, left out of its TPS (bench_stats.steady_tps).
+        self.warmup = env_int("BENCH_WARMUP_SECONDS", 1)
         self.rounds = env_int("BENCH_ROUNDS", 5)
         self.clients = env_int("BENCH_CLIENTS", 16)
         self.jobs = env_int("BENCH_JOBS", 2)
@@ -152,7 +154,7 @@ class Bench:
         if tx_log_prefix:
             extra = extra + ["-l", f"--log-prefix={tx_log_prefix}"]
         cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S",
-               "-T", str(seconds)] + extra + [self.args.database]
+               "-T", str(seconds), "-P", "1"] + extra + [self.args.database]
         if cpus:
             cmd = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] + cmd
         if t.get("fresh"):
@@ -176,7 +178,8 @@ class Bench:
         if p.returncode != 0 or not tps or not txs:
             last = [l for l in out.strip().splitlines() if l][-3:]
             return {"error": f"pgbench exit {p.returncode}: {' | '.join(last)}"}
-        r = {"tps": float(tps.group(1)), "txs": int(txs.group(1)),
+        steady = steady_tps(out, self.warmup) if self.warmup > 0 else None
+        r = {"tps": steady or float(tps.group(1)), "tps_whole": float(tps.group(1)), "txs": int(txs.group(1)),
              "lat_ms": float(lat.group(1)) if lat else None,
              "failed": int(failed.group(1)) if failed else 0}
         if cpu0 is not None and cpu1 is not None:

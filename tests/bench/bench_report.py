@@ -58,7 +58,8 @@ class Report:
         b, names = self.b, list(self.b.targets["tps"])
         configs = [n for n in CONFIG_TARGETS if n in names]
         self.e(f"[{load}] Throughput: pgbench -S, {b.clients} clients, -j {b.jobs}, {b.seconds} s runs, "
-               f"median of {rounds} interleaved rounds (TPS)")
+               f"median of {rounds} interleaved rounds (TPS after each run's first {b.warmup} s, while new "
+               f"warehouse backends warm up; whole-run figures in the INFO line below)")
         w = {n: max(14, len(n) + 2) for n in names}
         self.e(f"{'mode':10}" + "".join(f"{n:>{w[n]}}" for n in names) +
                f"{'bs/direct':>11}{'pgb/direct':>11}{'bs/pgb':>9}" + "".join(f"{CONFIG_TARGETS[n]:>11}" for n in configs))
@@ -227,6 +228,20 @@ class Report:
                ", ".join(f"{mode} {fmt(median(fresh[mode]), '.3f', 0)}" for mode in self.b.modes) +
                f"; all modes: geometric mean {fmt(geomean(flat), '.3f', 0)} of {len(flat)} pairs")
 
+    def whole_run_line(self, tps):
+        """The paired ratios over whole runs, first second included: what the verdicts were
+        measured on before session 20, and what a client that reconnects for every few
+        seconds of work sees against PgBouncer's warm pool."""
+        names = [n for n in ("blueshift", *CONFIG_TARGETS, "direct") if n in self.b.targets["tps"]]
+        parts = []
+        for n in names:
+            flat = [x for mode in self.b.modes
+                    for x in paired_ratios(tps[mode].get(n, []), tps[mode].get("pgbouncer", []), key="tps_whole")]
+            lo, hi = geomean_interval(flat) or (None, None)
+            parts.append(f"{n} {fmt(geomean(flat), '.3f', 0)} ({fmt(lo, '.3f', 0)}-{fmt(hi, '.3f', 0)})")
+        self.e("INFO: whole runs, first second included (new backends warming up), paired against PgBouncer's "
+               "warm pool, geometric mean of all modes (90 % interval): " + ", ".join(parts))
+
     # ---- the whole summary -------------------------------------------------------------------
     def phase(self, load, ph):
         names = list(self.b.targets["tps"])
@@ -242,6 +257,7 @@ class Report:
         for n, (vs_pgb_n, vs_direct_n) in configs.items():
             self.tps_targets(load, med, vs_pgb_n, vs_direct_n, label=n)
         self.latency_targets(load, pct, ph["lat"])
+        self.whole_run_line(ph["tps"])
         if "pgbouncer-fresh" in names:
             self.fresh_line(ph["tps"])
 

@@ -1,6 +1,7 @@
 """Small statistics and formatting helpers shared by bench.py and bench_report.py."""
 
 import math
+import re
 import statistics
 
 
@@ -23,10 +24,25 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def paired_ratios(a_runs, b_runs):
-    """a/b TPS of the runs of the same round, for the rounds where both runs worked."""
-    return [a["tps"] / b["tps"] for a, b in zip(a_runs, b_runs)
-            if "error" not in a and "error" not in b and a.get("tps") and b.get("tps")]
+def paired_ratios(a_runs, b_runs, key="tps"):
+    """a/b TPS (or another figure) of the runs of the same round, where both runs worked."""
+    return [a[key] / b[key] for a, b in zip(a_runs, b_runs)
+            if "error" not in a and "error" not in b and a.get(key) and b.get(key)]
+
+
+_PROGRESS = re.compile(r"^progress: ([0-9.]+) s, ([0-9.]+) tps", re.M)
+
+
+def steady_tps(output, warmup_s):
+    """TPS once the run's connections are warm: the mean of pgbench's per-second progress
+    figures (-P 1) after its first warmup_s seconds, or None with fewer than two left.
+
+    A target that opens new server connections (direct, Blueshift, PgBouncer after KILL)
+    gets new warehouse backends, which run at half speed or less in their first second on
+    this VM; PgBouncer's warm pool skips that. In a 6 s run that second alone moved the
+    ratios by 5 to 8 %."""
+    after = [float(tps) for t, tps in _PROGRESS.findall(output) if float(t) > warmup_s + 1e-6]
+    return statistics.fmean(after) if len(after) >= 2 else None
 
 
 def geomean(values):
