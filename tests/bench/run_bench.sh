@@ -23,6 +23,8 @@
 #                          "none" to skip                  [deploy/blueshift.example.yaml]
 #   BENCH_SECONDS          length of each pgbench -S throughput run  [8, 6 with a policies target; quick 2]
 #                          (not 10: 5 rounds x 3 modes x 3-4 targets must fit in ~8 minutes)
+#   BENCH_WARMUP_SECONDS   first seconds of each run left out of its TPS (pgbench -P 1), while
+#                          new warehouse backends warm up; 0: the whole run              [1]
 #   BENCH_ROUNDS           interleaved rounds per mode, median reported          [5; quick 1]
 #   BENCH_LOADS            machine conditions measured in turn: "quiet", "contended" (one busy
 #                          process per core at nice 0 beside the benchmark)   ["quiet contended"]
