@@ -8,6 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench import tps_order  # noqa: E402
+from verdict import report  # noqa: E402
 
 NAMES = ["direct", "pgbouncer", "pgbouncer-fresh", "blueshift", "blueshift+policies", "blueshift+example"]
 MODES = ["simple", "extended", "prepared"]
@@ -35,10 +36,7 @@ def main():
             before = [a < b for a, b in zip(places(order, mode, "blueshift"), places(order, mode, "pgbouncer"))]
             if all(before) or not any(before):
                 failures.append(f"{rounds} rounds, {mode}: blueshift always on one side of pgbouncer")
-    for f in failures:
-        print("FAIL:", f)
-    print("PASS" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":

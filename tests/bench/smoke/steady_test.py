@@ -8,6 +8,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from bench_stats import steady_tps  # noqa: E402
+from verdict import report  # noqa: E402
 
 RUN = """pgbench (15.18 (Debian 15.18-0+deb12u1))
 progress: 1.0 s, 12794.3 tps, lat 0.961 ms stddev 1.520, 0 failed
@@ -38,10 +39,7 @@ def main():
     expect("every second when none is warm-up", steady_tps(RUN, 0), (12794.3 + 17566.9 + 17557.5 + 17156.1) / 4)
     expect("one second left: no steady figure", steady_tps(SHORT, 1), None)
     expect("no progress lines", steady_tps("tps = 100.0 (without initial connection time)\n", 1), None)
-    for f in failures:
-        print("FAIL:", f)
-    print("PASS" if not failures else f"{len(failures)} failure(s)")
-    return 1 if failures else 0
+    return report(failures)
 
 
 if __name__ == "__main__":
