@@ -229,9 +229,8 @@ class Report:
                f"; all modes: geometric mean {fmt(geomean(flat), '.3f', 0)} of {len(flat)} pairs")
 
     def whole_run_line(self, tps):
-        """The paired ratios over whole runs, first second included: what the verdicts were
-        measured on before session 20, and what a client that reconnects for every few
-        seconds of work sees against PgBouncer's warm pool."""
+        """The paired ratios over whole runs, first second included, against PgBouncer's warm
+        pool: what the verdicts were measured on before session 20."""
         names = [n for n in ("blueshift", *CONFIG_TARGETS, "direct") if n in self.b.targets["tps"]]
         parts = []
         for n in names:
