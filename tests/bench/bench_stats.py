@@ -40,7 +40,8 @@ def steady_tps(output, warmup_s):
     A target that opens new server connections (direct, Blueshift, PgBouncer after KILL)
     gets new warehouse backends, which ran at 45 to 75 % of their speed in their first second
     on this VM (that second also holds the log-ins); PgBouncer's warm pool skips that. In
-    session 20's full run, leaving it out moved the ratios against PgBouncer by 1 to 2.6 %."""
+    session 20's two full runs, leaving it out moved the ratios against PgBouncer by 0.7 to
+    2.6 %."""
     after = [float(tps) for t, tps in _PROGRESS.findall(output) if float(t) > warmup_s + 1e-6]
     return statistics.fmean(after) if len(after) >= 2 else None
 
