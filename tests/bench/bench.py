@@ -31,7 +31,7 @@ import pg_idle_clients  # noqa: E402
 import placement as placement_phases  # noqa: E402
 import syscalls  # noqa: E402
 from bench_report import CONFIG_TARGETS, Report  # noqa: E402
-from bench_stats import percentile, steady_tps  # noqa: E402
+from bench_stats import percentile, steady_tps, tail_figures, tail_text, tx_log  # noqa: E402
 from contention import Contention, thread_placement  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -117,6 +117,9 @@ class Bench:
         self.seconds = env_int("BENCH_SECONDS", 8)
         # The first seconds of a run, left out of its TPS (bench_stats.steady_tps).
         self.warmup = env_int("BENCH_WARMUP_SECONDS", 1)
+        # The share of the throughput runs' transactions logged for their tail figures (p99
+        # latency, slowest client); 0: none logged.
+        self.tail_sample = float(os.environ.get("BENCH_TAIL_SAMPLING", "0.1"))
         self.rounds = env_int("BENCH_ROUNDS", 5)
         self.clients = env_int("BENCH_CLIENTS", 16)
         self.jobs = env_int("BENCH_JOBS", 2)
@@ -149,10 +152,21 @@ class Bench:
     def pgbench(self, target, extra, seconds, tx_log_prefix=None):
         return self.pgbench_on(self.targets["tps"][target], extra, seconds, tx_log_prefix)
 
-    def pgbench_on(self, t, extra, seconds, tx_log_prefix=None, cpus=None):
-        """pgbench -S through target t ({"port", "pid"}); cpus: the cores pgbench may use."""
+    def pgbench_loaded(self, t, mode, logdir):
+        """A throughput run (pgbench -S, bench.clients clients) through target t, a share of its
+        transactions logged in logdir for the tail figures (BENCH_TAIL_SAMPLING)."""
+        return self.pgbench_on(t, ["-M", mode, "-c", str(self.clients), "-j", str(self.jobs)], self.seconds,
+                               tx_log_prefix=os.path.join(logdir, "tx") if self.tail_sample > 0 else None,
+                               sample=self.tail_sample)
+
+    def pgbench_on(self, t, extra, seconds, tx_log_prefix=None, cpus=None, sample=None):
+        """pgbench -S through target t ({"port", "pid"}); cpus: the cores pgbench may use.
+        tx_log_prefix: log transactions there (every one, or the share `sample` of them) for
+        the tail figures; every latency is kept (r["tx_us"]) only when none is sampled out."""
         if tx_log_prefix:
             extra = extra + ["-l", f"--log-prefix={tx_log_prefix}"]
+            if sample:
+                extra = extra + [f"--sampling-rate={sample}"]
         cmd = ["pgbench", "-h", HOST, "-p", str(t["port"]), "-U", self.args.user, "-n", "-S",
                "-T", str(seconds), "-P", "1"] + extra + [self.args.database]
         if cpus:
@@ -187,13 +201,23 @@ class Bench:
         if cs0 is not None and cs1 is not None:
             r["cs"] = cs1 - cs0
         if tx_log_prefix:
-            # Per-transaction log: "client_id tx_no latency_us script_no epoch_s epoch_us".
-            r["tx_us"] = []
-            for path in glob.glob(tx_log_prefix + ".*"):
-                with open(path) as f:
-                    r["tx_us"].extend(int(line.split()[2]) for line in f if line.strip())
-                os.unlink(path)
+            r.update(self.read_tx_logs(tx_log_prefix, keep_all=not sample))
         return r
+
+    def read_tx_logs(self, prefix, keep_all):
+        """A run's tail figures from its transaction logs (one file per pgbench thread), which
+        it deletes: p99 latency (µs) and the slowest client's share after the warm-up, and
+        every latency if keep_all."""
+        records = []
+        for path in glob.glob(prefix + ".*"):
+            with open(path) as f:
+                records.extend(tx_log(f))
+            os.unlink(path)
+        p99, slowest = tail_figures(records, self.warmup)
+        out = {"p99_us": p99, "slowest": slowest}
+        if keep_all:
+            out["tx_us"] = [latency for _, latency, _ in records]
+        return out
 
     def rotated(self, names, i):
         return rotated(names, i)
@@ -205,15 +229,18 @@ class Bench:
         log(f"throughput: pgbench -S -c {self.clients} -j {self.jobs} -T {self.seconds}, "
             f"{rounds} rounds x {len(self.modes)} modes x {len(names)} targets "
             f"(~{total * (self.seconds + 1)} s)")
-        for rnd, mode, name in tps_order(names, rounds, self.modes):
-            r = self.pgbench(name, ["-M", mode, "-c", str(self.clients), "-j", str(self.jobs)],
-                             self.seconds)
-            res[mode][name].append(r)
-            if "error" in r:
-                log(f"  round {rnd + 1} {mode:9} {name:14} FAILED: {r['error']}")
-            else:
-                cpu = f" proxy cpu {r['cpu']:.2f} s" if "cpu" in r else ""
-                log(f"  round {rnd + 1} {mode:9} {name:14} {r['tps']:10.0f} tps{cpu}")
+        logdir = tempfile.mkdtemp(prefix="bench-tps-")
+        try:
+            for rnd, mode, name in tps_order(names, rounds, self.modes):
+                r = self.pgbench_loaded(self.targets["tps"][name], mode, logdir)
+                res[mode][name].append(r)
+                if "error" in r:
+                    log(f"  round {rnd + 1} {mode:9} {name:14} FAILED: {r['error']}")
+                else:
+                    cpu = f" proxy cpu {r['cpu']:.2f} s" if "cpu" in r else ""
+                    log(f"  round {rnd + 1} {mode:9} {name:14} {r['tps']:10.0f} tps{cpu}{tail_text(r)}")
+        finally:
+            shutil.rmtree(logdir, ignore_errors=True)
         return res
 
     def run_latency(self, rounds):

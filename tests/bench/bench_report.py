@@ -118,6 +118,36 @@ class Report:
             self.e(f"{mode:10}" + cells)
         self.e()
 
+    def tail_table(self, load, tps):
+        """The throughput runs' tail: p99 latency and the slowest client's share, from the
+        transactions each run logged (BENCH_TAIL_SAMPLING)."""
+        b, modes = self.b, self.b.modes
+        names = [n for n in b.targets["tps"] if any("p99_us" in r for m in modes for r in tps[m][n])]
+        if not names:
+            return
+        self.e(f"[{load}] Under load, from the {b.tail_sample:.0%} of the throughput runs' transactions logged "
+               f"(after each run's first {b.warmup} s, as for TPS): "
+               "p99 latency (ms) / the slowest client's transactions over the median client's (1 = every client "
+               "served alike; a proxy can buy total TPS by letting some sessions fall behind), medians of rounds")
+        w = {n: max(14, len(n) + 2) for n in names}
+        self.e(f"{'mode':10}" + "".join(f"{n:>{w[n]}}" for n in names))
+        for mode in modes:
+            cells = ""
+            for n in names:
+                p99 = median([r.get("p99_us") for r in tps[mode][n] if "error" not in r])
+                slowest = median([r.get("slowest") for r in tps[mode][n] if "error" not in r])
+                cells += f"{fmt(p99 / 1000 if p99 else None, '.2f', 0)} / {fmt(slowest, '.2f', 0)}".rjust(w[n])
+            self.e(f"{mode:10}" + cells)
+        for n in [n for n in ("blueshift", *CONFIG_TARGETS) if n in names]:
+            flat = [x for mode in modes for x in paired_ratios(tps[mode][n], tps[mode].get("pgbouncer", []), "p99_us")]
+            share = {t: median([r.get("slowest") for mode in modes for r in tps[mode].get(t, []) if "error" not in r])
+                     for t in (n, "pgbouncer")}
+            self.e(f"INFO: [{load}] {n} under load against pgbouncer: p99 latency ratio, geometric mean of "
+                   f"{len(flat)} paired runs, {fmt(geomean(flat), '.3f', 0)}{settled_text(geomean_interval(flat), 1)}; "
+                   f"slowest client's share, median of all runs, {fmt(share[n], '.2f', 0)} against "
+                   f"{fmt(share['pgbouncer'], '.2f', 0)}")
+        self.e()
+
     # ---- latency -----------------------------------------------------------------------------
     def latency_table(self, load, lat):
         b = self.b
@@ -251,6 +281,7 @@ class Report:
                    for n in CONFIG_TARGETS if n in names}
         self.run_lines(ph["tps"])
         self.cpu_table(load, ph["tps"])
+        self.tail_table(load, ph["tps"])
         pct = self.latency_table(load, ph["lat"])
         self.tps_targets(load, med, vs_pgb, vs_direct)
         for n, (vs_pgb_n, vs_direct_n) in configs.items():

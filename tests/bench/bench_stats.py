@@ -46,6 +46,54 @@ def steady_tps(output, warmup_s):
     return statistics.fmean(after) if len(after) >= 2 else None
 
 
+def tx_log(lines):
+    """pgbench's per-transaction log (-l; "client_id tx_no latency_us script_no epoch_s
+    epoch_us" a line) as (client, latency in µs, end time in s) records. Lines of failed
+    transactions (no number in the latency field) are left out."""
+    records = []
+    for line in lines:
+        f = line.split()
+        if len(f) < 6 or not f[2].isdigit():
+            continue
+        records.append((f[0], int(f[2]), int(f[4]) + int(f[5]) / 1e6))
+    return records
+
+
+def tail_figures(records, warmup_s):
+    """p99 latency (µs) and the slowest client's share (slowest_share) of the transactions
+    that ended after the run's first warmup_s seconds, as its TPS is counted (steady_tps);
+    (None, None) when none did."""
+    if not records:
+        return None, None
+    start = min(t for _, _, t in records)
+    per_client, latencies = {}, []
+    for client, latency, t in records:
+        if t - start >= warmup_s:
+            latencies.append(latency)
+            per_client[client] = per_client.get(client, 0) + 1
+    return percentile(sorted(latencies), 0.99), slowest_share(per_client)
+
+
+def slowest_share(per_client):
+    """The slowest client's transactions over the median client's (1: every client served
+    alike), or None with fewer than two clients.
+
+    A proxy that lets some sessions fall behind (one I/O thread short of CPU beside a busy
+    one) can show more total TPS than a fair one in a closed-loop run, because the clients it
+    favours go round faster; this and the tail latency show what the total hides."""
+    counts = sorted(per_client.values())
+    if len(counts) < 2 or statistics.median(counts) == 0:
+        return None
+    return counts[0] / statistics.median(counts)
+
+
+def tail_text(r):
+    """', p99 1.23 ms, slowest client 0.85' for a run's log line, or '' without tail figures."""
+    p99, slowest = r.get("p99_us"), r.get("slowest")
+    return (f", p99 {p99 / 1000:.2f} ms" if p99 is not None else "") + \
+        (f", slowest client {slowest:.2f}" if slowest is not None else "")
+
+
 def geomean(values):
     return statistics.geometric_mean(values) if values else None
 

@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 
-from bench_stats import percentile
+from bench_stats import percentile, tail_text
 from contention import Contention
 
 
@@ -66,17 +66,21 @@ def run_placement(bench, log):
     rounds = int(os.environ.get("BENCH_PLACEMENT_ROUNDS", 3))
     mode = os.environ.get("BENCH_PLACEMENT_MODE", "prepared")
     res = {}
-    for load in ("quiet", "contended"):
-        res[load] = {name: [] for name in targets}
-        with Contention(None if load == "contended" else 0) as c:
-            log(f"placement {load}: {c.describe()}, pgbench -M {mode}, {rounds} rounds x {len(targets)} targets")
-            for rnd in range(rounds):
-                for name in bench.rotated(list(targets), rnd):
-                    r = bench.pgbench_on(targets[name], ["-M", mode, "-c", str(bench.clients), "-j", str(bench.jobs)],
-                                         bench.seconds)
-                    res[load][name].append(r)
-                    log(f"  {load} round {rnd + 1} {name:22} {r.get('tps', 0):8.0f} tps {r.get('error', '')}")
-            res[load]["latency"] = _latency(bench, targets, rounds)
+    logdir = tempfile.mkdtemp(prefix="bench-place-tail-")
+    try:
+        for load in ("quiet", "contended"):
+            res[load] = {name: [] for name in targets}
+            with Contention(None if load == "contended" else 0) as c:
+                log(f"placement {load}: {c.describe()}, pgbench -M {mode}, {rounds} rounds x {len(targets)} targets")
+                for rnd in range(rounds):
+                    for name in bench.rotated(list(targets), rnd):
+                        r = bench.pgbench_loaded(targets[name], mode, logdir)
+                        res[load][name].append(r)
+                        log(f"  {load} round {rnd + 1} {name:22} {r.get('tps', 0):8.0f} tps{tail_text(r)} "
+                            f"{r.get('error', '')}")
+                res[load]["latency"] = _latency(bench, targets, rounds)
+    finally:
+        shutil.rmtree(logdir, ignore_errors=True)
     return res
 
 
@@ -142,15 +146,18 @@ def render(placement, ceiling, seconds):
     if placement:
         out.append("")
         out.append("Thread placement (pgbench -S -c 16, medians of interleaved rounds; CPU and context "
-                   "switches of the proxy per transaction)")
-        out.append(f"  {'load':10} {'target':24} {'tps':>9} {'cpu us/tx':>10} {'cs/tx':>7}")
+                   "switches of the proxy per transaction; p99 latency of the logged transactions and the "
+                   "slowest client's transactions over the median client's, 1 = all served alike)")
+        out.append(f"  {'load':10} {'target':24} {'tps':>9} {'cpu us/tx':>10} {'cs/tx':>7} {'p99 ms':>7} "
+                   f"{'slowest':>8}")
         for load, by_name in placement.items():
             for name, runs in by_name.items():
                 if name == "latency":
                     continue
                 tps, cpu, cs = _median(runs, "tps"), _per_tx(runs, "cpu"), _per_tx(runs, "cs")
+                p99, slowest = _median(runs, "p99_us"), _median(runs, "slowest")
                 out.append(f"  {load:10} {name:24} {tps or 0:9.0f} {cpu * 1e6 if cpu else 0:10.1f} "
-                           f"{cs or 0:7.2f}")
+                           f"{cs or 0:7.2f} {p99 / 1000 if p99 else 0:7.2f} {slowest or 0:8.2f}")
     if placement:
         out.append("")
         out.append("Thread placement: single-client added latency over direct (medians of rounds of 1 s; "
