@@ -201,19 +201,20 @@ class Bench:
         if cs0 is not None and cs1 is not None:
             r["cs"] = cs1 - cs0
         if tx_log_prefix:
-            r.update(self.read_tx_logs(tx_log_prefix, keep_all=not sample))
+            clients = int(extra[extra.index("-c") + 1]) if "-c" in extra else 0
+            r.update(self.read_tx_logs(tx_log_prefix, keep_all=not sample, clients=clients))
         return r
 
-    def read_tx_logs(self, prefix, keep_all):
+    def read_tx_logs(self, prefix, keep_all, clients):
         """A run's tail figures from its transaction logs (one file per pgbench thread), which
-        it deletes: p99 latency (µs) and the slowest client's share after the warm-up, and
-        every latency if keep_all."""
+        it deletes: p99 latency (µs) and the slowest client's share after the warm-up (of all
+        `clients`, logged or not), and every latency if keep_all."""
         records = []
         for path in glob.glob(prefix + ".*"):
             with open(path) as f:
                 records.extend(tx_log(f))
             os.unlink(path)
-        p99, slowest = tail_figures(records, self.warmup)
+        p99, slowest = tail_figures(records, self.warmup, clients)
         out = {"p99_us": p99, "slowest": slowest}
         if keep_all:
             out["tx_us"] = [latency for _, latency, _ in records]

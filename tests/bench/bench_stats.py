@@ -59,32 +59,38 @@ def tx_log(lines):
     return records
 
 
-def tail_figures(records, warmup_s):
+def tail_figures(records, warmup_s, clients=0):
     """p99 latency (µs) and the slowest client's share (slowest_share) of the transactions
     that ended after the run's first warmup_s seconds, as its TPS is counted (steady_tps);
-    (None, None) when none did."""
+    (None, None) when none did. A client that logged none then counts as 0, whether it logged
+    some earlier or is one of the run's `clients` (ids 0 to clients - 1) never seen."""
     if not records:
         return None, None
     start = min(t for _, _, t in records)
-    per_client, latencies = {}, []
+    per_client = {str(i): 0 for i in range(clients)}
+    per_client.update((client, 0) for client, _, _ in records)
+    latencies = []
     for client, latency, t in records:
         if t - start >= warmup_s:
             latencies.append(latency)
-            per_client[client] = per_client.get(client, 0) + 1
+            per_client[client] += 1
+    if not latencies:
+        return None, None
     return percentile(sorted(latencies), 0.99), slowest_share(per_client)
 
 
 def slowest_share(per_client):
     """The slowest client's transactions over the median client's (1: every client served
-    alike), or None with fewer than two clients.
+    alike; 0 when at least half got none), or None with fewer than two clients.
 
     A proxy that lets some sessions fall behind (one I/O thread short of CPU beside a busy
     one) can show more total TPS than a fair one in a closed-loop run, because the clients it
     favours go round faster; this and the tail latency show what the total hides."""
     counts = sorted(per_client.values())
-    if len(counts) < 2 or statistics.median(counts) == 0:
+    if len(counts) < 2:
         return None
-    return counts[0] / statistics.median(counts)
+    middle = statistics.median(counts)
+    return counts[0] / middle if middle else 0.0  # half the clients or more got nothing
 
 
 def tail_text(r):

@@ -132,7 +132,7 @@ def run_ceiling(bench, log):
 
 
 def _median(runs, key):
-    vals = [r[key] for r in runs if key in r]
+    vals = [r[key] for r in runs if r.get(key) is not None]
     return statistics.median(vals) if vals else None
 
 

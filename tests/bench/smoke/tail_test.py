@@ -35,7 +35,9 @@ def main():
            [("0", 20273), ("1", 17579), ("0", 310), ("2", 13369), ("0", 295), ("2", 402)])
     expect("end time", records[2][2], 1796592420.484311)
     # The first second (to 1796592420.483970) left out: client 0 has 2 left, 2 has 1, 1 none.
-    expect("after the warm-up second", tail_figures(records, 1), (402, 1 / 1.5))
+    expect("after the warm-up second, a client with none left counts", tail_figures(records, 1), (402, 0.0))
+    expect("a client never logged counts", tail_figures(records, 0, clients=4), (20273, 0.0))
+    expect("clients all logged", tail_figures(records, 0, clients=3), (20273, 0.5))
     expect("whole run", tail_figures(records, 0), (20273, 0.5))
     expect("nothing after the warm-up", tail_figures(records, 5), (None, None))
     expect("no records", tail_figures([], 1), (None, None))
@@ -43,6 +45,7 @@ def main():
     expect("every client alike", slowest_share({"0": 40, "1": 40, "2": 40}), 1.0)
     expect("one starved client of four", slowest_share({"0": 5, "1": 100, "2": 100, "3": 100}), 0.05)
     expect("one client: no share", slowest_share({"0": 7}), None)
+    expect("most clients starved", slowest_share({"0": 0, "1": 0, "2": 9}), 0.0)
     return report(failures)
 
 
