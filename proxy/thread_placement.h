@@ -2,10 +2,11 @@
 //
 // Pinning keeps a thread's sessions' state (socket buffers, coroutine frames, the epoll set)
 // in one core's cache, but a pinned thread cannot leave a core a busy neighbour holds. Off by
-// default: in the benchmark's placement phase pinned and free threads gave the same
-// throughput, and under contention free threads added less latency (p50 +54 against +93 µs,
-// mean +71 against +254; tests/bench/README.md, session 10). Pinning happens only when there are no more threads
-// than cores the process may use: threads sharing a core could not be moved off a busy one.
+// default: pinned threads gave more throughput in the benchmark's placement phases, but
+// beside busy neighbours more single-client latency, and in both loads the worst p99 under
+// load (tests/bench/README.md, sessions 10, 20 and 21). Pinning happens only when there are
+// no more threads than cores the process may use: threads sharing a core could not be moved
+// off a busy one.
 #pragma once
 
 #include <cstddef>

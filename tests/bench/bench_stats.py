@@ -83,9 +83,10 @@ def slowest_share(per_client):
     """The slowest client's transactions over the median client's (1: every client served
     alike; 0 when at least half got none), or None with fewer than two clients.
 
-    A proxy that lets some sessions fall behind (one I/O thread short of CPU beside a busy
-    one) can show more total TPS than a fair one in a closed-loop run, because the clients it
-    favours go round faster; this and the tail latency show what the total hides."""
+    A proxy that serves some sessions faster than others (session 21: two I/O threads, with
+    the clients on the same host) can show more total TPS than a fair one in a closed-loop
+    run, because the clients it favours go round faster; this and the tail latency show what
+    the total hides."""
     counts = sorted(per_client.values())
     if len(counts) < 2:
         return None
