@@ -426,7 +426,7 @@ class Bench:
         """Throughput and latency with the machine quiet or contended (see contention.py)."""
         contended = load == "contended"
         rounds = env_int("BENCH_CONTENDED_ROUNDS", 3) if contended else self.rounds
-        lat_rounds = env_int("BENCH_CONTENDED_LAT_ROUNDS", 4) if contended else self.lat_rounds
+        lat_rounds = env_int("BENCH_CONTENDED_LAT_ROUNDS", 10) if contended else self.lat_rounds
         with Contention(None if contended else 0) as c:
             log(f"phase {load}: {c.describe()}")
             time.sleep(1.0 if contended else 0)

@@ -28,7 +28,7 @@
 #   BENCH_ROUNDS           interleaved rounds per mode, median reported          [5; quick 1]
 #   BENCH_LOADS            machine conditions measured in turn: "quiet", "contended" (one busy
 #                          process per core at nice 0 beside the benchmark)   ["quiet contended"]
-#   BENCH_CONTENDED_ROUNDS, BENCH_CONTENDED_LAT_ROUNDS  rounds when contended     [3, 4; quick 1, 1]
+#   BENCH_CONTENDED_ROUNDS, BENCH_CONTENDED_LAT_ROUNDS  rounds when contended     [3, 10; quick 1, 1]
 #   BENCH_MODES            pgbench -M modes          ["simple extended prepared"]
 #   BENCH_CLIENTS/BENCH_JOBS  pgbench -c / -j        [16 / 2]
 #   BENCH_LAT_SECONDS, BENCH_LAT_ROUNDS   single-client latency runs  [1, 7; quick 1, 3]
@@ -89,7 +89,7 @@ if [[ "${BENCH_QUICK:-0}" == 1 ]]; then
   : "${BENCH_IDLE_SAMPLES:=1}"
 fi
 export BENCH_ROUNDS="${BENCH_ROUNDS:-5}" BENCH_CONTENDED_ROUNDS="${BENCH_CONTENDED_ROUNDS:-3}"
-export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-4}"
+export BENCH_CONTENDED_LAT_ROUNDS="${BENCH_CONTENDED_LAT_ROUNDS:-10}"
 export BENCH_LAT_SECONDS="${BENCH_LAT_SECONDS:-1}" BENCH_LAT_ROUNDS="${BENCH_LAT_ROUNDS:-7}"
 export BENCH_COPY_REPEAT="${BENCH_COPY_REPEAT:-3}" BENCH_COPY_ROUNDS="${BENCH_COPY_ROUNDS:-5}"
 export BENCH_IDLE_CLIENTS="${BENCH_IDLE_CLIENTS:-1000}"
