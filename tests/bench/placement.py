@@ -17,7 +17,7 @@ import statistics
 import tempfile
 import time
 
-from bench_stats import percentile, tail_text
+from bench_stats import fmt, percentile, tail_text
 from contention import Contention
 
 
@@ -157,7 +157,7 @@ def render(placement, ceiling, seconds):
                 tps, cpu, cs = _median(runs, "tps"), _per_tx(runs, "cpu"), _per_tx(runs, "cs")
                 p99, slowest = _median(runs, "p99_us"), _median(runs, "slowest")
                 out.append(f"  {load:10} {name:24} {tps or 0:9.0f} {cpu * 1e6 if cpu else 0:10.1f} "
-                           f"{cs or 0:7.2f} {p99 / 1000 if p99 else 0:7.2f} {slowest or 0:8.2f}")
+                           f"{cs or 0:7.2f} {fmt(p99 / 1000 if p99 else None, '.2f', 7)} {fmt(slowest, '.2f', 8)}")
     if placement:
         out.append("")
         out.append("Thread placement: single-client added latency over direct (medians of rounds of 1 s; "
