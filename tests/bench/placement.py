@@ -7,7 +7,10 @@ round: the measurements the default thread count and pinning are chosen from.
 Ceiling: each proxy's threads are confined to core 0, the warehouse (postmaster and
 backends) and pgbench to the other cores, so the proxy's own cost per transaction shows
 without the warehouse competing for its core. CPU microseconds per transaction there give
-what one core of proxy can carry (tests/bench/README.md, "Scale on paper").
+what one core of proxy can carry (tests/bench/README.md, "Scale on paper"). Direct runs in
+the same rounds with the warehouse and pgbench on the same cores: the proxy on a core of
+its own, as deployed, against no proxy at all (issue 15's 0.85 of direct, which the quiet
+phase cannot show on two cores that pgbench, warehouse and proxy share).
 """
 
 import glob
@@ -17,7 +20,8 @@ import statistics
 import tempfile
 import time
 
-from bench_stats import fmt, percentile, tail_text
+from bench_stats import fmt, median, paired_ratios, percentile, tail_text
+from bench_report import DIRECT_SHARE
 from contention import Contention
 
 
@@ -42,7 +46,7 @@ def _set_cpus(pids, cpus):
     """Confines every thread of each pid to cpus; returns what each thread had, to restore."""
     before = {}
     for pid in pids:
-        for tid in _tids(pid):
+        for tid in _tids(pid) if pid else []:
             try:
                 before[tid] = os.sched_getaffinity(tid)
                 os.sched_setaffinity(tid, cpus)
@@ -102,7 +106,8 @@ def _latency(bench, targets, rounds):
 
 
 def run_ceiling(bench, log):
-    """Each proxy confined to core 0, the warehouse and pgbench to the rest."""
+    """Each proxy confined to core 0, the warehouse and pgbench to the rest; direct (no proxy)
+    in the same rounds."""
     cores = sorted(os.sched_getaffinity(0))
     if len(cores) < 2:
         return {"error": "needs two cores"}
@@ -111,7 +116,7 @@ def run_ceiling(bench, log):
     with open(f"/proc/{postmaster}/stat") as f:
         postmaster = int(f.read().rsplit(")", 1)[1].split()[1])  # the backend's parent
     warehouse = [postmaster] + _children(postmaster)
-    targets = bench.targets.get("ceiling", {})
+    targets = dict(bench.targets.get("ceiling", {}), direct=bench.targets["tps"]["direct"])
     rounds = int(os.environ.get("BENCH_CEILING_ROUNDS", 3))
     res = {name: [] for name in targets}
     kept = _set_cpus(warehouse, rest)
@@ -174,16 +179,40 @@ def render(placement, ceiling, seconds):
                 p50, mean = statistics.median(p for p, _ in runs), statistics.median(m for _, m in runs)
                 out.append(f"  {load:10} {name:24} +{p50 - d50:5.0f} / +{mean - dmean:5.0f} us")
     if ceiling and "error" not in ceiling:
-        out.append("")
-        out.append("Proxy ceiling: each proxy confined to one core, the warehouse and pgbench on the others "
-                   "(prepared, 16 clients)")
-        out.append(f"  {'target':24} {'tps':>9} {'core busy':>9} {'cpu us/tx':>10} {'tps per core':>13}")
-        for name, runs in ceiling.items():
-            tps, cpu = _median(runs, "tps"), _per_tx(runs, "cpu")
-            busy = _median([dict(r, busy=r["cpu"] / seconds) for r in runs if "cpu" in r], "busy")
-            per_core = 1 / cpu if cpu else 0
-            out.append(f"  {name:24} {tps or 0:9.0f} {(busy or 0) * 100:8.0f}% {cpu * 1e6 if cpu else 0:10.1f} "
-                       f"{per_core:13.0f}")
+        out += _ceiling_lines(ceiling, seconds)
     elif ceiling:
         out.append(f"Proxy ceiling: {ceiling['error']}")
+    return out
+
+
+# What the default chooses on a host (or quota) of one core: the target the verdict is on.
+CEILING_TARGET = "blueshift 1 thread"
+
+
+def _ceiling_lines(ceiling, seconds):
+    out = ["", "Proxy ceiling: each proxy confined to one core, the warehouse and pgbench on the others "
+           "(prepared, 16 clients); direct: no proxy, the warehouse and pgbench on the same cores"]
+    out.append(f"  {'target':24} {'tps':>9} {'core busy':>9} {'cpu us/tx':>10} {'tps per core':>13} "
+               f"{'/ direct':>9}")
+    direct = ceiling.get("direct", [])
+    of_direct = {}
+    for name, runs in ceiling.items():
+        tps = _median(runs, "tps")
+        if name == "direct":
+            out.append(f"  {name:24} {fmt(tps, '.0f', 9)}")
+            continue
+        cpu = _per_tx(runs, "cpu")
+        busy = _median([dict(r, busy=r["cpu"] / seconds) for r in runs if "cpu" in r], "busy")
+        pairs = paired_ratios(runs, direct)
+        out.append(f"  {name:24} {tps or 0:9.0f} {(busy or 0) * 100:8.0f}% {cpu * 1e6 if cpu else 0:10.1f} "
+                   f"{1 / cpu if cpu else 0:13.0f} {fmt(median(pairs), '.3f', 9)}  (by round: "
+                   + " ".join(f"{x:.3f}" for x in pairs) + ")")
+        of_direct[name] = median(pairs)
+    if CEILING_TARGET in ceiling:
+        verdict = of_direct[CEILING_TARGET]
+        ok = verdict is not None and verdict >= DIRECT_SHARE
+        others = ", ".join(f"{n} {fmt(r, '.3f', 0)}" for n, r in of_direct.items() if n != CEILING_TARGET)
+        out.append(f"TARGET {'MET   ' if ok else 'MISSED'}: [ceiling] {CEILING_TARGET} TPS >= {DIRECT_SHARE} x "
+                   f"direct TPS with the proxy on a core of its own (prepared): median paired ratio "
+                   f"{fmt(verdict, '.3f', 0)}" + (f"  [{others}]" if others else ""))
     return out

@@ -60,8 +60,9 @@
 #   BENCH_IO_THREADS       passed as --io-threads to Blueshift     [unset: the binary's default]
 #   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and pinned beside
 #                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
-#                          each proxy confined to one core with the warehouse on the others
-#                          (BENCH_CEILING_ROUNDS [3]); tests/bench/placement.py  [1; quick 0]
+#                          each proxy confined to one core with the warehouse on the others,
+#                          against direct on the warehouse's cores (BENCH_CEILING_ROUNDS [3]);
+#                          tests/bench/placement.py                        [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
 #   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 180]
