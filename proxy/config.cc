@@ -105,7 +105,7 @@ Config config_from_yaml(const YAML::Node& root) {
   Config c;
   if (!root || root.IsNull()) return c;
   if (!root.IsMap()) throw std::runtime_error("config: the top level must be a mapping");
-  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "unpin_when_crowded", "log", "catalog",
+  reject_unknown(root, "", {"listen", "upstream", "tls", "limits", "io_threads", "pin_io_threads", "io_poll_us", "unpin_when_crowded", "log", "catalog",
                             "audit", "policies", "upserts", "routing", "peer_id", "peers", "http", "drain", "proxy_protocol",
                             "console"});
   if (root["listen"]) c.listen = read_endpoint(root["listen"], "listen");
@@ -179,6 +179,7 @@ Config config_from_yaml(const YAML::Node& root) {
   }
   read(root, "io_threads", "", &c.io_threads);
   read(root, "pin_io_threads", "", &c.pin_io_threads);
+  read(root, "io_poll_us", "", &c.io_poll_us);
   read(root, "unpin_when_crowded", "", &c.unpin_when_crowded);
   read(root, "peer_id", "", &c.peer_id);
   c.peers = read_peers(root["peers"]);
@@ -282,6 +283,7 @@ std::vector<std::string> validate(const Config& c) {
   if (c.http_listen.port != 0 && c.http_listen.port == c.listen.port && c.http_listen.host == c.listen.host)
     problems.push_back("http.listen must differ from listen");
   if (c.io_threads < 0 || c.io_threads > 256) problems.push_back("io_threads must be 0..256");
+  if (c.io_poll_us < 0 || c.io_poll_us > 10000) problems.push_back("io_poll_us must be 0..10000 (0: never poll)");
   if (c.stats_interval_seconds < 0) problems.push_back("log.stats_interval_seconds must be >= 0 (0: never)");
   if (c.catalog_refresh_seconds < 0) problems.push_back("catalog.refresh_seconds must be >= 0 (0: never refresh)");
   validate_peers(c, problems);

@@ -70,6 +70,7 @@ struct Config {
   int query_timeout_ms = 0;          // the upstream owing an answer this long (0: no limit)
   int io_threads = 0;                // 0: one per core
   bool pin_io_threads = false;       // each I/O thread on a core of its own (thread_placement.h)
+  int io_poll_us = 0;                // an idle I/O thread polls this long before it sleeps (loop_runner.h)
   bool unpin_when_crowded = false;   // a pinned thread waiting for its busy core moves (pin_watch.h)
 
   std::string log_level = "info";

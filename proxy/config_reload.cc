@@ -56,6 +56,7 @@ const std::vector<RestartKey>& restart_keys() {
       endpoint("http.listen", &Config::http_listen),
       field("io_threads", &Config::io_threads),
       field("pin_io_threads", &Config::pin_io_threads),
+      field("io_poll_us", &Config::io_poll_us),
       field("peer_id", &Config::peer_id),
       {"peers", [](const Config& a, const Config& b) { return same_peers(a.peers, b.peers); },
        [](const Config& from, Config& to) { to.peers = from.peers; }},

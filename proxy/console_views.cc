@@ -138,6 +138,7 @@ ConsoleResult config_result(const Config& c, const IoThreadPlan& threads) {
   row("io_threads", std::to_string(c.io_threads) + " (running " + std::to_string(threads.threads) + ", " +
                         (threads.pin ? "pinned" : "not pinned") + "): " + threads.why);
   row("pin_io_threads", yes_no(c.pin_io_threads));
+  row("io_poll_us", std::to_string(c.io_poll_us) + (threads.poll.count() > 0 ? " (polling)" : " (not polling)"));
   row("peer_id", std::to_string(c.peer_id));
   row("proxy_protocol.trusted", std::to_string(c.proxy_trusted.size()) + " network(s)");
   row("http.listen", c.http_listen.port ? c.http_listen.to_string() : "off");

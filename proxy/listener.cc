@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "proxy/cgroup_cpu.h"
+#include "proxy/loop_runner.h"
 #include "proxy/pin_keeper.h"
 #include "proxy/session.h"
 #include "proxy/thread_placement.h"
@@ -17,7 +18,8 @@ namespace blueshift::proxy {
 IoThreadPlan io_thread_plan(const Config& config) {
   const size_t allowed = allowed_cores().size();
   return plan_io_threads(config.io_threads, config.pin_io_threads,
-                         allowed > 0 ? allowed : std::thread::hardware_concurrency(), cgroup_cpu_limit());
+                         allowed > 0 ? allowed : std::thread::hardware_concurrency(), cgroup_cpu_limit(),
+                         config.io_poll_us);
 }
 
 unsigned io_thread_count(const Config& config) { return io_thread_plan(config).threads; }
@@ -97,17 +99,17 @@ void Listener::run() {
   }
   std::vector<std::thread> threads;
   for (size_t i = 1; i < loops_.size(); ++i) {
-    threads.emplace_back([loop = loops_[i].get(), core = cores.empty() ? -1 : cores[i], &pin] {
+    threads.emplace_back([loop = loops_[i].get(), core = cores.empty() ? -1 : cores[i], &pin, poll = plan.poll] {
       pin(core);
       auto guard = asio::make_work_guard(*loop);
-      loop->run();
+      run_io_loop(*loop, poll);
     });
   }
   if (!cores.empty()) {
     pin(cores[0]);
     spdlog::info("I/O threads pinned to cores {}", fmt::join(cores, ","));
   }
-  main_loop().run();
+  run_io_loop(main_loop(), plan.poll);
   for (auto& loop : loops_) loop->stop();
   for (auto& t : threads) t.join();
 }

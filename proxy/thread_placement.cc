@@ -24,13 +24,15 @@ std::vector<int> allowed_cores() {
   return cores;
 }
 
-IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit) {
+IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit, int poll_us) {
   allowed = std::max<size_t>(allowed, 1);
   const bool shared = cpu_limit && *cpu_limit < static_cast<double>(allowed);
   const size_t budget = shared ? std::max<size_t>(1, static_cast<size_t>(std::ceil(*cpu_limit - 1e-9))) : allowed;
   IoThreadPlan plan;
   plan.threads = configured > 0 ? static_cast<unsigned>(configured) : static_cast<unsigned>(budget);
-  plan.pin = pin && !shared && plan.threads <= allowed;
+  const bool own_cores = !shared && plan.threads <= allowed;
+  plan.pin = pin && own_cores;
+  if (poll_us > 0 && own_cores) plan.poll = std::chrono::microseconds(poll_us);
   char limit[48] = "no CPU limit";
   if (cpu_limit) std::snprintf(limit, sizeof limit, "a CPU limit of %.2f", *cpu_limit);
   plan.why = std::to_string(plan.threads) + " I/O thread(s) (" +
@@ -40,6 +42,10 @@ IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::opti
               : !pin   ? "not pinned (pin_io_threads: false)"
               : shared ? "not pinned: under the CPU limit the cores are shared"
                        : "not pinned: more threads than cores");
+  if (poll_us > 0) {
+    plan.why += own_cores ? ", polling " + std::to_string(poll_us) + " us before sleeping (io_poll_us)"
+                          : ", not polling: the cores are shared (io_poll_us)";
+  }
   return plan;
 }
 

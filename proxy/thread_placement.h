@@ -9,6 +9,7 @@
 // off a busy one.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -29,12 +30,16 @@ namespace blueshift::proxy {
 // up. Pinned only when asked and when the process has its cores to itself: under a CPU limit
 // below the cores allowed it shares them with other containers, and a pinned thread could
 // not leave a busy one.
+// poll_us (io_poll_us, loop_runner.h) likewise holds only where the cores are the process's
+// own: a thread polling a shared core takes it from the neighbours it shares with.
 struct IoThreadPlan {
   unsigned threads = 1;
   bool pin = false;
+  std::chrono::microseconds poll{0};
   std::string why;  // for the start-up log line
 };
-[[nodiscard]] IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit);
+[[nodiscard]] IoThreadPlan plan_io_threads(int configured, bool pin, size_t allowed, std::optional<double> cpu_limit,
+                                           int poll_us = 0);
 
 // Pins the calling thread to core; false (errno set) when the system refuses.
 bool pin_current_thread(int core);

@@ -185,8 +185,9 @@ def render(placement, ceiling, seconds):
     return out
 
 
-# What the default chooses on a host (or quota) of one core: the target the verdict is on.
-CEILING_TARGET = "blueshift 1 thread"
+# What README advises for a proxy with a core of its own (one I/O thread, io_poll_us: 50):
+# the target the verdict is on.
+CEILING_TARGET = "blueshift polling"
 
 
 def _ceiling_lines(ceiling, seconds):

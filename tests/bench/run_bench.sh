@@ -61,7 +61,8 @@
 #   BENCH_PLACEMENT        1: also measure Blueshift with one I/O thread and pinned beside
 #                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
 #                          each proxy confined to one core with the warehouse on the others,
-#                          against direct on the warehouse's cores (BENCH_CEILING_ROUNDS [3]);
+#                          against direct on the warehouse's cores, with one I/O thread that
+#                          polls (io_poll_us: 50) beside them (BENCH_CEILING_ROUNDS [3]);
 #                          tests/bench/placement.py                        [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
@@ -350,11 +351,16 @@ if [[ "${BENCH_PLACEMENT:-1}" == 1 ]]; then
   # The default is unpinned: the third configuration is the same count pinned.
   printf 'pin_io_threads: true\n' >"$WORK/pinned.yaml"
   start_blueshift blueshift-pinned "$P_BSP" --config "$WORK/pinned.yaml"; PID_BSP=$LAST_PID
+  # For the ceiling: one I/O thread that polls before it sleeps, as on cores of its own.
+  read -r P_BSPOLL <<<"$(free_ports 1)"
+  printf 'io_threads: 1\nio_poll_us: 50\n' >"$WORK/polling.yaml"
+  start_blueshift blueshift-polling "$P_BSPOLL" --config "$WORK/polling.yaml"; PID_BSPOLL=$LAST_PID
   PLACEMENT_JSON=", \"placement\": {\"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
    \"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
    \"blueshift pinned\": {\"port\": $P_BSP, \"pid\": $PID_BSP},
    \"pgbouncer\": {\"port\": $P_PGB, \"pid\": $PID_PGB}},
  \"ceiling\": {\"blueshift 1 thread\": {\"port\": $P_BS1, \"pid\": $PID_BS1},
+   \"blueshift polling\": {\"port\": $P_BSPOLL, \"pid\": $PID_BSPOLL},
    \"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
    \"pgbouncer\": {\"port\": $P_PGB, \"pid\": $PID_PGB}}"
 fi

@@ -7,9 +7,10 @@ writable cgroup filesystem (v1 `cpu` controller or v2 with `cpu` delegated); ski
 where there is none, e.g. in an unprivileged container.
 
 And with `unpin_when_crowded`, a pinned I/O thread whose core two other processes keep busy
-unpins itself, and pins itself again once the core is quiet.
+unpins itself, and pins itself again once the core is quiet. With `io_poll_us`, an I/O thread
+polls between messages but sleeps once traffic stops.
 
-Usage: python3 placement_tests.py {cpu_limit|crowded_core}
+Usage: python3 placement_tests.py {cpu_limit|crowded_core|polling}
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ def test_cpu_limit(track, cleanups):
         with open(procs, "w") as f:
             f.write(str(os.getpid()))
 
-    # Pinning asked for: the CPU limit is what must leave the threads free to move.
+    # Pinning and polling asked for: the CPU limit is what must leave the threads free to
+    # move, and asleep when idle (a polling thread would burn the quota).
     pinned = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False)
-    pinned.write("pin_io_threads: true\n")
+    pinned.write("pin_io_threads: true\nio_poll_us: 50\n")
     pinned.close()
     cleanups.append(lambda: os.unlink(pinned.name))
     proc = subprocess.Popen([w.blueshift_bin(), "--config", pinned.name, "--listen", f"{w.HOST}:{port}",
@@ -114,6 +116,7 @@ def test_cpu_limit(track, cleanups):
     text = open(log.name).read()
     w.check("1 I/O thread(s)" in text and "a CPU limit of 0.50" in text and "not pinned: under the CPU limit" in text,
             f"expected one unpinned I/O thread under a 0.5-core limit:\n{text}")
+    w.check("not polling: the cores are shared" in text, f"expected no polling under a 0.5-core limit:\n{text}")
     every = ",".join(str(c) for c in sorted(os.sched_getaffinity(0)))
     cpus = thread_cpus(proc.pid)
     w.check(cpus and all(c != str(core) for c in cpus for core in os.sched_getaffinity(0)),
@@ -183,7 +186,37 @@ def test_crowded_core(track, cleanups):
     w.check(proxy.alive(), "the proxy died")
 
 
-TESTS = {"cpu_limit": test_cpu_limit, "crowded_core": test_crowded_core}
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_polling(track, cleanups):
+    """io_poll_us on cores of its own: queries are served as ever, and once traffic stops the
+    I/O thread goes back to sleep instead of polling on (an idle proxy costs no CPU)."""
+    up_port, proxy_port = free_port(), free_port()
+    upstream = su.ScriptedUpstream(up_port, serve_ok)
+    cleanups.append(upstream.stop)
+    proxy = track(w.Proxy(proxy_port, up_port, config="io_threads: 1\nio_poll_us: 2000\n"))
+    wait_for_log(proxy, "polling 2000 us before sleeping", 5)
+    c = w.Client(proxy_port)
+    w.check(w.login(c, "load", "") is None, "could not log in")
+    for _ in range(200):
+        _, _, err = c.simple_query("select 1")
+        w.check(err is None, f"select 1 failed: {err}")
+    time.sleep(0.2)
+    before = cpu_seconds(proxy.proc.pid)
+    time.sleep(1.0)
+    idle = cpu_seconds(proxy.proc.pid) - before
+    w.check(idle < 0.2, f"the idle proxy used {idle:.2f} s of CPU in 1 s: its I/O thread kept polling")
+    _, _, err = c.simple_query("select 1")
+    w.check(err is None, f"select 1 after the idle spell failed: {err}")
+    c.close()
+    w.check(proxy.alive(), "the proxy died")
+
+
+TESTS = {"cpu_limit": test_cpu_limit, "crowded_core": test_crowded_core, "polling": test_polling}
 
 if __name__ == "__main__":
     w.blueshift_bin()

@@ -17,6 +17,7 @@ TEST(Config, Defaults) {
   EXPECT_FALSE(c.policies);
   EXPECT_FALSE(c.pin_io_threads);
   EXPECT_FALSE(c.unpin_when_crowded);
+  EXPECT_EQ(c.io_poll_us, 0);
   EXPECT_TRUE(validate(c).empty());
 }
 
@@ -30,6 +31,7 @@ limits: {max_client_connections: 7, max_message_size: 2048, login_timeout_ms: 10
 io_threads: 3
 pin_io_threads: true
 unpin_when_crowded: true
+io_poll_us: 50
 log: {level: debug, stats_interval_seconds: 5}
 catalog: {conninfo: "host=x", refresh_seconds: 60}
 audit: {file: /tmp/audit.jsonl}
@@ -55,6 +57,7 @@ policies: {rules: []}
   EXPECT_EQ(c.io_threads, 3);
   EXPECT_TRUE(c.pin_io_threads);
   EXPECT_TRUE(c.unpin_when_crowded);
+  EXPECT_EQ(c.io_poll_us, 50);
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.stats_interval_seconds, 5);
   EXPECT_EQ(c.catalog_conninfo, "host=x");
@@ -90,6 +93,15 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"limts: {}", "unknown key"}, BadCase{"upstream: {hots: x}", "upstream.hots"},
                       BadCase{"- a\n- b", "top level"}, BadCase{"tls: 3", "tls"},
                       BadCase{"policies: [1, 2]", "policies"}));
+
+TEST(Config, IoPollUsIsBounded) {
+  for (const char* bad : {"io_poll_us: -1", "io_poll_us: 10001"}) {
+    const auto problems = validate(parse(bad));
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_NE(problems[0].find("io_poll_us"), std::string::npos) << problems[0];
+  }
+  EXPECT_TRUE(validate(parse("io_poll_us: 10000")).empty());
+}
 
 TEST(Config, ValidateFindsInconsistencies) {
   Config c = parse("tls: {require: true}");

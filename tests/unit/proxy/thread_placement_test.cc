@@ -63,5 +63,18 @@ TEST(IoThreadPlan, ConfiguredThreadsWinButArePinnedOnlyOneToACore) {
   EXPECT_EQ(plan_io_threads(0, true, 0, std::nullopt).threads, 1u);
 }
 
+TEST(IoThreadPlan, PollsOnlyOnCoresOfItsOwn) {
+  const IoThreadPlan own = plan_io_threads(2, false, 4, std::nullopt, 50);
+  EXPECT_EQ(own.poll, std::chrono::microseconds(50));
+  EXPECT_NE(own.why.find("polling 50 us"), std::string::npos) << own.why;
+  EXPECT_EQ(plan_io_threads(0, false, 4, std::nullopt, 0).poll.count(), 0);
+  // Under a CPU limit below the cores, or with more threads than cores, a polling thread
+  // would take a core from whoever shares it.
+  const IoThreadPlan limited = plan_io_threads(0, false, 16, 1.5, 50);
+  EXPECT_EQ(limited.poll.count(), 0);
+  EXPECT_NE(limited.why.find("not polling"), std::string::npos) << limited.why;
+  EXPECT_EQ(plan_io_threads(3, false, 2, std::nullopt, 50).poll.count(), 0);
+}
+
 }  // namespace
 }  // namespace blueshift::proxy
