@@ -117,7 +117,7 @@ def run_ceiling(bench, log):
         postmaster = int(f.read().rsplit(")", 1)[1].split()[1])  # the backend's parent
     warehouse = [postmaster] + _children(postmaster)
     targets = dict(bench.targets.get("ceiling", {}), direct=bench.targets["tps"]["direct"])
-    rounds = int(os.environ.get("BENCH_CEILING_ROUNDS", 3))
+    rounds = int(os.environ.get("BENCH_CEILING_ROUNDS", 5))
     res = {name: [] for name in targets}
     kept = _set_cpus(warehouse, rest)
     try:

@@ -62,7 +62,7 @@
 #                          the default, quiet and contended (BENCH_PLACEMENT_ROUNDS [3]), and
 #                          each proxy confined to one core with the warehouse on the others,
 #                          against direct on the warehouse's cores, with one I/O thread that
-#                          polls (io_poll_us: 50) beside them (BENCH_CEILING_ROUNDS [3]);
+#                          polls (io_poll_us: 50) beside them (BENCH_CEILING_ROUNDS [5]);
 #                          tests/bench/placement.py                        [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
