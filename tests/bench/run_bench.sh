@@ -66,7 +66,7 @@
 #                          tests/bench/placement.py                        [1; quick 0]
 #   BENCH_RESULTS_FILE     where the summary is also written [tests/bench/results-latest.txt]
 #   BENCH_KEEP_WORK=1      keep the scratch folder (configs, logs) for inspection
-#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [1800; quick 180]
+#   BENCH_TIME_LIMIT       hard stop in seconds: everything is stopped and removed [2400; quick 180]
 #
 # PgBouncer: session pool mode, auth_type=md5 with an auth_file holding etl's MD5 hash, so
 # that it authenticates clients itself and logs in to the warehouse with the same hash, as a
@@ -151,9 +151,9 @@ trap 'exit 143' TERM
 # (A test runner's own timeout would SIGKILL us and leave the proxies behind.)
 (
   trap 'kill "$nap" 2>/dev/null; exit 0' TERM
-  sleep "${BENCH_TIME_LIMIT:-1800}" & nap=$!
+  sleep "${BENCH_TIME_LIMIT:-2400}" & nap=$!
   wait "$nap"
-  echo "bench: time limit of ${BENCH_TIME_LIMIT:-1800} s reached, stopping" >&2
+  echo "bench: time limit of ${BENCH_TIME_LIMIT:-2400} s reached, stopping" >&2
   kill -TERM $$
 ) &
 WATCHDOG=$!
