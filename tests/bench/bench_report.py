@@ -23,6 +23,10 @@ IDLE_KIB = 2.0        # KiB of proxy RSS per idle logged-in client
 CONFIG_TARGETS = {"blueshift+policies": "bs+pol/bs", "blueshift+example": "bs+ex/bs"}
 
 
+def verdict_line(ok, text):
+    return f"TARGET {'MET   ' if ok else 'MISSED'}: {text}"
+
+
 class Report:
     def __init__(self, bench):
         self.b = bench
@@ -33,7 +37,7 @@ class Report:
         self.out.append(line)
 
     def target(self, ok, text):
-        self.verdicts.append(f"TARGET {'MET   ' if ok else 'MISSED'}: {text}")
+        self.verdicts.append(verdict_line(ok, text))
 
     # ---- header ------------------------------------------------------------------------------
     def header(self, phases):

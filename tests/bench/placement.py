@@ -21,7 +21,7 @@ import tempfile
 import time
 
 from bench_stats import fmt, median, paired_ratios, percentile, tail_text
-from bench_report import DIRECT_SHARE
+from bench_report import DIRECT_SHARE, verdict_line
 from contention import Contention
 
 
@@ -213,7 +213,7 @@ def _ceiling_lines(ceiling, seconds):
         verdict = of_direct[CEILING_TARGET]
         ok = verdict is not None and verdict >= DIRECT_SHARE
         others = ", ".join(f"{n} {fmt(r, '.3f', 0)}" for n, r in of_direct.items() if n != CEILING_TARGET)
-        out.append(f"TARGET {'MET   ' if ok else 'MISSED'}: [ceiling] {CEILING_TARGET} TPS >= {DIRECT_SHARE} x "
-                   f"direct TPS with the proxy on a core of its own (prepared): median paired ratio "
-                   f"{fmt(verdict, '.3f', 0)}" + (f"  [{others}]" if others else ""))
+        out.append(verdict_line(ok, f"[ceiling] {CEILING_TARGET} TPS >= {DIRECT_SHARE} x direct TPS with the proxy "
+                                    f"on a core of its own (prepared): median paired ratio {fmt(verdict, '.3f', 0)}"
+                                    + (f"  [{others}]" if others else "")))
     return out

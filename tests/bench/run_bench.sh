@@ -346,13 +346,12 @@ fi
 # Placement and ceiling targets: the default thread choice, one I/O thread, and pinned.
 PLACEMENT_JSON=""
 if [[ "${BENCH_PLACEMENT:-1}" == 1 ]]; then
-  read -r P_BS1 P_BSP <<<"$(free_ports 2)"
+  read -r P_BS1 P_BSP P_BSPOLL <<<"$(free_ports 3)"
   start_blueshift blueshift-1t "$P_BS1" --io-threads 1; PID_BS1=$LAST_PID
   # The default is unpinned: the third configuration is the same count pinned.
   printf 'pin_io_threads: true\n' >"$WORK/pinned.yaml"
   start_blueshift blueshift-pinned "$P_BSP" --config "$WORK/pinned.yaml"; PID_BSP=$LAST_PID
   # For the ceiling: one I/O thread that polls before it sleeps, as on cores of its own.
-  read -r P_BSPOLL <<<"$(free_ports 1)"
   printf 'io_threads: 1\nio_poll_us: 50\n' >"$WORK/polling.yaml"
   start_blueshift blueshift-polling "$P_BSPOLL" --config "$WORK/polling.yaml"; PID_BSPOLL=$LAST_PID
   PLACEMENT_JSON=", \"placement\": {\"blueshift default\": {\"port\": $P_BS, \"pid\": $PID_BS},
